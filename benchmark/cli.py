@@ -1,0 +1,66 @@
+"""The ``rmbench`` command. Subcommands live beside the code they drive and load lazily,
+so ``rmbench --help`` answers without importing torch."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from rmbench import __version__
+
+# name -> "module:attribute" of a click command or group
+COMMANDS = {
+    "prepare": ("rmbench.prepare_cli:prepare_cmd", "Turn Reddit dumps, SHP or WritingPrompts rows (or the demo) into preference pairs."),
+    "export": ("rmbench.prepare_cli:export_cmd", "Export prepared pairs as prompt/chosen/rejected jsonl for TRL or RewardBench."),
+    "tasks": ("rmbench.tasks_cli:tasks_cmd", "List registered tasks, or show one task's rules."),
+    "run": ("rmbench.run_cli:run_cmd", "Train on held-in tasks, evaluate on a held-out task beside baselines."),
+    "evaluate": ("rmbench.run_cli:evaluate_cmd", "Score an existing reward model (or a baseline) on prepared tasks."),
+    "sweep": ("rmbench.sweep:sweep_cmd", "Learning curves and the task-transfer matrix, with plots."),
+    "submit": ("rmbench.leaderboard.cli:submit_cmd", "Validate a run's results.json and add it to the leaderboard."),
+    "leaderboard": ("rmbench.leaderboard.cli:leaderboard_group", "Validate, show, verify and build the leaderboard."),
+    "agent": ("rmbench.agent.cli:agent_group", "The WritingPrompts agent: generator, RL against a reward model, evaluation."),
+    "feedback": ("rmbench.feedback.cli:feedback_group", "Collect human story preferences in a local page and export them as pairs."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        module, attr = COMMANDS[name][0].split(":")
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else None
+        if name and name not in COMMANDS and not name.startswith("-"):
+            import difflib
+
+            close = difflib.get_close_matches(name, list(COMMANDS), n=2)
+            hint = f" Did you mean {' or '.join(close)}?" if close else ""
+            ctx.fail(f"no such command {name!r}.{hint}")
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rmbench")
+def main():
+    """rmbench: does a reward model learned from one community's votes predict what
+    another community prefers?
+
+    \b
+    Quick start (demo data, default offline model):
+      rmbench run --holdout WritingPrompts
+    """
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""The two record types every source yields, and the bad-input report they share.
+
+Sources differ wildly (Pushshift dumps from 2011 with string timestamps, the 70-field
+Arctic Shift schema of 2024, SHP pair rows, WritingPrompts vote rows); everything past
+a source sees only ``Post`` and ``Comment``. Unknown values stay ``None`` so that a rule
+can tell "not edited" from "we do not know".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Post:
+    id: str  # base36 id without the "t3_" prefix
+    subreddit: str  # as written in the data (case kept); tasks match case-insensitively
+    title: str
+    selftext: str
+    created_utc: int
+    author: str | None = None
+    score: int | None = None
+    is_self: bool | None = None
+    upvote_ratio: float | None = None
+    over_18: bool | None = None
+    stickied: bool | None = None
+    distinguished: str | None = None
+    edited: bool | None = None  # True/False when the data says, None when it does not
+    removed_by_category: str | None = None
+    num_comments: int | None = None
+    synthetic: bool = False  # True for the generated demo corpus: labelled in every output
+
+
+@dataclass(slots=True)
+class Comment:
+    id: str  # base36 id without the "t1_" prefix
+    post_id: str  # link_id without the "t3_" prefix
+    parent_id: str  # with its prefix: "t3_..." for top-level, "t1_..." for a reply
+    subreddit: str
+    body: str
+    created_utc: int
+    author: str | None = None
+    score: int | None = None  # None: the dump had no score (counted, never guessed)
+    edited: bool | None = None
+    distinguished: str | None = None
+    stickied: bool | None = None
+    is_submitter: bool | None = None
+    synthetic: bool = False
+
+    @property
+    def top_level(self) -> bool:
+        return self.parent_id.startswith("t3_")
+
+
+class SourceError(Exception):
+    """A source cannot be read at all (truncated or corrupt file, missing path).
+
+    Always names the file. Raised, never swallowed: prepare builds in a temporary
+    directory, so an error here leaves no output that looks complete.
+    """
+
+    def __init__(self, path: str, message: str):
+        super().__init__(f"{path}: {message}")
+        self.path = path
+
+
+@dataclass
+class BadInputReport:
+    """Per-file counts of lines that could not become a record, with where they were.
+
+    Nothing is dropped silently: every skipped or repaired line lands here, and prepare
+    copies this report into its manifest and prints it.
+    """
+
+    max_examples: int = 5
+    counts: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    examples: dict[str, dict[str, list[int]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
+
+    def add(self, path: str, reason: str, line: int | None = None) -> None:
+        self.counts[path][reason] += 1
+        seen = self.examples[path][reason]
+        if line is not None and len(seen) < self.max_examples:
+            seen.append(line)
+
+    def total(self) -> int:
+        return sum(n for per_file in self.counts.values() for n in per_file.values())
+
+    def as_dict(self) -> dict:
+        return {
+            path: {reason: {"count": n, "first_lines": list(self.examples[path][reason])}
+                   for reason, n in sorted(reasons.items())}
+            for path, reasons in sorted(self.counts.items())
+        }

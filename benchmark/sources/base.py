@@ -1,0 +1,36 @@
+"""The interface every source implements. Everything downstream sees only this."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rmbench.records import BadInputReport, Comment, Post
+
+
+class Source:
+    """A stream of posts and comments. Neither iterator may hold a whole dump in memory.
+
+    ``iter_posts`` and ``iter_comments`` may each be called once per prepare; either may
+    raise ``SourceError`` (naming the file) on a truncated or corrupt file. Lines that
+    cannot become a record are counted in ``report``, never silently skipped.
+    """
+
+    spec: str = ""  # what the user typed: "demo", "hf:stanfordnlp/SHP", a path
+    synthetic: bool = False
+
+    def __init__(self) -> None:
+        self.report = BadInputReport()
+
+    def iter_posts(self) -> Iterator[Post]:
+        raise NotImplementedError
+
+    def iter_comments(self) -> Iterator[Comment]:
+        raise NotImplementedError
+
+    def files(self) -> dict[str, dict]:
+        """Input files with their sha256 and size, for the manifest's provenance."""
+        return {}
+
+    def subreddits(self) -> set[str] | None:
+        """Subreddits present, when cheap to know (from file names); None otherwise."""
+        return None

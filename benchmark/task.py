@@ -1,0 +1,156 @@
+"""What a task is: a frozen dataclass of rule parameters plus the rules, in Python.
+
+A subreddit's task is one file in ``tasks/`` that subclasses ``RedditTask``, sets its
+parameters, overrides a rule method where the community differs, and is registered
+with ``@register``. The pairing engine (``rmbench.pairing``) only calls the three rule
+methods below; it never looks at a task's name.
+
+Each rule method returns ``None`` to keep, or a short snake_case reason to drop. The
+reason strings are the keys of the manifest's drop counts, so keep them stable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rmbench.records import Comment, Post
+
+DELETED_BODIES = frozenset({"[deleted]", "[removed]", ""})
+# Accounts that post on schedule, not from preference. Tasks add their own (DeltaBot...).
+DEFAULT_BOTS = ("AutoModerator", "RemindMeBot", "WikiSummarizerBot", "sneakpeekbot", "RepostSleuthBot")
+
+
+@dataclass(frozen=True)
+class Task:
+    """Anything ``rmbench tasks`` lists and ``rmbench run`` can run."""
+
+    name: str = ""
+    version: str = "1"
+    description: str = ""
+    kind: ClassVar[str] = "base"
+
+    def summary(self) -> str:
+        return self.description
+
+    def rules(self) -> dict[str, object]:
+        """Every parameter and its value, for `rmbench tasks show` and the manifest."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def rule_help(self) -> dict[str, str]:
+        return {f.name: f.metadata.get("help", "") for f in dataclasses.fields(self)}
+
+
+def rule(default, help: str):
+    """A rule parameter: a dataclass field that carries its own help line."""
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class RedditTask(Task):
+    """Preference pairs from one or more subreddits, with SHP's pairing rules made explicit."""
+
+    kind: ClassVar[str] = "preference"
+    subreddits: tuple[str, ...] = ()
+
+    # -- post rules ---------------------------------------------------------------
+    min_post_score: int = rule(10, "posts need at least this score (unknown scores pass)")
+    require_self_post: bool = rule(True, "keep only text posts (is_self), not links")
+    allow_nsfw: bool = rule(False, "keep posts marked over_18")
+    allow_edited_post: bool = rule(False, "keep posts whose text was edited after comments came")
+    # -- comment rules ------------------------------------------------------------
+    top_level_only: bool = rule(True, "both responses answer the post directly")
+    min_comment_score: int = rule(2, "both responses need at least this score")
+    allow_edited_comment: bool = rule(False, "keep comments edited after posting (when known)")
+    excluded_authors: tuple[str, ...] = rule(("[deleted]",), "authors whose comments never pair")
+    bot_authors: tuple[str, ...] = rule(DEFAULT_BOTS, "bot accounts (case-insensitive)")
+    drop_distinguished: bool = rule(True, "drop moderator/admin (distinguished) comments")
+    drop_stickied: bool = rule(True, "drop stickied comments")
+    drop_post_author: bool = rule(True, "drop comments by the post's own author")
+    min_response_chars: int = rule(1, "shortest response kept, in characters")
+    max_response_chars: int = rule(10_000, "longest response kept, in characters")
+    # -- pair rules ---------------------------------------------------------------
+    min_score_ratio: float = rule(2.0, "preferred score / other score must reach this")
+    preferred_later: bool = rule(True, "the preferred response was written later, so 'earlier gets more votes' works against the label")
+    max_pairs_per_post: int = rule(5, "cap per post, so big threads do not dominate (not applied to test_hard)")
+    # -- confounder rules: the test_hard split -----------------------------------------
+    hard_max_length_ratio: float = rule(1.25, "test_hard: longer/shorter response length at most this")
+    hard_max_time_gap_s: int = rule(3600, "test_hard: the two responses at most this many seconds apart")
+    hard_min_pairs: int = rule(100, "a test_hard split smaller than this is flagged as small")
+    # -- data-quality warnings --------------------------------------------------------
+    removed_warning_fraction: float = rule(0.3, "warn in the manifest when more comments than this were deleted/removed")
+
+    def summary(self) -> str:
+        later = "later-but-higher, " if self.preferred_later else ""
+        return (f"top-level, {later}ratio>={self.min_score_ratio:g}, scores>={self.min_comment_score}, "
+                f"post>={self.min_post_score}, <={self.max_pairs_per_post}/post")
+
+    def matches(self, subreddit: str) -> bool:
+        return subreddit.lower() in {s.lower() for s in self.subreddits}
+
+    # -- the rules --------------------------------------------------------------------
+    def post_drop_reason(self, post: Post) -> str | None:
+        if post.score is not None and post.score < self.min_post_score:
+            return "post_score_low"
+        if self.require_self_post and post.is_self is False:
+            return "post_not_self"
+        if not self.allow_nsfw and post.over_18:
+            return "post_nsfw"
+        if not self.allow_edited_post and post.edited:
+            return "post_edited"
+        if post.removed_by_category or post.selftext in ("[deleted]", "[removed]"):
+            return "post_removed"
+        return None
+
+    def comment_drop_reason(self, c: Comment, post: Post) -> str | None:
+        if self.top_level_only and not c.top_level:
+            return "not_top_level"
+        if c.body.strip() in DELETED_BODIES:
+            return "body_deleted"
+        if c.author is None or c.author in self.excluded_authors:
+            return "author_deleted"
+        if c.author.lower() in {b.lower() for b in self.bot_authors}:
+            return "author_bot"
+        if self.drop_distinguished and c.distinguished:
+            return "distinguished"
+        if self.drop_stickied and c.stickied:
+            return "stickied"
+        if self.drop_post_author and (c.is_submitter or (post.author and c.author == post.author)):
+            return "post_author"
+        if not self.allow_edited_comment and c.edited:
+            return "comment_edited"
+        if c.score is None:
+            return "score_missing"
+        if c.score < self.min_comment_score:
+            return "comment_score_low"
+        if len(c.body) < self.min_response_chars:
+            return "too_short"
+        if len(c.body) > self.max_response_chars:
+            return "too_long"
+        return None
+
+    def pair_drop_reason(self, chosen: Comment, rejected: Comment, post: Post) -> str | None:
+        """``chosen`` is the higher-scored of the two; ties never reach here."""
+        if chosen.score < self.min_score_ratio * rejected.score:
+            return "score_ratio_low"
+        if self.preferred_later and not chosen.created_utc > rejected.created_utc:
+            return "preferred_not_later"
+        return None
+
+    def is_hard(self, chosen: Comment, rejected: Comment) -> bool:
+        """Similar length and similar time: the confounds cannot explain the label."""
+        a, b = len(chosen.body), len(rejected.body)
+        ratio = max(a, b) / max(1, min(a, b))
+        gap = abs(chosen.created_utc - rejected.created_utc)
+        return ratio <= self.hard_max_length_ratio and gap <= self.hard_max_time_gap_s
+
+
+@dataclass(frozen=True)
+class AgentTask(Task):
+    """A task that runs a pipeline (e.g. generator -> evaluator -> agent) instead of pairing."""
+
+    kind: ClassVar[str] = "agent"
+
+    def run_pipeline(self, out_dir: str, options: dict) -> dict:  # pragma: no cover - abstract
+        raise NotImplementedError
