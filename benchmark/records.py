@@ -18,7 +18,7 @@ class Post:
     subreddit: str  # as written in the data (case kept); tasks match case-insensitively
     title: str
     selftext: str
-    created_utc: int
+    created_utc: int | None  # None: unknown (SHP, WritingPrompts_preferences); delays become null
     author: str | None = None
     score: int | None = None
     is_self: bool | None = None

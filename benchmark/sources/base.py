@@ -13,6 +13,7 @@ class Source:
     ``iter_posts`` and ``iter_comments`` may each be called once per prepare; either may
     raise ``SourceError`` (naming the file) on a truncated or corrupt file. Lines that
     cannot become a record are counted in ``report``, never silently skipped.
+    ``subreddits``: lower-case names; a source may skip other subreddits' files unread.
     """
 
     spec: str = ""  # what the user typed: "demo", "hf:stanfordnlp/SHP", a path
@@ -21,10 +22,10 @@ class Source:
     def __init__(self) -> None:
         self.report = BadInputReport()
 
-    def iter_posts(self) -> Iterator[Post]:
+    def iter_posts(self, subreddits: set[str] | None = None) -> Iterator[Post]:
         raise NotImplementedError
 
-    def iter_comments(self) -> Iterator[Comment]:
+    def iter_comments(self, subreddits: set[str] | None = None) -> Iterator[Comment]:
         raise NotImplementedError
 
     def files(self) -> dict[str, dict]:
