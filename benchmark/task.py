@@ -12,6 +12,7 @@ reason strings are the keys of the manifest's drop counts, so keep them stable.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -86,6 +87,11 @@ class RedditTask(Task):
         return (f"top-level, {later}ratio>={self.min_score_ratio:g}, scores>={self.min_comment_score}, "
                 f"post>={self.min_post_score}, <={self.max_pairs_per_post}/post")
 
+    @functools.cached_property
+    def _bots_lower(self) -> frozenset[str]:
+        # Built once per task: comment_drop_reason runs for every comment of a dump.
+        return frozenset(b.lower() for b in self.bot_authors)
+
     def matches(self, subreddit: str) -> bool:
         return subreddit.lower() in {s.lower() for s in self.subreddits}
 
@@ -110,7 +116,7 @@ class RedditTask(Task):
             return "body_deleted"
         if c.author is None or c.author in self.excluded_authors:
             return "author_deleted"
-        if c.author.lower() in {b.lower() for b in self.bot_authors}:
+        if c.author.lower() in self._bots_lower:
             return "author_bot"
         if self.drop_distinguished and c.distinguished:
             return "distinguished"

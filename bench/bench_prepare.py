@@ -1,0 +1,166 @@
+"""Prepare throughput and memory on the real dumps (1x) and a synthetic dump 4x larger.
+
+For each size, in the same run and each in its own subprocess (so peak RSS is that
+step's alone):
+  parse      plain zstd decompression + json.loads of every line of the same files
+  prepare/1  ``rmbench.prepare.prepare(workers=1)``: everything in one process
+  prepare/N  ``rmbench.prepare.prepare()`` with its default workers (one process per
+             subreddit, at most the CPU count at a time)
+Reports objects/s of each, the ratio prepare/parse (goal >= 0.5), and peak RSS (goal:
+nearly flat from 1x to 4x); for prepare/N the parent's and the largest worker's.
+
+The 4x dump is the real dumps replicated four times with every id rewritten
+(``id`` -> ``r<k><id>``, and ``link_id``/``parent_id`` to match), so it has 4x the
+threads, not 4x bigger threads; each replica keeps time order, and the replicas are
+concatenated one after another. Written once to a temporary directory (zstd level 3).
+
+    python bench/bench_prepare.py [--dumps ../shared/data/reddit-dumps] [--scale 4] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DUMPS = REPO.parent / "shared" / "data" / "reddit-dumps"
+
+
+def _lines(path: Path):
+    import zstandard
+
+    with open(path, "rb") as fh:
+        reader = zstandard.ZstdDecompressor(max_window_size=2**31).stream_reader(fh)
+        yield from io.BufferedReader(reader, 1 << 20)
+
+
+def make_scaled(src: Path, dst: Path, scale: int) -> None:
+    """Replicate every dump file ``scale`` times with rewritten ids (see the module doc)."""
+    import zstandard
+
+    dst.mkdir(parents=True, exist_ok=True)
+    for f in sorted(src.glob("*.zst")):
+        cctx = zstandard.ZstdCompressor(level=3)
+        with open(dst / f.name, "wb") as out, cctx.stream_writer(out) as w:
+            for k in range(scale):
+                for raw in _lines(f):
+                    d = json.loads(raw)
+                    d["id"] = f"r{k}{d['id']}"
+                    for key in ("link_id", "parent_id", "name"):
+                        if isinstance(d.get(key), str) and d[key][:3] in ("t1_", "t3_"):
+                            d[key] = f"{d[key][:3]}r{k}{d[key][3:]}"
+                    w.write((json.dumps(d) + "\n").encode())
+
+
+# -- the two measured steps, each run in a child process ---------------------------------------
+def step_parse(dumps: str) -> dict:
+    n = 0
+    t = time.perf_counter()
+    for f in sorted(Path(dumps).glob("*.zst")):
+        for raw in _lines(f):
+            json.loads(raw)
+            n += 1
+    return {"objects": n, "seconds": time.perf_counter() - t}
+
+
+def step_prepare(dumps: str, workers: int | None) -> dict:
+    from rmbench.prepare import prepare
+
+    out = Path(tempfile.mkdtemp(prefix="bench-prepare-")) / "out"
+    t = time.perf_counter()
+    m = prepare(dumps, out, progress=False, workers=workers)
+    dt = time.perf_counter() - t
+    shutil.rmtree(out.parent)
+    n = m["source"]["records"]["posts"] + m["source"]["records"]["comments"]
+    n += sum(m["source"]["records"]["other_subreddits"].values())
+    pairs = {name: {s: v["pairs"] for s, v in t_["splits"].items()} for name, t_ in m["tasks"].items()}
+    return {"objects": n, "seconds": dt, "pairs": pairs}
+
+
+def _child(step: str, dumps: str) -> None:
+    import resource
+
+    def cpu() -> float:
+        own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    c0 = cpu()
+    if step == "parse":
+        result = step_parse(dumps)
+    else:
+        result = step_prepare(dumps, 1 if step == "prepare1" else None)
+    # CPU seconds (this process and its workers): on a shared machine wall time measures the
+    # neighbours too; CPU time is what the step itself costs.
+    result["cpu_seconds"] = cpu() - c0
+    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    result["worker_rss_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # largest child
+    print(json.dumps(result))
+
+
+def run_child(step: str, dumps: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", step, str(dumps)], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"{step} on {dumps} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dumps", type=Path, default=DEFAULT_DUMPS)
+    ap.add_argument("--scale", type=int, default=4)
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    ap.add_argument("--child", nargs=2, metavar=("STEP", "DUMPS"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        _child(*args.child)
+        return
+    if not args.dumps.is_dir():
+        raise SystemExit(f"no dumps at {args.dumps}")
+    from rmbench.prepare_shards import default_workers
+
+    workers = default_workers()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-scaled-") as tmp:
+        scaled = Path(tmp) / f"x{args.scale}"
+        t = time.perf_counter()
+        make_scaled(args.dumps, scaled, args.scale)
+        print(f"built the {args.scale}x dump in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+        for label, path in (("1x (real)", args.dumps), (f"{args.scale}x (replicated)", scaled)):
+            parse = run_child("parse", path)
+            rate = parse["objects"] / parse["seconds"]
+            cpu_rate = parse["objects"] / parse["cpu_seconds"]
+            rows.append({"input": label, "step": "parse", "objects": parse["objects"], "seconds": parse["seconds"],
+                         "obj_s": rate, "ratio": 1.0, "cpu_s": parse["cpu_seconds"], "cpu_ratio": 1.0,
+                         "rss_mib": parse["peak_rss_mib"], "worker_rss_mib": None})
+            for step, name in (("prepare1", "prepare, 1 process"), ("prepareN", f"prepare, {workers} workers")):
+                prep = run_child(step, path)
+                rows.append({"input": label, "step": name, "objects": prep["objects"], "seconds": prep["seconds"],
+                             "obj_s": prep["objects"] / prep["seconds"],
+                             "ratio": prep["objects"] / prep["seconds"] / rate, "cpu_s": prep["cpu_seconds"],
+                             "cpu_ratio": prep["objects"] / prep["cpu_seconds"] / cpu_rate,
+                             "rss_mib": prep["peak_rss_mib"],
+                             "worker_rss_mib": prep["worker_rss_mib"] if step == "prepareN" else None,
+                             "pairs": prep["pairs"]})
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{os.cpu_count()} CPUs, load average {load:.1f} at the end")
+    print("| input | step | objects | wall s | objects/s (wall) | ratio to parse (wall) | CPU s | ratio to parse (CPU) "
+          "| peak RSS MiB | largest worker RSS MiB |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        w = "-" if r["worker_rss_mib"] is None else f"{r['worker_rss_mib']:.0f}"
+        print(f"| {r['input']} | {r['step']} | {r['objects']:,} | {r['seconds']:.1f} | {r['obj_s']:,.0f} "
+              f"| {r['ratio']:.2f} | {r['cpu_s']:.1f} | {r['cpu_ratio']:.2f} | {r['rss_mib']:.0f} | {w} |")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""The load and pair stages of ``prepare`` for one set of subreddits, into one store.
+
+``prepare`` runs them once over everything, or once per shard (a subreddit) in worker
+processes (``rmbench.prepare_shards``); either way the result is a ``ThreadStore`` whose
+database also holds the staged pairs, plus the counts in ``TaskStats``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections import Counter, OrderedDict
+from collections.abc import Iterator
+from pathlib import Path
+
+from rmbench.pairing import (PairRow, TaskStats, count_orphans, dedupe_kept, judge_comment, judge_post, pair_kept,
+                             row_json)
+from rmbench.records import Comment
+from rmbench.sources.base import Source
+from rmbench.splits import split_of
+from rmbench.store import PairTable, ThreadStore
+
+_FLUSH_ROWS = 5_000  # staged pairs per SQLite batch
+
+
+def load_and_pair(src: Source, by_sub: dict, stats: dict[str, TaskStats], counts: Counter, db_path: Path,
+                  bars) -> ThreadStore:
+    """Load ``src``'s posts and kept comments of the subreddits in ``by_sub`` into a new
+    store at ``db_path``, pair every thread, stage the pairs; returns the open store."""
+    store = ThreadStore(db_path)
+    try:
+        store.add_posts(_only(_call(src.iter_posts, by_sub), by_sub, counts, bars))
+        store.index_posts()
+        store.add_comments(_judged(_call(src.iter_comments, by_sub), by_sub, stats, counts, store, bars))
+        bars.status("indexing threads")
+        store.finish_loading()
+        pairs = PairTable(store.db)
+        _pair_all(store, pairs, by_sub, stats, bars.track("pairing threads", store.count("posts")))
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _call(method, by_sub: dict) -> Iterator:
+    """Ask a source for only our subreddits when it can skip the others cheaply."""
+    try:
+        accepts = "subreddits" in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        accepts = False
+    return method(subreddits=set(by_sub)) if accepts else method()
+
+
+def _only(posts, by_sub: dict, counts: Counter, bars) -> Iterator:
+    """Posts of the selected subreddits; the rest are counted (never silently skipped)."""
+    tick = bars.track("loading posts", None)
+    wanted: dict[str, bool] = {}  # subreddit as written -> selected? (saves a lower() per record)
+    n = 0
+    for rec in posts:
+        n += 1
+        if not n & 0x7FF:
+            tick(n)
+        sub = rec.subreddit
+        keep = wanted.get(sub)
+        if keep is None:
+            keep = wanted[sub] = sub.lower() in by_sub
+        if keep:
+            counts["posts"] += 1
+            yield rec
+        else:
+            counts["other_posts"] += 1
+    tick(n, done=True)
+
+
+class _PostCache:
+    """Recently looked-up posts with their post-rule verdicts, over the store's post index.
+
+    Comments arrive in time order and mostly answer recent posts, so a bounded LRU serves
+    nearly every lookup from memory, and memory stays flat however many posts there are.
+    """
+
+    SIZE = 10_000  # posts held: ~10-20 MB with long selftexts; misses fall back to the index
+
+    def __init__(self, store: ThreadStore):
+        self.store = store
+        self._d: OrderedDict[str, tuple | None] = OrderedDict()
+
+    def get(self, post_id: str, tasks: list) -> tuple | None:
+        """(post, post-rule reason per task) or None when the input has no such post."""
+        d = self._d
+        if post_id in d:
+            d.move_to_end(post_id)
+            return d[post_id]
+        post = self.store.post(post_id)
+        entry = None if post is None else (post, tuple(t.post_drop_reason(post) for t, _ in tasks))
+        d[post_id] = entry
+        if len(d) > self.SIZE:
+            d.popitem(last=False)
+        return entry
+
+
+def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter, store: ThreadStore,
+            bars) -> Iterator[tuple[Comment, int]]:
+    """Run every comment rule while loading; only comments some task keeps reach the store.
+
+    Yields (comment, mask): bit i set when the i-th task of the comment's subreddit keeps
+    it. Every other comment is counted here, by reason; orphans (no post in the input)
+    too. Most comments are replies or low-scored, so the store holds a fraction of the dump.
+    """
+    tick = bars.track("loading comments", None)
+    cache = _PostCache(store)
+    tasks_of: dict[str, list | None] = {}  # subreddit as written -> [(task, stats)] or None
+    n = 0
+    for c in comments:
+        n += 1
+        if not n & 0x7FF:
+            tick(n)
+        ts = tasks_of.get(c.subreddit, _MISSING)
+        if ts is _MISSING:
+            ts = tasks_of[c.subreddit] = [(t, stats[t.name.lower()]) for t in by_sub.get(c.subreddit.lower(), ())
+                                          ] or None
+        if ts is None:
+            counts["other_comments"] += 1
+            continue
+        counts["comments"] += 1
+        entry = cache.get(c.post_id, ts)
+        if entry is None:
+            for _, s in ts:
+                count_orphans(s, 1)
+            continue
+        post, reasons = entry
+        mask = 0
+        for i, (t, s) in enumerate(ts):
+            if judge_comment(t, c, post, reasons[i], s):
+                mask |= 1 << i
+        if mask:
+            yield c, mask
+    tick(n, done=True)
+
+
+_MISSING = object()
+
+
+def _pair_all(store: ThreadStore, pairs: PairTable, by_sub: dict, stats: dict[str, TaskStats], tick) -> None:
+    staged: list[tuple] = []
+    n = 0
+    for th in store.threads():
+        if th.post is None:  # orphans were counted while loading and never stored
+            continue
+        n += 1
+        if not n & 0xFF:
+            tick(n)
+        post = th.post
+        split = split_of(post.id)
+        for i, t in enumerate(by_sub.get(post.subreddit.lower(), ())):
+            name = t.name.lower()
+            s = stats[name]
+            if judge_post(t, post, s, th.duplicate_posts) is not None:
+                continue
+            kept = [c for c, m in zip(th.comments, th.masks) if m >> i & 1]
+            rows: list[PairRow] = pair_kept(t, post, dedupe_kept(kept, s), split, s)
+            staged.extend((name, r.split, r.pair_id, row_json(r.row), r.chosen_hash, r.rejected_hash)
+                          for r in rows)
+        if len(staged) >= _FLUSH_ROWS:
+            pairs.add(staged)
+            staged = []
+    pairs.add(staged)
+    tick(n, done=True)
+    for s in stats.values():
+        s.check()

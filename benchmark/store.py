@@ -1,0 +1,241 @@
+"""The on-disk thread store: posts and comments in one SQLite file, read back thread by thread.
+
+Dumps are ordered by time, not by thread, and a big subreddit's comments run to tens of
+GB, so grouping them in a dict would need memory proportional to the dump. SQLite is in
+the standard library, keeps everything in one file beside the output, bulk-loads fast
+with journaling off, and builds the (post_id) index with an external sort after the load.
+Reading back merges two index-ordered cursors (posts by id, comments by post_id), so at
+any moment only one thread is in memory. See docs/scale.md for why SQLite and not
+DuckDB or Arrow shards.
+
+Only the fields the rules read and the output rows need are stored: every ``Post`` and
+``Comment`` field, nothing else from the raw JSON; ``prepare`` stores every post of its
+subreddits but only the comments that some task's comment rules keep.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rmbench.records import Comment, Post
+
+# Rows per executemany: large enough to amortise the Python->C call, small enough that a
+# batch of 10 kB bodies stays a few tens of MB.
+BATCH_ROWS = 5_000
+
+_POST_COLS = ("id", "subreddit", "title", "selftext", "created_utc", "author", "score", "is_self",
+              "upvote_ratio", "over_18", "stickied", "distinguished", "edited", "removed_by_category",
+              "num_comments", "synthetic")
+_COMMENT_COLS = ("post_id", "id", "parent_id", "subreddit", "body", "created_utc", "author", "score",
+                 "edited", "distinguished", "stickied", "is_submitter", "synthetic")
+# Beside each comment: a bit mask of which of its subreddit's tasks kept it (bit i = the
+# i-th task matching that subreddit), so one stored copy serves every task.
+_MASK = "mask"
+# Which stored columns are booleans (SQLite keeps 0/1/NULL; NULL must stay "unknown").
+_POST_BOOL = {i for i, c in enumerate(_POST_COLS) if c in {"is_self", "over_18", "stickied", "edited", "synthetic"}}
+_COMMENT_BOOL = {i for i, c in enumerate(_COMMENT_COLS) if c in {"edited", "stickied", "is_submitter", "synthetic"}}
+
+
+def _post_row(p: Post) -> tuple:
+    return (p.id, p.subreddit, p.title, p.selftext, p.created_utc, p.author, p.score, p.is_self,
+            p.upvote_ratio, p.over_18, p.stickied, p.distinguished, p.edited, p.removed_by_category,
+            p.num_comments, p.synthetic)
+
+
+def _comment_row(c: Comment, mask: int = 1) -> tuple:
+    return (c.post_id, c.id, c.parent_id, c.subreddit, c.body, c.created_utc, c.author, c.score,
+            c.edited, c.distinguished, c.stickied, c.is_submitter, c.synthetic, mask)
+
+
+def _post_from_row(r: tuple) -> Post:
+    return Post(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _b(r[7]), r[8], _b(r[9]), _b(r[10]), r[11],
+                _b(r[12]), r[13], r[14], bool(r[15]))
+
+
+def _comment_from_row(r: tuple) -> Comment:
+    return Comment(r[1], r[0], r[2], r[3], r[4], r[5], r[6], r[7], _b(r[8]), r[9], _b(r[10]),
+                   _b(r[11]), bool(r[12]))
+
+
+def _b(v):
+    return None if v is None else bool(v)
+
+
+@dataclass
+class Thread:
+    """One post id's worth of data: the post (None for orphans) and its stored comments.
+
+    ``masks[i]`` says which tasks kept ``comments[i]`` (see ``_MASK``). Comments come in
+    the order they were added, duplicates included (the engine dedupes per task);
+    ``duplicate_posts`` counts extra copies of the post, of which the last one read is
+    ``post``.
+    """
+
+    post_id: str
+    post: Post | None
+    comments: list[Comment] = field(default_factory=list)
+    masks: list[int] = field(default_factory=list)
+    duplicate_posts: int = 0
+
+
+class ThreadStore:
+    """Append posts and comments in any order, then read them back grouped by thread."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        # A scratch file rebuilt from the inputs on every run: durability buys nothing, and
+        # journaling would double the writes.
+        for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=FILE",
+                       "cache_size=-65536", "locking_mode=EXCLUSIVE"):
+            self.db.execute(f"PRAGMA {pragma}")
+        self.db.execute(f"CREATE TABLE IF NOT EXISTS posts ({', '.join(_POST_COLS)})")
+        self.db.execute(f"CREATE TABLE IF NOT EXISTS comments ({', '.join(_COMMENT_COLS)}, {_MASK})")
+        self._indexed = False
+        self._posts_indexed = False
+
+    # -- loading -----------------------------------------------------------------------
+    def add_posts(self, posts: Iterable[Post]) -> int:
+        return self._insert("posts", _POST_COLS, map(_post_row, posts))
+
+    def add_comments(self, comments: Iterable[Comment | tuple[Comment, int]]) -> int:
+        """Comments, or (comment, task mask) pairs; a bare comment has mask 1."""
+        rows = (_comment_row(*c) if isinstance(c, tuple) else _comment_row(c) for c in comments)
+        return self._insert("comments", _COMMENT_COLS + (_MASK,), rows)
+
+    def _insert(self, table: str, cols: tuple[str, ...], rows: Iterator[tuple]) -> int:
+        sql = f"INSERT INTO {table} VALUES ({', '.join('?' * len(cols))})"
+        n = 0
+        self.db.execute("BEGIN")
+        try:
+            while batch := list(itertools.islice(rows, BATCH_ROWS)):
+                self.db.executemany(sql, batch)
+                n += len(batch)
+        finally:
+            self.db.execute("COMMIT")
+        self._indexed = False
+        self._posts_indexed = self._posts_indexed and table != "posts"
+        return n
+
+    def index_posts(self) -> None:
+        """The post-id index: built after the posts' bulk load, before comments look posts up."""
+        if not self._posts_indexed:
+            self.db.execute("CREATE INDEX IF NOT EXISTS posts_by_id ON posts (id)")
+            self._posts_indexed = True
+
+    def post(self, post_id: str) -> Post | None:
+        """The last copy read of one post, or None when the input has no such post."""
+        self.index_posts()
+        row = self.db.execute(f"SELECT {', '.join(_POST_COLS)} FROM posts INDEXED BY posts_by_id "
+                              "WHERE id = ? ORDER BY rowid DESC LIMIT 1", (post_id,)).fetchone()
+        return None if row is None else _post_from_row(row)
+
+    def finish_loading(self) -> None:
+        """Build the grouping indexes once, after the bulk load (one sort instead of N inserts)."""
+        if self._indexed:
+            return
+        self.index_posts()
+        self.db.execute("CREATE INDEX IF NOT EXISTS comments_by_post ON comments (post_id)")
+        self._indexed = True
+
+    # -- reading -----------------------------------------------------------------------
+    def count(self, table: str) -> int:
+        assert table in ("posts", "comments")
+        return self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+    def threads(self) -> Iterator[Thread]:
+        """Every post id in ascending order with its comments; orphans come with ``post=None``.
+
+        Merges two cursors that walk the indexes, so memory holds one thread at a time.
+        """
+        self.finish_loading()
+        posts = self.db.execute(
+            f"SELECT {', '.join(_POST_COLS)} FROM posts INDEXED BY posts_by_id ORDER BY id, rowid")
+        comments = self.db.execute(
+            f"SELECT {', '.join(_COMMENT_COLS)}, {_MASK} FROM comments INDEXED BY comments_by_post "
+            "ORDER BY post_id, rowid")
+        post_groups = itertools.groupby(posts, key=lambda r: r[0])
+        comment_groups = itertools.groupby(comments, key=lambda r: r[0])
+        p = next(post_groups, None)
+        c = next(comment_groups, None)
+        while p is not None or c is not None:
+            if c is None or (p is not None and p[0] < c[0]):
+                yield _thread(p[0], list(p[1]), [])
+                p = next(post_groups, None)
+            elif p is None or c[0] < p[0]:
+                yield _thread(c[0], [], list(c[1]))
+                c = next(comment_groups, None)
+            else:
+                yield _thread(p[0], list(p[1]), list(c[1]))
+                p = next(post_groups, None)
+                c = next(comment_groups, None)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> ThreadStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _thread(post_id: str, post_rows: list[tuple], comment_rows: list[tuple]) -> Thread:
+    post = _post_from_row(post_rows[-1]) if post_rows else None  # rowid order: the last copy wins
+    return Thread(post_id, post, [_comment_from_row(r) for r in comment_rows], [r[-1] for r in comment_rows],
+                  duplicate_posts=max(0, len(post_rows) - 1))
+
+
+class PairTable:
+    """Kept pairs staged on disk until every task is paired, for cross-task dedup and sorting.
+
+    A response is a cross-task duplicate when the hash of its normalized text was seen in
+    another task's pairs. Both the pairs and the (hash, task) set live in SQLite, so
+    neither needs memory proportional to the output.
+    """
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+        db.execute("CREATE TABLE IF NOT EXISTS pairs (task, split, pair_id, row, h_chosen, h_rejected)")
+        db.execute("CREATE TABLE IF NOT EXISTS resp (h, task, PRIMARY KEY (h, task)) WITHOUT ROWID")
+        self._finished = False
+
+    def add(self, rows: list[tuple[str, str, str, str, bytes, bytes]]) -> None:
+        """Rows of (task, split, pair_id, row_json, chosen_hash, rejected_hash)."""
+        if not rows:
+            return
+        self.db.execute("BEGIN")
+        try:
+            self.db.executemany("INSERT INTO pairs VALUES (?, ?, ?, ?, ?, ?)", rows)
+            self.db.executemany("INSERT OR IGNORE INTO resp VALUES (?, ?)",
+                                [(r[k], r[0]) for r in rows for k in (4, 5)])
+        finally:
+            self.db.execute("COMMIT")
+
+    def finish(self) -> None:
+        if self._finished:
+            return
+        self.db.execute("CREATE INDEX IF NOT EXISTS pairs_by_split ON pairs (task, split, pair_id)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS dup (h PRIMARY KEY) WITHOUT ROWID")
+        self.db.execute("INSERT OR IGNORE INTO dup SELECT h FROM resp GROUP BY h HAVING COUNT(*) > 1")
+        self._finished = True
+
+    def rows(self, task: str, split: str) -> Iterator[tuple[str, str, bool]]:
+        """(pair_id, row_json, cross_task_dup) sorted by pair_id."""
+        self.finish()
+        cur = self.db.execute(
+            "SELECT pair_id, row, (h_chosen IN (SELECT h FROM dup) OR h_rejected IN (SELECT h FROM dup)) "
+            "FROM pairs WHERE task = ? AND split = ? ORDER BY pair_id", (task, split))
+        for pair_id, row, dup in cur:
+            yield pair_id, row, bool(dup)
+
+    def dup_pairs(self, task: str) -> int:
+        """Distinct pairs of ``task`` (any split) with a response seen in another task."""
+        self.finish()
+        return self.db.execute(
+            "SELECT COUNT(DISTINCT pair_id) FROM pairs WHERE task = ? AND "
+            "(h_chosen IN (SELECT h FROM dup) OR h_rejected IN (SELECT h FROM dup))", (task,)).fetchone()[0]

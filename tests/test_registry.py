@@ -1,0 +1,153 @@
+"""The task registry: built-ins, a task registered in a test, third-party tasks through the
+``rmbench.tasks`` entry-point group, "did you mean", and the ``rmbench tasks`` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from dataclasses import dataclass
+
+import pytest
+from click.testing import CliRunner
+
+import rmbench.registry as registry
+from rmbench.cli import main
+from rmbench.registry import UnknownTaskError, all_tasks, get_task, register, tasks_for_subreddit
+from rmbench.task import RedditTask, rule
+
+BUILT_IN = {"askacademia", "askanthropology", "askbaking", "askcarguys", "askculinary", "askdocs", "askengineers",
+            "askhistorians", "askhr", "askphilosophy", "askphysics", "askscience", "asksciencefiction",
+            "asksocialscience", "askvet", "changemyview", "explainlikeimfive", "legaladvice", "writingprompts",
+            "gradschool", "collegemajors", "emory"}
+
+
+@pytest.fixture
+def fresh_registry(monkeypatch):
+    """The built-ins, with entry points not yet scanned; restored after the test.
+
+    (Built-in modules register on import and Python imports a module once, so the
+    built-ins are copied in rather than re-imported.)"""
+    all_tasks()
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    monkeypatch.setattr(registry, "_loaded", False)
+    return registry
+
+
+@pytest.fixture
+def scratch_registry(monkeypatch):
+    """The loaded registry, copied, so a test may register without leaking into others."""
+    all_tasks()
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    return registry
+
+
+def test_built_ins_are_registered():
+    assert BUILT_IN <= set(all_tasks())
+    assert get_task("AskScience") is get_task("askscience")  # case-insensitive
+    assert [t.name for t in tasks_for_subreddit("WRITINGPROMPTS")] == ["writingprompts"]
+
+
+def test_task_registered_in_a_test(scratch_registry):
+    @register
+    @dataclass(frozen=True)
+    class Knitting(RedditTask):
+        name: str = "knitting"
+        subreddits: tuple[str, ...] = ("knitting",)
+        min_post_score: int = rule(3, "small community: low bar")
+
+    assert get_task("Knitting").min_post_score == 3
+    assert "knitting" in all_tasks() and [t.name for t in tasks_for_subreddit("Knitting")] == ["knitting"]
+
+    @dataclass(frozen=True)
+    class Impostor(RedditTask):
+        name: str = "knitting"
+
+    with pytest.raises(ValueError, match="registered twice"):
+        register(Impostor)
+
+
+def test_unknown_name_suggests(scratch_registry):
+    with pytest.raises(UnknownTaskError, match="Did you mean askscience"):
+        get_task("askscence")
+    with pytest.raises(UnknownTaskError) as err:
+        get_task("zzzzzz")
+    assert "Did you mean" not in str(err.value) and "rmbench tasks" in str(err.value)
+
+
+class _FakeEntryPoint:
+    def __init__(self, name, obj):
+        self.name, self._obj = name, obj
+
+    def load(self):
+        return self._obj
+
+
+def test_fake_entry_point_object(fresh_registry, monkeypatch):
+    @dataclass(frozen=True)
+    class Pottery(RedditTask):
+        name: str = "Pottery"
+        subreddits: tuple[str, ...] = ("Pottery",)
+
+    monkeypatch.setattr(registry, "entry_points", lambda group: [_FakeEntryPoint("pottery", Pottery)]
+                        if group == registry.ENTRY_POINT_GROUP else [])
+    tasks = all_tasks()
+    assert "pottery" in tasks and BUILT_IN <= set(tasks)
+
+
+def test_entry_point_that_is_not_a_task(fresh_registry, monkeypatch):
+    monkeypatch.setattr(registry, "entry_points", lambda group: [_FakeEntryPoint("bad", object())])
+    with pytest.raises(TypeError, match="not a Task"):
+        all_tasks()
+
+
+def test_third_party_package_through_a_dist_info(fresh_registry, tmp_path, monkeypatch):
+    """A real installed-looking package: importlib.metadata finds its entry point on sys.path."""
+    pkg = tmp_path / "rmbench_birdwatching"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(textwrap.dedent('''
+        from dataclasses import dataclass
+        from rmbench.task import RedditTask, rule
+
+        @dataclass(frozen=True)
+        class Birding(RedditTask):
+            name: str = "birding"
+            subreddits: tuple[str, ...] = ("whatsthisbird",)
+            description: str = "third-party test task"
+            max_pairs_per_post: int = rule(2, "fewer pairs per post")
+    '''))
+    dist = tmp_path / "rmbench_birdwatching-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: rmbench-birdwatching\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[rmbench.tasks]\nbirding = rmbench_birdwatching:Birding\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        task = get_task("BIRDING")
+        assert task.max_pairs_per_post == 2 and type(task).__module__ == "rmbench_birdwatching"
+        res = CliRunner().invoke(main, ["tasks", "show", "birding"])
+        assert res.exit_code == 0 and "max_pairs_per_post" in res.output and "rmbench_birdwatching" in res.output
+    finally:
+        sys.modules.pop("rmbench_birdwatching", None)
+
+
+def test_tasks_command_lists_every_task():
+    res = CliRunner().invoke(main, ["tasks", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    listed = json.loads(res.output)
+    assert set(listed) == set(all_tasks())
+    assert listed["writingprompts"]["subreddits"] == ["WritingPrompts"] and listed["emory"]["summary"]
+    res = CliRunner().invoke(main, ["tasks"])
+    assert res.exit_code == 0 and "changemyview" in res.output
+
+
+def test_tasks_show_prints_every_rule():
+    res = CliRunner().invoke(main, ["tasks", "show", "ChangeMyView"], env={"COLUMNS": "250"})
+    assert res.exit_code == 0, res.output
+    for key in get_task("changemyview").rules():
+        assert key in res.output
+    assert "DeltaBot" in res.output
+
+
+def test_tasks_show_unknown_name():
+    res = CliRunner().invoke(main, ["tasks", "show", "writingprompt"])
+    assert res.exit_code == 1 and "Did you mean writingprompts" in res.output
