@@ -1,0 +1,173 @@
+"""``rmbench agent``: sft (generator), train (pairwise RL), eval (judged win rate), compare (feedback page)."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+GEN_OPTIONS = [
+    click.option("--max-new-tokens", default=200, show_default=True, type=click.IntRange(1), help="Longest story in tokens; EOS stops earlier."),
+    click.option("--temperature", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True), help="Sampling temperature."),
+    click.option("--top-p", default=1.0, show_default=True, type=click.FloatRange(0, 1, min_open=True), help="Nucleus sampling mass."),
+]
+
+
+def gen_options(fn):
+    for opt in reversed(GEN_OPTIONS):
+        fn = opt(fn)
+    return fn
+
+
+def _prompts(data_dir: str, task: str, split: str, limit: int | None) -> list[tuple[str, str]]:
+    from rmbench.agent.format import distinct_prompts
+    from rmbench.data import load_prepared
+
+    try:
+        ds = load_prepared(data_dir, task)
+    except (FileNotFoundError, KeyError) as e:
+        raise click.ClickException(str(e)) from None
+    prompts = distinct_prompts(ds[split])
+    if not prompts:
+        raise click.ClickException(f"{data_dir}: no prompts in {task}/{split}")
+    return prompts[:limit] if limit else prompts
+
+
+def _scorer(path: str, max_length: int = 512):
+    from rmbench.scoring import RewardScorer
+
+    try:
+        return RewardScorer(path, max_length=max_length)
+    except (ValueError, OSError) as e:  # UnknownModelError is a ValueError
+        raise click.ClickException(f"reward model {path}: {e}") from None
+
+
+@click.group("agent")
+def agent_group():
+    """The WritingPrompts agent: a generator (sft), pairwise RL against a reward model (train),
+    a judged comparison (eval) and a page for human judgments (compare).
+
+    \b
+    rmbench agent sft   --data D --model gpt2 --out gen/
+    rmbench agent train --generator gen/ --reward-model rm_a/ --data D --out agent/
+    rmbench agent eval  --agent agent/ --generator gen/ --judge rm_b/ --data D --out eval/
+    rmbench run --task writingprompts-agent      # the whole chain
+    """
+
+
+@agent_group.command("sft")
+@click.option("--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Prepared data (rmbench prepare --out).")
+@click.option("--model", default="distilgpt2", show_default=True, help="Causal LM: hub id, local dir, or 'tiny' (random toy model for tests).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Where to save the generator (HF model dir).")
+@click.option("--task", default="writingprompts", show_default=True, help="Prepared task holding the stories.")
+@click.option("--stories", type=click.Choice(["chosen", "all"]), default="chosen", show_default=True,
+              help="chosen: stories that won a vote comparison; all: every story in a pair.")
+@click.option("--epochs", default=1.0, show_default=True, type=float, help="Passes over the stories.")
+@click.option("--learning-rate", default=5e-5, show_default=True, type=float, help="AdamW learning rate.")
+@click.option("--batch-size", default=8, show_default=True, type=click.IntRange(1), help="Stories per step.")
+@click.option("--max-length", default=512, show_default=True, type=click.IntRange(8), help="Tokens kept per prompt+story.")
+@click.option("--max-examples", default=None, type=click.IntRange(1), help="Use at most this many stories.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+def sft_cmd(data_dir, model, out_dir, task, stories, epochs, learning_rate, batch_size, max_length, max_examples, seed):
+    """Fine-tune a causal LM on WritingPrompts prompt -> story (story-only loss, EOS appended)."""
+    from rmbench.agent.sft import SFTSettings, run_sft
+
+    s = SFTSettings(task=task, stories=stories, epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
+                    max_length=max_length, max_examples=max_examples, seed=seed)
+    try:
+        card = run_sft(data_dir, model, out_dir, s)
+    except (ValueError, FileNotFoundError, KeyError) as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"generator: {card['stories']} stories, loss {card['train_loss']:.3f}, {card['wall_time_s']}s -> {out_dir}")
+
+
+@agent_group.command("train")
+@click.option("--generator", "generator_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Generator dir (rmbench agent sft).")
+@click.option("--reward-model", required=True, help="The evaluator: reward-model dir, alias or hub id.")
+@click.option("--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Prepared data; prompts come from its train split.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Where to save the agent.")
+@click.option("--task", default="writingprompts", show_default=True, help="Prepared task holding the prompts.")
+@click.option("--max-prompts", default=None, type=click.IntRange(1), help="Use at most this many prompts.")
+@click.option("--steps", default=200, show_default=True, type=click.IntRange(1), help="Optimizer steps.")
+@click.option("--prompts-per-step", default=4, show_default=True, type=click.IntRange(1), help="Prompts per step (two stories each).")
+@click.option("--beta", default=0.05, show_default=True, type=click.FloatRange(0), help="KL penalty coefficient to the generator.")
+@click.option("--learning-rate", default=1e-5, show_default=True, type=float, help="AdamW learning rate.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@gen_options
+def train_cmd(generator_dir, reward_model, data_dir, out_dir, task, max_prompts, steps, prompts_per_step, beta,
+              learning_rate, seed, max_new_tokens, temperature, top_p):
+    """Pairwise RL: two stories per prompt, reward σ(r_a − r_b) from the evaluator, leave-one-out
+    baseline, KL penalty to the generator (TRL RLOOTrainer with two generations)."""
+    from rmbench.agent.rl import RLSettings, reward_model_info, train_agent
+
+    prompts = [p for _, p in _prompts(data_dir, task, "train", max_prompts)]
+    s = RLSettings(steps=steps, prompts_per_step=prompts_per_step, beta=beta, learning_rate=learning_rate,
+                   max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, seed=seed)
+    card = train_agent(generator_dir, _scorer(reward_model), prompts, out_dir, s, reward_model_info(reward_model))
+    last = card["log"][-1] if card["log"] else {}
+    click.echo(f"agent: {steps} steps on {len(prompts)} prompts, last KL/token {last.get('kl')}, {card['wall_time_s']}s -> {out_dir}")
+
+
+@agent_group.command("eval")
+@click.option("--agent", "agent_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Agent dir (rmbench agent train).")
+@click.option("--generator", "generator_dir", required=True, type=click.Path(exists=True, file_okay=False), help="The generator it started from.")
+@click.option("--judge", required=True, help="A reward model NOT the one the agent was trained against.")
+@click.option("--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Prepared data; prompts come from --split.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Writes OUT/results.json (harness format, model.kind agent).")
+@click.option("--task", default="writingprompts", show_default=True, help="Prepared task holding the prompts.")
+@click.option("--split", default="test", show_default=True, help="Split whose prompts are used.")
+@click.option("--max-prompts", default=None, type=click.IntRange(1), help="Use at most this many prompts.")
+@click.option("--samples-per-prompt", default=1, show_default=True, type=click.IntRange(1), help="Story pairs per prompt.")
+@click.option("--length-ratio", default=1.25, show_default=True, type=click.FloatRange(1), help="Length-controlled win rate uses pairs within this length ratio.")
+@click.option("--allow-same-judge", is_flag=True, help="Allow judging with the reward model trained against (measures exploitation).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@gen_options
+def eval_cmd(agent_dir, generator_dir, judge, data_dir, out_dir, task, split, max_prompts, samples_per_prompt,
+             length_ratio, allow_same_judge, seed, max_new_tokens, temperature, top_p):
+    """Win rate of the agent over the generator by a different judge, with a bootstrap CI;
+    length-controlled win rate, mean length, distinct-n and KL to the generator."""
+    from rmbench.agent.evaluate import SameJudgeError, check_judge, run_eval
+
+    try:
+        if not allow_same_judge:
+            check_judge(agent_dir, judge)
+    except SameJudgeError as e:
+        raise click.ClickException(str(e)) from None
+    prompts = [p for _, p in _prompts(data_dir, task, split, max_prompts)]
+    res = run_eval(agent_dir, generator_dir, judge, prompts, out_dir, data_dir=data_dir, task=task,
+                   max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p,
+                   samples_per_prompt=samples_per_prompt, length_ratio=length_ratio, seed=seed)
+    t = res["results"]["writingprompts-agent"]["splits"]
+    click.echo(f"win rate {t['test']['accuracy']:.3f} {t['test']['ci95']} (n={t['test']['n']}); "
+               f"length-controlled {t['test_length_controlled']['accuracy']} (n={t['test_length_controlled']['n']}) "
+               f"-> {out_dir}/results.json")
+
+
+@agent_group.command("compare")
+@click.option("--agent", "agent_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Agent dir.")
+@click.option("--generator", "generator_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Generator dir.")
+@click.option("--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Prepared data; prompts from --split.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Page directory to write (serve it with rmbench feedback serve).")
+@click.option("--reward-model", default=None, help="The evaluator: its rewards are stored privately to report agreement with people.")
+@click.option("--task", default="writingprompts", show_default=True, help="Prepared task holding the prompts.")
+@click.option("--split", default="test", show_default=True, help="Split whose prompts are used.")
+@click.option("-n", "--n", "n", default=20, show_default=True, type=click.IntRange(1), help="Comparisons on the page.")
+@click.option("--seed", default=None, type=int, help="Fix the side shuffle (default: unpredictable).")
+@gen_options
+def compare_cmd(agent_dir, generator_dir, data_dir, out_dir, reward_model, task, split, n, seed, max_new_tokens,
+                temperature, top_p):
+    """Write a static page of side-by-side stories (random order, provenance kept in private/)."""
+    from rmbench.agent.compare import build_comparisons
+    from rmbench.agent.generate import GenerationConfig
+    from rmbench.data import read_manifest
+    from rmbench.feedback.page import write_page
+
+    prompts = _prompts(data_dir, task, split, n)
+    gen = GenerationConfig(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p)
+    comps = build_comparisons(agent_dir, generator_dir, prompts, gen=gen,
+                              scorer=_scorer(reward_model) if reward_model else None, seed=seed or 0)
+    synthetic = bool(read_manifest(data_dir).get("source", {}).get("synthetic", False))
+    meta = {"agent": str(agent_dir), "generator": str(generator_dir), "reward_model": reward_model,
+            "data": str(data_dir), "synthetic_data": synthetic, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    info = write_page(out_dir, comps, seed=seed, meta=meta)
+    click.echo(f"{info['items']} comparisons -> {out_dir} (serve: rmbench feedback serve --dir {out_dir})")

@@ -1,0 +1,191 @@
+"""``rmbench agent eval``: does the agent beat the generator by a judge it was not trained against?
+
+Guards against reward hacking: the judge must be a different reward model from the evaluator
+the agent optimised (refused when the weights are the same); beside the raw win rate come a
+length-controlled win rate (only pairs of similar length, since reward models like long
+answers), distinct-n (a collapsed policy repeats itself) and the KL from the generator.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import platform
+import subprocess
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rmbench import __version__
+from rmbench.agent.artifacts import read_card, weights_sha256
+from rmbench.agent.generate import GenerationConfig, load_causal_lm, sample, sequence_logprobs
+from rmbench.agent.metrics import distinct_n, similar_length, win_summary
+from rmbench.agent.rl import sigmoid
+
+TASK = "writingprompts-agent"
+
+
+class SameJudgeError(ValueError):
+    pass
+
+
+def check_judge(agent_dir: str, judge_path: str | None) -> None:
+    """Refuse a judge whose weights equal the reward model the agent was trained against."""
+    trained = read_card(agent_dir).get("reward_model", {})
+    if not judge_path:
+        return
+    judge_sha = weights_sha256(judge_path)
+    same_path = trained.get("path") and Path(trained["path"]).resolve() == Path(judge_path).resolve()
+    same_weights = judge_sha is not None and judge_sha == trained.get("weights_sha256")
+    if same_path or same_weights:
+        raise SameJudgeError(f"judge {judge_path} is the reward model the agent was trained against; "
+                             "use one trained on other tasks or on the other half of the WritingPrompts data "
+                             "(--allow-same-judge to override, e.g. to measure how much the agent exploits it)")
+
+
+def evaluate_agent(agent_dir: str, generator_dir: str, judge, prompts: list[str], *,
+                   gen: GenerationConfig = GenerationConfig(), samples_per_prompt: int = 1,
+                   length_ratio: float = 1.25, seed: int = 0) -> dict:
+    """Metrics for the agent against its generator. ``judge`` has ``.score(prompts, responses)``."""
+    agent, atok = load_causal_lm(agent_dir)
+    base, btok = load_causal_lm(generator_dir)
+    a = sample(agent, atok, prompts, gen, n=samples_per_prompt, seed=seed, desc="agent stories")
+    b = sample(base, btok, prompts, gen, n=samples_per_prompt, seed=seed + 1, desc="generator stories")
+    flat_p = [p for p, ss in zip(prompts, a) for _ in ss]
+    a_txt = [s.text for ss in a for s in ss]
+    b_txt = [s.text for ss in b for s in ss]
+    r = judge.score(flat_p + flat_p, a_txt + b_txt)
+    ra, rb = r[:len(a_txt)], r[len(a_txt):]
+    overall = win_summary(ra, rb, seed=seed)
+    keep = [i for i in range(len(a_txt)) if similar_length(a_txt[i], b_txt[i], length_ratio)]
+    lc = win_summary([ra[i] for i in keep], [rb[i] for i in keep], seed=seed)
+
+    # KL(agent || generator) = E_{y~agent}[log π_agent(y) − log π_gen(y)], on samples drawn at
+    # temperature 1 and full nucleus (the estimate is only unbiased for the model's own distribution).
+    kl_samples = a if (gen.temperature == 1.0 and gen.top_p == 1.0) else sample(
+        agent, atok, prompts, dataclasses.replace(gen, temperature=1.0, top_p=1.0), n=samples_per_prompt,
+        seed=seed + 2, desc="agent samples for KL")
+    ids = [s.token_ids for ss in kl_samples for s in ss]
+    kp = [p for p, ss in zip(prompts, kl_samples) for _ in ss]
+    lp_a = sequence_logprobs(agent, atok, kp, ids, desc="agent log-probs")
+    lp_b = sequence_logprobs(base, btok, kp, ids, desc="generator log-probs")
+    kl = [x - y for x, y in zip(lp_a, lp_b)]
+    n_tok = sum(len(t) for t in ids)
+
+    def lengths(samples):
+        flat = [s for ss in samples for s in ss]
+        return {"mean_chars": sum(len(s.text) for s in flat) / len(flat),
+                "mean_tokens": sum(len(s.token_ids) for s in flat) / len(flat),
+                "truncated_fraction": sum(s.truncated for s in flat) / len(flat),
+                "distinct_1": distinct_n([s.text for s in flat], 1),
+                "distinct_2": distinct_n([s.text for s in flat], 2)}
+
+    return {
+        "win_rate": overall, "length_controlled": {**lc, "max_length_ratio": length_ratio},
+        "mean_preference": sum(sigmoid(x - y) for x, y in zip(ra, rb)) / len(ra),
+        "kl_to_generator": {"per_story": sum(kl) / len(kl), "per_token": sum(kl) / max(1, n_tok), "n": len(kl)},
+        "agent": lengths(a), "generator": lengths(b),
+        "examples": [{"prompt": p, "agent": x, "generator": y, "agent_reward": u, "generator_reward": v}
+                     for p, x, y, u, v in list(zip(flat_p, a_txt, b_txt, ra, rb))[:5]],
+    }
+
+
+def _git_commit() -> str | None:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+                              cwd=Path(__file__).parent).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _parameters(model_dir: str) -> int:
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    with torch.device("meta"):  # count parameters without allocating them
+        model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(model_dir))
+    return sum(p.numel() for p in model.parameters())
+
+
+def results_json(metrics: dict, *, agent_dir: str, generator_dir: str, judge_path: str | None,
+                 data: dict, config: dict, wall_time_s: float, synthetic: bool) -> dict:
+    """The harness's results.json (docs/formats.md) with ``model.kind = "agent"``.
+
+    ``accuracy`` is the agent's win rate against its generator under the judge: 0.5 is the
+    generator itself (the baseline), so ``clears_best_baseline`` asks whether the interval
+    lies above 0.5. ``test_length_controlled`` is the same over pairs of similar length.
+    """
+    import torch
+
+    card = read_card(agent_dir)
+
+    def split(m):
+        lo = m["ci95"][0] if m["ci95"] else None
+        return {"n": m["n"], "accuracy": m["accuracy"], "ci95": m["ci95"], "metric": "win_rate_vs_generator",
+                "baselines": {"generator": {"accuracy": 0.5, "ci95": None}}, "best_baseline": "generator",
+                "clears_best_baseline": (lo > 0.5) if lo is not None else None, "small": m["n"] < 100,
+                "ties": m["ties"]}
+
+    test, lc = split(metrics["win_rate"]), split(metrics["length_controlled"])
+    return {
+        "kind": "rmbench.results", "schema_version": 1, "rmbench_version": __version__,
+        "git_commit": _git_commit(), "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "synthetic_data": bool(synthetic), "data": data,
+        "model": {"id": f"agent:{Path(agent_dir).name}", "kind": "agent",
+                  "base_model": card.get("generator_card", {}).get("base_model"), "path": str(agent_dir),
+                  "parameters": _parameters(agent_dir), "weights_sha256": weights_sha256(agent_dir),
+                  "generator": str(generator_dir), "trained_against": card.get("reward_model"),
+                  "judge": {"path": judge_path, "weights_sha256": weights_sha256(judge_path) if judge_path else None}},
+        "config": config, "holdout": [TASK], "train_tasks": [],
+        "results": {TASK: {"role": "agent", "splits": {"test": test, "test_length_controlled": lc},
+                           "agent_metrics": {k: metrics[k] for k in ("mean_preference", "kl_to_generator", "agent",
+                                                                     "generator")}}},
+        "summary": {"heldout_mean_accuracy": test["accuracy"], "heldout_mean_accuracy_hard": lc["accuracy"],
+                    "best_baseline_mean": 0.5,
+                    "margin_over_best_baseline": None if test["accuracy"] is None else test["accuracy"] - 0.5},
+        "wall_time_s": round(wall_time_s, 2),
+        "hardware": {"device": "cuda" if torch.cuda.is_available() else "cpu", "torch": torch.__version__,
+                     "cpu_count": os.cpu_count(), "python": platform.python_version(),
+                     "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None},
+    }
+
+
+def data_block(data_dir: str, task: str) -> tuple[dict, bool]:
+    """The results.json ``data`` entry for the prompts' source, and whether it is synthetic."""
+    from rmbench.data import read_manifest
+
+    m = read_manifest(data_dir)
+    t = m["tasks"].get(task.lower(), {})
+    fps = {sp: v["fingerprint"] for sp, v in t.get("splits", {}).items() if "fingerprint" in v}
+    return ({"source": str(m.get("source", {}).get("spec", data_dir)), "manifest_fingerprint": m.get("fingerprint"),
+             "tasks": {task.lower(): {"version": str(t.get("version", "1")), "fingerprints": fps}}},
+            bool(m.get("source", {}).get("synthetic", False)))
+
+
+def run_eval(agent_dir: str, generator_dir: str, judge_path: str, prompts: list[str], out_dir: str, *,
+             data_dir: str, task: str = "writingprompts", judge=None, max_new_tokens: int = 200,
+             temperature: float = 1.0, top_p: float = 1.0, samples_per_prompt: int = 1,
+             length_ratio: float = 1.25, seed: int = 0) -> dict:
+    """Evaluate and write ``out_dir/results.json`` (and ``examples.json``); returns the results."""
+    from rmbench.agent.artifacts import write_json_atomic
+
+    t0 = time.time()
+    if judge is None:
+        from rmbench.scoring import RewardScorer
+
+        judge = RewardScorer(judge_path)
+    gen = GenerationConfig(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p)
+    metrics = evaluate_agent(agent_dir, generator_dir, judge, prompts, gen=gen, samples_per_prompt=samples_per_prompt,
+                             length_ratio=length_ratio, seed=seed)
+    data, synthetic = data_block(data_dir, task)
+    config = {"task": task, "prompts": len(prompts), "samples_per_prompt": samples_per_prompt,
+              "generation": dataclasses.asdict(gen), "length_ratio": length_ratio, "seed": seed}
+    res = results_json(metrics, agent_dir=agent_dir, generator_dir=generator_dir, judge_path=judge_path, data=data,
+                       config=config, wall_time_s=time.time() - t0, synthetic=synthetic)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    write_json_atomic(Path(out_dir) / "examples.json", metrics["examples"])
+    write_json_atomic(Path(out_dir) / "results.json", res)
+    from rmbench.agent.report import write_report
+
+    write_report(res, metrics["examples"], Path(out_dir) / "report.html")
+    return res

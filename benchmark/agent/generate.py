@@ -1,0 +1,123 @@
+"""Loading a causal LM, sampling stories with proper stopping, and scoring token log-probs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rmbench.agent.format import format_prompt
+
+
+def _f(default, help: str):
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class GenerationConfig:
+    max_new_tokens: int = _f(200, "longest story, in tokens; longer ones are cut (and flagged truncated)")
+    temperature: float = _f(1.0, "sampling temperature; 1.0 samples the model's own distribution (KL estimates need that)")
+    top_p: float = _f(1.0, "nucleus sampling mass; 1.0 keeps every token")
+    batch_size: int = _f(8, "prompts per generate() call")
+
+
+@dataclass(frozen=True)
+class Sample:
+    text: str
+    token_ids: tuple[int, ...]  # completion tokens, including the EOS when the model stopped
+    truncated: bool  # hit max_new_tokens without an EOS
+
+
+def progress(desc: str):
+    """A rich bar with count, rate and ETA (what every long loop here shows)."""
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task):
+            return Text(f"{task.speed:.1f}/s" if task.speed else "?/s")
+
+    return Progress(TextColumn(f"[bold]{desc}"), BarColumn(), MofNCompleteColumn(), RateColumn(),
+                    TimeElapsedColumn(), TimeRemainingColumn())
+
+
+def load_causal_lm(name_or_path: str, device: str | None = None):
+    """Model and tokenizer, ready to generate: a pad token and left padding."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(name_or_path)
+    if tok.pad_token is None:
+        # GPT-2 has no pad token; padding is masked out, so reusing EOS is safe.
+        tok.pad_token = tok.eos_token
+    tok.padding_side = "left"  # decoder-only models continue from the last real token
+    model = AutoModelForCausalLM.from_pretrained(name_or_path)
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    model.to(device).eval()
+    return model, tok
+
+
+def _eos_ids(model, tok) -> list[int]:
+    ids = model.generation_config.eos_token_id
+    ids = [] if ids is None else ([ids] if isinstance(ids, int) else list(ids))
+    if tok.eos_token_id is not None and tok.eos_token_id not in ids:
+        ids.append(tok.eos_token_id)
+    return ids
+
+
+def sample(model, tok, prompts: list[str], cfg: GenerationConfig, *, n: int = 1, seed: int = 0,
+           desc: str = "generating") -> list[list[Sample]]:
+    """``n`` stories per raw prompt; each stops at EOS or after ``max_new_tokens``."""
+    import torch
+
+    tok.padding_side = "left"
+    eos = _eos_ids(model, tok)
+    device = next(model.parameters()).device
+    torch.manual_seed(seed)
+    out: list[list[Sample]] = [[] for _ in prompts]
+    jobs = [(i, format_prompt(p)) for i, p in enumerate(prompts) for _ in range(n)]
+    with progress(desc) as bar, torch.no_grad():
+        task = bar.add_task(desc, total=len(jobs))
+        for start in range(0, len(jobs), cfg.batch_size):
+            chunk = jobs[start:start + cfg.batch_size]
+            enc = tok([text for _, text in chunk], return_tensors="pt", padding=True, add_special_tokens=False).to(device)
+            gen = model.generate(**enc, do_sample=True, temperature=cfg.temperature, top_p=cfg.top_p, top_k=0,
+                                 max_new_tokens=cfg.max_new_tokens, eos_token_id=eos, pad_token_id=tok.pad_token_id)
+            for (i, _), row in zip(chunk, gen[:, enc["input_ids"].shape[1]:].tolist()):
+                ids = []
+                for t in row:
+                    ids.append(t)
+                    if t in eos:
+                        break
+                stopped = bool(ids) and ids[-1] in eos
+                text = tok.decode(ids[:-1] if stopped else ids, skip_special_tokens=True).strip()
+                out[i].append(Sample(text=text, token_ids=tuple(ids), truncated=not stopped))
+            bar.advance(task, len(chunk))
+    return out
+
+
+def sequence_logprobs(model, tok, prompts: list[str], completions: list[tuple[int, ...]], *,
+                      batch_size: int = 8, desc: str = "scoring") -> list[float]:
+    """log p(completion | formatted prompt), summed over the completion's tokens."""
+    import torch
+
+    device = next(model.parameters()).device
+    pad = tok.pad_token_id if tok.pad_token_id is not None else 0
+    out: list[float] = []
+    with progress(desc) as bar, torch.no_grad():
+        task = bar.add_task(desc, total=len(prompts))
+        for start in range(0, len(prompts), batch_size):
+            rows, spans = [], []
+            for p, c in zip(prompts[start:start + batch_size], completions[start:start + batch_size]):
+                pids = tok(format_prompt(p), add_special_tokens=False)["input_ids"]
+                rows.append(pids + list(c))
+                spans.append((len(pids), len(pids) + len(c)))
+            width = max(len(r) for r in rows)
+            # Right padding: positions stay 0..len-1 as in generation's real tokens.
+            ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows], device=device)
+            mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=device)
+            logits = model(input_ids=ids, attention_mask=mask).logits.float()
+            logp = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, ids[:, 1:, None]).squeeze(-1)
+            for row, (a, b) in zip(logp, spans):
+                out.append(float(row[a - 1:b - 1].sum()))
+            bar.advance(task, len(rows))
+    return out

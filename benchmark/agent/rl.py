@@ -1,0 +1,144 @@
+"""``rmbench agent train``: pairwise RL of the generator against a reward model (the evaluator).
+
+Per prompt the policy samples two stories a, b; the evaluator's preference
+p(a > b) = σ(r_a − r_b) is each story's reward (b gets 1 − p). The update is REINFORCE with
+the two-sample leave-one-out baseline and a KL penalty to the frozen generator:
+
+    reward_i  = p_i − β · KL_i           (KL_i = Σ_t log π(y_t) − log π_gen(y_t), per story)
+    advantage = reward_a − reward_b      (the other sample is the baseline)
+
+This is exactly TRL's ``RLOOTrainer`` with ``num_generations=2``, ``beta=β`` and
+``num_iterations=1`` (then its clipped ratio is 1 and the loss is plain REINFORCE), given
+the pairwise reward below as a reward *function*. So we use it rather than a loop of our own:
+
+- RLOOTrainer takes any callable reward; a reward *model* passed directly would give r_a − r_b
+  as the advantage, not σ(r_a − r_b), so the callable wraps the evaluator.
+- TRL's online DPO (``trl.experimental``) fits a pairwise judge too, but it optimises a DPO
+  loss on judged pairs rather than the policy gradient this benchmark specifies, and it lives
+  in the experimental namespace (no stability promise).
+- The reference model is the generator loaded a second time from its directory and never
+  updated (``sync_ref_model=False``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import shutil
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from rmbench.agent.artifacts import CARD, atomic_dir, read_card, weights_sha256, write_json_atomic
+from rmbench.agent.format import format_prompt
+
+
+class Scorer(Protocol):
+    def score(self, prompts: list[str], responses: list[str]) -> list[float]: ...
+
+
+def f(default, help: str):
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class RLSettings:
+    steps: int = f(200, "optimizer steps")
+    prompts_per_step: int = f(4, "prompts per step; each gets two stories")
+    beta: float = f(0.05, "KL penalty coefficient β (reward − β·KL to the generator)")
+    learning_rate: float = f(1e-5, "AdamW learning rate")
+    max_new_tokens: int = f(200, "longest story, in tokens (then it is cut; an EOS stops it earlier)")
+    temperature: float = f(1.0, "sampling temperature for the two stories")
+    top_p: float = f(1.0, "nucleus sampling mass")
+    seed: int = f(0, "seed for sampling and the optimizer")
+    logging_steps: int = f(10, "log reward/KL every this many steps")
+    gradient_checkpointing: bool = f(False, "recompute activations to save memory (TRL defaults it on; costs time)")
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+
+
+class PairwisePreference:
+    """A TRL reward function: σ(r_a − r_b) for a, σ(r_b − r_a) for b, per consecutive pair.
+
+    TRL's sampler repeats each prompt ``num_generations`` times in a row, so with two
+    generations the completions arrive as (a, b) pairs of the same prompt; we check that.
+    """
+
+    __name__ = "pairwise_preference"  # TRL names reward columns after the callable
+
+    def __init__(self, scorer: Scorer):
+        self.scorer = scorer
+        self.calls = 0
+        self.raw_means: list[float] = []  # the evaluator's mean raw reward per call: should rise
+
+    def __call__(self, prompts, completions, raw_prompt=None, **_):
+        raw = list(raw_prompt) if raw_prompt is not None else list(prompts)
+        if len(completions) % 2:
+            raise ValueError(f"pairwise reward needs completions in pairs, got {len(completions)}")
+        for i in range(0, len(raw), 2):
+            if raw[i] != raw[i + 1]:
+                raise ValueError("pairwise reward: consecutive completions are not of the same prompt "
+                                 "(per-device batch must be a multiple of 2)")
+        stories = [c if isinstance(c, str) else c[-1]["content"] for c in completions]
+        rewards = self.scorer.score(raw, [s.strip() for s in stories])
+        self.calls += 1
+        self.raw_means.append(sum(rewards) / max(1, len(rewards)))
+        out: list[float] = []
+        for i in range(0, len(rewards), 2):
+            p = sigmoid(rewards[i] - rewards[i + 1])
+            out += [p, 1.0 - p]
+        return out
+
+
+def train_agent(generator_dir: str, scorer: Scorer, prompts: list[str], out_dir: str,
+                settings: RLSettings = RLSettings(), reward_model: dict | None = None) -> dict:
+    """Train the agent from ``generator_dir`` against ``scorer``; save an HF dir at ``out_dir``."""
+    import torch
+    from datasets import Dataset
+    from transformers import AutoTokenizer
+    from trl import RLOOConfig, RLOOTrainer
+
+    if not prompts:
+        raise ValueError("no prompts to train the agent on")
+    t0 = time.time()
+    tok = AutoTokenizer.from_pretrained(generator_dir)
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    ds = Dataset.from_dict({"prompt": [format_prompt(p) for p in prompts], "raw_prompt": list(prompts)})
+    reward = PairwisePreference(scorer)
+    with atomic_dir(out_dir) as tmp:
+        args = RLOOConfig(
+            output_dir=str(tmp / "_trainer"), num_generations=2, beta=settings.beta, num_iterations=1,
+            per_device_train_batch_size=2 * settings.prompts_per_step, max_steps=settings.steps,
+            learning_rate=settings.learning_rate, max_completion_length=settings.max_new_tokens,
+            temperature=settings.temperature, top_p=settings.top_p, top_k=0, seed=settings.seed,
+            logging_steps=settings.logging_steps, report_to=[], save_strategy="no",
+            use_cpu=not torch.cuda.is_available(), normalize_advantages=False,
+            gradient_checkpointing=settings.gradient_checkpointing)
+        trainer = RLOOTrainer(model=str(generator_dir), reward_funcs=reward, args=args, train_dataset=ds,
+                              processing_class=tok)
+        trainer.train()
+        trainer.model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        shutil.rmtree(tmp / "_trainer", ignore_errors=True)
+        logs = [h for h in trainer.state.log_history if "kl" in h]
+        k = max(1, len(reward.raw_means) // 10)  # first and last tenth of training
+        raw = reward.raw_means
+        card = {"role": "agent", "generator": str(generator_dir),
+                "generator_card": read_card(generator_dir),
+                "reward_model": reward_model or {"kind": type(scorer).__name__},
+                "settings": dataclasses.asdict(settings), "prompts": len(prompts), "trainer": "trl.RLOOTrainer",
+                # σ-preferences average 0.5 by construction; the evaluator's raw reward shows progress.
+                "evaluator_reward": {"first_tenth": sum(raw[:k]) / k if raw else None,
+                                     "last_tenth": sum(raw[-k:]) / k if raw else None, "calls": len(raw)},
+                "log": [{k: h.get(k) for k in ("step", "reward", "reward_std", "kl", "loss",
+                                                "completions/mean_length")} for h in logs],
+                "wall_time_s": round(time.time() - t0, 2)}
+        write_json_atomic(tmp / CARD, card)
+    return card
+
+
+def reward_model_info(path: str) -> dict:
+    return {"path": str(path), "weights_sha256": weights_sha256(path)}

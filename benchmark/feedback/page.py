@@ -1,0 +1,77 @@
+"""Write a feedback page: public items (prompt, two stories in random order) and, apart from
+them, the private provenance (which model wrote which story, and the evaluator's rewards).
+
+Layout of DIR:
+
+    index.html app.js style.css   static files shipped with rmbench.feedback
+    items.json                    what the page shows: item ids, prompts, stories "A" and "B"
+    private/provenance.json       never served: item -> side -> model, sample id, reward
+    private/clicks.sqlite         the server's store (created by ``rmbench feedback serve``)
+
+Item ids are random, so neither an id nor the order of items says which model is which.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+from rmbench.agent.artifacts import atomic_dir, write_json_atomic
+
+STATIC_FILES = ("index.html", "app.js", "style.css")
+PUBLIC_FILES = STATIC_FILES + ("items.json",)
+PRIVATE = "private"
+PROVENANCE = "provenance.json"
+
+
+def static_text(name: str) -> str:
+    return resources.files("rmbench.feedback").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def write_page(out_dir: str, comparisons: list[dict], *, seed: int | None = None, meta: dict | None = None) -> dict:
+    """``comparisons``: dicts with ``prompt`` and ``stories``: two dicts each with ``text``,
+    ``model`` and optionally ``reward`` (the evaluator's) and ``sample_id``.
+
+    Sides are shuffled per item (by ``seed``, or by the OS's randomness when None).
+    Returns a summary; the directory is written atomically.
+    """
+    import random
+
+    rng = random.Random(seed) if seed is not None else random.SystemRandom()
+    items, provenance = [], {}
+    for c in comparisons:
+        stories = list(c["stories"])
+        if len(stories) != 2:
+            raise ValueError(f"a comparison needs exactly two stories, got {len(stories)}")
+        rng.shuffle(stories)
+        item_id = f"{rng.getrandbits(64):016x}" if seed is not None else secrets.token_hex(8)
+        items.append({"item_id": item_id, "prompt": c["prompt"],
+                      "stories": [{"side": side, "text": s["text"]} for side, s in zip("AB", stories)]})
+        provenance[item_id] = {side: {"model": s["model"], "sample_id": s.get("sample_id", f"{item_id}{side}"),
+                                      "reward": s.get("reward")} for side, s in zip("AB", stories)}
+        provenance[item_id]["prompt_id"] = c.get("prompt_id")
+    created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with atomic_dir(out_dir) as tmp:
+        for name in STATIC_FILES:
+            (tmp / name).write_text(static_text(name), encoding="utf-8")
+        write_json_atomic(tmp / "items.json", {"items": items})
+        write_json_atomic(tmp / PRIVATE / PROVENANCE, {"created_utc": created, "meta": meta or {},
+                                                        "items": provenance})
+    return {"items": len(items), "dir": str(out_dir)}
+
+
+def load_items(page_dir: str | Path) -> list[dict]:
+    import json
+
+    return json.loads((Path(page_dir) / "items.json").read_text(encoding="utf-8"))["items"]
+
+
+def load_provenance(page_dir: str | Path) -> dict:
+    import json
+
+    p = Path(page_dir) / PRIVATE / PROVENANCE
+    if not p.is_file():
+        raise FileNotFoundError(f"{p} is missing: was {page_dir} written by `rmbench agent compare`?")
+    return json.loads(p.read_text(encoding="utf-8"))

@@ -1,0 +1,56 @@
+"""Prompt layout, story rows from prepared pairs, and `rmbench agent sft` on a tiny model."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from rmbench.agent.format import format_completion, format_prompt, story_rows
+
+
+def _pair(post, c, r, chosen="A good story.", rejected="A worse story."):
+    return {"post_id": post, "prompt": f"[WP] prompt {post}", "chosen": chosen, "rejected": rejected,
+            "chosen_id": c, "rejected_id": r}
+
+
+def test_story_rows_dedupe_and_choose_sides():
+    pairs = [_pair("p1", "a", "b"), _pair("p1", "a", "c", rejected="Third."), _pair("p2", "d", "e", chosen="  ")]
+    rows, skipped = story_rows(pairs, "chosen")
+    assert [r.story_id for r in rows] == ["a"] and skipped == {"duplicate_story": 1, "empty_story": 1}
+    rows, _ = story_rows(pairs, "all")
+    assert sorted(r.story_id for r in rows) == ["a", "b", "c", "e"]
+
+
+def test_prompt_layout_ends_where_the_story_starts():
+    assert format_prompt("  [WP] A dragon.  ").endswith("[WP] A dragon.\n\nStory:")
+    assert format_completion(" Once. ") == " Once."
+
+
+def test_sft_cli_saves_a_generator_that_stops(tmp_path):
+    from rmbench.agent.cli import agent_group
+    from rmbench.agent.generate import GenerationConfig, load_causal_lm, sample
+    from rmbench.prepare import prepare
+
+    data = tmp_path / "data"
+    prepare("demo", data, tasks=["writingprompts"], progress=False)
+    result = CliRunner().invoke(agent_group, ["sft", "--data", str(data), "--model", "tiny", "--out",
+                                              str(tmp_path / "gen"), "--epochs", "1", "--learning-rate", "5e-3",
+                                              "--max-examples", "16", "--max-length", "64"])
+    assert result.exit_code == 0, result.output
+    card = json.loads((tmp_path / "gen" / "rmbench_agent.json").read_text())
+    assert card["role"] == "generator" and card["stories"] == 16 and card["settings"]["stories"] == "chosen"
+    model, tok = load_causal_lm(str(tmp_path / "gen"), "cpu")
+    out = sample(model, tok, ["[WP] A test prompt."], GenerationConfig(max_new_tokens=5), n=3)
+    assert all(len(s.token_ids) <= 5 for s in out[0])
+    assert all(s.truncated == (tok.eos_token_id not in s.token_ids) for s in out[0])
+
+
+def test_sft_cli_reports_missing_data(tmp_path):
+    from rmbench.agent.cli import agent_group
+
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(agent_group, ["sft", "--data", str(tmp_path / "empty"), "--model", "tiny",
+                                              "--out", str(tmp_path / "gen")])
+    assert result.exit_code != 0 and "manifest" in result.output
+    assert not (tmp_path / "gen").exists()
