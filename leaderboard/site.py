@@ -1,0 +1,86 @@
+"""``rmbench leaderboard build``: the static site, written atomically.
+
+The site is built in a temporary folder beside ``--out`` and swapped in with renames, so a
+host serving ``--out`` never sees half a site. An existing ``--out`` is only replaced when
+it carries the marker file of an earlier build: the build never deletes a folder it did
+not make.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from rmbench.leaderboard.pages import contributing_page, detail_page, index_page
+from rmbench.leaderboard.ranking import Board
+from rmbench.leaderboard.store import LeaderboardError
+
+MARKER = ".rmbench-site"
+FALLBACK_HOWTO = """# Submitting to the leaderboard
+
+This copy of rmbench has no CONTRIBUTING.md. In short:
+
+```bash
+rmbench run --holdout TASK --out runs/mine      # or: rmbench evaluate --model PATH --out runs/mine
+rmbench submit runs/mine --name my-model --organization "My lab" --url https://example.org
+rmbench leaderboard validate
+```
+
+then open a pull request with the new `leaderboard/submissions/my-model.json`.
+"""
+
+
+def markdown_to_html(text: str) -> str:
+    """CommonMark with raw HTML switched off (it is escaped) and unsafe link schemes refused."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+
+
+def submitting_section(text: str) -> str:
+    """The CONTRIBUTING.md section whose heading mentions the leaderboard, or the whole file."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(r"(#{1,6})\s+(.*)", line)
+        if m and "leaderboard" in m.group(2).lower():
+            level = len(m.group(1))
+            end = next((j for j in range(i + 1, len(lines))
+                        if re.match(rf"#{{1,{level}}}\s", lines[j])), len(lines))
+            return "\n".join(["# " + m.group(2), *lines[i + 1:end]]) + "\n"
+    return text
+
+
+def build_site(board: Board, out: Path, contributing: Path | None) -> dict[str, int]:
+    out = out.resolve()
+    if out.exists() and not (out / MARKER).is_file():
+        raise LeaderboardError(f"{out} exists and was not built by `rmbench leaderboard build`; "
+                               "choose an empty or new --out")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        (tmp / MARKER).write_text("built by rmbench leaderboard build\n")
+        (tmp / "index.html").write_text(index_page(board.tracks, board.rows), encoding="utf-8")
+        text = contributing.read_text(encoding="utf-8") if contributing and contributing.is_file() else FALLBACK_HOWTO
+        text = submitting_section(text)
+        (tmp / "how-to-submit.html").write_text(contributing_page(markdown_to_html(text)), encoding="utf-8")
+        (tmp / "s").mkdir()
+        pages = 0
+        for track_name, rows in board.rows.items():
+            for row in rows:
+                sub = board.submissions[row.name]
+                (tmp / "s" / f"{row.name}.html").write_text(detail_page(sub, row, board.tracks[track_name]),
+                                                           encoding="utf-8")
+                pages += 1
+        old = None
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{tmp.name.rsplit('-', 1)[-1]}")
+            out.rename(old)
+        tmp.rename(out)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return {"submissions": pages, "tracks": len(board.rows)}

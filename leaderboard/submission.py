@@ -1,0 +1,124 @@
+"""Turning a run directory into a leaderboard submission, and sending it to the hub.
+
+A submission is one self-contained JSON file: the run's ``results.json`` unchanged, who
+submitted it, its track, and its plots embedded as base64 PNG. One file means it ships as
+package data, uploads as one hub file, and can never lose its plots folder on the way.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rmbench import __version__
+from rmbench.leaderboard.names import name_problems
+from rmbench.leaderboard.store import LeaderboardError, read_json
+from rmbench.leaderboard.tracks import Track
+from rmbench.leaderboard.validate import MAX_PLOT_BYTES, PNG_MAGIC, Problem, results_problems
+
+MAX_PLOTS = 8  # learning curve, transfer heatmap, calibration, by-ratio, ... with room to spare
+MAX_RESULTS_BYTES = 1024 * 1024
+
+
+@dataclass
+class SubmitInfo:
+    """Who submits, and under which name."""
+
+    name: str = field(metadata={"help": "leaderboard name: a-z 0-9 . _ - (file and URL safe)"})
+    organization: str | None = field(default=None, metadata={"help": "team or company, shown beside the name"})
+    url: str | None = field(default=None, metadata={"help": "http(s) link to the model or paper"})
+    track: str | None = field(default=None, metadata={"help": "track to submit to (default: the one whose test sets the run used)"})
+
+
+def find_results(run: Path) -> Path:
+    path = run / "results.json" if run.is_dir() else run
+    if not path.is_file():
+        raise LeaderboardError(f"{run}: no results.json (give a run directory written by `rmbench run` or `rmbench evaluate`)")
+    return path
+
+
+def collect_plots(run: Path, extra: list[Path] = ()) -> tuple[dict, list[str]]:
+    """PNG files from ``RUN/plots/`` plus ``extra``, embedded; and why any were left out."""
+    candidates = sorted((run / "plots").glob("*.png")) if run.is_dir() and (run / "plots").is_dir() else []
+    candidates += list(extra)
+    plots, skipped = {}, []
+    for p in candidates:
+        key = p.name.lower()
+        stem_problems = name_problems(key[:-4] if key.endswith(".png") else key, "plot name")
+        if not key.endswith(".png") or stem_problems:
+            skipped.append(f"{p}: not a safely named .png ({'; '.join(stem_problems) or 'wrong extension'})")
+            continue
+        raw = p.read_bytes()
+        if not raw.startswith(PNG_MAGIC):
+            skipped.append(f"{p}: not a PNG image")
+        elif len(raw) > MAX_PLOT_BYTES:
+            skipped.append(f"{p}: {len(raw)} bytes, over the {MAX_PLOT_BYTES}-byte limit")
+        elif key in plots:
+            skipped.append(f"{p}: a plot named {key} is already included")
+        elif len(plots) >= MAX_PLOTS:
+            skipped.append(f"{p}: at most {MAX_PLOTS} plots per submission")
+        else:
+            plots[key] = {"sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw),
+                          "png_base64": base64.b64encode(raw).decode("ascii")}
+    return plots, skipped
+
+
+def choose_track(results: dict, tracks: dict[str, Track], wanted: str | None) -> str:
+    """The named track, or the only one the results' test sets match."""
+    if wanted is not None:
+        return wanted
+    if not tracks:
+        raise LeaderboardError("the leaderboard has no tracks yet: run `rmbench leaderboard freeze` first")
+    fits = [name for name, t in tracks.items() if not results_problems(results, t)]
+    if len(fits) == 1:
+        return fits[0]
+    if len(fits) > 1:
+        raise LeaderboardError(f"the run fits tracks {fits}; pick one with --track")
+    # No track fits: submit to the closest one so the error lists exactly what differs.
+    return min(tracks, key=lambda name: len(results_problems(results, tracks[name])))
+
+
+def build_submission(run: Path, info: SubmitInfo, tracks: dict[str, Track],
+                     extra_plots: list[Path] = (), now: dt.datetime | None = None) -> tuple[dict, list[str]]:
+    results_path = find_results(run)
+    results = read_json(results_path, max_bytes=MAX_RESULTS_BYTES)
+    if not isinstance(results, dict):
+        raise LeaderboardError(f"{results_path}: not a JSON object")
+    plots, skipped = collect_plots(run, list(extra_plots))
+    now = now or dt.datetime.now(dt.timezone.utc)
+    sub = {
+        "kind": "rmbench.submission", "schema_version": 1,
+        "name": info.name, "organization": info.organization, "url": info.url,
+        "track": choose_track(results, tracks, info.track),
+        "submitted_utc": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "submitted_with": __version__,
+        "results": results,
+        "plots": plots,
+    }
+    return sub, skipped
+
+
+def push_to_hub(path: Path, repo: str, api=None, token: str | None = None):
+    """Upload ``path`` to ``submissions/<name>.json`` of hub dataset ``repo``.
+
+    ``api`` is an ``huggingface_hub.HfApi`` (tests pass a stand-in); the token comes from
+    ``HF_TOKEN`` or ``huggingface-cli login`` when not given.
+    """
+    if api is None:
+        from huggingface_hub import HfApi
+
+        api = HfApi(token=token)
+    return api.upload_file(
+        path_or_fileobj=path.read_bytes(),
+        path_in_repo=f"submissions/{path.name}",
+        repo_id=repo,
+        repo_type="dataset",
+        commit_message=f"Add leaderboard submission {path.stem}",
+    )
+
+
+def format_problems(problems: list[Problem]) -> str:
+    return "\n".join(f"  - {p}" for p in problems)

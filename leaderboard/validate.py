@@ -1,0 +1,256 @@
+"""Every check a submission must pass, collected all at once.
+
+JSON Schema covers shape and ranges; the rules below cover what a schema cannot say:
+the data is the track's frozen test sets (versions, fingerprints, counts), the model did
+not train on what it is ranked on, the numbers agree with each other, and the name is safe
+and new. A submission is judged by *all* rules in one pass, so a contributor fixes
+everything in one round.
+
+Rule ids (the ``rule`` of each :class:`Problem`): json, file_size, schema, name,
+name_matches_file, duplicate_name, unknown_track, benchmark_version, data_label,
+task_missing, task_version, fingerprint, leakage, count, accuracy_missing, ci,
+count_consistency, summary, plot.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from rmbench.leaderboard.names import name_problems
+from rmbench.leaderboard.schemas import validator
+from rmbench.leaderboard.store import MAX_SUBMISSION_BYTES
+from rmbench.leaderboard.tracks import Track, benchmark_version
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+MAX_PLOT_BYTES = 512 * 1024  # a matplotlib PNG at 100 dpi is 20-80 KiB; 512 KiB is generous
+# accuracy is (correct + ties/2) / n; harnesses that round to 6 decimals stay within this
+COUNT_TOLERANCE = 1e-6
+# summary means may be rounded when written; anything further off is a different number
+SUMMARY_TOLERANCE = 5e-4
+
+
+@dataclass(frozen=True)
+class Problem:
+    rule: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.rule}] {self.where}: {self.message}" if self.where else f"[{self.rule}] {self.message}"
+
+
+def _get(d: object, *keys):
+    """Walk nested dicts; ``None`` as soon as a level is missing or not a dict."""
+    for k in keys:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(k)
+    return d
+
+
+def _num(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def schema_problems(sub: object) -> list[Problem]:
+    out = []
+    for e in sorted(validator("submission").iter_errors(sub), key=lambda e: list(map(str, e.absolute_path))):
+        where = "/".join(map(str, e.absolute_path)) or "(top)"
+        msg = e.message if len(e.message) < 300 else e.message[:300] + "…"
+        out.append(Problem("schema", where, msg))
+    return out
+
+
+def validate_submission(sub: object, tracks: dict[str, Track], *, file_stem: str | None = None,
+                        taken_names: set[str] = frozenset()) -> list[Problem]:
+    """All problems of one parsed submission; an empty list means it is valid."""
+    problems = schema_problems(sub)
+    if not isinstance(sub, dict):
+        return problems
+    size = len(json.dumps(sub, indent=1).encode())  # as `rmbench submit` writes it
+    if size > MAX_SUBMISSION_BYTES:
+        problems.append(Problem("file_size", "(top)", f"{size} bytes written out, over the "
+                                f"{MAX_SUBMISSION_BYTES}-byte limit (fewer or smaller plots?)"))
+    name = sub.get("name")
+    problems += [Problem("name", "name", m) for m in name_problems(name)]
+    if file_stem is not None and name != file_stem:
+        problems.append(Problem("name_matches_file", "name",
+                                f"file is {file_stem}.json but the name inside is {name!r}"))
+    if isinstance(name, str) and name.lower() in taken_names:
+        problems.append(Problem("duplicate_name", "name", f"{name!r} is already on the leaderboard"))
+    problems += _plot_problems(sub.get("plots"))
+    results = sub.get("results")
+    track = tracks.get(sub.get("track")) if isinstance(sub.get("track"), str) else None
+    if track is None:
+        problems.append(Problem("unknown_track", "track", f"{sub.get('track')!r} is not a track on this "
+                                f"leaderboard (tracks: {', '.join(sorted(tracks)) or 'none'})"))
+    if isinstance(results, dict):
+        problems += results_problems(results, track)
+    return problems
+
+
+def results_problems(results: dict, track: Track | None) -> list[Problem]:
+    """The cross-field rules on a results.json, against ``track`` when known."""
+    problems = []
+    per_task = results.get("results") if isinstance(results.get("results"), dict) else {}
+    for task, tr in per_task.items():
+        for split, sp in (_get(tr, "splits") or {}).items():
+            problems += _split_problems(f"results/results/{task}/splits/{split}", sp)
+    problems += _summary_problems(results, per_task)
+    if track is None:
+        return problems
+    version = results.get("rmbench_version")
+    try:
+        ok = isinstance(version, str) and benchmark_version(version) == track.benchmark_version
+    except ValueError:
+        ok = False
+    if not ok:
+        problems.append(Problem("benchmark_version", "results/rmbench_version",
+                                f"{version!r} is not benchmark version {track.benchmark_version} "
+                                f"(track {track.name!r})"))
+    if results.get("synthetic_data") is not track.synthetic:
+        problems.append(Problem("data_label", "results/synthetic_data",
+                                f"{results.get('synthetic_data')!r} but track {track.name!r} is "
+                                f"{'synthetic' if track.synthetic else 'real'} data"))
+    train = results.get("train_tasks") if isinstance(results.get("train_tasks"), list) else []
+    for task in track.heldout_tasks:
+        want = track.tasks[task]
+        data = _get(results, "data", "tasks", task)
+        tr = per_task.get(task)
+        if not isinstance(tr, dict):
+            problems.append(Problem("task_missing", f"results/results/{task}",
+                                    f"held-out task {task!r} of track {track.name!r} has no results"))
+            continue
+        if task in train or tr.get("role") == "in_domain":
+            problems.append(Problem("leakage", f"results/results/{task}",
+                                    f"{task!r} is held out on this track but the model trained on it"))
+        if _get(data, "version") != want["version"]:
+            problems.append(Problem("task_version", f"results/data/tasks/{task}/version",
+                                    f"{_get(data, 'version')!r}, track {track.name!r} froze version {want['version']!r}"))
+        for split in track.splits:
+            where = f"results/results/{task}/splits/{split}"
+            sp = _get(tr, "splits", split)
+            pairs = want["splits"][split]["pairs"]
+            if sp is None and pairs == 0:
+                continue  # the harness leaves an empty split out; nothing was there to score
+            if not isinstance(sp, dict):
+                problems.append(Problem("task_missing", where, f"no {split} results for held-out task {task!r}"))
+                continue
+            fp = _get(data, "fingerprints", split)
+            if fp != want["splits"][split]["fingerprint"]:
+                problems.append(Problem("fingerprint", f"results/data/tasks/{task}/fingerprints/{split}",
+                                        f"{str(fp)[:16]}… is not the frozen {split} set of track {track.name!r} "
+                                        f"({want['splits'][split]['fingerprint'][:16]}…)"))
+            if sp.get("n") != pairs:
+                problems.append(Problem("count", f"{where}/n", f"{sp.get('n')!r} pairs scored, the frozen "
+                                        f"{split} set has {pairs}"))
+            if pairs > 0 and not _num(sp.get("accuracy")):
+                problems.append(Problem("accuracy_missing", f"{where}/accuracy",
+                                        f"{sp.get('accuracy')!r}: a held-out split needs an accuracy"))
+    return problems
+
+
+def _split_problems(where: str, sp: object) -> list[Problem]:
+    if not isinstance(sp, dict):
+        return []
+    out = []
+    n, acc, ci = sp.get("n"), sp.get("accuracy"), sp.get("ci95")
+    if _num(acc) and isinstance(ci, list) and len(ci) == 2 and all(_num(c) for c in ci):
+        lo, hi = ci
+        if not lo <= acc <= hi:
+            out.append(Problem("ci", f"{where}/ci95", f"[{lo}, {hi}] does not contain the accuracy {acc}"))
+    elif _num(acc):
+        out.append(Problem("ci", f"{where}/ci95", f"{ci!r}: an accuracy needs its 95% interval"))
+    for b, bs in (sp.get("baselines") or {}).items() if isinstance(sp.get("baselines"), dict) else []:
+        a, c = _get(bs, "accuracy"), _get(bs, "ci95")
+        if _num(a) and isinstance(c, list) and len(c) == 2 and all(_num(x) for x in c) and not c[0] <= a <= c[1]:
+            out.append(Problem("ci", f"{where}/baselines/{b}/ci95", f"{c} does not contain the accuracy {a}"))
+    if isinstance(n, int) and not isinstance(n, bool) and _num(acc):
+        if n == 0:
+            out.append(Problem("count_consistency", where, f"accuracy {acc} on 0 pairs"))
+        elif abs(acc * n * 2 - round(acc * n * 2)) > COUNT_TOLERANCE * n * 2 + 1e-9:
+            out.append(Problem("count_consistency", f"{where}/accuracy",
+                               f"{acc} is not (correct + ties/2) / {n} for any whole count"))
+    return out
+
+
+def _mean(xs: list[float]) -> float | None:
+    return sum(xs) / len(xs) if xs else None
+
+
+def _summary_problems(results: dict, per_task: dict) -> list[Problem]:
+    """The run's own summary must be the mean of its own per-task numbers."""
+    summary = results.get("summary")
+    holdout = results.get("holdout")
+    if not isinstance(summary, dict) or not isinstance(holdout, list) or not holdout:
+        return []
+    out = []
+    for key, split in (("heldout_mean_accuracy", "test"), ("heldout_mean_accuracy_hard", "test_hard")):
+        claimed = summary.get(key)
+        accs = [_get(per_task, t, "splits", split, "accuracy") for t in holdout]
+        if not _num(claimed) or not all(_num(a) for a in accs):
+            continue
+        mean = _mean(accs)
+        if abs(mean - claimed) > SUMMARY_TOLERANCE:
+            out.append(Problem("summary", f"results/summary/{key}",
+                               f"{claimed} but the held-out {split} accuracies average {mean:.4f}"))
+    return out
+
+
+def _plot_problems(plots: object) -> list[Problem]:
+    if not isinstance(plots, dict):
+        return []
+    out = []
+    for pname, p in plots.items():
+        where = f"plots/{pname}"
+        stem = pname[:-4] if isinstance(pname, str) and pname.endswith(".png") else pname
+        out += [Problem("plot", where, m) for m in name_problems(stem, "plot name")]
+        data = _get(p, "png_base64")
+        if not isinstance(data, str):
+            continue
+        try:
+            raw = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            out.append(Problem("plot", where, "png_base64 is not valid base64"))
+            continue
+        if not raw.startswith(PNG_MAGIC):
+            out.append(Problem("plot", where, "not a PNG image"))
+        if len(raw) > MAX_PLOT_BYTES:
+            out.append(Problem("plot", where, f"{len(raw)} bytes, over the {MAX_PLOT_BYTES}-byte limit per plot"))
+        if _get(p, "bytes") != len(raw):
+            out.append(Problem("plot", where, f"says {_get(p, 'bytes')} bytes, decodes to {len(raw)}"))
+        if _get(p, "sha256") != hashlib.sha256(raw).hexdigest():
+            out.append(Problem("plot", where, "sha256 does not match the image"))
+    return out
+
+
+def validate_file(path: Path, tracks: dict[str, Track], taken_names: set[str] = frozenset()) -> list[Problem]:
+    """Parse and check one submission file (size first, so a huge file is never read)."""
+    where = str(path)
+    size = path.stat().st_size if path.is_file() else None
+    if size is None:
+        return [Problem("json", where, "no such file")]
+    if size > MAX_SUBMISSION_BYTES:
+        return [Problem("file_size", where, f"{size} bytes, over the {MAX_SUBMISSION_BYTES}-byte limit")]
+    try:
+        sub = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        return [Problem("json", where, f"not valid UTF-8 JSON: {e}")]
+    return validate_submission(sub, tracks, file_stem=path.stem, taken_names=taken_names)
+
+
+def validate_files(paths: list[Path], tracks: dict[str, Track],
+                   taken_names: set[str] = frozenset()) -> dict[Path, list[Problem]]:
+    """Check each file; a name used by two of them (or in ``taken_names``) is a duplicate."""
+    report: dict[Path, list[Problem]] = {}
+    seen: set[str] = set(taken_names)
+    for path in paths:
+        report[path] = validate_file(path, tracks, taken_names=seen)
+        seen.add(path.stem.lower())
+    return report
