@@ -3,6 +3,9 @@
 For each size, in the same run and each in its own subprocess (so peak RSS is that
 step's alone):
   parse      plain zstd decompression + json.loads of every line of the same files
+  parse/scan the same, calling the json module's C scanner directly as prepare's reader
+             does (rmbench.sources.dumps: no per-call encoding detection or regexes):
+             the same parser without json.loads' overhead, a stricter baseline
   prepare/1  ``rmbench.prepare.prepare(workers=1)``: everything in one process
   prepare/N  ``rmbench.prepare.prepare()`` with its default workers (one process per
              subreddit, at most the CPU count at a time)
@@ -14,7 +17,10 @@ The 4x dump is the real dumps replicated four times with every id rewritten
 threads, not 4x bigger threads; each replica keeps time order, and the replicas are
 concatenated one after another. Written once to a temporary directory (zstd level 3).
 
-    python bench/bench_prepare.py [--dumps ../shared/data/reddit-dumps] [--scale 4] [--json out.json]
+With ``--repeat N`` every step runs N times (interleaved) and the medians are reported:
+the machine is shared, so one run measures the neighbours too.
+
+    python bench/bench_prepare.py [--dumps ../shared/data/reddit-dumps] [--scale 4] [--repeat 3] [--json out.json]
 """
 
 from __future__ import annotations
@@ -71,6 +77,20 @@ def step_parse(dumps: str) -> dict:
     return {"objects": n, "seconds": time.perf_counter() - t}
 
 
+def step_parse_scan(dumps: str) -> dict:
+    scan = json.JSONDecoder().scan_once  # what json.loads ends up calling, minus its wrappers
+    n = 0
+    t = time.perf_counter()
+    for f in sorted(Path(dumps).glob("*.zst")):
+        for raw in _lines(f):
+            s = raw.decode("utf-8", "surrogatepass")
+            obj, end = scan(s, 0)
+            if end != len(s) and s[end:].strip(" \t\n\r"):
+                raise ValueError(f"{f}: extra data after a JSON object")
+            n += 1
+    return {"objects": n, "seconds": time.perf_counter() - t}
+
+
 def step_prepare(dumps: str, workers: int | None) -> dict:
     from rmbench.prepare import prepare
 
@@ -95,6 +115,8 @@ def _child(step: str, dumps: str) -> None:
     c0 = cpu()
     if step == "parse":
         result = step_parse(dumps)
+    elif step == "parse_scan":
+        result = step_parse_scan(dumps)
     else:
         result = step_prepare(dumps, 1 if step == "prepare1" else None)
     # CPU seconds (this process and its workers): on a shared machine wall time measures the
@@ -112,10 +134,27 @@ def run_child(step: str, dumps: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _median_runs(steps: list[str], dumps: Path, repeat: int) -> dict[str, dict]:
+    """Every step ``repeat`` times, interleaved (so a busy spell on the shared machine hits
+    every step alike); per step, the run with the median wall time, and the median CPU time."""
+    runs: dict[str, list[dict]] = {step: [] for step in steps}
+    for _ in range(repeat):
+        for step in steps:
+            runs[step].append(run_child(step, dumps))
+    out = {}
+    for step, rs in runs.items():
+        rs.sort(key=lambda r: r["seconds"])
+        out[step] = dict(rs[len(rs) // 2])
+        out[step]["cpu_seconds"] = sorted(r["cpu_seconds"] for r in rs)[len(rs) // 2]
+        out[step]["all_seconds"] = [round(r["seconds"], 2) for r in rs]
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dumps", type=Path, default=DEFAULT_DUMPS)
     ap.add_argument("--scale", type=int, default=4)
+    ap.add_argument("--repeat", type=int, default=1, help="runs per step; medians are reported")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     ap.add_argument("--child", nargs=2, metavar=("STEP", "DUMPS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -127,37 +166,45 @@ def main() -> None:
     from rmbench.prepare_shards import default_workers
 
     workers = default_workers()
+    steps = (("parse", "parse"), ("parse_scan", "parse/scan"), ("prepare1", "prepare, 1 process"),
+             ("prepareN", f"prepare, {workers} workers"))
     rows = []
+    loads = [os.getloadavg()[0]] if hasattr(os, "getloadavg") else []
     with tempfile.TemporaryDirectory(prefix="bench-scaled-") as tmp:
         scaled = Path(tmp) / f"x{args.scale}"
         t = time.perf_counter()
         make_scaled(args.dumps, scaled, args.scale)
         print(f"built the {args.scale}x dump in {time.perf_counter() - t:.1f}s", file=sys.stderr)
         for label, path in (("1x (real)", args.dumps), (f"{args.scale}x (replicated)", scaled)):
-            parse = run_child("parse", path)
-            rate = parse["objects"] / parse["seconds"]
-            cpu_rate = parse["objects"] / parse["cpu_seconds"]
-            rows.append({"input": label, "step": "parse", "objects": parse["objects"], "seconds": parse["seconds"],
-                         "obj_s": rate, "ratio": 1.0, "cpu_s": parse["cpu_seconds"], "cpu_ratio": 1.0,
-                         "rss_mib": parse["peak_rss_mib"], "worker_rss_mib": None})
-            for step, name in (("prepare1", "prepare, 1 process"), ("prepareN", f"prepare, {workers} workers")):
-                prep = run_child(step, path)
-                rows.append({"input": label, "step": name, "objects": prep["objects"], "seconds": prep["seconds"],
-                             "obj_s": prep["objects"] / prep["seconds"],
-                             "ratio": prep["objects"] / prep["seconds"] / rate, "cpu_s": prep["cpu_seconds"],
-                             "cpu_ratio": prep["objects"] / prep["cpu_seconds"] / cpu_rate,
-                             "rss_mib": prep["peak_rss_mib"],
-                             "worker_rss_mib": prep["worker_rss_mib"] if step == "prepareN" else None,
-                             "pairs": prep["pairs"]})
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"{os.cpu_count()} CPUs, load average {load:.1f} at the end")
+            res = _median_runs([step for step, _ in steps], path, args.repeat)
+            if loads:
+                loads.append(os.getloadavg()[0])
+            base = res["parse"]
+            rate, cpu_rate = base["objects"] / base["seconds"], base["objects"] / base["cpu_seconds"]
+            lean = res["parse_scan"]
+            lean_rate, lean_cpu_rate = lean["objects"] / lean["seconds"], lean["objects"] / lean["cpu_seconds"]
+            for step, name in steps:
+                r = res[step]
+                obj_s = r["objects"] / r["seconds"]
+                rows.append({"input": label, "step": name, "objects": r["objects"], "seconds": r["seconds"],
+                             "all_seconds": r["all_seconds"], "obj_s": obj_s, "ratio": obj_s / rate,
+                             "cpu_s": r["cpu_seconds"], "cpu_ratio": r["objects"] / r["cpu_seconds"] / cpu_rate,
+                             "ratio_scan": obj_s / lean_rate,
+                             "cpu_ratio_scan": r["objects"] / r["cpu_seconds"] / lean_cpu_rate,
+                             "rss_mib": r["peak_rss_mib"],
+                             "worker_rss_mib": r["worker_rss_mib"] if step == "prepareN" else None,
+                             "pairs": r.get("pairs")})
+    load = ", ".join(f"{x:.1f}" for x in loads) if loads else "unknown"
+    print(f"{os.cpu_count()} CPUs, {args.repeat} run(s) per step (medians), 1-min load average {load} "
+          "(start, after 1x, after the scaled input)")
     print("| input | step | objects | wall s | objects/s (wall) | ratio to parse (wall) | CPU s | ratio to parse (CPU) "
-          "| peak RSS MiB | largest worker RSS MiB |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| ratio to parse/scan (wall / CPU) | peak RSS MiB | largest worker RSS MiB |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         w = "-" if r["worker_rss_mib"] is None else f"{r['worker_rss_mib']:.0f}"
         print(f"| {r['input']} | {r['step']} | {r['objects']:,} | {r['seconds']:.1f} | {r['obj_s']:,.0f} "
-              f"| {r['ratio']:.2f} | {r['cpu_s']:.1f} | {r['cpu_ratio']:.2f} | {r['rss_mib']:.0f} | {w} |")
+              f"| {r['ratio']:.2f} | {r['cpu_s']:.1f} | {r['cpu_ratio']:.2f} "
+              f"| {r['ratio_scan']:.2f} / {r['cpu_ratio_scan']:.2f} | {r['rss_mib']:.0f} | {w} |")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
 

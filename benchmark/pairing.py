@@ -33,18 +33,36 @@ from rmbench.splits import pair_order_key
 from rmbench.task import DELETED_BODIES, RedditTask
 
 # Punctuation and symbols (Unicode categories P* and S*) in the Basic Multilingual Plane,
-# deleted by str.translate (faster than a regex, and than bytes.translate, over long bodies).
-_STRIP = {cp: None for cp in range(0x10000) if unicodedata.category(chr(cp))[0] in "PS"}
-_ASTRAL_SYMBOL = re.compile(r"[\U00010000-\U0010FFFF]")  # astral characters: mostly emoji
+# and every astral character (mostly emoji): deleted by normalize_text. Most bodies are
+# ASCII, for which bytes.translate deletes in one C pass; for the rest, one regex with this
+# character class is ~3x faster than str.translate with a 65,536-entry dict.
+_PS_BMP = [cp for cp in range(0x10000) if unicodedata.category(chr(cp))[0] in "PS"]
+_ASCII_PS = bytes(cp for cp in _PS_BMP if cp < 0x80)
+
+
+def _char_class(codepoints: list[int]) -> str:
+    """A regex character class body for sorted code points, as ranges (compiles fast)."""
+    runs: list[list[int]] = []
+    for cp in codepoints:
+        if runs and cp == runs[-1][1] + 1:
+            runs[-1][1] = cp
+        else:
+            runs.append([cp, cp])
+    return "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in runs)
+
+
+_DROP = re.compile(f"[{_char_class(_PS_BMP)}\U00010000-\U0010FFFF]")
 # Bodies a moderator or the author wiped; their share drives the removed-fraction warning.
 _WIPED = frozenset(b for b in DELETED_BODIES if b)
 
 
 def normalize_text(text: str) -> str:
     """Lower case, punctuation stripped, whitespace collapsed: what counts as 'the same text'."""
-    text = text.lower().translate(_STRIP)
-    if not text.isascii():
-        text = _ASTRAL_SYMBOL.sub("", text)
+    text = text.lower()
+    if text.isascii():
+        text = text.encode().translate(None, _ASCII_PS).decode()
+    else:
+        text = _DROP.sub("", text)
     return " ".join(text.split())
 
 
@@ -114,18 +132,29 @@ def judge_post(task: RedditTask, post: Post, stats: TaskStats, duplicate_posts: 
 
 def judge_comment(task: RedditTask, c: Comment, post: Post, post_reason: str | None, stats: TaskStats) -> bool:
     """The comment rules, counted. A dropped post's comments are ``post_dropped``."""
-    stats.comments_seen += 1
-    if c.body.strip() in _WIPED:
-        stats.wiped_bodies += 1
-    if post_reason is not None:
-        stats.comments_dropped["post_dropped"] += 1
-        return False
-    why = task.comment_drop_reason(c, post)
-    if why is None:
-        stats.comments_kept += 1
-        return True
-    stats.comments_dropped[why] += 1
-    return False
+    return judge_comments(((task, stats),), c, post, (post_reason,)) == 1
+
+
+def judge_comments(tasks, c: Comment, post: Post, post_reasons) -> int:
+    """``judge_comment`` for every ``(task, stats)`` of the comment's subreddit at once (the
+    wiped-body test runs once, not once per task); ``post_reasons[i]`` is task i's post
+    verdict. Returns the mask of the tasks that keep it: bit i for the i-th task."""
+    wiped = c.body.strip() in _WIPED
+    mask = 0
+    for i, (task, stats) in enumerate(tasks):
+        stats.comments_seen += 1
+        if wiped:
+            stats.wiped_bodies += 1
+        if post_reasons[i] is not None:
+            stats.comments_dropped["post_dropped"] += 1
+            continue
+        why = task.comment_drop_reason(c, post)
+        if why is None:
+            stats.comments_kept += 1
+            mask |= 1 << i
+        else:
+            stats.comments_dropped[why] += 1
+    return mask
 
 
 def dedupe_kept(kept: list[Comment], stats: TaskStats) -> list[Comment]:
@@ -172,20 +201,26 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
     dropped = stats.pairs_dropped
     pid_prefix = f"{post.id}:"
     n = len(kept)
-    n_survivors = 0
+    n_survivors = ties = 0
     stats.candidates += n * (n - 1) // 2
+    scores = [c.score for c in kept]
+    whys: list[str] = []  # drop reasons, counted in bulk: Counter.update counts in C
+    note = whys.append
     for i in range(n - 1):
         a = kept[i]
-        sa = a.score
+        sa = scores[i]
         prefix = f"{pid_prefix}{a.id}:"
-        for j in range(i + 1, n):
+        # Sorted by (integer) score, the comments tied with ``a`` come right after it: they
+        # are counted as ties and skipped in one step, and never reach the pair rules.
+        first = i + 1
+        while first < n and scores[first] == sa:
+            first += 1
+        ties += first - i - 1
+        for j in range(first, n):
             b = kept[j]
-            if b.score == sa:
-                dropped["score_tie"] += 1
-                continue
             why = drop(a, b, post)
             if why is not None:
-                dropped[why] += 1
+                note(why)
                 continue
             n_survivors += 1
             key = -int.from_bytes(pair_order_key(prefix + b.id), "big")
@@ -195,6 +230,12 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
                 heapq.heapreplace(heap, (key, i, j))
             if want_hard and is_hard(a, b):
                 hard.append((a, b))
+        if len(whys) >= 65_536:  # a megathread: keep the list bounded
+            dropped.update(whys)
+            whys.clear()
+    dropped.update(whys)
+    if ties:
+        dropped["score_tie"] += ties
     if not n_survivors:
         return []
 
@@ -259,7 +300,11 @@ def _row(task: RedditTask, post: Post, prompt: str, chosen: Comment, rejected: C
 
 def row_json(row: dict) -> str:
     """One split-file line: fixed key order, no ASCII escaping, so re-runs are byte-identical."""
-    return json.dumps(row, ensure_ascii=False, separators=(", ", ": "))
+    return _ROW_ENCODER.encode(row)
+
+
+# What json.dumps(row, ensure_ascii=False, separators=(", ", ": ")) builds on every call.
+_ROW_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
 
 
 def task_warnings(task: RedditTask, stats: TaskStats) -> list[str]:
@@ -281,5 +326,5 @@ def task_warnings(task: RedditTask, stats: TaskStats) -> list[str]:
     return warnings
 
 
-__all__ = ["PairRow", "TaskStats", "count_orphans", "dedupe_kept", "judge_comment", "judge_post", "pair_kept", "normalize_text", "pair_thread",
-           "prompt_of", "row_json", "task_warnings", "text_hash"]
+__all__ = ["PairRow", "TaskStats", "count_orphans", "dedupe_kept", "judge_comment", "judge_comments", "judge_post",
+           "pair_kept", "normalize_text", "pair_thread", "prompt_of", "row_json", "task_warnings", "text_hash"]

@@ -12,7 +12,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 
-from rmbench.pairing import (PairRow, TaskStats, count_orphans, dedupe_kept, judge_comment, judge_post, pair_kept,
+from rmbench.pairing import (PairRow, TaskStats, count_orphans, dedupe_kept, judge_comments, judge_post, pair_kept,
                              row_json)
 from rmbench.records import Comment
 from rmbench.sources.base import Source
@@ -90,8 +90,13 @@ class _PostCache:
         if post_id in d:
             d.move_to_end(post_id)
             return d[post_id]
+        return self.fetch(post_id, tasks)
+
+    def fetch(self, post_id: str, tasks: list) -> tuple | None:
+        """A cache miss: read the post from the store and judge it once."""
         post = self.store.post(post_id)
         entry = None if post is None else (post, tuple(t.post_drop_reason(post) for t, _ in tasks))
+        d = self._d
         d[post_id] = entry
         if len(d) > self.SIZE:
             d.popitem(last=False)
@@ -105,35 +110,47 @@ def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter
     Yields (comment, mask): bit i set when the i-th task of the comment's subreddit keeps
     it. Every other comment is counted here, by reason; orphans (no post in the input)
     too. Most comments are replies or low-scored, so the store holds a fraction of the dump.
+    This loop runs once per comment of the dump: the cache hit and the subreddit lookup are
+    inlined, and the counts are kept in locals until the end.
     """
     tick = bars.track("loading comments", None)
     cache = _PostCache(store)
+    cached, hit, fetch = cache._d, cache._d.move_to_end, cache.fetch
     tasks_of: dict[str, list | None] = {}  # subreddit as written -> [(task, stats)] or None
-    n = 0
-    for c in comments:
-        n += 1
-        if not n & 0x7FF:
-            tick(n)
-        ts = tasks_of.get(c.subreddit, _MISSING)
-        if ts is _MISSING:
-            ts = tasks_of[c.subreddit] = [(t, stats[t.name.lower()]) for t in by_sub.get(c.subreddit.lower(), ())
-                                          ] or None
-        if ts is None:
-            counts["other_comments"] += 1
-            continue
-        counts["comments"] += 1
-        entry = cache.get(c.post_id, ts)
-        if entry is None:
-            for _, s in ts:
-                count_orphans(s, 1)
-            continue
-        post, reasons = entry
-        mask = 0
-        for i, (t, s) in enumerate(ts):
-            if judge_comment(t, c, post, reasons[i], s):
-                mask |= 1 << i
-        if mask:
-            yield c, mask
+    last_sub, ts = None, None  # a dump file is one subreddit: look it up once per change
+    n = other = 0
+    try:
+        for c in comments:
+            n += 1
+            if not n & 0x7FF:
+                tick(n)
+            if c.subreddit != last_sub:
+                last_sub = c.subreddit
+                ts = tasks_of.get(last_sub, _MISSING)
+                if ts is _MISSING:
+                    ts = tasks_of[last_sub] = [(t, stats[t.name.lower()]) for t in by_sub.get(last_sub.lower(), ())
+                                               ] or None
+            if ts is None:
+                other += 1
+                continue
+            pid = c.post_id
+            entry = cached.get(pid, _MISSING)
+            if entry is _MISSING:
+                entry = fetch(pid, ts)
+            else:
+                hit(pid)
+            if entry is None:
+                for _, s in ts:
+                    count_orphans(s, 1)
+                continue
+            mask = judge_comments(ts, c, entry[0], entry[1])
+            if mask:
+                yield c, mask
+    finally:  # what was read counts, even if the read stops early
+        if n - other:
+            counts["comments"] += n - other
+        if other:
+            counts["other_comments"] += other
     tick(n, done=True)
 
 

@@ -16,6 +16,7 @@ subreddits but only the comments that some task's comment rules keep.
 from __future__ import annotations
 
 import itertools
+import operator
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -38,6 +39,12 @@ _MASK = "mask"
 # Which stored columns are booleans (SQLite keeps 0/1/NULL; NULL must stay "unknown").
 _POST_BOOL = {i for i, c in enumerate(_POST_COLS) if c in {"is_self", "over_18", "stickied", "edited", "synthetic"}}
 _COMMENT_BOOL = {i for i, c in enumerate(_COMMENT_COLS) if c in {"edited", "stickied", "is_submitter", "synthetic"}}
+
+
+# The last copy read of one post (built once: comments look posts up by the thousand).
+_POST_BY_ID = (f"SELECT {', '.join(_POST_COLS)} FROM posts INDEXED BY posts_by_id "
+               "WHERE id = ? ORDER BY rowid DESC LIMIT 1")
+_FIRST = operator.itemgetter(0)  # a row's thread key (post id), for groupby
 
 
 def _post_row(p: Post) -> tuple:
@@ -90,7 +97,9 @@ class ThreadStore:
         self.db = sqlite3.connect(self.path, isolation_level=None)
         # A scratch file rebuilt from the inputs on every run: durability buys nothing, and
         # journaling would double the writes.
-        for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=FILE",
+        # 16 KiB pages (before any table exists): kept comments average ~450 characters, and
+        # bigger pages mean fewer overflow pages and b-tree splits per insert (~10% less CPU).
+        for pragma in ("page_size=16384", "journal_mode=OFF", "synchronous=OFF", "temp_store=FILE",
                        "cache_size=-65536", "locking_mode=EXCLUSIVE"):
             self.db.execute(f"PRAGMA {pragma}")
         self.db.execute(f"CREATE TABLE IF NOT EXISTS posts ({', '.join(_POST_COLS)})")
@@ -130,8 +139,7 @@ class ThreadStore:
     def post(self, post_id: str) -> Post | None:
         """The last copy read of one post, or None when the input has no such post."""
         self.index_posts()
-        row = self.db.execute(f"SELECT {', '.join(_POST_COLS)} FROM posts INDEXED BY posts_by_id "
-                              "WHERE id = ? ORDER BY rowid DESC LIMIT 1", (post_id,)).fetchone()
+        row = self.db.execute(_POST_BY_ID, (post_id,)).fetchone()
         return None if row is None else _post_from_row(row)
 
     def finish_loading(self) -> None:
@@ -158,8 +166,8 @@ class ThreadStore:
         comments = self.db.execute(
             f"SELECT {', '.join(_COMMENT_COLS)}, {_MASK} FROM comments INDEXED BY comments_by_post "
             "ORDER BY post_id, rowid")
-        post_groups = itertools.groupby(posts, key=lambda r: r[0])
-        comment_groups = itertools.groupby(comments, key=lambda r: r[0])
+        post_groups = itertools.groupby(posts, key=_FIRST)
+        comment_groups = itertools.groupby(comments, key=_FIRST)
         p = next(post_groups, None)
         c = next(comment_groups, None)
         while p is not None or c is not None:

@@ -252,3 +252,52 @@ def test_iter_lines_streams_bytes_without_newlines(tmp_path: Path):
     path = tmp_path / "x.ndjson"
     path.write_bytes(b"a\r\nb\n\nc")
     assert list(iter_lines(path)) == [b"a\r", b"b", b"", b"c"]
+
+
+def _oracle(raw: bytes):
+    """What json.loads says about one line: (object, reason) like the reader's contract."""
+    try:
+        return json.loads(raw), None
+    except UnicodeDecodeError:
+        try:
+            return json.loads(raw.decode("utf-8", "replace")), "invalid_utf8"
+        except (ValueError, RecursionError):
+            return None, "malformed_json"
+    except ValueError:
+        return None, "blank_line" if not raw.strip() else "malformed_json"
+    except RecursionError:
+        return None, "malformed_json"
+
+
+def test_fast_json_path_agrees_with_json_loads_on_odd_lines(tmp_path: Path):
+    """The reader parses '{"...' lines with json's scanner directly (rmbench.sources.dumps):
+    every odd line must come out exactly as json.loads would have it."""
+    good = json.dumps(comment(1)).encode()
+    odd = [
+        good, good + b"\r", good + b" \t \r", good + b" x", good + b"{}", good + b"\x00",
+        good[:-1] + b', "s": "\xed\xa0\x80"}',  # a UTF-8-encoded lone surrogate: json.loads accepts it
+        good[:-1] + b', "s": "\xff"}',          # invalid UTF-8: repaired and kept
+        good[:-1] + b', "s": "\xff"} x',        # invalid UTF-8 and extra data
+        good[:-1] + b', "n": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",  # deeper than the recursion limit
+        good[:-1] + b', "id": "c2"}',           # duplicate key: the last wins, as in json.loads
+        b"\xef\xbb\xbf" + good,                 # a UTF-8 BOM
+        b'{"' + b"\x00" * 6 + b'"}', b' ' + good, b'{"a": NaN, "id": 1}', b"{}", b'{"', b"[1]", b"",
+    ]
+    (tmp_path / "AskCulinary_comments.ndjson").write_bytes(b"\n".join(odd) + b"\n")
+    src = DumpSource(tmp_path)
+    got = {c.id: c for c in src.iter_comments()}
+    reasons: dict[str, list[int]] = {}
+    expected_ids = []
+    for line, raw in enumerate(odd, 1):
+        obj, why = _oracle(raw)
+        if why is not None:
+            reasons.setdefault(why, []).append(line)
+        if why in (None, "invalid_utf8") and not isinstance(obj, dict):
+            reasons.setdefault("not_an_object", []).append(line)
+        elif isinstance(obj, dict) and isinstance(obj.get("id"), str) and isinstance(obj.get("body"), str):
+            expected_ids.append(obj["id"])
+    counts = src.report.counts[str(tmp_path / "AskCulinary_comments.ndjson")]
+    for why, lines in reasons.items():
+        assert counts[why] == len(lines), why
+        assert src.report.examples[str(tmp_path / "AskCulinary_comments.ndjson")][why] == lines[:5]
+    assert sorted(got) == sorted(set(expected_ids))

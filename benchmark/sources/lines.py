@@ -128,7 +128,9 @@ def iter_lines(path: Path, stats: FileStats | None = None) -> Iterator[bytes]:
     chunks = _zstd_chunks(raw(), path) if codec == "zstd" else _gzip_chunks(raw(), path) if codec == "gzip" else raw()
     rest = b""
     for block in chunks:
-        parts = (rest + block).split(b"\n") if rest else block.split(b"\n")
+        parts = block.split(b"\n")
+        if rest:  # the line cut at the last block's end: join it to its first part only, not
+            parts[0] = rest + parts[0]  # rest + block, which would copy a whole block per block
         rest = parts.pop()
         yield from parts
     if rest:
