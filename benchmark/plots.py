@@ -1,0 +1,154 @@
+"""PNG figures: accuracy beside baselines, calibration, learning curves, the transfer heatmap.
+
+matplotlib's Agg backend only (no display needed); each figure is written to a temporary
+file and renamed, so a reader never sees half a PNG.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from rmbench.results import shareable
+
+# Fixed colours so the same baseline looks the same in every figure.
+COLORS = {"model": "#1f77b4", "random": "#9e9e9e", "longer": "#ff7f0e", "shorter": "#ffbb78",
+          "earlier": "#c5b0d5", "later": "#9467bd"}
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.tmp-", suffix=".png", dir=path.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110, bbox_inches="tight")
+        shareable(tmp)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+        _plt().close(fig)
+    return path.name
+
+
+def _err(entry: dict) -> tuple[float, float]:
+    acc, ci = entry["accuracy"], entry.get("ci95") or [entry["accuracy"]] * 2
+    if acc is None or ci[0] is None:
+        return 0.0, 0.0
+    return max(0.0, acc - ci[0]), max(0.0, ci[1] - acc)
+
+
+def accuracy_bars(doc: dict, path: Path) -> str:
+    """Model and baselines per evaluated split, 95% intervals; by-construction baselines hatched."""
+    plt = _plt()
+    groups = [(t, s, card) for t, r in doc["results"].items() for s, card in r["splits"].items()]
+    names = ["model"] + list(groups[0][2]["baselines"]) if groups else ["model"]
+    width = 0.8 / len(names)
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(groups)), 4))
+    for j, name in enumerate(names):
+        xs, ys, lo, hi, hatch = [], [], [], [], []
+        for i, (_, _, card) in enumerate(groups):
+            entry = card if name == "model" else card["baselines"][name]
+            e = _err(entry)
+            xs.append(i + (j - (len(names) - 1) / 2) * width)
+            ys.append(entry["accuracy"] or 0.0)
+            lo.append(e[0])
+            hi.append(e[1])
+            hatch.append(name != "model" and entry.get("by_construction"))
+        label = doc["model"]["id"] if name == "model" else name + (" (by construction)" if any(hatch) else "")
+        bars = ax.bar(xs, ys, width, yerr=[lo, hi], capsize=2, color=COLORS.get(name, "#777"), label=label)
+        for b, h in zip(bars, hatch):
+            if h:
+                b.set_hatch("//")
+                b.set_alpha(0.5)
+    ax.axhline(0.5, color="black", lw=0.6, ls=":")
+    ax.set_xticks(range(len(groups)))
+    ax.set_xticklabels([f"{t}\n{s} ({doc['results'][t]['role']})" for t, s, _ in groups], fontsize=8)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("pairwise accuracy (95% CI)")
+    ax.set_title("Accuracy beside baselines" + (" - SYNTHETIC demo data" if doc.get("synthetic_data") else ""))
+    ax.legend(fontsize=7, ncol=1, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return _save(fig, path)
+
+
+def calibration(rewards_by: dict, path: Path, bins: int = 10) -> str:
+    """Reliability diagram of sigma(r_A - r_B), both orders of each pair, one line per split."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.plot([0, 1], [0, 1], color="black", lw=0.6, ls=":")
+    for (task, split), (rc, rr) in rewards_by.items():
+        d = np.asarray(rc, dtype=float) - np.asarray(rr, dtype=float)
+        if d.size == 0:
+            continue
+        p = 1 / (1 + np.exp(-np.clip(d, -50, 50)))
+        p, y = np.concatenate([p, 1 - p]), np.concatenate([np.ones_like(p), np.zeros_like(p)])
+        which = np.minimum((p * bins).astype(int), bins - 1)
+        xs = [p[which == b].mean() for b in range(bins) if (which == b).any()]
+        ys = [y[which == b].mean() for b in range(bins) if (which == b).any()]
+        ax.plot(xs, ys, marker="o", ms=3, label=f"{task}/{split}")
+    ax.set_xlabel("predicted P(A preferred) = sigma(r_A - r_B)")
+    ax.set_ylabel("observed frequency")
+    ax.set_title("Calibration")
+    ax.legend(fontsize=7)
+    return _save(fig, path)
+
+
+def run_plots(doc: dict, rewards_by: dict, out_dir: Path) -> list[str]:
+    if not doc["results"]:
+        return []
+    return [f"plots/{accuracy_bars(doc, out_dir / 'accuracy.png')}",
+            f"plots/{calibration(rewards_by, out_dir / 'calibration.png', 10)}"]
+
+
+def learning_curves(curves: dict, path: Path, baseline: dict | None = None) -> str:
+    """``curves``: model -> [(train pairs, accuracy, lo, hi)]; ``baseline``: name -> accuracy."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for model, pts in curves.items():
+        pts = sorted(p for p in pts if p[1] is not None)
+        if not pts:
+            continue
+        x, y = [p[0] for p in pts], [p[1] for p in pts]
+        ax.plot(x, y, marker="o", label=model)
+        ax.fill_between(x, [p[2] for p in pts], [p[3] for p in pts], alpha=0.2)
+    for name, acc in (baseline or {}).items():
+        ax.axhline(acc, ls="--", lw=0.8, color=COLORS.get(name, "#777"), label=f"best baseline ({name})")
+    ax.set_xscale("log")
+    ax.set_xlabel("training pairs")
+    ax.set_ylabel("held-out test accuracy (95% CI)")
+    ax.set_title("Learning curves")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def transfer_heatmap(tasks_train: list[str], tasks_eval: list[str], matrix: list[list[float | None]],
+                     path: Path) -> str:
+    plt = _plt()
+    data = np.array([[np.nan if v is None else v for v in row] for row in matrix], dtype=float)
+    fig, ax = plt.subplots(figsize=(1.0 * len(tasks_eval) + 2.5, 0.7 * len(tasks_train) + 2))
+    im = ax.imshow(data, cmap="viridis", vmin=0.4, vmax=max(0.8, np.nanmax(data) if data.size else 0.8))
+    ax.set_xticks(range(len(tasks_eval)))
+    ax.set_xticklabels(tasks_eval, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(tasks_train)))
+    ax.set_yticklabels(tasks_train, fontsize=8)
+    for i in range(data.shape[0]):
+        for j in range(data.shape[1]):
+            if not np.isnan(data[i, j]):
+                ax.text(j, i, f"{data[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                        color="white" if data[i, j] < 0.6 else "black")
+    ax.set_xlabel("evaluated on (test)")
+    ax.set_ylabel("trained on")
+    ax.set_title("Transfer matrix: pairwise accuracy")
+    fig.colorbar(im, ax=ax, fraction=0.04)
+    return _save(fig, path)
