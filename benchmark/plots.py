@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rmbench.results import shareable
+from rmbench.atomic import shareable
 
 # Fixed colours so the same baseline looks the same in every figure.
 COLORS = {"model": "#1f77b4", "random": "#9e9e9e", "longer": "#ff7f0e", "shorter": "#ffbb78",

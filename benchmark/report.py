@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rmbench.results import write_text_atomic
+from rmbench.atomic import write_text_atomic
 
 
 def _pct(x) -> str:

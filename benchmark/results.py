@@ -19,10 +19,10 @@ import math
 import os
 import platform
 import subprocess
-import tempfile
 from pathlib import Path
 
 from rmbench import __version__
+from rmbench.atomic import write_text_atomic
 
 SCHEMA_VERSION = 1
 
@@ -36,32 +36,6 @@ def _clean(obj):
     if isinstance(obj, (list, tuple)):
         return [_clean(v) for v in obj]
     return obj
-
-
-def write_text_atomic(path: str | Path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        shareable(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    old = os.umask(0)
-    os.umask(old)
-    return old
-
-
-def shareable(path: str | Path) -> None:
-    """mkstemp/mkdtemp create 0600/0700 entries; give them the usual umask-based mode."""
-    mode = 0o777 if Path(path).is_dir() else 0o666
-    os.chmod(path, mode & ~_umask())
 
 
 def write_json_atomic(path: str | Path, obj) -> None:

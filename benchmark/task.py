@@ -16,6 +16,7 @@ import functools
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rmbench.config import opt
 from rmbench.records import Comment, Post
 
 DELETED_BODIES = frozenset({"[deleted]", "[removed]", ""})
@@ -45,7 +46,7 @@ class Task:
 
 def rule(default, help: str):
     """A rule parameter: a dataclass field that carries its own help line."""
-    return dataclasses.field(default=default, metadata={"help": help})
+    return opt(default, help)
 
 
 @dataclass(frozen=True)

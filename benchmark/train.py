@@ -244,7 +244,7 @@ def fit(cfg, train_pairs: list[dict], val_pairs: list[dict], work_dir: str | Pat
     from transformers import set_seed
 
     from rmbench.models import load_reward_model, parameter_count
-    from rmbench.results import shareable
+    from rmbench.atomic import shareable
 
     set_seed(cfg.seed)  # before loading: the new reward head is drawn from this seed
     model, tok = load_reward_model(cfg.model.name)

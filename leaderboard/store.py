@@ -8,9 +8,9 @@ An installed wheel can read its shipped copy but must be told where to write.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from rmbench.atomic import write_text_atomic
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # A submission bigger than this is refused before parsing: plots are the only large part
@@ -48,27 +48,6 @@ def write_json_atomic(path: Path, obj: object) -> None:
     """Write to a temporary file beside ``path`` and rename: readers never see half a file."""
     text = json.dumps(obj, indent=1, sort_keys=False, ensure_ascii=True) + "\n"
     write_text_atomic(path, text)
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a committed file should read like any other
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def read_json(path: Path, max_bytes: int | None = None) -> object:

@@ -10,6 +10,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from rmbench.atomic import write_text_atomic
+
 CARD = "rmbench_agent.json"
 
 
@@ -35,13 +37,7 @@ def atomic_dir(out: str | os.PathLike):
 
 
 def write_json_atomic(path: str | os.PathLike, obj) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        json.dump(obj, f, indent=2, sort_keys=False)
-        f.write("\n")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
 
 
 def read_card(model_dir: str | os.PathLike) -> dict:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rmbench.agent.format import format_prompt
-
-
-def _f(default, help: str):
-    return field(default=default, metadata={"help": help})
+from rmbench.config import opt
 
 
 @dataclass(frozen=True)
 class GenerationConfig:
-    max_new_tokens: int = _f(200, "longest story, in tokens; longer ones are cut (and flagged truncated)")
-    temperature: float = _f(1.0, "sampling temperature; 1.0 samples the model's own distribution (KL estimates need that)")
-    top_p: float = _f(1.0, "nucleus sampling mass; 1.0 keeps every token")
-    batch_size: int = _f(8, "prompts per generate() call")
+    max_new_tokens: int = opt(200, "longest story, in tokens; longer ones are cut (and flagged truncated)")
+    temperature: float = opt(1.0, "sampling temperature; 1.0 samples the model's own distribution (KL estimates need that)")
+    top_p: float = opt(1.0, "nucleus sampling mass; 1.0 keeps every token")
+    batch_size: int = opt(8, "prompts per generate() call")
 
 
 @dataclass(frozen=True)

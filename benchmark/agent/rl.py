@@ -31,28 +31,25 @@ from typing import Protocol
 
 from rmbench.agent.artifacts import CARD, atomic_dir, read_card, weights_sha256, write_json_atomic
 from rmbench.agent.format import format_prompt
+from rmbench.config import opt
 
 
 class Scorer(Protocol):
     def score(self, prompts: list[str], responses: list[str]) -> list[float]: ...
 
 
-def f(default, help: str):
-    return dataclasses.field(default=default, metadata={"help": help})
-
-
 @dataclass(frozen=True)
 class RLSettings:
-    steps: int = f(200, "optimizer steps")
-    prompts_per_step: int = f(4, "prompts per step; each gets two stories")
-    beta: float = f(0.05, "KL penalty coefficient β (reward − β·KL to the generator)")
-    learning_rate: float = f(1e-5, "AdamW learning rate")
-    max_new_tokens: int = f(200, "longest story, in tokens (then it is cut; an EOS stops it earlier)")
-    temperature: float = f(1.0, "sampling temperature for the two stories")
-    top_p: float = f(1.0, "nucleus sampling mass")
-    seed: int = f(0, "seed for sampling and the optimizer")
-    logging_steps: int = f(10, "log reward/KL every this many steps")
-    gradient_checkpointing: bool = f(False, "recompute activations to save memory (TRL defaults it on; costs time)")
+    steps: int = opt(200, "optimizer steps")
+    prompts_per_step: int = opt(4, "prompts per step; each gets two stories")
+    beta: float = opt(0.05, "KL penalty coefficient β (reward − β·KL to the generator)")
+    learning_rate: float = opt(1e-5, "AdamW learning rate")
+    max_new_tokens: int = opt(200, "longest story, in tokens (then it is cut; an EOS stops it earlier)")
+    temperature: float = opt(1.0, "sampling temperature for the two stories")
+    top_p: float = opt(1.0, "nucleus sampling mass")
+    seed: int = opt(0, "seed for sampling and the optimizer")
+    logging_steps: int = opt(10, "log reward/KL every this many steps")
+    gradient_checkpointing: bool = opt(False, "recompute activations to save memory (TRL defaults it on; costs time)")
 
 
 def sigmoid(x: float) -> float:

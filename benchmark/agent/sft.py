@@ -15,21 +15,22 @@ from dataclasses import dataclass
 from rmbench.agent.artifacts import CARD, atomic_dir, write_json_atomic
 from rmbench.agent.format import format_completion, format_prompt, story_rows
 from rmbench.agent.tiny import TINY, build_tiny
+from rmbench.config import opt
 
 
 @dataclass(frozen=True)
 class SFTSettings:
-    task: str = dataclasses.field(default="writingprompts", metadata={"help": "prepared task whose pairs hold the stories"})
-    stories: str = dataclasses.field(default="chosen", metadata={"help": "'chosen': only stories that won a vote comparison; 'all': every story in a pair"})
-    split: str = dataclasses.field(default="train", metadata={"help": "prepared split to train on (test stays unseen by the generator)"})
-    epochs: float = dataclasses.field(default=1.0, metadata={"help": "passes over the stories"})
-    learning_rate: float = dataclasses.field(default=5e-5, metadata={"help": "AdamW learning rate"})
-    batch_size: int = dataclasses.field(default=8, metadata={"help": "stories per optimizer step"})
-    max_length: int = dataclasses.field(default=512, metadata={"help": "prompt+story tokens kept per example (longer ones are cut)"})
-    max_examples: int | None = dataclasses.field(default=None, metadata={"help": "use at most this many stories (smoke runs)"})
-    seed: int = dataclasses.field(default=0, metadata={"help": "seed for init (tiny), shuffling and dropout"})
-    gradient_checkpointing: bool = dataclasses.field(default=False, metadata={"help": "recompute activations to save memory (TRL's default is on; GPT-2 sizes do not need it and it costs time)"})
-    tiny_vocab: int = dataclasses.field(default=512, metadata={"help": "vocabulary of the tiny model's word tokenizer"})
+    task: str = opt("writingprompts", "prepared task whose pairs hold the stories")
+    stories: str = opt("chosen", "'chosen': only stories that won a vote comparison; 'all': every story in a pair")
+    split: str = opt("train", "prepared split to train on (test stays unseen by the generator)")
+    epochs: float = opt(1.0, "passes over the stories")
+    learning_rate: float = opt(5e-5, "AdamW learning rate")
+    batch_size: int = opt(8, "stories per optimizer step")
+    max_length: int = opt(512, "prompt+story tokens kept per example (longer ones are cut)")
+    max_examples: int | None = opt(None, "use at most this many stories (smoke runs)")
+    seed: int = opt(0, "seed for init (tiny), shuffling and dropout")
+    gradient_checkpointing: bool = opt(False, "recompute activations to save memory (TRL's default is on; GPT-2 sizes do not need it and it costs time)")
+    tiny_vocab: int = opt(512, "vocabulary of the tiny model's word tokenizer")
 
 
 def _load_model(name: str, texts: list[str], s: SFTSettings):

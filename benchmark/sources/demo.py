@@ -36,11 +36,12 @@ import os
 import random
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import zstandard
 
+from rmbench.config import opt
 from rmbench.sources import demo_text as text
 from rmbench.sources.dumps import DumpSource
 
@@ -49,33 +50,29 @@ START_UTC = 1609459200  # 2021-01-01: demo threads are spread over the following
 OTHER_SUBS = ("AskAcademia", "GradSchool", "explainlikeimfive", "AskCulinary", "askscience")
 
 
-def knob(default, help: str):
-    return field(default=default, metadata={"help": help})
-
-
 @dataclass(frozen=True)
 class DemoConfig:
-    seed: int = knob(0, "seed of random.Random; a different seed gives a different corpus")
-    scale: int = knob(1, "multiplies the number of posts (scale=4 is the benchmarks' 4x corpus)")
-    writingprompts_posts: int = knob(1800, "WritingPrompts posts at scale 1")
-    posts_per_other_subreddit: int = knob(600, "posts per other subreddit at scale 1")
-    other_subreddits: tuple[str, ...] = knob(OTHER_SUBS, "registered task subreddits besides WritingPrompts")
-    top_level_range: tuple[int, int] = knob((10, 18), "top-level answers per post (min, max)")
-    quality_weight: float = knob(4.0, "log-score gained from worst (q=0) to best (q=1) quality")
-    length_weight: float = knob(1.5, "log-score per log-unit of length: the length confound")
-    earliness_weight: float = knob(0.8, "log-score lost per log(1 + hours after post): the earliness confound")
-    score_noise: float = knob(0.5, "standard deviation of the log-score noise")
-    median_score: float = knob(20.0, "typical score of an average comment posted at once")
-    other_chars: tuple[int, int] = knob((100, 600), "answer length range in other subreddits, characters")
-    story_chars: tuple[int, int] = knob((500, 1200), "story length range in WritingPrompts, characters")
-    burst_fraction: float = knob(0.75, "share of answers in the first hours' burst (the rest trickle in over a day)")
-    burst_hours: float = knob(1.5, "median delay of burst answers, hours")
-    low_score_post_fraction: float = knob(0.1, "posts under the score threshold of 10")
-    odd_post_fraction: float = knob(0.02, "each of: link, NSFW, edited, removed posts")
-    untagged_prompt_fraction: float = knob(0.06, "WritingPrompts posts without a story tag ([OT], [MP], none)")
-    special_comment_fraction: float = knob(0.015, "each kind of rule-breaking comment (deleted, bot, edited, ...)")
-    reply_fraction: float = knob(0.25, "replies (not top-level) per top-level answer")
-    orphan_comments: int = knob(20, "comments whose post is missing from the dump, at scale 1")
+    seed: int = opt(0, "seed of random.Random; a different seed gives a different corpus")
+    scale: int = opt(1, "multiplies the number of posts (scale=4 is the benchmarks' 4x corpus)")
+    writingprompts_posts: int = opt(1800, "WritingPrompts posts at scale 1")
+    posts_per_other_subreddit: int = opt(600, "posts per other subreddit at scale 1")
+    other_subreddits: tuple[str, ...] = opt(OTHER_SUBS, "registered task subreddits besides WritingPrompts")
+    top_level_range: tuple[int, int] = opt((10, 18), "top-level answers per post (min, max)")
+    quality_weight: float = opt(4.0, "log-score gained from worst (q=0) to best (q=1) quality")
+    length_weight: float = opt(1.5, "log-score per log-unit of length: the length confound")
+    earliness_weight: float = opt(0.8, "log-score lost per log(1 + hours after post): the earliness confound")
+    score_noise: float = opt(0.5, "standard deviation of the log-score noise")
+    median_score: float = opt(20.0, "typical score of an average comment posted at once")
+    other_chars: tuple[int, int] = opt((100, 600), "answer length range in other subreddits, characters")
+    story_chars: tuple[int, int] = opt((500, 1200), "story length range in WritingPrompts, characters")
+    burst_fraction: float = opt(0.75, "share of answers in the first hours' burst (the rest trickle in over a day)")
+    burst_hours: float = opt(1.5, "median delay of burst answers, hours")
+    low_score_post_fraction: float = opt(0.1, "posts under the score threshold of 10")
+    odd_post_fraction: float = opt(0.02, "each of: link, NSFW, edited, removed posts")
+    untagged_prompt_fraction: float = opt(0.06, "WritingPrompts posts without a story tag ([OT], [MP], none)")
+    special_comment_fraction: float = opt(0.015, "each kind of rule-breaking comment (deleted, bot, edited, ...)")
+    reply_fraction: float = opt(0.25, "replies (not top-level) per top-level answer")
+    orphan_comments: int = opt(20, "comments whose post is missing from the dump, at scale 1")
 
     def help(self) -> dict[str, str]:
         return {f.name: f.metadata["help"] for f in fields(self)}
