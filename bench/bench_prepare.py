@@ -163,7 +163,7 @@ def main() -> None:
         return
     if not args.dumps.is_dir():
         raise SystemExit(f"no dumps at {args.dumps}")
-    from rmbench.prepare_shards import default_workers
+    from rmbench.prepare.shards import default_workers
 
     workers = default_workers()
     steps = (("parse", "parse"), ("parse_scan", "parse/scan"), ("prepare1", "prepare, 1 process"),

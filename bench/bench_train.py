@@ -25,7 +25,9 @@ import torch
 
 
 def load_pairs(data, holdout, n_train, n_test, seed):
-    from rmbench.datasource import available_tasks, load_split, resolve_data, sample_across
+    from rmbench.prepared.manifest import available_tasks
+    from rmbench.prepared.load import load_split, sample_across
+    from rmbench.prepared.resolve import resolve_data
 
     data_dir = resolve_data(data, "", progress=False)
     tasks = [t for t in available_tasks(data_dir) if t != holdout]
@@ -35,8 +37,8 @@ def load_pairs(data, holdout, n_train, n_test, seed):
 
 
 def ours(train, args, workdir):
-    from rmbench.config import RunConfig
-    from rmbench.train import fit
+    from rmbench.run.config import RunConfig
+    from rmbench.model.train import fit
 
     cfg = RunConfig()
     cfg.model.max_length = args.max_length
@@ -52,8 +54,8 @@ def trl(train, args, workdir):
     from transformers import set_seed
     from trl import RewardConfig, RewardTrainer
 
-    from rmbench.features import PairEncoder
-    from rmbench.models import load_reward_model
+    from rmbench.model.inputs import PairEncoder
+    from rmbench.model.load import load_reward_model
 
     set_seed(args.seed)
     model, tok = load_reward_model("minilm")
@@ -77,8 +79,8 @@ def trl(train, args, workdir):
 
 
 def accuracy(model_dir, test, args, token_types=True):
-    from rmbench.metrics import accuracy_with_ci, pair_outcomes
-    from rmbench.scoring import RewardScorer
+    from rmbench.eval.metrics import accuracy_with_ci, pair_outcomes
+    from rmbench.model.scoring import RewardScorer
 
     scorer = RewardScorer(model_dir, max_length=args.max_length, batch_size=64)
     if not token_types:  # TRL trains without token_type_ids: score it the way it was trained
@@ -89,8 +91,9 @@ def accuracy(model_dir, test, args, token_types=True):
 
 def eval_speed(model_dir, test, args):
     """(b) pairs/s of RewardScorer against one forward pass per pair (both sides, batch of 2)."""
-    from rmbench.features import PairEncoder
-    from rmbench.scoring import RewardScorer, pad_batch
+    from rmbench.model.inputs import PairEncoder
+    from rmbench.model.scoring import RewardScorer
+    from rmbench.model.inputs import pad_batch
 
     scorer = RewardScorer(model_dir, max_length=args.max_length, batch_size=64)
     t0 = time.perf_counter()

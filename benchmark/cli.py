@@ -11,12 +11,12 @@ from rmbench import __version__
 
 # name -> "module:attribute" of a click command or group
 COMMANDS = {
-    "prepare": ("rmbench.prepare_cli:prepare_cmd", "Turn Reddit dumps, SHP or WritingPrompts rows (or the demo) into preference pairs."),
-    "export": ("rmbench.prepare_cli:export_cmd", "Export prepared pairs as prompt/chosen/rejected jsonl for TRL or RewardBench."),
+    "prepare": ("rmbench.prepare.cli:prepare_cmd", "Turn Reddit dumps, SHP or WritingPrompts rows (or the demo) into preference pairs."),
+    "export": ("rmbench.prepared.cli:export_cmd", "Export prepared pairs as prompt/chosen/rejected jsonl for TRL or RewardBench."),
     "tasks": ("rmbench.tasks_cli:tasks_cmd", "List registered tasks, or show one task's rules."),
-    "run": ("rmbench.run_cli:run_cmd", "Train on held-in tasks, evaluate on a held-out task beside baselines."),
-    "evaluate": ("rmbench.run_cli:evaluate_cmd", "Score an existing reward model (or a baseline) on prepared tasks."),
-    "sweep": ("rmbench.sweep:sweep_cmd", "Learning curves and the task-transfer matrix, with plots."),
+    "run": ("rmbench.run.cli:run_cmd", "Train on held-in tasks, evaluate on a held-out task beside baselines."),
+    "evaluate": ("rmbench.run.cli:evaluate_cmd", "Score an existing reward model (or a baseline) on prepared tasks."),
+    "sweep": ("rmbench.run.cli:sweep_cmd", "Learning curves and the task-transfer matrix, with plots."),
     "submit": ("rmbench.leaderboard.cli:submit_cmd", "Validate a run's results.json and add it to the leaderboard."),
     "leaderboard": ("rmbench.leaderboard.cli:leaderboard_group", "Validate, show, verify and build the leaderboard."),
     "agent": ("rmbench.agent.cli:agent_group", "The WritingPrompts agent: generator, RL against a reward model, evaluation."),
@@ -42,11 +42,9 @@ class LazyGroup(click.Group):
     def resolve_command(self, ctx, args):
         name = args[0] if args else None
         if name and name not in COMMANDS and not name.startswith("-"):
-            import difflib
+            from rmbench.errors import did_you_mean
 
-            close = difflib.get_close_matches(name, list(COMMANDS), n=2)
-            hint = f" Did you mean {' or '.join(close)}?" if close else ""
-            ctx.fail(f"no such command {name!r}.{hint}")
+            ctx.fail(f"no such command {name!r}.{did_you_mean(name, list(COMMANDS), n=2)}")
         return super().resolve_command(ctx, args)
 
 

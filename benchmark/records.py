@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from rmbench.errors import SourceError  # noqa: F401  (public: sources raise it; plugins may catch it)
+
 
 @dataclass(slots=True)
 class Post:
@@ -51,18 +53,6 @@ class Comment:
     @property
     def top_level(self) -> bool:
         return self.parent_id.startswith("t3_")
-
-
-class SourceError(Exception):
-    """A source cannot be read at all (truncated or corrupt file, missing path).
-
-    Always names the file. Raised, never swallowed: prepare builds in a temporary
-    directory, so an error here leaves no output that looks complete.
-    """
-
-    def __init__(self, path: str, message: str):
-        super().__init__(f"{path}: {message}")
-        self.path = path
 
 
 @dataclass

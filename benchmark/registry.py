@@ -11,39 +11,41 @@ and their task appears beside the built-ins. Names are case-insensitive.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import pkgutil
+import warnings
 from importlib.metadata import entry_points
 
+from rmbench.errors import PluginError, UnknownTaskError
 from rmbench.task import Task
 
 ENTRY_POINT_GROUP = "rmbench.tasks"
 _REGISTRY: dict[str, Task] = {}
+_PROBLEMS: list[str] = []  # plugins that could not be loaded, one line each
 _loaded = False
 
+__all__ = ["ENTRY_POINT_GROUP", "UnknownTaskError", "all_tasks", "get_task", "plugin_problems", "register",
+           "tasks_for_subreddit"]
 
-class UnknownTaskError(KeyError):
-    def __init__(self, name: str, known: list[str]):
-        close = difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.5)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        super().__init__(f"unknown task {name!r}.{hint} (`rmbench tasks` lists all {len(known)})")
-        self.message = self.args[0]
 
-    def __str__(self) -> str:
-        return self.message
+def _where(task: Task) -> str:
+    return f"{type(task).__module__}.{type(task).__qualname__}"
 
 
 def register(cls_or_instance):
-    """Class decorator (or call with an instance): registers the task under its name."""
+    """Class decorator (or call with an instance): registers the task under its name.
+
+    A second, different task under the same name (case-insensitive) is a ``PluginError``
+    naming both: a plugin never silently replaces a built-in, nor one plugin another.
+    """
     task = cls_or_instance() if isinstance(cls_or_instance, type) else cls_or_instance
     key = task.name.lower()
     if not key:
         raise ValueError(f"{cls_or_instance!r} has no name")
     existing = _REGISTRY.get(key)
     if existing is not None and type(existing) is not type(task):
-        raise ValueError(f"task name {task.name!r} is registered twice "
-                         f"({type(existing).__module__} and {type(task).__module__})")
+        raise PluginError(f"task name {task.name!r} is claimed twice: by {_where(existing)} and by {_where(task)}. "
+                          "Rename one of them (task names are case-insensitive) or uninstall the plugin.")
     _REGISTRY[key] = task
     return cls_or_instance
 
@@ -52,19 +54,42 @@ def _load() -> None:
     global _loaded
     if _loaded:
         return
+    _scan()  # a clash raises PluginError and leaves _loaded False: every later call raises it again
     _loaded = True
+
+
+def _scan() -> None:
     import rmbench.tasks as builtin
 
     for mod in pkgutil.iter_modules(builtin.__path__):
         if not mod.name.startswith("_"):
-            importlib.import_module(f"{builtin.__name__}.{mod.name}")
+            importlib.import_module(f"{builtin.__name__}.{mod.name}")  # a broken built-in is a bug: raise
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        obj = ep.load()
-        if isinstance(obj, Task) or (isinstance(obj, type) and issubclass(obj, Task)):
-            if (obj.name if isinstance(obj, Task) else obj().name).lower() not in _REGISTRY:
-                register(obj)
-        else:
-            raise TypeError(f"entry point {ep.name!r} in {ENTRY_POINT_GROUP} is not a Task: {obj!r}")
+        try:
+            obj = ep.load()
+        except PluginError:
+            raise
+        except Exception as e:  # noqa: BLE001 - one broken plugin must not take every other task down
+            _problem(f"task plugin {ep.name!r} ({ep.value}) failed to import: {type(e).__name__}: {e}; "
+                     "its tasks are unavailable, every other task works")
+            continue
+        if isinstance(obj, type) and issubclass(obj, Task):
+            obj = obj()
+        if not isinstance(obj, Task):
+            _problem(f"task plugin {ep.name!r} ({ep.value}) is not a Task: {obj!r}; skipped")
+            continue
+        register(obj)  # idempotent for a module that already used @register; a clash raises
+
+
+def _problem(message: str) -> None:
+    _PROBLEMS.append(message)
+    warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+
+def plugin_problems() -> list[str]:
+    """Plugins that could not be loaded (each already warned about once)."""
+    _load()
+    return list(_PROBLEMS)
 
 
 def all_tasks() -> dict[str, Task]:

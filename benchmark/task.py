@@ -2,7 +2,7 @@
 
 A subreddit's task is one file in ``tasks/`` that subclasses ``RedditTask``, sets its
 parameters, overrides a rule method where the community differs, and is registered
-with ``@register``. The pairing engine (``rmbench.pairing``) only calls the three rule
+with ``@register``. The pairing engine (``rmbench.prepare.pair``) only calls the three rule
 methods below; it never looks at a task's name.
 
 Each rule method returns ``None`` to keep, or a short snake_case reason to drop. The
@@ -16,12 +16,23 @@ import functools
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rmbench.config import opt
+from rmbench.fields import opt
 from rmbench.records import Comment, Post
 
 DELETED_BODIES = frozenset({"[deleted]", "[removed]", ""})
 # Accounts that post on schedule, not from preference. Tasks add their own (DeltaBot...).
 DEFAULT_BOTS = ("AutoModerator", "RemindMeBot", "WikiSummarizerBot", "sneakpeekbot", "RepostSleuthBot")
+# test_hard's confound bounds: within 25% of each other's length, written within an hour.
+# Every "similar length" in rmbench (agent win rates, human-feedback pairs) reads these
+# through a task's rules, so one change here moves them all.
+HARD_MAX_LENGTH_RATIO = 1.25
+HARD_MAX_TIME_GAP_S = 3600
+
+
+def length_ratio(a: str, b: str) -> float:
+    """Longer over shorter, in characters (>= 1; an empty text counts as one character)."""
+    la, lb = len(a), len(b)
+    return max(la, lb) / max(1, min(la, lb))
 
 
 @dataclass(frozen=True)
@@ -77,8 +88,8 @@ class RedditTask(Task):
     preferred_later: bool = rule(True, "the preferred response was written later, so 'earlier gets more votes' works against the label")
     max_pairs_per_post: int = rule(5, "cap per post, so big threads do not dominate (not applied to test_hard)")
     # -- confounder rules: the test_hard split -----------------------------------------
-    hard_max_length_ratio: float = rule(1.25, "test_hard: longer/shorter response length at most this")
-    hard_max_time_gap_s: int = rule(3600, "test_hard: the two responses at most this many seconds apart")
+    hard_max_length_ratio: float = rule(HARD_MAX_LENGTH_RATIO, "test_hard: longer/shorter response length at most this")
+    hard_max_time_gap_s: int = rule(HARD_MAX_TIME_GAP_S, "test_hard: the two responses at most this many seconds apart")
     hard_min_pairs: int = rule(100, "a test_hard split smaller than this is flagged as small")
     # -- data-quality warnings --------------------------------------------------------
     removed_warning_fraction: float = rule(0.3, "warn in the manifest when more comments than this were deleted/removed")
@@ -147,10 +158,8 @@ class RedditTask(Task):
 
     def is_hard(self, chosen: Comment, rejected: Comment) -> bool:
         """Similar length and similar time: the confounds cannot explain the label."""
-        a, b = len(chosen.body), len(rejected.body)
-        ratio = max(a, b) / max(1, min(a, b))
         gap = abs(chosen.created_utc - rejected.created_utc)
-        return ratio <= self.hard_max_length_ratio and gap <= self.hard_max_time_gap_s
+        return length_ratio(chosen.body, rejected.body) <= self.hard_max_length_ratio and gap <= self.hard_max_time_gap_s
 
 
 @dataclass(frozen=True)

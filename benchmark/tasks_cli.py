@@ -6,7 +6,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from rmbench.registry import UnknownTaskError, all_tasks, get_task
+from rmbench.errors import RmbenchError
+from rmbench.registry import all_tasks, get_task
 
 
 @click.group("tasks", invoke_without_command=True)
@@ -38,7 +39,7 @@ def show_cmd(name):
     """Print every rule of task NAME with its value and meaning."""
     try:
         task = get_task(name)
-    except UnknownTaskError as e:
+    except RmbenchError as e:
         raise click.ClickException(str(e)) from None
     table = Table(title=f"{task.name} v{task.version} ({task.kind}, {type(task).__module__})")
     table.add_column("rule")

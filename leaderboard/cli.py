@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from rmbench.leaderboard.store import PACKAGE_DIR, LeaderboardError, default_dir, submission_files, submissions_dir
+from rmbench.leaderboard.store import PACKAGE_DIR, default_dir, submission_files, submissions_dir
+from rmbench.errors import RmbenchError
 
 BOARD_OPTION = click.option(
     "--leaderboard-dir", "board", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -40,7 +41,7 @@ def submit_cmd(run_dir, name, organization, url, track, plots, hub_repo, board):
     otherwise lists every problem and writes nothing.
     """
     from rmbench.leaderboard.submission import SubmitInfo, build_submission, format_problems, push_to_hub
-    from rmbench.leaderboard.store import write_json_atomic
+    from rmbench.atomic import write_json
     from rmbench.leaderboard.tracks import load_tracks
     from rmbench.leaderboard.validate import validate_submission
 
@@ -48,7 +49,7 @@ def submit_cmd(run_dir, name, organization, url, track, plots, hub_repo, board):
         board = _board(board, for_writing=True)
         tracks = load_tracks(board)
         sub, skipped = build_submission(run_dir, SubmitInfo(name, organization, url, track), tracks, plots)
-    except LeaderboardError as e:
+    except RmbenchError as e:
         _fail(e)
     for s in skipped:
         click.echo(f"plot left out: {s}", err=True)
@@ -58,7 +59,7 @@ def submit_cmd(run_dir, name, organization, url, track, plots, hub_repo, board):
         raise click.ClickException(f"{run_dir} cannot be submitted ({len(problems)} problem(s)):\n"
                                    + format_problems(problems))
     path = submissions_dir(board) / f"{name}.json"
-    write_json_atomic(path, sub)
+    write_json(path, sub)
     click.echo(f"added {path} (track {sub['track']}, {len(sub['plots'])} plot(s))")
     if hub_repo:
         try:
@@ -96,7 +97,7 @@ def validate_cmd(files, board):
     board = _board(board)
     try:
         tracks = load_tracks(board)
-    except LeaderboardError as e:
+    except RmbenchError as e:
         _fail(e)
     given = [Path(f) for f in files] or submission_files(board)
     resolved = {p.resolve() for p in given}
@@ -129,7 +130,7 @@ def show_cmd(sort, reverse, fmt_name, track, board):
     board = _board(board)
     try:
         b = load_board(board, only_track=track, warn=lambda m: click.echo(m, err=True))
-    except LeaderboardError as e:
+    except RmbenchError as e:
         _fail(e)
     if track is not None and track not in b.tracks:
         raise click.BadParameter(f"{track!r} is not a track (tracks: {', '.join(b.tracks) or 'none'})", param_hint="--track")
@@ -160,7 +161,7 @@ def build_cmd(out, contributing, board):
     try:
         b = load_board(board, warn=lambda m: click.echo(m, err=True))
         counts = build_site(b, out, contributing)
-    except LeaderboardError as e:
+    except RmbenchError as e:
         _fail(e)
     click.echo(f"built {out / 'index.html'}: {counts['tracks']} track(s), {counts['submissions']} submission page(s)")
 
@@ -184,7 +185,7 @@ def freeze_cmd(data_dir, name, heldout, label, replace, board):
         spec = (read_json(data_dir / "manifest.json") or {}).get("source", {}).get("spec", "") \
             if (data_dir / "manifest.json").is_file() else ""
         track, what = freeze(board, data_dir, name, [h.lower() for h in heldout], label or spec or name, replace)
-    except LeaderboardError as e:
+    except RmbenchError as e:
         _fail(e)
     sizes = ", ".join(f"{t} {s}={track.pairs(t, s)}" for t in track.heldout_tasks for s in track.splits)
     click.echo(f"track {name}: {what} ({'synthetic' if track.synthetic else 'real'} data; {sizes})")
@@ -207,7 +208,7 @@ def verify_cmd(name, data_dir, model, batch_size, board):
     board = _board(board)
     try:
         report = verify_submission(board, name, data_dir=data_dir, model=model, batch_size=batch_size)
-    except LeaderboardError as e:
+    except RmbenchError as e:
         _fail(e)
     print_report(report)
     if not report.reproduced:

@@ -41,7 +41,3 @@ def name_problems(name: object, what: str = "name") -> list[str]:
     if name.split(".")[0].lower() in RESERVED:
         problems.append(f"{what} {name!r} is reserved")
     return problems
-
-
-def is_safe_name(name: object) -> bool:
-    return not name_problems(name)

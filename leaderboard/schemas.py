@@ -1,4 +1,4 @@
-"""The JSON Schemas shipped beside this module, with their cross-references resolved."""
+"""The JSON Schemas the leaderboard checks, with their cross-references resolved."""
 
 from __future__ import annotations
 
@@ -9,13 +9,17 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from rmbench.eval.results import SCHEMA_PATH as RESULTS_SCHEMA
+
 HERE = Path(__file__).resolve().parent
-FILES = {"results": "results.schema.json", "submission": "submission.schema.json", "tracks": "tracks.schema.json"}
+# results.json's schema belongs to the results builder (rmbench.eval.results), which
+# validates every document against it when writing; the leaderboard checks the same file.
+FILES = {"results": RESULTS_SCHEMA, "submission": HERE / "submission.schema.json", "tracks": HERE / "tracks.schema.json"}
 
 
 @functools.cache
 def schema(kind: str) -> dict:
-    return json.loads((HERE / FILES[kind]).read_text())
+    return json.loads(FILES[kind].read_text())
 
 
 @functools.cache

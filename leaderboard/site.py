@@ -9,13 +9,13 @@ not make.
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from pathlib import Path
+
+from rmbench.atomic import atomic_dir
 
 from rmbench.leaderboard.pages import contributing_page, detail_page, index_page
 from rmbench.leaderboard.ranking import Board
-from rmbench.leaderboard.store import LeaderboardError
+from rmbench.errors import LeaderboardError
 
 MARKER = ".rmbench-site"
 FALLBACK_HOWTO = """# Submitting to the leaderboard
@@ -57,9 +57,7 @@ def build_site(board: Board, out: Path, contributing: Path | None) -> dict[str, 
     if out.exists() and not (out / MARKER).is_file():
         raise LeaderboardError(f"{out} exists and was not built by `rmbench leaderboard build`; "
                                "choose an empty or new --out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with atomic_dir(out, overwrite=True, owned=lambda d: (d / MARKER).is_file(), what="leaderboard site") as tmp:
         (tmp / MARKER).write_text("built by rmbench leaderboard build\n")
         (tmp / "index.html").write_text(index_page(board.tracks, board.rows), encoding="utf-8")
         text = contributing.read_text(encoding="utf-8") if contributing and contributing.is_file() else FALLBACK_HOWTO
@@ -73,14 +71,4 @@ def build_site(board: Board, out: Path, contributing: Path | None) -> dict[str, 
                 (tmp / "s" / f"{row.name}.html").write_text(detail_page(sub, row, board.tracks[track_name]),
                                                            encoding="utf-8")
                 pages += 1
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{tmp.name.rsplit('-', 1)[-1]}")
-            out.rename(old)
-        tmp.rename(out)
-        if old is not None:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return {"submissions": pages, "tracks": len(board.rows)}

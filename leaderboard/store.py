@@ -1,4 +1,4 @@
-"""Where the leaderboard lives on disk, and writing into it atomically.
+"""Where the leaderboard lives on disk, and reading its files (writes go through ``rmbench.atomic``).
 
 In a checkout the board is the repository's ``leaderboard/`` folder (this package's own
 folder: the install is editable), so ``rmbench submit`` lands files where git sees them.
@@ -10,16 +10,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rmbench.atomic import write_text_atomic
+from rmbench.errors import LeaderboardError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # A submission bigger than this is refused before parsing: plots are the only large part
 # and they are capped (see submission.PLOT_LIMITS); this leaves room and stops abuse.
 MAX_SUBMISSION_BYTES = 3 * 1024 * 1024
-
-
-class LeaderboardError(Exception):
-    """A problem the user can fix (missing file, wrong folder); shown without a traceback."""
 
 
 def is_checkout(board: Path = PACKAGE_DIR) -> bool:
@@ -42,12 +38,6 @@ def submissions_dir(board: Path) -> Path:
 def submission_files(board: Path) -> list[Path]:
     folder = submissions_dir(board)
     return sorted(folder.glob("*.json")) if folder.is_dir() else []
-
-
-def write_json_atomic(path: Path, obj: object) -> None:
-    """Write to a temporary file beside ``path`` and rename: readers never see half a file."""
-    text = json.dumps(obj, indent=1, sort_keys=False, ensure_ascii=True) + "\n"
-    write_text_atomic(path, text)
 
 
 def read_json(path: Path, max_bytes: int | None = None) -> object:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from rmbench import __version__
 from rmbench.leaderboard.names import name_problems
-from rmbench.leaderboard.store import LeaderboardError, read_json
+from rmbench.errors import LeaderboardError
+from rmbench.leaderboard.store import read_json
 from rmbench.leaderboard.tracks import Track
 from rmbench.leaderboard.validate import MAX_PLOT_BYTES, PNG_MAGIC, Problem, results_problems
 

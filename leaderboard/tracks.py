@@ -14,7 +14,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from rmbench.leaderboard.store import LeaderboardError, read_json, write_json_atomic
+from rmbench.errors import LeaderboardError
+from rmbench.leaderboard.store import read_json
+from rmbench.atomic import write_json
 
 TRACKS_FILE = "tracks.json"
 TEST_SPLITS = ("test", "test_hard")
@@ -126,10 +128,14 @@ def freeze(board: Path, data_dir: Path, name: str, heldout: list[str], label: st
     problems = name_problems(name, "track name")
     if problems:
         raise LeaderboardError("; ".join(problems))
-    manifest_path = data_dir / "manifest.json"
-    if not manifest_path.is_file():
-        raise LeaderboardError(f"{data_dir} has no manifest.json (is it a finished `rmbench prepare` output?)")
-    new = track_from_manifest(read_json(manifest_path), name, heldout, label)
+    from rmbench.errors import NotPreparedError
+    from rmbench.prepared.manifest import Prepared
+
+    try:
+        data = Prepared.open(data_dir)
+    except NotPreparedError as e:
+        raise LeaderboardError(f"{e} (is it a finished `rmbench prepare` output?)") from None
+    new = track_from_manifest(data.doc, name, heldout, label)
     path = board / TRACKS_FILE
     raw = read_json(path) if path.is_file() else {"kind": "rmbench.tracks", "schema_version": 1, "tracks": {}}
     old = load_tracks(board).get(name)
@@ -142,5 +148,5 @@ def freeze(board: Path, data_dir: Path, name: str, heldout: list[str], label: st
         new = dataclasses.replace(new, frozen_from=old.frozen_from)  # only the label changed
     raw["tracks"][name] = new.as_dict()
     raw["tracks"] = dict(sorted(raw["tracks"].items()))
-    write_json_atomic(path, raw)
+    write_json(path, raw)
     return new, "added" if old is None else "replaced"

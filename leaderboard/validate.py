@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from rmbench.atomic import json_text
 from rmbench.leaderboard.names import name_problems
 from rmbench.leaderboard.schemas import validator
 from rmbench.leaderboard.store import MAX_SUBMISSION_BYTES
@@ -73,7 +74,7 @@ def validate_submission(sub: object, tracks: dict[str, Track], *, file_stem: str
     problems = schema_problems(sub)
     if not isinstance(sub, dict):
         return problems
-    size = len(json.dumps(sub, indent=1).encode())  # as `rmbench submit` writes it
+    size = len(json_text(sub).encode())  # as `rmbench submit` writes it
     if size > MAX_SUBMISSION_BYTES:
         problems.append(Problem("file_size", "(top)", f"{size} bytes written out, over the "
                                 f"{MAX_SUBMISSION_BYTES}-byte limit (fewer or smaller plots?)"))

@@ -1,9 +1,9 @@
 """``rmbench leaderboard verify NAME``: does a submission's accuracy reproduce?
 
-The submitted model (or baseline) re-scores every pair of its track's test sets with the
-harness's own pieces — ``RewardScorer`` with the run's ``max_length`` and delay setting,
-the baseline reward functions with the run's seed, the pair-outcome rule (ties count one
-half) — and each new accuracy must fall inside the submitted 95% interval. The data is
+The submitted model (or baseline) re-scores every pair of its track's test sets through
+the harness (``rmbench.run.harness.score_rows``, with the run's ``max_length``, delay
+setting and seed; ties count one half) and each new accuracy must fall inside the
+submitted 95% interval. The data is
 checked against the track's fingerprints first, and a model directory against the
 submitted weights hash, so a pass means the *same* model on the *same* pairs.
 """
@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rmbench.leaderboard.store import LeaderboardError, read_json, submissions_dir
+from rmbench.errors import LeaderboardError
+from rmbench.leaderboard.store import read_json, submissions_dir
 from rmbench.leaderboard.tracks import Track, load_tracks
 
 
@@ -48,19 +49,19 @@ class VerifyReport:
 
 
 def _check_data(data_dir: Path, track: Track) -> None:
-    from rmbench.data import read_manifest
+    from rmbench.prepared.manifest import Prepared
 
-    manifest = read_manifest(data_dir)
+    data = Prepared.open(data_dir)
     wrong = []
     for t in track.heldout_tasks:
-        info = (manifest.get("tasks") or {}).get(t)
-        if info is None:
+        if t not in data.tasks:
             wrong.append(f"{t}: not in {data_dir}")
             continue
-        if str(info.get("version")) != track.tasks[t]["version"]:
-            wrong.append(f"{t}: task version {info.get('version')!r}, track has {track.tasks[t]['version']!r}")
+        if data.version(t) != track.tasks[t]["version"]:
+            wrong.append(f"{t}: task version {data.version(t)!r}, track has {track.tasks[t]['version']!r}")
+        fps = data.fingerprints(t)
         for s in track.splits:
-            fp = ((info.get("splits") or {}).get(s) or {}).get("fingerprint")
+            fp = fps.get(s)
             if fp != track.tasks[t]["splits"][s]["fingerprint"]:
                 wrong.append(f"{t}/{s}: fingerprint {str(fp)[:12]}… is not the track's "
                              f"{track.tasks[t]['splits'][s]['fingerprint'][:12]}…")
@@ -71,7 +72,7 @@ def _check_data(data_dir: Path, track: Track) -> None:
 def _resolve(track: Track) -> Path:
     """Re-create the track's data from its recorded source (the demo needs nothing else),
     through the harness's cache, so a second verify reuses the first one's preparation."""
-    from rmbench.datasource import resolve_data
+    from rmbench.prepared.resolve import resolve_data
 
     try:
         return resolve_data(track.source, progress=False)
@@ -81,18 +82,23 @@ def _resolve(track: Track) -> Path:
 
 
 def _scorer_for(sub: dict, model: str | None, batch_size: int):
-    """(reward function over rows, model label, weights verdict)."""
-    from rmbench.baselines import baseline_rewards, parse_baseline_model
+    """(reward function over rows, model label, weights verdict): the harness's scoring of rows."""
+    from rmbench.eval.baselines import parse_baseline_model
+    from rmbench.run.harness import score_rows
 
     res = sub["results"]
     cfg = res.get("config") or {}
     seed = int(cfg.get("seed", 0) or 0)
+    with_delay = bool((cfg.get("data") or {}).get("with_delay"))
     baseline = parse_baseline_model(res["model"]["id"]) if res["model"]["kind"] == "baseline" else None
     if baseline is not None:
-        return (lambda rows: baseline_rewards(baseline, rows, seed=seed)), res["model"]["id"], "not checked (baseline)"
-    from rmbench.features import delay_text
-    from rmbench.models import weights_sha256
-    from rmbench.scoring import RewardScorer
+        def baseline_rewards(rows):
+            saved = score_rows(baseline, rows, with_delay=with_delay, seed=seed)
+            return saved["chosen"], saved["rejected"]
+
+        return baseline_rewards, res["model"]["id"], "not checked (baseline)"
+    from rmbench.model.load import weights_sha256
+    from rmbench.model.scoring import RewardScorer
 
     target = model or res["model"]["id"]
     want = res["model"].get("weights_sha256")
@@ -100,25 +106,22 @@ def _scorer_for(sub: dict, model: str | None, batch_size: int):
     weights = ("not checked (no local weights)" if have is None else
                "not checked (none submitted)" if want is None else "match" if have == want else "differ")
     max_length = int(((cfg.get("model") or {}).get("max_length")) or 512)
-    with_delay = bool((cfg.get("data") or {}).get("with_delay"))
     try:
         scorer = RewardScorer(target, max_length=max_length, batch_size=batch_size)
     except Exception as e:  # unknown alias / missing directory / hub unreachable
         raise LeaderboardError(f"cannot load model {target!r}: {e} (pass --model with the trained model directory)") from None
 
     def rewards(rows):
-        def text(r, side):
-            return (delay_text(r[f"{side}_delay_s"]) if with_delay else "") + r[side]
-        prompts = [r["prompt"] for r in rows]
-        return scorer.score_pairs(prompts, [text(r, "chosen") for r in rows], [text(r, "rejected") for r in rows])
+        saved = score_rows(scorer, rows, with_delay=with_delay, seed=seed)
+        return saved["chosen"], saved["rejected"]
 
     return rewards, target, weights
 
 
 def verify_submission(board: Path, name: str, data_dir: Path | None = None, model: str | None = None,
                       batch_size: int = 32) -> VerifyReport:
-    from rmbench.data import load_prepared
-    from rmbench.metrics import pair_outcomes
+    from rmbench.eval.metrics import pair_outcomes
+    from rmbench.prepared.load import load_split
 
     path = submissions_dir(board) / f"{name}.json"
     from rmbench.leaderboard.names import name_problems
@@ -134,9 +137,8 @@ def verify_submission(board: Path, name: str, data_dir: Path | None = None, mode
     data = data_dir or _resolve(track)
     _check_data(data, track)
     for t in track.heldout_tasks:
-        splits = load_prepared(data, t)
         for s in track.splits:
-            rows = list(splits[s])
+            rows = load_split(data, t, s)
             submitted = sub["results"]["results"][t]["splits"].get(s) or {}
             acc = None
             if rows:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rmbench.registry import register
-from rmbench.task import Task, rule
+from rmbench.task import HARD_MAX_LENGTH_RATIO, Task, rule
 
 
 @register
@@ -20,7 +20,7 @@ class HumanFeedback(Task):
     name: str = "human-feedback"
     description: str = "people's clicks on the story comparison page (rmbench feedback export)"
     min_votes: int = rule(1, "items with fewer clicks are dropped at export")
-    hard_max_length_ratio: float = rule(1.25, "test_hard: longer/shorter story length at most this")
+    hard_max_length_ratio: float = rule(HARD_MAX_LENGTH_RATIO, "test_hard: longer/shorter story length at most this")
 
     def summary(self) -> str:
         return "majority click per item; from `rmbench feedback export`"

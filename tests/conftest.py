@@ -1,8 +1,15 @@
-"""Fixtures shared across test modules: paths to the real data and a headless browser."""
+"""Fixtures shared across the suite: the real data, a headless browser, tiny models and
+prepared data written by prepare's own writer.
+
+Builders are fixtures that return the builder function, so a test asks for what it needs
+by name (``def test_x(tmp_path, write_prepared, tiny_bert_dir)``) and nothing imports a
+helper module. Stage-specific builders live in the conftest.py of their folder.
+"""
 
 from __future__ import annotations
 
 import os
+import random
 import shutil
 from pathlib import Path
 
@@ -42,3 +49,161 @@ def artifacts_dir() -> Path:
     """Screenshots and other files a person may want to look at after the run."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# -- tiny models and prepared data ------------------------------------------------------
+SPLITS = ("train", "validation", "test", "test_hard")
+GOOD = "clear kind vivid careful honest precise thoughtful warm".split()
+BAD = "lazy rude vague sloppy dull wrong careless cold".split()
+FILLER = "the a story about time place person idea reason way thing day".split()
+
+
+def minilm_tokenizer():
+    from transformers import AutoTokenizer
+
+    from rmbench.model.load import alias_path
+
+    return AutoTokenizer.from_pretrained(str(alias_path("minilm")))
+
+
+def tiny_bert(seed: int = 0):
+    """A 2-layer, 32-wide BERT reward model (random) and the MiniLM tokenizer."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    tok = minilm_tokenizer()
+    torch.manual_seed(seed)
+    cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2,
+                     num_attention_heads=2, intermediate_size=37, max_position_embeddings=512,
+                     num_labels=1, pad_token_id=tok.pad_token_id)
+    return BertForSequenceClassification(cfg), tok
+
+
+def tiny_bert_dir(path: Path, seed: int = 0) -> Path:
+    model, tok = tiny_bert(seed)
+    model.save_pretrained(path)
+    tok.save_pretrained(path)
+    return Path(path)
+
+
+def tiny_gpt2_dir(path: Path, seed: int = 0) -> Path:
+    """A tiny GPT-2 with a word-level tokenizer that has no pad token (like the real one)."""
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import GPT2Config, GPT2ForSequenceClassification, PreTrainedTokenizerFast
+
+    words = sorted(set(GOOD + BAD + FILLER + ["prompt", "post", "question", "answer"]))
+    vocab = {"<unk>": 0, "<|endoftext|>": 1, **{w: i + 2 for i, w in enumerate(words)}}
+    raw = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    raw.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok = PreTrainedTokenizerFast(tokenizer_object=raw, unk_token="<unk>", eos_token="<|endoftext|>")
+    torch.manual_seed(seed)
+    cfg = GPT2Config(vocab_size=len(vocab), n_embd=32, n_layer=2, n_head=2, n_positions=256, num_labels=1)
+    GPT2ForSequenceClassification(cfg).save_pretrained(path)
+    tok.save_pretrained(path)
+    return Path(path)
+
+
+def _text(rng: random.Random, words: list[str], n: int) -> str:
+    body = [rng.choice(FILLER) for _ in range(n)]
+    for k in range(max(1, n // 4)):
+        body[rng.randrange(n)] = rng.choice(words)
+    return " ".join(body)
+
+
+def make_pairs(task: str, split: str, n: int, seed: int = 0, synthetic: bool = True) -> list[dict]:
+    """n pairs with a planted signal, later-but-higher, lengths varied both ways."""
+    rng = random.Random(f"{task}:{split}:{seed}")
+    rows = []
+    for i in range(n):
+        post = f"{task[:3]}{split[:2]}{i // 3}"
+        cid, rid = f"c{i}", f"r{i}"
+        chosen = _text(rng, GOOD, rng.randint(6, 30))
+        rejected = _text(rng, BAD, rng.randint(6, 30))
+        t_post = 1_600_000_000 + i * 10_000
+        t_rej = t_post + rng.randint(60, 3000)
+        t_cho = t_rej + rng.randint(1, 3000)
+        cs, rs = rng.randint(20, 200), rng.randint(2, 9)
+        rows.append({
+            "pair_id": f"{post}:{cid}:{rid}", "task": task, "split": split, "subreddit": task,
+            "post_id": post, "prompt": f"Prompt about {rng.choice(FILLER)} number {i // 3}",
+            "chosen": chosen, "rejected": rejected, "chosen_id": cid, "rejected_id": rid,
+            "chosen_score": cs, "rejected_score": rs,
+            "chosen_created_utc": t_cho, "rejected_created_utc": t_rej,
+            "chosen_delay_s": t_cho - t_post, "rejected_delay_s": t_rej - t_post,
+            "time_gap_s": t_cho - t_rej, "score_ratio": cs / rs,
+            "length_ratio": len(chosen) / len(rejected), "cross_task_dup": False, "synthetic": synthetic,
+        })
+    return sorted(rows, key=lambda r: r["pair_id"])
+
+
+def write_prepared(out: Path, sizes: dict[str, dict[str, int]] | None = None, seed: int = 0,
+                   synthetic: bool = True, spec: str = "demo",
+                   dropped: dict[str, dict[str, int]] | None = None) -> Path:
+    """Prepared data written by prepare's own writer (``rmbench.prepare.write``), so harness
+    tests read exactly what ``rmbench prepare`` writes. ``sizes``: task -> split -> pairs.
+    ``dropped``: stage (posts, comments, pairs) -> rule -> count, what the rules dropped in
+    every task (the seen/candidate counts grow to match, so the manifest's sums still hold)."""
+    from collections import Counter
+
+    from rmbench.prepare.pair import TaskStats
+    from rmbench.prepare.write import dict_rows, manifest_document, task_entry, write_manifest, write_splits
+    from rmbench.registry import get_task
+
+    sizes = sizes or {t: {"train": 48, "validation": 16, "test": 24, "test_hard": 12}
+                      for t in ("writingprompts", "askacademia", "gradschool")}
+    dropped = {stage: Counter(v) for stage, v in (dropped or {}).items()}
+    unknown = set(dropped) - {"posts", "comments", "pairs"}
+    assert not unknown, f"dropped: unknown stage(s) {sorted(unknown)}"
+    drops = {stage: dropped.get(stage, Counter()) for stage in ("posts", "comments", "pairs")}
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tasks = {}
+    for task, per_split in sizes.items():
+        rows = {split: make_pairs(task, split, per_split.get(split, 0), seed, synthetic) for split in SPLITS}
+        splits = write_splits(out / task, {s: dict_rows(r) for s, r in rows.items()})
+        kept = sum(len(rows[s]) for s in ("train", "validation", "test"))
+        posts = sum(splits[s]["posts"] for s in ("train", "validation", "test"))
+        stats = TaskStats(posts_seen=posts + drops["posts"].total(), posts_kept=posts,
+                          posts_dropped=Counter(drops["posts"]),
+                          comments_seen=2 * kept + drops["comments"].total(), comments_kept=2 * kept,
+                          comments_dropped=Counter(drops["comments"]),
+                          candidates=kept + drops["pairs"].total(), pairs_dropped=Counter(drops["pairs"]),
+                          pairs_kept=kept)
+        stats.check()
+        tasks[task] = task_entry(get_task(task), splits, stats=stats)
+    write_manifest(out, manifest_document(source={"spec": spec, "synthetic": synthetic, "files": {}},
+                                          bad_input={}, tasks=tasks))
+    return out
+
+
+# -- builders as fixtures: tests ask for the builder by name -----------------------------
+# Session-scoped: a builder is a plain function, and module-scoped fixtures may use it.
+@pytest.fixture(name="tiny_bert", scope="session")
+def _tiny_bert_fixture():
+    """``tiny_bert(seed=0) -> (model, tokenizer)``: a 2-layer random BERT reward model."""
+    return tiny_bert
+
+
+@pytest.fixture(name="tiny_bert_dir", scope="session")
+def _tiny_bert_dir_fixture():
+    """``tiny_bert_dir(path, seed=0) -> path``: the same, saved in the hub's layout."""
+    return tiny_bert_dir
+
+
+@pytest.fixture(name="tiny_gpt2_dir", scope="session")
+def _tiny_gpt2_dir_fixture():
+    """``tiny_gpt2_dir(path, seed=0) -> path``: a tiny GPT-2 classifier without a pad token."""
+    return tiny_gpt2_dir
+
+
+@pytest.fixture(name="make_pairs", scope="session")
+def _make_pairs_fixture():
+    """``make_pairs(task, split, n, seed=0, synthetic=True) -> rows`` with a planted signal."""
+    return make_pairs
+
+
+@pytest.fixture(name="write_prepared", scope="session")
+def _write_prepared_fixture():
+    """``write_prepared(out, sizes=None, seed=0, synthetic=True, spec="demo", dropped=None) -> out``."""
+    return write_prepared

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 import rmbench.registry as registry
 from rmbench.cli import main
-from rmbench.registry import UnknownTaskError, all_tasks, get_task, register, tasks_for_subreddit
+from rmbench.errors import PluginError, RmbenchError, UnknownTaskError
+from rmbench.registry import all_tasks, get_task, register, tasks_for_subreddit
 from rmbench.task import RedditTask, rule
 
 BUILT_IN = {"askacademia", "askanthropology", "askbaking", "askcarguys", "askculinary", "askdocs", "askengineers",
@@ -24,13 +25,15 @@ BUILT_IN = {"askacademia", "askanthropology", "askbaking", "askcarguys", "askcul
 
 @pytest.fixture
 def fresh_registry(monkeypatch):
-    """The built-ins, with entry points not yet scanned; restored after the test.
+    """The built-ins, with entry points not yet scanned and no plugin problems recorded;
+    the registry, its loaded flag and its problem list are restored after the test.
 
     (Built-in modules register on import and Python imports a module once, so the
     built-ins are copied in rather than re-imported.)"""
     all_tasks()
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
     monkeypatch.setattr(registry, "_loaded", False)
+    monkeypatch.setattr(registry, "_PROBLEMS", [])
     return registry
 
 
@@ -61,10 +64,13 @@ def test_task_registered_in_a_test(scratch_registry):
 
     @dataclass(frozen=True)
     class Impostor(RedditTask):
-        name: str = "knitting"
+        name: str = "KNITTING"  # names are case-insensitive
 
-    with pytest.raises(ValueError, match="registered twice"):
+    with pytest.raises(PluginError, match="claimed twice") as err:
         register(Impostor)
+    assert "Knitting" in str(err.value) and "Impostor" in str(err.value)  # both claimants named
+    assert type(get_task("knitting")) is Knitting  # the first one stays
+    register(Knitting)  # registering the same task again is harmless
 
 
 def test_unknown_name_suggests(scratch_registry):
@@ -76,11 +82,20 @@ def test_unknown_name_suggests(scratch_registry):
 
 
 class _FakeEntryPoint:
-    def __init__(self, name, obj):
+    """Quacks like ``importlib.metadata.EntryPoint``: ``name``, ``value`` and ``load()``."""
+
+    def __init__(self, name, obj, value=None):
         self.name, self._obj = name, obj
+        self.value = value or f"fake_plugin_{name}:Task"
 
     def load(self):
+        if isinstance(self._obj, BaseException):
+            raise self._obj
         return self._obj
+
+
+def _entry_points(*eps):
+    return lambda group: list(eps) if group == registry.ENTRY_POINT_GROUP else []
 
 
 def test_fake_entry_point_object(fresh_registry, monkeypatch):
@@ -89,16 +104,56 @@ def test_fake_entry_point_object(fresh_registry, monkeypatch):
         name: str = "Pottery"
         subreddits: tuple[str, ...] = ("Pottery",)
 
-    monkeypatch.setattr(registry, "entry_points", lambda group: [_FakeEntryPoint("pottery", Pottery)]
-                        if group == registry.ENTRY_POINT_GROUP else [])
+    monkeypatch.setattr(registry, "entry_points", _entry_points(_FakeEntryPoint("pottery", Pottery)))
     tasks = all_tasks()
     assert "pottery" in tasks and BUILT_IN <= set(tasks)
+    assert registry.plugin_problems() == []
 
 
 def test_entry_point_that_is_not_a_task(fresh_registry, monkeypatch):
-    monkeypatch.setattr(registry, "entry_points", lambda group: [_FakeEntryPoint("bad", object())])
-    with pytest.raises(TypeError, match="not a Task"):
+    monkeypatch.setattr(registry, "entry_points", _entry_points(_FakeEntryPoint("bad", object())))
+    with pytest.warns(RuntimeWarning, match="'bad'.*not a Task"):
+        tasks = all_tasks()
+    assert "bad" not in tasks and BUILT_IN <= set(tasks)
+    assert len(registry.plugin_problems()) == 1
+
+
+def test_a_plugin_clashing_with_a_built_in_names_both_modules(fresh_registry, monkeypatch):
+    @dataclass(frozen=True)
+    class Clash(RedditTask):
+        name: str = "AskScience"
+        subreddits: tuple[str, ...] = ("askscience",)
+
+    Clash.__module__, Clash.__qualname__ = "thirdparty_science", "Clash"  # as if installed
+    monkeypatch.setattr(registry, "entry_points", _entry_points(_FakeEntryPoint("askscience", Clash)))
+    builtin_module = type(registry._REGISTRY["askscience"]).__module__
+    with pytest.raises(PluginError) as err:
         all_tasks()
+    assert isinstance(err.value, RmbenchError)
+    assert builtin_module.startswith("rmbench.tasks.") and builtin_module in str(err.value)
+    assert "thirdparty_science.Clash" in str(err.value)
+    assert type(registry._REGISTRY["askscience"]).__module__ == builtin_module  # the built-in is not replaced
+
+
+def test_a_plugin_that_fails_to_import_is_one_warning_and_the_rest_works(fresh_registry, monkeypatch):
+    @dataclass(frozen=True)
+    class Pottery(RedditTask):
+        name: str = "Pottery"
+        subreddits: tuple[str, ...] = ("Pottery",)
+
+    broken = _FakeEntryPoint("broken", ModuleNotFoundError("No module named 'torchvisionx'"), "broken_pkg.tasks:Broken")
+    monkeypatch.setattr(registry, "entry_points", _entry_points(broken, _FakeEntryPoint("pottery", Pottery)))
+    with pytest.warns(RuntimeWarning) as caught:
+        tasks = all_tasks()
+        all_tasks()  # asking again does not warn again
+        get_task("askscience")
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "'broken'" in message and "broken_pkg.tasks:Broken" in message and "torchvisionx" in message
+    assert BUILT_IN <= set(tasks) and "pottery" in tasks and "broken" not in tasks
+    assert registry.plugin_problems() == [message]
+    res = CliRunner().invoke(main, ["tasks", "--format", "json"])
+    assert res.exit_code == 0 and "pottery" in json.loads(res.output)
 
 
 def test_third_party_package_through_a_dist_info(fresh_registry, tmp_path, monkeypatch):

@@ -6,6 +6,8 @@ import time
 
 import click
 
+from rmbench.task import HARD_MAX_LENGTH_RATIO
+
 GEN_OPTIONS = [
     click.option("--max-new-tokens", default=200, show_default=True, type=click.IntRange(1), help="Longest story in tokens; EOS stops earlier."),
     click.option("--temperature", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True), help="Sampling temperature."),
@@ -21,7 +23,7 @@ def gen_options(fn):
 
 def _prompts(data_dir: str, task: str, split: str, limit: int | None) -> list[tuple[str, str]]:
     from rmbench.agent.format import distinct_prompts
-    from rmbench.data import load_prepared
+    from rmbench.prepared.load import load_prepared
 
     try:
         ds = load_prepared(data_dir, task)
@@ -34,7 +36,7 @@ def _prompts(data_dir: str, task: str, split: str, limit: int | None) -> list[tu
 
 
 def _scorer(path: str, max_length: int = 512):
-    from rmbench.scoring import RewardScorer
+    from rmbench.model.scoring import RewardScorer
 
     try:
         return RewardScorer(path, max_length=max_length)
@@ -118,7 +120,7 @@ def train_cmd(generator_dir, reward_model, data_dir, out_dir, task, max_prompts,
 @click.option("--split", default="test", show_default=True, help="Split whose prompts are used.")
 @click.option("--max-prompts", default=None, type=click.IntRange(1), help="Use at most this many prompts.")
 @click.option("--samples-per-prompt", default=1, show_default=True, type=click.IntRange(1), help="Story pairs per prompt.")
-@click.option("--length-ratio", default=1.25, show_default=True, type=click.FloatRange(1), help="Length-controlled win rate uses pairs within this length ratio.")
+@click.option("--length-ratio", default=HARD_MAX_LENGTH_RATIO, show_default=True, type=click.FloatRange(1), help="Length-controlled win rate uses pairs within this length ratio.")
 @click.option("--allow-same-judge", is_flag=True, help="Allow judging with the reward model trained against (measures exploitation).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @gen_options
@@ -159,7 +161,7 @@ def compare_cmd(agent_dir, generator_dir, data_dir, out_dir, reward_model, task,
     """Write a static page of side-by-side stories (random order, provenance kept in private/)."""
     from rmbench.agent.compare import build_comparisons
     from rmbench.agent.generate import GenerationConfig
-    from rmbench.data import read_manifest
+    from rmbench.prepared.manifest import read_manifest
     from rmbench.feedback.page import write_page
 
     prompts = _prompts(data_dir, task, split, n)
@@ -169,5 +171,5 @@ def compare_cmd(agent_dir, generator_dir, data_dir, out_dir, reward_model, task,
     synthetic = bool(read_manifest(data_dir).get("source", {}).get("synthetic", False))
     meta = {"agent": str(agent_dir), "generator": str(generator_dir), "reward_model": reward_model,
             "data": str(data_dir), "synthetic_data": synthetic, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    info = write_page(out_dir, comps, seed=seed, meta=meta)
+    info = write_page(out_dir, comps, seed=seed, meta=meta, overwrite=True)
     click.echo(f"{info['items']} comparisons -> {out_dir} (serve: rmbench feedback serve --dir {out_dir})")

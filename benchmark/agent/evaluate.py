@@ -9,24 +9,18 @@ answers), distinct-n (a collapsed policy repeats itself) and the KL from the gen
 from __future__ import annotations
 
 import dataclasses
-import os
-import platform
-import subprocess
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
-from rmbench import __version__
-from rmbench.agent.artifacts import read_card, weights_sha256
+from rmbench.agent.artifacts import read_card
 from rmbench.agent.generate import GenerationConfig, load_causal_lm, sample, sequence_logprobs
 from rmbench.agent.metrics import distinct_n, similar_length, win_summary
 from rmbench.agent.rl import sigmoid
+from rmbench.errors import SameJudgeError
+from rmbench.model.load import weights_sha256
+from rmbench.task import HARD_MAX_LENGTH_RATIO
 
 TASK = "writingprompts-agent"
-
-
-class SameJudgeError(ValueError):
-    pass
 
 
 def check_judge(agent_dir: str, judge_path: str | None) -> None:
@@ -45,7 +39,7 @@ def check_judge(agent_dir: str, judge_path: str | None) -> None:
 
 def evaluate_agent(agent_dir: str, generator_dir: str, judge, prompts: list[str], *,
                    gen: GenerationConfig = GenerationConfig(), samples_per_prompt: int = 1,
-                   length_ratio: float = 1.25, seed: int = 0) -> dict:
+                   length_ratio: float = HARD_MAX_LENGTH_RATIO, seed: int = 0) -> dict:
     """Metrics for the agent against its generator. ``judge`` has ``.score(prompts, responses)``."""
     agent, atok = load_causal_lm(agent_dir)
     base, btok = load_causal_lm(generator_dir)
@@ -90,14 +84,6 @@ def evaluate_agent(agent_dir: str, generator_dir: str, judge, prompts: list[str]
     }
 
 
-def _git_commit() -> str | None:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
-                              cwd=Path(__file__).parent).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
 def _parameters(model_dir: str) -> int:
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM
@@ -108,14 +94,15 @@ def _parameters(model_dir: str) -> int:
 
 
 def results_json(metrics: dict, *, agent_dir: str, generator_dir: str, judge_path: str | None,
-                 data: dict, config: dict, wall_time_s: float, synthetic: bool) -> dict:
-    """The harness's results.json (docs/formats.md) with ``model.kind = "agent"``.
+                 data, data_task: str, config: dict, wall_time_s: float) -> dict:
+    """The harness's results.json (``rmbench.eval.results``) with ``model.kind = "agent"``.
 
     ``accuracy`` is the agent's win rate against its generator under the judge: 0.5 is the
     generator itself (the baseline), so ``clears_best_baseline`` asks whether the interval
     lies above 0.5. ``test_length_controlled`` is the same over pairs of similar length.
+    ``data`` is the ``Prepared`` the prompts came from, ``data_task`` their task.
     """
-    import torch
+    from rmbench.eval.results import results_document
 
     card = read_card(agent_dir)
 
@@ -127,64 +114,47 @@ def results_json(metrics: dict, *, agent_dir: str, generator_dir: str, judge_pat
                 "ties": m["ties"]}
 
     test, lc = split(metrics["win_rate"]), split(metrics["length_controlled"])
-    return {
-        "kind": "rmbench.results", "schema_version": 1, "rmbench_version": __version__,
-        "git_commit": _git_commit(), "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "synthetic_data": bool(synthetic), "data": data,
-        "model": {"id": f"agent:{Path(agent_dir).name}", "kind": "agent",
-                  "base_model": card.get("generator_card", {}).get("base_model"), "path": str(agent_dir),
-                  "parameters": _parameters(agent_dir), "weights_sha256": weights_sha256(agent_dir),
-                  "generator": str(generator_dir), "trained_against": card.get("reward_model"),
-                  "judge": {"path": judge_path, "weights_sha256": weights_sha256(judge_path) if judge_path else None}},
-        "config": config, "holdout": [TASK], "train_tasks": [],
-        "results": {TASK: {"role": "agent", "splits": {"test": test, "test_length_controlled": lc},
-                           "agent_metrics": {k: metrics[k] for k in ("mean_preference", "kl_to_generator", "agent",
-                                                                     "generator")}}},
-        "summary": {"heldout_mean_accuracy": test["accuracy"], "heldout_mean_accuracy_hard": lc["accuracy"],
-                    "best_baseline_mean": 0.5,
-                    "margin_over_best_baseline": None if test["accuracy"] is None else test["accuracy"] - 0.5},
-        "wall_time_s": round(wall_time_s, 2),
-        "hardware": {"device": "cuda" if torch.cuda.is_available() else "cpu", "torch": torch.__version__,
-                     "cpu_count": os.cpu_count(), "python": platform.python_version(),
-                     "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None},
-    }
-
-
-def data_block(data_dir: str, task: str) -> tuple[dict, bool]:
-    """The results.json ``data`` entry for the prompts' source, and whether it is synthetic."""
-    from rmbench.data import read_manifest
-
-    m = read_manifest(data_dir)
-    t = m["tasks"].get(task.lower(), {})
-    fps = {sp: v["fingerprint"] for sp, v in t.get("splits", {}).items() if "fingerprint" in v}
-    return ({"source": str(m.get("source", {}).get("spec", data_dir)), "manifest_fingerprint": m.get("fingerprint"),
-             "tasks": {task.lower(): {"version": str(t.get("version", "1")), "fingerprints": fps}}},
-            bool(m.get("source", {}).get("synthetic", False)))
+    model = {"id": f"agent:{Path(agent_dir).name}", "kind": "agent",
+             "base_model": card.get("generator_card", {}).get("base_model"), "path": str(agent_dir),
+             "parameters": _parameters(agent_dir), "weights_sha256": weights_sha256(agent_dir),
+             "generator": str(generator_dir), "trained_against": card.get("reward_model"),
+             "judge": {"path": judge_path, "weights_sha256": weights_sha256(judge_path) if judge_path else None}}
+    results = {TASK: {"role": "agent", "splits": {"test": test, "test_length_controlled": lc},
+                      "agent_metrics": {k: metrics[k] for k in ("mean_preference", "kl_to_generator", "agent",
+                                                                "generator")}}}
+    summary = {"heldout_mean_accuracy": test["accuracy"], "heldout_mean_accuracy_hard": lc["accuracy"],
+               "best_baseline_mean": 0.5,
+               "margin_over_best_baseline": None if test["accuracy"] is None else test["accuracy"] - 0.5}
+    return results_document(cfg=config, data=data, data_source=data.source_spec, model_info=model, holdout=[TASK],
+                            train_tasks=[], results=results, wall_time_s=wall_time_s, summary_block=summary,
+                            data_tasks=[data_task.lower()])
 
 
 def run_eval(agent_dir: str, generator_dir: str, judge_path: str, prompts: list[str], out_dir: str, *,
              data_dir: str, task: str = "writingprompts", judge=None, max_new_tokens: int = 200,
              temperature: float = 1.0, top_p: float = 1.0, samples_per_prompt: int = 1,
-             length_ratio: float = 1.25, seed: int = 0) -> dict:
+             length_ratio: float = HARD_MAX_LENGTH_RATIO, seed: int = 0) -> dict:
     """Evaluate and write ``out_dir/results.json`` (and ``examples.json``); returns the results."""
-    from rmbench.agent.artifacts import write_json_atomic
+    from rmbench.atomic import write_json
 
     t0 = time.time()
     if judge is None:
-        from rmbench.scoring import RewardScorer
+        from rmbench.model.scoring import RewardScorer
 
         judge = RewardScorer(judge_path)
     gen = GenerationConfig(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p)
     metrics = evaluate_agent(agent_dir, generator_dir, judge, prompts, gen=gen, samples_per_prompt=samples_per_prompt,
                              length_ratio=length_ratio, seed=seed)
-    data, synthetic = data_block(data_dir, task)
+    from rmbench.eval.results import write_results
+    from rmbench.prepared.manifest import Prepared
+
     config = {"task": task, "prompts": len(prompts), "samples_per_prompt": samples_per_prompt,
               "generation": dataclasses.asdict(gen), "length_ratio": length_ratio, "seed": seed}
-    res = results_json(metrics, agent_dir=agent_dir, generator_dir=generator_dir, judge_path=judge_path, data=data,
-                       config=config, wall_time_s=time.time() - t0, synthetic=synthetic)
+    res = results_json(metrics, agent_dir=agent_dir, generator_dir=generator_dir, judge_path=judge_path,
+                       data=Prepared.open(data_dir), data_task=task, config=config, wall_time_s=time.time() - t0)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
-    write_json_atomic(Path(out_dir) / "examples.json", metrics["examples"])
-    write_json_atomic(Path(out_dir) / "results.json", res)
+    write_json(Path(out_dir) / "examples.json", metrics["examples"])
+    write_results(Path(out_dir) / "results.json", res)
     from rmbench.agent.report import write_report
 
     write_report(res, metrics["examples"], Path(out_dir) / "report.html")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rmbench.agent.format import format_prompt
-from rmbench.config import opt
+from rmbench.console import progress
+from rmbench.fields import opt
 
 
 @dataclass(frozen=True)
@@ -21,20 +22,6 @@ class Sample:
     text: str
     token_ids: tuple[int, ...]  # completion tokens, including the EOS when the model stopped
     truncated: bool  # hit max_new_tokens without an EOS
-
-
-def progress(desc: str):
-    """A rich bar with count, rate and ETA (what every long loop here shows)."""
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
-    from rich.text import Text
-
-    class RateColumn(ProgressColumn):
-        def render(self, task):
-            return Text(f"{task.speed:.1f}/s" if task.speed else "?/s")
-
-    return Progress(TextColumn(f"[bold]{desc}"), BarColumn(), MofNCompleteColumn(), RateColumn(),
-                    TimeElapsedColumn(), TimeRemainingColumn())
 
 
 def load_causal_lm(name_or_path: str, device: str | None = None):

@@ -21,7 +21,7 @@ import shutil
 import time
 from pathlib import Path
 
-from rmbench.agent.artifacts import write_json_atomic
+from rmbench.atomic import write_json
 
 STEPS = ("data", "sft", "evaluator", "judge", "agent", "eval")
 
@@ -44,7 +44,7 @@ def _run_step(out: Path, step: str, fn, log) -> dict:
     t0 = time.time()
     info = fn()
     info = {**info, "step": step, "wall_time_s": round(time.time() - t0, 2)}
-    write_json_atomic(marker(out, step), info)
+    write_json(marker(out, step), info)
     return info
 
 
@@ -53,8 +53,8 @@ def tiny_reward_model(path: Path, seed: int) -> Path:
     import torch
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
-    from rmbench.agent.artifacts import atomic_dir
-    from rmbench.models import alias_path
+    from rmbench.atomic import atomic_dir
+    from rmbench.model.load import alias_path
 
     tok = AutoTokenizer.from_pretrained(str(alias_path("minilm")))
     torch.manual_seed(seed)
@@ -74,11 +74,11 @@ def half_of(post_id: str) -> int:
 
 
 def train_half_reward_model(task, options: dict, data_dir: str, out: Path, role: str, half: int, log) -> dict:
-    """A reward model trained with the harness's trainer (``rmbench.train.fit``) on one half
+    """A reward model trained with the harness's trainer (``rmbench.model.train.fit``) on one half
     of the WritingPrompts training pairs (by post), selected on the same half of validation."""
-    from rmbench.config import RunConfig, apply
-    from rmbench.data import load_prepared
-    from rmbench.train import fit
+    from rmbench.run.config import RunConfig, apply
+    from rmbench.prepared.load import load_prepared
+    from rmbench.model.train import fit
 
     cfg = apply(RunConfig(), options.get("config") or {}, "options['config']")
     base = options.get("reward_base") or task.reward_base
@@ -108,10 +108,11 @@ def train_half_reward_model(task, options: dict, data_dir: str, out: Path, role:
 def run_chain(task, out_dir: str, options: dict, log=print) -> dict:
     """Run (or resume) the chain for the ``WritingPromptsAgent`` settings ``task``."""
     from rmbench.agent.evaluate import check_judge, run_eval
+    from rmbench.eval.results import write_results
     from rmbench.agent.format import distinct_prompts
     from rmbench.agent.rl import RLSettings, reward_model_info, train_agent
     from rmbench.agent.sft import SFTSettings, run_sft
-    from rmbench.data import load_prepared
+    from rmbench.prepared.load import load_prepared
 
     out = Path(out_dir)
     # `rmbench run` says resume=False unless --resume: then finished steps in OUT are an error,
@@ -124,7 +125,7 @@ def run_chain(task, out_dir: str, options: dict, log=print) -> dict:
 
     def data_step():
         # `rmbench run` passes its --data (default 'demo'): a prepared dir, 'demo' or a dump folder.
-        from rmbench.datasource import resolve_data
+        from rmbench.prepared.resolve import resolve_data
 
         source = options.get("data") or task.source
         cache = (options.get("config") or {}).get("data", {}).get("cache_dir", "")
@@ -156,7 +157,7 @@ def run_chain(task, out_dir: str, options: dict, log=print) -> dict:
     train_prompts = [p for _, p in distinct_prompts(splits["train"])][: task.max_prompts or None]
 
     def agent_step():
-        from rmbench.scoring import RewardScorer
+        from rmbench.model.scoring import RewardScorer
 
         s = RLSettings(steps=task.rl_steps, prompts_per_step=task.prompts_per_step, beta=task.beta,
                        learning_rate=task.rl_learning_rate, max_new_tokens=task.max_new_tokens,
@@ -177,7 +178,7 @@ def run_chain(task, out_dir: str, options: dict, log=print) -> dict:
                        top_p=task.top_p, seed=task.seed)
         res["config"].update({"chain": task.rules(), "prompt_split": split,
                               "evaluator": evaluator, "judge": judge})
-        write_json_atomic(out / "results.json", res)
+        write_results(out / "results.json", res)
         t = res["results"]["writingprompts-agent"]["splits"]["test"]
         return {"results": str(out / "results.json"), "win_rate": t["accuracy"], "ci95": t["ci95"], "n": t["n"]}
 

@@ -29,9 +29,11 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-from rmbench.agent.artifacts import CARD, atomic_dir, read_card, weights_sha256, write_json_atomic
+from rmbench.agent.artifacts import CARD, read_card
+from rmbench.atomic import atomic_dir, write_json
+from rmbench.model.load import weights_sha256
 from rmbench.agent.format import format_prompt
-from rmbench.config import opt
+from rmbench.fields import opt
 
 
 class Scorer(Protocol):
@@ -105,7 +107,8 @@ def train_agent(generator_dir: str, scorer: Scorer, prompts: list[str], out_dir:
         tok.pad_token = tok.eos_token
     ds = Dataset.from_dict({"prompt": [format_prompt(p) for p in prompts], "raw_prompt": list(prompts)})
     reward = PairwisePreference(scorer)
-    with atomic_dir(out_dir) as tmp:
+    # Re-running a step replaces its own earlier output (a directory with our card), nothing else.
+    with atomic_dir(out_dir, overwrite=True, owned=lambda d: (d / CARD).is_file(), what="rmbench agent model") as tmp:
         args = RLOOConfig(
             output_dir=str(tmp / "_trainer"), num_generations=2, beta=settings.beta, num_iterations=1,
             per_device_train_batch_size=2 * settings.prompts_per_step, max_steps=settings.steps,
@@ -133,7 +136,7 @@ def train_agent(generator_dir: str, scorer: Scorer, prompts: list[str], out_dir:
                 "log": [{k: h.get(k) for k in ("step", "reward", "reward_std", "kl", "loss",
                                                 "completions/mean_length")} for h in logs],
                 "wall_time_s": round(time.time() - t0, 2)}
-        write_json_atomic(tmp / CARD, card)
+        write_json(tmp / CARD, card)
     return card
 
 

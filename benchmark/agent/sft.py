@@ -12,10 +12,11 @@ import shutil
 import time
 from dataclasses import dataclass
 
-from rmbench.agent.artifacts import CARD, atomic_dir, write_json_atomic
+from rmbench.agent.artifacts import CARD
+from rmbench.atomic import atomic_dir, write_json
 from rmbench.agent.format import format_completion, format_prompt, story_rows
 from rmbench.agent.tiny import TINY, build_tiny
-from rmbench.config import opt
+from rmbench.fields import opt
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def run_sft(data_dir: str, model: str, out_dir: str, settings: SFTSettings = SFT
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
-    from rmbench.data import load_prepared
+    from rmbench.prepared.load import load_prepared
 
     t0 = time.time()
     splits = load_prepared(data_dir, settings.task)
@@ -67,7 +68,8 @@ def run_sft(data_dir: str, model: str, out_dir: str, settings: SFTSettings = SFT
     # Never past the model's position table (GPT-2: 1024); longer examples are cut, not crashed on.
     limit = getattr(lm.config, "n_positions", None) or getattr(lm.config, "max_position_embeddings", None)
     max_length = min(settings.max_length, limit) if limit else settings.max_length
-    with atomic_dir(out_dir) as tmp:
+    # Re-running a step replaces its own earlier output (a directory with our card), nothing else.
+    with atomic_dir(out_dir, overwrite=True, owned=lambda d: (d / CARD).is_file(), what="rmbench agent model") as tmp:
         args = SFTConfig(output_dir=str(tmp / "_trainer"), num_train_epochs=settings.epochs,
                          learning_rate=settings.learning_rate, per_device_train_batch_size=settings.batch_size,
                          max_length=max_length, seed=settings.seed, report_to=[], save_strategy="no",
@@ -84,5 +86,5 @@ def run_sft(data_dir: str, model: str, out_dir: str, settings: SFTSettings = SFT
         summary = {"role": "generator", "base_model": model, "data_dir": str(data_dir),
                    "settings": dataclasses.asdict(settings), "stories": len(rows), "skipped": skipped,
                    "train_loss": float(result.training_loss), "wall_time_s": round(time.time() - t0, 2)}
-        write_json_atomic(tmp / CARD, summary)
+        write_json(tmp / CARD, summary)
     return summary

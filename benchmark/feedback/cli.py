@@ -24,7 +24,8 @@ def feedback_group():
               help="Port on 127.0.0.1 (0: any free port). The server never listens on other interfaces.")
 def serve_cmd(page_dir, port):
     """Serve the page on 127.0.0.1 and store each click in DIR/private/clicks.sqlite."""
-    from rmbench.feedback.server import FeedbackServer, db_path
+    from rmbench.feedback.page import db_path
+    from rmbench.feedback.server import FeedbackServer
 
     try:
         server = FeedbackServer(page_dir, port)
@@ -45,17 +46,23 @@ def serve_cmd(page_dir, port):
 @click.option("--dir", "page_dir", required=True, type=click.Path(exists=True, file_okay=False),
               help="The page directory the server stored clicks in.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Prepared-data directory to write (task human-feedback); replaced atomically.")
+              help="Prepared-data directory to write (task human-feedback); built beside it and renamed.")
 @click.option("--all-test", is_flag=True, help="Put every pair in the test split (evaluation-only use).")
-@click.option("--min-votes", default=1, show_default=True, type=click.IntRange(1),
-              help="Items with fewer clicks than this are dropped (and counted).")
-def export_cmd(page_dir, out_dir, all_test, min_votes):
+@click.option("--min-votes", default=None, type=click.IntRange(1),
+              help="Items with fewer clicks than this are dropped (and counted) [default: the task's min_votes rule].")
+@click.option("--overwrite", is_flag=True, help="Replace OUT if it is an earlier feedback export.")
+def export_cmd(page_dir, out_dir, all_test, min_votes, overwrite):
     """Turn clicks into preference pairs (majority vote per item) and report agreement with the evaluator."""
+    from pathlib import Path
+
+    from rmbench.errors import RmbenchError
     from rmbench.feedback.export import export_feedback
 
+    if Path(out_dir).resolve() == Path(page_dir).resolve():
+        raise click.UsageError("--out is the page directory itself; write the export somewhere else")
     try:
-        entry = export_feedback(page_dir, out_dir, all_test=all_test, min_votes=min_votes)
-    except FileNotFoundError as e:
+        entry = export_feedback(page_dir, out_dir, all_test=all_test, min_votes=min_votes, overwrite=overwrite)
+    except (RmbenchError, FileNotFoundError) as e:
         raise click.ClickException(str(e)) from None
     s = entry["splits"]
     click.echo(f"{entry['clicks']['seen']} clicks -> {entry['pairs']['kept']} pairs "

@@ -7,7 +7,7 @@ like any prepared task.
 
 One pair per item: the story more people chose is ``chosen``, vote counts are the scores;
 items with tied votes are dropped and counted. Splits follow the item id like a post id
-(``rmbench.splits.split_of``), or everything goes to ``test`` with ``all_test`` (scarce
+(``rmbench.prepare.splits.split_of``), or everything goes to ``test`` with ``all_test`` (scarce
 human labels used to evaluate, not to train). ``test_hard`` holds the test pairs whose
 stories are of similar length.
 
@@ -21,15 +21,16 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from rmbench import __version__
-from rmbench.agent.artifacts import atomic_dir, write_json_atomic
-from rmbench.agent.metrics import bootstrap_ci, similar_length
-from rmbench.feedback.page import load_items, load_provenance
-from rmbench.feedback.server import db_path
+from rmbench.atomic import atomic_dir
+from rmbench.eval.metrics import accuracy_with_ci
+from rmbench.feedback.page import db_path, load_items, load_provenance
 from rmbench.feedback.store import ClickStore
+from rmbench.prepare.splits import ALL_SPLITS, split_of
+from rmbench.prepare.write import dict_rows, manifest_document, task_entry, write_manifest, write_splits
+from rmbench.prepared.manifest import Prepared
+from rmbench.task import length_ratio
 
 TASK = "human-feedback"
-HARD_MAX_LENGTH_RATIO = 1.25  # as the Reddit tasks' test_hard default
 
 
 def agreement(clicks, provenance: dict, *, seed: int = 0) -> dict:
@@ -43,8 +44,8 @@ def agreement(clicks, provenance: dict, *, seed: int = 0) -> dict:
             continue
         mine, other = (ra, rb) if c.choice == "A" else (rb, ra)
         values.append(1.0 if mine > other else 0.0 if mine < other else 0.5)
-    return {"clicks": len(values), "without_rewards": skipped,
-            "fraction": sum(values) / len(values) if values else None, "ci95": bootstrap_ci(values, seed=seed)}
+    scored = accuracy_with_ci(values, seed=seed) if values else {"accuracy": None, "ci95": None}
+    return {"clicks": len(values), "without_rewards": skipped, "fraction": scored["accuracy"], "ci95": scored["ci95"]}
 
 
 def model_preference(clicks, provenance: dict) -> dict[str, int]:
@@ -57,10 +58,25 @@ def model_preference(clicks, provenance: dict) -> dict[str, int]:
     return dict(sorted(wins.items()))
 
 
-def export_feedback(page_dir: str, out_dir: str, *, all_test: bool = False, min_votes: int = 1) -> dict:
-    """Write the pairs; returns the task's manifest entry (counts, drops, agreement)."""
-    from rmbench.prepare import manifest_fingerprint
-    from rmbench.splits import ALL_SPLITS, FingerprintBuilder, split_of
+def is_feedback_export(path: Path) -> bool:
+    """A directory this command wrote (its manifest holds only the human-feedback task)."""
+    try:
+        return Prepared.open(path).tasks == [TASK]
+    except Exception:  # noqa: BLE001 - anything unreadable is not ours
+        return False
+
+
+def export_feedback(page_dir: str, out_dir: str, *, all_test: bool = False, min_votes: int | None = None,
+                    overwrite: bool = False) -> dict:
+    """Write the pairs; returns the task's manifest entry (counts, drops, agreement).
+
+    ``min_votes`` defaults to the registered task's rule, and ``test_hard`` uses its
+    ``hard_max_length_ratio``: the rules ``rmbench tasks show human-feedback`` prints.
+    """
+    from rmbench.registry import get_task
+
+    task = get_task(TASK)
+    min_votes = task.min_votes if min_votes is None else min_votes
 
     items = {it["item_id"]: it for it in load_items(page_dir)}
     prov = load_provenance(page_dir)
@@ -98,38 +114,23 @@ def export_feedback(page_dir: str, out_dir: str, *, all_test: bool = False, min_
                "length_ratio": len(texts[win]) / max(1, len(texts[lose])), "cross_task_dup": False,
                "synthetic": bool(prov.get("meta", {}).get("synthetic_data", False))}
         rows[split].append(row)
-        if split == "test" and similar_length(texts[win], texts[lose], HARD_MAX_LENGTH_RATIO):
+        if split == "test" and length_ratio(texts[win], texts[lose]) <= task.hard_max_length_ratio:
             rows["test_hard"].append({**row, "split": "test_hard"})
         side_models.append({"pair_id": row["pair_id"], "chosen_model": p[win]["model"],
                             "rejected_model": p[lose]["model"], "votes": dict(v)})
-    splits = {}
-    with atomic_dir(out_dir) as tmp:
-        (tmp / TASK).mkdir()
-        for split, rs in rows.items():
-            rs.sort(key=lambda r: r["pair_id"])
-            fp = FingerprintBuilder()
-            with open(tmp / TASK / f"{split}.jsonl", "w", encoding="utf-8", newline="\n") as f:
-                for r in rs:
-                    f.write(json.dumps(r, ensure_ascii=False) + "\n")
-                    fp.add(r["pair_id"])
-            splits[split] = {"pairs": len(rs), "posts": len(rs), "fingerprint": fp.hexdigest()}
+    with atomic_dir(out_dir, overwrite=overwrite, owned=is_feedback_export, what="feedback export") as tmp:
+        splits = write_splits(tmp / TASK, {s: dict_rows(rs) for s, rs in rows.items()})
         with open(tmp / TASK / "models.jsonl", "w", encoding="utf-8") as f:
             for m in sorted(side_models, key=lambda m: m["pair_id"]):
                 f.write(json.dumps(m) + "\n")
-        entry = {"version": "1", "module": "rmbench.tasks.human_feedback", "kind": "human_preference",
-                 "subreddits": ["WritingPrompts"], "rules": {"all_test": all_test, "min_votes": min_votes},
-                 "clicks": {"seen": len(clicks), "dropped": dict(sorted(dropped.items()))},
+        extra = {"subreddits": ["WritingPrompts"], "clicks": {"seen": len(clicks), "dropped": dict(sorted(dropped.items()))},
                  "pairs": {"items_voted": len(votes), "kept": sum(len(rows[s]) for s in ("train", "validation", "test"))},
-                 "splits": splits,
-                 "test_hard": {"pairs": splits["test_hard"]["pairs"], "small": splits["test_hard"]["pairs"] < 100,
-                               "bounds": {"max_length_ratio": HARD_MAX_LENGTH_RATIO, "max_time_gap_s": None}},
-                 "cross_task_dups": 0, "warnings": [],
                  "agreement_with_evaluator": agreement(clicks, prov),
                  "clicks_won_by_model": model_preference(clicks, prov)}
-        tasks = {TASK: entry}
-        write_json_atomic(tmp / "manifest.json", {
-            "kind": "rmbench.prepared", "schema_version": 1, "rmbench_version": __version__,
-            "source": {"spec": f"feedback:{Path(page_dir).resolve()}", "synthetic": False, "files": {},
-                       "page_created_utc": prov.get("created_utc"), "page_meta": prov.get("meta", {})},
-            "bad_input": {}, "tasks": tasks, "fingerprint": manifest_fingerprint(tasks)})
+        entry = task_entry(task, splits, extra=extra)
+        entry["rules"] = {**entry["rules"], "all_test": all_test, "min_votes": min_votes}
+        write_manifest(tmp, manifest_document(
+            source={"spec": f"feedback:{Path(page_dir).resolve()}", "synthetic": False, "files": {},
+                    "page_created_utc": prov.get("created_utc"), "page_meta": prov.get("meta", {})},
+            bad_input={}, tasks={TASK: entry}))
     return entry

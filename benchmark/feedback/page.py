@@ -18,24 +18,37 @@ from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 
-from rmbench.agent.artifacts import atomic_dir, write_json_atomic
+from rmbench.atomic import atomic_dir, write_json
 
 STATIC_FILES = ("index.html", "app.js", "style.css")
 PUBLIC_FILES = STATIC_FILES + ("items.json",)
 PRIVATE = "private"
 PROVENANCE = "provenance.json"
+DB_NAME = "clicks.sqlite"  # the server's click store, in private/ beside the provenance
+
+
+def db_path(page_dir: str | Path) -> Path:
+    return Path(page_dir) / PRIVATE / DB_NAME
+
+
+def is_fresh_page(path: Path) -> bool:
+    """A page this module wrote that has collected no clicks: the only kind ``write_page`` replaces."""
+    return (path / "items.json").is_file() and (path / PRIVATE / PROVENANCE).is_file() and not db_path(path).exists()
 
 
 def static_text(name: str) -> str:
     return resources.files("rmbench.feedback").joinpath("static", name).read_text(encoding="utf-8")
 
 
-def write_page(out_dir: str, comparisons: list[dict], *, seed: int | None = None, meta: dict | None = None) -> dict:
+def write_page(out_dir: str, comparisons: list[dict], *, seed: int | None = None, meta: dict | None = None,
+               overwrite: bool = False) -> dict:
     """``comparisons``: dicts with ``prompt`` and ``stories``: two dicts each with ``text``,
     ``model`` and optionally ``reward`` (the evaluator's) and ``sample_id``.
 
     Sides are shuffled per item (by ``seed``, or by the OS's randomness when None).
-    Returns a summary; the directory is written atomically.
+    Returns a summary; the directory is written atomically. An existing ``out_dir`` is
+    replaced only with ``overwrite`` and only when it is a page without clicks: people's
+    votes and the provenance that gives them meaning are never deleted.
     """
     import random
 
@@ -53,11 +66,11 @@ def write_page(out_dir: str, comparisons: list[dict], *, seed: int | None = None
                                       "reward": s.get("reward")} for side, s in zip("AB", stories)}
         provenance[item_id]["prompt_id"] = c.get("prompt_id")
     created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    with atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, overwrite=overwrite, owned=is_fresh_page, what="feedback page without clicks") as tmp:
         for name in STATIC_FILES:
             (tmp / name).write_text(static_text(name), encoding="utf-8")
-        write_json_atomic(tmp / "items.json", {"items": items})
-        write_json_atomic(tmp / PRIVATE / PROVENANCE, {"created_utc": created, "meta": meta or {},
+        write_json(tmp / "items.json", {"items": items})
+        write_json(tmp / PRIVATE / PROVENANCE, {"created_utc": created, "meta": meta or {},
                                                         "items": provenance})
     return {"items": len(items), "dir": str(out_dir)}
 

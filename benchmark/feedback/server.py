@@ -18,18 +18,13 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from rmbench.feedback.page import PRIVATE, PUBLIC_FILES, load_items
+from rmbench.feedback.page import PUBLIC_FILES, db_path, load_items
 from rmbench.feedback.store import SESSION_RE, ClickStore, DuplicateClick
 
 MAX_BODY = 2048  # a click is ~120 bytes of JSON; anything bigger is not a click
 HOST = "127.0.0.1"  # local only: the page is for people at this machine (or an SSH tunnel)
 TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
          ".css": "text/css; charset=utf-8", ".json": "application/json; charset=utf-8"}
-DB_NAME = "clicks.sqlite"
-
-
-def db_path(page_dir: str | Path) -> Path:
-    return Path(page_dir) / PRIVATE / DB_NAME
 
 
 def parse_click(body: bytes, known_items: set[str]) -> tuple[str, str, str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rmbench.records import SourceError
+from rmbench.errors import SourceError
 from rmbench.sources.base import Source
 
 __all__ = ["open_source", "Source", "SourceError"]

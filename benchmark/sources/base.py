@@ -14,10 +14,16 @@ class Source:
     raise ``SourceError`` (naming the file) on a truncated or corrupt file. Lines that
     cannot become a record are counted in ``report``, never silently skipped.
     ``subreddits``: lower-case names; a source may skip other subreddits' files unread.
+
+    Capabilities are declared, not guessed: ``selects_subreddits`` says that both
+    iterators honour ``subreddits=`` (prepare then asks only for the subreddits it needs
+    and may read one subreddit per worker process); a source that leaves it False is
+    called without it and filtered by prepare.
     """
 
     spec: str = ""  # what the user typed: "demo", "hf:stanfordnlp/SHP", a path
     synthetic: bool = False
+    selects_subreddits: bool = False
 
     def __init__(self) -> None:
         self.report = BadInputReport()

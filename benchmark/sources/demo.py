@@ -20,7 +20,7 @@ non-mod comments, the post author, edited comments,
 replies, null scores, WritingPrompts replies too short to be stories, rare overlong
 comments, and comments whose post is missing from the dump.
 
-Files land in ``$RMBENCH_CACHE`` (default ``~/.cache/rmbench``) under a name holding the
+Files land in the cache root (``rmbench.cache``) under a name holding the
 seed, scale, ``GENERATOR_VERSION`` and a hash of every knob; built in a temporary directory and renamed into
 place, so a half-written corpus is never used. Records are identical on every machine
 (stdlib ``random.Random``); the compressed bytes are identical for one libzstd version.
@@ -32,16 +32,16 @@ import hashlib
 import heapq
 import json
 import math
-import os
 import random
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import zstandard
 
-from rmbench.config import opt
+from rmbench.atomic import atomic_dir
+from rmbench.cache import cache_root
+from rmbench.errors import OutputExistsError
+from rmbench.fields import opt
 from rmbench.sources import demo_text as text
 from rmbench.sources.dumps import DumpSource
 
@@ -76,10 +76,6 @@ class DemoConfig:
 
     def help(self) -> dict[str, str]:
         return {f.name: f.metadata["help"] for f in fields(self)}
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("RMBENCH_CACHE") or Path.home() / ".cache" / "rmbench")
 
 
 def corpus_dir(cfg: DemoConfig) -> Path:
@@ -251,22 +247,17 @@ def ensure_corpus(cfg: DemoConfig) -> Path:
     final = corpus_dir(cfg)
     if (final / "COMPLETE").exists():
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
     try:
-        tmp.chmod(0o755)  # mkdtemp makes it private; the cache may be shared by a team's users
-        generate(cfg, tmp)
-        (tmp / "COMPLETE").write_text(f"rmbench demo corpus, generator v{GENERATOR_VERSION}, "
-                                      f"seed {cfg.seed}, scale {cfg.scale}: SYNTHETIC\n")
-        try:
-            os.rename(tmp, final)
-        except OSError:  # another process finished first (or a stale partial dir): keep theirs
-            if not (final / "COMPLETE").exists():
-                shutil.rmtree(final, ignore_errors=True)
-                os.rename(tmp, final)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        # A partial directory (no COMPLETE: an old crash) is replaced; a complete one never is.
+        with atomic_dir(final, overwrite=True, owned=lambda d: not (d / "COMPLETE").exists(),
+                        what="partial demo corpus") as tmp:
+            generate(cfg, tmp)
+            (tmp / "COMPLETE").write_text(f"rmbench demo corpus, generator v{GENERATOR_VERSION}, "
+                                          f"seed {cfg.seed}, scale {cfg.scale}: SYNTHETIC\n")
+    except (OutputExistsError, OSError):  # OSError: the other process renamed between our check and rename
+        if not (final / "COMPLETE").exists():
+            raise
+        # another process finished the same corpus first: records are identical, keep theirs
     return final
 
 

@@ -22,7 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rmbench.records import Comment, Post, SourceError
+from rmbench.records import Comment, Post
+from rmbench.errors import SourceError
 from rmbench.sources.base import Source
 from rmbench.sources.lines import FileStats, iter_lines, sha256_file
 from rmbench.sources.normalize import comment_from_raw, looks_like_comment, post_from_raw
@@ -73,6 +74,8 @@ def list_dump_files(root: Path) -> list[DumpFile]:
 
 class DumpSource(Source):
     """Posts and comments from dump files. ``synthetic`` labels every record (the demo)."""
+
+    selects_subreddits = True
 
     def __init__(self, path: str | Path, spec: str | None = None, synthetic: bool = False,
                  files: list[DumpFile] | None = None):

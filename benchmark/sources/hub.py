@@ -26,7 +26,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from rmbench.records import Comment, Post, SourceError
+from rmbench.records import Comment, Post
+from rmbench.errors import SourceError
 from rmbench.sources.base import Source
 from rmbench.sources.hub_rows import (SHP_COLUMNS, WP_COLUMNS, shp_features, shp_rows_to_comments,
                                       shp_rows_to_posts, wp_rows_to_comments, wp_rows_to_posts)
@@ -51,6 +52,8 @@ def _rows(ds, spec: str) -> Iterator[tuple[str, int, dict]]:
 
 class HubSource(Source):
     """Rows from ``load_dataset`` turned into posts and comments by a layout's converters."""
+
+    selects_subreddits = True
 
     def __init__(self, layout: str, load: Callable[[], object], spec: str, data_files: list[Path] | None = None):
         super().__init__()

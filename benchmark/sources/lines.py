@@ -17,7 +17,7 @@ from pathlib import Path
 
 import zstandard
 
-from rmbench.records import SourceError
+from rmbench.errors import SourceError
 
 READ_SIZE = 1 << 20  # compressed bytes per read: big enough that per-chunk overhead vanishes
 # Pushshift/Arctic Shift dumps are written with --long=31; the default limit refuses them.

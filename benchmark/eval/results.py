@@ -1,0 +1,148 @@
+"""THE results.json builder (docs/formats.md, schema_version 1), predictions.jsonl, provenance.
+
+Every results.json -- ``rmbench run``, ``rmbench evaluate``, ``rmbench agent eval`` -- is
+built by ``results_document`` and written by ``write_results``, which validates it against
+``results.schema.json`` (beside this module; the leaderboard checks submissions with the
+same file) before anything reaches the disk::
+
+    doc = results_document(cfg=cfg.to_dict(), data=Prepared.open(data_dir), data_source="demo",
+                           model_info=info, holdout=["writingprompts"], train_tasks=[...],
+                           results=per_task, wall_time_s=12.3)
+    write_results(run_dir / "results.json", doc)
+
+``per_task`` maps task -> {"role": "heldout"|"in_domain"|"agent", "splits": {split: scorecard}}
+with scorecards from ``rmbench.eval.scorecard.split_scorecard``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import json
+import math
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+from rmbench import __version__
+from rmbench.atomic import clean_json, write_json, write_text
+from rmbench.errors import RmbenchError
+
+SCHEMA_VERSION = 1
+KIND = "rmbench.results"
+SCHEMA_PATH = Path(__file__).resolve().parent / "results.schema.json"
+
+
+class ResultsSchemaError(RmbenchError):
+    """A results document that does not match results.schema.json (a bug: nothing is written)."""
+
+
+@functools.cache
+def schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def schema_problems(doc: dict) -> list[str]:
+    """Every place ``doc`` breaks results.schema.json (empty: valid)."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(schema())
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}"
+            for e in sorted(validator.iter_errors(clean_json(doc)), key=lambda e: list(map(str, e.absolute_path)))]
+
+
+def write_results(path: str | Path, doc: dict) -> None:
+    """Validate against the schema, then write atomically; an invalid document is never written."""
+    problems = schema_problems(doc)
+    if problems:
+        raise ResultsSchemaError(f"results document for {path} does not match results.schema.json: "
+                                 + "; ".join(problems[:5]))
+    write_json(path, doc)
+
+
+def write_predictions(path: str | Path, pairs_by_split: dict, rewards_by_split: dict) -> None:
+    """One line per evaluated pair: task, split, pair_id and both rewards."""
+    lines = []
+    for (task, split), pairs in pairs_by_split.items():
+        rc, rr = rewards_by_split[(task, split)]
+        for p, c, r in zip(pairs, rc, rr):
+            lines.append(json.dumps({"task": task, "split": split, "pair_id": p["pair_id"],
+                                     "reward_chosen": c, "reward_rejected": r}))
+    write_text(path, "\n".join(lines) + ("\n" if lines else ""))
+
+
+def git_commit() -> str | None:
+    """The checkout's commit when rmbench runs from a git checkout, else None."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    sha = out.stdout.strip()
+    return sha if out.returncode == 0 and len(sha) == 40 else None
+
+
+def hardware() -> dict:
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    return {"device": "cuda" if gpu else "cpu", "torch": torch.__version__, "cpu_count": os.cpu_count(),
+            "gpu": gpu, "gpu_count": torch.cuda.device_count() if gpu else 0,
+            "python": platform.python_version(), "platform": platform.platform()}
+
+
+def utc_now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def data_block(source: str, data, tasks: list[str]) -> dict:
+    """Provenance of the pairs: the source, the manifest fingerprint, each task's version and
+    split fingerprints. ``data`` is a ``rmbench.prepared.Prepared``."""
+    entries = {t: {"version": data.version(t), "fingerprints": data.fingerprints(t)} for t in tasks}
+    return {"source": source, "manifest_fingerprint": data.fingerprint, "tasks": entries}
+
+
+def summary(results: dict) -> dict:
+    """Means over held-out tasks of test and test_hard accuracy, and the best eligible baseline."""
+    def mean(xs):
+        xs = [x for x in xs if x is not None and not (isinstance(x, float) and math.isnan(x))]
+        return round(sum(xs) / len(xs), 6) if xs else None
+
+    held = [r["splits"] for r in results.values() if r["role"] == "heldout"]
+    acc = mean([s["test"]["accuracy"] for s in held if "test" in s])
+    hard = mean([s["test_hard"]["accuracy"] for s in held if "test_hard" in s])
+    best = mean([s["test"]["baselines"][s["test"]["best_baseline"]]["accuracy"]
+                 for s in held if "test" in s and s["test"].get("best_baseline")])
+    def all_clear(split):
+        flags = [s[split]["clears_best_baseline"] for s in held if split in s]
+        return all(f is True for f in flags) if flags else None
+
+    return {"heldout_mean_accuracy": acc, "heldout_mean_accuracy_hard": hard, "best_baseline_mean": best,
+            "margin_over_best_baseline": round(acc - best, 6) if acc is not None and best is not None else None,
+            "clears_best_baseline": {"test": all_clear("test"), "test_hard": all_clear("test_hard")}}
+
+
+def results_document(*, cfg: dict, data, data_source: str, model_info: dict, holdout: list[str],
+                     train_tasks: list[str], results: dict, wall_time_s: float | None,
+                     flags: list[str] | None = None, summary_block: dict | None = None,
+                     data_tasks: list[str] | None = None) -> dict:
+    """The results.json document. ``data`` is the ``Prepared`` the pairs came from and
+    ``data_tasks`` the tasks of it whose provenance is recorded (default: those in
+    ``results``); ``summary_block`` replaces the held-out means for documents that define
+    their own (the agent)."""
+    tasks = sorted(data_tasks if data_tasks is not None else results)
+    return {
+        "kind": KIND, "schema_version": SCHEMA_VERSION,
+        "rmbench_version": __version__, "git_commit": git_commit(), "created_utc": utc_now(),
+        "synthetic_data": data.synthetic,
+        "data": data_block(data_source, data, tasks),
+        "model": model_info,
+        "config": cfg,
+        "holdout": holdout, "train_tasks": train_tasks,
+        "results": results,
+        "summary": summary_block if summary_block is not None else summary(results),
+        "flags": flags or [],
+        "wall_time_s": round(wall_time_s, 2) if wall_time_s is not None else None,
+        "hardware": hardware(),
+    }

@@ -1,0 +1,145 @@
+"""``prepare``: a source in, the prepared-data directory of docs/formats.md out.
+
+Three passes, each with a progress bar that shows its rate:
+
+1. load: stream the selected tasks' posts into the on-disk thread store
+   (``rmbench.prepare.store``), then stream their comments, running every comment rule as they
+   pass (against the post, looked up through a bounded cache) and storing only the
+   comments some task keeps: memory stays flat however big the dump, and the store
+   holds a fraction of it;
+2. pair: walk the store thread by thread, run the post rules, pair each task's kept
+   comments (``rmbench.prepare.pair``) and stage the pairs on disk;
+3. write: flag cross-task duplicate responses, write each split sorted by pair id,
+   fingerprint it, and write ``manifest.json`` last.
+
+Passes 1 and 2 live in ``rmbench.prepare.load``; with several CPUs they run once per
+subreddit in worker processes (``rmbench.prepare.shards``), with the same output.
+
+Everything happens in ``<out>.tmp-XXXX`` beside ``out``, renamed into place at the end;
+on any error the temporary directory is removed and ``out`` is left as it was.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+from rmbench.atomic import atomic_dir
+from rmbench.console import progress_bar
+from rmbench.errors import DataError
+from rmbench.prepare.load import load_and_pair
+from rmbench.prepare.pair import TaskStats
+from rmbench.prepare.shards import default_workers, plan_shards, run_shards
+from rmbench.prepare.splits import ALL_SPLITS
+from rmbench.prepare.store import PairTable
+from rmbench.prepare.write import KIND, MANIFEST, manifest_document, task_entry, write_manifest, write_splits
+from rmbench.registry import all_tasks, get_task
+from rmbench.sources.base import Source
+from rmbench.task import RedditTask
+
+
+def resolve_tasks(names: list[str] | None, source: Source | None = None) -> list[RedditTask]:
+    """The tasks to build: the names given (unknown -> ``UnknownTaskError``), else every
+    registered preference task whose subreddit the source has (all of them when the source
+    cannot say which it has)."""
+    if names:
+        tasks = []
+        for name in names:
+            task = get_task(name.strip())
+            if not isinstance(task, RedditTask):
+                raise DataError(f"task {task.name!r} is a {task.kind} task; prepare builds preference tasks only")
+            if task not in tasks:
+                tasks.append(task)
+        return tasks
+    tasks = [t for t in all_tasks().values() if isinstance(t, RedditTask)]
+    subs = source.subreddits() if source is not None else None
+    if subs is None:
+        return tasks
+    matched = [t for t in tasks if any(t.matches(s) for s in subs)]
+    if not matched:
+        raise DataError(f"no registered task covers the source's subreddits ({', '.join(sorted(subs))}); "
+                        "register a task for them (see CONTRIBUTING.md) or pass --tasks")
+    return matched
+
+
+def open_any(source: str | Source) -> Source:
+    if isinstance(source, Source):
+        return source
+    from rmbench.sources import open_source
+
+    return open_source(source)
+
+
+def is_prepared_dir(path: Path) -> bool:
+    """A directory ``prepare`` wrote (its manifest says so): the only kind ``--overwrite`` replaces."""
+    import json
+
+    try:
+        return json.loads((path / MANIFEST).read_text(encoding="utf-8")).get("kind") == KIND
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def prepare(source: str | Source, out_dir: str | Path, tasks: list[str] | None = None,
+            overwrite: bool = False, progress: bool = True, workers: int | None = None) -> dict:
+    """Build preference pairs for ``tasks`` from ``source`` into ``out_dir``; returns the manifest.
+
+    ``workers``: processes loading and pairing subreddits in parallel (default: the CPU
+    count, or ``$RMBENCH_PREPARE_WORKERS``); 1, or a source that cannot read one
+    subreddit at a time, runs everything in this process. The output is the same either way.
+
+    Raises ``OutputExistsError`` when ``out_dir`` exists and ``overwrite`` is false (or it
+    is not a prepared directory), ``UnknownTaskError`` for an unknown task name, and lets a
+    source's ``SourceError`` through (after removing the temporary directory).
+    """
+    out = Path(out_dir)
+    # Named tasks are checked before the source is opened: a typo fails in milliseconds.
+    selected = resolve_tasks(tasks) if tasks else None
+    with atomic_dir(out, overwrite=overwrite, owned=is_prepared_dir, what="prepared-data directory") as tmp:
+        src = open_any(source)
+        if selected is None:
+            selected = resolve_tasks(None, src)
+        manifest = _build(src, selected, tmp, progress, default_workers() if workers is None else workers)
+    return manifest
+
+
+def _build(src: Source, tasks: list[RedditTask], tmp: Path, progress: bool, workers: int) -> dict:
+    work = tmp / ".work"
+    work.mkdir()
+    by_sub: dict[str, list[RedditTask]] = {}
+    for t in tasks:
+        for s in t.subreddits:
+            by_sub.setdefault(s.lower(), []).append(t)
+    shards = plan_shards(src, by_sub, workers)
+    with progress_bar(enabled=progress) as bars:
+        if shards is None:
+            stats = {t.name.lower(): TaskStats() for t in tasks}
+            counts = Counter()  # records read: posts, comments, and those of other subreddits
+            store = load_and_pair(src, by_sub, stats, counts, work / "threads.sqlite", bars)
+        else:
+            stats, counts, store = run_shards(src, by_sub, tasks, shards, workers, work, bars)
+        try:
+            pairs = PairTable(store.db)
+            bars.status("writing splits")
+            entries = {}
+            for t in tasks:
+                name = t.name.lower()
+                splits = write_splits(tmp / name, {sp: pairs.rows(name, sp) for sp in ALL_SPLITS})
+                entries[name] = task_entry(t, splits, stats=stats[name], cross_task_dups=pairs.dup_pairs(name))
+            manifest = manifest_document(source=_source_block(src, counts), bad_input=src.report.as_dict(),
+                                         tasks=entries)
+        finally:
+            store.close()
+    shutil.rmtree(work)
+    write_manifest(tmp, manifest)
+    return manifest
+
+
+def _source_block(src: Source, counts: Counter) -> dict:
+    return {"spec": src.spec, "synthetic": bool(src.synthetic), "files": src.files(),
+            "records": {"posts": counts["posts"], "comments": counts["comments"],
+                        "other_subreddits": {"posts": counts["other_posts"], "comments": counts["other_comments"]}}}
+
+
+__all__ = ["is_prepared_dir", "open_any", "prepare", "resolve_tasks"]

@@ -1,0 +1,180 @@
+"""The load and pair stages of ``prepare`` for one set of subreddits, into one store.
+
+``prepare`` runs them once over everything, or once per shard (a subreddit) in worker
+processes (``rmbench.prepare.shards``); either way the result is a ``ThreadStore`` whose
+database also holds the staged pairs, plus the counts in ``TaskStats``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, OrderedDict
+from collections.abc import Iterator
+from pathlib import Path
+
+from rmbench.prepare.pair import PairRow, TaskStats, count_orphans, dedupe_kept, judge_comments, judge_post, pair_kept, row_json
+from rmbench.records import Comment
+from rmbench.sources.base import Source
+from rmbench.prepare.splits import split_of
+from rmbench.prepare.store import PairTable, ThreadStore
+
+_FLUSH_ROWS = 5_000  # staged pairs per SQLite batch
+
+
+def load_and_pair(src: Source, by_sub: dict, stats: dict[str, TaskStats], counts: Counter, db_path: Path,
+                  bars) -> ThreadStore:
+    """Load ``src``'s posts and kept comments of the subreddits in ``by_sub`` into a new
+    store at ``db_path``, pair every thread, stage the pairs; returns the open store."""
+    store = ThreadStore(db_path)
+    try:
+        store.add_posts(_only(_call(src, src.iter_posts, by_sub), by_sub, counts, bars))
+        store.index_posts()
+        store.add_comments(_judged(_call(src, src.iter_comments, by_sub), by_sub, stats, counts, store, bars))
+        bars.status("indexing threads")
+        store.finish_loading()
+        pairs = PairTable(store.db)
+        _pair_all(store, pairs, by_sub, stats, bars.track("pairing threads", store.count("posts")))
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _call(src: Source, method, by_sub: dict) -> Iterator:
+    """Ask a source for only our subreddits when it says it can skip the others cheaply."""
+    return method(subreddits=set(by_sub)) if src.selects_subreddits else method()
+
+
+def _only(posts, by_sub: dict, counts: Counter, bars) -> Iterator:
+    """Posts of the selected subreddits; the rest are counted (never silently skipped)."""
+    tick = bars.track("loading posts", None)
+    wanted: dict[str, bool] = {}  # subreddit as written -> selected? (saves a lower() per record)
+    n = 0
+    for rec in posts:
+        n += 1
+        if not n & 0x7FF:
+            tick(n)
+        sub = rec.subreddit
+        keep = wanted.get(sub)
+        if keep is None:
+            keep = wanted[sub] = sub.lower() in by_sub
+        if keep:
+            counts["posts"] += 1
+            yield rec
+        else:
+            counts["other_posts"] += 1
+    tick(n, done=True)
+
+
+class _PostCache:
+    """Recently looked-up posts with their post-rule verdicts, over the store's post index.
+
+    Comments arrive in time order and mostly answer recent posts, so a bounded LRU serves
+    nearly every lookup from memory, and memory stays flat however many posts there are.
+    """
+
+    SIZE = 10_000  # posts held: ~10-20 MB with long selftexts; misses fall back to the index
+
+    def __init__(self, store: ThreadStore):
+        self.store = store
+        self._d: OrderedDict[str, tuple | None] = OrderedDict()
+
+    def get(self, post_id: str, tasks: list) -> tuple | None:
+        """(post, post-rule reason per task) or None when the input has no such post."""
+        d = self._d
+        if post_id in d:
+            d.move_to_end(post_id)
+            return d[post_id]
+        return self.fetch(post_id, tasks)
+
+    def fetch(self, post_id: str, tasks: list) -> tuple | None:
+        """A cache miss: read the post from the store and judge it once."""
+        post = self.store.post(post_id)
+        entry = None if post is None else (post, tuple(t.post_drop_reason(post) for t, _ in tasks))
+        d = self._d
+        d[post_id] = entry
+        if len(d) > self.SIZE:
+            d.popitem(last=False)
+        return entry
+
+
+def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter, store: ThreadStore,
+            bars) -> Iterator[tuple[Comment, int]]:
+    """Run every comment rule while loading; only comments some task keeps reach the store.
+
+    Yields (comment, mask): bit i set when the i-th task of the comment's subreddit keeps
+    it. Every other comment is counted here, by reason; orphans (no post in the input)
+    too. Most comments are replies or low-scored, so the store holds a fraction of the dump.
+    This loop runs once per comment of the dump: the cache hit and the subreddit lookup are
+    inlined, and the counts are kept in locals until the end.
+    """
+    tick = bars.track("loading comments", None)
+    cache = _PostCache(store)
+    cached, hit, fetch = cache._d, cache._d.move_to_end, cache.fetch
+    tasks_of: dict[str, list | None] = {}  # subreddit as written -> [(task, stats)] or None
+    last_sub, ts = None, None  # a dump file is one subreddit: look it up once per change
+    n = other = 0
+    try:
+        for c in comments:
+            n += 1
+            if not n & 0x7FF:
+                tick(n)
+            if c.subreddit != last_sub:
+                last_sub = c.subreddit
+                ts = tasks_of.get(last_sub, _MISSING)
+                if ts is _MISSING:
+                    ts = tasks_of[last_sub] = [(t, stats[t.name.lower()]) for t in by_sub.get(last_sub.lower(), ())
+                                               ] or None
+            if ts is None:
+                other += 1
+                continue
+            pid = c.post_id
+            entry = cached.get(pid, _MISSING)
+            if entry is _MISSING:
+                entry = fetch(pid, ts)
+            else:
+                hit(pid)
+            if entry is None:
+                for _, s in ts:
+                    count_orphans(s, 1)
+                continue
+            mask = judge_comments(ts, c, entry[0], entry[1])
+            if mask:
+                yield c, mask
+    finally:  # what was read counts, even if the read stops early
+        if n - other:
+            counts["comments"] += n - other
+        if other:
+            counts["other_comments"] += other
+    tick(n, done=True)
+
+
+_MISSING = object()
+
+
+def _pair_all(store: ThreadStore, pairs: PairTable, by_sub: dict, stats: dict[str, TaskStats], tick) -> None:
+    staged: list[tuple] = []
+    n = 0
+    for th in store.threads():
+        if th.post is None:  # orphans were counted while loading and never stored
+            continue
+        n += 1
+        if not n & 0xFF:
+            tick(n)
+        post = th.post
+        split = split_of(post.id)
+        for i, t in enumerate(by_sub.get(post.subreddit.lower(), ())):
+            name = t.name.lower()
+            s = stats[name]
+            if judge_post(t, post, s, th.duplicate_posts) is not None:
+                continue
+            kept = [c for c, m in zip(th.comments, th.masks) if m >> i & 1]
+            rows: list[PairRow] = pair_kept(t, post, dedupe_kept(kept, s), split, s)
+            staged.extend((name, r.split, r.pair_id, row_json(r.row), r.chosen_hash, r.rejected_hash)
+                          for r in rows)
+        if len(staged) >= _FLUSH_ROWS:
+            pairs.add(staged)
+            staged = []
+    pairs.add(staged)
+    tick(n, done=True)
+    for s in stats.values():
+        s.check()

@@ -1,0 +1,275 @@
+"""The pairing engine: one thread in, the task's preference pairs out, every drop counted.
+
+For each task the engine calls the task's own rule methods (``post_drop_reason``,
+``comment_drop_reason``, ``pair_drop_reason``, ``is_hard``) and never looks at the
+task's name, so a plugin changes behaviour by overriding a method. Per post:
+
+1. post rules; a dropped post's comments are counted as ``post_dropped``;
+2. comment rules on every comment; a duplicate id is counted as ``duplicate``;
+3. every unordered pair of kept comments is a candidate: equal scores are ``score_tie``,
+   otherwise the higher score is ``chosen`` and the pair rules run;
+4. survivors are capped at ``max_pairs_per_post`` by a stable hash of the pair id
+   (an unbiased sample, counted as ``capped``);
+5. on ``test`` posts, every survivor *before* the cap that ``is_hard`` goes to ``test_hard``.
+
+Invariants the manifest states (and tests check):
+``posts.seen == posts.kept + sum(posts.dropped)``,
+``comments.seen == comments.kept + sum(comments.dropped) + comments.orphans``,
+``pairs.candidates == pairs.kept + pairs.capped + sum(pairs.dropped)``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+from rmbench.prepare.dedup import text_hash
+from rmbench.prepare.splits import pair_order_key
+from rmbench.records import Comment, Post
+from rmbench.task import DELETED_BODIES, RedditTask
+
+# Bodies a moderator or the author wiped; their share drives the removed-fraction warning.
+_WIPED = frozenset(b for b in DELETED_BODIES if b)
+
+def prompt_of(post: Post) -> str:
+    """Title, blank line, selftext; the selftext is omitted when empty (docs/formats.md)."""
+    title, body = post.title.strip(), (post.selftext or "").strip()
+    return f"{title}\n\n{body}" if body else title
+
+
+@dataclass
+class TaskStats:
+    """Every count the manifest reports for one task."""
+
+    posts_seen: int = 0
+    posts_kept: int = 0
+    posts_dropped: Counter = field(default_factory=Counter)
+    comments_seen: int = 0
+    comments_kept: int = 0
+    comments_dropped: Counter = field(default_factory=Counter)
+    orphans: int = 0
+    wiped_bodies: int = 0  # "[deleted]"/"[removed]" bodies among comments seen (orphans excluded)
+    candidates: int = 0
+    pairs_dropped: Counter = field(default_factory=Counter)
+    capped: int = 0
+    pairs_kept: int = 0  # after the cap, over train/validation/test
+    split_pairs: Counter = field(default_factory=Counter)
+    split_posts: Counter = field(default_factory=Counter)
+
+    def check(self) -> None:
+        """The bookkeeping identities; a violation is a bug in the engine, not bad input."""
+        assert self.posts_seen == self.posts_kept + sum(self.posts_dropped.values())
+        assert self.comments_seen == self.comments_kept + sum(self.comments_dropped.values()) + self.orphans
+        assert self.candidates == self.pairs_kept + self.capped + sum(self.pairs_dropped.values())
+
+
+@dataclass
+class PairRow:
+    split: str
+    pair_id: str
+    row: dict
+    chosen_hash: bytes
+    rejected_hash: bytes
+
+
+def count_orphans(stats: TaskStats, n: int) -> None:
+    """Comments whose post never appeared in the input: counted, never paired."""
+    stats.comments_seen += n
+    stats.orphans += n
+
+
+def judge_post(task: RedditTask, post: Post, stats: TaskStats, duplicate_posts: int = 0) -> str | None:
+    """The post rules, counted: None to keep, else the drop reason."""
+    stats.posts_seen += 1 + duplicate_posts
+    if duplicate_posts:
+        stats.posts_dropped["duplicate"] += duplicate_posts
+    reason = task.post_drop_reason(post)
+    if reason is None:
+        stats.posts_kept += 1
+    else:
+        stats.posts_dropped[reason] += 1
+    return reason
+
+
+def judge_comments(tasks, c: Comment, post: Post, post_reasons) -> int:
+    """The comment rules, counted, for every ``(task, stats)`` of the comment's subreddit at
+    once (the wiped-body test runs once, not once per task); ``post_reasons[i]`` is task
+    i's post verdict, and a dropped post's comments are ``post_dropped``. Returns the mask
+    of the tasks that keep it: bit i for the i-th task."""
+    wiped = c.body.strip() in _WIPED
+    mask = 0
+    for i, (task, stats) in enumerate(tasks):
+        stats.comments_seen += 1
+        if wiped:
+            stats.wiped_bodies += 1
+        if post_reasons[i] is not None:
+            stats.comments_dropped["post_dropped"] += 1
+            continue
+        why = task.comment_drop_reason(c, post)
+        if why is None:
+            stats.comments_kept += 1
+            mask |= 1 << i
+        else:
+            stats.comments_dropped[why] += 1
+    return mask
+
+
+def dedupe_kept(kept: list[Comment], stats: TaskStats) -> list[Comment]:
+    """One comment per id (the last copy read wins); extra copies count as ``duplicate``."""
+    by_id = {c.id: c for c in kept}
+    extra = len(kept) - len(by_id)
+    if extra:
+        stats.comments_kept -= extra
+        stats.comments_dropped["duplicate"] += extra
+        return list(by_id.values())
+    return kept
+
+
+def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, stats: TaskStats) -> list[PairRow]:
+    """Candidate pairs of a kept post's kept comments: pair rules, cap, test_hard."""
+    if len(kept) < 2:
+        return []
+
+    # Highest score first, so for i < j comment i is chosen unless the scores tie.
+    kept.sort(key=lambda c: (-c.score, c.id))
+    # A megathread has k(k-1)/2 candidates; nothing here grows with that: the cap keeps the
+    # pairs with the smallest stable hash in a heap of max_pairs_per_post entries, and only
+    # test posts collect their (much rarer) hard pairs.
+    cap = task.max_pairs_per_post
+    heap: list[tuple[int, int, int]] = []  # (-hash, i, j): the root is the largest kept hash
+    hard: list[tuple[Comment, Comment]] = []
+    want_hard = split == "test"
+    is_hard = task.is_hard
+    drop = task.pair_drop_reason
+    dropped = stats.pairs_dropped
+    pid_prefix = f"{post.id}:"
+    n = len(kept)
+    n_survivors = ties = 0
+    stats.candidates += n * (n - 1) // 2
+    scores = [c.score for c in kept]
+    whys: list[str] = []  # drop reasons, counted in bulk: Counter.update counts in C
+    note = whys.append
+    for i in range(n - 1):
+        a = kept[i]
+        sa = scores[i]
+        prefix = f"{pid_prefix}{a.id}:"
+        # Sorted by (integer) score, the comments tied with ``a`` come right after it: they
+        # are counted as ties and skipped in one step, and never reach the pair rules.
+        first = i + 1
+        while first < n and scores[first] == sa:
+            first += 1
+        ties += first - i - 1
+        for j in range(first, n):
+            b = kept[j]
+            why = drop(a, b, post)
+            if why is not None:
+                note(why)
+                continue
+            n_survivors += 1
+            key = -int.from_bytes(pair_order_key(prefix + b.id), "big")
+            if len(heap) < cap:
+                heapq.heappush(heap, (key, i, j))
+            elif key > heap[0][0]:
+                heapq.heapreplace(heap, (key, i, j))
+            if want_hard and is_hard(a, b):
+                hard.append((a, b))
+        if len(whys) >= 65_536:  # a megathread: keep the list bounded
+            dropped.update(whys)
+            whys.clear()
+    dropped.update(whys)
+    if ties:
+        dropped["score_tie"] += ties
+    if not n_survivors:
+        return []
+
+    out: list[PairRow] = []
+    hashes: dict[str, bytes] = {}
+    prompt = prompt_of(post)
+    stats.capped += n_survivors - len(heap)
+    for _, i, j in sorted(heap, reverse=True):  # smallest hash first; the files are sorted later anyway
+        out.append(_row(task, post, prompt, kept[i], kept[j], split, hashes))
+    stats.pairs_kept += len(heap)
+    stats.split_pairs[split] += len(heap)
+    stats.split_posts[split] += 1
+    for chosen, rejected in hard:
+        out.append(_row(task, post, prompt, chosen, rejected, "test_hard", hashes))
+    if hard:
+        stats.split_pairs["test_hard"] += len(hard)
+        stats.split_posts["test_hard"] += 1
+    return out
+
+
+def _pair_id(post: Post, chosen: Comment, rejected: Comment) -> str:
+    return f"{post.id}:{chosen.id}:{rejected.id}"
+
+
+def _hash(c: Comment, cache: dict[str, bytes]) -> bytes:
+    h = cache.get(c.id)
+    if h is None:
+        h = cache[c.id] = text_hash(c.body)
+    return h
+
+
+def _row(task: RedditTask, post: Post, prompt: str, chosen: Comment, rejected: Comment,
+         split: str, hashes: dict[str, bytes]) -> PairRow:
+    pair_id = _pair_id(post, chosen, rejected)
+    known_time = bool(post.created_utc)  # SHP rows carry no post time: delays are unknown, not 0
+    row = {
+        "pair_id": pair_id,
+        "task": task.name.lower(),
+        "split": split,
+        "subreddit": post.subreddit,
+        "post_id": post.id,
+        "prompt": prompt,
+        "chosen": chosen.body,
+        "rejected": rejected.body,
+        "chosen_id": chosen.id,
+        "rejected_id": rejected.id,
+        "chosen_score": chosen.score,
+        "rejected_score": rejected.score,
+        "chosen_created_utc": chosen.created_utc,
+        "rejected_created_utc": rejected.created_utc,
+        "chosen_delay_s": chosen.created_utc - post.created_utc if known_time else None,
+        "rejected_delay_s": rejected.created_utc - post.created_utc if known_time else None,
+        "time_gap_s": chosen.created_utc - rejected.created_utc,
+        # A task may allow scores <= 0; a ratio against them is undefined, not infinite.
+        "score_ratio": chosen.score / rejected.score if rejected.score > 0 else None,
+        "length_ratio": len(chosen.body) / max(1, len(rejected.body)),
+        "cross_task_dup": False,  # set when the output is written, once every task is paired
+        "synthetic": bool(post.synthetic or chosen.synthetic or rejected.synthetic),
+    }
+    return PairRow(split, pair_id, row, _hash(chosen, hashes), _hash(rejected, hashes))
+
+
+def row_json(row: dict) -> str:
+    """One split-file line: fixed key order, no ASCII escaping, so re-runs are byte-identical."""
+    return _ROW_ENCODER.encode(row)
+
+
+# What json.dumps(row, ensure_ascii=False, separators=(", ", ": ")) builds on every call.
+_ROW_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
+def task_warnings(task: RedditTask, stats: TaskStats) -> list[str]:
+    """Data-quality notes for the manifest; none of them stops the build."""
+    warnings = []
+    seen = stats.comments_seen - stats.orphans
+    if seen and stats.wiped_bodies / seen > task.removed_warning_fraction:
+        warnings.append(f"{stats.wiped_bodies / seen:.0%} of comments are [deleted]/[removed] "
+                        f"(warning threshold {task.removed_warning_fraction:.0%})")
+    if stats.comments_seen and stats.orphans / stats.comments_seen > 0.5:
+        warnings.append(f"{stats.orphans} of {stats.comments_seen} comments have no post in the input "
+                        "(is the submissions file missing?)")
+    if stats.posts_seen == 0:
+        warnings.append("no posts of this task's subreddits in the input")
+    hard = stats.split_pairs["test_hard"]
+    if hard < task.hard_min_pairs:
+        warnings.append(f"test_hard has {hard} pairs, fewer than hard_min_pairs={task.hard_min_pairs}: "
+                        "treat its accuracy as indicative only")
+    return warnings
+
+
+__all__ = ["PairRow", "TaskStats", "count_orphans", "dedupe_kept", "judge_comments", "judge_post",
+           "pair_kept", "prompt_of", "row_json", "task_warnings"]

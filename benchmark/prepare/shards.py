@@ -1,0 +1,191 @@
+"""Parallel load-and-pair: one worker process per subreddit, merged into one store.
+
+Threads never cross subreddits, and every rule sees one thread at a time, so each
+subreddit can be loaded, judged and paired on its own (``prepare_stages.load_and_pair``)
+in a forked worker with its own SQLite file. The parent sums the workers' counts, merges
+their bad-input reports, and copies their staged pairs (small: capped per post) into one
+database, from which the splits are written exactly as in the single-process path. The
+output is byte-identical either way; only the wall time changes.
+
+Used when the source can read one subreddit at a time (``subreddits()`` names them and
+it declares ``selects_subreddits``), there are at least two of them,
+more than one worker is allowed, and the platform can fork (the workers inherit the
+task registry, including tasks registered at run time, without pickling them).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import pickle
+import time
+import traceback
+from collections import Counter
+from pathlib import Path
+
+from rmbench.prepare.pair import TaskStats
+from rmbench.records import BadInputReport
+from rmbench.errors import SourceError
+from rmbench.sources.base import Source
+from rmbench.prepare.store import PairTable, ThreadStore
+
+_LABELS = ("loading posts", "loading comments", "pairing threads")
+_POLL_S = 0.1  # how often the parent refreshes the summed progress bars
+
+
+def default_workers() -> int:
+    env = os.environ.get("RMBENCH_PREPARE_WORKERS")
+    if env:
+        return max(1, int(env))
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def plan_shards(src: Source, by_sub: dict, workers: int) -> list[set[str]] | None:
+    """One shard per selected subreddit the source has, biggest first; None: run serially."""
+    if workers <= 1 or "fork" not in mp.get_all_start_methods():
+        return None
+    subs = src.subreddits()
+    if subs is None:
+        return None
+    if not src.selects_subreddits:
+        return None
+    present = sorted({s.lower() for s in subs} & set(by_sub))
+    if len(present) < 2:
+        return None
+    size = getattr(src, "progress_total", None)
+    if callable(size):  # the longest shard starts first, so it does not finish last alone
+        present.sort(key=lambda s: -size({s}))
+    return [{s} for s in present]
+
+
+class _SharedBars:
+    """What a worker's stages see instead of rich bars: counts written to shared memory."""
+
+    def __init__(self, counters, shard: int):
+        self._c, self._base = counters, shard * len(_LABELS)
+
+    def track(self, label: str, total: int | None):
+        slot = self._base + _LABELS.index(label)
+        counters = self._c
+
+        def tick(n: int, done: bool = False) -> None:
+            counters[slot] = n
+
+        return tick
+
+    def status(self, label: str) -> None:
+        pass
+
+
+def _worker(shard: int, src: Source, by_sub: dict, work: Path, counters) -> None:  # runs in the child
+    from rmbench.prepare.load import load_and_pair
+
+    code = 0
+    try:
+        src.report = BadInputReport()  # only this shard's lines go back to the parent
+        stats = {t.name.lower(): TaskStats() for ts in by_sub.values() for t in ts}
+        counts: Counter = Counter()
+        store = load_and_pair(src, by_sub, stats, counts, work / f"shard-{shard}.sqlite", _SharedBars(counters, shard))
+        store.close()
+        result = {"stats": stats, "counts": counts,
+                  "report": ({p: dict(r) for p, r in src.report.counts.items()},
+                             {p: {k: list(v) for k, v in r.items()} for p, r in src.report.examples.items()})}
+    except BaseException as e:  # noqa: BLE001 - everything goes back to the parent, which raises it
+        code = 1
+        if isinstance(e, SourceError):
+            msg = str(e)
+            msg = msg[len(e.path) + 2:] if msg.startswith(f"{e.path}: ") else msg
+            result = {"source_error": (e.path, msg)}
+        else:
+            result = {"error": f"{type(e).__name__}: {e}\n{traceback.format_exc()}"}
+    with open(work / f"shard-{shard}.pkl", "wb") as f:
+        pickle.dump(result, f)
+    os._exit(code)  # a forked child must not run the parent's atexit handlers or test teardown
+
+
+def run_shards(src: Source, by_sub: dict, tasks: list, shards: list[set[str]], workers: int, work: Path,
+               bars) -> tuple[dict[str, TaskStats], Counter, ThreadStore]:
+    """Run every shard, at most ``workers`` at a time; returns summed stats, counts and a
+    store holding every shard's staged pairs."""
+    ctx = mp.get_context("fork")
+    counters = ctx.Array("q", len(shards) * len(_LABELS), lock=False)
+    ticks = [bars.track(label, None) for label in _LABELS]
+    pending = list(enumerate(shards))
+    running: dict[int, mp.Process] = {}
+    results: dict[int, dict] = {}
+    try:
+        while pending or running:
+            while pending and len(running) < workers:
+                i, subs = pending.pop(0)
+                p = ctx.Process(target=_worker, args=(i, src, {s: by_sub[s] for s in subs}, work, counters),
+                                name=f"rmbench-prepare-{'+'.join(sorted(subs))}", daemon=True)
+                p.start()
+                running[i] = p
+            for i, p in list(running.items()):
+                if not p.is_alive():
+                    p.join()
+                    del running[i]
+                    results[i] = _result(work, i, shards[i], p.exitcode)
+            for k, tick in enumerate(ticks):
+                tick(sum(counters[j * len(_LABELS) + k] for j in range(len(shards))))
+            time.sleep(_POLL_S)
+    finally:
+        for p in running.values():  # an error in one shard stops the others
+            p.terminate()
+            p.join()
+    for k, tick in enumerate(ticks):
+        tick(sum(counters[j * len(_LABELS) + k] for j in range(len(shards))), done=True)
+    return _merge(src, tasks, results, work, bars)
+
+
+def _result(work: Path, shard: int, subs: set[str], exitcode: int | None) -> dict:
+    path = work / f"shard-{shard}.pkl"
+    if not path.exists():
+        raise RuntimeError(f"the prepare worker for r/{', '.join(sorted(subs))} died (exit code {exitcode}) "
+                           "without a result; out of memory?")
+    with open(path, "rb") as f:
+        result = pickle.load(f)
+    if "source_error" in result:
+        raise SourceError(*result["source_error"])
+    if "error" in result:
+        raise RuntimeError(f"the prepare worker for r/{', '.join(sorted(subs))} failed: {result['error']}")
+    return result
+
+
+def _merge(src: Source, tasks: list, results: dict[int, dict], work: Path,
+           bars) -> tuple[dict[str, TaskStats], Counter, ThreadStore]:
+    bars.status("merging shards")
+    stats = {t.name.lower(): TaskStats() for t in tasks}
+    counts: Counter = Counter()
+    report = src.report
+    for i in sorted(results):
+        r = results[i]
+        counts.update(r["counts"])
+        for name, s in r["stats"].items():
+            stats[name] = _add(stats[name], s)
+        counts_by_file, examples_by_file = r["report"]
+        for path, reasons in counts_by_file.items():
+            for reason, n in reasons.items():
+                report.counts[path][reason] += n
+                seen = report.examples[path][reason]
+                seen.extend(examples_by_file.get(path, {}).get(reason, []))
+                seen.sort()
+                del seen[report.max_examples:]
+    store = ThreadStore(work / "merged.sqlite")
+    PairTable(store.db)
+    for i in sorted(results):
+        store.db.execute("ATTACH DATABASE ? AS shard", (str(work / f"shard-{i}.sqlite"),))
+        store.db.execute("INSERT INTO pairs SELECT * FROM shard.pairs")
+        store.db.execute("INSERT OR IGNORE INTO resp SELECT * FROM shard.resp")
+        store.db.execute("DETACH DATABASE shard")
+    for s in stats.values():
+        s.check()
+    return stats, counts, store
+
+
+def _add(a: TaskStats, b: TaskStats) -> TaskStats:
+    out = TaskStats()
+    for name in vars(out):
+        x, y = getattr(a, name), getattr(b, name)
+        setattr(out, name, x + y)  # ints add; Counters add (dropping zero counts, which are never stored)
+    return out

@@ -1,0 +1,89 @@
+"""Reading prepared pairs: a task's splits as a ``datasets.DatasetDict``, or as row dicts.
+
+Every split file has the columns of docs/formats.md; the ``Features`` below pin their
+types so an empty split loads as an empty dataset with the same columns, and a split
+whose delays are all null still has integer delay columns.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import random
+from pathlib import Path
+
+from rmbench.prepare.splits import ALL_SPLITS
+from rmbench.prepare.write import MANIFEST
+from rmbench.prepared.manifest import Prepared
+
+
+def features():
+    from datasets import Features, Value
+
+    s, i, f, b = Value("string"), Value("int64"), Value("float64"), Value("bool")
+    return Features({
+        "pair_id": s, "task": s, "split": s, "subreddit": s, "post_id": s, "prompt": s,
+        "chosen": s, "rejected": s, "chosen_id": s, "rejected_id": s,
+        "chosen_score": i, "rejected_score": i, "chosen_created_utc": i, "rejected_created_utc": i,
+        "chosen_delay_s": i, "rejected_delay_s": i, "time_gap_s": i,
+        "score_ratio": f, "length_ratio": f, "cross_task_dup": b, "synthetic": b,
+    })
+
+
+def load_prepared(data_dir: str | Path, task: str):
+    """``DatasetDict`` with ``train``, ``validation``, ``test`` and ``test_hard`` for ``task``.
+
+    Raises ``NotPreparedError`` for a directory without a manifest and ``UnknownTaskError``
+    (with "did you mean") for a task the directory does not hold.
+    """
+    from datasets import Dataset, DatasetDict
+
+    data = Prepared.open(data_dir)
+    feats = features()
+    out = {}
+    for split in ALL_SPLITS:
+        path = data.split_path(task, split)
+        rows = []
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    rows.append(json.loads(line))
+        # from_list with explicit features: no cache files written, and empty splits keep
+        # their columns. The prepared splits are capped per post, so they fit in memory.
+        out[split] = Dataset.from_list(rows, features=feats) if rows else Dataset.from_dict(
+            {k: [] for k in feats}, features=feats)
+    return DatasetDict(out)
+
+
+@functools.lru_cache(maxsize=16)
+def _task_rows(data_dir: str, task: str, mtime_ns: int) -> dict[str, tuple[dict, ...]]:
+    # mtime of the manifest is in the key: a rebuilt directory is read again.
+    return {split: tuple(ds.to_list()) for split, ds in load_prepared(data_dir, task).items()}
+
+
+def load_split(data_dir: Path, task: str, split: str, limit: int = 0, seed: int = 0) -> list[dict]:
+    """Rows of one split as dicts; ``limit`` draws a seeded sample (sorted back by pair id)."""
+    manifest = Path(data_dir).resolve() / MANIFEST
+    rows = list(_task_rows(str(manifest.parent), task, manifest.stat().st_mtime_ns)[split])
+    if limit and len(rows) > limit:
+        rows = random.Random(f"{seed}:{task}:{split}").sample(rows, limit)
+        rows.sort(key=lambda r: r["pair_id"])
+    return rows
+
+
+def sample_across(data_dir: Path, tasks: list[str], split: str, limit: int, seed: int) -> list[dict]:
+    """Up to ``limit`` pairs over ``tasks``, an even share each (a small task's unused share goes to the rest)."""
+    per_task = {t: load_split(data_dir, t, split) for t in tasks}
+    if not limit:
+        return [r for t in tasks for r in per_task[t]]
+    quota, left, out = {}, limit, []
+    for i, t in enumerate(sorted(tasks, key=lambda t: len(per_task[t]))):
+        share = left // (len(tasks) - i)
+        quota[t] = min(share, len(per_task[t]))
+        left -= quota[t]
+    for t in tasks:
+        rows = per_task[t]
+        if quota[t] < len(rows):
+            rows = sorted(random.Random(f"{seed}:{t}:{split}").sample(rows, quota[t]), key=lambda r: r["pair_id"])
+        out.extend(rows)
+    return out

@@ -1,0 +1,248 @@
+"""``rmbench run`` and ``rmbench evaluate``: flags -> RunConfig -> rmbench.run.harness."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from pathlib import Path
+
+import click
+from click.core import ParameterSource
+
+from rmbench.console import stderr_console
+from rmbench.errors import RmbenchError, did_you_mean
+from rmbench.run.config import RunConfig
+
+_D = RunConfig()  # defaults shown in --help, from the one place they are set
+
+# flag name -> dotted config key. Flags override the --config file only when given.
+FLAG_KEYS = {
+    "holdout": "data.holdout", "tasks": "data.tasks", "data": "data.source", "cache_dir": "data.cache_dir",
+    "max_train_pairs": "data.max_train_pairs", "max_eval_pairs": "data.max_eval_pairs",
+    "with_delay": "data.with_delay", "allow_delay_leak": "data.allow_delay_leak",
+    "model": "model.name", "max_length": "model.max_length", "mixed_precision": "model.mixed_precision",
+    "gradient_checkpointing": "model.gradient_checkpointing", "lora": "model.lora",
+    "epochs": "train.epochs", "lr": "train.learning_rate", "batch_size": "train.batch_size",
+    "resume": "train.resume", "eval_batch_size": "eval.batch_size", "seed": "seed", "out": "out",
+}
+
+def resolve_config(ctx: click.Context, config_file: str | None, settings: tuple[str, ...]):
+    """defaults < --config file < --set KEY=VALUE < named flags."""
+    from rmbench.errors import ConfigError
+    from rmbench.run.config import resolve
+
+    flags = {}
+    for item in settings:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. --set train.warmup_ratio=0.05")
+        flags[key.strip()] = value
+    for name, key in FLAG_KEYS.items():
+        if name in ctx.params and ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None):
+            flags[key] = ctx.params[name]
+    return resolve(config_file, flags)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[-60:] or "model"
+
+
+def default_out(kind: str, name: str, resume: bool) -> Path:
+    """runs/<UTC timestamp>-<kind>-<name>; with --resume, the newest such directory."""
+    if resume:
+        found = sorted(Path("runs").glob(f"*-{kind}-{_slug(name)}"))
+        if found:
+            return found[-1]
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{stamp}-{kind}-{_slug(name)}"
+
+
+def common_options(f):
+    opts = [
+        click.option("--data", default="demo", show_default=True, help="Prepared data DIR, 'demo', or a folder of Reddit dumps (prepared into the cache once)."),
+        click.option("--cache-dir", default="", help="Where 'demo' and dump folders are prepared [default: $RMBENCH_CACHE, else ./.rmbench-cache]."),
+        click.option("--max-length", type=int, help=f"Tokens per (post, response) input; the post is cut first [default: {_D.model.max_length}]."),
+        click.option("--max-eval-pairs", type=int, help="Cap on pairs per evaluated split, 0 = all [default: 0]."),
+        click.option("--eval-batch-size", type=int, help="Sequences per scoring batch (does not change results)."),
+        click.option("--with-delay", is_flag=True, help="Add 'posted N minutes after the prompt' to each response."),
+        click.option("--allow-delay-leak", is_flag=True, help="Allow --with-delay under later-but-higher pairing (it leaks the label; results are flagged)."),
+        click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="run.yaml with data/model/train/eval sections; flags override it."),
+        click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Set any config key, e.g. --set train.warmup_ratio=0.05 (repeatable)."),
+        click.option("--out", type=click.Path(file_okay=False), help="Output directory [default: runs/<time>-<kind>-<name>]."),
+        click.option("--seed", type=int, help="Seed for sampling, the reward head, training order, bootstrap and the random baseline [default: 0]."),
+        click.option("--quiet", is_flag=True, help="No progress bars."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+@click.command("run", context_settings={"show_default": False})
+@click.option("--holdout", help="Held-out task: never trained on, evaluated on test and test_hard (e.g. WritingPrompts).")
+@click.option("--task", "agent_task", help="Run a pipeline task (kind 'agent') instead, e.g. the WritingPrompts agent.")
+@click.option("--tasks", help="Comma-separated held-in tasks [default: every task with data except the held-out one].")
+@click.option("--model", help="Base model: alias (minilm), Hugging Face id or local directory [default: minilm].")
+@click.option("--max-train-pairs", type=int, help=f"Training pairs over all held-in tasks, 0 = all [default: {_D.data.max_train_pairs}].")
+@click.option("--epochs", type=float, help=f"Passes over the training pairs [default: {_D.train.epochs:g}].")
+@click.option("--lr", type=float, help=f"Peak learning rate [default: {_D.train.learning_rate:g}].")
+@click.option("--batch-size", type=int, help=f"Pairs per device per step [default: {_D.train.batch_size}].")
+@click.option("--mixed-precision", type=click.Choice(["auto", "no", "fp16", "bf16"]),
+              help="Mixed-precision training [default: auto = bf16 where the hardware runs it fast].")
+@click.option("--gradient-checkpointing", is_flag=True, help="Recompute activations in backward to save memory.")
+@click.option("--lora", is_flag=True, help="Train LoRA adapters (peft); merged into the saved model.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run (the newest matching one without --out).")
+@click.option("--task-option", "task_options", multiple=True, metavar="KEY=VALUE",
+              help="A setting of a --task pipeline (see `rmbench tasks show NAME`), e.g. --task-option rl_steps=50.")
+@click.option("--help-config", is_flag=True, help="List every config key with its default and help, then exit.")
+@common_options
+@click.pass_context
+def run_cmd(ctx, holdout, agent_task, task_options, help_config, quiet, config_file, settings, **_):
+    """Train a reward model on the held-in tasks and measure it on the held-out one.
+
+    \b
+    Evaluates the held-out task's test and test_hard splits and each held-in task's test
+    split, beside the random, longer, shorter, earlier and later baselines. Writes
+    results.json, model/, predictions.jsonl, plots/*.png and report.md under --out.
+    Works under `accelerate launch` (one process per device).
+
+    \b
+    Example: rmbench run --holdout WritingPrompts
+    """
+    if help_config:
+        _print_config_help()
+        return
+    try:
+        if agent_task:
+            _run_agent(ctx, agent_task, config_file, settings, task_options)
+            return
+        if not holdout:
+            raise click.UsageError("--holdout TASK is required (e.g. --holdout WritingPrompts)")
+        from rmbench.run.harness import run_holdout
+        from rmbench.registry import get_task
+
+        task = get_task(holdout)
+        if task.kind == "agent":
+            raise click.UsageError(f"{task.name} is a pipeline task; run it with --task {task.name}")
+        cfg = resolve_config(ctx, config_file, settings)
+        run_dir = Path(cfg.out) if cfg.out else default_out("holdout", task.name.lower(), cfg.train.resume)
+        cfg.out = str(run_dir)
+        console = stderr_console()
+        doc = run_holdout(cfg, run_dir, console=console, progress=not quiet)
+    except RmbenchError as err:
+        raise click.ClickException(str(err)) from err
+    if doc is not None:
+        _show(doc, run_dir, console)
+
+
+def _run_agent(ctx, name, config_file, settings, task_options=()):
+    import yaml
+
+    from rmbench.registry import get_task
+
+    task = get_task(name)
+    if task.kind != "agent":
+        raise click.UsageError(f"{task.name} is a preference task; run it with --holdout {task.name}")
+    cfg = resolve_config(ctx, config_file, settings)
+    out = Path(cfg.out) if cfg.out else default_out("task", task.name.lower(), cfg.train.resume)
+    options = {"config": cfg.to_dict(), "model": cfg.model.name, "data": cfg.data.source, "seed": cfg.seed,
+               "resume": cfg.train.resume}
+    known = set(task.rules())
+    for item in task_options:
+        key, sep, value = item.partition("=")
+        if not sep or key.strip() not in known:
+            hint = did_you_mean(key.strip(), sorted(known), n=2)
+            raise click.UsageError(f"--task-option {item!r}: {task.name} has no setting {key.strip()!r}.{hint}")
+        options[key.strip()] = yaml.safe_load(value)  # numbers, booleans and strings as written
+    summary = task.run_pipeline(str(out), options)
+    click.echo(f"{task.name}: wrote {out}")
+    if summary:
+        import json
+
+        click.echo(json.dumps(summary, indent=2, default=str)[:4000])
+
+
+def _show(doc: dict, run_dir: Path, console) -> None:
+    from rich.console import Console
+
+    from rmbench.eval.report import summary_table
+
+    out = Console()
+    out.print(summary_table(doc, out.width))
+    for flag in doc.get("flags", []):
+        out.print(f"[bold red]FLAG[/] {flag}: the delay input gives the label away under this pairing rule.")
+    out.print(f"results: {run_dir / 'results.json'}  report: {run_dir / 'report.md'}  "
+              f"wall time {doc.get('wall_time_s')} s")
+
+
+def _print_config_help():
+    from rmbench.run.config import help_table
+
+    for key, help_text, default in help_table():
+        click.echo(f"{key:34} {default!r:>14}  {help_text}")
+
+
+@click.command("evaluate")
+@click.option("--model", required=True, help="Model alias, HF id or directory (one-logit AutoModelForSequenceClassification), "
+                                             "or baseline:random|longer|shorter|earlier|later.")
+@click.option("--tasks", "eval_tasks", help="Comma-separated tasks to score on test and test_hard (role 'heldout') [default: every task with test data].")
+@click.option("--trained-on", help="Comma-separated tasks the model was trained on: scored on test with role 'in_domain'.")
+@common_options
+@click.pass_context
+def evaluate_cmd(ctx, eval_tasks, trained_on, quiet, config_file, settings, **_):
+    """Score an existing reward model (or a baseline) on prepared tasks, without training.
+
+    \b
+    Every named task gets role "heldout" (we cannot know what an outside model saw)
+    unless listed in --trained-on. Writes the same results.json as `rmbench run`;
+    a baseline is written as model kind "baseline" with 0 parameters.
+
+    \b
+    Examples: rmbench evaluate --model runs/X/model --tasks writingprompts
+              rmbench evaluate --model baseline:longer
+    """
+    from rmbench.run.harness import evaluate_model
+
+    try:
+        cfg = resolve_config(ctx, config_file, settings)
+        run_dir = Path(cfg.out) if cfg.out else default_out("evaluate", cfg.model.name, cfg.train.resume)
+        cfg.out = str(run_dir)
+        console = stderr_console()
+        split = lambda s: [t.strip() for t in s.split(",") if t.strip()] if s else []  # noqa: E731
+        doc = evaluate_model(cfg, run_dir, split(eval_tasks), split(trained_on), console=console, progress=not quiet)
+    except RmbenchError as err:
+        raise click.ClickException(str(err)) from err
+    _show(doc, run_dir, console)
+
+
+@click.command("sweep")
+@click.option("--holdout", default="WritingPrompts", show_default=True, help="Held-out task of the learning curves.")
+@click.option("--models", default="minilm", show_default=True, help="Comma-separated models for the learning curves.")
+@click.option("--sizes", default="250,1000,4000,all", show_default=True, help="Training-pair counts (250, 1k, all).")
+@click.option("--tasks", "transfer_tasks", help="Tasks of the transfer matrix [default: every task with train and test data].")
+@click.option("--curves/--no-curves", default=True, help="Run the learning curves.")
+@click.option("--transfer/--no-transfer", default=True, help="Run the transfer matrix.")
+@click.option("--epochs", type=float, help="Passes over each cell's training pairs.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted sweep (the newest one without --out).")
+@common_options
+@click.pass_context
+def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, quiet, config_file, settings, **_):
+    """Learning curves (held-out accuracy vs training pairs) and the transfer matrix, with PNG plots.
+
+    \b
+    Each cell is a full `rmbench run` under OUT/cells/, resumable; finished cells are
+    never recomputed. Example:
+      rmbench sweep --holdout WritingPrompts --models minilm --sizes 250,1k,all
+    """
+    from rich.console import Console
+
+    from rmbench.run.sweep import parse_sizes, run_sweep
+
+    try:
+        base = resolve_config(ctx, config_file, settings)
+        out = Path(base.out) if base.out else default_out("sweep", holdout.lower(), ctx.params.get("resume"))
+        run_sweep(base, out, holdout=holdout, models=[m.strip() for m in models.split(",") if m.strip()],
+                  sizes=parse_sizes(sizes), transfer_tasks=[t.strip() for t in (transfer_tasks or "").split(",") if t.strip()] or None,
+                  curves=curves, transfer=transfer, console=stderr_console(), progress=not quiet)
+    except RmbenchError as err:
+        raise click.ClickException(str(err)) from err
+    Console().print(f"sweep: {out / 'sweep.json'}")

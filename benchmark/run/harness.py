@@ -1,0 +1,236 @@
+"""The held-out transfer run, step by step, resumable: data -> train -> score -> results.
+
+Each finished step leaves its output in the run directory, written atomically, and
+``--resume`` skips every step whose output is there:
+
+    RUN/config.json            the resolved config (a resumed run must match it)
+    RUN/model/                 the trained model (training step done)
+    RUN/scores/<task>.<split>.json   rewards of one evaluated split (one file per split)
+    RUN/results.json, predictions.jsonl, plots/, report.md   (last step)
+
+Programmatic use::
+
+    from rmbench.run.config import resolve
+    from rmbench.run.harness import evaluate_model, run_holdout
+
+    cfg = resolve("run.yaml", {"data.holdout": "writingprompts"})
+    doc = run_holdout(cfg, Path("runs/mine"))                 # the results.json dict
+    doc = evaluate_model(cfg, Path("runs/eval"), tasks=["writingprompts"])
+
+``rmbench.run.plan.plan`` checks a config without training; ``score_rows`` scores any rows
+with a model or a baseline exactly as a run does (the leaderboard's verify uses it).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+from rmbench.atomic import write_json
+from rmbench.errors import OutputExistsError
+from rmbench.eval.results import results_document, write_predictions, write_results
+from rmbench.prepared.load import load_split, sample_across
+from rmbench.prepared.resolve import resolve_data
+from rmbench.run.config import RunConfig
+from rmbench.run.plan import Plan, evaluation_targets, plan, task_name
+
+class Clock:
+    """Wall time of a run across resumed invocations (RUN/timing.json holds the earlier ones)."""
+
+    def __init__(self, run_dir: Path, started: float | None = None):
+        self.path = run_dir / "timing.json"
+        self.started = started if started is not None else time.perf_counter()
+        self.before = json.loads(self.path.read_text())["elapsed_s"] if self.path.is_file() else 0.0
+
+    def total(self) -> float:
+        return self.before + time.perf_counter() - self.started
+
+    def mark(self) -> None:
+        write_json(self.path, {"elapsed_s": round(self.total(), 3)})
+
+
+def score_split(scorer, pairs: list[dict], with_delay: bool, label: str, console=None,
+                progress: bool = True) -> dict:
+    """Rewards of both sides of each pair and the truncation counts."""
+    from rmbench.console import progress as progress_bar
+    from rmbench.model.inputs import side_texts
+
+    prompts, chosen, rejected = side_texts(pairs, with_delay)
+    memo = scorer.memo or {}
+    unique = len(set(zip(prompts * 2, chosen + rejected)) - memo.keys())
+    with progress_bar(f"scoring {label}", console=console, disable=not progress, transient=True,
+                      unit="inputs") as bar:
+        task = bar.add_task(label, total=unique)
+        rc, rr = scorer.score_pairs(prompts, chosen, rejected, progress=lambda n: bar.advance(task, n))
+    return {"chosen": rc, "rejected": rr, "truncated": dict(scorer.truncated)}
+
+
+def score_rows(target, rows: list[dict], *, with_delay: bool, seed: int, label: str = "", console=None,
+               progress: bool = False) -> dict:
+    """Rewards for ``rows`` from a ``RewardScorer`` or a baseline name: what every run stores per split."""
+    from rmbench.eval.baselines import baseline_rewards
+
+    if isinstance(target, str):
+        c, r = baseline_rewards(target, rows, seed)
+        return {"chosen": c, "rejected": r, "truncated": {"prompt": 0, "response": 0}}
+    return score_split(target, rows, with_delay, label, console, progress)
+
+
+def score_targets(cfg: RunConfig, p: Plan, run_dir: Path, scorer_or_baseline, console=None,
+                  progress: bool = True, role_of_heldout: str = "heldout", clock: Clock | None = None
+                  ) -> tuple[dict, dict, dict]:
+    """Score every target (skipping those already on disk) and build per-task scorecards."""
+    from rmbench.eval.scorecard import split_scorecard
+
+    results, pairs_by, rewards_by = {}, {}, {}
+    for task, split, role in evaluation_targets(p, role_of_heldout):
+        pairs = load_split(p.data_dir, task, split, cfg.data.max_eval_pairs, cfg.seed)
+        if not pairs:
+            continue  # an empty held-out test_hard (or held-in test) is reported by its absence
+        path = run_dir / "scores" / f"{task}.{split}.json"
+        if path.is_file():
+            saved = json.loads(path.read_text())
+        else:
+            saved = score_rows(scorer_or_baseline, pairs, with_delay=cfg.data.with_delay, seed=cfg.seed,
+                               label=f"{task}/{split}", console=console, progress=progress)
+        saved["pair_ids"] = [x["pair_id"] for x in pairs]
+        write_json(path, saved)
+        if clock:
+            clock.mark()
+        small = p.data.hard_is_small(task) if split == "test_hard" else None
+        card = split_scorecard(pairs, saved["chosen"], saved["rejected"], cfg=cfg.eval, seed=cfg.seed,
+                               preferred_later=p.data.preferred_later(task), small=small,
+                               truncated=saved["truncated"])
+        results.setdefault(task, {"role": role, "splits": {}})["splits"][split] = card
+        pairs_by[(task, split)] = pairs
+        rewards_by[(task, split)] = (saved["chosen"], saved["rejected"])
+    return results, pairs_by, rewards_by
+
+
+def prepare_run_dir(run_dir: Path, cfg: RunConfig) -> None:
+    """A new run directory, or a resumable one whose saved config matches this one."""
+    saved = run_dir / "config.json"
+    if saved.is_file():
+        if not cfg.train.resume:
+            done = (run_dir / "results.json").is_file()
+            raise OutputExistsError(f"{run_dir} already holds a {'finished' if done else 'partial'} run; "
+                                  "pass --resume to continue it, or choose another --out")
+        old = json.loads(saved.read_text())
+        new = cfg.to_dict()
+        for d in (old, new):
+            d["train"]["resume"] = True
+        if old != new:
+            diff = sorted(f"{s}.{k}" for s in new if isinstance(new[s], dict)
+                          for k in new[s] if old.get(s, {}).get(k) != new[s][k])
+            raise OutputExistsError(f"--resume: {run_dir} was started with a different config ({', '.join(diff) or 'top-level keys'})")
+    elif cfg.train.resume and run_dir.exists() and any(run_dir.iterdir()):
+        raise OutputExistsError(f"--resume: {run_dir} has no config.json; it is not an rmbench run directory")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_json(saved, cfg.to_dict())
+
+
+def finish(cfg: RunConfig, p: Plan, run_dir: Path, model_info: dict, results: dict, pairs_by: dict,
+           rewards_by: dict, clock: Clock, console=None) -> dict:
+    from rmbench.eval import plots, report
+
+    doc = results_document(cfg=cfg.to_dict(), data=p.data, data_source=cfg.data.source,
+                           model_info=model_info, holdout=p.holdout, train_tasks=p.train_tasks,
+                           results=results, wall_time_s=clock.total(), flags=p.flags)
+    write_predictions(run_dir / "predictions.jsonl", pairs_by, rewards_by)
+    doc["plots"] = plots.run_plots(doc, rewards_by, run_dir / "plots")
+    write_results(run_dir / "results.json", doc)
+    report.write_report(doc, run_dir / "report.md")
+    return doc
+
+
+def run_holdout(cfg: RunConfig, run_dir: Path, console=None, progress: bool = True,
+                holdouts: list[str] | None = None) -> dict | None:
+    """Train on the held-in tasks, evaluate everywhere; returns results.json (None on non-main processes).
+
+    ``holdouts`` replaces ``cfg.data.holdout`` with several held-out tasks (the sweep's
+    transfer cells: train on one task, hold out all the others).
+    """
+    from accelerate import PartialState
+
+    from rmbench.model.load import check_model_name, weights_sha256
+    from rmbench.model.scoring import RewardScorer
+    from rmbench.model.train import fit
+
+    import torch
+
+    started = time.perf_counter()
+    # cpu=True lets a multi-process launch without GPUs use gloo (MULTI_CPU) instead of
+    # silently running N independent single-process copies.
+    state = PartialState(cpu=not torch.cuda.is_available())
+    check_model_name(cfg.model.name)
+    with state.main_process_first():
+        data_dir = resolve_data(cfg.data.source, cfg.data.cache_dir, progress=progress and state.is_main_process)
+    p = plan(cfg, data_dir, holdouts or [cfg.data.holdout], cfg.data.tasks or None)
+    if state.is_main_process:
+        prepare_run_dir(run_dir, cfg)
+    state.wait_for_everyone()
+    clock = Clock(run_dir, started)
+    model_dir, info_path = run_dir / "model", run_dir / "train_info.json"
+    if not info_path.is_file():
+        train = sample_across(data_dir, p.train_tasks, "train", cfg.data.max_train_pairs, cfg.seed)
+        val = sample_across(data_dir, p.train_tasks, "validation", cfg.data.max_validation_pairs, cfg.seed)
+        info = fit(cfg, train, val, run_dir, model_dir, console, progress)
+        if state.is_main_process:
+            write_json(info_path, info)
+            shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)  # only resume needed them
+            clock.mark()
+    state.wait_for_everyone()
+    if not state.is_main_process:
+        return None
+    info = json.loads(info_path.read_text())
+    scorer = RewardScorer(str(model_dir), max_length=cfg.model.max_length, batch_size=cfg.eval.batch_size)
+    scorer.memo = {}  # test_hard reuses test's responses
+    results, pairs_by, rewards_by = score_targets(cfg, p, run_dir, scorer, console, progress, clock=clock)
+    model_info = {"id": cfg.model.name, "base_model": cfg.model.name, "path": "model/",
+                  "parameters": info.get("parameters"), "weights_sha256": weights_sha256(model_dir),
+                  "kind": "reward_model", "training": info}
+    return finish(cfg, p, run_dir, model_info, results, pairs_by, rewards_by, clock, console)
+
+
+def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: list[str] | None = None,
+                   console=None, progress: bool = True) -> dict:
+    """Score an existing model (or ``baseline:NAME``) without training.
+
+    ``tasks`` (default: every task in the data) are scored on test and test_hard with role
+    "heldout" -- we cannot know what an outside model saw. Tasks in ``trained_on`` are
+    scored on test with role "in_domain", exactly as ``run`` reports its held-in tasks.
+    """
+    from rmbench.eval.baselines import parse_baseline_model
+    from rmbench.model.load import check_model_name, load_reward_model, parameter_count, resolve_model_path, weights_sha256
+    from rmbench.model.scoring import RewardScorer
+
+    started = time.perf_counter()
+    if not parse_baseline_model(cfg.model.name):
+        check_model_name(cfg.model.name)
+    data_dir = resolve_data(cfg.data.source, cfg.data.cache_dir, progress=progress)
+    from rmbench.prepared.manifest import Prepared
+
+    data = Prepared.open(data_dir)
+    known = set(data.tasks)
+    trained_on = [t.lower() if t.lower() in known else task_name(t) for t in trained_on or []]
+    names = ([t.lower() if t.lower() in known else task_name(t) for t in tasks] if tasks else data.tasks_with("test"))
+    p = plan(cfg, data_dir, [t for t in names if t not in trained_on], trained_on or None, need_train=False)
+    prepare_run_dir(run_dir, cfg)
+    clock = Clock(run_dir, started)
+    baseline = parse_baseline_model(cfg.model.name)
+    if baseline:
+        target = baseline
+        model_info = {"id": f"baseline:{baseline}", "base_model": None, "path": None, "parameters": 0,
+                      "weights_sha256": None, "kind": "baseline"}
+    else:
+        model, tok = load_reward_model(cfg.model.name)
+        target = RewardScorer(model, tok, max_length=cfg.model.max_length, batch_size=cfg.eval.batch_size)
+        target.memo = {}
+        local = Path(resolve_model_path(cfg.model.name))
+        model_info = {"id": cfg.model.name, "base_model": cfg.model.name,
+                      "path": str(local) if local.exists() else None, "parameters": parameter_count(model),
+                      "weights_sha256": weights_sha256(local) if local.is_dir() else None, "kind": "reward_model"}
+    results, pairs_by, rewards_by = score_targets(cfg, p, run_dir, target, console, progress, clock=clock)
+    return finish(cfg, p, run_dir, model_info, results, pairs_by, rewards_by, clock, console)

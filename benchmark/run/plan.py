@@ -1,0 +1,82 @@
+"""Check a run before any work: task names, leakage, empty held-out splits, the delay rule.
+
+``plan`` turns a config and a prepared directory into the list of tasks to train on and
+to evaluate, or fails in milliseconds with a message that says what to change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rmbench.errors import DataError, LeakageError
+from rmbench.prepared.manifest import Prepared
+from rmbench.registry import get_task
+
+DELAY_FLAG = "with_delay_leaks_label"
+
+
+@dataclass
+class Plan:
+    data: Prepared
+    holdout: list[str]
+    train_tasks: list[str]
+    flags: list[str]
+
+    @property
+    def data_dir(self) -> Path:
+        return self.data.path
+
+
+def task_name(name: str) -> str:
+    """The registered task's key; unknown -> ``UnknownTaskError`` with suggestions."""
+    return get_task(name).name.lower()
+
+
+def _key(data: Prepared, name: str) -> str:
+    # A task whose plugin is gone can still be named if the data holds it.
+    return name.lower() if name.lower() in data.tasks else task_name(name)
+
+
+def plan(cfg, data_dir: Path, holdout: list[str], train_tasks: list[str] | None, need_train: bool = True) -> Plan:
+    data = Prepared.open(data_dir)
+    have = data.tasks
+    holdout = [_key(data, h) for h in holdout]
+    for h in holdout:
+        if h not in have:
+            raise DataError(f"the data in {data_dir} has no task {h!r} (it has: {', '.join(have)})")
+        if not data.pairs(h, "test"):
+            raise data.empty_split_error(h, "test")
+    if train_tasks:
+        train_tasks = [_key(data, t) for t in train_tasks]
+        leaked = sorted(set(train_tasks) & set(holdout))
+        if leaked:
+            raise LeakageError(f"{', '.join(leaked)} is both held out and in --tasks: training on the held-out "
+                               "task leaks it into the model. Drop it from --tasks.")
+        missing = [t for t in train_tasks if t not in have]
+        if missing:
+            raise DataError(f"--tasks {', '.join(missing)}: no data for them in {data_dir} (it has: {', '.join(have)})")
+    elif need_train:
+        train_tasks = [t for t in have if t not in holdout and data.pairs(t, "train")]
+    train_tasks = train_tasks or []
+    if need_train and not any(data.pairs(t, "train") for t in train_tasks):
+        raise DataError(f"no training pairs: the held-in tasks ({', '.join(train_tasks) or 'none'}) have empty train splits")
+    flags = []
+    if cfg.data.with_delay:
+        fixed = [t for t in holdout + train_tasks if data.preferred_later(t)]
+        if fixed and not cfg.data.allow_delay_leak:
+            raise LeakageError(
+                f"--with-delay under the later-but-higher pairing rule ({', '.join(fixed)}) gives the label "
+                "away: the chosen response is always the later one, so its longer delay tells the model "
+                "which won. Use a pairing rule that does not fix the time order, or pass --allow-delay-leak "
+                "to run anyway (results are flagged).")
+        if fixed:
+            flags.append(DELAY_FLAG)
+    return Plan(data, holdout, train_tasks, flags)
+
+
+def evaluation_targets(p: Plan, role_of_heldout: str = "heldout") -> list[tuple[str, str, str]]:
+    """(task, split, role): held-out test and test_hard, each held-in task's test."""
+    targets = [(h, s, role_of_heldout) for h in p.holdout for s in ("test", "test_hard")]
+    targets += [(t, "test", "in_domain") for t in p.train_tasks]
+    return targets

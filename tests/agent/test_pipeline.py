@@ -1,0 +1,129 @@
+"""The registered writingprompts-agent task: the tiny chain end to end, resumable, and the
+`rmbench agent` commands on its outputs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from rmbench.agent.cli import agent_group
+from rmbench.agent.pipeline import STEPS, marker
+from rmbench.registry import all_tasks, get_task
+
+
+def summary_data(out):
+    """The prepared data the chain used (its data step's marker says where)."""
+    return json.loads(marker(out, "data").read_text())["data"]
+
+
+@pytest.fixture(scope="module")
+def demo_data(tmp_path_factory):
+    from rmbench.prepare import prepare
+
+    data = tmp_path_factory.mktemp("prepared") / "demo"
+    prepare("demo", data, tasks=["writingprompts"], progress=False)
+    return data
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory, demo_data):
+    """The tiny chain, run the way people run it: `rmbench run --task writingprompts-agent --model tiny`."""
+    from rmbench.cli import main
+
+    out = tmp_path_factory.mktemp("chain") / "run"
+    result = CliRunner().invoke(main, ["run", "--task", "writingprompts-agent", "--model", "tiny", "--out", str(out),
+                                       "--data", str(demo_data)])
+    assert result.exit_code == 0, result.output
+    return out, json.loads(marker(out, "eval").read_text())
+
+
+def test_task_is_registered_as_agent_task():
+    task = all_tasks()["writingprompts-agent"]
+    assert task.kind == "agent" and task.with_options({"tiny": True, "beta": 0.2}).beta == 0.2
+
+
+def test_tiny_chain_writes_every_step_and_results(chain):
+    from rmbench.prepared.load import load_prepared
+
+    out, summary = chain
+    for step in STEPS:
+        assert marker(out, step).is_file(), step
+    for d in ("generator", "evaluator", "judge", "agent"):
+        assert (out / d / "config.json").is_file(), d
+    res = json.loads((out / "results.json").read_text())
+    assert res["kind"] == "rmbench.results" and res["model"]["kind"] == "agent"
+    split = res["results"]["writingprompts-agent"]["splits"]["test"]
+    n_test_prompts = len({r["post_id"] for r in load_prepared(summary_data(out), "writingprompts")["test"]})
+    assert split["n"] == min(8, n_test_prompts) and 0 <= split["accuracy"] <= 1
+    lo, hi = split["ci95"]
+    assert lo <= split["accuracy"] <= hi
+    m = res["results"]["writingprompts-agent"]["agent_metrics"]
+    assert m["agent"]["mean_tokens"] <= 16 and m["kl_to_generator"]["n"] == split["n"]
+    assert res["model"]["trained_against"]["weights_sha256"] != res["model"]["judge"]["weights_sha256"]
+    assert summary["win_rate"] == split["accuracy"] and summary["n"] == split["n"]
+    report = (out / "report.html").read_text()
+    assert "length-controlled win rate" in report and "<script" not in report
+
+
+def test_rerun_resumes_from_markers(chain):
+    out, summary = chain
+    before = {s: marker(out, s).stat().st_mtime_ns for s in STEPS}
+    lines = []
+    from rmbench.agent.pipeline import run_chain
+
+    opts = {"tiny": True, "data": str(summary_data(out))}
+    again = run_chain(get_task("writingprompts-agent").with_options(opts), str(out), opts, log=lines.append)
+    assert all("skipped" in line for line in lines if line.startswith("[")) and len(lines) >= len(STEPS)
+    assert {s: marker(out, s).stat().st_mtime_ns for s in STEPS} == before
+    assert again["win_rate"] == summary["win_rate"]
+
+
+def test_cli_rerun_without_resume_refuses_a_used_out_dir(chain):
+    from rmbench.cli import main
+
+    out, _ = chain
+    result = CliRunner().invoke(main, ["run", "--task", "writingprompts-agent", "--model", "tiny", "--out", str(out),
+                                       "--data", summary_data(out)])
+    assert result.exit_code != 0 and "--resume" in (result.output + str(result.exception))
+
+
+def test_eval_refuses_the_trained_against_reward_model_as_judge(chain, tmp_path):
+    out, _ = chain
+    result = CliRunner().invoke(agent_group, ["eval", "--agent", str(out / "agent"), "--generator",
+                                              str(out / "generator"), "--judge", str(out / "evaluator"),
+                                              "--data", str(summary_data(out)), "--out", str(tmp_path / "e")])
+    assert result.exit_code != 0 and "trained against" in result.output
+    assert not (tmp_path / "e").exists()
+
+
+def test_cli_eval_and_compare_write_results_and_page(chain, tmp_path):
+    from rmbench.feedback.page import load_items, load_provenance
+
+    out, _ = chain
+    r = CliRunner().invoke(agent_group, ["eval", "--agent", str(out / "agent"), "--generator", str(out / "generator"),
+                                         "--judge", str(out / "judge"), "--data", str(summary_data(out)),
+                                         "--out", str(tmp_path / "e"), "--max-prompts", "4",
+                                         "--max-new-tokens", "8"])
+    assert r.exit_code == 0, r.output
+    res = json.loads((tmp_path / "e" / "results.json").read_text())
+    assert res["results"]["writingprompts-agent"]["splits"]["test"]["n"] == min(4, res["config"]["prompts"])
+    r = CliRunner().invoke(agent_group, ["compare", "--agent", str(out / "agent"), "--generator", str(out / "generator"),
+                                         "--data", str(summary_data(out)), "--reward-model", str(out / "evaluator"),
+                                         "--out", str(tmp_path / "page"), "-n", "3", "--max-new-tokens", "8"])
+    assert r.exit_code == 0, r.output
+    items, prov = load_items(tmp_path / "page"), load_provenance(tmp_path / "page")
+    assert len(items) == len(prov["items"]) >= 1
+    for it in items:
+        models = {prov["items"][it["item_id"]][s]["model"] for s in "AB"}
+        assert models == {"agent", "generator"}
+        assert all(prov["items"][it["item_id"]][s]["reward"] is not None for s in "AB")
+
+
+def test_chain_trains_evaluator_and_judge_on_disjoint_halves(chain):
+    out, _ = chain
+    res = json.loads((out / "results.json").read_text())
+    assert res["config"]["evaluator"]["kind"] == res["config"]["judge"]["kind"] == "trained"
+    ev, judge = res["config"]["evaluator"], res["config"]["judge"]
+    assert {ev["half"], judge["half"]} == {0, 1} and 0 < ev["train_pairs"] <= 64

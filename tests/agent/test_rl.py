@@ -1,0 +1,55 @@
+"""The pairwise RL update moves the policy toward the judge's preference while KL stays bounded."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from rmbench.agent.generate import GenerationConfig, load_causal_lm, sample, sequence_logprobs
+from rmbench.agent.rl import PairwisePreference, RLSettings, sigmoid, train_agent
+
+
+def test_pairwise_preference_is_sigmoid_of_reward_difference(word_judge):
+    reward = PairwisePreference(word_judge("gold"))
+    out = reward(prompts=["p", "p", "q", "q"], completions=["gold gold", "sea", "sun", "sun"])
+    assert out[0] == pytest.approx(sigmoid(2.0)) and out[1] == pytest.approx(1 - sigmoid(2.0))
+    assert out[2] == out[3] == pytest.approx(0.5)
+
+
+def test_pairwise_preference_refuses_unpaired_completions(word_judge):
+    reward = PairwisePreference(word_judge())
+    with pytest.raises(ValueError, match="same prompt"):
+        reward(prompts=["p", "q"], completions=["a", "b"])
+    with pytest.raises(ValueError, match="pairs"):
+        reward(prompts=["p"], completions=["a"])
+
+
+def test_rl_raises_judged_token_frequency_with_bounded_kl(tmp_path, tiny_generator_dir, prompts, word_judge,
+                                                          word_frequency, target_word):
+    gen_dir = tiny_generator_dir(tmp_path / "gen")
+    ps = prompts(16)
+    cfg = GenerationConfig(max_new_tokens=12, batch_size=32)
+    settings = RLSettings(steps=40, prompts_per_step=4, beta=0.05, learning_rate=5e-3, max_new_tokens=12,
+                          logging_steps=10, seed=0)
+    card = train_agent(str(gen_dir), word_judge(target_word), ps, str(tmp_path / "agent"), settings, {"kind": "word_judge"})
+
+    gen, gtok = load_causal_lm(str(gen_dir), "cpu")
+    agent, atok = load_causal_lm(str(tmp_path / "agent"), "cpu")
+    before = word_frequency(sample(gen, gtok, ps, cfg, n=4, seed=1), target_word)
+    after_samples = sample(agent, atok, ps, cfg, n=4, seed=1)
+    after = word_frequency(after_samples, target_word)
+    # KL(agent || generator) per token, estimated on the agent's own samples.
+    flat = [p for p, ss in zip(ps, after_samples) for _ in ss]
+    ids = [s.token_ids for ss in after_samples for s in ss]
+    kl = [a - b for a, b in zip(sequence_logprobs(agent, atok, flat, ids), sequence_logprobs(gen, gtok, flat, ids))]
+    kl_per_token = sum(kl) / sum(len(i) for i in ids)
+    print(f"{target_word!r} frequency {before:.3f} -> {after:.3f}; KL/token {kl_per_token:.3f}; "
+          f"judge reward {card['evaluator_reward']}; log {card['log']}")
+
+    assert after > 3 * before and after > 0.1, (before, after)
+    # Bounded: far below log(vocab) per token, the KL of a policy that collapsed onto one word.
+    assert math.isfinite(kl_per_token) and kl_per_token < 0.5 * math.log(len(atok))
+    assert card["trainer"] == "trl.RLOOTrainer" and card["log"][-1]["kl"] < 1.0
+    assert card["evaluator_reward"]["last_tenth"] > card["evaluator_reward"]["first_tenth"]
+    assert (tmp_path / "agent" / "config.json").is_file() and not list(tmp_path.glob("agent.tmp-*"))

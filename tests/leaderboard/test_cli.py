@@ -1,0 +1,66 @@
+"""The leaderboard commands as a contributor and CI meet them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from click.testing import CliRunner
+
+from rmbench.cli import main
+from rmbench.leaderboard.store import PACKAGE_DIR, is_checkout
+from rmbench.atomic import write_json
+
+
+def test_validate_lists_every_problem_of_every_file_and_fails(tmp_path, make_board, make_results, make_submission):
+    board, manifest = make_board(tmp_path)
+    good = make_submission("good", make_results(manifest, ["writingprompts"]))
+    bad = make_submission("bad", make_results(manifest, ["writingprompts"]))
+    bad["results"]["results"]["writingprompts"]["splits"]["test"]["n"] = 1
+    bad["results"]["data"]["tasks"]["writingprompts"]["version"] = "7"
+    write_json(board / "submissions" / "good.json", good)
+    write_json(board / "submissions" / "bad.json", bad)
+    res = CliRunner().invoke(main, ["leaderboard", "validate", "--leaderboard-dir", str(board)])
+    assert res.exit_code == 1
+    assert "ok   " in res.output and "FAIL" in res.output
+    assert "[count]" in res.output and "[task_version]" in res.output
+    assert "1 valid, 1 invalid" in res.output
+
+
+def test_validate_a_file_from_outside_the_board_checks_its_name_is_new(tmp_path, make_board, make_results, make_submission):
+    board, manifest = make_board(tmp_path)
+    sub = make_submission("taken", make_results(manifest, ["writingprompts"]))
+    write_json(board / "submissions" / "taken.json", sub)
+    outside = tmp_path / "incoming" / "taken.json"
+    write_json(outside, sub)
+    res = CliRunner().invoke(main, ["leaderboard", "validate", str(outside), "--leaderboard-dir", str(board)])
+    assert res.exit_code == 1 and "[duplicate_name]" in res.output
+    res = CliRunner().invoke(main, ["leaderboard", "validate", str(board / "submissions" / "taken.json"),
+                                    "--leaderboard-dir", str(board)])
+    assert res.exit_code == 0, res.output
+
+
+def test_every_command_has_help():
+    for args in (["submit"], ["leaderboard"], *(["leaderboard", c] for c in ("validate", "show", "verify", "build", "freeze"))):
+        res = CliRunner().invoke(main, [*args, "--help"])
+        assert res.exit_code == 0 and "Usage" in res.output, args
+
+
+def test_the_default_board_is_this_checkout():
+    repo_board = Path(__file__).resolve().parents[2] / "leaderboard"
+    if PACKAGE_DIR != repo_board:
+        pytest.skip("rmbench is installed from a wheel here, not from this checkout")
+    assert is_checkout(PACKAGE_DIR)
+    assert not is_checkout(Path(__file__).resolve().parent)
+
+
+def test_schemas_are_valid_json_schema():
+    from jsonschema import Draft202012Validator
+
+    from rmbench.eval.results import SCHEMA_PATH
+
+    # results.schema.json belongs to the results builder (rmbench.eval); the other two to the board.
+    for path in (SCHEMA_PATH, PACKAGE_DIR / "submission.schema.json", PACKAGE_DIR / "tracks.schema.json"):
+        Draft202012Validator.check_schema(json.loads(path.read_text()))

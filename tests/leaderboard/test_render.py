@@ -1,0 +1,69 @@
+"""The four `rmbench leaderboard show` formats and their sorting."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from rmbench.leaderboard.cli import leaderboard_group
+from rmbench.atomic import write_json
+
+
+@pytest.fixture
+def board(tmp_path, ranked_board):
+    return ranked_board(tmp_path)
+
+
+def show(board, *args):
+    res = CliRunner().invoke(leaderboard_group, ["show", "--leaderboard-dir", str(board), *args])
+    assert res.exit_code == 0, res.output
+    return res.stdout
+
+
+def test_json_output_has_every_column(board):
+    data = json.loads(show(board, "--format", "json"))
+    (track,) = data["tracks"]
+    assert track["track"] == "demo" and track["heldout_tasks"] == ["writingprompts", "emory"]
+    first = track["rows"][0]
+    assert first["model"] == "bravo" and first["rank"] == 1
+    assert first["writingprompts/test"] == pytest.approx(120 / 200)
+    assert first["emory/test_hard"] == pytest.approx(12 / 20)
+    assert {"parameters", "mean", "mean_hard", "margin", "date", "data"} <= set(first)
+
+
+def test_csv_output_parses_and_sorts(board):
+    rows = list(csv.DictReader(io.StringIO(show(board, "--format", "csv", "--sort", "writingprompts/test"))))
+    assert [r["model"] for r in rows] == ["alpha", "delta", "bravo", "charlie"]
+    assert float(rows[0]["writingprompts/test"]) == pytest.approx(0.75)
+    assert {r["track"] for r in rows} == {"demo"}
+
+
+def test_markdown_output_is_a_table(board):
+    text = show(board, "--format", "markdown", "--sort", "model")
+    lines = [l for l in text.splitlines() if l.startswith("|")]
+    assert lines[0].startswith("| Rank | Model |") and "writingprompts test_hard" in lines[0]
+    assert [l.split("|")[2].strip() for l in lines[2:]] == ["alpha", "bravo", "charlie", "delta"]
+    assert "mean held-out test accuracy" in text
+
+
+def test_table_output_and_reverse(board):
+    text = show(board, "--sort", "parameters", "--reverse")
+    assert text.index("alpha") < text.index("charlie")  # fewest parameters first when reversed
+    assert "Mean held-out" in text
+
+
+def test_unknown_sort_column_names_the_choices(board):
+    res = CliRunner().invoke(leaderboard_group, ["show", "--sort", "speed", "--leaderboard-dir", str(board)])
+    assert res.exit_code != 0 and "writingprompts/test" in res.output
+
+
+def test_organization_with_a_pipe_does_not_break_markdown(board):
+    sub = json.loads((board / "submissions" / "alpha.json").read_text())
+    sub["organization"] = "A | B"
+    write_json(board / "submissions" / "alpha.json", sub)
+    line = next(l for l in show(board, "--format", "markdown").splitlines() if "alpha" in l)
+    assert "A \\| B" in line

@@ -1,0 +1,121 @@
+"""Tracks are frozen from a prepared manifest by a command, never by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rmbench.leaderboard.cli import leaderboard_group
+from rmbench.errors import LeaderboardError
+from rmbench.leaderboard.tracks import benchmark_version, freeze, load_tracks, same_test_sets
+
+
+def _freeze(board, data, *args):
+    return CliRunner().invoke(leaderboard_group, ["freeze", "--data", str(data), "--leaderboard-dir", str(board), *args])
+
+
+def test_freeze_copies_counts_and_fingerprints_from_the_manifest(tmp_path, make_manifest, write_manifest, board_sizes):
+    manifest = make_manifest(board_sizes)
+    data = write_manifest(tmp_path / "prep", manifest)
+    res = _freeze(tmp_path / "lb", data, "--track", "demo", "--heldout", "WritingPrompts")
+    assert res.exit_code == 0, res.output
+    track = load_tracks(tmp_path / "lb")["demo"]
+    assert track.heldout_tasks == ("writingprompts",)
+    for split in ("test", "test_hard"):
+        want = manifest["tasks"]["writingprompts"]["splits"][split]
+        assert track.tasks["writingprompts"]["splits"][split] == {"pairs": want["pairs"], "fingerprint": want["fingerprint"]}
+    assert track.synthetic is True and track.benchmark_version == benchmark_version(manifest["rmbench_version"])
+    assert track.frozen_from["manifest_fingerprint"] == manifest["fingerprint"]
+    assert "train" not in track.tasks["writingprompts"]["splits"]
+
+
+def test_refreezing_the_same_data_changes_nothing(tmp_path, make_manifest, write_manifest, board_sizes):
+    data = write_manifest(tmp_path / "prep", make_manifest(board_sizes))
+    board = tmp_path / "lb"
+    _freeze(board, data, "--track", "demo", "--heldout", "writingprompts")
+    before = (board / "tracks.json").read_text()
+    res = _freeze(board, data, "--track", "demo", "--heldout", "writingprompts")
+    assert "unchanged" in res.output
+    assert (board / "tracks.json").read_text() == before
+
+
+def test_changed_test_sets_need_replace(tmp_path, make_manifest, write_manifest, board_sizes):
+    board = tmp_path / "lb"
+    freeze(board, write_manifest(tmp_path / "a", make_manifest(board_sizes)), "demo", ["writingprompts"], "demo")
+    changed = make_manifest(board_sizes)
+    changed["tasks"]["writingprompts"]["splits"]["test"]["fingerprint"] = "f" * 64
+    data = write_manifest(tmp_path / "b", changed)
+    with pytest.raises(LeaderboardError, match="--replace"):
+        freeze(board, data, "demo", ["writingprompts"], "demo")
+    _, what = freeze(board, data, "demo", ["writingprompts"], "demo", replace=True)
+    assert what == "replaced"
+    assert load_tracks(board)["demo"].tasks["writingprompts"]["splits"]["test"]["fingerprint"] == "f" * 64
+
+
+def test_two_tracks_live_side_by_side(tmp_path, make_manifest, write_manifest, board_sizes):
+    board = tmp_path / "lb"
+    freeze(board, write_manifest(tmp_path / "a", make_manifest(board_sizes)), "demo", ["writingprompts"], "demo")
+    real = make_manifest({"emory": {"train": 200, "validation": 20, "test": 50, "test_hard": 5}}, synthetic=False, spec="../shared/data/reddit-dumps")
+    freeze(board, write_manifest(tmp_path / "b", real), "reddit-college", ["emory"], "reddit-college dumps")
+    tracks = load_tracks(board)
+    assert sorted(tracks) == ["demo", "reddit-college"] and tracks["reddit-college"].synthetic is False
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--track", "demo", "--heldout", "nosuchtask"], "not in the prepared data"),
+    (["--track", "../demo", "--heldout", "writingprompts"], "track name"),
+])
+def test_freeze_refuses_bad_requests(tmp_path, args, message, make_manifest, write_manifest, board_sizes):
+    data = write_manifest(tmp_path / "prep", make_manifest(board_sizes))
+    res = _freeze(tmp_path / "lb", data, *args)
+    assert res.exit_code != 0 and message in res.output
+    assert not (tmp_path / "lb" / "tracks.json").exists()
+
+
+def test_an_empty_test_split_cannot_be_a_track(tmp_path, make_manifest, write_manifest):
+    data = write_manifest(tmp_path / "prep", make_manifest({"emory": {"train": 10, "validation": 2, "test": 0, "test_hard": 0}}))
+    with pytest.raises(LeaderboardError, match="empty test split"):
+        freeze(tmp_path / "lb", data, "x", ["emory"], "x")
+
+
+def test_a_hand_edited_tracks_file_is_refused(tmp_path, make_manifest, write_manifest, board_sizes):
+    board = tmp_path / "lb"
+    freeze(board, write_manifest(tmp_path / "a", make_manifest(board_sizes)), "demo", ["writingprompts"], "demo")
+    raw = json.loads((board / "tracks.json").read_text())
+    raw["tracks"]["demo"]["tasks"]["writingprompts"]["splits"]["test"]["pairs"] = -1
+    (board / "tracks.json").write_text(json.dumps(raw))
+    with pytest.raises(LeaderboardError, match="malformed"):
+        load_tracks(board)
+
+
+REPO_BOARD = Path(__file__).resolve().parents[2] / "leaderboard"
+
+
+@pytest.mark.slow
+def test_the_committed_demo_track_is_what_freeze_makes_of_todays_demo(tmp_path):
+    """tracks.json is never hand-kept: re-preparing the demo must give the committed track.
+    If this fails, the demo data changed: run bench/seed_leaderboard.sh and commit the result."""
+    committed = load_tracks(REPO_BOARD).get("demo")
+    if committed is None:
+        pytest.skip("this checkout has no demo track yet (bench/seed_leaderboard.sh makes it)")
+    from rmbench.prepare import prepare
+
+    prepare("demo", tmp_path / "demo", tasks=list(committed.heldout_tasks), progress=False)
+    fresh, what = freeze(tmp_path / "lb", tmp_path / "demo", "demo", list(committed.heldout_tasks), committed.label)
+    assert same_test_sets(committed, fresh), "demo data changed: re-run bench/seed_leaderboard.sh"
+
+
+def test_the_committed_board_is_valid_and_never_empty():
+    from rmbench.leaderboard.ranking import load_board
+
+    board = load_board(REPO_BOARD)
+    if not board.tracks:
+        pytest.skip("no tracks committed yet (bench/seed_leaderboard.sh makes them)")
+    assert board.invalid == {}, {str(p): [str(x) for x in v] for p, v in board.invalid.items()}
+    for name, rows in board.rows.items():
+        kinds = {r.model for r in rows}
+        assert {"baseline:random", "baseline:longer", "baseline:later"} <= kinds, name
+        assert any(r.kind == "reward_model" for r in rows), name

@@ -1,0 +1,173 @@
+"""Submission validation: one accepted file, then one rejected case per rule, all at once."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+
+import pytest
+
+from rmbench.leaderboard.names import name_problems
+from rmbench.leaderboard.store import MAX_SUBMISSION_BYTES
+from rmbench.leaderboard.tracks import load_tracks
+from rmbench.leaderboard.validate import validate_file, validate_files, validate_submission
+
+
+@pytest.fixture
+def board(tmp_path, make_board):
+    return make_board(tmp_path)
+
+
+@pytest.fixture
+def good(board, make_results, make_submission):
+    _, manifest = board
+    return make_submission("good-model", make_results(manifest, ["writingprompts"]))
+
+
+def rules(problems) -> set[str]:
+    return {p.rule for p in problems}
+
+
+def check(sub, board, **kw):
+    return validate_submission(sub, load_tracks(board[0]), **kw)
+
+
+def test_a_consistent_submission_passes(good, board):
+    assert check(good, board, file_stem="good-model") == []
+
+
+def _png_entry(raw: bytes) -> dict:
+    return {"sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw), "png_base64": base64.b64encode(raw).decode()}
+
+
+def test_a_valid_plot_passes(good, board, tiny_png):
+    good["plots"] = {"learning_curve.png": _png_entry(tiny_png())}
+    assert check(good, board) == []
+
+
+# Each case breaks one rule; the rule id must be among the problems found.
+# An edit is ``edit(submission, png)``; ``png`` is a real PNG (from the tiny_png fixture).
+def _set(path, value):
+    def edit(sub, png):
+        d = sub
+        for k in path[:-1]:
+            d = d[k]
+        d[path[-1]] = value
+    return edit
+
+
+HELD = ("results", "results", "writingprompts", "splits", "test")
+CASES = {
+    "schema": _set(("results", "model", "parameters"), -5),
+    "name": _set(("name",), "../evil"),
+    "unknown_track": _set(("track",), "nope"),
+    "benchmark_version": _set(("results", "rmbench_version"), "9.4.0"),
+    "data_label": _set(("results", "synthetic_data"), False),
+    "task_missing": lambda s, png: s["results"]["results"].pop("writingprompts"),
+    "task_version": _set(("results", "data", "tasks", "writingprompts", "version"), "2"),
+    "fingerprint": _set(("results", "data", "tasks", "writingprompts", "fingerprints", "test"), "0" * 64),
+    "leakage": lambda s, png: s["results"]["train_tasks"].append("writingprompts"),
+    "count": _set(HELD + ("n",), 150),
+    "accuracy_missing": _set(HELD + ("accuracy",), None),
+    "ci": _set(HELD + ("ci95",), [0.1, 0.2]),
+    "count_consistency": _set(HELD + ("accuracy",), 0.70123),
+    "summary": _set(("results", "summary", "heldout_mean_accuracy"), 0.9),
+    "plot": lambda s, png: s.update(plots={"curve.png": {**_png_entry(png), "sha256": "1" * 64}}),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_each_rule_rejects_its_case(rule, good, board, tiny_png):
+    CASES[rule](good, tiny_png())
+    found = rules(check(good, board))
+    assert rule in found, found
+
+
+def test_metric_out_of_range_is_rejected(good, board):
+    good["results"]["results"]["writingprompts"]["splits"]["test"]["accuracy"] = 1.2
+    problems = check(good, board)
+    assert any(p.rule == "schema" and "accuracy" in p.where for p in problems)
+
+
+def test_tampered_fingerprint_is_rejected_even_when_everything_else_fits(good, board):
+    fp = good["results"]["data"]["tasks"]["writingprompts"]["fingerprints"]
+    fp["test_hard"] = hashlib.sha256(b"a different test_hard set").hexdigest()
+    problems = check(good, board)
+    assert [p.rule for p in problems] == ["fingerprint"]
+    assert "test_hard" in problems[0].where
+
+
+def test_every_problem_is_listed_at_once(good, board):
+    for rule in ("name", "fingerprint", "count", "ci", "leakage", "data_label"):
+        CASES[rule](good, None)
+    assert {"name", "fingerprint", "count", "ci", "leakage", "data_label"} <= rules(check(good, board))
+
+
+def test_duplicate_name_is_rejected(good, board):
+    assert "duplicate_name" in rules(check(good, board, taken_names={"good-model"}))
+
+
+def test_name_must_match_the_file(good, board):
+    assert "name_matches_file" in rules(check(good, board, file_stem="other"))
+
+
+@pytest.mark.parametrize("bad", ["../x", "/abs", "a/b", "a\\b", "..", ".hidden", "x.", "-x", "UPPER",
+                                 "ｆｕｌｌｗｉｄｔｈ", "cafe\u0301", "caf\u00e9", "name\n", "a b", "a..b",
+                                 "con", "nul.json", "index", "", "x" * 65, "a\x00b"])
+def test_unsafe_names_are_rejected(bad):
+    assert name_problems(bad), bad
+
+
+@pytest.mark.parametrize("ok", ["minilm-demo", "baseline-longer", "org.model_v2", "a", "7b"])
+def test_safe_names_pass(ok):
+    assert name_problems(ok) == []
+
+
+def test_path_traversal_name_is_rejected_in_a_submission(good, board):
+    good["name"] = "../../etc/passwd"
+    problems = check(good, board)
+    assert {"name", "schema"} <= rules(problems)
+
+
+def test_url_must_be_http(good, board):
+    good["url"] = "javascript:alert(1)"
+    assert any(p.where == "url" for p in check(good, board))
+
+
+def test_oversized_file_is_rejected_unread(tmp_path, board):
+    path = tmp_path / "big.json"
+    path.write_bytes(b" " * (MAX_SUBMISSION_BYTES + 1))
+    assert rules(validate_file(path, load_tracks(board[0]))) == {"file_size"}
+
+
+def test_broken_json_is_reported(tmp_path, board):
+    path = tmp_path / "broken.json"
+    path.write_text('{"kind": ')
+    assert rules(validate_file(path, load_tracks(board[0]))) == {"json"}
+
+
+def test_two_files_with_one_name_are_a_duplicate(tmp_path, good, board):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d in (a, b):
+        d.mkdir()
+        (d / "good-model.json").write_text(json.dumps(good))
+    report = validate_files([a / "good-model.json", b / "good-model.json"], load_tracks(board[0]))
+    assert list(map(rules, report.values())) == [set(), {"duplicate_name"}]
+
+
+def test_an_empty_test_hard_split_may_be_left_out(tmp_path, make_board, make_results, make_submission):
+    sizes = {"emory": {"train": 50, "validation": 5, "test": 16, "test_hard": 0},
+             "gradschool": {"train": 50, "validation": 5, "test": 20, "test_hard": 4}}
+    board, manifest = make_board(tmp_path, sizes=sizes, heldout=("emory",), synthetic=False)
+    manifest["tasks"]["emory"]["splits"]["test_hard"]["pairs"] = 1  # make_results needs n > 0 to build it
+    results = make_results(manifest, ["emory"])
+    del results["results"]["emory"]["splits"]["test_hard"]  # the harness skips empty splits
+    results["summary"]["heldout_mean_accuracy_hard"] = None
+    sub = make_submission("real-model", results)
+    assert validate_submission(sub, load_tracks(board)) == []
+
+
+def test_a_submission_too_big_to_write_is_rejected(good, board):
+    good["results"]["config"]["padding"] = "x" * MAX_SUBMISSION_BYTES
+    assert "file_size" in rules(check(good, board))

@@ -1,0 +1,89 @@
+"""The Bradley-Terry loss by hand, the pair collator, and training under a 2-process `accelerate launch`."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from rmbench.model.inputs import PairEncoder
+from rmbench.model.train import PairCollator, bradley_terry_loss, encode_pairs
+
+
+def test_loss_on_a_hand_checked_example():
+    rc, rr = torch.tensor([2.0, 0.0]), torch.tensor([1.0, 1.0])
+    # -log sigma(1) = log(1 + e^-1) = 0.31326; -log sigma(-1) = log(1 + e) = 1.31326
+    expected = (math.log(1 + math.exp(-1)) + math.log(1 + math.e)) / 2
+    assert bradley_terry_loss(rc, rr).item() == pytest.approx(expected, abs=1e-6)
+    # a margin of 1 on the first pair: -log sigma(0) = log 2
+    margin = torch.tensor([1.0, 0.0])
+    assert bradley_terry_loss(rc, rr, margin).item() == pytest.approx((math.log(2) + math.log(1 + math.e)) / 2, abs=1e-6)
+    # centering adds coef * mean((rc + rr)^2) = 0.1 * (9 + 1) / 2
+    assert bradley_terry_loss(rc, rr, center_coef=0.1).item() == pytest.approx(expected + 0.5, abs=1e-6)
+
+
+def test_collator_puts_chosen_then_rejected_in_one_padded_batch(tiny_bert):
+    _, tok = tiny_bert()
+    pairs = [{"prompt": "q one", "chosen": "a b c d e", "rejected": "f", "score_ratio": math.e},
+             {"prompt": "q two", "chosen": "g", "rejected": "h i", "score_ratio": 2.0}]
+    rows, cut = encode_pairs(pairs, PairEncoder(tok, 32), margin_weight=1.0)
+    assert cut == {"prompt": 0, "response": 0}
+    assert rows[0]["margin"] == pytest.approx(1.0)
+    batch = PairCollator(tok.pad_token_id, True)(rows)
+    assert batch["input_ids"].shape[0] == 4
+    assert batch["input_ids"][0].tolist()[: len(rows[0]["chosen_input_ids"])] == rows[0]["chosen_input_ids"]
+    assert batch["input_ids"][2].tolist()[: len(rows[0]["rejected_input_ids"])] == rows[0]["rejected_input_ids"]
+    assert batch["attention_mask"].sum(1).tolist() == [len(r[f"{s}_input_ids"]) for s in ("chosen", "rejected") for r in rows]
+
+
+@pytest.mark.slow
+def test_two_process_accelerate_launch_trains(tmp_path, tiny_bert_dir, write_prepared):
+    if not shutil.which("accelerate"):
+        pytest.skip("accelerate launcher not on PATH")
+    data = write_prepared(tmp_path / "data")
+    model = tiny_bert_dir(tmp_path / "tiny")
+    out = tmp_path / "run"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+    # `--cpu` selects accelerate's single-process launcher; the multi-process (torchrun)
+    # launcher on a machine without GPUs gives CPU processes joined by gloo.
+    cmd = [shutil.which("accelerate"), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+           "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "0",
+           "-m", "rmbench.cli", "run", "--holdout", "writingprompts", "--data", str(data), "--model", str(model),
+           "--max-length", "48", "--epochs", "1", "--batch-size", "4", "--out", str(out), "--quiet",
+           "--set", "eval.bootstrap_samples=100"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    info = json.loads((out / "train_info.json").read_text())
+    assert info["world_size"] == 2
+    # 96 pairs, 4 per process per step, 2 processes: 12 optimizer steps in one epoch
+    assert info["steps"] == 12
+    results = json.loads((out / "results.json").read_text())
+    assert results["results"]["writingprompts"]["splits"]["test"]["n"] == 24
+    from transformers import AutoModelForSequenceClassification
+
+    assert AutoModelForSequenceClassification.from_pretrained(out / "model").config.num_labels == 1
+
+
+def test_lora_with_gradient_checkpointing_saves_a_plain_merged_model(tmp_path, tiny_bert_dir, make_pairs):
+    from safetensors import safe_open
+    from transformers import AutoModelForSequenceClassification
+
+    from rmbench.run.config import RunConfig
+    from rmbench.model.train import fit
+
+    cfg = RunConfig()
+    cfg.model.name = str(tiny_bert_dir(tmp_path / "tiny"))
+    cfg.model.max_length, cfg.model.lora, cfg.model.gradient_checkpointing = 32, True, True
+    cfg.train.epochs, cfg.train.batch_size = 1.0, 8
+    info = fit(cfg, make_pairs("askacademia", "train", 16), make_pairs("askacademia", "validation", 8),
+               tmp_path / "work", tmp_path / "model", progress=False)
+    assert info["steps"] == 2
+    with safe_open(str(tmp_path / "model" / "model.safetensors"), "pt") as f:
+        assert not [k for k in f.keys() if "lora" in k]
+    assert AutoModelForSequenceClassification.from_pretrained(tmp_path / "model").config.num_labels == 1

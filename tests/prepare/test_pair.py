@@ -1,0 +1,317 @@
+"""Every pairing and confounder rule: a tiny thread it must keep, and one it must drop.
+
+The engine is driven through the one-thread oracle (the ``pair_thread`` fixture of
+tests/prepare/conftest.py: post rules, comment rules, then pairs, as ``prepare`` applies
+them in its stages), so these tests check the rules with the drop reason the manifest counts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from rmbench.prepare.dedup import normalize_text, text_hash
+from rmbench.prepare.pair import TaskStats, prompt_of
+from rmbench.records import Comment, Post
+from rmbench.registry import get_task
+from rmbench.task import RedditTask
+
+SCIENCE = get_task("askscience")
+T0 = 1_600_000_000
+
+
+def post(**kw) -> Post:
+    base = dict(id="p1", subreddit="askscience", title="Why is the sky blue?", selftext="Asking for a friend.",
+                created_utc=T0, author="op", score=50, is_self=True, over_18=False, edited=False)
+    base.update(kw)
+    return Post(**base)
+
+
+def com(cid: str, score: int | None, dt: int, body: str | None = None, **kw) -> Comment:
+    base = dict(id=cid, post_id="p1", parent_id="t3_p1", subreddit="askscience",
+                body=body if body is not None else f"Rayleigh scattering, says {cid}.",
+                created_utc=T0 + dt, author=f"user_{cid}", score=score, edited=False)
+    base.update(kw)
+    return Comment(**base)
+
+
+@pytest.fixture
+def run(pair_thread):
+    """``run(task, post, comments, split="train") -> (rows, stats)``, the bookkeeping identities checked."""
+    def run(task, p, comments, split="train"):
+        stats = TaskStats()
+        rows = pair_thread(task, p, comments, split, stats)
+        stats.check()
+        return rows, stats
+    return run
+
+
+def good_pair():
+    """A pair every default rule keeps: chosen later, 3x the score."""
+    return [com("a", 30, 600), com("b", 10, 60)]
+
+
+def with_rules(**kw) -> RedditTask:
+    return dataclasses.replace(SCIENCE, **kw)
+
+
+# -- post rules -----------------------------------------------------------------------------
+@pytest.mark.parametrize("field,keep,drop,reason", [
+    ("score", 10, 9, "post_score_low"),
+    ("is_self", True, False, "post_not_self"),
+    ("over_18", False, True, "post_nsfw"),
+    ("edited", False, True, "post_edited"),
+    ("removed_by_category", None, "moderator", "post_removed"),
+    ("selftext", "fine", "[removed]", "post_removed"),
+])
+def test_post_rules(field, keep, drop, reason, run):
+    rows, stats = run(SCIENCE, post(**{field: keep}), good_pair())
+    assert len(rows) == 1 and stats.posts_kept == 1
+    rows, stats = run(SCIENCE, post(**{field: drop}), good_pair())
+    assert rows == [] and stats.posts_dropped == {reason: 1}
+    assert stats.comments_dropped == {"post_dropped": 2}
+
+
+def test_unknown_post_fields_pass(run):
+    """Old dumps lack score/is_self/over_18/edited: unknown is not a reason to drop."""
+    rows, _ = run(SCIENCE, post(score=None, is_self=None, over_18=None, edited=None), good_pair())
+    assert len(rows) == 1
+
+
+def test_post_rule_parameters_switch_rules_off(run):
+    link_nsfw_edited = post(is_self=False, over_18=True, edited=True, score=1)
+    relaxed = with_rules(require_self_post=False, allow_nsfw=True, allow_edited_post=True, min_post_score=0)
+    assert len(run(relaxed, link_nsfw_edited, good_pair())[0]) == 1
+    assert run(SCIENCE, link_nsfw_edited, good_pair())[0] == []
+
+
+# -- comment rules ----------------------------------------------------------------------------
+@pytest.mark.parametrize("change,reason", [
+    (dict(parent_id="t1_x"), "not_top_level"),
+    (dict(body="[deleted]"), "body_deleted"),
+    (dict(body="[removed]"), "body_deleted"),
+    (dict(body="   "), "body_deleted"),
+    (dict(author=None), "author_deleted"),
+    (dict(author="[deleted]"), "author_deleted"),
+    (dict(author="automoderator"), "author_bot"),
+    (dict(author="RemindMeBot"), "author_bot"),
+    (dict(distinguished="moderator"), "distinguished"),
+    (dict(stickied=True), "stickied"),
+    (dict(is_submitter=True), "post_author"),
+    (dict(author="op"), "post_author"),
+    (dict(edited=True), "comment_edited"),
+    (dict(score=None), "score_missing"),
+    (dict(score=1), "comment_score_low"),
+    (dict(body="x" * 10_001), "too_long"),
+])
+def test_comment_rules_drop(change, reason, run):
+    rejected = com("b", 10, 60)
+    rejected = dataclasses.replace(rejected, **change)
+    rows, stats = run(SCIENCE, post(), [com("a", 30, 600), rejected])
+    assert rows == []
+    assert stats.comments_dropped == {reason: 1} and stats.comments_kept == 1
+
+
+def test_comment_rules_keep_the_well_formed_and_the_unknown(run):
+    """distinguished/stickied/edited/is_submitter unknown (None) pass; a score of exactly 2 passes."""
+    keep = [com("a", 30, 600, stickied=None, distinguished=None, edited=None, is_submitter=None),
+            com("b", 2, 60, body="x" * 10_000, stickied=False, is_submitter=False)]
+    rows, stats = run(with_rules(min_score_ratio=2.0), post(), keep)
+    assert len(rows) == 1 and stats.comments_kept == 2
+
+
+def test_comment_length_bounds(run):
+    task = with_rules(min_response_chars=5, max_response_chars=20)
+    rows, stats = run(task, post(), [com("a", 30, 600, body="12345"), com("b", 10, 60, body="1234")])
+    assert rows == [] and stats.comments_dropped == {"too_short": 1}
+    rows, _ = run(task, post(), [com("a", 30, 600, body="12345"), com("b", 10, 60, body="x" * 20)])
+    assert len(rows) == 1
+
+
+def test_comment_rule_parameters_switch_rules_off(run):
+    task = with_rules(top_level_only=False, allow_edited_comment=True, drop_distinguished=False,
+                      drop_stickied=False, drop_post_author=False, min_comment_score=1, bot_authors=(),
+                      excluded_authors=())
+    odd = com("b", 1, 60, parent_id="t1_q", edited=True, distinguished="moderator", stickied=True,
+              author="AutoModerator", is_submitter=True)
+    assert len(run(task, post(), [com("a", 30, 600), odd])[0]) == 1
+    assert run(SCIENCE, post(), [com("a", 30, 600), odd])[0] == []
+
+
+# -- pair rules -------------------------------------------------------------------------------
+def test_score_ratio(run):
+    rows, _ = run(SCIENCE, post(), [com("a", 20, 600), com("b", 10, 60)])
+    assert len(rows) == 1 and rows[0].row["score_ratio"] == 2.0
+    rows, stats = run(SCIENCE, post(), [com("a", 19, 600), com("b", 10, 60)])
+    assert rows == [] and stats.pairs_dropped == {"score_ratio_low": 1}
+
+
+def test_preferred_later(run):
+    rows, stats = run(SCIENCE, post(), [com("a", 30, 60), com("b", 10, 600)])
+    assert rows == [] and stats.pairs_dropped == {"preferred_not_later": 1}
+    rows, stats = run(SCIENCE, post(), [com("a", 30, 60), com("b", 10, 60)])
+    assert rows == [] and stats.pairs_dropped == {"preferred_not_later": 1}  # same second is not later
+    assert len(run(with_rules(preferred_later=False), post(), [com("a", 30, 60), com("b", 10, 600)])[0]) == 1
+
+
+def test_score_tie_is_counted_and_chosen_is_the_higher_score(run):
+    rows, stats = run(SCIENCE, post(), [com("a", 10, 600), com("b", 10, 60)])
+    assert rows == [] and stats.pairs_dropped == {"score_tie": 1} and stats.candidates == 1
+    rows, _ = run(SCIENCE, post(), [com("b", 10, 60), com("a", 30, 600)])  # input order does not matter
+    assert rows[0].row["chosen_id"] == "a" and rows[0].row["rejected_id"] == "b"
+    assert rows[0].pair_id == "p1:a:b"
+
+
+def _ladder(n: int) -> list[Comment]:
+    """n comments, each later one scoring 3x the one before: every pair passes the rules."""
+    return [com(f"c{i}", 2 * 3 ** i, 60 * (i + 1), body=f"answer number {i:03d}") for i in range(n)]
+
+
+def test_cap_is_deterministic_and_counted(run):
+    task = with_rules(max_pairs_per_post=5)
+    rows, stats = run(task, post(), _ladder(5))  # 10 candidate pairs, all valid
+    assert stats.candidates == 10 and stats.capped == 5 and len(rows) == 5
+    again, _ = run(task, post(), list(reversed(_ladder(5))))
+    assert [r.pair_id for r in rows] == [r.pair_id for r in again]
+    rows, stats = run(with_rules(max_pairs_per_post=10), post(), _ladder(5))
+    assert len(rows) == 10 and stats.capped == 0
+
+
+# -- confounder fields and test_hard -----------------------------------------------------------
+def test_confounder_fields(run):
+    rows, _ = run(SCIENCE, post(), [com("a", 30, 600, body="x" * 300), com("b", 10, 60, body="y" * 100)])
+    r = rows[0].row
+    assert r["chosen_delay_s"] == 600 and r["rejected_delay_s"] == 60 and r["time_gap_s"] == 540
+    assert r["score_ratio"] == 3.0 and r["length_ratio"] == 3.0
+    assert r["chosen_created_utc"] == T0 + 600 and r["rejected_created_utc"] == T0 + 60
+    assert r["prompt"] == "Why is the sky blue?\n\nAsking for a friend." and r["cross_task_dup"] is False
+    assert r["synthetic"] is False and r["task"] == "askscience" and r["split"] == "train"
+
+
+def test_delay_unknown_without_post_time(run):
+    rows, _ = run(SCIENCE, post(created_utc=0), good_pair())
+    assert rows[0].row["chosen_delay_s"] is None and rows[0].row["time_gap_s"] == 540
+
+
+def test_prompt_without_selftext_is_the_title():
+    assert prompt_of(post(selftext="")) == "Why is the sky blue?"
+
+
+def _hard_pair(len_a=100, len_b=100, gap=600):
+    return [com("a", 30, 60 + gap, body="a" * len_a), com("b", 10, 60, body="b" * len_b)]
+
+
+def test_test_hard_bounds(run):
+    rows, stats = run(SCIENCE, post(), _hard_pair(125, 100, 3600), split="test")
+    assert [r.split for r in rows] == ["test", "test_hard"] and stats.split_pairs["test_hard"] == 1
+    rows, _ = run(SCIENCE, post(), _hard_pair(126, 100, 600), split="test")
+    assert [r.split for r in rows] == ["test"]  # length ratio over 1.25
+    rows, _ = run(SCIENCE, post(), _hard_pair(100, 100, 3601), split="test")
+    assert [r.split for r in rows] == ["test"]  # more than an hour apart
+    rows, _ = run(with_rules(hard_max_time_gap_s=7200), post(), _hard_pair(100, 100, 3601), split="test")
+    assert [r.split for r in rows] == ["test", "test_hard"]
+
+
+def test_test_hard_only_on_test_posts_and_before_the_cap(run):
+    ladder = [com(f"c{i}", 2 * 3 ** i, 60 * (i + 1), body=f"answer {i:03d}") for i in range(6)]  # 15 hard pairs
+    rows, stats = run(with_rules(max_pairs_per_post=2), post(), ladder, split="test")
+    assert sum(r.split == "test" for r in rows) == 2
+    assert sum(r.split == "test_hard" for r in rows) == 15 and stats.capped == 13
+    rows, _ = run(SCIENCE, post(), ladder, split="validation")
+    assert all(r.split == "validation" for r in rows)
+
+
+# -- task overrides -------------------------------------------------------------------------------
+WP = get_task("writingprompts")
+
+
+def _story(cid, score, dt, n=600):
+    return com(cid, score, dt, body=("word " * n)[:n], subreddit="WritingPrompts")
+
+
+def test_writingprompts_tags(run):
+    stories = [_story("a", 30, 600), _story("b", 10, 60)]
+    for title in ("[WP] A dragon retires", "[wp] lower-case tag", "  [EU] Hogwarts, but", "[SP] short"):
+        assert len(run(WP, post(title=title, subreddit="WritingPrompts"), stories)[0]) == 1, title
+    for title in ("[OT] Meta thread", "A dragon retires", "[IP] image prompt"):
+        rows, stats = run(WP, post(title=title, subreddit="WritingPrompts"), stories)
+        assert rows == [] and stats.posts_dropped == {"prompt_untagged": 1}, title
+
+
+def test_writingprompts_min_story_length_and_link_posts(run):
+    p = post(title="[WP] x", subreddit="WritingPrompts", is_self=False, selftext="")
+    rows, stats = run(WP, p, [_story("a", 30, 600, 500), _story("b", 10, 60, 499)])
+    assert rows == [] and stats.comments_dropped == {"too_short": 1}
+    assert len(run(WP, p, [_story("a", 30, 600, 500), _story("b", 10, 60, 500)])[0]) == 1
+
+
+def test_changemyview_drops_deltabot(run):
+    cmv = get_task("changemyview")
+    bot = com("b", 10, 60, author="DeltaBot")
+    rows, stats = run(cmv, post(), [com("a", 30, 600), bot])
+    assert rows == [] and stats.comments_dropped == {"author_bot": 1}
+    assert len(run(SCIENCE, post(), [com("a", 30, 600), bot])[0]) == 1  # only CMV knows DeltaBot
+
+
+def test_removed_warning_threshold_per_task(run):
+    from rmbench.prepare.pair import task_warnings
+
+    removed = [com(f"r{i}", 5, 60, body="[removed]") for i in range(8)]
+    comments = good_pair() + removed  # 80% removed
+    hist = get_task("askhistorians")
+    _, s_hist = run(hist, post(), comments)
+    _, s_sci = run(SCIENCE, post(), comments)
+    assert not any("[deleted]/[removed]" in w for w in task_warnings(hist, s_hist))
+    assert any("[deleted]/[removed]" in w for w in task_warnings(SCIENCE, s_sci))
+
+
+def test_small_test_hard_is_warned(run):
+    from rmbench.prepare.pair import task_warnings
+
+    _, stats = run(SCIENCE, post(), _hard_pair(), split="test")
+    assert any("test_hard has 1 pairs" in w for w in task_warnings(SCIENCE, stats))
+    assert not any("test_hard" in w for w in task_warnings(with_rules(hard_min_pairs=1), stats))
+
+
+def test_normalized_text():
+    assert normalize_text("  Hello,   WORLD!\n") == "hello world"
+    assert text_hash("Hello, world") == text_hash("hello   world!!") != text_hash("hello there")
+
+
+# Every rule parameter of RedditTask and the overrides must be exercised above: a new rule
+# without a test fails here.
+COVERED = {
+    "min_post_score", "require_self_post", "allow_nsfw", "allow_edited_post", "top_level_only",
+    "min_comment_score", "allow_edited_comment", "excluded_authors", "bot_authors", "drop_distinguished",
+    "drop_stickied", "drop_post_author", "min_response_chars", "max_response_chars", "min_score_ratio",
+    "preferred_later", "max_pairs_per_post", "hard_max_length_ratio", "hard_max_time_gap_s", "hard_min_pairs",
+    "removed_warning_fraction", "prompt_tags",
+}
+NOT_RULES = {"name", "version", "description", "subreddits"}
+
+
+@pytest.mark.parametrize("task_name", ["askscience", "writingprompts", "changemyview", "askhistorians"])
+def test_every_rule_parameter_is_covered(task_name):
+    fields = {f.name for f in dataclasses.fields(get_task(task_name))}
+    assert fields - NOT_RULES <= COVERED, f"rules without a keep/drop test: {fields - NOT_RULES - COVERED}"
+
+
+def test_megathread_cap_picks_the_smallest_hashes(run):
+    """A post with 400 kept top-level comments (79,800 candidates): the cap keeps exactly
+    the surviving pairs with the smallest stable hash, and every candidate is counted."""
+    import random
+
+    from rmbench.prepare.splits import pair_order_key
+
+    rnd = random.Random(7)
+    comments = [com(f"m{i}", rnd.randint(2, 500), rnd.randint(0, 86_400)) for i in range(400)]
+    rows, stats = run(SCIENCE, post(), comments, split="test")
+    assert stats.candidates == 400 * 399 // 2
+    survivors = [f"p1:{a.id}:{b.id}" for a in comments for b in comments
+                 if a.score > b.score and SCIENCE.pair_drop_reason(a, b, post()) is None]
+    expected = sorted(survivors, key=lambda pid: pair_order_key(pid))[:SCIENCE.max_pairs_per_post]
+    assert sorted(r.pair_id for r in rows if r.split == "test") == sorted(expected)
+    assert stats.capped == len(survivors) - SCIENCE.max_pairs_per_post
+    hard = {r.pair_id for r in rows if r.split == "test_hard"}
+    assert hard and hard <= set(survivors)

@@ -1,0 +1,77 @@
+"""The on-disk thread store: comments in time order come back grouped by thread, with
+orphans, duplicates and unknown (None) fields kept apart."""
+
+from __future__ import annotations
+
+import random
+
+from rmbench.records import Comment, Post
+from rmbench.prepare.store import PairTable, ThreadStore
+
+
+def _post(pid: str, **kw) -> Post:
+    return Post(**{**dict(id=pid, subreddit="askscience", title=f"t{pid}", selftext="", created_utc=100), **kw})
+
+
+def _com(cid: str, pid: str, **kw) -> Comment:
+    return Comment(**{**dict(id=cid, post_id=pid, parent_id=f"t3_{pid}", subreddit="askscience",
+                             body=f"body {cid}", created_utc=200, score=3), **kw})
+
+
+def test_threads_group_interleaved_comments(tmp_path):
+    posts = [_post(f"p{i:03d}") for i in range(50)]
+    comments = [_com(f"c{i:04d}", f"p{i % 50:03d}") for i in range(1000)]
+    random.Random(0).shuffle(comments)  # dumps are in time order, not thread order
+    with ThreadStore(tmp_path / "s.sqlite") as store:
+        assert store.add_posts(posts) == 50
+        assert store.add_comments(iter(comments)) == 1000
+        threads = list(store.threads())
+    assert [t.post_id for t in threads] == sorted(p.id for p in posts)
+    for t in threads:
+        assert t.post is not None and t.post.id == t.post_id
+        assert len(t.comments) == 20 and {c.post_id for c in t.comments} == {t.post_id}
+        assert t.masks == [1] * 20 and t.duplicate_posts == 0
+
+
+def test_orphans_and_posts_without_comments(tmp_path):
+    with ThreadStore(tmp_path / "s.sqlite") as store:
+        store.add_posts([_post("b"), _post("d")])
+        store.add_comments([_com("x", "a"), _com("y", "b"), _com("z", "c"), _com("w", "c")])
+        got = {t.post_id: (t.post is not None, sorted(c.id for c in t.comments)) for t in store.threads()}
+    assert got == {"a": (False, ["x"]), "b": (True, ["y"]), "c": (False, ["w", "z"]), "d": (True, [])}
+
+
+def test_post_lookup_and_duplicates(tmp_path):
+    with ThreadStore(tmp_path / "s.sqlite") as store:
+        store.add_posts([_post("p", score=1), _post("q"), _post("p", score=99)])
+        store.index_posts()
+        assert store.post("p").score == 99 and store.post("nope") is None  # the last copy read wins
+        store.add_comments([(_com("c", "p", score=1), 1), (_com("c", "p", score=7), 3), (_com("d", "p"), 2)])
+        t = next(iter(store.threads()))
+    assert t.post.score == 99 and t.duplicate_posts == 1
+    assert [(c.id, c.score, m) for c, m in zip(t.comments, t.masks)] == [("c", 1, 1), ("c", 7, 3), ("d", 3, 2)]
+
+
+def test_every_field_round_trips_and_unknown_stays_unknown(tmp_path):
+    p = Post(id="p", subreddit="AskScience", title="T", selftext="S é 🚀", created_utc=5, author="op", score=None,
+             is_self=None, upvote_ratio=0.5, over_18=False, stickied=None, distinguished="moderator", edited=True,
+             removed_by_category="deleted", num_comments=4, synthetic=True)
+    c = Comment(id="c", post_id="p", parent_id="t1_x", subreddit="AskScience", body="B", created_utc=9,
+                author=None, score=None, edited=None, distinguished=None, stickied=False, is_submitter=True,
+                synthetic=True)
+    with ThreadStore(tmp_path / "s.sqlite") as store:
+        store.add_posts([p])
+        store.add_comments([c])
+        (t,) = list(store.threads())
+    assert t.post == p and t.comments == [c]
+
+
+def test_pair_table_flags_text_seen_in_another_task(tmp_path):
+    with ThreadStore(tmp_path / "s.sqlite") as store:
+        pairs = PairTable(store.db)
+        pairs.add([("a", "train", "p1:x:y", "{}", b"h1", b"h2"), ("a", "test", "p2:x:y", "{}", b"h3", b"h4"),
+                   ("b", "train", "q1:x:y", "{}", b"h2", b"h5"), ("b", "train", "q0:x:y", "{}", b"h1", b"h1")])
+        assert [(pid, dup) for pid, _, dup in pairs.rows("a", "train")] == [("p1:x:y", True)]
+        assert [(pid, dup) for pid, _, dup in pairs.rows("b", "train")] == [("q0:x:y", True), ("q1:x:y", True)]
+        assert [dup for _, _, dup in pairs.rows("a", "test")] == [False]
+        assert pairs.dup_pairs("a") == 1 and pairs.dup_pairs("b") == 2

@@ -1,0 +1,268 @@
+"""`rmbench run` and `rmbench evaluate` end to end with a tiny random model on prepared data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+import rmbench.run.harness as harness
+from rmbench.run.plan import DELAY_FLAG
+from rmbench.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+FAST = ["--max-length", "48", "--epochs", "1", "--batch-size", "8", "--quiet", "--set", "eval.bootstrap_samples=200",
+        "--set", "train.learning_rate=1e-3"]
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory, write_prepared) -> Path:
+    return write_prepared(tmp_path_factory.mktemp("prepared") / "data")
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory, tiny_bert_dir) -> Path:
+    return tiny_bert_dir(tmp_path_factory.mktemp("model") / "tiny")
+
+
+def run(args, **kw):
+    result = CliRunner().invoke(main, args, catch_exceptions=kw.pop("catch", False), **kw)
+    return result
+
+
+@pytest.fixture(scope="module")
+def finished(data, tiny, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "run"
+    result = run(["run", "--holdout", "WritingPrompts", "--data", str(data), "--model", str(tiny),
+                  "--out", str(out), *FAST])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_run_writes_every_output(finished):
+    doc = json.loads((finished / "results.json").read_text())
+    schema = json.loads((REPO / "benchmark" / "eval" / "results.schema.json").read_text())
+    jsonschema.validate(doc, schema)
+    assert doc["holdout"] == ["writingprompts"] and doc["train_tasks"] == ["askacademia", "gradschool"]
+    assert doc["synthetic_data"] is True and doc["model"]["kind"] == "reward_model"
+    assert len(doc["model"]["weights_sha256"]) == 64 and doc["model"]["parameters"] > 0
+    assert doc["config"]["model"]["max_length"] == 48  # the resolved config is saved
+    wp = doc["results"]["writingprompts"]
+    assert wp["role"] == "heldout" and set(wp["splits"]) == {"test", "test_hard"}
+    assert doc["results"]["askacademia"]["role"] == "in_domain"
+    test = wp["splits"]["test"]
+    assert test["baselines"]["later"] == {**test["baselines"]["later"], "accuracy": 1.0, "by_construction": True}
+    assert test["best_baseline"] in ("random", "longer", "shorter")
+    n_eval = sum(s["n"] for r in doc["results"].values() for s in r["splits"].values())
+    preds = (finished / "predictions.jsonl").read_text().splitlines()
+    assert len(preds) == n_eval and {"pair_id", "reward_chosen", "reward_rejected"} <= set(json.loads(preds[0]))
+    assert (finished / "plots" / "accuracy.png").stat().st_size > 1000
+    assert (finished / "plots" / "calibration.png").is_file()
+    assert "Synthetic data" in (finished / "report.md").read_text()
+
+
+def test_saved_model_loads_anywhere_and_evaluate_reproduces_it(finished, data, tmp_path):
+    from transformers import AutoModelForSequenceClassification
+
+    assert AutoModelForSequenceClassification.from_pretrained(finished / "model").config.num_labels == 1
+    out = tmp_path / "ev"
+    result = run(["evaluate", "--model", str(finished / "model"), "--tasks", "writingprompts", "--trained-on",
+                  "askacademia", "--data", str(data), "--out", str(out), "--max-length", "48", "--quiet",
+                  "--set", "eval.bootstrap_samples=200"])
+    assert result.exit_code == 0, result.output
+    ev = json.loads((out / "results.json").read_text())
+    orig = json.loads((finished / "results.json").read_text())
+    assert ev["model"]["weights_sha256"] == orig["model"]["weights_sha256"]
+    assert ev["results"]["writingprompts"]["role"] == "heldout"
+    assert ev["results"]["askacademia"]["role"] == "in_domain"
+    for split in ("test", "test_hard"):
+        assert ev["results"]["writingprompts"]["splits"][split]["accuracy"] == \
+            orig["results"]["writingprompts"]["splits"][split]["accuracy"]
+
+
+def test_same_seed_same_predictions(finished, data, tiny, tmp_path):
+    out = tmp_path / "again"
+    result = run(["run", "--holdout", "WritingPrompts", "--data", str(data), "--model", str(tiny), "--out", str(out), *FAST])
+    assert result.exit_code == 0, result.output
+    a = [json.loads(x) for x in (finished / "predictions.jsonl").read_text().splitlines()]
+    b = [json.loads(x) for x in (out / "predictions.jsonl").read_text().splitlines()]
+    assert [x["reward_chosen"] for x in a] == pytest.approx([x["reward_chosen"] for x in b], abs=1e-5)
+
+
+def test_evaluate_a_baseline_as_a_model(data, tmp_path):
+    out = tmp_path / "base"
+    result = run(["evaluate", "--model", "baseline:longer", "--data", str(data), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["model"] == {**doc["model"], "id": "baseline:longer", "kind": "baseline", "parameters": 0}
+    for task in doc["results"].values():
+        assert task["role"] == "heldout"
+        for card in task["splits"].values():
+            assert card["accuracy"] == card["baselines"]["longer"]["accuracy"]
+
+
+def test_resume_after_an_interruption_redoes_nothing_finished(data, tiny, tmp_path, monkeypatch):
+    out = tmp_path / "resume"
+    calls, interrupted = [], []
+    real = harness.score_split
+
+    def flaky(scorer, pairs, *a, **kw):
+        calls.append(len(pairs))
+        if len(calls) == 2 and not interrupted:
+            interrupted.append(True)
+            raise KeyboardInterrupt("simulated interruption")
+        return real(scorer, pairs, *a, **kw)
+
+    monkeypatch.setattr(harness, "score_split", flaky)
+    args = ["run", "--holdout", "WritingPrompts", "--data", str(data), "--model", str(tiny), "--out", str(out), *FAST]
+    result = run(args, catch=True)
+    assert result.exit_code != 0 and not (out / "results.json").exists()  # click turns ^C into "Aborted!"
+    assert len(list((out / "scores").glob("*.json"))) == 1 and (out / "model").is_dir()
+
+    again = run(args, catch=True)
+    assert again.exit_code != 0 and "--resume" in again.output  # never overwrites a partial run silently
+
+    def no_training(*a, **kw):
+        raise AssertionError("training ran again although model/ was finished")
+
+    monkeypatch.setattr("rmbench.model.train.fit", no_training)
+    calls.clear()
+    result = run(args + ["--resume"])
+    assert result.exit_code == 0, result.output
+    assert len(calls) == 3  # 4 splits evaluated, 1 was already on disk
+    assert (out / "results.json").is_file()
+
+
+def test_resume_mid_training_continues_from_the_checkpoint(data, tiny, tmp_path, monkeypatch):
+    from transformers import TrainerCallback
+
+    import rmbench.model.train as train
+
+    class Stop(TrainerCallback):
+        def on_save(self, args, state, control, **kw):
+            raise KeyboardInterrupt("stopped after the first checkpoint")
+
+    real = train.PairwiseRewardTrainer.__init__
+
+    def with_stop(self, *a, **kw):
+        real(self, *a, **kw)
+        self.add_callback(Stop())
+
+    out = tmp_path / "mid"
+    args = ["run", "--holdout", "WritingPrompts", "--data", str(data), "--model", str(tiny), "--out", str(out), *FAST]
+    monkeypatch.setattr(train.PairwiseRewardTrainer, "__init__", with_stop)
+    result = run(args, catch=True)
+    assert result.exit_code != 0
+    assert list((out / "checkpoints").glob("checkpoint-*"))
+    monkeypatch.setattr(train.PairwiseRewardTrainer, "__init__", real)
+    result = run(args + ["--resume"])
+    assert result.exit_code == 0, result.output
+    info = json.loads((out / "train_info.json").read_text())
+    assert info["resumed_from"].startswith("checkpoint-")
+
+
+def test_delay_input_is_refused_under_later_but_higher(data, tmp_path):
+    result = run(["evaluate", "--model", "baseline:random", "--data", str(data), "--out", str(tmp_path / "d"),
+                  "--with-delay", "--quiet"], catch=True)
+    assert result.exit_code != 0 and "--allow-delay-leak" in result.output
+    result = run(["evaluate", "--model", "baseline:random", "--data", str(data), "--out", str(tmp_path / "d2"),
+                  "--with-delay", "--allow-delay-leak", "--quiet"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads((tmp_path / "d2" / "results.json").read_text())
+    assert doc["flags"] == [DELAY_FLAG] and doc["config"]["data"]["with_delay"] is True
+    assert "Flag" in (tmp_path / "d2" / "report.md").read_text()
+
+
+def test_delay_input_allowed_when_the_pairing_rule_does_not_fix_time(tmp_path, write_prepared):
+    data = write_prepared(tmp_path / "free")
+    manifest = json.loads((data / "manifest.json").read_text())
+    for entry in manifest["tasks"].values():
+        entry["rules"]["preferred_later"] = False
+    (data / "manifest.json").write_text(json.dumps(manifest))
+    result = run(["evaluate", "--model", "baseline:later", "--data", str(data), "--out", str(tmp_path / "o"),
+                  "--with-delay", "--quiet"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads((tmp_path / "o" / "results.json").read_text())
+    assert doc["flags"] == []
+    card = doc["results"]["writingprompts"]["splits"]["test"]
+    assert card["baselines"]["later"]["by_construction"] is False
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--holdout", "WritingPrompt"], "Did you mean writingprompts"),
+    (["--holdout", "writingprompts", "--tasks", "askacademia,writingprompts"], "leaks"),
+    # a path-like name fails before any download attempt (a hub id would try the network first)
+    (["--holdout", "writingprompts", "--model", "./minilmm"], "minilm"),
+    (["--holdout", "writingprompts", "--set", "train.max_length=3"], "model.max_length"),
+])
+def test_bad_input_gives_a_clear_error(data, tmp_path, args, message):
+    result = run(["run", "--data", str(data), "--out", str(tmp_path / "x"), "--quiet", *args], catch=True)
+    assert result.exit_code != 0
+    assert message in result.output
+
+
+def test_empty_heldout_split_names_the_task_and_the_rules(tmp_path, tiny, write_prepared):
+    sizes = {"writingprompts": {"train": 10, "validation": 4, "test": 0, "test_hard": 0},
+             "askacademia": {"train": 20, "validation": 4, "test": 4, "test_hard": 2}}
+    data = write_prepared(tmp_path / "empty", sizes, dropped={"pairs": {"score_ratio_low": 12, "preferred_not_later": 9}})
+    result = run(["run", "--holdout", "writingprompts", "--data", str(data), "--model", str(tiny),
+                  "--out", str(tmp_path / "x"), "--quiet"], catch=True)
+    assert result.exit_code != 0
+    assert "writingprompts" in result.output and "score_ratio_low=12" in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_task_flag_runs_an_agent_pipeline(tmp_path, monkeypatch):
+    from dataclasses import dataclass
+
+    from rmbench import registry
+    from rmbench.task import AgentTask, rule
+
+    seen = {}
+
+    @dataclass(frozen=True)
+    class FakeAgent(AgentTask):
+        name: str = "fake-agent"
+        steps: int = rule(3, "steps")
+
+        def run_pipeline(self, out_dir, options):
+            seen.update(out_dir=out_dir, options=options)
+            return {"ok": True}
+
+    registry.all_tasks()
+    monkeypatch.setitem(registry._REGISTRY, "fake-agent", FakeAgent())
+    result = run(["run", "--task", "fake-agent", "--out", str(tmp_path / "a"), "--task-option", "steps=7", "--seed", "4"])
+    assert result.exit_code == 0, result.output
+    assert seen["out_dir"] == str(tmp_path / "a")
+    assert seen["options"]["steps"] == 7 and seen["options"]["seed"] == 4 and seen["options"]["model"] == "minilm"
+    bad = run(["run", "--task", "fake-agent", "--task-option", "stpes=1"], catch=True)
+    assert bad.exit_code != 0 and "Did you mean steps" in bad.output
+    wrong = run(["run", "--holdout", "fake-agent"], catch=True)
+    assert wrong.exit_code != 0 and "--task fake-agent" in wrong.output
+
+
+def test_evaluate_a_causal_lm_reward_model(data, tmp_path, tiny_gpt2_dir):
+
+    model = tiny_gpt2_dir(tmp_path / "gpt2")
+    out = tmp_path / "ev"
+    result = run(["evaluate", "--model", str(model), "--tasks", "writingprompts", "--data", str(data),
+                  "--out", str(out), "--max-length", "64", "--quiet", "--set", "eval.bootstrap_samples=100"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["model"]["parameters"] > 0 and doc["results"]["writingprompts"]["splits"]["test"]["n"] == 24
+
+
+@pytest.mark.slow
+def test_evaluate_a_baseline_on_the_real_dumps(shared_dumps, tmp_path):
+    out = tmp_path / "real"
+    result = run(["evaluate", "--model", "baseline:longer", "--data", str(shared_dumps), "--cache-dir",
+                  str(tmp_path / "cache"), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["synthetic_data"] is False and "askacademia" in doc["results"]
+    card = doc["results"]["askacademia"]["splits"]["test"]
+    assert card["n"] > 100 and card["baselines"]["later"]["by_construction"] is True
+    assert (tmp_path / "cache").is_dir()  # prepared once into the cache

@@ -1,0 +1,51 @@
+"""Config precedence (defaults < file < flags), unknown keys with suggestions, type errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from rmbench.errors import ConfigError
+from rmbench.run.config import RunConfig, help_table, resolve
+
+
+def test_precedence_defaults_file_flags(tmp_path):
+    f = tmp_path / "run.yaml"
+    f.write_text("model: {max_length: 64}\ntrain: {epochs: 3, learning_rate: 1.0e-4}\nseed: 7\n")
+    cfg = resolve(str(f), {"train.epochs": 1.5, "seed": None})
+    assert cfg.model.max_length == 64  # file beats default
+    assert cfg.train.learning_rate == 1e-4
+    assert cfg.train.epochs == 1.5  # flag beats file
+    assert cfg.seed == 7  # a flag that was not given (None) does not override
+    assert cfg.data.source == RunConfig().data.source  # untouched default
+
+
+def test_unknown_key_in_file_names_the_right_section(tmp_path):
+    f = tmp_path / "run.yaml"
+    f.write_text("train: {max_length: 64}\n")
+    with pytest.raises(ConfigError, match=r"train\.max_length.*model\.max_length"):
+        resolve(str(f))
+
+
+def test_unknown_key_typo_and_section_typo():
+    with pytest.raises(ConfigError, match="data.holdout"):
+        resolve(None, {"data.holdot": "x"})
+    with pytest.raises(ConfigError, match="Did you mean train"):
+        resolve(None, {"trian": {"epochs": 1}})
+
+
+def test_type_errors_are_config_errors(tmp_path):
+    with pytest.raises(ConfigError, match="expected int"):
+        resolve(None, {"model.max_length": "long"})
+    f = tmp_path / "bad.yaml"
+    f.write_text("- just\n- a list\n")
+    with pytest.raises(ConfigError, match="mapping"):
+        resolve(str(f))
+
+
+def test_lists_from_comma_strings_and_bools_from_words():
+    cfg = resolve(None, {"data.tasks": "a, b", "data.with_delay": "yes"})
+    assert cfg.data.tasks == ["a", "b"] and cfg.data.with_delay is True
+
+
+def test_every_field_has_help():
+    assert all(help_text for _, help_text, _ in help_table())

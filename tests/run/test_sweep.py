@@ -1,0 +1,45 @@
+"""`rmbench sweep`: learning-curve and transfer cells, plots, and per-cell resume."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from rmbench.cli import main
+from rmbench.run.sweep import parse_sizes
+
+
+def test_parse_sizes():
+    assert parse_sizes("250, 1k,4000,all") == [250, 1000, 4000, 0]
+    with pytest.raises(Exception, match="expected a number"):
+        parse_sizes("lots")
+
+
+@pytest.mark.slow
+def test_sweep_cells_plots_and_resume(tmp_path, monkeypatch, tiny_bert_dir, write_prepared):
+    sizes = {t: {"train": 24, "validation": 8, "test": 12, "test_hard": 6} for t in ("writingprompts", "askacademia")}
+    data = write_prepared(tmp_path / "data", sizes)
+    tiny = tiny_bert_dir(tmp_path / "tiny")
+    out = tmp_path / "sweep"
+    args = ["sweep", "--holdout", "writingprompts", "--models", str(tiny), "--sizes", "12", "--data", str(data),
+            "--out", str(out), "--epochs", "1", "--max-length", "32", "--quiet", "--set", "eval.bootstrap_samples=100"]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "sweep.json").read_text())
+    curve = doc["learning_curves"][str(tiny)]
+    assert [p["train_pairs"] for p in curve] == [12]
+    assert all(0 <= p["accuracy"] <= 1 for p in curve)
+    t = doc["transfer"]
+    assert t["train_tasks"] == ["askacademia", "writingprompts"]
+    assert all(v is not None for row in t["accuracy"] for v in row)
+    assert (out / "learning_curves.png").stat().st_size > 1000 and (out / "transfer.png").stat().st_size > 1000
+
+    def no_training(*a, **kw):
+        raise AssertionError("a finished cell was recomputed")
+
+    monkeypatch.setattr("rmbench.model.train.fit", no_training)
+    again = CliRunner().invoke(main, args + ["--resume"], catch_exceptions=False)
+    assert again.exit_code == 0, again.output
+    assert json.loads((out / "sweep.json").read_text())["transfer"]["accuracy"] == t["accuracy"]
