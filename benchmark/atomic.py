@@ -1,28 +1,51 @@
-"""Atomic outputs: files and whole directories appear complete or not at all.
+"""Atomic outputs and the one output-directory rule every command follows.
 
 - ``write_text`` / ``write_json``: a temporary file beside the target, fsync, one rename.
   Readers (and an interrupted run) never see half a file; a failed write keeps the old one.
   ``write_json`` is the project's one JSON format (2-space indent, UTF-8, a final newline,
   NaN/inf written as null because JSON has no NaN).
 - ``atomic_dir``: build a directory in ``<name>.tmp-XXXX`` beside it and rename it into
-  place at the end; on any error the temporary directory is removed and the target is
-  left as it was. Replacing an existing target needs ``overwrite=True`` *and*, when the
-  caller says how to recognise its own outputs (``owned``), a target that passes it: a
-  command never replaces a directory it did not create.
+  place at the end; on any error the temporary directory is removed and the target is left
+  as it was.
+- ``claim_dir``: the same rule for a directory filled step by step (a resumable run).
+
+The rule: a command writes only into a new directory or one carrying its own marker
+(``.rmbench-output.json``, naming the command that made it); ``--overwrite`` replaces only
+such a directory, and only when the caller's ``owned`` check agrees (a feedback page that
+has collected clicks never passes it). ``--out`` may not be an input of the command, hold
+one, or be the current directory. A lock beside the output (``.<name>.lock``, an flock
+released when its process dies) makes a second concurrent writer fail at once with a clear
+message, and every check runs again just before the final rename. Scratch directories of
+runs that died (their owner pid is gone) are removed by the next run, with a line saying so.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import json
 import math
 import os
 import shutil
+import socket
+import sqlite3
+import sys
 import tempfile
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from rmbench.errors import OutputExistsError
+from rmbench.errors import OutputBusyError, OutputExistsError, OutputWriteError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: the lock degrades to an O_EXCL file
+    fcntl = None
+
+MARKER = ".rmbench-output.json"  # in every directory this module builds: which command made it
+# errno values that mean "the disk or the permissions refuse", not "rmbench has a bug"
+_ENV_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
 
 def _umask() -> int:
@@ -73,46 +96,255 @@ def write_json(path: str | Path, obj) -> None:
     write_text(path, json_text(obj))
 
 
-@contextlib.contextmanager
-def atomic_dir(out: str | Path, *, overwrite: bool = False,
-               owned: Callable[[Path], bool] | None = None, what: str = "output") -> Iterator[Path]:
-    """Yield a fresh temporary directory beside ``out``; rename it to ``out`` if the block succeeds.
+# -- who made a directory ---------------------------------------------------------------
+def read_marker(path: Path) -> dict | None:
+    with contextlib.suppress(OSError, ValueError):
+        doc = json.loads((Path(path) / MARKER).read_text(encoding="utf-8"))
+        return doc if isinstance(doc, dict) else None
+    return None
 
-    ``out`` may exist only with ``overwrite``, and then only when ``owned(out)`` says it is
-    one of the caller's own outputs (checked before any work and again just before the
-    swap, so a directory that changed meanwhile is not replaced).
-    """
-    out = Path(out)
-    check_replaceable(out, overwrite=overwrite, owned=owned, what=what)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{out.name}.tmp-", dir=out.parent))
+
+def _proc_start(pid: int) -> str | None:
+    """The kernel's start time of ``pid`` (Linux), so a reused pid is not mistaken for the owner."""
     try:
-        shareable(tmp)
-        yield tmp
-        check_replaceable(out, overwrite=overwrite, owned=owned, what=what)
-        if out.exists():
-            # Move the old output aside first, so a crash between the renames keeps one of them.
-            old = Path(tempfile.mkdtemp(prefix=f"{out.name}.old-", dir=out.parent))
-            old.rmdir()
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]  # field 22, counted after "pid (comm)"
+
+
+def _marker(command: str) -> dict:
+    from rmbench import __version__
+
+    return {"command": command, "pid": os.getpid(), "proc_start": _proc_start(os.getpid()),
+            "host": socket.gethostname(), "rmbench_version": __version__,
+            "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def owner_alive(marker: dict) -> bool:
+    """Whether the process that wrote ``marker`` may still be running (another host: assume so)."""
+    if marker.get("host") != socket.gethostname() or not isinstance(marker.get("pid"), int):
+        return True
+    pid = marker["pid"]
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    start = marker.get("proc_start")
+    return start is None or _proc_start(pid) in (None, start)
+
+
+# -- the checks ---------------------------------------------------------------------------
+def check_out_path(out: Path, inputs: Iterable[str | Path] = ()) -> None:
+    """``--out`` may not be the current directory (or above it), an input, or hold an input."""
+    target = Path(out).expanduser().resolve()
+    cwd = Path.cwd().resolve()
+    if target == cwd or target in cwd.parents:
+        raise OutputExistsError(f"--out {out} is the current directory (or one above it); "
+                                "name a new directory for the output")
+    for inp in inputs:
+        if inp is None or str(inp) == "" or ":" in str(inp) and not Path(str(inp)).exists():
+            continue  # demo / hf:... specs are not paths
+        src = Path(inp).expanduser().resolve()
+        if src == target or target in src.parents:
+            raise OutputExistsError(f"--out {out} is an input of this command ({inp}); writing there would "
+                                    "replace the input. Choose another --out")
 
 
 def check_replaceable(out: Path, *, overwrite: bool, owned: Callable[[Path], bool] | None = None,
-                      what: str = "output") -> None:
-    """Raise ``OutputExistsError`` unless ``out`` is absent, or replaceable as ``atomic_dir`` defines it."""
+                      what: str = "output", command: str | None = None) -> None:
+    """Raise ``OutputExistsError`` unless ``out`` is absent, or replaceable under the rule above."""
+    out = Path(out)
     if not out.exists() and not out.is_symlink():
         return
     if not overwrite:
         raise OutputExistsError(f"{out} already exists; pass --overwrite to replace it")
     if not out.is_dir() or out.is_symlink():
         raise OutputExistsError(f"{out} exists and is not a directory; refusing to replace it")
+    command = command or what
+    mark = read_marker(out)
+    if mark is None or mark.get("command") != command:
+        raise OutputExistsError(f"{out} exists and is not a {what} this command wrote (it was made {_made(mark)}); "
+                                "refusing to replace it (move it away or choose another path)")
     if owned is not None and not owned(out):
         raise OutputExistsError(f"{out} exists and is not a {what} this command wrote; refusing to replace "
                                 "it (move it away or choose another path)")
+
+
+def _made(mark: dict | None) -> str:
+    return f"by `{mark.get('command')}`" if mark else f"without a {MARKER} marker"
+
+
+def env_error(e: OSError, out: Path) -> OutputWriteError:
+    """One clear message for a disk/permission failure while writing ``out``."""
+    why = "the disk is full" if e.errno in (errno.ENOSPC, errno.EDQUOT) else e.strerror or str(e)
+    return OutputWriteError(f"cannot write {out}: {why} ({e.filename or out}); nothing was left behind")
+
+
+# -- the lock and stale scratch -----------------------------------------------------------
+class OutputLock:
+    """An exclusive, non-blocking lock on ``<parent>/.<name>.lock``; released when the holder dies."""
+
+    def __init__(self, out: Path, what: str = "output"):
+        self.out, self.what = Path(out), what
+        self.path = self.out.parent / f".{self.out.name}.lock"
+        self.fd: int | None = None
+
+    def __enter__(self) -> OutputLock:
+        busy = f"{self.out} is being written by another rmbench process"
+        while True:
+            try:
+                self.out.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | (0 if fcntl else os.O_EXCL), 0o666)
+            except FileExistsError:
+                raise OutputBusyError(f"{busy} (lock file {self.path})") from None
+            except OSError as e:
+                raise (env_error(e, self.out) if e.errno in _ENV_ERRNOS else e) from None
+            try:
+                if fcntl:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
+                os.close(fd)
+                raise OutputBusyError(f"{busy} (pid {holder}); wait for it to finish or choose another --out") from None
+            if os.path.exists(self.path) and os.stat(self.path).st_ino == os.fstat(fd).st_ino:
+                break  # not a lock file its last holder unlinked while we waited to open it
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.fd is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
+            os.close(self.fd)
+            self.fd = None
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+def remove_stale_scratch(out: Path, notify: Callable[[str], None] = _say) -> list[Path]:
+    """Remove ``<name>.tmp-*`` / ``<name>.old-*`` beside ``out`` left by dead rmbench runs (only
+    directories with this module's marker); an ``.old-*`` whose swap was cut short (``out``
+    missing) is put back. Call it holding ``OutputLock(out)``."""
+    removed = []
+    parent = Path(out).parent
+    if not parent.is_dir():
+        return removed
+    for p in sorted(parent.glob(f"{out.name}.tmp-*")) + sorted(parent.glob(f"{out.name}.old-*")):
+        mark = read_marker(p) if p.is_dir() and not p.is_symlink() else None
+        # A .tmp- marker names the process building it; an .old- copy is only mid-swap while
+        # its swapper holds the lock, which we now hold: it is left over whoever made it.
+        if mark is None or (".tmp-" in p.name and owner_alive(mark)):
+            continue  # not ours to judge (or still being written)
+        if ".old-" in p.name and not out.exists():
+            p.rename(out)
+            notify(f"restored {out} from {p.name}, left by a run that died mid-swap (pid {mark.get('pid')})")
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+        removed.append(p)
+        notify(f"removed stale scratch directory {p} left by a run that died (pid {mark.get('pid')})")
+    return removed
+
+
+def _rename_noreplace(src: Path, dst: Path) -> None:
+    """rename(2) that fails if ``dst`` appeared meanwhile (Linux renameat2), else a checked rename."""
+    libc = getattr(_rename_noreplace, "libc", None)
+    if libc is None and sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.renameat2  # noqa: B018 - glibc >= 2.28
+            _rename_noreplace.libc = libc
+    if libc is not None:
+        at_fdcwd, noreplace = -100, 1
+        if libc.renameat2(at_fdcwd, os.fsencode(src), at_fdcwd, os.fsencode(dst), noreplace) == 0:
+            return
+        err = ctypes.get_errno()
+        if err not in (errno.ENOSYS, errno.EINVAL):
+            raise OSError(err, os.strerror(err), str(dst))
+    if dst.exists() or dst.is_symlink():
+        raise FileExistsError(errno.EEXIST, "exists", str(dst))
+    src.rename(dst)
+
+
+# -- the directory writers ----------------------------------------------------------------
+@contextlib.contextmanager
+def atomic_dir(out: str | Path, *, overwrite: bool = False, owned: Callable[[Path], bool] | None = None,
+               what: str = "output", command: str | None = None, inputs: Iterable[str | Path] = (),
+               notify: Callable[[str], None] = _say) -> Iterator[Path]:
+    """Yield a fresh temporary directory beside ``out``; rename it to ``out`` if the block succeeds.
+
+    ``command`` (default ``what``) is written into the output's marker; an existing ``out``
+    is replaced only with ``overwrite``, a marker of the same command and ``owned(out)``,
+    checked before any work and again, under the lock, just before the swap.
+    """
+    out = Path(out)
+    command = command or what
+    check_out_path(out, inputs)
+    check_replaceable(out, overwrite=overwrite, owned=owned, what=what, command=command)
+    with OutputLock(out, what):
+        remove_stale_scratch(out, notify)
+        check_replaceable(out, overwrite=overwrite, owned=owned, what=what, command=command)
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f"{out.name}.tmp-", dir=out.parent))
+        except OSError as e:
+            raise (env_error(e, out) if e.errno in _ENV_ERRNOS else e) from None
+        try:
+            shareable(tmp)
+            (tmp / MARKER).write_text(json.dumps(_marker(command)) + "\n", encoding="utf-8")
+            yield tmp
+            check_replaceable(out, overwrite=overwrite, owned=owned, what=what, command=command)
+            if out.exists():
+                # Move the old output aside first, so a crash between the renames keeps one of them.
+                old = Path(tempfile.mkdtemp(prefix=f"{out.name}.old-", dir=out.parent))
+                old.rmdir()
+                out.rename(old)
+                tmp.rename(out)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                try:
+                    _rename_noreplace(tmp, out)
+                except FileExistsError:
+                    raise OutputExistsError(f"{out} appeared while this command was writing it; "
+                                            "left it alone and kept nothing") from None
+        except BaseException as e:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if isinstance(e, sqlite3.OperationalError) and "full" in str(e):  # SQLite's ENOSPC
+                e = OSError(errno.ENOSPC, str(e))
+            if isinstance(e, OSError) and not isinstance(e, OutputWriteError) and e.errno in _ENV_ERRNOS:
+                raise env_error(e, out) from None
+            raise
+
+
+@contextlib.contextmanager
+def claim_dir(path: str | Path, *, command: str, resume: bool, what: str = "output",
+              inputs: Iterable[str | Path] = ()) -> Iterator[Path]:
+    """Hold ``path`` for a command that fills it step by step (a resumable run directory).
+
+    Allowed: a new or empty directory (it gets the marker), or with ``resume`` one carrying
+    this command's marker. Held under ``OutputLock`` for the whole block.
+    """
+    path = Path(path)
+    check_out_path(path, inputs)
+    with OutputLock(path, what):
+        if path.exists() and not path.is_dir():
+            raise OutputExistsError(f"{path} exists and is not a directory")
+        busy = path.is_dir() and any(path.iterdir())
+        mark = read_marker(path) if busy else None
+        if busy and (mark is None or mark.get("command") != command):
+            raise OutputExistsError(f"{path} is not empty and is not a {what} (it was made {_made(mark)}); "
+                                    "refusing to write into it: choose another --out")
+        if busy and not resume:
+            raise OutputExistsError(f"{path} already holds a {what}; pass --resume to continue it, "
+                                    "or choose another --out")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            if not busy:
+                (path / MARKER).write_text(json.dumps(_marker(command)) + "\n", encoding="utf-8")
+        except OSError as e:
+            raise (env_error(e, path) if e.errno in _ENV_ERRNOS else e) from None
+        yield path

@@ -39,6 +39,22 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def invoke(self, ctx):
+        """Every user-fixable error and every environmental fault (disk full, permission
+        denied, a FIFO where a file belongs) ends in one line and exit code 1; ``--debug``
+        shows the traceback instead. Anything else is a bug and keeps its traceback."""
+        from rmbench.errors import RmbenchError
+
+        try:
+            return super().invoke(ctx)
+        except (RmbenchError, OSError) as e:
+            if ctx.params.get("debug"):
+                raise
+            if isinstance(e, RmbenchError):
+                raise click.ClickException(str(e)) from None
+            where = f": {e.filename}" if e.filename else ""
+            raise click.ClickException(f"{e.strerror or e}{where} (rerun with --debug for the traceback)") from None
+
     def resolve_command(self, ctx, args):
         name = args[0] if args else None
         if name and name not in COMMANDS and not name.startswith("-"):
@@ -50,7 +66,8 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rmbench")
-def main():
+@click.option("--debug", is_flag=True, help="Show the full traceback of an error instead of its one-line message.")
+def main(debug):
     """rmbench: does a reward model learned from one community's votes predict what
     another community prefers?
 

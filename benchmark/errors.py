@@ -63,6 +63,14 @@ class OutputExistsError(RmbenchError, FileExistsError):
     """An output path that exists and may not be replaced."""
 
 
+class OutputBusyError(OutputExistsError):
+    """Another rmbench process is writing the same output right now (its lock is held)."""
+
+
+class OutputWriteError(RmbenchError, OSError):
+    """An output cannot be written: disk full, permission denied, read-only file system."""
+
+
 class LeaderboardError(RmbenchError):
     """A leaderboard problem (missing file, wrong folder, failed check)."""
 

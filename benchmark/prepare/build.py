@@ -16,7 +16,10 @@ Passes 1 and 2 live in ``rmbench.prepare.load``; with several CPUs they run once
 subreddit in worker processes (``rmbench.prepare.shards``), with the same output.
 
 Everything happens in ``<out>.tmp-XXXX`` beside ``out``, renamed into place at the end;
-on any error the temporary directory is removed and ``out`` is left as it was.
+on any error the temporary directory is removed and ``out`` is left as it was. The output
+rule of ``rmbench.atomic`` holds: ``--overwrite`` replaces only a directory ``prepare`` made
+(its marker says so), a second ``prepare`` into the same ``out`` fails while the first runs,
+and scratch left by a killed run is removed by the next one.
 """
 
 from __future__ import annotations
@@ -96,7 +99,9 @@ def prepare(source: str | Source, out_dir: str | Path, tasks: list[str] | None =
     out = Path(out_dir)
     # Named tasks are checked before the source is opened: a typo fails in milliseconds.
     selected = resolve_tasks(tasks) if tasks else None
-    with atomic_dir(out, overwrite=overwrite, owned=is_prepared_dir, what="prepared-data directory") as tmp:
+    inputs = [] if isinstance(source, Source) else [source]
+    with atomic_dir(out, overwrite=overwrite, owned=is_prepared_dir, what="prepared-data directory",
+                    command="prepare", inputs=inputs) as tmp:
         src = open_any(source)
         if selected is None:
             selected = resolve_tasks(None, src)
