@@ -55,12 +55,25 @@ class Comment:
         return self.parent_id.startswith("t3_")
 
 
+# Reasons whose record (line, row or side) was skipped; every other reason is a repair or a
+# note on a record that was kept (``score_string``, ``invalid_utf8``, ``surrogates_replaced``...).
+DROP_PREFIXES = ("missing_", "bad_", "duplicate_", "unsupported_", "not_a_")
+DROP_REASONS = frozenset({"malformed_json", "blank_line", "not_an_object", "unknown_record", "ragged_row",
+                          "dangling_symlink", "labels_disagree"})
+
+
+def is_drop(reason: str) -> bool:
+    """Whether ``reason`` names input that was skipped (not repaired and kept)."""
+    return reason in DROP_REASONS or reason.startswith(DROP_PREFIXES)
+
+
 @dataclass
 class BadInputReport:
     """Per-file counts of lines that could not become a record, with where they were.
 
     Nothing is dropped silently: every skipped or repaired line lands here, and prepare
-    copies this report into its manifest and prints it.
+    copies this report into its manifest and prints it; ``input`` says whether the
+    line's record was skipped or repaired and kept (``is_drop``).
     """
 
     max_examples: int = 5
@@ -76,9 +89,13 @@ class BadInputReport:
     def total(self) -> int:
         return sum(n for per_file in self.counts.values() for n in per_file.values())
 
+    def dropped(self) -> int:
+        return sum(n for per_file in self.counts.values() for r, n in per_file.items() if is_drop(r))
+
     def as_dict(self) -> dict:
         return {
-            path: {reason: {"count": n, "first_lines": list(self.examples[path][reason])}
+            path: {reason: {"count": n, "first_lines": list(self.examples[path][reason]),
+                            "input": "skipped" if is_drop(reason) else "kept"}
                    for reason, n in sorted(reasons.items())}
             for path, reasons in sorted(self.counts.items())
         }

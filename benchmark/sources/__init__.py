@@ -47,6 +47,10 @@ def open_source(spec: str) -> Source:
     if not path.exists():
         raise SourceError(spec, "no such file or directory (expected a dump directory or file, "
                                 "'demo', or 'hf:<dataset id>')")
+    if not path.is_dir() and not path.is_file():  # a FIFO blocks, a device never ends: refuse both
+        from rmbench.sources.lines import file_kind
+
+        raise SourceError(spec, f"is {file_kind(path)}, not a dump file or a folder of them")
     from rmbench.sources.hub import detect_local_layout, open_local_hub_layout
 
     layout = detect_local_layout(path)

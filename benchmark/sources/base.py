@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 from rmbench.records import BadInputReport, Comment, Post
@@ -13,7 +14,8 @@ class Source:
     ``iter_posts`` and ``iter_comments`` may each be called once per prepare; either may
     raise ``SourceError`` (naming the file) on a truncated or corrupt file. Lines that
     cannot become a record are counted in ``report``, never silently skipped.
-    ``subreddits``: lower-case names; a source may skip other subreddits' files unread.
+    ``subreddits``: lower-case names; a source may skip other subreddits' files unread, and
+    counts in ``unselected`` the other subreddits' records it read and passed over.
 
     Capabilities are declared, not guessed: ``selects_subreddits`` says that both
     iterators honour ``subreddits=`` (prepare then asks only for the subreddits it needs
@@ -27,6 +29,13 @@ class Source:
 
     def __init__(self) -> None:
         self.report = BadInputReport()
+        # Records of subreddits not asked for that a reader passed over (never silently):
+        # {"posts": n, "comments": m}; prepare adds them to its "other subreddits" counts.
+        self.unselected: Counter = Counter()
+        # Parallel prepare: subreddits another worker owns (skipped here, uncounted), and
+        # whether this reader counts unselected records (one worker does, when all read everything).
+        self.others: frozenset[str] = frozenset()
+        self.count_unselected = True
 
     def iter_posts(self, subreddits: set[str] | None = None) -> Iterator[Post]:
         raise NotImplementedError

@@ -1,5 +1,5 @@
 """Pushshift / Arctic Shift dumps: a directory of ``<Sub>_submissions.zst`` +
-``<Sub>_comments.zst`` (also ``.gz``, ``.ndjson``/``.jsonl``/plain), or one such file.
+``<Sub>_comments.zst`` (also ``.gz``, ``.bz2``, ``.xz``, ``.ndjson``/``.jsonl``/plain), or one such file.
 
 Streams line by line; nothing holds a file in memory. Bad lines are counted per file
 with their line numbers (1-based) in ``self.report``:
@@ -10,27 +10,34 @@ with their line numbers (1-based) in ``self.report``:
 - ``blank_line``: an empty line (skipped; it held no record);
 - ``unknown_record``: in a file whose name does not say posts or comments, an object that
   is neither (skipped);
-- plus the field-level reasons of ``rmbench.sources.normalize``.
-A missing, truncated or corrupt file raises ``SourceError`` naming it.
+- plus the field-level reasons of ``rmbench.sources.normalize``;
+- per entry of a folder named like a dump that cannot be read: ``not_a_regular_file``,
+  ``dangling_symlink``, ``unsupported_compression``.
+Records of subreddits not asked for, in files whose name does not say the subreddit, are
+counted in ``self.unselected``. A missing, empty-compressed, truncated or corrupt file
+raises ``SourceError`` naming it.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rmbench.records import Comment, Post
+from rmbench.records import BadInputReport, Comment, Post
 from rmbench.errors import SourceError
 from rmbench.sources.base import Source
-from rmbench.sources.lines import FileStats, iter_lines, sha256_file
+from rmbench.sources.lines import FileStats, file_kind, iter_lines, sha256_file
 from rmbench.sources.normalize import comment_from_raw, looks_like_comment, post_from_raw
 
-_DATA_NAME = re.compile(r"\.(zst|zstd|gz|ndjson|jsonl|json)$", re.I)  # a README.txt beside dumps is not data
+_DATA_NAME = re.compile(r"\.(zst|zstd|gz|bz2|xz|ndjson|jsonl|json)$", re.I)  # a README.txt beside dumps is not data
 _SUBREDDIT_FILE = re.compile(r"^(?P<sub>[A-Za-z0-9_]+?)_(?P<kind>submissions|comments)$", re.I)
 _MONTHLY_FILE = re.compile(r"^R(?P<kind>[SC])_\d{4}-\d{2}", re.I)  # RS_2024-01.zst, RC_2024-01.zst
+# Named like a dump but in a container rmbench cannot stream: noted, never skipped silently.
+_OTHER_ARCHIVE = re.compile(r"\.(7z|zip|rar|tar|tgz|lz4|lzma|br)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -40,10 +47,14 @@ class DumpFile:
     subreddit: str | None  # from the file name; None when the name does not say
 
 
+def _stem(name: str) -> str:
+    while _DATA_NAME.search(name) or _OTHER_ARCHIVE.search(name):
+        name = _OTHER_ARCHIVE.sub("", _DATA_NAME.sub("", name))
+    return name
+
+
 def classify(path: Path) -> DumpFile:
-    stem = path.name
-    while _DATA_NAME.search(stem):
-        stem = _DATA_NAME.sub("", stem)
+    stem = _stem(path.name)
     m = _SUBREDDIT_FILE.match(stem)
     if m:
         return DumpFile(path, m["kind"].lower(), m["sub"])
@@ -58,22 +69,48 @@ def classify(path: Path) -> DumpFile:
     return DumpFile(path, "mixed", None)
 
 
-def list_dump_files(root: Path) -> list[DumpFile]:
-    """A directory's data files (not recursive, sorted), or the one file given."""
+def _looks_like_dump(p: Path) -> bool:
+    return bool(_DATA_NAME.search(p.name) or _SUBREDDIT_FILE.match(_stem(p.name)) or _MONTHLY_FILE.match(p.name))
+
+
+def list_dump_files(root: Path, report: BadInputReport | None = None) -> list[DumpFile]:
+    """A directory's data files (not recursive, sorted), or the one file given.
+
+    Entries named like dumps that cannot be read are noted in ``report`` under their path:
+    ``not_a_regular_file`` (a directory, FIFO or device), ``dangling_symlink``,
+    ``unsupported_compression`` (a .7z, .zip, ... archive).
+    """
     if not root.exists():
-        raise SourceError(str(root), "no such file or directory")
-    if root.is_file():
+        raise SourceError(str(root), "dangling symlink" if root.is_symlink() else "no such file or directory")
+    if not root.is_dir():
+        if not root.is_file():
+            raise SourceError(str(root), f"{file_kind(root)}, not a dump file or a folder of them")
         return [classify(root)]
-    files = [classify(p) for p in sorted(root.iterdir())
-             if p.is_file() and not p.name.startswith(".") and _DATA_NAME.search(p.name)]
+    files = []
+    for p in sorted(root.iterdir()):
+        if p.name.startswith(".") or not _looks_like_dump(p):
+            continue
+        why = ("dangling_symlink" if not p.exists() else "not_a_regular_file" if not p.is_file()
+               else "unsupported_compression" if not _DATA_NAME.search(p.name) else None)
+        if why is None:
+            files.append(classify(p))
+        elif report is not None:
+            report.add(str(p), why)
     if not files:
         raise SourceError(str(root), "no dump files here (expected <Sub>_submissions.zst and "
-                                     "<Sub>_comments.zst, or .ndjson/.jsonl/.gz files)")
+                                     "<Sub>_comments.zst, or .ndjson/.jsonl/.gz/.bz2/.xz files)")
     return files
 
 
 class DumpSource(Source):
-    """Posts and comments from dump files. ``synthetic`` labels every record (the demo)."""
+    """Posts and comments from dump files. ``synthetic`` labels every record (the demo).
+
+    Routing for parallel prepare (``rmbench.prepare.shards``): records of the subreddits
+    in ``others`` belong to another worker; they are written to ``spill_dir`` when set
+    (as raw lines, per target subreddit and file) and otherwise skipped. Lines in
+    ``inject_dir`` (another worker's spill for this one) are read in the place of the file
+    they came from, so a worker sees its records in exactly the serial order.
+    """
 
     selects_subreddits = True
 
@@ -83,9 +120,11 @@ class DumpSource(Source):
         self.root = Path(path)
         self.spec = spec if spec is not None else str(path)
         self.synthetic = synthetic
-        self.dump_files = files if files is not None else list_dump_files(self.root)
+        self.dump_files = files if files is not None else list_dump_files(self.root, self.report)
         self._hashes: dict[str, tuple[str, int]] = {}
         self._stats: list[FileStats] = []
+        self.spill_dir: Path | None = None
+        self.inject_dir: Path | None = None
 
     # -- what is here ------------------------------------------------------------------
     def subreddits(self) -> set[str] | None:
@@ -121,29 +160,44 @@ class DumpSource(Source):
 
     # -- the streams -------------------------------------------------------------------
     def iter_posts(self, subreddits: set[str] | None = None) -> Iterator[Post]:
-        """Every post; ``subreddits`` (lower-case names) skips other subreddits' files and records."""
-        for f in self._selected(("submissions", "mixed"), subreddits):
-            yield from self._read(f, want_posts=True, subreddits=subreddits)
+        """Every post; ``subreddits`` (lower-case names) skips other subreddits' files and
+        records (those read are counted in ``self.unselected``)."""
+        yield from self._stream(("submissions", "mixed"), True, subreddits)
 
     def iter_comments(self, subreddits: set[str] | None = None) -> Iterator[Comment]:
-        for f in self._selected(("comments", "mixed"), subreddits):
-            yield from self._read(f, want_posts=False, subreddits=subreddits)
+        yield from self._stream(("comments", "mixed"), False, subreddits)
 
-    def _read(self, f: DumpFile, want_posts: bool, subreddits: set[str] | None):
+    def _stream(self, kinds: tuple[str, ...], want_posts: bool, subreddits: set[str] | None):
+        own = set(map(id, self._selected(kinds, subreddits)))
+        for idx, f in enumerate(self.dump_files):
+            if f.kind not in kinds:
+                continue
+            if id(f) in own:
+                yield from self._read(f, idx, want_posts, subreddits, self._file_lines(f))
+            elif self.inject_dir is not None and (self.inject_dir / f"{idx}.bin").is_file():
+                yield from self._read(f, idx, want_posts, subreddits, read_spill(self.inject_dir / f"{idx}.bin"))
+
+    def _file_lines(self, f: DumpFile):
+        stats = FileStats()
+        self._stats.append(stats)
+        yield from enumerate(iter_lines(f.path, stats), 1)
+        self._hashes[str(f.path)] = (stats.sha256, stats.bytes)
+
+    def _read(self, f: DumpFile, idx: int, want_posts: bool, subreddits: set[str] | None, lines):
         path = str(f.path)
         report, synthetic, hint = self.report, self.synthetic, f.subreddit
         convert = post_from_raw if want_posts else comment_from_raw
         mixed = f.kind == "mixed"
         # A mixed file is read twice (posts, then comments): count its bad lines once.
         count_lines = not mixed or want_posts
-        # Only filter record by record when the file name did not already decide.
-        check_sub = subreddits is not None and hint is None
+        others = self.others
+        spills: dict[str, object] = {}  # target subreddit -> open spill file (routing only)
+        # Filter record by record where the file name did not already decide, or for routing.
+        check_sub = subreddits is not None and (hint is None or bool(others))
+        low_of: dict[str, str] = {}
+        unselected = 0
         scan = _SCAN
-        stats = FileStats()
-        self._stats.append(stats)
-        line = 0
-        for raw in iter_lines(f.path, stats):
-            line += 1
+        for line, raw in lines:
             try:  # json.loads(raw), minus its per-call overhead (see _SCAN)
                 if raw[:2] != b'{"':
                     raise ValueError  # not the usual shape: let json.loads decide
@@ -172,10 +226,36 @@ class DumpSource(Source):
             rec = convert(d, hint, path, line, report, synthetic)
             if rec is None:
                 continue
-            if check_sub and rec.subreddit.lower() not in subreddits:
-                continue
+            if check_sub:
+                low = low_of.get(rec.subreddit)
+                if low is None:
+                    low = low_of[rec.subreddit] = rec.subreddit.lower()
+                if low not in subreddits:
+                    if low in others:
+                        if self.spill_dir is not None:
+                            out = spills.get(low) or spills.setdefault(low, self._spill_file(low, idx))
+                            out.write(struct.pack("<QI", line, len(raw)) + raw)
+                    elif self.count_unselected:
+                        unselected += 1
+                    continue
             yield rec
-        self._hashes[path] = (stats.sha256, stats.bytes)
+        for fh in spills.values():
+            fh.close()
+        if unselected:
+            self.unselected["posts" if want_posts else "comments"] += unselected
+
+    def _spill_file(self, target: str, idx: int):
+        folder = self.spill_dir / target
+        folder.mkdir(parents=True, exist_ok=True)
+        return open(folder / f"{idx}.bin", "ab")
+
+
+def read_spill(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, raw line) records a ``DumpSource`` spilled, in the order they were read."""
+    with open(path, "rb") as fh:
+        while head := fh.read(12):
+            line, n = struct.unpack("<QI", head)
+            yield line, fh.read(n)
 
 
 # Every dump line is one JSON object, ``{"...}``: for those, decoding the bytes and

@@ -1,10 +1,12 @@
 """Hub datasets as sources: Stanford Human Preferences (``stanfordnlp/SHP``) and
 WritingPrompts with votes (``euclaise/WritingPrompts_preferences``).
 
-Both load through ``datasets.load_dataset``: by hub id (``hf:stanfordnlp/SHP``), or from
-local files in the hub's exact layout with the generic ``json``/``parquet`` builder. The
-rows then go through the same converter either way, so a test on local files exercises
-the code that runs on the hub.
+By hub id (``hf:stanfordnlp/SHP``) the repo's data files are downloaded with
+``huggingface_hub.snapshot_download`` and then read exactly like local files in the hub's
+layout, so a test on local files exercises the code that runs on the hub. Each file is read
+by pyarrow (with SHP's declared column types, those of ``datasets``' card) when it accepts
+every row, and line by line otherwise, so one bad row costs that row, counted with the file
+and row number, never the file or the run.
 
 Hub layouts (from the datasets' cards and file trees):
 - SHP: ``<domain>/{train,validation,test}.json``, JSON Lines despite the name, one
@@ -23,6 +25,7 @@ the author, set to ``UNKNOWN_AUTHOR`` because a null author means "deleted" in d
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -36,49 +39,111 @@ from rmbench.sources.lines import sha256_file
 SHP_ID = "stanfordnlp/SHP"
 WP_ID = "euclaise/WritingPrompts_preferences"
 HUB_IDS = {SHP_ID.lower(): "shp", WP_ID.lower(): "wp"}
+# The files of each hub repo that hold rows (the rest is the card, scripts, .gitattributes).
+HUB_PATTERNS = {"shp": ["*/*.json"], "wp": ["data/*.parquet"]}
+BATCH_ROWS = 10_000  # rows per Arrow batch turned into Python dicts: bounded memory per file
+SNIFF_ROWS = 100  # JSON rows whose keys decide a file's layout (not the first row alone)
 
 
-def _rows(ds, spec: str) -> Iterator[tuple[str, int, dict]]:
-    """(where, row number, row) over every split of what ``load_dataset`` returned."""
-    splits = ds.items() if hasattr(ds, "items") else [("train", ds)]
-    for split, part in splits:
-        where = f"{spec}[{split}]"
+def _arrow_rows(layout: str, data: bytes) -> Iterator[dict] | None:
+    """The fast path: pyarrow reads the whole JSON Lines file; None when it refuses a row."""
+    import pyarrow as pa
+    import pyarrow.json as paj
+
+    schema = shp_features().arrow_schema if layout == "shp" else None
+    opts = paj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore") if schema else None
+    try:
+        table = paj.read_json(io.BytesIO(data), parse_options=opts)
+    except (pa.ArrowException, ValueError):
+        return None
+    return (row for b in table.to_batches(BATCH_ROWS) for row in b.to_pylist())
+
+
+def file_rows(path: Path, layout: str, where: str, report, count: bool) -> Iterator[tuple[str, int, dict]]:
+    """(where, row number, row) of one hub file. JSON Lines go through pyarrow when every line
+    holds a row it accepts, else line by line (``json.loads``), counting each bad line with its
+    number (``malformed_json``, ``invalid_utf8``, ``blank_line``, ``not_an_object``) when
+    ``count``; a parquet file that cannot be read raises ``SourceError`` naming it."""
+    from rmbench.sources.dumps import SKIPPED, parse_line
+
+    if path.suffix.lower() == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        i = 0
         try:
-            for i, row in enumerate(part, 1):
-                yield where, i, row
-        except Exception as e:  # pyarrow/json errors: the file is unreadable as the layout says
-            raise SourceError(where, f"cannot read rows: {type(e).__name__}: {e}") from None
+            for batch in pq.ParquetFile(path).iter_batches(BATCH_ROWS):
+                for row in batch.to_pylist():
+                    i += 1
+                    yield where, i, row
+        except (pa.ArrowException, OSError) as e:
+            raise SourceError(where, f"unreadable parquet file after row {i}: {type(e).__name__}: {e}") from None
+        return
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise SourceError(where, f"cannot read: {e.strerror or e}") from None
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    fast = None if any(not ln.strip() for ln in lines) else _arrow_rows(layout, data)
+    if fast is not None:  # no blank lines, so row i is line i
+        yield from ((where, i, row) for i, row in enumerate(fast, 1))
+        return
+    for i, raw in enumerate(lines, 1):
+        row, why = parse_line(raw)
+        if why is not None and count:
+            report.add(where, why, i)
+        if row is SKIPPED:
+            continue
+        if not isinstance(row, dict):
+            if count:
+                report.add(where, "not_an_object", i)
+            continue
+        yield where, i, row
 
 
 class HubSource(Source):
-    """Rows from ``load_dataset`` turned into posts and comments by a layout's converters."""
+    """Rows of a layout's files (local, or downloaded from the hub) turned into posts and comments."""
 
     selects_subreddits = True
 
-    def __init__(self, layout: str, load: Callable[[], object], spec: str, data_files: list[Path] | None = None):
+    def __init__(self, layout: str, files: Callable[[], list[tuple[Path, str]]], spec: str,
+                 data_files: list[Path] | None = None):
         super().__init__()
-        self.layout, self.spec, self._load, self.data_files = layout, spec, load, data_files or []
+        self.layout, self.spec, self._files, self.data_files = layout, spec, files, data_files or []
         self._to_posts = shp_rows_to_posts if layout == "shp" else wp_rows_to_posts
         self._to_comments = shp_rows_to_comments if layout == "shp" else wp_rows_to_comments
+        self._resolved: list[tuple[Path, str]] | None = None
 
-    def _iter(self) -> Iterator[tuple[str, int, dict]]:
-        return _rows(self._load(), self.spec)
+    def _paths(self) -> list[tuple[Path, str]]:
+        if self._resolved is None:
+            self._resolved = self._files()
+        return self._resolved
+
+    def _iter(self, count: bool) -> Iterator[tuple[str, int, dict]]:
+        for path, where in self._paths():
+            yield from file_rows(path, self.layout, where, self.report, count)
+
+    def _select(self, records, subreddits: set[str] | None, kind: str):
+        for r in records:
+            low = r.subreddit.lower()
+            if subreddits is None or low in subreddits:
+                yield r
+            elif low not in self.others and self.count_unselected:
+                self.unselected[kind] += 1
 
     def iter_posts(self, subreddits: set[str] | None = None) -> Iterator[Post]:
-        for p in self._to_posts(self._iter(), self.report):
-            if subreddits is None or p.subreddit.lower() in subreddits:
-                yield p
+        yield from self._select(self._to_posts(self._iter(True), self.report), subreddits, "posts")
 
     def iter_comments(self, subreddits: set[str] | None = None) -> Iterator[Comment]:
-        for c in self._to_comments(self._iter(), self.report):
-            if subreddits is None or c.subreddit.lower() in subreddits:
-                yield c
+        yield from self._select(self._to_comments(self._iter(False), self.report), subreddits, "comments")
 
     def files(self) -> dict[str, dict]:
         out = {}
-        for p in self.data_files:
+        for p, where in self._paths():
             sha, size = sha256_file(p)
-            out[str(p)] = {"sha256": sha, "bytes": size}
+            out[where] = {"sha256": sha, "bytes": size}
         return out
 
     def subreddits(self) -> set[str] | None:
@@ -95,24 +160,27 @@ class HubSource(Source):
 
 
 def open_hub(dataset_id: str, spec: str) -> HubSource:
+    """``hf:<id>``: the repo's data files, downloaded once into the hub cache by
+    ``huggingface_hub.snapshot_download``, then read exactly like a local folder."""
     layout = HUB_IDS.get(dataset_id.lower())
     if layout is None:
         raise SourceError(spec, f"unknown hub dataset {dataset_id!r}; supported: {SHP_ID}, {WP_ID}")
+    repo = SHP_ID if layout == "shp" else WP_ID
 
-    def load():
-        import datasets
+    def files() -> list[tuple[Path, str]]:
+        from huggingface_hub import snapshot_download
 
         try:
-            # Not streaming: the download is cached (memory-mapped Arrow), and each source
-            # pass (posts, then comments) reads the cache instead of downloading again.
-            if layout == "shp":
-                return datasets.load_dataset(SHP_ID, features=shp_features())
-            return datasets.load_dataset(WP_ID)
+            root = Path(snapshot_download(repo, repo_type="dataset", allow_patterns=HUB_PATTERNS[layout]))
         except Exception as e:  # offline, unknown revision, auth...: say which dataset
             raise SourceError(spec, f"could not load {dataset_id} from the Hugging Face hub "
                                     f"({type(e).__name__}: {e}). Offline? Download it and pass the folder.") from None
+        found = sorted(p for pat in HUB_PATTERNS[layout] for p in root.glob(pat) if p.is_file())
+        if not found:
+            raise SourceError(spec, f"the download of {repo} holds no data files ({', '.join(HUB_PATTERNS[layout])})")
+        return [(p, f"{spec}/{p.relative_to(root).as_posix()}") for p in found]
 
-    return HubSource(layout, load, spec)
+    return HubSource(layout, files, spec)
 
 
 # -- local files in a hub layout ------------------------------------------------------------
@@ -126,59 +194,52 @@ def _candidate_files(path: Path) -> list[Path]:
 
 
 def _columns(p: Path) -> set[str]:
+    """Column names of a parquet file, or the keys of the first ``SNIFF_ROWS`` JSON rows."""
+    import json
+
     try:
         if p.suffix.lower() == ".parquet":
             import pyarrow.parquet as pq
 
             return set(pq.read_schema(p).names)
-        import json
-
+        keys: set[str] = set()
         with open(p, "rb") as f:
-            first = f.readline()
-        row = json.loads(first)
-        return set(row) if isinstance(row, dict) else set()
+            for _, line in zip(range(SNIFF_ROWS), f):
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(row, dict):
+                    keys |= set(row)
+        return keys
     except Exception:  # not this layout (or unreadable): the dump reader will say more
         return set()
 
 
-def detect_local_layout(path: Path) -> tuple[str, list[Path]] | None:
-    """("shp" | "wp", data files) when ``path`` holds files in a hub layout, else None."""
+def detect_local_layout(path: Path) -> tuple[str, list[Path], list[Path]] | None:
+    """("shp" | "wp", data files, left out) when ``path`` holds files in a hub layout, else None.
+
+    The layout is the first one whose columns some file has in full; a file sharing at least
+    half of them is one of its data files (its missing columns are counted row by row), and
+    the other candidate files are returned so the source can note them."""
     files = _candidate_files(path)
+    cols = {p: _columns(p) for p in files}
     for layout, needed in (("shp", SHP_COLUMNS), ("wp", WP_COLUMNS)):
-        hits = [p for p in files if needed <= _columns(p)]
-        if hits:
-            return layout, hits
+        if any(needed <= c for c in cols.values()):
+            hits = [p for p in files if len(needed & cols[p]) * 2 >= len(needed)]
+            return layout, hits, [p for p in files if p not in hits]
     return None
 
 
-def open_local_hub_layout(path: Path, detected: tuple[str, list[Path]], spec: str) -> HubSource:
-    layout, files = detected
+def open_local_hub_layout(path: Path, detected: tuple[str, list[Path], list[Path]], spec: str) -> HubSource:
+    layout, files, left_out = detected
     kinds = {p.suffix.lower() == ".parquet" for p in files}
     if len(kinds) > 1:
         raise SourceError(spec, "mixed parquet and json files in one hub layout folder: keep one format")
-    builder = "parquet" if kinds == {True} else "json"
-
-    def load():
-        import datasets
-
-        data_files = {_split_of_file(p): [] for p in files}
-        for p in files:
-            data_files[_split_of_file(p)].append(str(p))
-        kwargs = {"features": shp_features()} if layout == "shp" else {}
-        try:
-            return datasets.load_dataset(builder, data_files=data_files, streaming=True, **kwargs)
-        except Exception as e:
-            raise SourceError(spec, f"cannot load local {layout.upper()} files: {type(e).__name__}: {e}") from None
-
-    return HubSource(layout, load, spec, data_files=files)
+    src = HubSource(layout, lambda: [(p, str(p)) for p in files], spec, data_files=files)
+    for p in left_out:
+        src.report.add(str(p), "not_a_layout_file")  # holds none of the layout's columns: not read
+    return src
 
 
-def _split_of_file(p: Path) -> str:
-    name = p.name.lower()
-    for split in ("validation", "test", "train"):
-        if name.startswith(split):
-            return split
-    return "train"
-
-
-__all__ = ["open_hub", "detect_local_layout", "open_local_hub_layout", "HubSource", "SHP_ID", "WP_ID"]
+__all__ = ["open_hub", "detect_local_layout", "open_local_hub_layout", "HubSource", "SHP_ID", "WP_ID", "file_rows"]

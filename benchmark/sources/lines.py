@@ -1,4 +1,4 @@
-"""Stream the lines of a dump file (zstd, gzip or plain), hashing the raw bytes on the way.
+"""Stream the lines of a dump file (zstd, gzip, bz2, xz or plain), hashing the raw bytes on the way.
 
 Why not ``zstandard``'s ``stream_reader`` + ``io.TextIOWrapper``: a truncated ``.zst``
 reads back as a clean, shorter file there (no error at all), and decoding the whole
@@ -11,6 +11,8 @@ Splitting a big decompressed chunk with ``bytes.split`` is as fast as any readli
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +32,24 @@ def codec_of(path: Path) -> str:
         return "zstd"
     if name.endswith(".gz"):
         return "gzip"
+    if name.endswith(".bz2"):
+        return "bz2"
+    if name.endswith(".xz"):
+        return "xz"
     return "plain"
+
+
+def file_kind(path: Path) -> str:
+    """What ``path`` is, in words, for messages about things that are not regular files."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "a dangling symlink" if os.path.islink(path) else "missing"
+    for test, word in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISREG, "a file")):
+        if test(mode):
+            return word
+    return "not a regular file"
 
 
 class FileStats:
@@ -100,6 +119,29 @@ def _gzip_chunks(raw: Iterator[bytes], path: Path) -> Iterator[bytes]:
         raise SourceError(str(path), "truncated gzip file: it ends inside a compressed member")
 
 
+def _stdlib_chunks(raw: Iterator[bytes], path: Path, codec: str) -> Iterator[bytes]:
+    """bz2 / xz (stdlib decompressors): concatenated streams read on, a cut one is an error."""
+    import bz2
+    import lzma
+
+    new = bz2.BZ2Decompressor if codec == "bz2" else lambda: lzma.LZMADecompressor(lzma.FORMAT_AUTO)
+    dobj, in_stream = new(), False
+    for chunk in raw:
+        while chunk:
+            try:
+                out = dobj.decompress(chunk)
+            except (OSError, EOFError, lzma.LZMAError) as e:
+                raise SourceError(str(path), f"corrupt {codec} data ({e})") from None
+            if out:
+                yield out
+            if dobj.eof:
+                chunk, dobj, in_stream = dobj.unused_data, new(), False
+            else:
+                chunk, in_stream = b"", True
+    if in_stream:
+        raise SourceError(str(path), f"truncated {codec} file: it ends inside a compressed stream")
+
+
 def iter_lines(path: Path, stats: FileStats | None = None) -> Iterator[bytes]:
     """Every line of ``path`` without its newline, as bytes (``\\r`` kept; JSON ignores it).
 
@@ -109,6 +151,8 @@ def iter_lines(path: Path, stats: FileStats | None = None) -> Iterator[bytes]:
     """
     path = Path(path)
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block forever, a device never end
+            raise SourceError(str(path), f"not a regular file ({file_kind(path)}); rmbench reads dump files")
         f = open(path, "rb")
     except FileNotFoundError:
         raise SourceError(str(path), "no such file") from None
@@ -125,7 +169,11 @@ def iter_lines(path: Path, stats: FileStats | None = None) -> Iterator[bytes]:
                 yield chunk
 
     codec = codec_of(path)
-    chunks = _zstd_chunks(raw(), path) if codec == "zstd" else _gzip_chunks(raw(), path) if codec == "gzip" else raw()
+    if codec != "plain" and os.fstat(f.fileno()).st_size == 0:
+        f.close()  # not even a header: an interrupted download, never "a file of no records"
+        raise SourceError(str(path), f"empty {codec} file (0 bytes): an interrupted download? Fetch it again or remove it.")
+    chunks = (_zstd_chunks(raw(), path) if codec == "zstd" else _gzip_chunks(raw(), path) if codec == "gzip"
+              else _stdlib_chunks(raw(), path, codec) if codec in ("bz2", "xz") else raw())
     rest = b""
     for block in chunks:
         parts = block.split(b"\n")
@@ -140,4 +188,4 @@ def iter_lines(path: Path, stats: FileStats | None = None) -> Iterator[bytes]:
         stats.bytes = stats.read
 
 
-__all__ = ["iter_lines", "codec_of", "sha256_file", "FileStats", "ZSTD_MAX_WINDOW"]
+__all__ = ["iter_lines", "codec_of", "file_kind", "sha256_file", "FileStats", "ZSTD_MAX_WINDOW"]

@@ -1,133 +1,246 @@
-"""One raw dump object (a parsed JSON line) -> ``Post`` / ``Comment``, counting every repair.
+"""One raw dump object (a parsed JSON line) -> ``Post`` / ``Comment``: every field checked
+for type and range, every repair and every drop counted.
 
 Accepts everything from 2011 Pushshift dumps (few fields, string timestamps) to the
 71-field Arctic Shift schema of 2024 (float timestamps, ``edited`` as an epoch). Fields
-a record lacks stay ``None`` ("unknown"), never a guessed value.
+a record lacks stay ``None`` ("unknown"), never a guessed value. This is the one place
+value-level input hygiene lives; the hub converters (``hub_rows``) use the same checks.
+Nothing here decodes JSON: it classifies values the decoder produced, so the decoder can
+change (``dumps.py``) without touching the rules.
 
 Reasons written to the ``BadInputReport`` (stable keys: the manifest shows them):
-- skipped: ``missing_<field>`` (absent or null), ``bad_<field>`` (wrong type, unparsable);
-- repaired and kept: ``created_utc_string``, ``score_null`` (null or absent score: kept so
-  the pairing rule can drop it as ``score_missing``), ``score_string``.
-This module is the hot path of every dump read: keep per-record work to plain dict gets.
+- record skipped: ``missing_<field>`` (a required field absent or null), ``bad_<field>``
+  (wrong type, unparsable, not finite, or out of range: times outside [0, 2**33), integers
+  outside SQLite's 64-bit range, an upvote ratio outside [0, 1]);
+- repaired and kept, only where the meaning is certain: ``created_utc_string``,
+  ``score_string`` / ``num_comments_string`` (numeric strings), ``<field>_float`` (an
+  integral float such as ``5.0``), ``<flag>_string`` (``"true"/"false"/"0"/"1"`` for a
+  boolean flag), ``<flag>_number`` (0/1 for a flag), ``surrogates_replaced`` (lone UTF-16
+  surrogates in a text, as JSON escapes or raw bytes, replaced with U+FFFD), ``score_null``
+  (null or absent score: kept so the pairing rule can drop it as ``score_missing``).
+This module is the hot path of every dump read: the common case costs a few type checks.
 """
 
 from __future__ import annotations
+
+import math
+import re
 
 from rmbench.records import BadInputReport, Comment, Post
 
 COMMENT_REQUIRED = ("id", "link_id", "parent_id", "body", "created_utc")
 POST_REQUIRED = ("id", "title", "created_utc")
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1  # what SQLite stores as an integer
+TIME_MAX = 1 << 33  # year 2242: a bigger "epoch" is milliseconds or garbage, not a Reddit time
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_TRUE, _FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
 
 
-def _skip(d: dict, required: tuple[str, ...], path: str, line: int, report: BadInputReport) -> None:
-    for name in required:
-        v = d.get(name)
-        if v is None:
-            report.add(path, f"missing_{name}", line)
-            return
-        if name != "created_utc" and not isinstance(v, str):
-            report.add(path, f"bad_{name}", line)
-            return
-    report.add(path, "bad_created_utc", line)
+class Bad(Exception):
+    """A value that cannot be used: the record is skipped under ``reason``."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
-def _epoch(v, path: str, line: int, report: BadInputReport) -> int | None:
+def text(v, name: str, fixes: list) -> str:
+    """A string as it is, or with its lone surrogates replaced (``surrogates_replaced``)."""
+    if type(v) is not str:
+        raise Bad(f"bad_{name}")
+    if v.isascii() or _SURROGATE.search(v) is None:
+        return v
+    fixes.append("surrogates_replaced")
+    return _SURROGATE.sub("\ufffd", v)
+
+
+def opt_text(v, name: str, fixes: list) -> str | None:
+    return None if v is None else text(v, name, fixes)
+
+
+def integer(v, name: str, fixes: list, lo: int = INT64_MIN, hi: int = INT64_MAX, fraction: bool = False) -> int:
+    """An int in [lo, hi]; integral floats and numeric strings repaired (``fraction``: truncate)."""
     t = type(v)
     if t is int:
-        return v
-    if t is float:  # the 2024 schema writes 1706745600.0
-        return int(v)
-    if t is str:  # old Pushshift dumps: "1303272568"
-        try:
-            x = int(float(v))
-        except ValueError:
-            return None
-        report.add(path, "created_utc_string", line)
-        return x
-    return None
-
-
-def _score(v, path: str, line: int, report: BadInputReport) -> int | None:
-    if type(v) is int:
-        return v
-    if v is None:
-        report.add(path, "score_null", line)
-        return None
-    try:
+        x = v
+    elif t is float:
+        if not math.isfinite(v) or not (fraction or v.is_integer()):
+            raise Bad(f"bad_{name}")
         x = int(v)
-    except (TypeError, ValueError):
-        report.add(path, "score_null", line)
-        return None
-    report.add(path, "score_string", line)
+        if not fraction:
+            fixes.append(f"{name}_float")
+    elif t is str:
+        try:
+            x = int(v)
+        except ValueError:
+            try:
+                f = float(v)
+            except ValueError:
+                raise Bad(f"bad_{name}") from None
+            if not math.isfinite(f) or not (fraction or f.is_integer()):
+                raise Bad(f"bad_{name}") from None
+            x = int(f)
+        fixes.append(f"{name}_string")
+    else:  # bool, list, dict
+        raise Bad(f"bad_{name}")
+    if not lo <= x <= hi:
+        raise Bad(f"bad_{name}")
     return x
 
 
-def _flag(v) -> bool | None:
-    """``edited`` is false, true, or the epoch of the edit; other flags are bools or absent."""
-    return None if v is None else bool(v)
+def opt_integer(v, name: str, fixes: list) -> int | None:
+    return None if v is None else integer(v, name, fixes)
+
+
+def flag(v, name: str, fixes: list) -> bool | None:
+    """True/False/None; 0/1 and the strings true/false/0/1 repaired; anything else is bad."""
+    if v is None or v is True or v is False:
+        return v
+    if type(v) is int and v in (0, 1):
+        fixes.append(f"{name}_number")
+        return v == 1
+    if type(v) is str:
+        low = v.strip().lower()
+        if low in _TRUE or low in _FALSE:
+            fixes.append(f"{name}_string")
+            return low in _TRUE
+    raise Bad(f"bad_{name}")
+
+
+def edited(v, fixes: list) -> bool | None:
+    """``edited`` is false, true, or the epoch of the edit (a number or a numeric string)."""
+    if v is None or v is False or v is True:
+        return v
+    t = type(v)
+    if t is int or t is float:
+        if not math.isfinite(v) or v < 0:
+            raise Bad("bad_edited")
+        return v != 0
+    if t is str:
+        low = v.strip().lower()
+        if low in ("true", "false"):
+            fixes.append("edited_string")
+            return low == "true"
+        try:
+            x = float(low)
+        except ValueError:
+            raise Bad("bad_edited") from None
+        if not math.isfinite(x) or x < 0:
+            raise Bad("bad_edited")
+        fixes.append("edited_string")
+        return x != 0
+    raise Bad("bad_edited")
+
+
+def ratio(v, fixes: list) -> float | None:
+    if v is None:
+        return None
+    t = type(v)
+    if t is str:
+        try:
+            v = float(v)
+        except ValueError:
+            raise Bad("bad_upvote_ratio") from None
+        fixes.append("upvote_ratio_string")
+    elif t is not int and t is not float:
+        raise Bad("bad_upvote_ratio")
+    if not (math.isfinite(v) and 0 <= v <= 1):
+        raise Bad("bad_upvote_ratio")
+    return float(v)
+
+
+def score(v, fixes: list) -> int | None:
+    if type(v) is int and INT64_MIN <= v <= INT64_MAX:
+        return v
+    if v is None:
+        fixes.append("score_null")
+        return None
+    return integer(v, "score", fixes)
+
+
+def epoch(v, fixes: list) -> int:
+    """Seconds since 1970; floats (the 2024 schema's 1706745600.0) truncate without a note."""
+    if type(v) is int and 0 <= v < TIME_MAX:
+        return v
+    if v is None:
+        raise Bad("missing_created_utc")
+    return integer(v, "created_utc", fixes, 0, TIME_MAX - 1, fraction=True)
+
+
+def subreddit_of(v, hint: str | None, fixes: list) -> str:
+    if v is None or v == "":
+        if not hint:
+            raise Bad("missing_subreddit")
+        return hint
+    s = text(v, "subreddit", fixes)
+    if not s.strip():
+        raise Bad("bad_subreddit")
+    return s
+
+
+def required(d: dict, names: tuple[str, ...], fixes: list) -> list[str]:
+    """The required text fields, in order; the first absent/null one is ``missing_<name>``."""
+    out = []
+    for name in names:
+        v = d.get(name)
+        if v is None:
+            raise Bad(f"missing_{name}")
+        out.append(text(v, name, fixes))
+    return out
+
+
+def _count(report: BadInputReport, path: str, line: int, fixes: list) -> None:
+    for reason in dict.fromkeys(fixes):  # once per record and reason
+        report.add(path, reason, line)
 
 
 def comment_from_raw(d: dict, subreddit: str | None, path: str, line: int, report: BadInputReport,
                      synthetic: bool = False) -> Comment | None:
+    fixes: list = []
     get = d.get
-    cid, link, parent, body = get("id"), get("link_id"), get("parent_id"), get("body")
-    if type(cid) is not str or type(link) is not str or type(parent) is not str or type(body) is not str:
-        _skip(d, COMMENT_REQUIRED, path, line, report)
+    try:
+        cid, link, parent, body = required(d, ("id", "link_id", "parent_id", "body"), fixes)
+        created = epoch(get("created_utc"), fixes)
+        sub = subreddit_of(get("subreddit"), subreddit, fixes)
+        author = opt_text(get("author"), "author", fixes)
+        distinguished = opt_text(get("distinguished"), "distinguished", fixes)
+        sc = score(get("score"), fixes)
+        c = Comment(cid[3:] if cid.startswith("t1_") else cid, link[3:] if link.startswith("t3_") else link,
+                    parent, sub, body, created, author, sc, edited(get("edited"), fixes), distinguished,
+                    flag(get("stickied"), "stickied", fixes), flag(get("is_submitter"), "is_submitter", fixes),
+                    synthetic)
+    except Bad as e:
+        report.add(path, e.reason, line)
         return None
-    created = get("created_utc")
-    created = created if type(created) is int else _epoch(created, path, line, report)
-    if created is None:
-        _skip(d, COMMENT_REQUIRED, path, line, report)
-        return None
-    sub = get("subreddit") or subreddit
-    if not sub:
-        report.add(path, "missing_subreddit", line)
-        return None
-    if cid.startswith("t1_"):
-        cid = cid[3:]
-    if link.startswith("t3_"):
-        link = link[3:]
-    if not parent.startswith(("t1_", "t3_")):  # a few old dumps drop the prefix
-        parent = ("t3_" if parent == link else "t1_") + parent
-    score = get("score")
-    if type(score) is not int:
-        score = _score(score, path, line, report)
-    edited = get("edited")
-    if edited is not None and edited is not False:  # _flag, inlined: this runs once per comment
-        edited = bool(edited)
-    # Positional, in Comment's field order: measurably cheaper than keywords per record.
-    return Comment(cid, link, parent, sub, body, created, get("author"), score, edited, get("distinguished"),
-                   get("stickied"), get("is_submitter"), synthetic)
+    if not c.parent_id.startswith(("t1_", "t3_")):  # a few old dumps drop the prefix
+        c.parent_id = ("t3_" if c.parent_id == c.post_id else "t1_") + c.parent_id
+    if fixes:
+        _count(report, path, line, fixes)
+    return c
 
 
 def post_from_raw(d: dict, subreddit: str | None, path: str, line: int, report: BadInputReport,
                   synthetic: bool = False) -> Post | None:
+    fixes: list = []
     get = d.get
-    pid, title = get("id"), get("title")
-    if type(pid) is not str or type(title) is not str:
-        _skip(d, POST_REQUIRED, path, line, report)
+    try:
+        pid, title = required(d, ("id", "title"), fixes)
+        created = epoch(get("created_utc"), fixes)
+        p = Post(id=pid[3:] if pid.startswith("t3_") else pid, subreddit=subreddit_of(get("subreddit"), subreddit, fixes),
+                 title=title, selftext=opt_text(get("selftext"), "selftext", fixes) or "", created_utc=created,
+                 author=opt_text(get("author"), "author", fixes), score=score(get("score"), fixes),
+                 is_self=flag(get("is_self"), "is_self", fixes), upvote_ratio=ratio(get("upvote_ratio"), fixes),
+                 over_18=flag(get("over_18"), "over_18", fixes), stickied=flag(get("stickied"), "stickied", fixes),
+                 distinguished=opt_text(get("distinguished"), "distinguished", fixes),
+                 edited=edited(get("edited"), fixes),
+                 removed_by_category=opt_text(get("removed_by_category"), "removed_by_category", fixes),
+                 num_comments=opt_integer(get("num_comments"), "num_comments", fixes), synthetic=synthetic)
+    except Bad as e:
+        report.add(path, e.reason, line)
         return None
-    created = get("created_utc")
-    created = created if type(created) is int else _epoch(created, path, line, report)
-    if created is None:
-        _skip(d, POST_REQUIRED, path, line, report)
-        return None
-    sub = get("subreddit") or subreddit
-    if not sub:
-        report.add(path, "missing_subreddit", line)
-        return None
-    if pid.startswith("t3_"):
-        pid = pid[3:]
-    score = get("score")
-    if type(score) is not int:
-        score = _score(score, path, line, report)
-    ratio = get("upvote_ratio")
-    return Post(id=pid, subreddit=sub, title=title, selftext=get("selftext") or "", created_utc=created,
-                author=get("author"), score=score, is_self=get("is_self"),
-                upvote_ratio=float(ratio) if isinstance(ratio, (int, float)) else None,
-                over_18=get("over_18"), stickied=get("stickied"), distinguished=get("distinguished"),
-                edited=_flag(get("edited")), removed_by_category=get("removed_by_category"),
-                num_comments=get("num_comments"), synthetic=synthetic)
+    if fixes:
+        _count(report, path, line, fixes)
+    return p
 
 
 def looks_like_comment(d: dict) -> bool:

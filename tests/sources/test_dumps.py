@@ -189,8 +189,9 @@ def test_mixed_file_splits_records_and_filters_by_record(tmp_path: Path):
     assert [p.id for p in src.iter_posts()] == ["p1"]
     assert [c.id for c in src.iter_comments(subreddits={"askculinary"})] == ["c1"]
     report = src.report.as_dict()[str(path)]  # counted once, though the file is read twice
-    assert report == {"malformed_json": {"count": 1, "first_lines": [3]},
-                      "unknown_record": {"count": 1, "first_lines": [4]}}
+    assert report == {"malformed_json": {"count": 1, "first_lines": [3], "input": "skipped"},
+                      "unknown_record": {"count": 1, "first_lines": [4], "input": "skipped"}}
+    assert src.unselected == {"comments": 1}  # r/GradSchool's comment was read and passed over: counted
 
 
 def test_old_minimal_dump_gets_subreddit_from_file_name(tmp_path: Path):

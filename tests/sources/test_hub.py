@@ -1,5 +1,6 @@
 """SHP and WritingPrompts_preferences: local files in the hub's exact layout, and the hub path
-itself (``load_dataset`` by id) fed the same rows, so both run one converter."""
+itself (``snapshot_download`` by id) fed the same files, so both run one reader and converter;
+bad rows cost that row, counted with its file and row number."""
 
 from __future__ import annotations
 
@@ -83,8 +84,10 @@ def test_shp_local_layout_rebuilds_threads(shp_dir: Path):
         ("p1", "t3_p1", True, 30, 1500, "reply c1")
     assert c1.author == UNKNOWN_AUTHOR and comments["c6"].score is None
     report = src.report.as_dict()
-    assert report[f"{shp_dir}[train]"] == {"missing_c_root_id_B": {"count": 1, "first_lines": [3]}}
-    assert report[f"{shp_dir}[validation]"] == {"score_null": {"count": 1, "first_lines": [1]}}
+    assert report[str(shp_dir / "askculinary/train.json")] == {
+        "missing_c_root_id_B": {"count": 1, "first_lines": [3], "input": "skipped"}}
+    assert report[str(shp_dir / "askculinary/validation.json")] == {
+        "score_null": {"count": 1, "first_lines": [1], "input": "kept"}}
     assert set(src.files()) == {str(p) for p in shp_dir.rglob("*.json")}
 
 
@@ -110,9 +113,9 @@ def test_wp_local_layout(wp_dir: Path):
     assert [c.score for c in story] == [40, 9]  # "not a time" skipped and counted
     assert [c.created_utc for c in story] == [1600003600, 1600000000 - 1600]  # 12:00:00Z
     assert all(c.author == UNKNOWN_AUTHOR and c.top_level and c.subreddit == "WritingPrompts" for c in comments)
-    report = src.report.as_dict()[f"{wp_dir}[train]"]
-    assert report["duplicate_post"] == {"count": 1, "first_lines": [2]}
-    assert report["bad_comment_time"] == {"count": 1, "first_lines": [1]}
+    report = src.report.as_dict()[str(wp_dir / "data/train-00000-of-00002.parquet")]
+    assert report["duplicate_post"] == {"count": 1, "first_lines": [2], "input": "skipped"}
+    assert report["bad_comment_time"] == {"count": 1, "first_lines": [1], "input": "skipped"}
     # Ids are derived from the row: the same files give the same ids on a second read.
     again = open_source(str(wp_dir))
     assert [c.id for c in again.iter_comments()] == [c.id for c in comments]
@@ -121,25 +124,27 @@ def test_wp_local_layout(wp_dir: Path):
 
 @pytest.mark.parametrize("hub_id,fixture", [(SHP_ID, "shp_dir"), (WP_ID, "wp_dir")])
 def test_hub_path_runs_the_same_converter(request, monkeypatch, hub_id, fixture):
-    """``hf:<id>`` calls ``datasets.load_dataset(<id>)``; fed the local rows it yields what the folder yields."""
-    import datasets
+    """``hf:<id>`` downloads the repo's data files with ``snapshot_download``; fed a folder in the
+    hub's layout it yields what the folder yields, reporting by the file's place in the repo."""
+    import huggingface_hub
 
-    local = open_source(str(request.getfixturevalue(fixture)))
+    folder = request.getfixturevalue(fixture)
+    local = open_source(str(folder))
     expected_posts = [vars_of(p) for p in local.iter_posts()]
     expected_comments = [vars_of(c) for c in local.iter_comments()]
-    rows = local._load()  # what load_dataset gave for the folder: an IterableDatasetDict
     calls = []
 
-    def fake_load_dataset(path, *args, **kwargs):
-        calls.append(path)
-        return rows if path == hub_id else pytest.fail(f"unexpected dataset {path}")
+    def fake_snapshot_download(repo_id, repo_type=None, allow_patterns=None, **kwargs):
+        calls.append((repo_id, repo_type))
+        return str(folder) if repo_id == hub_id else pytest.fail(f"unexpected repo {repo_id}")
 
-    monkeypatch.setattr(datasets, "load_dataset", fake_load_dataset)
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_snapshot_download)
     hub = open_source(f"hf:{hub_id}")
     assert isinstance(hub, HubSource) and hub.spec == f"hf:{hub_id}"
     assert [vars_of(p) for p in hub.iter_posts()] == expected_posts
     assert [vars_of(c) for c in hub.iter_comments()] == expected_comments
-    assert calls == [hub_id, hub_id]
+    assert calls == [(hub_id, "dataset")]  # downloaded once, read twice
+    assert all(k.startswith(f"hf:{hub_id}/") for k in hub.report.as_dict())
 
 
 def vars_of(record) -> tuple:
@@ -147,12 +152,12 @@ def vars_of(record) -> tuple:
 
 
 def test_unreachable_hub_is_a_clear_error(monkeypatch):
-    import datasets
+    import huggingface_hub
 
     def offline(*args, **kwargs):
         raise ConnectionError("Couldn't reach 'stanfordnlp/SHP' on the Hub (LocalEntryNotFoundError)")
 
-    monkeypatch.setattr(datasets, "load_dataset", offline)
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", offline)
     src = open_source("hf:stanfordnlp/SHP")
     with pytest.raises(SourceError, match="could not load stanfordnlp/SHP"):
         list(src.iter_posts())
@@ -171,3 +176,78 @@ def test_parse_time_formats():
     assert parse_time("1600000000") == parse_time("1600000000.0") == parse_time(1600000000) == 1600000000
     assert parse_time("2020-09-13T12:26:40Z") == parse_time("2020-09-13 12:26:40") == 1600000000
     assert parse_time("soon") is None and parse_time(None) is None
+
+
+# -- value-level bad rows (issue 12): one bad row costs that row, named by file and row ------------
+def test_bad_shp_rows_are_counted_per_file_and_the_rest_is_read(tmp_path: Path):
+    root = tmp_path / "SHP"
+    (root / "askculinary").mkdir(parents=True)
+    good = [shp_row(f"p{i}", "askculinary_train", f"a{i}", f"b{i}", 20, 3, 1500, 1000) for i in range(4)]
+    lines = [json.dumps(good[0]),
+             json.dumps(good[1]).replace('"score_A": 20', '"score_A": NaN'),          # 2 NaN score
+             b'{"post_id": "p9", "domain": "askcul'.decode(),                          # 3 malformed line
+             json.dumps(good[2]).replace("reply a2", "reply \\ud800 a2"),             # 4 lone surrogate (repaired)
+             json.dumps({**good[3], "labels": 0}),                                     # 5 labels disagree with scores
+             json.dumps(good[0]),                                                      # 6 the same pair again
+             json.dumps({**shp_row("p5", "askculinary_train", "a0", "b5", 20, 3, 1500, 1000)}),  # 7 a0 with other text
+             json.dumps({**shp_row("p6", "askculinary_train", "a6", "b6", 20, 3, 1500, 1000), "history": 42}),  # 8
+             json.dumps(shp_row("p7", "askculinary_train", "a7", "b7", 20, 3, 1e400, 1000))]  # 9 time overflows to inf
+    (root / "askculinary" / "train.json").write_text("\n".join(lines) + "\n")
+    src = open_source(str(root))
+    posts = {p.id for p in src.iter_posts()}
+    comments = {c.id: c for c in src.iter_comments()}
+    assert posts == {"p0", "p1", "p2", "p5", "p7"}
+    assert set(comments) == {"a0", "b0", "b1", "a2", "b2", "b5", "b7"}  # a1's score is NaN: that side is skipped
+    assert comments["a2"].body == "reply \ufffd a2"
+    report = {k: (v["count"], v["first_lines"]) for k, v in src.report.as_dict()[str(root / "askculinary/train.json")].items()}
+    assert report == {"bad_score_A": (1, [2]), "malformed_json": (1, [3]), "surrogates_replaced": (1, [4]),
+                      "labels_disagree": (1, [5]), "duplicate_row": (1, [6]), "duplicate_comment_conflict": (1, [7]),
+                      "bad_history": (1, [8]), "bad_created_at_utc_A": (1, [9])}
+
+
+def test_bad_wp_rows_and_values_never_crash_the_converter(tmp_path: Path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = tmp_path / "WP"
+    (root / "data").mkdir(parents=True)
+    table = pa.table({"post_title": ["[WP] a", "[WP] b", None], "post_text": ["", "", ""],
+                      "post_scores": [float("nan"), 3.0, 1.0],
+                      "comment_texts": [["x"], ["one", "two", "three", "four"], ["z"]],
+                      "comment_scores": [[1.0], [float("nan"), 2.0, float("inf"), 5.0], [1.0]],
+                      "comment_times": [["1600000000"], ["1600000000", "inf", "1600000002", "1e400"], ["1"]]})
+    pq.write_table(table, root / "data" / "train-00000-of-00001.parquet")
+    src = open_source(str(root))
+    assert [p.title for p in src.iter_posts()] == ["[WP] b"]
+    assert [(c.body, c.score) for c in src.iter_comments()] == []  # every comment of b is bad somewhere
+    report = {k: v["count"] for k, v in src.report.as_dict()[str(root / "data/train-00000-of-00001.parquet")].items()}
+    assert report == {"bad_post_scores": 1, "missing_post_title": 1, "post_scores_float": 1, "bad_comment_score": 2,
+                      "bad_comment_time": 2}
+
+
+def test_the_layout_is_not_decided_by_the_first_row_alone_and_left_out_files_are_noted(tmp_path: Path):
+    root = tmp_path / "SHP"
+    for domain in ("askculinary", "askacademia"):
+        (root / domain).mkdir(parents=True)
+    first = {k: v for k, v in shp_row("p1", "askacademia_train", "a", "b", 9, 2, 20, 10).items() if k != "score_B"}
+    (root / "askacademia" / "train.json").write_text(
+        json.dumps(first) + "\n" + json.dumps(shp_row("p2", "askacademia_train", "c", "d", 9, 2, 20, 10)) + "\n")
+    (root / "askculinary" / "train.json").write_text(json.dumps(shp_row("p3", "askculinary_train", "e", "f", 9, 2, 20, 10)) + "\n")
+    (root / "notes.json").write_text('{"what": "a README in JSON"}\n')
+    src = open_source(str(root))
+    assert {p.id for p in src.iter_posts()} == {"p1", "p2", "p3"}
+    assert src.report.as_dict()[str(root / "notes.json")]["not_a_layout_file"]["count"] == 1
+
+
+def test_the_fast_path_reads_what_datasets_reads(shp_dir: Path):
+    """Compatibility with the ecosystem: pyarrow with the card's types gives datasets' rows."""
+    import datasets
+
+    from rmbench.records import BadInputReport
+    from rmbench.sources.hub import file_rows
+    from rmbench.sources.hub_rows import shp_features
+
+    path = shp_dir / "askculinary" / "train.json"
+    ours = [row for _, _, row in file_rows(path, "shp", str(path), BadInputReport(), True)]
+    theirs = list(datasets.load_dataset("json", data_files=[str(path)], features=shp_features(), split="train"))
+    assert ours == theirs

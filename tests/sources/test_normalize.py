@@ -24,15 +24,15 @@ def test_unknown_stays_none_and_repairs_are_counted():
            "score": "7", "edited": False}
     c = comment_from_raw(raw, "Emory", "f", 3, report)
     assert (c.score, c.edited, c.author, c.stickied, c.subreddit) == (7, False, None, None, "Emory")
-    assert report.as_dict() == {"f": {"created_utc_string": {"count": 1, "first_lines": [3]},
-                                      "score_string": {"count": 1, "first_lines": [3]}}}
+    assert report.as_dict() == {"f": {"created_utc_string": {"count": 1, "first_lines": [3], "input": "kept"},
+                                      "score_string": {"count": 1, "first_lines": [3], "input": "kept"}}}
 
 
 def test_comment_without_any_subreddit_is_skipped():
     report = BadInputReport()
     raw = {"id": "c1", "link_id": "t3_p1", "parent_id": "t3_p1", "body": "x", "created_utc": 1}
     assert comment_from_raw(raw, None, "f", 9, report) is None
-    assert report.as_dict()["f"] == {"missing_subreddit": {"count": 1, "first_lines": [9]}}
+    assert report.as_dict()["f"] == {"missing_subreddit": {"count": 1, "first_lines": [9], "input": "skipped"}}
 
 
 def test_post_fields_are_normalized():
@@ -44,4 +44,4 @@ def test_post_fields_are_normalized():
     assert (p.id, p.selftext, p.score, p.upvote_ratio, p.removed_by_category, p.edited, p.num_comments) == \
         ("p1", "", None, 1.0, "moderator", False, 12)
     assert p.subreddit == "GradSchool" and p.stickied is None
-    assert report.as_dict()["f"] == {"score_null": {"count": 1, "first_lines": [2]}}
+    assert report.as_dict()["f"] == {"score_null": {"count": 1, "first_lines": [2], "input": "kept"}}
