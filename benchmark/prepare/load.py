@@ -25,10 +25,14 @@ def load_and_pair(src: Source, by_sub: dict, stats: dict[str, TaskStats], counts
     """Load ``src``'s posts and kept comments of the subreddits in ``by_sub`` into a new
     store at ``db_path``, pair every thread, stage the pairs; returns the open store."""
     store = ThreadStore(db_path)
+    before = Counter(src.unselected)
     try:
         store.add_posts(_only(_call(src, src.iter_posts, by_sub), by_sub, counts, bars))
         store.index_posts()
         store.add_comments(_judged(_call(src, src.iter_comments, by_sub), by_sub, stats, counts, store, bars))
+        # Records of other subreddits the source itself passed over count like those it yielded.
+        counts["other_posts"] += src.unselected["posts"] - before["posts"]
+        counts["other_comments"] += src.unselected["comments"] - before["comments"]
         bars.status("indexing threads")
         store.finish_loading()
         pairs = PairTable(store.db)
@@ -102,8 +106,11 @@ def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter
     """Run every comment rule while loading; only comments some task keeps reach the store.
 
     Yields (comment, mask): bit i set when the i-th task of the comment's subreddit keeps
-    it. Every other comment is counted here, by reason; orphans (no post in the input)
-    too. Most comments are replies or low-scored, so the store holds a fraction of the dump.
+    it. Every other comment is counted here, by reason; orphans (no post of the comment's
+    own subreddit in the input) too. Most comments are replies or low-scored, so the store
+    holds a fraction of the dump. A dropped top-level comment of a kept post is stored too,
+    without its text and with mask 0, so that "the last copy read wins" holds for an id
+    read twice even when only an earlier copy passed the rules (``_last_copies``).
     This loop runs once per comment of the dump: the cache hit and the subreddit lookup are
     inlined, and the counts are kept in locals until the end.
     """
@@ -133,13 +140,15 @@ def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter
                 entry = fetch(pid, ts)
             else:
                 hit(pid)
-            if entry is None:
-                for _, s in ts:
+            if entry is None or (entry[0].subreddit != last_sub and entry[0].subreddit.lower() != last_sub.lower()):
+                for _, s in ts:  # a post of another subreddit is not this comment's thread (as in one shard)
                     count_orphans(s, 1)
                 continue
             mask = judge_comments(ts, c, entry[0], entry[1])
             if mask:
                 yield c, mask
+            elif c.parent_id[1] == "3" and None in entry[1]:  # top-level, and some task kept the post
+                yield Comment(c.id, c.post_id, c.parent_id, c.subreddit, "", c.created_utc), 0
     finally:  # what was read counts, even if the read stops early
         if n - other:
             counts["comments"] += n - other
@@ -162,12 +171,13 @@ def _pair_all(store: ThreadStore, pairs: PairTable, by_sub: dict, stats: dict[st
             tick(n)
         post = th.post
         split = split_of(post.id)
+        dup_ids = len({c.id for c in th.comments}) != len(th.comments)
         for i, t in enumerate(by_sub.get(post.subreddit.lower(), ())):
             name = t.name.lower()
             s = stats[name]
             if judge_post(t, post, s, th.duplicate_posts) is not None:
                 continue
-            kept = [c for c, m in zip(th.comments, th.masks) if m >> i & 1]
+            kept = _last_copies(th, i, s) if dup_ids else [c for c, m in zip(th.comments, th.masks) if m >> i & 1]
             rows: list[PairRow] = pair_kept(t, post, dedupe_kept(kept, s), split, s)
             staged.extend((name, r.split, r.pair_id, row_json(r.row), r.chosen_hash, r.rejected_hash)
                           for r in rows)
@@ -178,3 +188,19 @@ def _pair_all(store: ThreadStore, pairs: PairTable, by_sub: dict, stats: dict[st
     tick(n, done=True)
     for s in stats.values():
         s.check()
+
+
+def _last_copies(th, i: int, s: TaskStats) -> list[Comment]:
+    """Task i's kept comments of a thread where an id was read twice: the last copy read wins,
+    kept or not; every earlier copy task i had kept is a ``duplicate``."""
+    last: dict[str, tuple[Comment, int]] = {}
+    earlier = 0
+    for c, m in zip(th.comments, th.masks):
+        prev = last.get(c.id)
+        if prev is not None and prev[1] >> i & 1:
+            earlier += 1
+        last[c.id] = (c, m)
+    if earlier:
+        s.comments_kept -= earlier
+        s.comments_dropped["duplicate"] += earlier
+    return [c for c, m in last.values() if m >> i & 1]

@@ -7,6 +7,16 @@ their bad-input reports, and copies their staged pairs (small: capped per post) 
 database, from which the splits are written exactly as in the single-process path. The
 output is byte-identical either way; only the wall time changes.
 
+A worker reads the files named for its subreddit, but a record belongs to the subreddit
+it names, not to the file it sits in: records of another selected subreddit are spilled
+(raw lines, per target and file) and, after every worker finished, each subreddit that
+received spills is loaded again with them read in the place of the file they came from,
+so it sees exactly the records, in exactly the order, of a single-process run.
+
+Workers die with the parent (``PR_SET_PDEATHSIG`` on Linux, else a pipe watchdog), so a
+``kill -9`` of ``prepare`` leaves nothing running; its scratch directory is removed by the
+next run (``rmbench.atomic``).
+
 Used when the source can read one subreddit at a time (``subreddits()`` names them and
 it declares ``selects_subreddits``), there are at least two of them,
 more than one worker is allowed, and the platform can fork (the workers inherit the
@@ -15,9 +25,14 @@ task registry, including tasks registered at run time, without pickling them).
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import multiprocessing as mp
 import os
 import pickle
+import signal
+import sqlite3
+import threading
 import time
 import traceback
 from collections import Counter
@@ -31,6 +46,7 @@ from rmbench.prepare.store import PairTable, ThreadStore
 
 _LABELS = ("loading posts", "loading comments", "pairing threads")
 _POLL_S = 0.1  # how often the parent refreshes the summed progress bars
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h: deliver a signal to this process when its parent dies
 
 
 def default_workers() -> int:
@@ -77,12 +93,40 @@ class _SharedBars:
         pass
 
 
-def _worker(shard: int, src: Source, by_sub: dict, work: Path, counters) -> None:  # runs in the child
+def die_with_parent(parent: int, watch_fd: int | None = None, write_fd: int | None = None) -> None:
+    """Make this (forked) process exit when ``parent`` dies: the kernel's parent-death signal
+    where there is one, else a thread that waits for EOF on a pipe only the parent writes
+    (``write_fd``, this child's inherited copy of the write end, is closed here)."""
+    if write_fd is not None:
+        os.close(write_fd)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+            if os.getppid() != parent:  # the parent died before the signal was armed
+                os._exit(1)
+            return
+    except (OSError, AttributeError):
+        pass
+    if watch_fd is not None:
+        def watch() -> None:
+            while os.read(watch_fd, 1):
+                pass
+            os._exit(1)  # EOF: every write end is closed, so the parent is gone
+
+        threading.Thread(target=watch, name="rmbench-parent-watchdog", daemon=True).start()
+
+
+def _worker(shard: int, src: Source, by_sub: dict, work: Path, counters, parent: int, watch: tuple[int, int],
+            route: dict) -> None:  # runs in the child
     from rmbench.prepare.load import load_and_pair
 
+    die_with_parent(parent, *watch)
     code = 0
     try:
         src.report = BadInputReport()  # only this shard's lines go back to the parent
+        src.unselected = Counter()
+        for k, v in route.items():
+            setattr(src, k, v)
         stats = {t.name.lower(): TaskStats() for ts in by_sub.values() for t in ts}
         counts: Counter = Counter()
         store = load_and_pair(src, by_sub, stats, counts, work / f"shard-{shard}.sqlite", _SharedBars(counters, shard))
@@ -96,57 +140,96 @@ def _worker(shard: int, src: Source, by_sub: dict, work: Path, counters) -> None
             msg = str(e)
             msg = msg[len(e.path) + 2:] if msg.startswith(f"{e.path}: ") else msg
             result = {"source_error": (e.path, msg)}
+        elif isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT) or \
+                isinstance(e, sqlite3.OperationalError) and "full" in str(e):
+            result = {"disk_full": str(e)}
         else:
             result = {"error": f"{type(e).__name__}: {e}\n{traceback.format_exc()}"}
-    with open(work / f"shard-{shard}.pkl", "wb") as f:
-        pickle.dump(result, f)
+    try:
+        with open(work / f"shard-{shard}.pkl", "wb") as f:
+            pickle.dump(result, f)
+    except OSError:
+        code = 2  # no room even for the result: the parent reports a disk problem
     os._exit(code)  # a forked child must not run the parent's atexit handlers or test teardown
 
 
 def run_shards(src: Source, by_sub: dict, tasks: list, shards: list[set[str]], workers: int, work: Path,
                bars) -> tuple[dict[str, TaskStats], Counter, ThreadStore]:
-    """Run every shard, at most ``workers`` at a time; returns summed stats, counts and a
-    store holding every shard's staged pairs."""
+    """Run every shard, at most ``workers`` at a time, then again each subreddit that another
+    shard's files held records of; returns summed stats, counts and a store holding every
+    shard's staged pairs."""
+    spills = work / "spill"
+    first = [(i, subs, {"others": frozenset(by_sub) - subs, "spill_dir": spills, "count_unselected": i == 0
+                        or getattr(src, "spill_dir", False) is not False}) for i, subs in enumerate(shards)]
+    results = _run(src, by_sub, first, workers, work, bars)
+    targets = sorted(p.name for p in spills.iterdir()) if spills.is_dir() else []
+    if targets:  # some files held records of another selected subreddit: load those subreddits again
+        owner = {next(iter(subs)): i for i, subs in enumerate(shards)}
+        again = []
+        for k, t in enumerate(targets):
+            i = owner.get(t, len(shards) + k)
+            again.append((i, {t}, {"others": frozenset(by_sub) - {t}, "spill_dir": None, "inject_dir": spills / t}))
+        redo = _run(src, by_sub, again, workers, work, bars, label="re-reading mis-filed records")
+        for i, r in redo.items():
+            kept_report = results.get(i, {}).get("report", ({}, {}))  # lines were counted on the first read
+            results[i] = {**r, "report": kept_report}
+    return _merge(src, tasks, results, work, bars)
+
+
+def _run(src: Source, by_sub: dict, jobs: list, workers: int, work: Path, bars, label: str | None = None) -> dict:
     ctx = mp.get_context("fork")
-    counters = ctx.Array("q", len(shards) * len(_LABELS), lock=False)
-    ticks = [bars.track(label, None) for label in _LABELS]
-    pending = list(enumerate(shards))
-    running: dict[int, mp.Process] = {}
+    n = max(i for i, _, _ in jobs) + 1
+    counters = ctx.Array("q", n * len(_LABELS), lock=False)
+    ticks = [bars.track(lab, None) for lab in _LABELS] if label is None else []
+    if label is not None:
+        bars.status(label)
+    watch_r, watch_w = os.pipe()  # the children's watchdog: EOF when the parent is gone
+    pending = list(jobs)
+    running: dict[int, tuple[mp.Process, set[str]]] = {}
     results: dict[int, dict] = {}
     try:
         while pending or running:
             while pending and len(running) < workers:
-                i, subs = pending.pop(0)
-                p = ctx.Process(target=_worker, args=(i, src, {s: by_sub[s] for s in subs}, work, counters),
+                i, subs, route = pending.pop(0)
+                (work / f"shard-{i}.sqlite").unlink(missing_ok=True)
+                (work / f"shard-{i}.pkl").unlink(missing_ok=True)
+                p = ctx.Process(target=_worker, args=(i, src, {s: by_sub[s] for s in subs}, work, counters,
+                                                      os.getpid(), (watch_r, watch_w), route),
                                 name=f"rmbench-prepare-{'+'.join(sorted(subs))}", daemon=True)
                 p.start()
-                running[i] = p
-            for i, p in list(running.items()):
+                running[i] = (p, subs)
+            for i, (p, subs) in list(running.items()):
                 if not p.is_alive():
                     p.join()
                     del running[i]
-                    results[i] = _result(work, i, shards[i], p.exitcode)
+                    results[i] = _result(work, i, subs, p.exitcode)
             for k, tick in enumerate(ticks):
-                tick(sum(counters[j * len(_LABELS) + k] for j in range(len(shards))))
+                tick(sum(counters[j * len(_LABELS) + k] for j in range(n)))
             time.sleep(_POLL_S)
     finally:
-        for p in running.values():  # an error in one shard stops the others
+        for p, _ in running.values():  # an error in one shard stops the others
             p.terminate()
             p.join()
+        os.close(watch_r)
+        os.close(watch_w)
     for k, tick in enumerate(ticks):
-        tick(sum(counters[j * len(_LABELS) + k] for j in range(len(shards))), done=True)
-    return _merge(src, tasks, results, work, bars)
+        tick(sum(counters[j * len(_LABELS) + k] for j in range(n)), done=True)
+    return results
 
 
 def _result(work: Path, shard: int, subs: set[str], exitcode: int | None) -> dict:
     path = work / f"shard-{shard}.pkl"
-    if not path.exists():
+    if exitcode == 2 or not path.exists():
+        if exitcode == 2:
+            raise OSError(errno.ENOSPC, "No space left on device", str(work))
         raise RuntimeError(f"the prepare worker for r/{', '.join(sorted(subs))} died (exit code {exitcode}) "
                            "without a result; out of memory?")
     with open(path, "rb") as f:
         result = pickle.load(f)
     if "source_error" in result:
         raise SourceError(*result["source_error"])
+    if "disk_full" in result:
+        raise OSError(errno.ENOSPC, f"No space left on device ({result['disk_full']})", str(work))
     if "error" in result:
         raise RuntimeError(f"the prepare worker for r/{', '.join(sorted(subs))} failed: {result['error']}")
     return result

@@ -90,7 +90,7 @@ def built(tmp_path_factory) -> tuple[Path, dict]:
 def test_layout_and_rows(built):
     out, manifest = built
     assert read_manifest(out) == manifest
-    assert sorted(p.name for p in out.iterdir()) == ["askphysics", "askscience", "manifest.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".rmbench-output.json", "askphysics", "askscience", "manifest.json"]
     for task in TASKS:
         for split in ALL_SPLITS:
             rows = [json.loads(line) for line in (out / task / f"{split}.jsonl").read_text().splitlines()]
@@ -117,7 +117,7 @@ def test_counts_add_up(built):
     assert manifest["tasks"]["askscience"]["comments"]["orphans"] == 1
     assert manifest["tasks"]["askphysics"]["comments"]["orphans"] == 0
     assert manifest["source"]["records"]["other_subreddits"] == {"posts": 1, "comments": 4}
-    assert manifest["bad_input"] == {"fake.ndjson": {"malformed_json": {"count": 1, "first_lines": [3]}}}
+    assert manifest["bad_input"] == {"fake.ndjson": {"malformed_json": {"count": 1, "first_lines": [3], "input": "skipped"}}}
     assert manifest["fingerprint"] == manifest_fingerprint(manifest["tasks"])
     assert manifest["tasks"]["askscience"]["rules"]["max_pairs_per_post"] == 5
 
@@ -259,7 +259,7 @@ def test_prepare_and_export_commands(tmp_path):
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in (tmp_path / "exp" / "askscience").iterdir()) == ["test.jsonl", "train.jsonl"]
     # EXPORT.json marks the directory as an export: what it came from, and the only kind --overwrite replaces
-    assert sorted(p.name for p in (tmp_path / "exp").iterdir()) == ["EXPORT.json", "askscience"]
+    assert sorted(p.name for p in (tmp_path / "exp").iterdir()) == [".rmbench-output.json", "EXPORT.json", "askscience"]
     mark = json.loads((tmp_path / "exp" / "EXPORT.json").read_text())
     assert mark["kind"] == "rmbench.export" and mark["manifest_fingerprint"] == manifest["fingerprint"]
     res = runner.invoke(main, ["export", "--data", str(tmp_path / "out"), "--out", str(tmp_path / "exp")])
