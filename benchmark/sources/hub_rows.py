@@ -106,7 +106,7 @@ class _Rows:
 
     def check(self, row: dict, fixes: list):
         got = _shp_row(row, fixes)
-        key = (got[0], row.get("c_root_id_A"), row.get("c_root_id_B"))
+        key = (got[0], repr(row.get("c_root_id_A")), repr(row.get("c_root_id_B")))  # any JSON value hashes
         if key in self.pairs:
             raise Bad("duplicate_row")
         self.pairs.add(key)

@@ -303,3 +303,51 @@ def test_fast_json_path_agrees_with_json_loads_on_odd_lines(tmp_path: Path):
         assert counts[why] == len(lines), why
         assert src.report.examples[str(tmp_path / "AskCulinary_comments.ndjson")][why] == lines[:5]
     assert sorted(got) == sorted(set(expected_ids))
+
+
+# -- nothing named like a dump is skipped without a note (issue 12) ------------------------------
+def test_bz2_and_xz_dumps_are_read_and_cut_ones_are_errors(tmp_path: Path):
+    import bz2
+    import lzma
+
+    data = ndjson([comment(1), comment(2)])
+    (tmp_path / "AskCulinary_comments.ndjson.bz2").write_bytes(bz2.compress(data))
+    (tmp_path / "AskCulinary_submissions.xz").write_bytes(lzma.compress(ndjson([post(1)])))
+    src = DumpSource(tmp_path)
+    assert [c.id for c in src.iter_comments()] == ["c1", "c2"] and [p.id for p in src.iter_posts()] == ["p1"]
+    (tmp_path / "AskCulinary_comments.ndjson.bz2").write_bytes(bz2.compress(data)[:-10])
+    with pytest.raises(SourceError, match="truncated bz2"):
+        list(DumpSource(tmp_path).iter_comments())
+
+
+def test_an_empty_compressed_dump_is_an_error_not_an_empty_file(tmp_path: Path):
+    (tmp_path / "AskCulinary_comments.zst").write_bytes(b"")
+    with pytest.raises(SourceError, match=r"AskCulinary_comments.zst: empty zstd file \(0 bytes\)"):
+        list(DumpSource(tmp_path).iter_comments())
+
+
+def test_entries_named_like_dumps_that_cannot_be_read_are_noted(tmp_path: Path):
+    import os
+
+    (tmp_path / "AskCulinary_comments.ndjson").write_bytes(ndjson([comment(1)]))
+    (tmp_path / "GradSchool_comments.zst").mkdir()  # a directory
+    os.mkfifo(tmp_path / "Emory_comments.ndjson")  # a FIFO: opening it would block forever
+    (tmp_path / "AskVet_comments.zst").symlink_to(tmp_path / "gone.zst")  # dangling
+    (tmp_path / "AskDocs_comments.7z").write_bytes(b"7z")  # an archive rmbench cannot stream
+    (tmp_path / "notes.txt").write_text("not named like a dump: ignored")
+    src = DumpSource(tmp_path)
+    assert [c.id for c in src.iter_comments()] == ["c1"]
+    notes = {Path(p).name: set(r) for p, r in src.report.as_dict().items()}
+    assert notes == {"GradSchool_comments.zst": {"not_a_regular_file"}, "Emory_comments.ndjson": {"not_a_regular_file"},
+                     "AskVet_comments.zst": {"dangling_symlink"}, "AskDocs_comments.7z": {"unsupported_compression"}}
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_fifo_or_device_as_the_source_is_a_clear_error(tmp_path: Path, kind):
+    import os
+
+    path = tmp_path / "pipe" if kind == "fifo" else Path("/dev/null")
+    if kind == "fifo":
+        os.mkfifo(path)
+    with pytest.raises(SourceError, match="a FIFO|a character device"):
+        open_source(str(path))
