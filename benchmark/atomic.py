@@ -180,7 +180,8 @@ def _made(mark: dict | None) -> str:
 def env_error(e: OSError, out: Path) -> OutputWriteError:
     """One clear message for a disk/permission failure while writing ``out``."""
     why = "the disk is full" if e.errno in (errno.ENOSPC, errno.EDQUOT) else e.strerror or str(e)
-    return OutputWriteError(f"cannot write {out}: {why} ({e.filename or out}); nothing was left behind")
+    where = f" ({e.filename})" if e.filename and str(e.filename) != str(out) else ""
+    return OutputWriteError(f"cannot write {out}: {why}{where}; nothing was left behind")
 
 
 # -- the lock and stale scratch -----------------------------------------------------------

@@ -24,6 +24,12 @@ COMMANDS = {
 }
 
 
+def debugging() -> bool:
+    """``rmbench --debug``: commands that turn errors into messages re-raise them instead."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().params.get("debug"))
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx):
         return sorted(COMMANDS)

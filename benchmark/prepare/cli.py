@@ -27,7 +27,8 @@ def task_list(value: str | None) -> list[str] | None:
               help="Comma-separated task names (default: every task whose subreddit the source has).")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output directory; built beside it in a temporary directory and renamed at the end.")
-@click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace OUT if an earlier `rmbench prepare` made it (never another directory).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes pairing subreddits in parallel (default: CPU count; 1: one process). Same output.")
 @click.option("--quiet", is_flag=True, help="No progress bars (the summary table is still printed).")
@@ -38,19 +39,22 @@ def prepare_cmd(source, tasks, out, overwrite, workers, quiet):
     (docs/formats.md), then prints pairs per task and split, test_hard sizes, the main
     drop reasons and any bad input lines.
     """
+    from rmbench.atomic import check_out_path
+    from rmbench.cli import debugging
     from rmbench.prepare import prepare
 
-    if out.exists() and not overwrite:
-        raise click.UsageError(f"{out} already exists; pass --overwrite to replace it")
     try:
+        check_out_path(out, [source])
+        if out.exists() and not overwrite:
+            raise click.UsageError(f"{out} already exists; pass --overwrite to replace it")
         manifest = prepare(source, out, tasks=task_list(tasks), overwrite=overwrite, progress=not quiet,
                            workers=workers)
     except UnknownTaskError as e:
         raise click.BadParameter(str(e), param_hint="--tasks") from None
-    except SourceError as e:
-        raise click.ClickException(f"cannot read source: {e}") from None
     except RmbenchError as e:
-        raise click.ClickException(str(e)) from None
+        if debugging():
+            raise
+        raise click.ClickException(f"cannot read source: {e}" if isinstance(e, SourceError) else str(e)) from None
     print_summary(manifest, out)
 
 

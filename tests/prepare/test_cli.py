@@ -1,0 +1,159 @@
+"""``rmbench prepare`` against hostile environments and outputs: one clear message, exit code 1,
+nothing left behind, and never a directory it did not make replaced (issue 12)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rmbench.cli import main
+
+
+def _dumps(folder: Path, dump_thread, write_dumps, n: int = 6, body: str = "") -> Path:
+    files: dict[str, list] = {}
+    for sub in ("askscience", "AskPhysics"):
+        for i in range(n):
+            post, comments = dump_thread(f"{sub[:4].lower()}{i}", sub)
+            for c in comments:
+                c["body"] += body
+            files.setdefault(f"{sub}_submissions.ndjson", []).append(post)
+            files.setdefault(f"{sub}_comments.ndjson", []).extend(comments)
+    return write_dumps(folder, files)
+
+
+def _run(args: list[str]):
+    return CliRunner().invoke(main, args)
+
+
+def _one_clear_line(res) -> str:
+    assert res.exit_code == 1, res.output
+    assert "Traceback" not in res.output and res.output.startswith("Error: "), res.output
+    assert len(res.output.strip().splitlines()) == 1, res.output
+    return res.output
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_fifo_or_device_as_source(tmp_path, kind):
+    src = tmp_path / "pipe"
+    if kind == "fifo":
+        os.mkfifo(src)
+    out = _one_clear_line(_run(["prepare", "--source", str(src) if kind == "fifo" else "/dev/null",
+                                "--out", str(tmp_path / "out")]))
+    assert ("a FIFO" if kind == "fifo" else "a character device") in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["pipe"] if kind == "fifo" else [])
+
+
+def test_out_dot_is_refused_and_nothing_is_written(tmp_path, monkeypatch, dump_thread, write_dumps):
+    dumps = _dumps(tmp_path / "dumps", dump_thread, write_dumps)
+    monkeypatch.chdir(tmp_path)
+    for args in (["--out", "."], ["--out", ".", "--overwrite"], ["--out", str(dumps), "--overwrite"]):
+        out = _one_clear_line(_run(["prepare", "--source", str(dumps), *args]))
+        assert "current directory" in out or "already exists" in out or "an input of this command" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dumps"]
+    assert sorted(p.name for p in dumps.iterdir()) == ["AskPhysics_comments.ndjson", "AskPhysics_submissions.ndjson",
+                                                      "askscience_comments.ndjson", "askscience_submissions.ndjson"]
+
+
+def test_an_unwritable_parent(tmp_path, monkeypatch, dump_thread, write_dumps):
+    dumps = _dumps(tmp_path / "dumps", dump_thread, write_dumps)
+    parent = tmp_path / "locked"
+    parent.mkdir()
+    if os.geteuid() == 0:  # root ignores the mode bits: make the OS refuse the way it would
+        def refuse(**kw):
+            raise PermissionError(errno.EACCES, "Permission denied", kw["dir"])
+        monkeypatch.setattr("tempfile.mkdtemp", refuse)
+    else:
+        parent.chmod(0o500)
+    try:
+        out = _one_clear_line(_run(["prepare", "--source", str(dumps), "--out", str(parent / "out")]))
+    finally:
+        parent.chmod(0o700)
+    assert "Permission denied" in out and list(parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_full_disk_with_or_without_workers(tmp_path, monkeypatch, workers, dump_thread, write_dumps):
+    import sqlite3
+
+    import rmbench.prepare.store as store
+
+    dumps = _dumps(tmp_path / "dumps", dump_thread, write_dumps)
+    real = store.ThreadStore._insert
+
+    def full(self, table, cols, rows):
+        if table == "comments":
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(self, table, cols, rows)
+
+    monkeypatch.setattr(store.ThreadStore, "_insert", full)  # forked workers inherit the full disk
+    out = _one_clear_line(_run(["prepare", "--source", str(dumps), "--out", str(tmp_path / "out"), "--workers", workers,
+                                "--quiet"]))
+    assert "the disk is full" in out and sorted(p.name for p in tmp_path.iterdir()) == ["dumps"]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 256 KiB tmpfs (needs root and mount(2); skipped elsewhere)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({mounted.stderr.decode().strip() or 'not root'})")
+    yield disk
+    subprocess.run(["umount", str(disk)], check=True)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_really_full_disk(tmp_path, small_disk, workers, dump_thread, write_dumps):
+    dumps = _dumps(tmp_path / "dumps", dump_thread, write_dumps, n=60, body=" words" * 300)
+    out = _one_clear_line(_run(["prepare", "--source", str(dumps), "--out", str(small_disk / "out"), "--workers", workers,
+                                "--quiet"]))
+    assert "the disk is full" in out and list(small_disk.iterdir()) == []
+
+
+def test_overwrite_replaces_only_what_prepare_made(tmp_path, dump_thread, write_dumps):
+    from rmbench.atomic import atomic_dir
+
+    dumps = _dumps(tmp_path / "dumps", dump_thread, write_dumps)
+    with atomic_dir(tmp_path / "export", command="feedback export") as tmp:  # people's votes, as pairs
+        (tmp / "manifest.json").write_text('{"kind": "rmbench.prepared", "tasks": {"human-feedback": {}}}')
+    hand = tmp_path / "hand"
+    hand.mkdir()
+    (hand / "manifest.json").write_text('{"kind": "rmbench.prepared"}')
+    for target in ("export", "hand"):
+        out = _one_clear_line(_run(["prepare", "--source", str(dumps), "--out", str(tmp_path / target), "--overwrite"]))
+        assert "refusing to replace it" in out
+    assert (tmp_path / "export" / "manifest.json").read_text().startswith('{"kind"') and (hand / "manifest.json").exists()
+    assert _run(["prepare", "--source", str(dumps), "--out", str(tmp_path / "mine"), "--quiet"]).exit_code == 0
+    again = _run(["prepare", "--source", str(dumps), "--out", str(tmp_path / "mine"), "--overwrite", "--quiet"])
+    assert again.exit_code == 0, again.output
+
+
+def test_a_second_concurrent_prepare_fails_and_the_first_finishes(tmp_path, dump_thread, write_dumps):
+    dumps = _dumps(tmp_path / "dumps", dump_thread, write_dumps)
+    out = tmp_path / "out"
+    slow = ("import sys, time\nimport rmbench.prepare.build as B\nreal = B._build\n"
+            "def slow(*a, **k):\n    open(sys.argv[3], 'w').close()\n    time.sleep(3)\n    return real(*a, **k)\n"
+            "B._build = slow\nfrom rmbench.prepare import prepare\n"
+            "prepare(sys.argv[1], sys.argv[2], progress=False, workers=1)\n")
+    started = tmp_path / "started"
+    first = subprocess.Popen([sys.executable, "-c", slow, str(dumps), str(out), str(started)])
+    deadline = time.monotonic() + 60
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = _one_clear_line(_run(["prepare", "--source", str(dumps), "--out", str(out), "--overwrite"]))
+    assert "being written by another rmbench process" in second and f"pid {first.pid}" in second
+    assert first.wait(timeout=120) == 0 and (out / "manifest.json").is_file()
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    os.mkfifo(tmp_path / "pipe")
+    res = CliRunner().invoke(main, ["--debug", "prepare", "--source", str(tmp_path / "pipe"), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1 and res.exc_info is not None and type(res.exception).__name__ == "SourceError"

@@ -1,0 +1,33 @@
+"""The load stage: duplicates where the last copy read wins whatever the rules say of it."""
+
+from __future__ import annotations
+
+import json
+
+from rmbench.prepare import prepare
+
+
+def test_the_last_copy_of_a_comment_wins_even_when_only_an_earlier_copy_passed(tmp_path, dump_thread, write_dumps):
+    post, comments = dump_thread("p1", "askscience", n=4)
+    later = {**comments[3], "edited": True}  # the same comment read again, now edited: the rules drop it
+    dumps = write_dumps(tmp_path / "dumps", {"askscience_submissions.ndjson": [post],
+                                             "askscience_comments.ndjson": comments + [later]})
+    manifest = prepare(str(dumps), tmp_path / "out", tasks=["askscience"], progress=False, workers=1)
+    t = manifest["tasks"]["askscience"]
+    assert t["comments"]["dropped"]["comment_edited"] == 1 and t["comments"]["dropped"]["duplicate"] == 1
+    assert t["comments"]["seen"] == t["comments"]["kept"] + sum(t["comments"]["dropped"].values()) + t["comments"]["orphans"]
+    rows = [json.loads(line) for split in ("train", "validation", "test")
+            for line in (tmp_path / "out" / "askscience" / f"{split}.jsonl").read_text().splitlines()]
+    used = {r["chosen_id"] for r in rows} | {r["rejected_id"] for r in rows}
+    assert rows and "p1c3" not in used  # its last copy was edited: never paired
+
+
+def test_a_comment_whose_post_is_in_another_subreddit_is_an_orphan(tmp_path, dump_thread, write_dumps):
+    post, comments = dump_thread("p1", "askscience", n=4)
+    stray = {**comments[0], "id": "x1", "subreddit": "AskPhysics"}  # names r/AskPhysics, answers an r/askscience post
+    dumps = write_dumps(tmp_path / "dumps", {"askscience_submissions.ndjson": [post],
+                                             "askscience_comments.ndjson": comments + [stray]})
+    for workers in (1, 2):
+        m = prepare(str(dumps), tmp_path / f"w{workers}", tasks=["askscience", "askphysics"], progress=False,
+                    workers=workers)
+        assert m["tasks"]["askphysics"]["comments"]["orphans"] == 1 and m["tasks"]["askscience"]["comments"]["orphans"] == 0
