@@ -23,12 +23,13 @@ with a model or a baseline exactly as a run does (the leaderboard's verify uses 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import time
 from pathlib import Path
 
-from rmbench.atomic import write_json
+from rmbench.atomic import MARKER, claim_dir, write_json
 from rmbench.errors import OutputExistsError
 from rmbench.eval.results import results_document, write_predictions, write_results
 from rmbench.prepared.load import load_split, sample_across
@@ -109,6 +110,23 @@ def score_targets(cfg: RunConfig, p: Plan, run_dir: Path, scorer_or_baseline, co
     return results, pairs_by, rewards_by
 
 
+RUN_COMMAND = "run"  # the marker of every run directory, whether `rmbench run` or `evaluate` made it
+
+
+@contextlib.contextmanager
+def run_directory(run_dir: Path, cfg: RunConfig, inputs: list = (), main: bool = True):
+    """Hold ``run_dir`` for the run (``rmbench.atomic.claim_dir``: a new or empty directory, or
+    with ``--resume`` a run directory whose saved config matches this one; never an input, and
+    a second run into it fails while this one holds it). Only the main process writes."""
+    if not main:
+        yield run_dir
+        return
+    with claim_dir(run_dir, command=RUN_COMMAND, resume=cfg.train.resume, what="run directory",
+                   inputs=[i for i in inputs if i]):
+        prepare_run_dir(run_dir, cfg)
+        yield run_dir
+
+
 def prepare_run_dir(run_dir: Path, cfg: RunConfig) -> None:
     """A new run directory, or a resumable one whose saved config matches this one."""
     saved = run_dir / "config.json"
@@ -125,7 +143,7 @@ def prepare_run_dir(run_dir: Path, cfg: RunConfig) -> None:
             diff = sorted(f"{s}.{k}" for s in new if isinstance(new[s], dict)
                           for k in new[s] if old.get(s, {}).get(k) != new[s][k])
             raise OutputExistsError(f"--resume: {run_dir} was started with a different config ({', '.join(diff) or 'top-level keys'})")
-    elif cfg.train.resume and run_dir.exists() and any(run_dir.iterdir()):
+    elif cfg.train.resume and run_dir.exists() and any(p.name != MARKER for p in run_dir.iterdir()):
         raise OutputExistsError(f"--resume: {run_dir} has no config.json; it is not an rmbench run directory")
     run_dir.mkdir(parents=True, exist_ok=True)
     write_json(saved, cfg.to_dict())
@@ -154,9 +172,7 @@ def run_holdout(cfg: RunConfig, run_dir: Path, console=None, progress: bool = Tr
     """
     from accelerate import PartialState
 
-    from rmbench.model.load import check_model_name, weights_sha256
-    from rmbench.model.scoring import RewardScorer
-    from rmbench.model.train import fit
+    from rmbench.model.load import check_model_name
 
     import torch
 
@@ -168,9 +184,22 @@ def run_holdout(cfg: RunConfig, run_dir: Path, console=None, progress: bool = Tr
     with state.main_process_first():
         data_dir = resolve_data(cfg.data.source, cfg.data.cache_dir, progress=progress and state.is_main_process)
     p = plan(cfg, data_dir, holdouts or [cfg.data.holdout], cfg.data.tasks or None)
-    if state.is_main_process:
-        prepare_run_dir(run_dir, cfg)
-    state.wait_for_everyone()
+    with run_directory(run_dir, cfg, [data_dir, _local(cfg.model.name)], main=state.is_main_process):
+        state.wait_for_everyone()
+        return _train_and_score(cfg, p, data_dir, run_dir, state, started, console, progress)
+
+
+def _local(model: str) -> Path | None:
+    """A model given as a local path (an input a run must not write over), else None."""
+    return Path(model) if model and Path(model).exists() else None
+
+
+def _train_and_score(cfg: RunConfig, p: Plan, data_dir: Path, run_dir: Path, state, started: float, console,
+                     progress: bool) -> dict | None:
+    from rmbench.model.load import weights_sha256
+    from rmbench.model.scoring import RewardScorer
+    from rmbench.model.train import fit
+
     clock = Clock(run_dir, started)
     model_dir, info_path = run_dir / "model", run_dir / "train_info.json"
     if not info_path.is_file():
@@ -203,8 +232,7 @@ def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: 
     scored on test with role "in_domain", exactly as ``run`` reports its held-in tasks.
     """
     from rmbench.eval.baselines import parse_baseline_model
-    from rmbench.model.load import check_model_name, load_reward_model, parameter_count, resolve_model_path, weights_sha256
-    from rmbench.model.scoring import RewardScorer
+    from rmbench.model.load import check_model_name
 
     started = time.perf_counter()
     if not parse_baseline_model(cfg.model.name):
@@ -217,7 +245,15 @@ def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: 
     trained_on = [t.lower() if t.lower() in known else task_name(t) for t in trained_on or []]
     names = ([t.lower() if t.lower() in known else task_name(t) for t in tasks] if tasks else data.tasks_with("test"))
     p = plan(cfg, data_dir, [t for t in names if t not in trained_on], trained_on or None, need_train=False)
-    prepare_run_dir(run_dir, cfg)
+    with run_directory(run_dir, cfg, [data_dir, _local(cfg.model.name)]):
+        return _score_model(cfg, p, run_dir, started, console, progress)
+
+
+def _score_model(cfg: RunConfig, p: Plan, run_dir: Path, started: float, console, progress: bool) -> dict:
+    from rmbench.eval.baselines import parse_baseline_model
+    from rmbench.model.load import load_reward_model, parameter_count, resolve_model_path, weights_sha256
+    from rmbench.model.scoring import RewardScorer
+
     clock = Clock(run_dir, started)
     baseline = parse_baseline_model(cfg.model.name)
     if baseline:

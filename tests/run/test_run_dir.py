@@ -1,0 +1,96 @@
+"""The run directory rule (``rmbench.run.harness.run_directory``): a run writes only into a new
+or empty directory, or resumes its own; never into an input; and data whose task plugin is
+gone still evaluates on its other tasks (issue 12)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+from click.testing import CliRunner
+
+from rmbench.cli import main
+
+
+def _evaluate(data, out, *extra):
+    return CliRunner().invoke(main, ["evaluate", "--model", "baseline:longer", "--data", str(data), "--out", str(out),
+                                     "--quiet", *extra])
+
+
+def test_evaluate_never_writes_into_a_directory_it_did_not_make(tmp_path, write_prepared):
+    data = write_prepared(tmp_path / "data", {"askacademia": {"train": 4, "validation": 2, "test": 12, "test_hard": 4}})
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "results.json").write_text('{"someone": "else"}')  # no config.json, no marker
+    res = _evaluate(data, theirs)
+    assert res.exit_code == 1 and "not empty and is not a run directory" in res.output
+    assert (theirs / "results.json").read_text() == '{"someone": "else"}' and sorted(p.name for p in theirs.iterdir()) == ["results.json"]
+
+
+@pytest.mark.parametrize("where", ["data", "inside_data_parent"])
+def test_out_equal_to_an_input_is_refused(tmp_path, write_prepared, where):
+    data = write_prepared(tmp_path / "data", {"askacademia": {"train": 4, "validation": 2, "test": 12, "test_hard": 4}})
+    before = sorted(p.name for p in data.rglob("*"))
+    res = _evaluate(data, data if where == "data" else tmp_path)
+    assert res.exit_code == 1 and "an input of this command" in res.output
+    assert sorted(p.name for p in data.rglob("*")) == before
+
+
+def test_an_empty_directory_and_a_finished_run(tmp_path, write_prepared):
+    data = write_prepared(tmp_path / "data", {"askacademia": {"train": 4, "validation": 2, "test": 12, "test_hard": 4}})
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert _evaluate(data, empty).exit_code == 0 and (empty / "results.json").is_file()
+    again = _evaluate(data, empty)
+    assert again.exit_code == 1 and "already holds" in again.output
+
+
+def test_data_whose_task_plugin_is_gone_still_evaluates_its_other_tasks(tmp_path, write_prepared, monkeypatch):
+    import rmbench.registry as registry
+    from rmbench.registry import all_tasks, register
+    from rmbench.task import RedditTask
+
+    all_tasks()
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+
+    @register
+    @dataclass(frozen=True)
+    class Knitting(RedditTask):
+        name: str = "knitting"
+        subreddits: tuple[str, ...] = ("knitting",)
+
+    sizes = {"knitting": {"train": 4, "validation": 2, "test": 12, "test_hard": 4},
+             "askacademia": {"train": 4, "validation": 2, "test": 12, "test_hard": 4}}
+    data = write_prepared(tmp_path / "data", sizes)
+    del registry._REGISTRY["knitting"]  # the plugin was uninstalled
+    for extra, expected in (([], {"knitting", "askacademia"}), (["--tasks", "askacademia"], {"askacademia"})):
+        out = tmp_path / f"out{len(extra)}"
+        res = _evaluate(data, out, *extra)
+        assert res.exit_code == 0, res.output
+        assert set(json.loads((out / "results.json").read_text())["results"]) == expected
+
+
+@pytest.mark.xfail(strict=True, reason="issue 9 owner: the time baselines live in eval/baselines.py")
+def test_missing_timestamps_make_the_time_baselines_not_applicable(tmp_path, make_pairs):
+    from rmbench.prepare.pair import TaskStats
+    from rmbench.prepare.write import dict_rows, manifest_document, task_entry, write_manifest, write_splits
+    from rmbench.registry import get_task
+
+    rows = {s: make_pairs("askacademia", s, n) for s, n in (("train", 4), ("validation", 2), ("test", 12), ("test_hard", 4))}
+    for split in rows.values():
+        for r in split:
+            r.update(chosen_created_utc=None, rejected_created_utc=None, chosen_delay_s=None,
+                     rejected_delay_s=None, time_gap_s=None)  # a source without times (SHP-like)
+    data = tmp_path / "data"
+    splits = write_splits(data / "askacademia", {s: dict_rows(r) for s, r in rows.items()})
+    kept = sum(len(rows[s]) for s in ("train", "validation", "test"))
+    stats = TaskStats(posts_seen=splits["train"]["posts"] + splits["validation"]["posts"] + splits["test"]["posts"],
+                      comments_seen=2 * kept, comments_kept=2 * kept, candidates=kept, pairs_kept=kept)
+    stats.posts_kept = stats.posts_seen
+    write_manifest(data, manifest_document(source={"spec": "shp-like", "synthetic": True, "files": {}}, bad_input={},
+                                           tasks={"askacademia": task_entry(get_task("askacademia"), splits, stats=stats)}))
+    res = _evaluate(data, tmp_path / "out")
+    assert res.exit_code == 0, res.output
+    card = json.loads((tmp_path / "out" / "results.json").read_text())["results"]["askacademia"]["splits"]["test"]
+    assert card["baselines"]["later"]["accuracy"] is None
