@@ -32,11 +32,17 @@ def _where(task: Task) -> str:
     return f"{type(task).__module__}.{type(task).__qualname__}"
 
 
+def _builtin(task: Task) -> bool:
+    return type(task).__module__.startswith("rmbench.tasks.")
+
+
 def register(cls_or_instance):
     """Class decorator (or call with an instance): registers the task under its name.
 
     A second, different task under the same name (case-insensitive) is a ``PluginError``
-    naming both: a plugin never silently replaces a built-in, nor one plugin another.
+    naming both: a plugin never silently replaces a built-in, nor one plugin another. (A
+    built-in that finds a plugin already in its place -- the plugin was imported first --
+    takes the name back; the plugin is reported as a problem.)
     """
     task = cls_or_instance() if isinstance(cls_or_instance, type) else cls_or_instance
     key = task.name.lower()
@@ -44,8 +50,11 @@ def register(cls_or_instance):
         raise ValueError(f"{cls_or_instance!r} has no name")
     existing = _REGISTRY.get(key)
     if existing is not None and type(existing) is not type(task):
-        raise PluginError(f"task name {task.name!r} is claimed twice: by {_where(existing)} and by {_where(task)}. "
-                          "Rename one of them (task names are case-insensitive) or uninstall the plugin.")
+        message = (f"task name {task.name!r} is claimed twice: by {_where(existing)} and by {_where(task)}. "
+                   "Rename one of them (task names are case-insensitive) or uninstall the plugin.")
+        if not (_builtin(task) and not _builtin(existing)):
+            raise PluginError(message)
+        _problem(message + f" The built-in keeps the name; {_where(existing)} is unavailable.")
     _REGISTRY[key] = task
     return cls_or_instance
 
@@ -54,7 +63,7 @@ def _load() -> None:
     global _loaded
     if _loaded:
         return
-    _scan()  # a clash raises PluginError and leaves _loaded False: every later call raises it again
+    _scan()  # a clash between two built-ins raises PluginError (a bug); a plugin's is a warned problem
     _loaded = True
 
 
@@ -67,18 +76,19 @@ def _scan() -> None:
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:
             obj = ep.load()
-        except PluginError:
-            raise
+            if isinstance(obj, type) and issubclass(obj, Task):
+                obj = obj()
+            if isinstance(obj, Task):
+                register(obj)  # idempotent for a module that already used @register
+        except PluginError as e:  # a clash, at import (@register) or here: the plugin goes, the rest stays
+            _problem(f"task plugin {ep.name!r} ({ep.value}) is not loaded: {e}")
+            continue
         except Exception as e:  # noqa: BLE001 - one broken plugin must not take every other task down
             _problem(f"task plugin {ep.name!r} ({ep.value}) failed to import: {type(e).__name__}: {e}; "
                      "its tasks are unavailable, every other task works")
             continue
-        if isinstance(obj, type) and issubclass(obj, Task):
-            obj = obj()
         if not isinstance(obj, Task):
             _problem(f"task plugin {ep.name!r} ({ep.value}) is not a Task: {obj!r}; skipped")
-            continue
-        register(obj)  # idempotent for a module that already used @register; a clash raises
 
 
 def _problem(message: str) -> None:

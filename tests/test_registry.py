@@ -118,21 +118,45 @@ def test_entry_point_that_is_not_a_task(fresh_registry, monkeypatch):
     assert len(registry.plugin_problems()) == 1
 
 
-def test_a_plugin_clashing_with_a_built_in_names_both_modules(fresh_registry, monkeypatch):
+@pytest.mark.parametrize("style", ["entry point to a class", "@register at import"])
+def test_a_plugin_clashing_with_a_built_in_is_one_warning_naming_both_and_every_command_works(
+        fresh_registry, monkeypatch, style):
     @dataclass(frozen=True)
     class Clash(RedditTask):
         name: str = "AskScience"
         subreddits: tuple[str, ...] = ("askscience",)
 
     Clash.__module__, Clash.__qualname__ = "thirdparty_science", "Clash"  # as if installed
-    monkeypatch.setattr(registry, "entry_points", _entry_points(_FakeEntryPoint("askscience", Clash)))
+    if style == "entry point to a class":
+        ep = _FakeEntryPoint("askscience", Clash)
+    else:  # the plugin's module registers while it is imported: ep.load() raises the clash
+        ep = _FakeEntryPoint("askscience", None)
+        ep.load = lambda: register(Clash)
+    monkeypatch.setattr(registry, "entry_points", _entry_points(ep))
     builtin_module = type(registry._REGISTRY["askscience"]).__module__
-    with pytest.raises(PluginError) as err:
-        all_tasks()
-    assert isinstance(err.value, RmbenchError)
-    assert builtin_module.startswith("rmbench.tasks.") and builtin_module in str(err.value)
-    assert "thirdparty_science.Clash" in str(err.value)
-    assert type(registry._REGISTRY["askscience"]).__module__ == builtin_module  # the built-in is not replaced
+    with pytest.warns(RuntimeWarning) as caught:
+        tasks = all_tasks()
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert builtin_module.startswith("rmbench.tasks.") and builtin_module in message
+    assert "thirdparty_science.Clash" in message and "'askscience'" in message
+    assert type(tasks["askscience"]).__module__ == builtin_module and BUILT_IN <= set(tasks)
+    res = CliRunner().invoke(main, ["tasks", "--format", "json"])
+    assert res.exit_code == 0 and "askscience" in json.loads(res.output)
+
+
+def test_a_plugin_imported_before_the_scan_does_not_take_a_built_in_name(fresh_registry, monkeypatch):
+    @dataclass(frozen=True)
+    class Early(RedditTask):
+        name: str = "askscience"
+
+    Early.__module__ = "early_plugin"
+    builtin = registry._REGISTRY["askscience"]
+    registry._REGISTRY["askscience"] = Early()  # the plugin's @register ran first
+    monkeypatch.setattr(registry, "entry_points", _entry_points())
+    with pytest.warns(RuntimeWarning, match="built-in keeps the name"):
+        register(type(builtin))  # the built-in module registering on its import
+    assert type(all_tasks()["askscience"]) is type(builtin)
 
 
 def test_a_plugin_that_fails_to_import_is_one_warning_and_the_rest_works(fresh_registry, monkeypatch):
