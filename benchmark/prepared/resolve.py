@@ -6,17 +6,26 @@ This is the one explicit "prepare on demand" hop of the harness:
 - ``demo`` (or ``demo:seed=1``) and a dump directory are prepared into the cache
   (``--cache-dir``, else the cache root of ``rmbench.cache``) once, as
   ``<cache>/prepared-<key>``, and reused while the cached manifest still matches the
-  installed rmbench and task versions; otherwise they are rebuilt.
+  installed rmbench and task versions *and the source's content*; otherwise rebuilt.
+
+Content, not the path, decides: the cached build records each input file's size and
+modification time (``source-stat.json``) beside the sha256 the manifest holds. A file whose
+size and mtime are unchanged is trusted; any other is hashed again and compared with the
+manifest; a file added or removed, or a different hash, means the dumps changed and they
+are prepared again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from pathlib import Path
 
 from rmbench import __version__
+from rmbench.atomic import write_json
 from rmbench.cache import cache_root
-from rmbench.errors import DataError, NotPreparedError
+from rmbench.errors import DataError, NotPreparedError, RmbenchError
 from rmbench.prepare.write import MANIFEST
 from rmbench.prepared.manifest import Prepared
 from rmbench.registry import all_tasks
@@ -44,6 +53,50 @@ def _is_current(data: Prepared) -> bool:
     return all(name in tasks and tasks[name].version == data.version(name) for name in data.tasks)
 
 
+STAT_FILE = "source-stat.json"  # in a cached build: size and mtime of each input file when hashed
+
+
+def _stat(path: str) -> list[int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def record_source(target: Path, data: Prepared) -> None:
+    """Write the sizes and mtimes of the files the cached build at ``target`` was made from."""
+    write_json(target / STAT_FILE, {p: _stat(p) for p in data.doc.get("source", {}).get("files", {})})
+
+
+def same_source(target: Path, data: Prepared, source: str) -> bool:
+    """Whether ``source`` still holds exactly the files, with the same content, ``data`` was built from."""
+    from rmbench.sources import open_source
+    from rmbench.sources.lines import sha256_file
+
+    built = data.doc.get("source", {}).get("files", {})
+    try:
+        now = {str(p) for p in open_source(source).paths()}
+        seen = json.loads((target / STAT_FILE).read_text(encoding="utf-8"))
+    except (RmbenchError, OSError, ValueError):
+        return False
+    if now != set(built):
+        return False
+    changed = False
+    for path, info in built.items():
+        st = _stat(path)
+        if st is None:
+            return False
+        if st == seen.get(path):
+            continue  # same size and mtime: trusted without reading the file
+        if st[0] != info.get("bytes") or sha256_file(Path(path))[0] != info.get("sha256"):
+            return False
+        changed = True  # touched but identical: remember the new mtime
+    if changed:
+        record_source(target, data)
+    return True
+
+
 def resolve_data(source: str, cache_dir: str | Path = "", progress: bool = True) -> Path:
     """The prepared directory for ``source``, preparing it into the cache when needed."""
     path = Path(source).expanduser()
@@ -56,14 +109,23 @@ def resolve_data(source: str, cache_dir: str | Path = "", progress: bool = True)
     target = Path(cache_dir or cache_root()) / f"prepared-{cache_key(source)}"
     if (target / MANIFEST).is_file():
         try:
-            if _is_current(Prepared.open(target)):
+            cached = Prepared.open(target)
+            if _is_current(cached) and (is_demo(source) or same_source(target, cached, source)):
                 return target
         except NotPreparedError:
             pass
+    from rmbench.atomic import MARKER, read_marker
     from rmbench.prepare import prepare
+    from rmbench.prepare.build import is_prepared_dir
 
+    if target.is_dir() and read_marker(target) is None and is_prepared_dir(target):
+        # A cache entry from before outputs carried markers: it sits under rmbench's own cache
+        # name (prepared-<key>) and holds a prepared manifest, so it is ours to rebuild.
+        write_json(target / MARKER, {"command": "prepare", "adopted": "legacy cache entry"})
     prepare(source, target, overwrite=True, progress=progress)
+    if not is_demo(source):
+        record_source(target, Prepared.open(target))
     return target
 
 
-__all__ = ["cache_key", "is_demo", "resolve_data"]
+__all__ = ["cache_key", "is_demo", "record_source", "resolve_data", "same_source"]

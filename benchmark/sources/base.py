@@ -47,6 +47,10 @@ class Source:
         """Input files with their sha256 and size, for the manifest's provenance."""
         return {}
 
+    def paths(self) -> list:
+        """The input files (the keys of ``files()``), listed without reading them."""
+        return []
+
     def subreddits(self) -> set[str] | None:
         """Subreddits present, when cheap to know (from file names); None otherwise."""
         return None

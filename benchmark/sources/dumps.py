@@ -144,6 +144,9 @@ class DumpSource(Source):
             out[key] = {"sha256": sha, "bytes": size}
         return out
 
+    def paths(self) -> list[Path]:
+        return [f.path for f in self.dump_files]
+
     def _selected(self, kinds: tuple[str, ...], subreddits: set[str] | None) -> list[DumpFile]:
         return [f for f in self.dump_files if f.kind in kinds
                 and (subreddits is None or f.subreddit is None or f.subreddit.lower() in subreddits)]

@@ -146,6 +146,9 @@ class HubSource(Source):
             out[where] = {"sha256": sha, "bytes": size}
         return out
 
+    def paths(self) -> list[str]:
+        return [where for _, where in self._paths()] if self.data_files else []
+
     def subreddits(self) -> set[str] | None:
         if self.layout == "wp":
             return {"WritingPrompts"}

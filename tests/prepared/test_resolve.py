@@ -71,3 +71,49 @@ def test_cache_key_is_readable_and_unique(tmp_path):
     a, b = tmp_path / "x" / "dumps", tmp_path / "y" / "dumps"
     assert resolve.cache_key(str(a)) != resolve.cache_key(str(b))
     assert resolve.cache_key(str(a)).startswith("dumps-")
+
+
+# -- the cache follows the content of the dumps, not their path (issue 12) -------------------------
+def _dump(folder, n_comments: int, extra: str = "") -> None:
+    folder.mkdir(exist_ok=True)
+    post = {"id": "p1", "subreddit": "Emory", "title": "Which dorm?", "selftext": "x", "created_utc": 1_500_000_000,
+            "score": 50, "is_self": True, "author": "op"}
+    comments = [{"id": f"c{i}", "link_id": "t3_p1", "parent_id": "t3_p1", "subreddit": "Emory",
+                 "body": f"Answer number {i} about dorms, long enough to keep.{extra}", "author": f"u{i}",
+                 "created_utc": 1_500_000_100 + i, "score": 3 * 2 ** i} for i in range(n_comments)]
+    (folder / "Emory_submissions.ndjson").write_text(json.dumps(post) + "\n")
+    (folder / "Emory_comments.ndjson").write_text("".join(json.dumps(c) + "\n" for c in comments))
+
+
+def test_changed_dumps_are_prepared_again_and_unchanged_ones_reused(tmp_path, monkeypatch):
+    import os
+
+    import rmbench.prepare as prepare_pkg
+
+    calls = []
+    real = prepare_pkg.prepare
+    monkeypatch.setattr(prepare_pkg, "prepare", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    dumps, cache = tmp_path / "dumps", tmp_path / "cache"
+    _dump(dumps, 6)
+
+    def pairs(d):
+        m = Prepared.open(d)
+        return sum(m.pairs("emory", s) for s in ("train", "validation", "test"))
+
+    first = resolve_data(str(dumps), cache, progress=False)
+    before = pairs(first)
+    assert resolve_data(str(dumps), cache, progress=False) == first and len(calls) == 1  # unchanged: reused
+    comments = dumps / "Emory_comments.ndjson"
+    stat = os.stat(comments)
+    os.utime(comments, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # touched, same bytes: reused
+    assert resolve_data(str(dumps), cache, progress=False) == first and len(calls) == 1
+    _dump(dumps, 3)  # half the comments removed
+    again = resolve_data(str(dumps), cache, progress=False)
+    assert len(calls) == 2 and pairs(again) < before
+    _dump(dumps, 3, extra="!")  # same count, other bytes
+    os.utime(comments, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # even with the old mtime, the size differs
+    resolve_data(str(dumps), cache, progress=False)
+    assert len(calls) == 3
+    (dumps / "Emory_comments_2.ndjson").write_text("")  # a file added
+    resolve_data(str(dumps), cache, progress=False)
+    assert len(calls) == 4
