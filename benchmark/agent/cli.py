@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import click
 
@@ -155,15 +156,25 @@ def eval_cmd(agent_dir, generator_dir, judge, data_dir, out_dir, task, split, ma
 @click.option("--split", default="test", show_default=True, help="Split whose prompts are used.")
 @click.option("-n", "--n", "n", default=20, show_default=True, type=click.IntRange(1), help="Comparisons on the page.")
 @click.option("--seed", default=None, type=int, help="Fix the side shuffle (default: unpredictable).")
+@click.option("--overwrite", is_flag=True,
+              help="Replace OUT if it is a page nobody has clicked on yet (a page with clicks is never replaced).")
 @gen_options
-def compare_cmd(agent_dir, generator_dir, data_dir, out_dir, reward_model, task, split, n, seed, max_new_tokens,
-                temperature, top_p):
+def compare_cmd(agent_dir, generator_dir, data_dir, out_dir, reward_model, task, split, n, seed, overwrite,
+                max_new_tokens, temperature, top_p):
     """Write a static page of side-by-side stories (random order, provenance kept in private/)."""
     from rmbench.agent.compare import build_comparisons
     from rmbench.agent.generate import GenerationConfig
+    from rmbench.atomic import check_out_path, check_replaceable
+    from rmbench.errors import RmbenchError
     from rmbench.prepared.manifest import read_manifest
-    from rmbench.feedback.page import write_page
+    from rmbench.feedback.page import PAGE_COMMAND, PAGE_WHAT, is_fresh_page, write_page
 
+    inputs = [agent_dir, generator_dir, data_dir]
+    try:  # before minutes of generation: a page with clicks, or an input, is refused now
+        check_out_path(Path(out_dir), inputs)
+        check_replaceable(Path(out_dir), overwrite=overwrite, owned=is_fresh_page, what=PAGE_WHAT, command=PAGE_COMMAND)
+    except RmbenchError as e:
+        raise click.ClickException(str(e)) from None
     prompts = _prompts(data_dir, task, split, n)
     gen = GenerationConfig(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p)
     comps = build_comparisons(agent_dir, generator_dir, prompts, gen=gen,
@@ -171,5 +182,8 @@ def compare_cmd(agent_dir, generator_dir, data_dir, out_dir, reward_model, task,
     synthetic = bool(read_manifest(data_dir).get("source", {}).get("synthetic", False))
     meta = {"agent": str(agent_dir), "generator": str(generator_dir), "reward_model": reward_model,
             "data": str(data_dir), "synthetic_data": synthetic, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    info = write_page(out_dir, comps, seed=seed, meta=meta, overwrite=True)
+    try:
+        info = write_page(out_dir, comps, seed=seed, meta=meta, overwrite=overwrite, inputs=inputs)
+    except RmbenchError as e:
+        raise click.ClickException(str(e)) from None
     click.echo(f"{info['items']} comparisons -> {out_dir} (serve: rmbench feedback serve --dir {out_dir})")

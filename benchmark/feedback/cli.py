@@ -21,7 +21,8 @@ def feedback_group():
 @click.option("--dir", "page_dir", required=True, type=click.Path(exists=True, file_okay=False),
               help="A page written by `rmbench agent compare`.")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
-              help="Port on 127.0.0.1 (0: any free port). The server never listens on other interfaces.")
+              help="Port on 127.0.0.1 (0: any free port). The server never listens on other interfaces and "
+                   "answers only requests addressed to 127.0.0.1:PORT or localhost:PORT (tunnel to the same port).")
 def serve_cmd(page_dir, port):
     """Serve the page on 127.0.0.1 and store each click in DIR/private/clicks.sqlite."""
     from rmbench.feedback.page import db_path
@@ -50,7 +51,8 @@ def serve_cmd(page_dir, port):
 @click.option("--all-test", is_flag=True, help="Put every pair in the test split (evaluation-only use).")
 @click.option("--min-votes", default=None, type=click.IntRange(1),
               help="Items with fewer clicks than this are dropped (and counted) [default: the task's min_votes rule].")
-@click.option("--overwrite", is_flag=True, help="Replace OUT if it is an earlier feedback export.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace OUT only if an earlier `feedback export` made it (never the page, nor another folder).")
 def export_cmd(page_dir, out_dir, all_test, min_votes, overwrite):
     """Turn clicks into preference pairs (majority vote per item) and report agreement with the evaluator."""
     from pathlib import Path
@@ -60,9 +62,13 @@ def export_cmd(page_dir, out_dir, all_test, min_votes, overwrite):
 
     if Path(out_dir).resolve() == Path(page_dir).resolve():
         raise click.UsageError("--out is the page directory itself; write the export somewhere else")
+    from rmbench.cli import debugging
+
     try:
         entry = export_feedback(page_dir, out_dir, all_test=all_test, min_votes=min_votes, overwrite=overwrite)
     except (RmbenchError, FileNotFoundError) as e:
+        if debugging():
+            raise
         raise click.ClickException(str(e)) from None
     s = entry["splits"]
     click.echo(f"{entry['clicks']['seen']} clicks -> {entry['pairs']['kept']} pairs "

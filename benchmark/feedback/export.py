@@ -118,7 +118,8 @@ def export_feedback(page_dir: str, out_dir: str, *, all_test: bool = False, min_
             rows["test_hard"].append({**row, "split": "test_hard"})
         side_models.append({"pair_id": row["pair_id"], "chosen_model": p[win]["model"],
                             "rejected_model": p[lose]["model"], "votes": dict(v)})
-    with atomic_dir(out_dir, overwrite=overwrite, owned=is_feedback_export, what="feedback export") as tmp:
+    with atomic_dir(out_dir, overwrite=overwrite, owned=is_feedback_export, what="feedback export",
+                    command="feedback export", inputs=[page_dir]) as tmp:
         splits = write_splits(tmp / TASK, {s: dict_rows(rs) for s, rs in rows.items()})
         with open(tmp / TASK / "models.jsonl", "w", encoding="utf-8") as f:
             for m in sorted(side_models, key=lambda m: m["pair_id"]):

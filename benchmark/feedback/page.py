@@ -31,9 +31,16 @@ def db_path(page_dir: str | Path) -> Path:
     return Path(page_dir) / PRIVATE / DB_NAME
 
 
+PAGE_COMMAND = "feedback page"  # the output marker of a page (rmbench.atomic)
+PAGE_WHAT = "feedback page without clicks"
+
+
 def is_fresh_page(path: Path) -> bool:
-    """A page this module wrote that has collected no clicks: the only kind ``write_page`` replaces."""
-    return (path / "items.json").is_file() and (path / PRIVATE / PROVENANCE).is_file() and not db_path(path).exists()
+    """A page this module wrote that has collected no clicks: the only kind ``write_page`` replaces.
+    Anything in ``private/`` beside the provenance (a click store, its journal) means people clicked."""
+    private = path / PRIVATE
+    return (path / "items.json").is_file() and private.is_dir() and \
+        sorted(p.name for p in private.iterdir()) == [PROVENANCE]
 
 
 def static_text(name: str) -> str:
@@ -41,7 +48,7 @@ def static_text(name: str) -> str:
 
 
 def write_page(out_dir: str, comparisons: list[dict], *, seed: int | None = None, meta: dict | None = None,
-               overwrite: bool = False) -> dict:
+               overwrite: bool = False, inputs: list = ()) -> dict:
     """``comparisons``: dicts with ``prompt`` and ``stories``: two dicts each with ``text``,
     ``model`` and optionally ``reward`` (the evaluator's) and ``sample_id``.
 
@@ -66,7 +73,8 @@ def write_page(out_dir: str, comparisons: list[dict], *, seed: int | None = None
                                       "reward": s.get("reward")} for side, s in zip("AB", stories)}
         provenance[item_id]["prompt_id"] = c.get("prompt_id")
     created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    with atomic_dir(out_dir, overwrite=overwrite, owned=is_fresh_page, what="feedback page without clicks") as tmp:
+    with atomic_dir(out_dir, overwrite=overwrite, owned=is_fresh_page, what=PAGE_WHAT, command=PAGE_COMMAND,
+                    inputs=inputs) as tmp:
         for name in STATIC_FILES:
             (tmp / name).write_text(static_text(name), encoding="utf-8")
         write_json(tmp / "items.json", {"items": items})

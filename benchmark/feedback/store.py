@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ CREATE TABLE IF NOT EXISTS clicks (
     UNIQUE (session, item_id)
 );
 """
-SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+SESSION_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")  # use with fullmatch: "$" would let a trailing newline in
 
 
 class DuplicateClick(Exception):
@@ -42,6 +43,9 @@ class Click:
 class ClickStore:
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        # One writer at a time inside this process: a burst of clicks queues here in order,
+        # instead of every thread polling SQLite's busy handler (which can time out under load).
+        self._write = threading.Lock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
@@ -56,21 +60,27 @@ class ClickStore:
 
     def add(self, session: str, item_id: str, choice: str, now: int | None = None) -> int:
         """Store one click in its own transaction; ``DuplicateClick`` if (session, item) exists."""
+        if not SESSION_RE.fullmatch(session) or choice not in ("A", "B"):
+            raise ValueError(f"not a click: session {session!r}, choice {choice!r}")
         conn = self._connect()
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                cur = conn.execute("INSERT INTO clicks (session, item_id, choice, created_utc) VALUES (?, ?, ?, ?)",
-                                   (session, item_id, choice, int(now if now is not None else time.time())))
-            except sqlite3.IntegrityError as e:
-                conn.execute("ROLLBACK")
-                if "UNIQUE" in str(e):
-                    raise DuplicateClick(f"session already answered item {item_id}") from None
-                raise ValueError(f"click rejected by the store: {e}") from None
-            conn.execute("COMMIT")
-            return int(cur.lastrowid)
+            with self._write:
+                return self._insert(conn, session, item_id, choice, now)
         finally:
             conn.close()
+
+    def _insert(self, conn: sqlite3.Connection, session: str, item_id: str, choice: str, now: int | None) -> int:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            cur = conn.execute("INSERT INTO clicks (session, item_id, choice, created_utc) VALUES (?, ?, ?, ?)",
+                               (session, item_id, choice, int(now if now is not None else time.time())))
+        except sqlite3.IntegrityError as e:
+            conn.execute("ROLLBACK")
+            if "UNIQUE" in str(e):
+                raise DuplicateClick(f"session already answered item {item_id}") from None
+            raise ValueError(f"click rejected by the store: {e}") from None
+        conn.execute("COMMIT")
+        return int(cur.lastrowid)
 
     def clicks(self) -> list[Click]:
         conn = self._connect()

@@ -40,7 +40,8 @@ def export_jsonl(data_dir: str | Path, out_dir: str | Path, tasks: list[str] | N
         if sp not in ALL_SPLITS:
             raise DataError(f"unknown split {sp!r}; known: {', '.join(ALL_SPLITS)}")
     counts: dict[str, dict[str, int]] = {}
-    with atomic_dir(out_dir, overwrite=overwrite, owned=is_export_dir, what="export directory") as tmp:
+    with atomic_dir(out_dir, overwrite=overwrite, owned=is_export_dir, what="export directory", command="export",
+                    inputs=[data_dir]) as tmp:
         for name in names:
             (tmp / name).mkdir()
             counts[name] = {}

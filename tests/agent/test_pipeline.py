@@ -119,6 +119,23 @@ def test_cli_eval_and_compare_write_results_and_page(chain, tmp_path):
         models = {prov["items"][it["item_id"]][s]["model"] for s in "AB"}
         assert models == {"agent", "generator"}
         assert all(prov["items"][it["item_id"]][s]["reward"] is not None for s in "AB")
+    # A page is replaced only with --overwrite, and never once people have clicked on it (issue 12).
+    from rmbench.feedback.page import db_path
+    from rmbench.feedback.store import ClickStore
+
+    args = ["compare", "--agent", str(out / "agent"), "--generator", str(out / "generator"),
+            "--data", str(summary_data(out)), "--out", str(tmp_path / "page"), "-n", "2", "--max-new-tokens", "4"]
+    r = CliRunner().invoke(agent_group, args)
+    assert r.exit_code == 1 and "--overwrite" in r.output
+    assert CliRunner().invoke(agent_group, args + ["--overwrite"]).exit_code == 0  # nobody clicked yet
+    store = ClickStore(db_path(tmp_path / "page"))
+    for i, it in enumerate(load_items(tmp_path / "page")):
+        store.add(f"session-{i:04d}", it["item_id"], "A")
+    r = CliRunner().invoke(agent_group, args + ["--overwrite"])
+    assert r.exit_code == 1 and "refusing to replace" in r.output
+    assert len(ClickStore(db_path(tmp_path / "page")).clicks()) == len(load_items(tmp_path / "page")) >= 1
+    r = CliRunner().invoke(agent_group, args[:-6] + ["--out", str(summary_data(out)), "-n", "2"])
+    assert r.exit_code == 1 and "an input of this command" in r.output
 
 
 def test_chain_trains_evaluator_and_judge_on_disjoint_halves(chain):

@@ -167,3 +167,89 @@ def test_export_command_overwrites_only_an_earlier_export_and_never_the_page(tmp
     res = export(foreign, "--overwrite")
     assert res.exit_code != 0 and "refusing to replace" in res.output
     assert sorted(p.name for p in foreign.iterdir()) == ["keep.txt"]
+
+
+# -- hardening (issue 12) ---------------------------------------------------------------------------
+def _raw_post(server, body: bytes, host: str | None = None) -> int:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+    conn.putrequest("POST", "/api/click", skip_host=True)
+    if host is not None:
+        conn.putheader("Host", host)
+    conn.putheader("Content-Type", "application/json")
+    conn.putheader("Content-Length", str(len(body)))
+    conn.endheaders(body)
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
+@pytest.mark.parametrize("host,status", [("evil.example:{port}", 403), ("127.0.0.1", 403), ("127.0.0.1:1", 403),
+                                         (None, 403), ("localhost:{port}", 201), ("127.0.0.1:{port}", 201)])
+def test_only_this_servers_host_may_post(served, host, status):
+    page, server = served
+    item = load_items(page)[0]["item_id"]
+    host = host.format(port=server.server_address[1]) if host else None
+    assert _raw_post(server, click_body(item), host) == status
+    assert len(ClickStore(db_path(page)).clicks()) == (1 if status == 201 else 0)
+
+
+@pytest.mark.parametrize("body", [b"[" * 1000 + b"]" * 1000, b'{"session": ' + b"[" * 600 + b"]" * 600 + b"}",
+                                  b'{"session": "session-0001\\n", "item_id": "ITEM", "choice": "A"}',
+                                  b'{"session": "session-0001", "item_id": "ITEM ", "choice": "A"}',
+                                  b'{"session": "session-0001", "item_id": "ITEM", "choice": "A", "n": NaN}'])
+def test_deep_bodies_and_almost_ids_are_a_400_not_a_dropped_connection(served, post, body):
+    page, server = served
+    item = load_items(page)[0]["item_id"]
+    status, answer = post(server.url + "api/click", body.replace(b"ITEM", item.encode()))
+    assert status == 400 and "error" in answer
+    assert ClickStore(db_path(page)).clicks() == []
+
+
+def _burst(server, page, n: int, first: int = 0) -> list[tuple[int, str, str]]:
+    """n clients connect at once (a barrier), each posts one click; (status, session, item) each."""
+    import threading
+
+    items = [it["item_id"] for it in load_items(page)]
+    start = threading.Barrier(n)
+    out: list = [None] * n
+
+    def client(i: int) -> None:
+        session = f"soak-{first + i:06d}"
+        item = items[i % len(items)]
+        start.wait()
+        try:
+            out[i] = (_raw_post(server, click_body(item, "AB"[i % 2], session), f"127.0.0.1:{server.server_address[1]}"),
+                      session, item)
+        except OSError as e:  # a reset or refused connection
+            out[i] = (type(e).__name__, session, item)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return out
+
+
+def test_a_burst_of_200_concurrent_clicks_is_stored_with_none_reset(served):
+    page, server = served
+    results = _burst(server, page, 200)
+    assert [r[0] for r in results].count(201) == 200, sorted({str(r[0]) for r in results})
+    store = ClickStore(db_path(page))
+    assert len(store.clicks()) == 200 and store.integrity_ok()
+
+
+def test_soak_every_acknowledged_click_is_stored_exactly_once(served):
+    """Rounds of concurrent clients, each click sent twice: 201 once, 409 the second time."""
+    page, server = served
+    acknowledged = []
+    for k in range(3):
+        first = _burst(server, page, 60, first=60 * k)
+        again = _burst(server, page, 60, first=60 * k)  # the same sessions and items: duplicates now
+        assert [r[0] for r in first].count(201) == 60 and [r[0] for r in again].count(409) == 60
+        acknowledged += [(s, it) for status, s, it in first + again if status == 201]
+    stored = [(c.session, c.item_id) for c in ClickStore(db_path(page)).clicks()]
+    assert sorted(stored) == sorted(acknowledged) and len(set(stored)) == len(stored) == 180
+    assert ClickStore(db_path(page)).integrity_ok()

@@ -271,7 +271,11 @@ def test_prepare_and_export_commands(tmp_path):
     # ... and never a directory export did not write, such as the prepared data itself
     res = runner.invoke(main, ["export", "--data", str(tmp_path / "out"), "--out", str(tmp_path / "out"),
                                "--overwrite"])
-    assert res.exit_code == 1 and "refusing to replace" in res.output
+    assert res.exit_code == 1 and "an input of this command" in res.output
+    runner.invoke(main, ["prepare", "--source", str(tmp_path / "dumps"), "--out", str(tmp_path / "out2"), "--quiet"])
+    res = runner.invoke(main, ["export", "--data", str(tmp_path / "out"), "--out", str(tmp_path / "out2"),
+                               "--overwrite"])
+    assert res.exit_code == 1 and "refusing to replace" in res.output and (tmp_path / "out2" / "manifest.json").is_file()
     assert read_manifest(tmp_path / "out") == manifest
     res = runner.invoke(main, ["export", "--data", str(tmp_path / "dumps"), "--out", str(tmp_path / "e2")])
     assert res.exit_code == 1 and "manifest" in res.output
