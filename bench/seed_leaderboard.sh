@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Regenerate the leaderboard's seed entries with the tool itself: the tracks are frozen from
-# freshly prepared data, then the baselines (random, longer-wins, later-wins) and the default
-# offline model (minilm) are evaluated/trained and submitted. Nothing here is written by hand.
+# freshly prepared data (their pairs and baselines included), then the baselines (random,
+# longer-wins, later-wins) and the default offline model (minilm) are evaluated/trained,
+# submitted with their per-pair predictions, and re-scored by `verify --record` (the
+# "verified" badge). Nothing here is written by hand; it is the one way to regenerate them.
 #
 #   bench/seed_leaderboard.sh            # demo track, and reddit-college when the dumps are there
 #   SEED_REAL=0 bench/seed_leaderboard.sh   # demo track only
@@ -30,6 +32,7 @@ mkdir -p "$WORK/runs"
 STAGE="$WORK/board"
 mkdir -p "$STAGE/submissions"
 [ -f "$BOARD/tracks.json" ] && cp "$BOARD/tracks.json" "$STAGE/"
+[ -f "$BOARD/verified.json" ] && cp "$BOARD/verified.json" "$STAGE/"
 # Everything except the seed entries is kept, so duplicate-name checks still see it.
 for f in "$BOARD"/submissions/*.json; do
   [ -e "$f" ] || continue
@@ -44,10 +47,13 @@ seed_track() {  # seed_track TRACK DATA_DIR HELDOUT LABEL
   for b in random longer later; do
     rmbench evaluate --model "baseline:$b" --data "$data" --tasks "$heldout" --out "$WORK/runs/$track-baseline-$b"
     rmbench submit "$WORK/runs/$track-baseline-$b" --name "baseline-$b-$track" --organization "$ORG" --track "$track"
+    rmbench leaderboard verify "baseline-$b-$track" --data "$data" --record
   done
   # shellcheck disable=SC2086  # SEED_RUN_ARGS is a list of flags
   rmbench run --holdout "$heldout" --data "$data" --out "$WORK/runs/$track-minilm" $SEED_RUN_ARGS
   rmbench submit "$WORK/runs/$track-minilm" --name "minilm-$track" --organization "$ORG" --track "$track"
+  # Every seed entry is re-scored once, so the board shows it as verified (verified.json).
+  rmbench leaderboard verify "minilm-$track" --data "$data" --model "$WORK/runs/$track-minilm/model" --record
 }
 
 rmbench prepare --source demo --out "$WORK/data-demo" --quiet
@@ -65,6 +71,7 @@ rmbench leaderboard validate
 rm -f "$BOARD"/submissions/baseline-*-demo.json "$BOARD"/submissions/minilm-demo.json \
       "$BOARD"/submissions/baseline-*-reddit-college.json "$BOARD"/submissions/minilm-reddit-college.json
 cp "$STAGE/tracks.json" "$BOARD/tracks.json"
+cp "$STAGE/verified.json" "$BOARD/verified.json"
 cp "$STAGE"/submissions/baseline-*.json "$STAGE"/submissions/minilm-*.json "$BOARD/submissions/"
 unset RMBENCH_LEADERBOARD_DIR
 rmbench leaderboard validate

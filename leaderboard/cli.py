@@ -20,6 +20,10 @@ def _board(board: Path | None, for_writing: bool = False) -> Path:
 
 
 def _fail(err: Exception) -> None:
+    from rmbench.cli import debugging
+
+    if debugging():
+        raise err
     raise click.ClickException(str(err))
 
 
@@ -160,7 +164,7 @@ def build_cmd(out, contributing, board):
         contributing = next((c for c in candidates if c.is_file()), None)
     try:
         b = load_board(board, warn=lambda m: click.echo(m, err=True))
-        counts = build_site(b, out, contributing)
+        counts = build_site(b, out, contributing, board_dir=board)
     except RmbenchError as e:
         _fail(e)
     click.echo(f"built {out / 'index.html'}: {counts['tracks']} track(s), {counts['submissions']} submission page(s)")
@@ -189,7 +193,7 @@ def freeze_cmd(data_dir, name, heldout, label, replace, board):
         _fail(e)
     sizes = ", ".join(f"{t} {s}={track.pairs(t, s)}" for t in track.heldout_tasks for s in track.splits)
     click.echo(f"track {name}: {what} ({'synthetic' if track.synthetic else 'real'} data; {sizes})")
-    if what == "replaced":
+    if what.startswith("replaced"):
         click.echo("existing submissions on this track are now invalid: `rmbench leaderboard validate` lists them", err=True)
 
 
@@ -200,12 +204,15 @@ def freeze_cmd(data_dir, name, heldout, label, replace, board):
 @click.option("--model", "model", default=None,
               help="Model directory or hub id to re-score (default: the submission's model id).")
 @click.option("--batch-size", default=32, show_default=True, help="Scoring batch size (results do not depend on it).")
+@click.option("--record", is_flag=True,
+              help="On a pass, note it in leaderboard/verified.json: the board shows the entry as verified.")
 @BOARD_OPTION
-def verify_cmd(name, data_dir, model, batch_size, board):
-    """Re-evaluate a submission's model on its track's test sets; exit 1 unless every accuracy reproduces within its interval."""
-    from rmbench.leaderboard.verify import print_report, verify_submission
+def verify_cmd(name, data_dir, model, batch_size, record, board):
+    """Re-score a submission's model on its track's test sets; exit 1 unless every per-pair reward
+    matches its submitted prediction (within the documented tolerance) and the weights match."""
+    from rmbench.leaderboard.verify import print_report, record as record_pass, verify_submission
 
-    board = _board(board)
+    board = _board(board, for_writing=record)
     try:
         report = verify_submission(board, name, data_dir=data_dir, model=model, batch_size=batch_size)
     except RmbenchError as e:
@@ -213,3 +220,5 @@ def verify_cmd(name, data_dir, model, batch_size, board):
     print_report(report)
     if not report.reproduced:
         raise SystemExit(1)
+    if record:
+        click.echo(f"recorded in {record_pass(board, report)}")

@@ -74,6 +74,7 @@ def ranking_table(track: Track, rows: list[Row]) -> str:
             v = c.value(r)
             if c.key == "model":
                 badge = ' <span class="tag baseline">baseline</span>' if r.kind == "baseline" else ""
+                badge += f' <span class="tag {esc(r.badge)}">{esc(r.badge)}</span>'
                 cells.append(_cell(v, "text", c.key, f'<a href="s/{esc(r.name)}.html">{esc(r.name)}</a>{badge}'))
             elif c.key == "data":
                 cells.append(_cell(v, "text", c.key, data_tag(r.synthetic, r.track)))
@@ -107,7 +108,9 @@ def _facts(items: list[tuple[str, str]]) -> str:
     return '<dl class="facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in items) + "</dl>"
 
 
-def _metrics_table(results: dict) -> str:
+def _metrics_table(results: dict, row: Row) -> str:
+    """Held-out splits show the numbers recomputed from the predictions; other tasks' rows are
+    the run's own (not part of the ranking, so not recomputed) and say so."""
     baseline_names = sorted({b for tr in results["results"].values() for sp in (tr.get("splits") or {}).values()
                              for b in (sp.get("baselines") or {})})
     head = ("<tr><th class=\"text\">Task</th><th class=\"text\">Role</th><th class=\"text\">Split</th><th>n</th>"
@@ -116,12 +119,15 @@ def _metrics_table(results: dict) -> str:
     rows = []
     for task, tr in sorted(results["results"].items(), key=lambda kv: (kv[1].get("role") != "heldout", kv[0])):
         for split, sp in sorted((tr.get("splits") or {}).items()):
+            card = row.splits.get(f"{task}/{split}")
+            role = tr.get("role") if card else f"{tr.get('role')} (as submitted)"
+            sp = {**sp, **card} if card else sp
             ci = sp.get("ci95")
             ci_text = f"{100 * ci[0]:.1f}–{100 * ci[1]:.1f}" if isinstance(ci, list) and len(ci) == 2 else "—"
             base = "".join(f"<td>{esc(fmt(((sp.get('baselines') or {}).get(b) or {}).get('accuracy'), 'pct'))}</td>"
                            for b in baseline_names)
             clears = sp.get("clears_best_baseline")
-            rows.append(f'<tr><td class="text">{esc(task)}</td><td class="text">{esc(tr.get("role"))}</td>'
+            rows.append(f'<tr><td class="text">{esc(task)}</td><td class="text">{esc(role)}</td>'
                         f'<td class="text">{esc(split)}</td><td>{esc(sp.get("n"))}</td>'
                         f"<td>{esc(fmt(sp.get('accuracy'), 'pct'))}</td><td>{esc(ci_text)}</td>"
                         f"<td>{esc(fmt(sp.get('ece'), 'pct'))}</td>{base}"
@@ -134,7 +140,9 @@ def detail_page(sub: dict, row: Row, track: Track) -> str:
     url = sub.get("url")
     link = f'<a href="{esc(url)}" rel="nofollow noopener">{esc(url)}</a>' if url else "—"
     rank = f"{row.rank} on track {esc(track.name)}" if row.rank is not None else f"not ranked ({esc(row.note)})"
-    facts = [("Rank", rank),
+    facts = [("Rank", rank), ("Numbers", esc(f"{row.badge}: " + ("re-scored by `rmbench leaderboard verify`"
+                                                              if row.badge == "verified" else
+                                                              "recomputed from the submitted predictions, model not re-run"))),
              ("Organization", esc(sub.get("organization") or "—")), ("Link", link),
              ("Data", data_tag(track.synthetic, track.label)),
              ("Model", esc(model.get("id"))), ("Kind", esc(model.get("kind"))),
@@ -152,7 +160,7 @@ def detail_page(sub: dict, row: Row, track: Track) -> str:
              ("Hardware", esc(json.dumps(res.get("hardware"), sort_keys=True) if res.get("hardware") else "—"))]
     plots = "".join(f'<figure><img alt="{esc(name)}" src="data:image/png;base64,{p["png_base64"]}">'
                     f"<figcaption>{esc(name)}</figcaption></figure>" for name, p in sorted(sub["plots"].items()))
-    body = [f"<h1>{esc(sub['name'])}</h1>", _facts(facts), "<h2>Metrics</h2>", _metrics_table(res),
+    body = [f"<h1>{esc(sub['name'])}</h1>", _facts(facts), "<h2>Metrics</h2>", _metrics_table(res, row),
             "<h2>Plots</h2>", f'<div class="plots">{plots}</div>' if plots else '<p class="muted">No plots submitted.</p>',
             "<h2>Configuration</h2>",
             f"<pre>{esc(json.dumps(res.get('config') or {}, indent=2, sort_keys=True))}</pre>"]

@@ -1,59 +1,53 @@
-"""The ranking: one aggregation function, applied to the numbers in the submissions.
+"""The ranking: one aggregation function, applied to numbers recomputed from the predictions.
 
 :func:`heldout_mean` is the leaderboard's score — the unweighted mean of ``test`` accuracy
 over the track's held-out tasks (each task counts once, whatever its size, so a big
-community cannot drown a small one). Ties are broken by the same mean on ``test_hard``,
-then by name. The margin over the best baseline is the score minus the mean, over the same
-tasks, of each task's best baseline as the harness named it (its own results; baselines
-that win by construction are not candidates).
+community cannot drown a small one), as ``rmbench.eval.results.summary`` computes it from
+the accuracies validate recomputed (``rmbench.leaderboard.recompute``); a submitted number
+is never shown. Ties are broken by the same mean on ``test_hard``, then by name. The margin
+is the score minus the mean of each task's best baseline *as the track froze it*, so every
+entry on a track stands beside the same baselines. Baseline entries are shown for
+reference and never ranked. An entry whose file ``rmbench leaderboard verify --record``
+re-scored carries the badge "verified", any other "self-reported".
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rmbench.leaderboard.store import read_json, submission_files
 from rmbench.leaderboard.tracks import Track, load_tracks
-from rmbench.leaderboard.validate import Problem, validate_files
+from rmbench.leaderboard.validate import Problem, check_file
+
+VERIFIED_FILE = "verified.json"  # name -> sha256 of the submission file `verify --record` re-scored
 
 
-def _acc(sub: dict, task: str, split: str) -> float | None:
-    sp = ((sub["results"]["results"].get(task) or {}).get("splits") or {}).get(split) or {}
-    return sp.get("accuracy")
+def heldout_mean(numbers, split: str = "test") -> float | None:
+    """THE ranking score: mean recomputed accuracy on ``split`` over the track's held-out tasks."""
+    key = "heldout_mean_accuracy" if split == "test" else "heldout_mean_accuracy_hard"
+    return numbers.summary.get(key) if numbers is not None else None
 
 
-def _mean(values: list[float | None]) -> float | None:
-    return None if not values or any(v is None for v in values) else sum(values) / len(values)
-
-
-def heldout_mean(sub: dict, track: Track, split: str = "test") -> float | None:
-    """THE ranking score: mean accuracy on ``split`` over the track's held-out tasks."""
-    return _mean([_acc(sub, t, split) for t in track.heldout_tasks])
-
-
-def best_baseline(sub: dict, track: Track, split: str = "test") -> tuple[str | None, float | None]:
-    """The best baseline per held-out task, as the harness named it, and the mean of their accuracies.
-
-    The harness's ``best_baseline`` leaves out baselines that win by construction (later-wins
-    is 100% under the later-but-higher pairing rule); when a split lacks the field, the
-    highest-scoring baseline stands in.
-    """
+def best_baseline(track: Track, split: str = "test") -> tuple[str | None, float | None]:
+    """The track's frozen best baseline per held-out task, and the mean of their accuracies."""
     names, accs = [], []
     for t in track.heldout_tasks:
-        sp = ((sub["results"]["results"].get(t) or {}).get("splits") or {}).get(split) or {}
-        baselines = {b: (v or {}).get("accuracy") for b, v in (sp.get("baselines") or {}).items()}
-        baselines = {b: a for b, a in baselines.items() if a is not None}
-        name = sp.get("best_baseline")
-        if name not in baselines:
-            name = max(sorted(baselines), key=lambda b: baselines[b]) if baselines else None
-        if name is None:
+        b = track.baselines(t, split) if split in track.splits else None
+        if not b or not b["best"]:
             return None, None
-        names.append(name)
-        accs.append(baselines[name])
-    if not accs:
-        return None, None
-    return "/".join(dict.fromkeys(names)), sum(accs) / len(accs)
+        names.append(b["best"])
+        accs.append(b["table"][b["best"]]["accuracy"])
+    return ("/".join(dict.fromkeys(names)), sum(accs) / len(accs)) if accs else (None, None)
+
+
+def verified(board: Path) -> dict[str, str]:
+    """name -> sha256 of the file verify re-scored (an edited file loses its badge)."""
+    path = board / VERIFIED_FILE
+    doc = read_json(path) if path.is_file() else {}
+    entries = doc.get("entries") if isinstance(doc, dict) else None
+    return {k: v.get("submission_sha256") for k, v in (entries or {}).items() if isinstance(v, dict)}
 
 
 @dataclass
@@ -77,21 +71,25 @@ class Row:
     data: str = ""
     synthetic: bool = False
     note: str = ""  # why the row is shown but not ranked (empty: ranked)
+    badge: str = "self-reported"  # "verified": `rmbench leaderboard verify --record` re-scored this file
+    splits: dict = field(default_factory=dict)  # "task/split" -> the recomputed card (pages show it)
 
 
-def make_row(sub: dict, track: Track) -> Row:
+def make_row(sub: dict, track: Track, numbers, badge: str = "self-reported") -> Row:
     res = sub["results"]
     row = Row(track=track.name, name=sub["name"], organization=sub.get("organization"), url=sub.get("url"),
               model=res["model"]["id"], kind=res["model"]["kind"], parameters=res["model"].get("parameters"),
-              date=sub["submitted_utc"][:10], data=track.label, synthetic=bool(res.get("synthetic_data")))
+              date=sub["submitted_utc"][:10], data=track.label, synthetic=bool(res.get("synthetic_data")),
+              badge=badge)
     for t in track.heldout_tasks:
         for s in track.splits:
-            sp = ((res["results"].get(t) or {}).get("splits") or {}).get(s) or {}
-            row.accuracy[f"{t}/{s}"] = sp.get("accuracy")
-            row.ci95[f"{t}/{s}"] = sp.get("ci95")
-    row.mean = heldout_mean(sub, track)
-    row.mean_hard = heldout_mean(sub, track, "test_hard") if "test_hard" in track.splits else None
-    row.best_baseline, row.best_baseline_mean = best_baseline(sub, track)
+            card = numbers.splits.get((t, s)) or {}
+            row.splits[f"{t}/{s}"] = card
+            row.accuracy[f"{t}/{s}"] = card.get("accuracy")
+            row.ci95[f"{t}/{s}"] = card.get("ci95")
+    row.mean = heldout_mean(numbers)
+    row.mean_hard = heldout_mean(numbers, "test_hard") if "test_hard" in track.splits else None
+    row.best_baseline, row.best_baseline_mean = best_baseline(track)
     row.note = unranked_reason(sub, track)
     if row.mean is not None and row.best_baseline_mean is not None:
         row.margin = row.mean - row.best_baseline_mean
@@ -99,18 +97,16 @@ def make_row(sub: dict, track: Track) -> Row:
 
 
 def unranked_reason(sub: dict, track: Track) -> str:
-    """Entries shown for reference but never ranked: a baseline that is right by construction
-    of the pairing rule (later-wins under later-but-higher pairing), or a run the harness
-    flagged (e.g. response delays that leak the label)."""
+    """Entries shown for reference but never ranked: every baseline (and one right by
+    construction of the pairing rule says so), or a run the harness flagged (e.g. response
+    delays that leak the label)."""
     res = sub["results"]
     reasons = [str(f) for f in res.get("flags") or []]
     if res["model"]["kind"] == "baseline":
         name = res["model"]["id"].split(":", 1)[-1]
-        for t in track.heldout_tasks:
-            b = ((((res["results"].get(t) or {}).get("splits") or {}).get("test") or {}).get("baselines") or {}).get(name)
-            if isinstance(b, dict) and b.get("by_construction"):
-                reasons.append("right by construction of the pairing rule")
-                break
+        frozen = [(track.baselines(t, "test")["table"].get(name) or {}) for t in track.heldout_tasks]
+        reasons.append("baseline, for reference" + (": right by construction of the pairing rule"
+                                                    if any(b.get("by_construction") for b in frozen) else ""))
     return "; ".join(reasons)
 
 
@@ -140,17 +136,33 @@ class Board:
 
 
 def load_board(board: Path, only_track: str | None = None, warn=None) -> Board:
-    """Read every valid submission and rank it within its track; invalid files are reported, not shown."""
+    """Check every submission (recomputing its numbers) and rank the valid ones within their
+    track; invalid files are reported, not shown, and one bad file never stops the rest."""
     tracks = load_tracks(board)
-    report = validate_files(submission_files(board), tracks)
-    invalid = {p: probs for p, probs in report.items() if probs}
+    badges = verified(board)
+    invalid: dict[Path, list[Problem]] = {}
+    subs, numbers = {}, {}
+    seen: set[str] = set()
+    for path in submission_files(board):
+        problems, nums, sub = check_file(path, tracks, taken_names=seen)
+        seen.add(path.stem.lower())
+        if problems:
+            invalid[path] = problems
+        else:
+            subs[path.stem], numbers[path.stem] = sub, nums
     if invalid and warn is not None:
         warn(f"skipped {len(invalid)} invalid submission(s) (`rmbench leaderboard validate` says why): "
              + ", ".join(p.name for p in invalid))
-    subs = {p.stem: read_json(p) for p, probs in report.items() if not probs}
     rows: dict[str, list[Row]] = {}
     for name, t in tracks.items():
         if only_track is not None and name != only_track:
             continue
-        rows[name] = rank([make_row(s, t) for s in subs.values() if s["track"] == name])
+        rows[name] = rank([make_row(s, t, numbers[k], _badge(board, k, badges)) for k, s in subs.items()
+                           if s["track"] == name])
     return Board(tracks=tracks, rows=rows, submissions=subs, invalid=invalid)
+
+
+def _badge(board: Path, name: str, badges: dict[str, str]) -> str:
+    path = board / "submissions" / f"{name}.json"
+    sha = hashlib.sha256(path.read_bytes()).hexdigest() if name in badges else None
+    return "verified" if sha is not None and sha == badges[name] else "self-reported"

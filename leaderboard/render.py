@@ -29,6 +29,7 @@ class Column:
 def columns(track: Track) -> list[Column]:
     cols = [Column("rank", "Rank", lambda r: r.rank, "int"),
             Column("model", "Model", lambda r: r.name),
+            Column("badge", "Numbers", lambda r: r.badge),
             Column("organization", "Organization", lambda r: r.organization or ""),
             Column("parameters", "Params", lambda r: r.parameters, "int")]
     for t in track.heldout_tasks:
@@ -87,9 +88,11 @@ def _sections(board: Board, sort: str | None, reverse: bool):
         yield track, columns(track), sort_rows(rows, track, sort, reverse)
 
 
-RANKING_NOTE = ("Rank: mean held-out test accuracy over the track's held-out tasks (each task weighs the same); "
-                "accuracies in %; margin: points over each task's best baseline (as the harness named it). "
-                "Rows with a note are shown for reference, not ranked.")
+RANKING_NOTE = ("Rank: mean held-out test accuracy over the track's held-out tasks (each task weighs the same), "
+                "recomputed from each entry's per-pair predictions; accuracies in %; margin: points over each "
+                "task's best baseline as the track froze it. Numbers: verified (the model was re-scored by "
+                "`rmbench leaderboard verify`) or self-reported. Rows with a note (baselines) are for reference, "
+                "not ranked.")
 
 
 def render(board: Board, fmt_name: str, sort: str | None = None, reverse: bool = False, console=None) -> str:
@@ -98,7 +101,7 @@ def render(board: Board, fmt_name: str, sort: str | None = None, reverse: bool =
             {"track": t.name, "label": t.label, "synthetic": t.synthetic, "heldout_tasks": list(t.heldout_tasks),
              "rows": [{c.key: c.value(r) for c in cols} | {"ci95": r.ci95, "kind": r.kind, "url": r.url}
                       for r in rows]}
-            for t, cols, rows in _sections(board, sort, reverse)]}, indent=1)
+            for t, cols, rows in _sections(board, sort, reverse)]}, indent=1, allow_nan=False)
     if fmt_name == "csv":
         buf = io.StringIO()
         keys = ["track"] + sort_keys(list(board.tracks[n] for n in board.rows))
@@ -136,7 +139,7 @@ def _rich_table(board: Board, sort: str | None, reverse: bool, console) -> str:
     import sys
 
     # Piped or captured output has no terminal width; do not squash the table to 80 columns.
-    console = console or Console(record=True, width=None if sys.stdout.isatty() else 200)
+    console = console or Console(record=True, width=None if sys.stdout.isatty() else 240)
     with console.capture() as cap:
         for t, cols, rows in _sections(board, sort, reverse):
             table = Table(title=f"{t.name} — {t.label}", caption=RANKING_NOTE, caption_justify="left")

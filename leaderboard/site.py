@@ -52,12 +52,18 @@ def submitting_section(text: str) -> str:
     return text
 
 
-def build_site(board: Board, out: Path, contributing: Path | None) -> dict[str, int]:
+def build_site(board: Board, out: Path, contributing: Path | None, board_dir: Path | None = None) -> dict[str, int]:
+    """Write the site into ``out`` (``rmbench.atomic``'s rule: only a site an earlier build made is replaced)."""
+    from rmbench.atomic import MARKER as OUTPUT_MARKER, read_marker, write_json
+
     out = out.resolve()
     if out.exists() and not (out / MARKER).is_file():
         raise LeaderboardError(f"{out} exists and was not built by `rmbench leaderboard build`; "
                                "choose an empty or new --out")
-    with atomic_dir(out, overwrite=True, owned=lambda d: (d / MARKER).is_file(), what="leaderboard site") as tmp:
+    if out.is_dir() and read_marker(out) is None:  # built before outputs carried markers: its own MARKER says ours
+        write_json(out / OUTPUT_MARKER, {"command": "leaderboard build", "adopted": "site built by an earlier rmbench"})
+    with atomic_dir(out, overwrite=True, owned=lambda d: (d / MARKER).is_file(), what="leaderboard site",
+                    command="leaderboard build", inputs=[board_dir] if board_dir else []) as tmp:
         (tmp / MARKER).write_text("built by rmbench leaderboard build\n")
         (tmp / "index.html").write_text(index_page(board.tracks, board.rows), encoding="utf-8")
         text = contributing.read_text(encoding="utf-8") if contributing and contributing.is_file() else FALLBACK_HOWTO

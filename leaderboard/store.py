@@ -7,7 +7,6 @@ An installed wheel can read its shipped copy but must be told where to write.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from rmbench.errors import LeaderboardError
@@ -40,14 +39,22 @@ def submission_files(board: Path) -> list[Path]:
     return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
 
+MAX_JSON_BYTES = 64 * 1024 * 1024  # tracks.json with its frozen pairs, a results.json: far below this
+MAX_JSON_DEPTH = 64  # the deepest leaderboard document nests about 12 levels
+
+
 def read_json(path: Path, max_bytes: int | None = None) -> object:
-    """Parse a JSON file; ``max_bytes`` refuses big files before reading them."""
+    """Parse a JSON file within a size and depth limit, finite numbers only (``rmbench.jsonlimits``);
+    ``max_bytes`` refuses big files before reading them."""
+    from rmbench.jsonlimits import JSONLimitError, loads_bounded
+
     if not path.is_file():
         raise LeaderboardError(f"{path}: no such file")
+    limit = max_bytes if max_bytes is not None else MAX_JSON_BYTES
     size = path.stat().st_size
-    if max_bytes is not None and size > max_bytes:
-        raise LeaderboardError(f"{path}: {size} bytes, over the {max_bytes}-byte limit")
+    if size > limit:
+        raise LeaderboardError(f"{path}: {size} bytes, over the {limit}-byte limit")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise LeaderboardError(f"{path}: not valid UTF-8 JSON ({e})") from None
+        return loads_bounded(path.read_bytes(), max_bytes=limit, max_depth=MAX_JSON_DEPTH)
+    except JSONLimitError as e:
+        raise LeaderboardError(f"{path}: not usable JSON ({e})") from None

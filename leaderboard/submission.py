@@ -1,8 +1,10 @@
 """Turning a run directory into a leaderboard submission, and sending it to the hub.
 
 A submission is one self-contained JSON file: the run's ``results.json`` unchanged, who
-submitted it, its track, and its plots embedded as base64 PNG. One file means it ships as
-package data, uploads as one hub file, and can never lose its plots folder on the way.
+submitted it, its track, its plots embedded as base64 PNG, and its per-pair predictions on
+the track's held-out test sets (from the run's ``predictions.jsonl``, compressed:
+``rmbench.leaderboard.frozen``), from which validate recomputes every number. One file means
+it ships as package data, uploads as one hub file, and can never lose its plots on the way.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from rmbench.leaderboard.tracks import Track
 from rmbench.leaderboard.validate import MAX_PLOT_BYTES, PNG_MAGIC, Problem, results_problems
 
 MAX_PLOTS = 8  # learning curve, transfer heatmap, calibration, by-ratio, ... with room to spare
+SCHEMA_VERSION = 2  # 2: per-pair predictions, so every number can be recomputed
 MAX_RESULTS_BYTES = 1024 * 1024
 
 
@@ -67,6 +70,31 @@ def collect_plots(run: Path, extra: list[Path] = ()) -> tuple[dict, list[str]]:
     return plots, skipped
 
 
+def collect_predictions(run: Path, track: Track | None) -> dict:
+    """The block of RUN/predictions.jsonl rows on ``track``'s held-out test splits."""
+    from rmbench.jsonlimits import JSONLimitError, loads_bounded
+    from rmbench.leaderboard.frozen import PREDICTION_KEYS, pack
+
+    path = (run if run.is_dir() else run.parent) / "predictions.jsonl"
+    if not path.is_file():
+        raise LeaderboardError(f"{path}: missing; `rmbench run` and `rmbench evaluate` write it beside results.json, "
+                               "and the leaderboard recomputes every number from it")
+    wanted = {(t, s) for t in track.heldout_tasks for s in track.splits} if track else set()
+    rows = []
+    with open(path, "rb") as f:
+        for i, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = loads_bounded(line, max_bytes=4096, max_depth=1)
+            except JSONLimitError as e:
+                raise LeaderboardError(f"{path}: line {i}: {e}") from None
+            if isinstance(row, dict) and (row.get("task"), row.get("split")) in wanted:
+                rows.append({k: row.get(k) for k in PREDICTION_KEYS})
+    rows.sort(key=lambda r: (r["task"], r["split"], str(r["pair_id"])))
+    return pack(rows)
+
+
 def choose_track(results: dict, tracks: dict[str, Track], wanted: str | None) -> str:
     """The named track, or the only one the results' test sets match."""
     if wanted is not None:
@@ -90,14 +118,16 @@ def build_submission(run: Path, info: SubmitInfo, tracks: dict[str, Track],
         raise LeaderboardError(f"{results_path}: not a JSON object")
     plots, skipped = collect_plots(run, list(extra_plots))
     now = now or dt.datetime.now(dt.timezone.utc)
+    track = choose_track(results, tracks, info.track)
     sub = {
-        "kind": "rmbench.submission", "schema_version": 1,
+        "kind": "rmbench.submission", "schema_version": SCHEMA_VERSION,
         "name": info.name, "organization": info.organization, "url": info.url,
-        "track": choose_track(results, tracks, info.track),
+        "track": track,
         "submitted_utc": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "submitted_with": __version__,
         "results": results,
         "plots": plots,
+        "predictions": collect_predictions(results_path.parent, tracks.get(track)),
     }
     return sub, skipped
 

@@ -1,9 +1,14 @@
 """Tracks: the frozen test sets a submission must have been scored on.
 
-``tracks.json`` is written only by :func:`freeze` from a prepared data directory's
-``manifest.json`` (``rmbench leaderboard freeze``): per held-out task, its version and the
-pair count and fingerprint of each test split. Re-freezing the same data is a no-op, so
-the seed script can run it every time.
+``tracks.json`` is written only by :func:`freeze` from a prepared data directory
+(``rmbench leaderboard freeze``): per held-out task, its version and, per test split, the
+pair count, the fingerprint, the frozen pairs themselves (pair id, post id and score ratio,
+compressed: ``rmbench.leaderboard.frozen``) and the baselines' scorecard computed at freeze
+time by the harness's own function (``rmbench.eval.scorecard.baseline_table``, default eval
+settings, seed ``FREEZE_SEED``). ``validate`` recomputes every submitted number from the
+submission's per-pair predictions and these frozen pairs; the board's baseline margins come
+from these frozen baselines, never from a submission. Re-freezing the same data is a no-op,
+so the seed script can run it every time.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from rmbench.atomic import write_json
 
 TRACKS_FILE = "tracks.json"
 TEST_SPLITS = ("test", "test_hard")
+SCHEMA_VERSION = 2  # 2: frozen pairs and baselines per split
+FREEZE_SEED = 0  # the seed of the frozen baselines (the random coin and the bootstrap): the run default
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,16 @@ class Track:
     def pairs(self, task: str, split: str) -> int:
         return self.tasks[task]["splits"][split]["pairs"]
 
+    def frozen_rows(self, task: str, split: str) -> list[dict]:
+        """The frozen pairs of one split, sorted by pair id: what the scorecard reads besides rewards."""
+        from rmbench.leaderboard.frozen import PAIR_KEYS, unpack
+
+        return unpack(self.tasks[task]["splits"][split]["pair_rows"], f"track {self.name} {task}/{split}", PAIR_KEYS)
+
+    def baselines(self, task: str, split: str) -> dict:
+        """{"seed", "eval", "table", "best"}: the frozen baselines' scorecard of one split."""
+        return self.tasks[task]["splits"][split]["baselines"]
+
 
 def benchmark_version(rmbench_version: str) -> str:
     """Major.minor: a patch release never changes scores; one that does bumps the minor."""
@@ -77,9 +94,28 @@ def _schema_problems(raw: object) -> list[str]:
             for e in validator("tracks").iter_errors(raw)]
 
 
-def track_from_manifest(manifest: dict, name: str, heldout: list[str], label: str,
-                        splits: tuple[str, ...] = TEST_SPLITS) -> Track:
-    """Copy the held-out tasks' test-split facts out of a prepared manifest."""
+def _split_entry(data, task: str, split: str) -> dict:
+    """Count, fingerprint, frozen pairs and frozen baselines of one prepared split."""
+    import dataclasses as dc
+
+    from rmbench.eval.config import EvalConfig
+    from rmbench.eval.scorecard import baseline_table, best_baseline
+    from rmbench.leaderboard.frozen import PAIR_KEYS, pack
+    from rmbench.prepared.load import load_split
+
+    rows = load_split(data.path, task, split)
+    cfg = EvalConfig()
+    table = baseline_table(rows, cfg, FREEZE_SEED, data.preferred_later(task)) if rows else {}
+    return {"pairs": len(rows), "fingerprint": data.fingerprints(task)[split],
+            "pair_rows": pack([{k: r[k] for k in PAIR_KEYS} for r in rows]),
+            "baselines": {"seed": FREEZE_SEED, "eval": dc.asdict(cfg), "table": table,
+                          "best": best_baseline(table) if table else None}}
+
+
+def track_from_data(data, name: str, heldout: list[str], label: str,
+                    splits: tuple[str, ...] = TEST_SPLITS) -> Track:
+    """The held-out tasks' test splits of a prepared directory (``rmbench.prepared.Prepared``)."""
+    manifest = data.doc
     if manifest.get("kind") != "rmbench.prepared":
         raise LeaderboardError("not a prepared-data manifest (kind != 'rmbench.prepared')")
     tasks = manifest.get("tasks") or {}
@@ -89,16 +125,13 @@ def track_from_manifest(manifest: dict, name: str, heldout: list[str], label: st
                                f"(it has: {', '.join(sorted(tasks)) or 'none'})")
     frozen = {}
     for t in heldout:
-        info = tasks[t]
-        per_split = {}
         for s in splits:
-            sp = (info.get("splits") or {}).get(s)
-            if sp is None:
+            if (tasks[t].get("splits") or {}).get(s) is None:
                 raise LeaderboardError(f"task {t!r} has no {s!r} split in the manifest")
-            per_split[s] = {"pairs": int(sp["pairs"]), "fingerprint": sp["fingerprint"]}
+        per_split = {s: _split_entry(data, t, s) for s in splits}
         if per_split.get("test", {}).get("pairs", 1) == 0:
             raise LeaderboardError(f"task {t!r} has an empty test split: nothing to rank on")
-        frozen[t] = {"version": str(info["version"]), "splits": per_split}
+        frozen[t] = {"version": str(tasks[t]["version"]), "splits": per_split}
     source = manifest.get("source") or {}
     return Track(name=name, label=label, synthetic=bool(source.get("synthetic")),
                  benchmark_version=benchmark_version(manifest["rmbench_version"]),
@@ -135,10 +168,17 @@ def freeze(board: Path, data_dir: Path, name: str, heldout: list[str], label: st
         data = Prepared.open(data_dir)
     except NotPreparedError as e:
         raise LeaderboardError(f"{e} (is it a finished `rmbench prepare` output?)") from None
-    new = track_from_manifest(data.doc, name, heldout, label)
+    new = track_from_data(data, name, heldout, label)
     path = board / TRACKS_FILE
-    raw = read_json(path) if path.is_file() else {"kind": "rmbench.tracks", "schema_version": 1, "tracks": {}}
-    old = load_tracks(board).get(name)
+    raw = read_json(path) if path.is_file() else {"kind": "rmbench.tracks", "schema_version": SCHEMA_VERSION, "tracks": {}}
+    upgraded = []
+    if isinstance(raw, dict) and raw.get("schema_version") != SCHEMA_VERSION:
+        others = sorted(set(raw.get("tracks") or {}) - {name})
+        if not replace:
+            raise LeaderboardError(f"{path} is schema version {raw.get('schema_version')!r}, before frozen pairs; "
+                                   f"re-freeze with --replace (then also: {', '.join(others) or 'no other track'})")
+        raw, upgraded = {"kind": "rmbench.tracks", "schema_version": SCHEMA_VERSION, "tracks": {}}, others
+    old = None if upgraded or not raw["tracks"] else load_tracks(board).get(name)
     if old is not None and same_test_sets(old, new) and old.label == label:
         return old, "unchanged"
     if old is not None and not same_test_sets(old, new) and not replace:
@@ -149,4 +189,6 @@ def freeze(board: Path, data_dir: Path, name: str, heldout: list[str], label: st
     raw["tracks"][name] = new.as_dict()
     raw["tracks"] = dict(sorted(raw["tracks"].items()))
     write_json(path, raw)
+    if upgraded:
+        return new, f"replaced (tracks.json upgraded to schema {SCHEMA_VERSION}; freeze again: {', '.join(upgraded)})"
     return new, "added" if old is None else "replaced"

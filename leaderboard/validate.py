@@ -1,15 +1,17 @@
 """Every check a submission must pass, collected all at once.
 
 JSON Schema covers shape and ranges; the rules below cover what a schema cannot say:
-the data is the track's frozen test sets (versions, fingerprints, counts), the model did
-not train on what it is ranked on, the numbers agree with each other, and the name is safe
-and new. A submission is judged by *all* rules in one pass, so a contributor fixes
-everything in one round.
+the data is the track's frozen test sets (versions, fingerprints, counts, the very pairs),
+the model did not train on what it is ranked on, every number is what the submission's own
+per-pair predictions give (recomputed through the harness's functions:
+``rmbench.leaderboard.recompute``), a baseline is listed only as a baseline, and the name is
+safe and new. A submission is judged by *all* rules in one pass, so a contributor fixes
+everything in one round; a file too big, too deep or holding NaN is one listed problem.
 
-Rule ids (the ``rule`` of each :class:`Problem`): json, file_size, schema, name,
+Rule ids (the ``rule`` of each :class:`Problem`): json, file_size, schema, non_finite, name,
 name_matches_file, duplicate_name, unknown_track, benchmark_version, data_label,
 task_missing, task_version, fingerprint, leakage, count, accuracy_missing, ci,
-count_consistency, summary, plot.
+count_consistency, summary, plot, predictions, recomputed, baselines, kind.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from rmbench.atomic import json_text
+from rmbench.errors import LeaderboardError
+from rmbench.jsonlimits import JSONLimitError, loads_bounded
 from rmbench.leaderboard.names import name_problems
 from rmbench.leaderboard.schemas import validator
 from rmbench.leaderboard.store import MAX_SUBMISSION_BYTES
@@ -34,6 +37,7 @@ MAX_PLOT_BYTES = 512 * 1024  # a matplotlib PNG at 100 dpi is 20-80 KiB; 512 KiB
 COUNT_TOLERANCE = 1e-6
 # summary means may be rounded when written; anything further off is a different number
 SUMMARY_TOLERANCE = 5e-4
+MAX_DEPTH = 32  # a results.json nests about 10 levels; anything much deeper is not a submission
 
 
 @dataclass(frozen=True)
@@ -68,12 +72,36 @@ def schema_problems(sub: object) -> list[Problem]:
     return out
 
 
+def non_finite_problems(obj: object) -> list[Problem]:
+    """Every NaN or infinity in a parsed document (walked without recursion)."""
+    out, stack = [], [("", obj)]
+    while stack:
+        where, x = stack.pop()
+        if isinstance(x, float) and not math.isfinite(x):
+            out.append(Problem("non_finite", where or "(top)", f"{x!r} is not a number JSON can hold"))
+        elif isinstance(x, dict):
+            stack += [(f"{where}/{k}".lstrip("/"), v) for k, v in x.items()]
+        elif isinstance(x, list):
+            stack += [(f"{where}/{i}".lstrip("/"), v) for i, v in enumerate(x)]
+    return sorted(out, key=lambda p: p.where)
+
+
 def validate_submission(sub: object, tracks: dict[str, Track], *, file_stem: str | None = None,
                         taken_names: set[str] = frozenset()) -> list[Problem]:
     """All problems of one parsed submission; an empty list means it is valid."""
+    return check_submission(sub, tracks, file_stem=file_stem, taken_names=taken_names)[0]
+
+
+def check_submission(sub: object, tracks: dict[str, Track], *, file_stem: str | None = None,
+                     taken_names: set[str] = frozenset()):
+    """(problems, recomputed numbers or None): what ``validate_submission`` finds, and the
+    numbers the board shows (``rmbench.leaderboard.recompute.Recomputed``)."""
+    problems = non_finite_problems(sub)
+    if problems:
+        return problems, None  # NaN/inf: nothing else can be judged on such numbers
     problems = schema_problems(sub)
     if not isinstance(sub, dict):
-        return problems
+        return problems, None
     size = len(json_text(sub).encode())  # as `rmbench submit` writes it
     if size > MAX_SUBMISSION_BYTES:
         problems.append(Problem("file_size", "(top)", f"{size} bytes written out, over the "
@@ -91,9 +119,44 @@ def validate_submission(sub: object, tracks: dict[str, Track], *, file_stem: str
     if track is None:
         problems.append(Problem("unknown_track", "track", f"{sub.get('track')!r} is not a track on this "
                                 f"leaderboard (tracks: {', '.join(sorted(tracks)) or 'none'})"))
+    numbers = None
     if isinstance(results, dict):
         problems += results_problems(results, track)
-    return problems
+        problems += _kind_problems(sub, results)
+        if track is not None and not any(p.rule == "schema" for p in problems):
+            numbers, found = _recomputed(sub, results, track)
+            problems += found
+    return problems, numbers
+
+
+def _recomputed(sub: dict, results: dict, track: Track):
+    from rmbench.leaderboard.frozen import predictions_by_split
+    from rmbench.leaderboard.recompute import recompute
+
+    try:
+        predictions = predictions_by_split(sub.get("predictions"))
+        numbers, found = recompute(results, track, predictions)
+    except LeaderboardError as e:
+        return None, [Problem("predictions", "predictions", str(e))]
+    return numbers, [Problem(*f) for f in found]
+
+
+def _kind_problems(sub: dict, results: dict) -> list[Problem]:
+    """A baseline is listed as a baseline, under a baseline's name, and nothing else is."""
+    from rmbench.eval.baselines import BASELINES
+
+    model = results.get("model") if isinstance(results.get("model"), dict) else {}
+    kind, mid, name = model.get("kind"), str(model.get("id", "")), str(sub.get("name", ""))
+    is_base_id = mid.lower().startswith("baseline:")
+    out = []
+    if kind == "baseline" and not (is_base_id and mid.split(":", 1)[1] in BASELINES):
+        out.append(Problem("kind", "results/model/id", f"{mid!r}: a baseline entry's model must be one of "
+                           + ", ".join(f"baseline:{b}" for b in BASELINES)))
+    if kind != "baseline" and is_base_id:
+        out.append(Problem("kind", "results/model/kind", f"{kind!r} for model {mid!r}: a baseline is submitted as kind 'baseline'"))
+    if (kind == "baseline") != name.startswith("baseline-"):
+        out.append(Problem("kind", "name", f"{name!r}: baseline entries, and only they, are named baseline-..."))
+    return out
 
 
 def results_problems(results: dict, track: Track | None) -> list[Problem]:
@@ -233,17 +296,33 @@ def _plot_problems(plots: object) -> list[Problem]:
 
 def validate_file(path: Path, tracks: dict[str, Track], taken_names: set[str] = frozenset()) -> list[Problem]:
     """Parse and check one submission file (size first, so a huge file is never read)."""
-    where = str(path)
-    size = path.stat().st_size if path.is_file() else None
-    if size is None:
-        return [Problem("json", where, "no such file")]
-    if size > MAX_SUBMISSION_BYTES:
-        return [Problem("file_size", where, f"{size} bytes, over the {MAX_SUBMISSION_BYTES}-byte limit")]
+    return check_file(path, tracks, taken_names)[0]
+
+
+def read_submission(path: Path) -> object:
+    """A submission file parsed within the size and depth limits (``LeaderboardError`` otherwise)."""
     try:
-        sub = json.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        return [Problem("json", where, f"not valid UTF-8 JSON: {e}")]
-    return validate_submission(sub, tracks, file_stem=path.stem, taken_names=taken_names)
+        return loads_bounded(path.read_bytes(), max_bytes=MAX_SUBMISSION_BYTES, max_depth=MAX_DEPTH)
+    except JSONLimitError as e:
+        raise LeaderboardError(f"{path}: {e}") from None
+
+
+def check_file(path: Path, tracks: dict[str, Track], taken_names: set[str] = frozenset()):
+    """(problems, recomputed numbers, parsed submission or None) of one file; never raises for its content."""
+    where = str(path)
+    if not path.is_file():
+        return [Problem("json", where, "no such file")], None, None
+    if path.stat().st_size > MAX_SUBMISSION_BYTES:
+        return [Problem("file_size", where, f"{path.stat().st_size} bytes, over the {MAX_SUBMISSION_BYTES}-byte limit")], None, None
+    try:
+        sub = read_submission(path)
+    except LeaderboardError as e:
+        return [Problem("json", where, str(e).removeprefix(f"{path}: "))], None, None
+    try:
+        problems, numbers = check_submission(sub, tracks, file_stem=path.stem, taken_names=taken_names)
+    except Exception as e:  # noqa: BLE001 - one odd file is a listed problem, never a stopped build
+        return [Problem("internal", where, f"could not be checked: {type(e).__name__}: {e}")], None, None
+    return problems, numbers, sub
 
 
 def validate_files(paths: list[Path], tracks: dict[str, Track],

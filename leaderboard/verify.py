@@ -1,15 +1,22 @@
-"""``rmbench leaderboard verify NAME``: does a submission's accuracy reproduce?
+"""``rmbench leaderboard verify NAME``: does a submission's model give its predictions?
 
-The submitted model (or baseline) re-scores every pair of its track's test sets through
-the harness (``rmbench.run.harness.score_rows``, with the run's ``max_length``, delay
-setting and seed; ties count one half) and each new accuracy must fall inside the
-submitted 95% interval. The data is
-checked against the track's fingerprints first, and a model directory against the
-submitted weights hash, so a pass means the *same* model on the *same* pairs.
+The submission must first pass ``validate`` (so its numbers are what its predictions give).
+Then the submitted model (or baseline) re-scores every pair of its track's test sets through
+the harness (``rmbench.run.harness.score_rows``, with the run's ``max_length``, delay setting
+and seed; a base model's new reward head is initialised from that seed), and every re-scored
+reward must match the submitted prediction for that pair within ``REWARD_ATOL +
+REWARD_RTOL * |reward|``. The accuracies recomputed from the re-scored rewards are shown
+beside the submitted ones; the submitted interval is never the yardstick. The data is
+checked against the track's fingerprints first, and a model directory against the submitted
+hash of its weights, config and tokenizer, so a pass means the *same* model on the *same*
+pairs. ``--record`` writes the pass into ``verified.json``: the board then shows the entry as
+"verified" for as long as its file is unchanged.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,22 +24,25 @@ from rmbench.errors import LeaderboardError
 from rmbench.leaderboard.store import read_json, submissions_dir
 from rmbench.leaderboard.tracks import Track, load_tracks
 
+# Rewards re-scored on other hardware differ in the last digits (bf16 vs fp32 kernels, batch
+# composition); a different model differs by orders of magnitude more.
+REWARD_ATOL = 1e-3
+REWARD_RTOL = 1e-3
+
 
 @dataclass
 class Check:
     task: str
     split: str
     n: int
-    submitted: float | None
-    ci95: list | None
-    reproduced: float | None
+    submitted: float | None  # the accuracy the submitted predictions give (validate recomputed it)
+    reproduced: float | None  # the accuracy the re-scored rewards give
+    max_diff: float = 0.0  # largest |re-scored - submitted| reward
+    beyond: int = 0  # pairs with a reward outside the tolerance
 
     @property
     def within(self) -> bool:
-        if self.n == 0:
-            return self.reproduced is None
-        lo, hi = self.ci95 or (None, None)
-        return self.reproduced is not None and lo is not None and lo - 1e-9 <= self.reproduced <= hi + 1e-9
+        return self.beyond == 0
 
 
 @dataclass
@@ -97,6 +107,8 @@ def _scorer_for(sub: dict, model: str | None, batch_size: int):
             return saved["chosen"], saved["rejected"]
 
         return baseline_rewards, res["model"]["id"], "not checked (baseline)"
+    from transformers import set_seed
+
     from rmbench.model.load import weights_sha256
     from rmbench.model.scoring import RewardScorer
 
@@ -106,6 +118,7 @@ def _scorer_for(sub: dict, model: str | None, batch_size: int):
     weights = ("not checked (no local weights)" if have is None else
                "not checked (none submitted)" if want is None else "match" if have == want else "differ")
     max_length = int(((cfg.get("model") or {}).get("max_length")) or 512)
+    set_seed(seed)  # a base model gets a new reward head: initialise it as the run did
     try:
         scorer = RewardScorer(target, max_length=max_length, batch_size=batch_size)
     except Exception as e:  # unknown alias / missing directory / hub unreachable
@@ -120,32 +133,64 @@ def _scorer_for(sub: dict, model: str | None, batch_size: int):
 
 def verify_submission(board: Path, name: str, data_dir: Path | None = None, model: str | None = None,
                       batch_size: int = 32) -> VerifyReport:
-    from rmbench.eval.metrics import pair_outcomes
+    from rmbench.leaderboard.frozen import predictions_by_split
+    from rmbench.leaderboard.names import name_problems
+    from rmbench.leaderboard.recompute import recompute
+    from rmbench.leaderboard.validate import check_file
     from rmbench.prepared.load import load_split
 
     path = submissions_dir(board) / f"{name}.json"
-    from rmbench.leaderboard.names import name_problems
-
     if name_problems(name) or not path.is_file():
         raise LeaderboardError(f"no submission named {name!r} in {submissions_dir(board)}")
-    sub = read_json(path)
-    track = load_tracks(board).get(sub.get("track"))
-    if track is None:
-        raise LeaderboardError(f"submission {name!r} is on track {sub.get('track')!r}, which this board does not have")
+    tracks = load_tracks(board)
+    problems, numbers, sub = check_file(path, tracks)
+    if problems:
+        raise LeaderboardError(f"{name} does not validate, so there is nothing to verify:\n  "
+                               + "\n  ".join(map(str, problems[:10])))
+    track = tracks[sub["track"]]
     rewards, label, weights = _scorer_for(sub, model, batch_size)
     report = VerifyReport(name=name, track=track.name, model=label, weights=weights)
     data = data_dir or _resolve(track)
     _check_data(data, track)
+    submitted = predictions_by_split(sub["predictions"])
+    rescored: dict = {}
     for t in track.heldout_tasks:
         for s in track.splits:
             rows = load_split(data, t, s)
-            submitted = sub["results"]["results"][t]["splits"].get(s) or {}
-            acc = None
             if rows:
                 chosen, rejected = rewards(rows)
-                acc = float(pair_outcomes(chosen, rejected).mean())
-            report.checks.append(Check(t, s, len(rows), submitted.get("accuracy"), submitted.get("ci95"), acc))
+                rescored[(t, s)] = {r["pair_id"]: (c, x) for r, c, x in zip(rows, chosen, rejected)}
+    again, _ = recompute(sub["results"], track, rescored)
+    for t in track.heldout_tasks:
+        for s in track.splits:
+            old, new = submitted.get((t, s), {}), rescored.get((t, s), {})
+            diffs = [max(abs(a - b) for a, b in zip(old[p], new[p])) for p in old if p in new]
+            beyond = sum(abs(a - b) > REWARD_ATOL + REWARD_RTOL * abs(a) for p in old if p in new
+                         for a, b in zip(old[p], new[p])) + len(set(old) ^ set(new))
+            report.checks.append(Check(t, s, len(new), (numbers.splits.get((t, s)) or {}).get("accuracy"),
+                                       (again.splits.get((t, s)) or {}).get("accuracy"), max(diffs, default=0.0), beyond))
     return report
+
+
+def record(board: Path, report: VerifyReport) -> Path:
+    """Note a reproduced submission in ``verified.json`` (its file's sha256, so an edit loses the badge)."""
+    from rmbench import __version__
+    from rmbench.atomic import write_json
+    from rmbench.leaderboard.ranking import VERIFIED_FILE
+
+    if not report.reproduced:
+        raise LeaderboardError(f"{report.name} did not reproduce; nothing recorded")
+    path = board / VERIFIED_FILE
+    doc = read_json(path) if path.is_file() else {"kind": "rmbench.verified", "schema_version": 1, "entries": {}}
+    sub = submissions_dir(board) / f"{report.name}.json"
+    doc["entries"][report.name] = {
+        "submission_sha256": hashlib.sha256(sub.read_bytes()).hexdigest(), "model": report.model,
+        "weights": report.weights, "max_reward_diff": max((c.max_diff for c in report.checks), default=0.0),
+        "tolerance": {"atol": REWARD_ATOL, "rtol": REWARD_RTOL}, "rmbench_version": __version__,
+        "verified_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    doc["entries"] = dict(sorted(doc["entries"].items()))
+    write_json(path, doc)
+    return path
 
 
 def print_report(report: VerifyReport, console=None) -> None:
@@ -156,13 +201,12 @@ def print_report(report: VerifyReport, console=None) -> None:
 
     console = console or Console(width=None if sys.stdout.isatty() else 120)  # captured output: do not squash
     table = Table(title=f"verify {report.name} (track {report.track}, model {report.model})")
-    for col in ("task", "split", "n", "submitted", "95% CI", "re-scored", "within CI"):
+    for col in ("task", "split", "n", "submitted", "re-scored", "max |Δ reward|", "pairs off", "ok"):
         table.add_column(col, justify="left" if col in ("task", "split") else "right")
     for c in report.checks:
-        ci = f"{c.ci95[0]:.4f}–{c.ci95[1]:.4f}" if c.ci95 else "—"
-        table.add_row(c.task, c.split, str(c.n), "—" if c.submitted is None else f"{c.submitted:.4f}", ci,
-                      "—" if c.reproduced is None else f"{c.reproduced:.4f}",
+        table.add_row(c.task, c.split, str(c.n), "—" if c.submitted is None else f"{c.submitted:.4f}",
+                      "—" if c.reproduced is None else f"{c.reproduced:.4f}", f"{c.max_diff:.2e}", str(c.beyond),
                       "[green]yes[/]" if c.within else "[red]NO[/]")
     console.print(table)
-    console.print(f"weights: {report.weights}")
+    console.print(f"weights: {report.weights}; tolerance per reward: {REWARD_ATOL:g} + {REWARD_RTOL:g}·|reward|")
     console.print("[green]reproduced[/]" if report.reproduced else "[red]NOT reproduced[/]")

@@ -101,13 +101,24 @@ def parameter_count(model) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+# Besides the weights, what changes a model's scores: its config (architecture, activation,
+# head) and its tokenizer (vocabulary, merges, normalisation, special tokens).
+HASHED_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
+                "vocab.json", "merges.txt", "added_tokens.json", "spiece.model", "sentencepiece.bpe.model",
+                "tokenizer.model")
+
+
 def weights_sha256(model_dir: str | Path) -> str | None:
-    """sha256 over the directory's weight files (sorted by name), or None if there are none."""
-    files = sorted(p for p in Path(model_dir).glob("*") if p.suffix in (".safetensors", ".bin"))
-    if not files:
+    """sha256 over the directory's weight files, config and tokenizer files (sorted by name,
+    each as its name, size and bytes), or None when it holds no weight files."""
+    folder = Path(model_dir)
+    weights = [p for p in folder.glob("*") if p.suffix in (".safetensors", ".bin") and p.is_file()]
+    if not weights:
         return None
+    files = sorted(weights + [folder / n for n in HASHED_FILES if (folder / n).is_file()], key=lambda p: p.name)
     h = hashlib.sha256()
     for f in files:
+        h.update(f"{f.name}\0{f.stat().st_size}\0".encode())
         with open(f, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)

@@ -261,6 +261,9 @@ def _score_model(cfg: RunConfig, p: Plan, run_dir: Path, started: float, console
         model_info = {"id": f"baseline:{baseline}", "base_model": None, "path": None, "parameters": 0,
                       "weights_sha256": None, "kind": "baseline"}
     else:
+        from transformers import set_seed
+
+        set_seed(cfg.seed)  # a base model's new reward head: the same seed gives the same head (and verify can redo it)
         model, tok = load_reward_model(cfg.model.name)
         target = RewardScorer(model, tok, max_length=cfg.model.max_length, batch_size=cfg.eval.batch_size)
         target.memo = {}

@@ -1,133 +1,105 @@
-"""Builders for the leaderboard tests: a prepared manifest and results.json built from the
-documented layout (docs/formats.md), a board folder with a frozen track, and submissions.
+"""Builders for the leaderboard tests: prepared data written by prepare's own writer, a board
+folder with a track frozen from it, and results.json + per-pair predictions made by the
+harness's own functions (``rmbench.eval.scorecard.split_scorecard``,
+``rmbench.eval.results.results_document``), so every file is internally consistent; each
+test then breaks exactly the rule it is about. As in tests/conftest.py, each builder is a
+fixture of the same name that returns the builder function.
 
-Numbers are derived from counts (correct / n) so every file is internally consistent;
-each test then breaks exactly the rule it is about. As in tests/conftest.py, each builder
-is a fixture of the same name that returns the builder function.
+``make_results`` returns the results.json dict with the run's predictions.jsonl rows under
+the key ``"_predictions"`` (never part of a real results.json); ``make_submission`` and
+``write_run`` take them from there.
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
+import dataclasses
+import functools
 import json
 from pathlib import Path
 
 import pytest
 
-from rmbench import __version__
-
-SPLITS = ("train", "validation", "test", "test_hard")
-BASELINES = ("random", "longer", "shorter", "earlier", "later")
 
 
-def fingerprint(task: str, split: str, salt: str = "") -> str:
-    return hashlib.sha256(f"{task}:{split}:{salt}".encode()).hexdigest()
-
-
-def make_manifest(sizes: dict[str, dict[str, int]], synthetic: bool = True, spec: str = "demo") -> dict:
-    """``sizes``: task -> split -> pairs."""
-    tasks = {t: {"version": "1", "module": f"rmbench.tasks.{t}",
-                 "splits": {s: {"pairs": n, "posts": max(1, n // 3), "fingerprint": fingerprint(t, s)}
-                            for s, n in per.items()}}
-             for t, per in sizes.items()}
-    return {"kind": "rmbench.prepared", "schema_version": 1, "rmbench_version": __version__,
-            "source": {"spec": spec, "synthetic": synthetic, "files": {}},
-            "bad_input": {}, "tasks": tasks, "fingerprint": hashlib.sha256(json.dumps(tasks).encode()).hexdigest()}
-
-
-def write_manifest(folder: Path, manifest: dict) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "manifest.json").write_text(json.dumps(manifest))
-    return folder
-
-
-def _split(n: int, correct: int, baseline_correct: dict[str, int]) -> dict:
-    acc = correct / n
-    half = 0.5 / n ** 0.5  # a wide, honest-looking interval around the accuracy
-    baselines = {b: {"accuracy": c / n, "ci95": [max(0.0, c / n - half), min(1.0, c / n + half)],
-                     "by_construction": b in ("later", "earlier")}
-                 for b, c in baseline_correct.items()}
-    # Under the later-but-higher pairing rule later-wins is 100% by construction; the harness
-    # leaves such baselines out of best_baseline, and so do these fixtures.
-    best = max((b for b in baselines if b not in ("later", "earlier")), key=lambda b: baselines[b]["accuracy"])
-    return {"n": n, "accuracy": acc, "ci95": [max(0.0, acc - half), min(1.0, acc + half)],
-            "baselines": baselines, "best_baseline": best,
-            "clears_best_baseline": acc - half > baselines[best]["ci95"][1],
-            "ece": 0.05, "by_score_ratio": [], "small": n < 100, "truncated": {"prompt": 0, "response": 0}}
-
-
-def make_results(manifest: dict, holdout: list[str], correct: dict[str, dict[str, int]] | None = None,
+def make_results(data_dir: Path, holdout: list[str], correct: dict[str, dict[str, int]] | None = None,
                  model_id: str = "minilm", kind: str = "reward_model", parameters: int = 22713601,
-                 train_tasks: list[str] | None = None) -> dict:
+                 train_tasks: list[str] | None = None, seed: int = 0) -> dict:
     """A results.json for ``holdout`` (test + test_hard) and in-domain test on the others.
 
-    ``correct``: task -> split -> number of correct pairs (default: 70% / 60%).
+    ``correct``: task -> split -> pairs the model gets right (default: 70% / 60%); the first
+    pairs in pair order are the right ones. A ``baseline:NAME`` model gets that baseline's rewards.
     """
-    tasks = manifest["tasks"]
-    train_tasks = [t for t in tasks if t not in holdout] if train_tasks is None else train_tasks
-    correct = correct or {}
-    results = {}
-    for t in tasks:
+    from rmbench.eval.baselines import baseline_rewards
+    from rmbench.eval.config import EvalConfig
+    from rmbench.eval.results import results_document
+    from rmbench.eval.scorecard import split_scorecard
+    from rmbench.prepared.load import load_split
+    from rmbench.prepared.manifest import Prepared
+
+    data = Prepared.open(data_dir)
+    train_tasks = [t for t in data.tasks if t not in holdout] if train_tasks is None else train_tasks
+    correct, cfg = correct or {}, EvalConfig()
+    results, predictions = {}, []
+    for t in data.tasks:
         role = "heldout" if t in holdout else "in_domain"
-        splits = ("test", "test_hard") if role == "heldout" else ("test",)
-        results[t] = {"role": role, "splits": {}}
-        for s in splits:
-            n = tasks[t]["splits"][s]["pairs"]
-            c = correct.get(t, {}).get(s, round(n * (0.7 if s == "test" else 0.6)))
-            base = {"random": n // 2, "longer": round(n * 0.55), "shorter": n - round(n * 0.55),
-                    "earlier": 0, "later": n}
-            results[t]["splits"][s] = _split(n, c, base)
-    held = [results[t]["splits"] for t in holdout]
-    mean = sum(h["test"]["accuracy"] for h in held) / len(held)
-    mean_hard = sum(h["test_hard"]["accuracy"] for h in held) / len(held)
-    best_mean = sum(h["test"]["baselines"][h["test"]["best_baseline"]]["accuracy"] for h in held) / len(held)
-    return {
-        "kind": "rmbench.results", "schema_version": 1, "rmbench_version": __version__,
-        "git_commit": "0123abc", "created_utc": "2026-11-26T05:00:00Z",
-        "synthetic_data": manifest["source"]["synthetic"],
-        "data": {"source": manifest["source"]["spec"], "manifest_fingerprint": manifest["fingerprint"],
-                 "tasks": {t: {"version": v["version"], "fingerprints": {s: v["splits"][s]["fingerprint"]
-                                                                         for s in v["splits"]}}
-                           for t, v in tasks.items()}},
-        "model": {"id": model_id, "base_model": model_id, "path": "model/", "parameters": parameters,
-                  "weights_sha256": "ab" * 32, "kind": kind},
-        "config": {"model": {"name": model_id}, "train": {"epochs": 1}},
-        "holdout": list(holdout), "train_tasks": train_tasks,
-        "results": results,
-        "summary": {"heldout_mean_accuracy": mean, "heldout_mean_accuracy_hard": mean_hard,
-                    "best_baseline_mean": best_mean, "margin_over_best_baseline": mean - best_mean},
-        "wall_time_s": 12.5,
-        "hardware": {"device": "cpu", "torch": "2.13.0", "cpu_count": 2, "gpu": None},
-    }
+        for s in ("test", "test_hard") if role == "heldout" else ("test",):
+            rows = load_split(data_dir, t, s)
+            if not rows:
+                continue  # the harness leaves an empty split out
+            if model_id.startswith("baseline:"):
+                rc, rr = baseline_rewards(model_id.split(":", 1)[1], rows, seed)
+            else:
+                c = correct.get(t, {}).get(s, round(len(rows) * (0.7 if s == "test" else 0.6)))
+                rc = [1.0 if i < c else 0.0 for i in range(len(rows))]
+                rr = [1.0 - x for x in rc]
+            card = split_scorecard(rows, rc, rr, cfg=cfg, seed=seed, preferred_later=data.preferred_later(t))
+            results.setdefault(t, {"role": role, "splits": {}})["splits"][s] = card
+            predictions += [{"task": t, "split": s, "pair_id": r["pair_id"], "reward_chosen": a, "reward_rejected": b}
+                            for r, a, b in zip(rows, rc, rr)]
+    model = {"id": model_id, "base_model": None if kind == "baseline" else model_id, "path": None,
+             "parameters": parameters, "weights_sha256": None if kind == "baseline" else "ab" * 32, "kind": kind}
+    doc = results_document(cfg={"seed": seed, "model": {"name": model_id, "max_length": 64}, "train": {"epochs": 1},
+                                "eval": dataclasses.asdict(cfg), "data": {"with_delay": False}},
+                           data=data, data_source=data.doc["source"]["spec"], model_info=model, holdout=list(holdout),
+                           train_tasks=train_tasks, results=results, wall_time_s=12.5)
+    return json.loads(json.dumps(doc)) | {"_predictions": predictions}  # as read back from disk
 
 
-SIZES = {"writingprompts": {"train": 300, "validation": 40, "test": 200, "test_hard": 60},
-         "askacademia": {"train": 300, "validation": 40, "test": 120, "test_hard": 30}}
+SIZES = {"writingprompts": {"train": 30, "validation": 10, "test": 200, "test_hard": 60},
+         "askacademia": {"train": 30, "validation": 10, "test": 120, "test_hard": 30}}
 
 
 def make_board(root: Path, sizes: dict = SIZES, heldout: tuple[str, ...] = ("writingprompts",),
-               track: str = "demo", synthetic: bool = True) -> tuple[Path, dict]:
-    """A leaderboard folder with one frozen track; returns (board, manifest)."""
+               track: str = "demo", synthetic: bool = True, *, write_prepared) -> tuple[Path, Path]:
+    """A leaderboard folder with one track frozen from prepared data; returns (board, data dir)."""
     from rmbench.leaderboard.tracks import freeze
 
-    manifest = make_manifest(sizes, synthetic=synthetic)
-    data = write_manifest(root / f"prepared-{track}", manifest)
+    data = write_prepared(root / f"prepared-{track}", sizes, synthetic=synthetic, spec="demo" if synthetic else "dumps")
     board = root / "leaderboard"
     (board / "submissions").mkdir(parents=True, exist_ok=True)
     freeze(board, data, track, list(heldout), label="demo (generated)" if synthetic else "real")
-    return board, manifest
+    return board, data
 
 
 def make_submission(name: str, results: dict, track: str = "demo", plots: dict | None = None) -> dict:
-    return {"kind": "rmbench.submission", "schema_version": 1, "name": name, "organization": "Test Lab",
+    from rmbench import __version__
+    from rmbench.leaderboard.frozen import pack
+
+    results = copy.deepcopy(results)
+    preds = sorted((p for p in results.pop("_predictions", []) if p["task"] in results.get("holdout", [])),
+                   key=lambda p: (p["task"], p["split"], p["pair_id"]))
+    return {"kind": "rmbench.submission", "schema_version": 2, "name": name, "organization": "Test Lab",
             "url": "https://example.org/model", "track": track, "submitted_utc": "2026-11-26T06:00:00Z",
-            "submitted_with": __version__, "results": copy.deepcopy(results), "plots": plots or {}}
+            "submitted_with": __version__, "results": results, "plots": plots or {}, "predictions": pack(preds)}
 
 
 def write_run(run: Path, results: dict, plots: dict[str, bytes] | None = None) -> Path:
     run.mkdir(parents=True, exist_ok=True)
+    results = dict(results)
+    preds = results.pop("_predictions", [])
     (run / "results.json").write_text(json.dumps(results))
+    (run / "predictions.jsonl").write_text("".join(json.dumps(p) + "\n" for p in preds))
     for name, data in (plots or {}).items():
         (run / "plots").mkdir(exist_ok=True)
         (run / "plots" / name).write_bytes(data)
@@ -146,7 +118,7 @@ def tiny_png(color=(200, 30, 30), size=(4, 3)) -> bytes:
     return buf.getvalue()
 
 
-SIZES2 = {**SIZES, "emory": {"train": 100, "validation": 10, "test": 80, "test_hard": 20}}
+SIZES2 = {**SIZES, "emory": {"train": 30, "validation": 10, "test": 80, "test_hard": 20}}
 # name -> correct pairs per held-out (task, split); test sizes 200 (writingprompts) and 80 (emory)
 ENTRIES = {
     "alpha": {"writingprompts": {"test": 150, "test_hard": 40}, "emory": {"test": 40, "test_hard": 10}},
@@ -156,12 +128,11 @@ ENTRIES = {
 }
 
 
-def ranked_board(root: Path) -> Path:
+def ranked_board(root: Path, *, write_prepared) -> Path:
     """Four submissions (ENTRIES) on a two-task track (writingprompts + emory held out)."""
-    board, manifest = make_board(root, sizes=SIZES2, heldout=("writingprompts", "emory"))
+    board, data = make_board(root, sizes=SIZES2, heldout=("writingprompts", "emory"), write_prepared=write_prepared)
     for name, correct in ENTRIES.items():
-        res = make_results(manifest, ["writingprompts", "emory"], correct=correct,
-                           parameters=1000 * len(name))
+        res = make_results(data, ["writingprompts", "emory"], correct=correct, parameters=1000 * len(name))
         _write(board / "submissions" / f"{name}.json", make_submission(name, res))
     return board
 
@@ -173,28 +144,17 @@ def _write(path, obj):
 
 
 # -- builders and shared numbers as fixtures ---------------------------------------------
-@pytest.fixture(name="make_manifest", scope="session")
-def _make_manifest_fixture():
-    """``make_manifest(sizes, synthetic=True, spec="demo") -> manifest dict``."""
-    return make_manifest
-
-
-@pytest.fixture(name="write_manifest", scope="session")
-def _write_manifest_fixture():
-    """``write_manifest(folder, manifest) -> folder`` holding manifest.json."""
-    return write_manifest
-
-
 @pytest.fixture(name="make_results", scope="session")
 def _make_results_fixture():
-    """``make_results(manifest, holdout, correct=None, model_id=..., kind=..., parameters=..., train_tasks=None)``."""
+    """``make_results(data_dir, holdout, correct=None, model_id=..., kind=..., parameters=..., train_tasks=None,
+    seed=0) -> results`` (with the run's predictions under ``"_predictions"``)."""
     return make_results
 
 
 @pytest.fixture(name="make_board", scope="session")
-def _make_board_fixture():
-    """``make_board(root, sizes=SIZES, heldout=("writingprompts",), track="demo", synthetic=True) -> (board, manifest)``."""
-    return make_board
+def _make_board_fixture(write_prepared):
+    """``make_board(root, sizes=SIZES, heldout=("writingprompts",), track="demo", synthetic=True) -> (board, data dir)``."""
+    return functools.partial(make_board, write_prepared=write_prepared)
 
 
 @pytest.fixture(name="make_submission", scope="session")
@@ -205,7 +165,7 @@ def _make_submission_fixture():
 
 @pytest.fixture(name="write_run", scope="session")
 def _write_run_fixture():
-    """``write_run(run, results, plots=None) -> run``: a run folder with results.json and plots/."""
+    """``write_run(run, results, plots=None) -> run``: a run folder with results.json, predictions.jsonl, plots/."""
     return write_run
 
 
@@ -216,9 +176,9 @@ def _tiny_png_fixture():
 
 
 @pytest.fixture(name="ranked_board", scope="session")
-def _ranked_board_fixture():
+def _ranked_board_fixture(write_prepared):
     """``ranked_board(root) -> board``: four submissions (``ranked_entries``) on a two-task track."""
-    return ranked_board
+    return functools.partial(ranked_board, write_prepared=write_prepared)
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from rmbench.atomic import write_json
 
 
 def test_validate_lists_every_problem_of_every_file_and_fails(tmp_path, make_board, make_results, make_submission):
-    board, manifest = make_board(tmp_path)
-    good = make_submission("good", make_results(manifest, ["writingprompts"]))
-    bad = make_submission("bad", make_results(manifest, ["writingprompts"]))
+    board, data = make_board(tmp_path)
+    good = make_submission("good", make_results(data, ["writingprompts"]))
+    bad = make_submission("bad", make_results(data, ["writingprompts"]))
     bad["results"]["results"]["writingprompts"]["splits"]["test"]["n"] = 1
     bad["results"]["data"]["tasks"]["writingprompts"]["version"] = "7"
     write_json(board / "submissions" / "good.json", good)
@@ -30,8 +30,8 @@ def test_validate_lists_every_problem_of_every_file_and_fails(tmp_path, make_boa
 
 
 def test_validate_a_file_from_outside_the_board_checks_its_name_is_new(tmp_path, make_board, make_results, make_submission):
-    board, manifest = make_board(tmp_path)
-    sub = make_submission("taken", make_results(manifest, ["writingprompts"]))
+    board, data = make_board(tmp_path)
+    sub = make_submission("taken", make_results(data, ["writingprompts"]))
     write_json(board / "submissions" / "taken.json", sub)
     outside = tmp_path / "incoming" / "taken.json"
     write_json(outside, sub)
@@ -64,3 +64,26 @@ def test_schemas_are_valid_json_schema():
     # results.schema.json belongs to the results builder (rmbench.eval); the other two to the board.
     for path in (SCHEMA_PATH, PACKAGE_DIR / "submission.schema.json", PACKAGE_DIR / "tracks.schema.json"):
         Draft202012Validator.check_schema(json.loads(path.read_text()))
+
+
+def test_one_hostile_file_never_stops_validate_show_or_build(tmp_path, make_board, make_results, make_submission):
+    """A 2 KB file nested 1,000 levels deep, a NaN and a zip bomb: listed as problems; the rest is shown."""
+    import base64
+    import zlib
+
+    board, data = make_board(tmp_path)
+    write_json(board / "submissions" / "good.json", make_submission("good", make_results(data, ["writingprompts"])))
+    (board / "submissions" / "deep.json").write_text('{"a": ' + "[" * 1000 + "]" * 1000 + "}")
+    (board / "submissions" / "nan.json").write_text('{"name": "nan", "score": NaN}')
+    bomb = make_submission("bomb", make_results(data, ["writingprompts"]))
+    bomb["predictions"]["data"] = base64.b64encode(zlib.compress(b"0" * (80 * 1024 * 1024), 9)).decode()
+    write_json(board / "submissions" / "bomb.json", bomb)
+    runner = CliRunner()
+    res = runner.invoke(main, ["leaderboard", "validate", "--leaderboard-dir", str(board)])
+    assert res.exit_code == 1 and "3 invalid" in res.output and "levels deep" in res.output and res.exception.__class__ is SystemExit
+    res = runner.invoke(main, ["leaderboard", "show", "--format", "json", "--leaderboard-dir", str(board)])
+    assert res.exit_code == 0 and "skipped 3 invalid" in res.stderr
+    rows = json.loads(res.stdout)["tracks"][0]["rows"]  # strict JSON: no NaN anywhere
+    assert [r["model"] for r in rows] == ["good"]
+    res = runner.invoke(main, ["leaderboard", "build", "--out", str(tmp_path / "site"), "--leaderboard-dir", str(board)])
+    assert res.exit_code == 0 and (tmp_path / "site" / "s" / "good.html").is_file(), res.output

@@ -40,11 +40,29 @@ def test_ties_break_on_the_hard_split_then_share_a_rank(board, tmp_path):
     assert rows["alpha"].rank == rows["alpha2"].rank and rows["delta"].rank == rows["alpha"].rank + 2
 
 
-def test_margin_is_over_the_harness_best_baseline_not_a_by_construction_one(board, ranked_entries):
+def test_margin_is_over_the_tracks_frozen_best_baseline_not_a_by_construction_one(board, ranked_entries):
+    from rmbench.leaderboard.tracks import load_tracks
+
+    track = load_tracks(board)["demo"]
+    best = [track.baselines(t, "test") for t in ("writingprompts", "emory")]
+    assert all(b["best"] not in ("later", "earlier") for b in best)  # later-wins is 100% by construction
     row = next(r for r in load_board(board).rows["demo"] if r.name == "bravo")
-    # fixtures: later-wins is 100% by construction; best_baseline names longer (55%)
-    assert row.best_baseline == "longer"
-    assert row.margin == pytest.approx(expected_mean(ranked_entries, "bravo") - (round(200 * .55) / 200 + round(80 * .55) / 80) / 2)
+    assert row.best_baseline == "/".join(dict.fromkeys(b["best"] for b in best))
+    frozen_mean = sum(b["table"][b["best"]]["accuracy"] for b in best) / 2
+    assert row.margin == pytest.approx(expected_mean(ranked_entries, "bravo") - frozen_mean)
+
+
+def test_the_board_shows_recomputed_numbers_not_submitted_ones(board):
+    """Even a rounding-sized nudge of a submitted accuracy is not what the board shows."""
+    sub = json.loads((board / "submissions" / "bravo.json").read_text())
+    split = sub["results"]["results"]["writingprompts"]["splits"]["test"]
+    true = split["accuracy"]
+    split["accuracy"] = true + 1e-6  # within the rounding tolerance: still valid
+    write_json(board / "submissions" / "bravo.json", sub)
+    b = load_board(board)
+    assert b.invalid == {}
+    row = next(r for r in b.rows["demo"] if r.name == "bravo")
+    assert row.accuracy["writingprompts/test"] == true
 
 
 def test_invalid_submissions_are_skipped_with_a_warning(board):
@@ -55,18 +73,20 @@ def test_invalid_submissions_are_skipped_with_a_warning(board):
     assert "broken" not in res.stdout
 
 
-def test_a_baseline_right_by_construction_and_a_flagged_run_are_shown_unranked(
-        board, ranked_sizes, make_manifest, make_results, make_submission):
-    later = make_results(make_manifest(ranked_sizes), ["writingprompts", "emory"], kind="baseline",
-                         model_id="baseline:later", parameters=0,
-                         correct={"writingprompts": {"test": 200, "test_hard": 60}, "emory": {"test": 80, "test_hard": 20}})
-    write_json(board / "submissions" / "later-wins.json", make_submission("later-wins", later))
+def test_baselines_and_flagged_runs_are_shown_unranked(board, make_results, make_submission):
+    data = board.parent / "prepared-demo"
+    for b in ("later", "longer"):
+        res = make_results(data, ["writingprompts", "emory"], kind="baseline", model_id=f"baseline:{b}", parameters=0)
+        write_json(board / "submissions" / f"baseline-{b}-demo.json", make_submission(f"baseline-{b}-demo", res))
     leaky = json.loads((board / "submissions" / "alpha.json").read_text())
     leaky["name"] = "leaky"
     leaky["results"]["flags"] = ["with_delay_leaks_label"]
     write_json(board / "submissions" / "leaky.json", leaky)
-    rows = load_board(board).rows["demo"]
-    assert [r.name for r in rows][-2:] == ["later-wins", "leaky"]  # after every ranked row, best first
-    assert rows[-2].rank is None and "by construction" in rows[-2].note
-    assert rows[-1].rank is None and rows[-1].note == "with_delay_leaks_label"
-    assert [r.rank for r in rows[:-2]] == [1, 2, 3, 4]
+    b = load_board(board)
+    assert b.invalid == {}, b.invalid
+    rows = b.rows["demo"]
+    assert [r.rank for r in rows[:4]] == [1, 2, 3, 4] and all(r.rank is None for r in rows[4:])
+    unranked = {r.name: r.note for r in rows[4:]}
+    assert unranked["baseline-later-demo"] == "baseline, for reference: right by construction of the pairing rule"
+    assert unranked["baseline-longer-demo"] == "baseline, for reference" and unranked["leaky"] == "with_delay_leaks_label"
+    assert [r.name for r in rows[4:]][0] == "baseline-later-demo"  # unranked rows follow, best first

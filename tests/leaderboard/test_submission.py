@@ -24,7 +24,8 @@ def test_submit_writes_a_valid_file_with_its_plots(tmp_path, make_board, make_re
     res = _submit(board, run, "--name", "my-model", "--organization", "Lab <b>", "--url", "https://example.org")
     assert res.exit_code == 0, res.output
     sub = json.loads((board / "submissions" / "my-model.json").read_text())
-    assert sub["track"] == "demo" and sub["results"] == results  # results kept unchanged
+    assert sub["track"] == "demo" and sub["results"] == {k: v for k, v in results.items() if k != "_predictions"}
+    assert sub["predictions"]["rows"] == 260  # every held-out pair (200 test + 60 test_hard), none of the others
     assert base64.b64decode(sub["plots"]["learning_curve.png"]["png_base64"]) == png
     assert list(sub["plots"]) == ["learning_curve.png"]
     assert not [p for p in (board / "submissions").iterdir() if p.name.startswith(".")]  # no temp file left
@@ -123,3 +124,11 @@ def test_a_failed_upload_keeps_the_local_file(tmp_path, make_board, make_results
         res = _submit(board, run, "--name", "offline", "--push-to-hub", "org/board")
     assert res.exit_code != 0 and "saved locally" in res.output and "no network" in res.output
     assert (board / "submissions" / "offline.json").is_file()
+
+
+def test_submit_needs_the_runs_predictions(tmp_path, make_board, make_results, write_run):
+    board, data = make_board(tmp_path)
+    run = write_run(tmp_path / "run", make_results(data, ["writingprompts"]))
+    (run / "predictions.jsonl").unlink()
+    res = _submit(board, run, "--name", "m")
+    assert res.exit_code != 0 and "predictions.jsonl: missing" in res.output

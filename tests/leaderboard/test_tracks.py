@@ -17,23 +17,35 @@ def _freeze(board, data, *args):
     return CliRunner().invoke(leaderboard_group, ["freeze", "--data", str(data), "--leaderboard-dir", str(board), *args])
 
 
-def test_freeze_copies_counts_and_fingerprints_from_the_manifest(tmp_path, make_manifest, write_manifest, board_sizes):
-    manifest = make_manifest(board_sizes)
-    data = write_manifest(tmp_path / "prep", manifest)
+def test_freeze_copies_counts_fingerprints_pairs_and_the_harness_baselines(tmp_path, write_prepared, board_sizes):
+    from rmbench.eval.config import EvalConfig
+    from rmbench.eval.scorecard import baseline_table, best_baseline
+    from rmbench.prepared.load import load_split
+    from rmbench.prepared.manifest import Prepared
+
+    data = write_prepared(tmp_path / "prep", board_sizes)
     res = _freeze(tmp_path / "lb", data, "--track", "demo", "--heldout", "WritingPrompts")
     assert res.exit_code == 0, res.output
     track = load_tracks(tmp_path / "lb")["demo"]
+    manifest = Prepared.open(data).doc
     assert track.heldout_tasks == ("writingprompts",)
     for split in ("test", "test_hard"):
         want = manifest["tasks"]["writingprompts"]["splits"][split]
-        assert track.tasks["writingprompts"]["splits"][split] == {"pairs": want["pairs"], "fingerprint": want["fingerprint"]}
+        got = track.tasks["writingprompts"]["splits"][split]
+        assert (got["pairs"], got["fingerprint"]) == (want["pairs"], want["fingerprint"])
+        rows = load_split(data, "writingprompts", split)
+        assert track.frozen_rows("writingprompts", split) == [
+            {"pair_id": r["pair_id"], "post_id": r["post_id"], "score_ratio": r["score_ratio"]} for r in rows]
+        table = baseline_table(rows, EvalConfig(), 0, True)
+        assert track.baselines("writingprompts", split)["table"] == json.loads(json.dumps(table))
+        assert track.baselines("writingprompts", split)["best"] == best_baseline(table)
     assert track.synthetic is True and track.benchmark_version == benchmark_version(manifest["rmbench_version"])
     assert track.frozen_from["manifest_fingerprint"] == manifest["fingerprint"]
     assert "train" not in track.tasks["writingprompts"]["splits"]
 
 
-def test_refreezing_the_same_data_changes_nothing(tmp_path, make_manifest, write_manifest, board_sizes):
-    data = write_manifest(tmp_path / "prep", make_manifest(board_sizes))
+def test_refreezing_the_same_data_changes_nothing(tmp_path, write_prepared, board_sizes):
+    data = write_prepared(tmp_path / "prep", board_sizes)
     board = tmp_path / "lb"
     _freeze(board, data, "--track", "demo", "--heldout", "writingprompts")
     before = (board / "tracks.json").read_text()
@@ -42,24 +54,38 @@ def test_refreezing_the_same_data_changes_nothing(tmp_path, make_manifest, write
     assert (board / "tracks.json").read_text() == before
 
 
-def test_changed_test_sets_need_replace(tmp_path, make_manifest, write_manifest, board_sizes):
+def test_changed_test_sets_need_replace(tmp_path, write_prepared, board_sizes):
     board = tmp_path / "lb"
-    freeze(board, write_manifest(tmp_path / "a", make_manifest(board_sizes)), "demo", ["writingprompts"], "demo")
-    changed = make_manifest(board_sizes)
-    changed["tasks"]["writingprompts"]["splits"]["test"]["fingerprint"] = "f" * 64
-    data = write_manifest(tmp_path / "b", changed)
+    freeze(board, write_prepared(tmp_path / "a", board_sizes), "demo", ["writingprompts"], "demo")
+    data = write_prepared(tmp_path / "b", board_sizes, seed=1)  # other pairs
     with pytest.raises(LeaderboardError, match="--replace"):
         freeze(board, data, "demo", ["writingprompts"], "demo")
     _, what = freeze(board, data, "demo", ["writingprompts"], "demo", replace=True)
     assert what == "replaced"
-    assert load_tracks(board)["demo"].tasks["writingprompts"]["splits"]["test"]["fingerprint"] == "f" * 64
+    from rmbench.prepared.manifest import Prepared
+
+    assert load_tracks(board)["demo"].tasks["writingprompts"]["splits"]["test"]["fingerprint"] == \
+        Prepared.open(data).fingerprints("writingprompts")["test"]
 
 
-def test_two_tracks_live_side_by_side(tmp_path, make_manifest, write_manifest, board_sizes):
+def test_a_tracks_file_of_the_old_schema_is_upgraded_only_with_replace(tmp_path, write_prepared, board_sizes):
     board = tmp_path / "lb"
-    freeze(board, write_manifest(tmp_path / "a", make_manifest(board_sizes)), "demo", ["writingprompts"], "demo")
-    real = make_manifest({"emory": {"train": 200, "validation": 20, "test": 50, "test_hard": 5}}, synthetic=False, spec="../shared/data/reddit-dumps")
-    freeze(board, write_manifest(tmp_path / "b", real), "reddit-college", ["emory"], "reddit-college dumps")
+    board.mkdir()
+    (board / "tracks.json").write_text(json.dumps({"kind": "rmbench.tracks", "schema_version": 1,
+                                                   "tracks": {"demo": {}, "other": {}}}))
+    data = write_prepared(tmp_path / "a", board_sizes)
+    with pytest.raises(LeaderboardError, match="schema version 1.*also: other"):
+        freeze(board, data, "demo", ["writingprompts"], "demo")
+    _, what = freeze(board, data, "demo", ["writingprompts"], "demo", replace=True)
+    assert "freeze again: other" in what and list(load_tracks(board)) == ["demo"]
+
+
+def test_two_tracks_live_side_by_side(tmp_path, write_prepared, board_sizes):
+    board = tmp_path / "lb"
+    freeze(board, write_prepared(tmp_path / "a", board_sizes), "demo", ["writingprompts"], "demo")
+    real = write_prepared(tmp_path / "b", {"emory": {"train": 20, "validation": 5, "test": 50, "test_hard": 5}},
+                          synthetic=False, spec="../shared/data/reddit-dumps")
+    freeze(board, real, "reddit-college", ["emory"], "reddit-college dumps")
     tracks = load_tracks(board)
     assert sorted(tracks) == ["demo", "reddit-college"] and tracks["reddit-college"].synthetic is False
 
@@ -68,22 +94,22 @@ def test_two_tracks_live_side_by_side(tmp_path, make_manifest, write_manifest, b
     (["--track", "demo", "--heldout", "nosuchtask"], "not in the prepared data"),
     (["--track", "../demo", "--heldout", "writingprompts"], "track name"),
 ])
-def test_freeze_refuses_bad_requests(tmp_path, args, message, make_manifest, write_manifest, board_sizes):
-    data = write_manifest(tmp_path / "prep", make_manifest(board_sizes))
+def test_freeze_refuses_bad_requests(tmp_path, args, message, write_prepared, board_sizes):
+    data = write_prepared(tmp_path / "prep", board_sizes)
     res = _freeze(tmp_path / "lb", data, *args)
     assert res.exit_code != 0 and message in res.output
     assert not (tmp_path / "lb" / "tracks.json").exists()
 
 
-def test_an_empty_test_split_cannot_be_a_track(tmp_path, make_manifest, write_manifest):
-    data = write_manifest(tmp_path / "prep", make_manifest({"emory": {"train": 10, "validation": 2, "test": 0, "test_hard": 0}}))
+def test_an_empty_test_split_cannot_be_a_track(tmp_path, write_prepared):
+    data = write_prepared(tmp_path / "prep", {"emory": {"train": 10, "validation": 2, "test": 0, "test_hard": 0}})
     with pytest.raises(LeaderboardError, match="empty test split"):
         freeze(tmp_path / "lb", data, "x", ["emory"], "x")
 
 
-def test_a_hand_edited_tracks_file_is_refused(tmp_path, make_manifest, write_manifest, board_sizes):
+def test_a_hand_edited_tracks_file_is_refused(tmp_path, write_prepared, board_sizes):
     board = tmp_path / "lb"
-    freeze(board, write_manifest(tmp_path / "a", make_manifest(board_sizes)), "demo", ["writingprompts"], "demo")
+    freeze(board, write_prepared(tmp_path / "a", board_sizes), "demo", ["writingprompts"], "demo")
     raw = json.loads((board / "tracks.json").read_text())
     raw["tracks"]["demo"]["tasks"]["writingprompts"]["splits"]["test"]["pairs"] = -1
     (board / "tracks.json").write_text(json.dumps(raw))

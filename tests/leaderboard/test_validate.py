@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 
@@ -21,8 +22,8 @@ def board(tmp_path, make_board):
 
 @pytest.fixture
 def good(board, make_results, make_submission):
-    _, manifest = board
-    return make_submission("good-model", make_results(manifest, ["writingprompts"]))
+    _, data = board
+    return make_submission("good-model", make_results(data, ["writingprompts"]))
 
 
 def rules(problems) -> set[str]:
@@ -159,11 +160,9 @@ def test_two_files_with_one_name_are_a_duplicate(tmp_path, good, board):
 def test_an_empty_test_hard_split_may_be_left_out(tmp_path, make_board, make_results, make_submission):
     sizes = {"emory": {"train": 50, "validation": 5, "test": 16, "test_hard": 0},
              "gradschool": {"train": 50, "validation": 5, "test": 20, "test_hard": 4}}
-    board, manifest = make_board(tmp_path, sizes=sizes, heldout=("emory",), synthetic=False)
-    manifest["tasks"]["emory"]["splits"]["test_hard"]["pairs"] = 1  # make_results needs n > 0 to build it
-    results = make_results(manifest, ["emory"])
-    del results["results"]["emory"]["splits"]["test_hard"]  # the harness skips empty splits
-    results["summary"]["heldout_mean_accuracy_hard"] = None
+    board, data = make_board(tmp_path, sizes=sizes, heldout=("emory",), synthetic=False)
+    results = make_results(data, ["emory"])
+    assert "test_hard" not in results["results"]["emory"]["splits"]  # the harness skips empty splits
     sub = make_submission("real-model", results)
     assert validate_submission(sub, load_tracks(board)) == []
 
@@ -171,3 +170,101 @@ def test_an_empty_test_hard_split_may_be_left_out(tmp_path, make_board, make_res
 def test_a_submission_too_big_to_write_is_rejected(good, board):
     good["results"]["config"]["padding"] = "x" * MAX_SUBMISSION_BYTES
     assert "file_size" in rules(check(good, board))
+
+
+# -- every number is recomputed from the predictions (issue 12) -------------------------------------
+def _repack(sub, edit):
+    """Change the predictions (``edit(rows)``) and pack them again, consistently."""
+    from rmbench.leaderboard.frozen import PREDICTION_KEYS, pack, unpack
+
+    rows = unpack(sub["predictions"], "predictions", PREDICTION_KEYS)
+    sub["predictions"] = pack(edit(rows) or rows)
+
+
+@pytest.mark.parametrize("claim", [(0.95, [0.0, 1.0]), (0.811, [0.75, 0.86])])
+def test_a_claimed_accuracy_or_interval_the_predictions_do_not_give_is_rejected(good, board, claim):
+    split = good["results"]["results"]["writingprompts"]["splits"]["test"]
+    split["accuracy"], split["ci95"] = claim
+    problems = check(good, board)
+    assert {"recomputed"} <= rules(problems)
+    assert any(p.where.endswith("test/accuracy") and "0.7" in p.message for p in problems)
+    assert any(p.where.endswith("test/ci95") for p in problems)
+
+
+def test_a_shifted_interval_alone_is_caught(good, board):
+    split = good["results"]["results"]["writingprompts"]["splits"]["test"]
+    split["ci95"] = [split["ci95"][0] - 0.01, split["ci95"][1] - 0.01]
+    assert rules(check(good, board)) == {"recomputed"}
+
+
+def test_predictions_must_cover_exactly_the_frozen_pairs(good, board):
+    import copy
+
+    missing, extra = copy.deepcopy(good), copy.deepcopy(good)
+    _repack(missing, lambda rows: rows[1:])
+    _repack(extra, lambda rows: rows + [{**rows[0], "pair_id": "not:a:pair"}])
+    for sub in (missing, extra):
+        problems = check(sub, board)
+        assert any(p.rule == "predictions" and "writingprompts/test" in p.where for p in problems), problems
+
+
+def test_rewards_that_are_not_finite_or_a_block_that_explodes_are_problems(good, board):
+    import base64
+    import copy
+    import zlib
+
+    from rmbench.leaderboard.frozen import MAX_TEXT_BYTES
+
+    nan = copy.deepcopy(good)
+    text = b'{"task":"writingprompts","split":"test","pair_id":"x","reward_chosen":NaN,"reward_rejected":0}\n'
+    nan["predictions"] = {"encoding": "zlib+base64", "rows": 1, "sha256": hashlib.sha256(text).hexdigest(),
+                          "data": base64.b64encode(zlib.compress(text)).decode()}
+    bomb = copy.deepcopy(good)
+    bomb["predictions"]["data"] = base64.b64encode(zlib.compress(b"\n" * (MAX_TEXT_BYTES + 10), 9)).decode()
+    for sub, says in ((nan, "not a JSON number"), (bomb, "more than")):
+        problems = check(sub, board)
+        assert any(p.rule == "predictions" and says in p.message for p in problems), problems
+
+
+def test_predictions_changed_behind_the_numbers_are_caught(good, board):
+    _repack(good, lambda rows: [{**r, "reward_chosen": -r["reward_chosen"]} for r in rows])
+    assert "recomputed" in rules(check(good, board))
+
+
+def test_baseline_numbers_must_be_the_tracks(good, board):
+    split = good["results"]["results"]["writingprompts"]["splits"]["test"]
+    split["baselines"]["longer"]["accuracy"] = 0.01  # a weak baseline makes a big margin
+    split["baselines"]["oracle"] = {"accuracy": 0.0, "ci95": [0.0, 0.0], "by_construction": False}
+    problems = check(good, board)
+    assert {p.where.rsplit("/", 2)[-2] for p in problems if p.rule == "baselines"} >= {"longer", "baselines"}
+
+
+def test_a_baseline_is_only_ever_a_baseline(board, make_results, make_submission):
+    _, data = board
+    longer = make_results(data, ["writingprompts"], kind="baseline", model_id="baseline:longer", parameters=0)
+    assert check(make_submission("baseline-longer-x", longer), board) == []
+    assert "kind" in rules(check(make_submission("great-model", longer), board))  # a baseline under a model's name
+    as_model = copy.deepcopy(longer)
+    as_model["model"]["kind"] = "reward_model"
+    assert "kind" in rules(check(make_submission("great-model", as_model), board))
+    model_as_baseline = make_results(data, ["writingprompts"], parameters=0)  # a model's predictions
+    model_as_baseline["model"] = longer["model"]
+    assert "kind" in rules(check(make_submission("baseline-longer-y", model_as_baseline), board))
+    fake = copy.deepcopy(longer)
+    fake["model"]["id"] = "baseline:oracle"
+    assert "kind" in rules(check(make_submission("baseline-oracle", fake), board))
+
+
+@pytest.mark.parametrize("text,says", [
+    ('{"name": NaN}', "not a JSON number"), ('{"n": 1e999}', "not finite"), ('{"n": -Infinity}', "not a JSON number"),
+    ('{"a": ' + "[" * 1000 + "]" * 1000 + "}", "levels deep")])
+def test_nan_infinity_and_deep_files_are_one_listed_problem(tmp_path, board, text, says):
+    path = tmp_path / "hostile.json"
+    path.write_text(text)
+    problems = validate_file(path, load_tracks(board[0]))
+    assert rules(problems) == {"json"} and says in problems[0].message
+
+
+def test_non_finite_numbers_in_a_built_submission_are_rejected(good, board):
+    good["results"]["results"]["writingprompts"]["splits"]["test"]["ece"] = float("nan")
+    assert rules(check(good, board)) == {"non_finite"}

@@ -31,7 +31,7 @@ def setup(tmp_path_factory, tiny_bert_dir, write_prepared):
     board = root / "leaderboard"
     freeze(board, prep, "demo", ["writingprompts"], "demo")
     model = tiny_bert_dir(root / "model", seed=0)
-    for name, m in (("tiny", str(model)), ("base-longer", "baseline:longer"), ("base-random", "baseline:random")):
+    for name, m in (("tiny", str(model)), ("baseline-longer", "baseline:longer"), ("baseline-random", "baseline:random")):
         run = _evaluate(prep, m, root / f"run-{name}")
         res = CliRunner().invoke(main, ["submit", str(run), "--name", name, "--leaderboard-dir", str(board)])
         assert res.exit_code == 0, res.output
@@ -50,7 +50,7 @@ def test_a_saved_model_reproduces(setup):
     assert "weights: match" in res.output and "reproduced" in res.output
 
 
-@pytest.mark.parametrize("name", ["base-longer", "base-random"])
+@pytest.mark.parametrize("name", ["baseline-longer", "baseline-random"])
 def test_a_baseline_reproduces_without_a_model(setup, name):
     _, board, prep, _ = setup
     res = verify(board, name, "--data", str(prep))
@@ -63,16 +63,69 @@ def test_the_model_is_found_from_its_submitted_id(setup):
     assert res.exit_code == 0 and "weights: match" in res.output
 
 
-def test_a_claimed_accuracy_outside_reach_fails(setup, tmp_path):
+def test_a_claimed_accuracy_outside_reach_does_not_even_validate(setup, tmp_path):
     _, board, prep, model = setup
     sub = json.loads((board / "submissions" / "tiny.json").read_text())
     split = sub["results"]["results"]["writingprompts"]["splits"]["test"]
-    true = split["accuracy"]
-    fake = 1.0 if true < 0.5 else 0.0  # as far from the truth as the scale allows
-    split["accuracy"], split["ci95"] = fake, [fake, fake]
+    fake = 1.0 if split["accuracy"] < 0.5 else 0.0  # as far from the truth as the scale allows
+    split["accuracy"], split["ci95"] = fake, [0.0, 1.0]  # an interval wide enough for any re-score
     write_json(board / "submissions" / "tiny-claimed.json", sub | {"name": "tiny-claimed"})
-    res = verify(board, "tiny-claimed", "--data", str(prep), "--model", str(model))
-    assert res.exit_code == 1 and "NOT reproduced" in res.output
+    try:
+        res = verify(board, "tiny-claimed", "--data", str(prep), "--model", str(model))
+        assert res.exit_code == 1 and "does not validate" in res.output and "[recomputed]" in res.output
+    finally:
+        (board / "submissions" / "tiny-claimed.json").unlink()
+
+
+def test_predictions_the_model_does_not_give_fail_even_when_every_number_agrees(setup):
+    """Rewards shifted by 1: the same differences, so every accuracy, interval and calibration still
+    validates; only re-scoring the model shows they are not its rewards."""
+    from rmbench.leaderboard.frozen import PREDICTION_KEYS, pack, unpack
+
+    _, board, prep, model = setup
+    sub = json.loads((board / "submissions" / "tiny.json").read_text())
+    rows = unpack(sub["predictions"], "p", PREDICTION_KEYS)
+    sub["predictions"] = pack([{**r, "reward_chosen": r["reward_chosen"] + 1, "reward_rejected": r["reward_rejected"] + 1}
+                               for r in rows])
+    write_json(board / "submissions" / "tiny-shifted.json", sub | {"name": "tiny-shifted"})
+    try:
+        check = CliRunner().invoke(leaderboard_group, ["validate", "--leaderboard-dir", str(board)])
+        assert check.exit_code == 0, check.output
+        res = verify(board, "tiny-shifted", "--data", str(prep), "--model", str(model))
+        assert res.exit_code == 1 and "NOT reproduced" in res.output
+    finally:
+        (board / "submissions" / "tiny-shifted.json").unlink()
+
+
+def test_a_changed_config_or_tokenizer_is_another_model(setup, tmp_path):
+    import shutil
+
+    _, board, prep, model = setup
+    for name, edit in (("config.json", lambda c: c | {"hidden_act": "relu"}),
+                       ("tokenizer_config.json", lambda c: c | {"do_lower_case": not c.get("do_lower_case", True)})):
+        copy = tmp_path / f"changed-{name}"
+        shutil.copytree(model, copy)
+        (copy / name).write_text(json.dumps(edit(json.loads((copy / name).read_text()))))
+        res = verify(board, "tiny", "--data", str(prep), "--model", str(copy))
+        assert res.exit_code == 1 and "weights: differ" in res.output, name
+
+
+def test_record_marks_the_entry_verified_until_its_file_changes(setup):
+    from rmbench.leaderboard.ranking import load_board
+
+    _, board, prep, model = setup
+    res = verify(board, "tiny", "--data", str(prep), "--model", str(model), "--record")
+    assert res.exit_code == 0 and "recorded in" in res.output, res.output
+    badges = {r.name: r.badge for r in load_board(board).rows["demo"]}
+    assert badges["tiny"] == "verified" and badges["baseline-longer"] == "self-reported"
+    path = board / "submissions" / "tiny.json"
+    original = path.read_bytes()
+    try:
+        path.write_bytes(original.replace(b'"Test', b'"Other') if b'"Test' in original else original + b"\n")
+        assert {r.name: r.badge for r in load_board(board).rows["demo"]}["tiny"] == "self-reported"
+    finally:
+        path.write_bytes(original)
+        (board / "verified.json").unlink()
 
 
 def test_other_weights_are_caught(setup, tmp_path, tiny_bert_dir):
@@ -94,3 +147,22 @@ def test_unknown_or_unsafe_names_are_refused(setup):
     for name in ("nobody", "../tiny"):
         res = verify(board, name, "--data", str(prep))
         assert res.exit_code != 0 and "no submission named" in res.output
+
+
+def test_a_base_models_new_head_is_seeded_so_two_verifies_agree(tmp_path, write_prepared, tiny_bert_dir):
+    """A model directory without a reward head: the harness and verify both seed its new head."""
+    from transformers import AutoTokenizer, BertModel
+
+    prep = write_prepared(tmp_path / "prep", SIZES)
+    board = tmp_path / "leaderboard"
+    freeze(board, prep, "demo", ["writingprompts"], "demo")
+    with_head = tiny_bert_dir(tmp_path / "with-head", seed=3)
+    base = tmp_path / "base"
+    BertModel.from_pretrained(with_head).save_pretrained(base)  # the encoder only: no reward head
+    AutoTokenizer.from_pretrained(with_head).save_pretrained(base)
+    run = _evaluate(prep, str(base), tmp_path / "run")
+    res = CliRunner().invoke(main, ["submit", str(run), "--name", "base-rm", "--leaderboard-dir", str(board)])
+    assert res.exit_code == 0, res.output
+    for _ in range(2):
+        res = verify(board, "base-rm", "--data", str(prep), "--model", str(base))
+        assert res.exit_code == 0 and "reproduced" in res.output, res.output
