@@ -136,7 +136,6 @@ def owner_alive(marker: dict) -> bool:
     return start is None or _proc_start(pid) in (None, start)
 
 
-# -- the checks ---------------------------------------------------------------------------
 def check_out_path(out: Path, inputs: Iterable[str | Path] = ()) -> None:
     """``--out`` may not be the current directory (or above it), an input, or hold an input."""
     target = Path(out).expanduser().resolve()
@@ -226,7 +225,7 @@ class OutputLock:
             self.fd = None
 
 
-def _say(message: str) -> None:
+def _say(message: str) -> None:  # the default notify: a line on stderr
     print(message, file=sys.stderr)
 def remove_stale_scratch(out: Path, notify: Callable[[str], None] = _say) -> list[Path]:
     """Remove ``<name>.tmp-*`` / ``<name>.old-*`` beside ``out`` left by dead rmbench runs (only
@@ -254,7 +253,7 @@ def remove_stale_scratch(out: Path, notify: Callable[[str], None] = _say) -> lis
 
 def _rename_noreplace(src: Path, dst: Path) -> None:
     """rename(2) that fails if ``dst`` appeared meanwhile (Linux renameat2), else a checked rename."""
-    libc = getattr(_rename_noreplace, "libc", None)
+    libc = getattr(_rename_noreplace, "libc", None)  # looked up once
     if libc is None and sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)

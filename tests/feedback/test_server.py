@@ -173,7 +173,8 @@ def test_export_command_overwrites_only_an_earlier_export_and_never_the_page(tmp
 def _raw_post(server, body: bytes, host: str | None = None) -> int:
     import http.client
 
-    conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+    # A generous timeout: a burst of fsync'd clicks on a loaded CI machine is slow, never reset.
+    conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=120)
     conn.putrequest("POST", "/api/click", skip_host=True)
     if host is not None:
         conn.putheader("Host", host)
@@ -229,7 +230,7 @@ def _burst(server, page, n: int, first: int = 0) -> list[tuple[int, str, str]]:
     for t in threads:
         t.start()
     for t in threads:
-        t.join(60)
+        t.join(180)
     return out
 
 

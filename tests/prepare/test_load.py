@@ -31,3 +31,11 @@ def test_a_comment_whose_post_is_in_another_subreddit_is_an_orphan(tmp_path, dum
         m = prepare(str(dumps), tmp_path / f"w{workers}", tasks=["askscience", "askphysics"], progress=False,
                     workers=workers)
         assert m["tasks"]["askphysics"]["comments"]["orphans"] == 1 and m["tasks"]["askscience"]["comments"]["orphans"] == 0
+
+
+def test_records_of_unselected_subreddits_in_a_file_named_for_none_are_counted(tmp_path, dump_thread, write_dumps):
+    post, comments = dump_thread("p1", "askscience", n=4)
+    other, other_comments = dump_thread("q1", "CasualConversation", n=3)
+    dumps = write_dumps(tmp_path / "dumps", {"export.jsonl": [post, other] + comments + other_comments})
+    m = prepare(str(dumps), tmp_path / "out", tasks=["askscience"], progress=False, workers=1)
+    assert m["source"]["records"] == {"posts": 1, "comments": 4, "other_subreddits": {"posts": 1, "comments": 3}}
