@@ -4,6 +4,8 @@ An alternating A/B in one run, each step in its own subprocess: the code at a ba
 (``--base``, checked out with ``git archive`` into a temporary folder and put first on
 ``PYTHONPATH``) against this checkout, on the same dumps:
 
+  normalize  ``comment_from_raw`` alone over every parsed comment, base and new alternating in
+             one process, minimum of 5 (the steadiest figure on a shared machine)
   source     every ``Post`` and ``Comment`` of the dumps (``DumpSource``: decode + normalize)
   prepare/1  ``rmbench.prepare.prepare(workers=1)``
   prepare/2  ``rmbench.prepare.prepare(workers=2)``
@@ -47,6 +49,7 @@ def base_tree(commit: str, dest: Path) -> Path:
     archive = subprocess.run(["git", "-C", str(REPO), "archive", commit], check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(raw)], input=archive, check=True)
     pkg = dest / "src" / "rmbench"
+    pkg.parent.mkdir(parents=True)
     subprocess.run(["cp", "-r", str(raw / "benchmark"), str(pkg)], check=True)
     for sub in ("tasks", "leaderboard"):
         subprocess.run(["cp", "-r", str(raw / sub), str(pkg / sub)], check=True)
@@ -65,6 +68,34 @@ def run_step(code: str, dumps: Path, out: Path, pythonpath: str | None) -> tuple
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, wall
+
+
+NORMALIZE = """
+import importlib.util, json, sys, time
+from rmbench.records import BadInputReport
+from rmbench.sources.dumps import DumpSource
+from rmbench.sources.lines import iter_lines
+spec = importlib.util.spec_from_file_location("base_normalize", BASE)
+base = importlib.util.module_from_spec(spec); spec.loader.exec_module(base)
+from rmbench.sources import normalize as new
+rows = [json.loads(raw) for f in DumpSource(DUMPS).dump_files if f.kind == "comments" for raw in iter_lines(f.path)]
+best = {"base": 1e9, "new": 1e9}
+for _ in range(5):
+    for name, mod in (("base", base), ("new", new)):
+        report, t = BadInputReport(), time.process_time()
+        for i, d in enumerate(rows):
+            mod.comment_from_raw(d, None, "f", i, report)
+        best[name] = min(best[name], time.process_time() - t)
+print(json.dumps({"comments": len(rows), **best}))
+"""
+
+
+def normalize_only(dumps: Path, base_src: str) -> dict:
+    """CPU s of ``comment_from_raw`` alone over the parsed comments, base and new alternating in one
+    process (minimum of 5): the normalizer's own cost, without decoding, I/O or the neighbours' noise."""
+    script = f"DUMPS, BASE = {str(dumps)!r}, {str(Path(base_src) / 'rmbench' / 'sources' / 'normalize.py')!r}\n"
+    out = subprocess.run([sys.executable, "-c", script + NORMALIZE], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
 
 
 def split_bytes(out: Path) -> dict[str, bytes]:
@@ -94,7 +125,10 @@ def main() -> None:
                     outs[v] = out
                 if step.startswith("prepare"):
                     same = same and split_bytes(outs["base"]) == split_bytes(outs["new"])
-        rows = []
+        norm = normalize_only(args.dumps, versions["base"])
+        rows = [{"step": "normalize", "base_cpu_s": round(norm["base"], 2), "new_cpu_s": round(norm["new"], 2),
+                 "cpu_ratio": round(norm["new"] / norm["base"], 3), "base_wall_s": "-", "new_wall_s": "-",
+                 "wall_ratio": "-"}]
         for step in STEPS:
             b_cpu, b_wall = (statistics.median(x[i] for x in times[("base", step)]) for i in (0, 1))
             n_cpu, n_wall = (statistics.median(x[i] for x in times[("new", step)]) for i in (0, 1))

@@ -165,10 +165,10 @@ class DumpSource(Source):
     def iter_posts(self, subreddits: set[str] | None = None) -> Iterator[Post]:
         """Every post; ``subreddits`` (lower-case names) skips other subreddits' files and
         records (those read are counted in ``self.unselected``)."""
-        yield from self._stream(("submissions", "mixed"), True, subreddits)
+        return self._stream(("submissions", "mixed"), True, subreddits)
 
     def iter_comments(self, subreddits: set[str] | None = None) -> Iterator[Comment]:
-        yield from self._stream(("comments", "mixed"), False, subreddits)
+        return self._stream(("comments", "mixed"), False, subreddits)
 
     def _stream(self, kinds: tuple[str, ...], want_posts: bool, subreddits: set[str] | None):
         own = set(map(id, self._selected(kinds, subreddits)))
@@ -176,15 +176,12 @@ class DumpSource(Source):
             if f.kind not in kinds:
                 continue
             if id(f) in own:
-                yield from self._read(f, idx, want_posts, subreddits, self._file_lines(f))
+                stats = FileStats()
+                self._stats.append(stats)
+                yield from self._read(f, idx, want_posts, subreddits, enumerate(iter_lines(f.path, stats), 1))
+                self._hashes[str(f.path)] = (stats.sha256, stats.bytes)
             elif self.inject_dir is not None and (self.inject_dir / f"{idx}.bin").is_file():
                 yield from self._read(f, idx, want_posts, subreddits, read_spill(self.inject_dir / f"{idx}.bin"))
-
-    def _file_lines(self, f: DumpFile):
-        stats = FileStats()
-        self._stats.append(stats)
-        yield from enumerate(iter_lines(f.path, stats), 1)
-        self._hashes[str(f.path)] = (stats.sha256, stats.bytes)
 
     def _read(self, f: DumpFile, idx: int, want_posts: bool, subreddits: set[str] | None, lines):
         path = str(f.path)
