@@ -82,13 +82,14 @@ def print_summary(manifest: dict, out: Path, console: Console | None = None) -> 
     console.print(table)
     bad = manifest.get("bad_input") or {}
     if bad:
-        bt = Table(title="bad input lines (counted, not used)")
-        for col in ("file", "reason", "count", "first lines"):
+        bt = Table(title="bad input (every line, row or value not used as it stood)")
+        for col in ("file", "reason", "count", "input", "first lines"):
             bt.add_column(col, overflow="fold")
         for path, reasons in bad.items():
             for reason, info in reasons.items():
-                bt.add_row(path, reason, f"{info['count']:,}", ", ".join(map(str, info["first_lines"])))
+                bt.add_row(path, reason, f"{info['count']:,}", info.get("input", "skipped"),
+                           ", ".join(map(str, info["first_lines"])))
         console.print(bt)
     else:
-        console.print("bad input lines: none")
+        console.print("bad input: none")
     console.print(f"fingerprint {manifest['fingerprint'][:16]}…  manifest: {out / 'manifest.json'}")
