@@ -271,7 +271,7 @@ def model_block(cfg: RunConfig, spec, scorer, pairs_by: dict, trained_dir: Path 
              "weights_sha256": weights_sha256(local) if local.is_dir() else None, "kind": "reward_model",
              "model_kind": spec.kind,
              "input": input_provenance(spec, scorer, pairs_by, with_delay=cfg.data.with_delay, mcfg=cfg.model)}
-    source = local / "rmbench-gguf.json"
+    source = Path(spec.path) / "rmbench-gguf.json"  # the base model's, for a model trained from it too
     if source.is_file():
         block["source"] = json.loads(source.read_text())  # the GGUF file the weights were dequantised from
     return block

@@ -108,3 +108,43 @@ def test_prompt_files_are_checked(tmp_path, judge):
     _, tok = judge
     with pytest.raises(ConfigError, match="one token"):
         JudgeEncoder(tok, load_prompt(bad), max_length=256)
+
+
+def test_the_vllm_backend_reads_the_same_verdicts(judge, tmp_path, tiny_llama_lm_dir, monkeypatch):
+    """vLLM is not installed here: a stand-in with vLLM's generate/prompt_logprobs shapes, computed by
+    the same tiny model, checks that the backend builds the same requests and reads them the same way."""
+    import sys
+    import types
+
+    from rmbench.model.judge_vllm import VllmJudge
+
+    path = tiny_llama_lm_dir(tmp_path / "lm")
+    model, tok = load_causal_lm(str(path))
+
+    class FakeLLM:
+        def __init__(self, model, **kw):
+            self.lm, _ = load_causal_lm(model)
+
+        def generate(self, requests, params, use_tqdm=False):
+            assert params.kw == {"max_tokens": 1, "prompt_logprobs": 0}
+            outs = []
+            for req in requests:
+                ids = torch.tensor([req["prompt_token_ids"]])
+                with torch.no_grad():
+                    lp = self.lm(input_ids=ids).logits[0].log_softmax(-1)
+                rows = [None] + [{int(ids[0, t]): SimpleNamespace(logprob=lp[t - 1, ids[0, t]].item())}
+                                 for t in range(1, ids.shape[1])]
+                outs.append(SimpleNamespace(prompt_logprobs=rows))
+            return outs
+
+    fake = types.ModuleType("vllm")
+    fake.LLM, fake.SamplingParams = FakeLLM, lambda **kw: SimpleNamespace(kw=kw)
+    monkeypatch.setitem(sys.modules, "vllm", fake)
+    args = (["clear post", "lazy question " * 10], ["kind answer", "careful reply"], ["rude", "vague vague"])
+    hf = JudgeScorer(model, tok, max_length=200, batch_size=2)
+    want = hf.score_pairs(*args)
+    vl = JudgeScorer(None, tok, max_length=200, batch_size=2, backend=VllmJudge(str(path), max_length=200))
+    got = vl.score_pairs(*args)
+    for a, b in zip(got, want):
+        assert a == pytest.approx(b, abs=1e-4)
+    assert vl.orders["margin_chosen_second"] == pytest.approx(hf.orders["margin_chosen_second"], abs=1e-4)

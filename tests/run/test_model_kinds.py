@@ -115,3 +115,14 @@ def test_models_lists_presets_and_resolves_a_directory(tmp_path, lms):
     assert result.exit_code == 0 and "armorm" in result.output and "smollm2" in result.output
     shown = invoke(["models", str(lms[0])])
     assert shown.exit_code == 0 and "kind judge" in shown.output.replace("\n", " ")
+
+
+def test_a_model_dequantised_from_gguf_records_its_source(tmp_path, data, lms):
+    import shutil
+
+    copy = tmp_path / "from-gguf"
+    shutil.copytree(lms[0], copy)
+    marker = {"gguf": "m.Q4_1.gguf", "size": 123, "sha256": "0" * 64, "transformers": "x", "dtype": "float32"}
+    (copy / "rmbench-gguf.json").write_text(json.dumps(marker))
+    doc = evaluate(tmp_path / "g", copy, data, "--max-length", "256", "--max-eval-pairs", "2")
+    assert doc["model"]["source"] == marker
