@@ -12,7 +12,8 @@ the two trainings are measured the same way in the same session. Prints one JSON
 Steps: ``minilm`` and ``smollm2`` (`rmbench run`, same pairs, epochs, batch and max length;
 the learning rate is each model's: --minilm-lr, --smollm2-lr), ``judge`` (`rmbench evaluate
 --model smollm2 --model-kind judge` on --judge-pairs held-out test pairs), ``pair`` (the
-smollm2 classifier trained in chat format, scored again with --input-format pair).
+smollm2 classifier trained in chat format, scored again with --input-format pair) and
+``agreement`` (per held-out split, how often the chat and pair readings give the same verdict).
 """
 
 from __future__ import annotations
@@ -66,6 +67,25 @@ def summary(run_dir: Path, holdout: str) -> dict:
     return out
 
 
+def format_agreement(out: Path, holdout: str) -> dict:
+    """Per held-out split: how often the chat and pair readings of one classifier agree on a pair."""
+    import numpy as np
+
+    def margins(run):
+        rows = (json.loads(line) for line in (out / run / "predictions.jsonl").read_text().splitlines())
+        return {(r["split"], r["pair_id"]): r["reward_chosen"] - r["reward_rejected"] for r in rows if r["task"] == holdout}
+
+    chat, pair = margins("smollm2"), margins("pair")
+    result = {}
+    for split in sorted({k[0] for k in pair}):
+        keys = [k for k in pair if k[0] == split]
+        a, b = np.array([chat[k] for k in keys]), np.array([pair[k] for k in keys])
+        result[split] = {"n": len(keys), "same_verdict": round(float(np.mean(np.sign(a) == np.sign(b))), 3),
+                         "flipped": int(np.sum(np.sign(a) != np.sign(b))),
+                         "margin_correlation": round(float(np.corrcoef(a, b)[0, 1]), 3)}
+    return result
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", required=True, help="the real dumps folder (or a prepared directory)")
@@ -74,7 +94,7 @@ def main():
     ap.add_argument("--judge-pairs", type=int, default=200, help="held-out test pairs the judge is asked")
     ap.add_argument("--minilm-lr", type=float, default=1e-4, help="rmbench's default for minilm")
     ap.add_argument("--smollm2-lr", type=float, default=3e-5, help="a 135M causal LM fine-tuned whole")
-    ap.add_argument("--steps", default="minilm,smollm2,judge,pair")
+    ap.add_argument("--steps", default="minilm,smollm2,judge,pair,agreement")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     out = Path(args.out)
@@ -93,6 +113,9 @@ def main():
         elif step == "judge":
             cmd = rm + ["evaluate", "--model", "smollm2", "--model-kind", "judge", "--tasks", args.holdout,
                         "--max-eval-pairs", str(args.judge_pairs), "--eval-batch-size", "8", "--out", str(run_dir)] + common
+        elif step == "agreement":  # from the smollm2 and pair outputs already on disk
+            report["format_agreement"] = format_agreement(out, args.holdout)
+            continue
         elif step == "pair":
             cmd = rm + ["evaluate", "--model", str(out / "smollm2" / "model"), "--input-format", "pair",
                         "--tasks", args.holdout, "--out", str(run_dir)] + common
@@ -112,7 +135,7 @@ def main():
         report["ratios_smollm2_over_minilm"] = {
             "train_pairs_per_s": round(a["training"]["pairs_per_s"] / b["training"]["pairs_per_s"], 3),
             "peak_rss": round(a["peak_rss_mib"] / b["peak_rss_mib"], 2), "wall": round(a["wall_s"] / b["wall_s"], 2)}
-        (out / "bench.json").write_text(json.dumps(report, indent=2))
+    (out / "bench.json").write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
 
 
