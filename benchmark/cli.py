@@ -16,6 +16,7 @@ COMMANDS = {
     "tasks": ("rmbench.tasks_cli:tasks_cmd", "List registered tasks, or show one task's rules."),
     "run": ("rmbench.run.cli:run_cmd", "Train on held-in tasks, evaluate on a held-out task beside baselines."),
     "evaluate": ("rmbench.run.cli:evaluate_cmd", "Score an existing reward model (or a baseline) on prepared tasks."),
+    "models": ("rmbench.model.cli:models_cmd", "List reward-model presets and aliases, or show how one --model name resolves."),
     "sweep": ("rmbench.run.cli:sweep_cmd", "Learning curves and the task-transfer matrix, with plots."),
     "submit": ("rmbench.leaderboard.cli:submit_cmd", "Validate a run's results.json and add it to the leaderboard."),
     "leaderboard": ("rmbench.leaderboard.cli:leaderboard_group", "Validate, show, verify and build the leaderboard."),

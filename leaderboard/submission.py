@@ -86,7 +86,7 @@ def collect_predictions(run: Path, track: Track | None) -> dict:
             if not line.strip():
                 continue
             try:
-                row = loads_bounded(line, max_bytes=4096, max_depth=1)
+                row = loads_bounded(line, max_bytes=4096, max_depth=2)  # {"truncated": {side: bool}} is the one nested field
             except JSONLimitError as e:
                 raise LeaderboardError(f"{path}: line {i}: {e}") from None
             if isinstance(row, dict) and (row.get("task"), row.get("split")) in wanted:

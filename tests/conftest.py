@@ -8,6 +8,7 @@ helper module. Stage-specific builders live in the conftest.py of their folder.
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import shutil
@@ -104,6 +105,79 @@ def tiny_gpt2_dir(path: Path, seed: int = 0) -> Path:
     return Path(path)
 
 
+# A Llama-3-style chat template that writes its own BOS (so a tokenizer that also adds one
+# on encode shows the double-BOS bug when the rendering is tokenized naively).
+CHAT_TEMPLATE = ("{{ bos_token }}{% for m in messages %}"
+                 "{% if m['role'] == 'user' %}<|user|>\n{% elif m['role'] == 'system' %}<|system|>\n"
+                 "{% else %}<|assistant|>\n{% endif %}{{ m['content'] }}<|end|>\n{% endfor %}"
+                 "{% if add_generation_prompt %}<|assistant|>\n{% endif %}")
+CHAT_SPECIALS = ["<s>", "</s>", "<|user|>", "<|assistant|>", "<|system|>", "<|end|>"]
+
+
+@functools.cache
+def _trained_bpe() -> str:
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+
+    raw = Tokenizer(models.BPE())
+    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    raw.decoder = decoders.ByteLevel()
+    corpus = [" ".join(GOOD + BAD + FILLER)] * 4 + ["Here is a post from an online community, two replies. "
+                                                     "Which reply did the community upvote more? A or B."]
+    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=CHAT_SPECIALS,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    raw.train_from_iterator(corpus, trainer)
+    raw.post_processor = processors.TemplateProcessing(single="<s> $A", pair="<s> $A $B",
+                                                       special_tokens=[("<s>", raw.token_to_id("<s>"))])
+    return raw.to_str()
+
+
+def tiny_chat_tokenizer(chat_template: str | None = CHAT_TEMPLATE):
+    """A byte-level BPE tokenizer (any text round-trips) with Llama's BOS-adding post-processor."""
+    from tokenizers import Tokenizer
+    from transformers import PreTrainedTokenizerFast
+
+    raw = Tokenizer.from_str(_trained_bpe())
+    tok = PreTrainedTokenizerFast(tokenizer_object=raw, bos_token="<s>", eos_token="</s>",
+                                  additional_special_tokens=CHAT_SPECIALS[2:])
+    tok.chat_template = chat_template
+    return tok
+
+
+def _tiny_llama_config(tok, **kw):
+    from transformers import LlamaConfig
+
+    return LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                       num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=512,
+                       bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
+                       pad_token_id=tok.eos_token_id, **kw)
+
+
+def tiny_llama_classifier_dir(path: Path, seed: int = 0, head: bool = True) -> Path:
+    """A Llama-style one-logit classifier with a chat template, saved in the hub's layout
+    (``head=False``: the same backbone saved as a causal LM, i.e. no reward head)."""
+    import torch
+    from transformers import LlamaForCausalLM, LlamaForSequenceClassification
+
+    tok = tiny_chat_tokenizer()
+    torch.manual_seed(seed)
+    cls = LlamaForSequenceClassification if head else LlamaForCausalLM
+    cls(_tiny_llama_config(tok, num_labels=1)).save_pretrained(path)
+    tok.save_pretrained(path)
+    return Path(path)
+
+
+def tiny_llama_lm_dir(path: Path, seed: int = 0) -> Path:
+    """A Llama-style causal LM with a chat template (a DPO policy or reference, a judge)."""
+    import torch
+    from transformers import LlamaForCausalLM
+
+    tok = tiny_chat_tokenizer()
+    torch.manual_seed(seed)
+    LlamaForCausalLM(_tiny_llama_config(tok)).save_pretrained(path)
+    tok.save_pretrained(path)
+    return Path(path)
+
+
 def _text(rng: random.Random, words: list[str], n: int) -> str:
     body = [rng.choice(FILLER) for _ in range(n)]
     for k in range(max(1, n // 4)):
@@ -195,6 +269,24 @@ def _tiny_bert_dir_fixture():
 def _tiny_gpt2_dir_fixture():
     """``tiny_gpt2_dir(path, seed=0) -> path``: a tiny GPT-2 classifier without a pad token."""
     return tiny_gpt2_dir
+
+
+@pytest.fixture(name="tiny_chat_tokenizer", scope="session")
+def _tiny_chat_tokenizer_fixture():
+    """``tiny_chat_tokenizer(chat_template=CHAT_TEMPLATE)``: byte-level BPE, BOS on encode, a chat template."""
+    return tiny_chat_tokenizer
+
+
+@pytest.fixture(name="tiny_llama_classifier_dir", scope="session")
+def _tiny_llama_classifier_dir_fixture():
+    """``tiny_llama_classifier_dir(path, seed=0, head=True) -> path``: Llama-style classifier, chat template."""
+    return tiny_llama_classifier_dir
+
+
+@pytest.fixture(name="tiny_llama_lm_dir", scope="session")
+def _tiny_llama_lm_dir_fixture():
+    """``tiny_llama_lm_dir(path, seed=0) -> path``: Llama-style causal LM (policy, reference, judge)."""
+    return tiny_llama_lm_dir
 
 
 @pytest.fixture(name="make_pairs", scope="session")

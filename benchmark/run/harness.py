@@ -59,13 +59,13 @@ def score_split(scorer, pairs: list[dict], with_delay: bool, label: str, console
     from rmbench.model.inputs import side_texts
 
     prompts, chosen, rejected = side_texts(pairs, with_delay)
-    memo = scorer.memo or {}
-    unique = len(set(zip(prompts * 2, chosen + rejected)) - memo.keys())
+    unique = scorer.pending_pairs(prompts, chosen, rejected)
     with progress_bar(f"scoring {label}", console=console, disable=not progress, transient=True,
                       unit="inputs") as bar:
         task = bar.add_task(label, total=unique)
         rc, rr = scorer.score_pairs(prompts, chosen, rejected, progress=lambda n: bar.advance(task, n))
-    return {"chosen": rc, "rejected": rr, "truncated": dict(scorer.truncated)}
+    # per-pair cut flags for predictions.jsonl, and a judge's per-order verdicts
+    return {"chosen": rc, "rejected": rr, "truncated": dict(scorer.truncated), **scorer.split_extras()}
 
 
 def score_rows(target, rows: list[dict], *, with_delay: bool, seed: int, label: str = "", console=None,
@@ -104,6 +104,7 @@ def score_targets(cfg: RunConfig, p: Plan, run_dir: Path, scorer_or_baseline, co
         card = split_scorecard(pairs, saved["chosen"], saved["rejected"], cfg=cfg.eval, seed=cfg.seed,
                                preferred_later=p.data.preferred_later(task), small=small,
                                truncated=saved["truncated"])
+        card.update(kind_cards(saved, cfg.eval, cfg.seed))
         results.setdefault(task, {"role": role, "splits": {}})["splits"][split] = card
         pairs_by[(task, split)] = pairs
         rewards_by[(task, split)] = (saved["chosen"], saved["rejected"])
@@ -156,7 +157,8 @@ def finish(cfg: RunConfig, p: Plan, run_dir: Path, model_info: dict, results: di
     doc = results_document(cfg=cfg.to_dict(), data=p.data, data_source=cfg.data.source,
                            model_info=model_info, holdout=p.holdout, train_tasks=p.train_tasks,
                            results=results, wall_time_s=clock.total(), flags=p.flags)
-    write_predictions(run_dir / "predictions.jsonl", pairs_by, rewards_by)
+    write_predictions(run_dir / "predictions.jsonl", pairs_by, rewards_by, model_id=model_info["id"],
+                      cuts_by_split=saved_cuts(run_dir, pairs_by))
     doc["plots"] = plots.run_plots(doc, rewards_by, run_dir / "plots")
     write_results(run_dir / "results.json", doc)
     report.write_report(doc, run_dir / "report.md")
@@ -182,11 +184,12 @@ def run_holdout(cfg: RunConfig, run_dir: Path, console=None, progress: bool = Tr
     state = PartialState(cpu=not torch.cuda.is_available())
     check_model_name(cfg.model.name)
     with state.main_process_first():
+        spec = resolve_model(cfg, training=True, console=console)
         data_dir = resolve_data(cfg.data.source, cfg.data.cache_dir, progress=progress and state.is_main_process)
     p = plan(cfg, data_dir, holdouts or [cfg.data.holdout], cfg.data.tasks or None)
     with run_directory(run_dir, cfg, [data_dir, _local(cfg.model.name)], main=state.is_main_process):
         state.wait_for_everyone()
-        return _train_and_score(cfg, p, data_dir, run_dir, state, started, console, progress)
+        return _train_and_score(cfg, spec, p, data_dir, run_dir, state, started, console, progress)
 
 
 def _local(model: str) -> Path | None:
@@ -194,15 +197,16 @@ def _local(model: str) -> Path | None:
     return Path(model) if model and Path(model).exists() else None
 
 
-def _train_and_score(cfg: RunConfig, p: Plan, data_dir: Path, run_dir: Path, state, started: float, console,
+def _train_and_score(cfg: RunConfig, spec, p: Plan, data_dir: Path, run_dir: Path, state, started: float, console,
                      progress: bool) -> dict | None:
-    from rmbench.model.load import weights_sha256
-    from rmbench.model.scoring import RewardScorer
     from rmbench.model.train import fit
 
     clock = Clock(run_dir, started)
     model_dir, info_path = run_dir / "model", run_dir / "train_info.json"
-    if not info_path.is_file():
+    if not info_path.is_file() and spec.kind != "classifier":
+        if state.is_main_process:  # judges and DPO policies are scored as they are
+            write_json(info_path, {"trained": False, "why": f"model kind {spec.kind} is not trained by rmbench"})
+    elif not info_path.is_file():
         train = sample_across(data_dir, p.train_tasks, "train", cfg.data.max_train_pairs, cfg.seed)
         val = sample_across(data_dir, p.train_tasks, "validation", cfg.data.max_validation_pairs, cfg.seed)
         info = fit(cfg, train, val, run_dir, model_dir, console, progress)
@@ -214,12 +218,11 @@ def _train_and_score(cfg: RunConfig, p: Plan, data_dir: Path, run_dir: Path, sta
     if not state.is_main_process:
         return None
     info = json.loads(info_path.read_text())
-    scorer = RewardScorer(str(model_dir), max_length=cfg.model.max_length, batch_size=cfg.eval.batch_size)
-    scorer.memo = {}  # test_hard reuses test's responses
+    trained = model_dir if spec.kind == "classifier" else None
+    scorer = kind_scorer(cfg, spec, trained, console)
     results, pairs_by, rewards_by = score_targets(cfg, p, run_dir, scorer, console, progress, clock=clock)
-    model_info = {"id": cfg.model.name, "base_model": cfg.model.name, "path": "model/",
-                  "parameters": info.get("parameters"), "weights_sha256": weights_sha256(model_dir),
-                  "kind": "reward_model", "training": info}
+    model_info = model_block(cfg, spec, scorer, pairs_by, trained)
+    model_info["training"] = info
     return finish(cfg, p, run_dir, model_info, results, pairs_by, rewards_by, clock, console)
 
 
@@ -235,8 +238,10 @@ def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: 
     from rmbench.model.load import check_model_name
 
     started = time.perf_counter()
+    spec = None
     if not parse_baseline_model(cfg.model.name):
         check_model_name(cfg.model.name)
+        spec = resolve_model(cfg, training=False, console=console)
     data_dir = resolve_data(cfg.data.source, cfg.data.cache_dir, progress=progress)
     from rmbench.prepared.manifest import Prepared
 
@@ -245,14 +250,19 @@ def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: 
     trained_on = [t.lower() if t.lower() in known else task_name(t) for t in trained_on or []]
     names = ([t.lower() if t.lower() in known else task_name(t) for t in tasks] if tasks else data.tasks_with("test"))
     p = plan(cfg, data_dir, [t for t in names if t not in trained_on], trained_on or None, need_train=False)
+    target = None
+    if spec is not None:  # a model that cannot load leaves no run directory behind
+        from transformers import set_seed
+
+        set_seed(cfg.seed)  # a head drawn at load time is the same for the same seed (verify redoes it)
+        target = kind_scorer(cfg, spec, None, console)
     with run_directory(run_dir, cfg, [data_dir, _local(cfg.model.name)]):
-        return _score_model(cfg, p, run_dir, started, console, progress)
+        return _score_model(cfg, spec, target, p, run_dir, started, console, progress)
 
 
-def _score_model(cfg: RunConfig, p: Plan, run_dir: Path, started: float, console, progress: bool) -> dict:
+def _score_model(cfg: RunConfig, spec, target, p: Plan, run_dir: Path, started: float, console,
+                 progress: bool) -> dict:
     from rmbench.eval.baselines import parse_baseline_model
-    from rmbench.model.load import load_reward_model, parameter_count, resolve_model_path, weights_sha256
-    from rmbench.model.scoring import RewardScorer
 
     clock = Clock(run_dir, started)
     baseline = parse_baseline_model(cfg.model.name)
@@ -260,16 +270,68 @@ def _score_model(cfg: RunConfig, p: Plan, run_dir: Path, started: float, console
         target = baseline
         model_info = {"id": f"baseline:{baseline}", "base_model": None, "path": None, "parameters": 0,
                       "weights_sha256": None, "kind": "baseline"}
-    else:
-        from transformers import set_seed
-
-        set_seed(cfg.seed)  # a base model's new reward head: the same seed gives the same head (and verify can redo it)
-        model, tok = load_reward_model(cfg.model.name)
-        target = RewardScorer(model, tok, max_length=cfg.model.max_length, batch_size=cfg.eval.batch_size)
-        target.memo = {}
-        local = Path(resolve_model_path(cfg.model.name))
-        model_info = {"id": cfg.model.name, "base_model": cfg.model.name,
-                      "path": str(local) if local.exists() else None, "parameters": parameter_count(model),
-                      "weights_sha256": weights_sha256(local) if local.is_dir() else None, "kind": "reward_model"}
     results, pairs_by, rewards_by = score_targets(cfg, p, run_dir, target, console, progress, clock=clock)
+    if spec is not None:
+        model_info = model_block(cfg, spec, target, pairs_by, None)
     return finish(cfg, p, run_dir, model_info, results, pairs_by, rewards_by, clock, console)
+
+
+# -- model kinds (classifier, dpo, judge): rmbench.model.kinds does the work ------------
+def resolve_model(cfg: RunConfig, training: bool, console=None):
+    """Settle the model section's auto values (kind, input format, max length, dtype) in ``cfg``."""
+    from rmbench.model.kinds import resolve_spec
+
+    return resolve_spec(cfg.model, training=training, console=console)
+
+
+def kind_scorer(cfg: RunConfig, spec, trained_dir: Path | None, console=None):
+    """The scorer of a run: the classifier trained into ``trained_dir``, else the model ``spec`` names."""
+    from rmbench.model.kinds import build_scorer
+    from rmbench.model.scoring import RewardScorer
+
+    if trained_dir is not None:
+        scorer = RewardScorer(str(trained_dir), max_length=spec.max_length, batch_size=cfg.eval.batch_size,
+                              input_format=spec.input_format)
+    else:
+        scorer = build_scorer(spec, cfg.model, cfg.eval.batch_size, console)
+    scorer.memo = {}  # test_hard reuses test's responses
+    return scorer
+
+
+def model_block(cfg: RunConfig, spec, scorer, pairs_by: dict, trained_dir: Path | None) -> dict:
+    """results.json's model entry: identity, weights hash and how its inputs were rendered."""
+    from rmbench.model.kinds import input_provenance
+    from rmbench.model.load import parameter_count, weights_sha256
+
+    local = Path(trained_dir or spec.path)
+    models = [m for m in (scorer.model, getattr(scorer, "reference", None)) if m is not None]
+    block = {"id": cfg.model.name, "base_model": cfg.model.name,
+             "path": "model/" if trained_dir else (str(local) if local.exists() else None),
+             "parameters": parameter_count(models[0]) if models else 0,
+             "weights_sha256": weights_sha256(local) if local.is_dir() else None, "kind": "reward_model",
+             "model_kind": spec.kind,
+             "input": input_provenance(spec, scorer, pairs_by, with_delay=cfg.data.with_delay, mcfg=cfg.model)}
+    source = Path(spec.path) / "rmbench-gguf.json"  # the base model's, for a model trained from it too
+    if source.is_file():
+        block["source"] = json.loads(source.read_text())  # the GGUF file the weights were dequantised from
+    return block
+
+
+def kind_cards(saved: dict, eval_cfg, seed: int) -> dict:
+    """Kind-specific entries of a split's card: a judge's position consistency and first-position baseline."""
+    if "judge" not in saved:
+        return {}
+    from rmbench.eval.judge import judge_card
+
+    return {"judge": judge_card(saved["judge"], eval_cfg, seed)}
+
+
+def saved_cuts(run_dir: Path, pairs_by: dict) -> dict:
+    """Per-pair cut flags of each scored split, from its scores file (absent for baselines)."""
+    out = {}
+    for task, split in pairs_by:
+        path = run_dir / "scores" / f"{task}.{split}.json"
+        cuts = json.loads(path.read_text()).get("cuts") if path.is_file() else None
+        if cuts:
+            out[(task, split)] = cuts
+    return out

@@ -149,20 +149,18 @@ def test_unknown_or_unsafe_names_are_refused(setup):
         assert res.exit_code != 0 and "no submission named" in res.output
 
 
-def test_a_base_models_new_head_is_seeded_so_two_verifies_agree(tmp_path, write_prepared, tiny_bert_dir):
-    """A model directory without a reward head: the harness and verify both seed its new head."""
+def test_a_model_without_a_reward_head_is_refused_not_scored_with_a_random_one(tmp_path, write_prepared, tiny_bert_dir):
+    """A base model has no trained head: scoring it would read a random head (a number that
+    means nothing and differs per seed), so evaluate refuses it and nothing reaches the board."""
     from transformers import AutoTokenizer, BertModel
 
     prep = write_prepared(tmp_path / "prep", SIZES)
-    board = tmp_path / "leaderboard"
-    freeze(board, prep, "demo", ["writingprompts"], "demo")
     with_head = tiny_bert_dir(tmp_path / "with-head", seed=3)
     base = tmp_path / "base"
     BertModel.from_pretrained(with_head).save_pretrained(base)  # the encoder only: no reward head
     AutoTokenizer.from_pretrained(with_head).save_pretrained(base)
-    run = _evaluate(prep, str(base), tmp_path / "run")
-    res = CliRunner().invoke(main, ["submit", str(run), "--name", "base-rm", "--leaderboard-dir", str(board)])
-    assert res.exit_code == 0, res.output
-    for _ in range(2):
-        res = verify(board, "base-rm", "--data", str(prep), "--model", str(base))
-        assert res.exit_code == 0 and "reproduced" in res.output, res.output
+    res = CliRunner().invoke(main, ["evaluate", "--model", str(base), "--data", str(prep), "--tasks", "writingprompts",
+                                    "--out", str(tmp_path / "run"), "--quiet"])
+    assert res.exit_code != 0
+    assert "no trained reward head" in res.output
+    assert not (tmp_path / "run").exists()  # a model that cannot be scored leaves no run directory

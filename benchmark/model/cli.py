@@ -1,0 +1,89 @@
+"""``rmbench models``: the presets table, and how one ``--model`` name resolves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from rmbench.errors import RmbenchError
+
+
+def _installed(preset) -> str:
+    """Whether a package-shipped model is usable here (hub models: cannot be checked offline)."""
+    if preset.hub_id:
+        return "hub"
+    from rmbench.model.gguf_cache import package_file
+
+    try:
+        package_file(preset.package or preset.gguf)
+    except RmbenchError:
+        return "not installed"
+    return "installed"
+
+
+@click.command("models")
+@click.argument("name", required=False)
+def models_cmd(name):
+    """List model presets and aliases, or show how NAME resolves.
+
+    \b
+    --model NAME accepts a preset or alias below, a local directory or a hub id (a hub
+    id a preset knows gets its settings). Without NAME: the table. With NAME: the kind,
+    input format, max length and dtype `rmbench evaluate --model NAME` would use.
+    \b
+    Examples: rmbench models
+              rmbench models smollm2
+              rmbench models runs/X/model
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from rmbench.model.presets import presets
+
+    out = Console()
+    if not name:
+        table = Table(title="model presets (benchmark/model/presets.yaml)")
+        for col in ("name (aliases)", "kind", "input", "max len", "dtype", "weights"):
+            table.add_column(col, overflow="fold")
+        for p in presets().values():
+            names = p.name + (f" [dim]({', '.join(p.aliases)})[/]" if p.aliases else "")
+            where = p.hub_id or f"{_installed(p)}: {p.package or p.gguf}"
+            table.add_row(names, p.kind or "any", p.input_format, str(p.max_length or "own"), p.dtype, where)
+        out.print(table)
+        out.print("kind 'any': a base model -- `rmbench run` trains a classifier head on it, "
+                  "`rmbench evaluate --model-kind judge` asks it. 'own' max length: the model's context, "
+                  "capped by model.max_length_cap.")
+        return
+    try:
+        _show(out, name)
+    except RmbenchError as err:
+        raise click.ClickException(str(err)) from err
+
+
+def _show(out, name: str) -> None:
+    from rmbench.model.config import ModelConfig
+    from rmbench.model.kinds import resolve_spec
+    from rmbench.model.load import check_model_name
+    from rmbench.errors import did_you_mean
+    from rmbench.model.presets import find_preset, preset_names
+
+    preset = find_preset(name)
+    check_model_name(name)
+    if preset is None and not Path(name).expanduser().is_dir():
+        hint = did_you_mean(name.lower(), preset_names(), cutoff=0.4)
+        out.print(f"{name!r} is not a preset or a local directory: it is read as a hub id when a run starts.{hint}")
+        return
+    if preset is not None:
+        out.print(f"[bold]{preset.name}[/]: preset, {preset.source}" + (f" -- {preset.note}" if preset.note else ""))
+        if preset.trust_remote_code:
+            out.print("  runs code from its hub repo: needs --trust-remote-code")
+        if preset.ref_model:
+            out.print(f"  dpo reference: {preset.ref_model}")
+        if preset.hub_id:
+            out.print("  (hub model: its checkpoint is read when a run starts)")
+            return
+    cfg = ModelConfig(name=name, trust_remote_code=bool(preset and preset.trust_remote_code))
+    spec = resolve_spec(cfg, training=False, console=out)
+    out.print(f"  scored as: kind {spec.kind}, input {spec.input_format}, max length {spec.max_length}, "
+              f"dtype {spec.dtype}; from {spec.path}")

@@ -1,0 +1,128 @@
+"""`rmbench run|evaluate --model-kind classifier|dpo|judge` end to end on tiny Llama-style models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rmbench.cli import main
+from rmbench.eval.results import schema_problems
+
+QUICK = ["--quiet", "--set", "eval.bootstrap_samples=100"]
+FAST = ["--max-length", "48", "--epochs", "1", "--batch-size", "8", *QUICK, "--set", "train.learning_rate=1e-3"]
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory, write_prepared) -> Path:
+    sizes = {t: {"train": 32, "validation": 8, "test": 12, "test_hard": 6} for t in ("writingprompts", "askacademia", "gradschool")}
+    return write_prepared(tmp_path_factory.mktemp("prepared") / "data", sizes)
+
+
+@pytest.fixture(scope="module")
+def lms(tmp_path_factory, tiny_llama_lm_dir):
+    root = tmp_path_factory.mktemp("lms")
+    return tiny_llama_lm_dir(root / "policy", seed=0), tiny_llama_lm_dir(root / "reference", seed=1)
+
+
+def invoke(args):
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    return result
+
+
+def evaluate(out, model, data, *extra):
+    result = invoke(["evaluate", "--model", str(model), "--tasks", "writingprompts", "--data", str(data),
+                     "--out", str(out), *QUICK, *extra])
+    assert result.exit_code == 0, result.output
+    return json.loads((out / "results.json").read_text())
+
+
+def predictions(out):
+    return [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+
+
+def test_evaluate_a_judge(tmp_path, data, lms):
+    doc = evaluate(tmp_path / "judge", lms[0], data, "--max-length", "256")  # auto: a causal LM is a judge
+    assert not schema_problems(doc)
+    model = doc["model"]
+    assert model["model_kind"] == "judge" and doc["config"]["model"]["kind"] == "judge"
+    inp = model["input"]
+    assert inp["input_format"] == "chat" and inp["max_length"] == 256 and inp["dtype"] == "float32"
+    assert inp["judge"]["prompt_version"] == "1" and inp["judge"]["labels"] == ["A", "B"]
+    example = inp["examples"]["writingprompts"]["chosen_first"]
+    assert example.startswith("<s><|user|>\nHere is a post") and example.endswith("<|assistant|>\n")
+    for split in ("test", "test_hard"):
+        card = doc["results"]["writingprompts"]["splits"][split]
+        assert card["judge"]["first_position_baseline"] == 0.5 and 0 <= card["judge"]["position_consistency"]["accuracy"] <= 1
+    rows = predictions(tmp_path / "judge")
+    assert rows and all(r["model"] == str(lms[0]) and set(r["truncated"]) == {"prompt", "chosen", "rejected"} for r in rows)
+
+
+def test_evaluate_a_dpo_policy(tmp_path, data, lms):
+    doc = evaluate(tmp_path / "dpo", lms[0], data, "--ref-model", str(lms[1]), "--max-length", "64", "--dpo-beta", "0.5")
+    assert not schema_problems(doc)
+    assert doc["model"]["model_kind"] == "dpo"
+    assert doc["model"]["input"]["dpo"] == {**doc["model"]["input"]["dpo"], "ref_model": str(lms[1]), "beta": 0.5}
+    assert len(doc["model"]["input"]["dpo"]["ref_weights_sha256"]) == 64
+    assert doc["results"]["writingprompts"]["splits"]["test"]["truncated"]["prompt"] >= 0
+
+
+def test_run_trains_a_chat_classifier_and_evaluate_reads_it_back(tmp_path, data, tiny_llama_classifier_dir):
+    backbone = tiny_llama_classifier_dir(tmp_path / "backbone", head=False)
+    out = tmp_path / "run"
+    result = invoke(["run", "--holdout", "writingprompts", "--data", str(data), "--model", str(backbone),
+                     "--out", str(out), *FAST])
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "results.json").read_text())
+    assert not schema_problems(doc)
+    assert doc["model"]["model_kind"] == "classifier" and doc["model"]["input"]["input_format"] == "chat"
+    saved = json.loads((out / "model" / "config.json").read_text())["rmbench_input"]
+    assert saved == {"kind": "classifier", "input_format": "chat", "max_length": 48}
+    ev = evaluate(tmp_path / "ev", out / "model", data)  # auto: the format and length it was trained with
+    assert ev["config"]["model"]["max_length"] == 48 and ev["model"]["input"]["input_format"] == "chat"
+    ran = {(r["split"], r["pair_id"]): r["reward_chosen"] for r in predictions(out) if r["task"] == "writingprompts"}
+    again = {(r["split"], r["pair_id"]): r["reward_chosen"] for r in predictions(tmp_path / "ev")}
+    assert again == pytest.approx(ran, abs=1e-5)
+    # the same classifier read as a text pair: another rendering, other numbers, recorded as such
+    pair = evaluate(tmp_path / "pair", out / "model", data, "--input-format", "pair")
+    assert pair["model"]["input"]["template_sha256"] != ev["model"]["input"]["template_sha256"]
+    assert pair["model"]["input"]["examples"]["writingprompts"]["chosen"].count("<|user|>") == 0
+
+
+def test_run_scores_a_judge_without_training(tmp_path, data, lms):
+    out = tmp_path / "run-judge"
+    result = invoke(["run", "--holdout", "writingprompts", "--data", str(data), "--model", str(lms[0]),
+                     "--model-kind", "judge", "--max-length", "256", "--out", str(out), *QUICK])
+    assert result.exit_code == 0, result.output
+    assert not (out / "model").exists()
+    assert json.loads((out / "train_info.json").read_text())["trained"] is False
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["results"]["askacademia"]["role"] == "in_domain" and "judge" in doc["results"]["askacademia"]["splits"]["test"]
+
+
+def test_a_headless_checkpoint_is_not_scored_as_a_classifier(tmp_path, data, tiny_llama_classifier_dir):
+    backbone = tiny_llama_classifier_dir(tmp_path / "backbone", head=False)
+    result = CliRunner().invoke(main, ["evaluate", "--model", str(backbone), "--model-kind", "classifier",
+                                       "--data", str(data), "--out", str(tmp_path / "x"), *QUICK])
+    assert result.exit_code != 0 and "no trained reward head" in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_models_lists_presets_and_resolves_a_directory(tmp_path, lms):
+    result = invoke(["models"])
+    assert result.exit_code == 0 and "armorm" in result.output and "smollm2" in result.output
+    shown = invoke(["models", str(lms[0])])
+    assert shown.exit_code == 0 and "kind judge" in shown.output.replace("\n", " ")
+
+
+def test_a_model_dequantised_from_gguf_records_its_source(tmp_path, data, lms):
+    import shutil
+
+    copy = tmp_path / "from-gguf"
+    shutil.copytree(lms[0], copy)
+    marker = {"gguf": "m.Q4_1.gguf", "size": 123, "sha256": "0" * 64, "transformers": "x", "dtype": "float32"}
+    (copy / "rmbench-gguf.json").write_text(json.dumps(marker))
+    doc = evaluate(tmp_path / "g", copy, data, "--max-length", "256", "--max-eval-pairs", "2")
+    assert doc["model"]["source"] == marker
