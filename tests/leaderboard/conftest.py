@@ -26,10 +26,12 @@ def fingerprint(task: str, split: str, salt: str = "") -> str:
 
 
 def make_manifest(sizes: dict[str, dict[str, int]], synthetic: bool = True, spec: str = "demo") -> dict:
-    """``sizes``: task -> split -> pairs."""
+    """``sizes``: task -> split -> pairs (a split not named has none, as prepare writes it)."""
+    from rmbench.prepare.splits import ALL_SPLITS
+
     tasks = {t: {"version": "1", "module": f"rmbench.tasks.{t}",
                  "splits": {s: {"pairs": n, "posts": max(1, n // 3), "fingerprint": fingerprint(t, s)}
-                            for s, n in per.items()}}
+                            for s, n in {**dict.fromkeys(ALL_SPLITS, 0), **per}.items()}}
              for t, per in sizes.items()}
     return {"kind": "rmbench.prepared", "schema_version": 1, "rmbench_version": __version__,
             "source": {"spec": spec, "synthetic": synthetic, "files": {}},

@@ -61,11 +61,17 @@ class ListSource(Source):
         return self.subs
 
 
+LONG_SHARED = "Great question: the FAQ in the sidebar covers exactly this case, see its second part."
+
+
 def corpus(n_posts: int = 60) -> ListSource:
     posts, comments = [], []
     for i in range(n_posts):
         sub = "askscience" if i % 2 else "AskPhysics"
-        p, cs = thread(f"p{i:03d}", sub, shared_text="Great question, see the FAQ." if i in (1, 2) else None)
+        # posts 1 and 2 share a response long enough to identify (a cross-task duplicate);
+        # posts 3 and 4 share a stock reply, which identifies nothing and must not be flagged
+        shared = LONG_SHARED if i in (1, 2) else "Great question!" if i in (3, 4) else None
+        p, cs = thread(f"p{i:03d}", sub, shared_text=shared)
         posts.append(p)
         comments.extend(cs)
     # an orphan (its post is not in the input) and a post of a subreddit no selected task has
@@ -97,7 +103,8 @@ def test_layout_and_rows(built):
             ids = [r["pair_id"] for r in rows]
             assert ids == sorted(ids) and len(set(ids)) == len(ids)
             assert all(r["task"] == task and r["split"] == split for r in rows)
-            assert all(split_of(r["post_id"]) == (split if split != "test_hard" else "test") for r in rows)
+            if split != "all_hard":  # the hard pairs of every post, whatever its split
+                assert all(split_of(r["post_id"]) == (split if split != "test_hard" else "test") for r in rows)
             info = manifest["tasks"][task]["splits"][split]
             assert info["pairs"] == len(rows) and info["fingerprint"] == fingerprint(ids)
             assert info["posts"] == len({r["post_id"] for r in rows})
@@ -129,7 +136,7 @@ def test_cross_task_duplicates_flagged(built):
         for split in ALL_SPLITS:
             for line in (out / task / f"{split}.jsonl").read_text().splitlines():
                 r = json.loads(line)
-                dup_text = "Great question, see the FAQ." in (r["chosen"], r["rejected"])
+                dup_text = LONG_SHARED in (r["chosen"], r["rejected"])
                 assert r["cross_task_dup"] == dup_text
                 flagged.setdefault(task, set()).update([r["pair_id"]] if dup_text else [])
     for task in TASKS:
