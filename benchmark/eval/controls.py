@@ -3,15 +3,20 @@
 Each one is computed for one split's pairs and a scorer's outcomes, with intervals from
 the one bootstrap (``rmbench.eval.metrics.ClusterBootstrap``, posts resampled whole).
 
-**Length-controlled accuracy** (AlpacaEval's length-controlled win rate, adapted to
-pairs). A logistic model of "the scorer ranks the chosen response first" is fitted on
-the pair's length difference, z = log((1 + chars_chosen) / (1 + chars_rejected)) scaled
-to unit variance: P(correct) = sigma(a + b z). The length-controlled accuracy is the
-accuracy it predicts at z = 0, sigma(a): how often the scorer is right when the two
-responses are equally long. A scorer that only learned "longer wins" is right exactly when
-z > 0, so its fit puts the step at z = 0 and sigma(a) is ~50%. (The reward margin is not a
-regressor: "ranks chosen first" is the sign of the margin, so it would separate the data
-perfectly and say nothing.) ``b`` is reported too: how much of the accuracy length explains.
+**Length-controlled accuracy** (AlpacaEval's length control, adapted to pairs). Regress
+"the scorer ranks the chosen response first" on the sign of the length difference s (+1:
+the chosen response is the longer, -1: the shorter) and read the fit at s = 0: with that one
+covariate the least-squares line passes through the two groups' accuracies, so the value
+at 0 is their mean, (accuracy where chosen is longer + accuracy where it is shorter) / 2 --
+how often the scorer is right when being longer tells it nothing. A scorer that only
+learned "longer wins" is right on every chosen-longer pair and wrong on every other one:
+exactly 50%. A length-blind scorer keeps its accuracy. ``length_dependence`` is the gap
+between the two groups (1 for longer-wins, ~0 for a scorer that ignores length). Pairs of
+equal length are in neither group. (A logistic fit on the continuous log length ratio,
+read at zero, was tried first: for step-like scorers such as longer-wins the data are
+separable and the intercept lands anywhere in the gap -- 52% to 59% on the college dumps
+depending on the ridge -- so it is not used. The reward margin is not a regressor either:
+"ranks chosen first" is the margin's sign.)
 
 **Cue-conflict cell** (RM-Bench's hard cell, for Reddit): the pairs whose chosen response
 is the *shorter* one by at least the task's hard ratio (``hard_max_length_ratio``, 1.25 by
@@ -32,63 +37,33 @@ model must stay under.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from rmbench.eval.metrics import ClusterBootstrap, _r, estimate, post_ids_of
 
-# Ridge on the length slope (times the pair count): the length-only scorer separates the
-# data at z = 0, where the unpenalized fit runs off to infinity. 1e-4 keeps it finite while
-# leaving sigma(a) within ~1 point of 50% for that scorer (1e-2 biased it to 48%, measured).
-_RIDGE = 1e-4
-_NEWTON_STEPS = 40
-
-
-def length_z(pairs: Sequence[dict]) -> np.ndarray:
-    """log((1 + chars chosen) / (1 + chars rejected)), not yet scaled."""
-    return np.log1p([len(p["chosen"]) for p in pairs]) - np.log1p([len(p["rejected"]) for p in pairs])
-
-
-def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Weighted logistic fits of y on [1, x], one per row of ``w`` (B, n); returns (B, 2).
-
-    Soft labels (ties are 0.5) are fine. Newton's method with a ridge on the slope, all
-    resamples at once.
-    """
-    w = np.atleast_2d(w)
-    theta = np.zeros((w.shape[0], 2))
-    ridge = np.array([0.0, _RIDGE]) * w.sum(axis=1, keepdims=True)
-    for _ in range(_NEWTON_STEPS):
-        eta = theta[:, :1] + theta[:, 1:] * x[None, :]
-        p = 1.0 / (1.0 + np.exp(-np.clip(eta, -30, 30)))
-        r = w * (y[None, :] - p)
-        g = np.stack([r.sum(axis=1), (r * x).sum(axis=1)], axis=1) - ridge * theta
-        h = w * p * (1 - p)
-        h00, h01, h11 = h.sum(axis=1), (h * x).sum(axis=1), (h * x * x).sum(axis=1)
-        h00, h11 = h00 + 1e-9, h11 + ridge[:, 1] + 1e-9
-        det = h00 * h11 - h01 * h01
-        step = np.stack([(h11 * g[:, 0] - h01 * g[:, 1]) / det, (h00 * g[:, 1] - h01 * g[:, 0]) / det], axis=1)
-        theta = theta + np.clip(step, -5, 5)  # damped: the first steps on separable data are large
-        if np.abs(step).max() < 1e-8:
-            break
-    return theta
-
 
 def length_controlled(pairs: Sequence[dict], outcomes: Sequence[float], boot: ClusterBootstrap) -> dict:
-    """{"accuracy", "ci95", "length_coef"}: the accuracy predicted at equal lengths."""
+    """{"accuracy", "ci95", "chosen_longer", "chosen_shorter", "length_dependence"}."""
     y = np.asarray(outcomes, dtype=float)
-    if y.size == 0:
-        return {"accuracy": None, "ci95": None, "length_coef": None}
-    z = length_z(pairs)
-    sd = z.std() or 1.0
-    x = z / sd
-    a, b = fit_logistic(x, y, np.ones((1, y.size)))[0]
-    draws = boot.resampled(lambda w: 1.0 / (1.0 + np.exp(-fit_logistic(x, y, w)[:, 0])))
-    lo, hi = boot.interval(draws)
-    return {"accuracy": _r(float(1.0 / (1.0 + math.exp(-a)))), "ci95": [_r(lo), _r(hi)],
-            "length_coef": _r(float(b))}
+    lc = np.array([len(p["chosen"]) for p in pairs])
+    lr = np.array([len(p["rejected"]) for p in pairs])
+    longer, shorter = (lc > lr).astype(float), (lc < lr).astype(float)
+    out = {"accuracy": None, "ci95": None, "chosen_longer": None, "chosen_shorter": None, "length_dependence": None,
+           "n_longer": int(longer.sum()), "n_shorter": int(shorter.sum())}
+    if not longer.any() or not shorter.any():
+        return out  # one group is empty: nothing to balance
+
+    def balanced(w: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):  # a resample may miss a group: NaN, dropped
+            return 0.5 * ((w @ (y * longer)) / (w @ longer) + (w @ (y * shorter)) / (w @ shorter))
+
+    acc_l, acc_s = float(y[longer > 0].mean()), float(y[shorter > 0].mean())
+    lo, hi = boot.interval(boot.resampled(balanced))
+    out.update({"accuracy": _r((acc_l + acc_s) / 2), "ci95": [_r(lo), _r(hi)], "chosen_longer": _r(acc_l),
+                "chosen_shorter": _r(acc_s), "length_dependence": _r(acc_l - acc_s)})
+    return out
 
 
 def cue_conflict(pairs: Sequence[dict], outcomes: Sequence[float], ratio: float, samples: int, seed: int) -> dict:

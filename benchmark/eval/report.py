@@ -76,8 +76,8 @@ def summary_table(doc: dict, width: int = 120):
 
     synthetic = " [yellow](SYNTHETIC demo data)[/]" if doc.get("synthetic_data") else ""
     t = Table(title=f"{doc['model']['id']}: held out {', '.join(doc['holdout']) or '-'}{synthetic}")
-    wide = width >= 140
-    cols = ["task / split", "n", "acc %", "95% CI", "best baseline", "Δ best [95% CI]", "clears?"]
+    wide, mid = width >= 150, width >= 110  # the controls, then the paired difference, need the room
+    cols = ["task / split", "n", "acc %", "95% CI", "best baseline"] + (["Δ best [95% CI]"] if mid else []) + ["clears?"]
     cols += ["len-ctrl %", "cue-conflict %", "ceiling %", "ECE", "|p-.5|", "cut %"] if wide else []
     for col in cols:
         t.add_column(col, justify="left" if col in ("task / split", "best baseline", "clears?") else "right",
@@ -86,8 +86,9 @@ def summary_table(doc: dict, width: int = 120):
         role = "" if r["role"] == "heldout" else " (in)"
         style = "dim" if r["too_small"] else None
         cells = [f"{r['task']}/{r['split']}{role}", str(r["n"]), _pct(r["accuracy"]), _ci(r["ci95"]),
-                 f"{r['best']} {_base_cell(r['baselines'].get(r['best']))}" if r["best"] else "-",
-                 f"{_pp(r['diff'])} {_dci(r['diff_ci95'])}", _verdict(r) + (" (chance)" if r["at_chance"] else "")]
+                 f"{r['best']} {_base_cell(r['baselines'].get(r['best']))}" if r["best"] else "-"]
+        cells += [f"{_pp(r['diff'])} {_dci(r['diff_ci95'])}"] if mid else []
+        cells += [_verdict(r) + (" (chance)" if r["at_chance"] else "")]
         if wide:
             cells += [_pct(r["lc"].get("accuracy")), _pct(r["cue"].get("accuracy")), _pct(r["ceiling"].get("value")),
                       "-" if r["ece"] is None else f"{r['ece']:.3f}",
@@ -104,9 +105,10 @@ def findings(doc: dict) -> list[str]:
     """Sentences about the held-out splits that a reader must not miss."""
     model = doc["model"]["id"]
     out = []
-    for r in rows(doc):
-        if r["role"] != "heldout" or r["too_small"]:
-            continue
+    held = [r for r in rows(doc) if r["role"] == "heldout" and not r["too_small"]]
+    if any(r["split"] in SPLIT_ORDER[:2] for r in held):  # the headline, where it was scored
+        held = [r for r in held if r["split"] in SPLIT_ORDER[:2]]
+    for r in held:
         where = f"{r['task']}/{r['split']}"
         longer = r["baselines"].get("longer") or {}
         lci = longer.get("diff_ci95")
@@ -114,7 +116,7 @@ def findings(doc: dict) -> list[str]:
             out.append(f"**{model} is at chance on {where}**: the 95% interval of its difference to 50% "
                        f"({_dci(doc['results'][r['task']]['splits'][r['split']]['vs_chance']['ci95'])} points) "
                        f"includes 0. Whatever its ECE, it has learned nothing this split can see.")
-        elif lci and lci[0] is not None and lci[0] <= 0 <= lci[1] and model != "baseline:longer":
+        elif lci and lci[0] is not None and lci[0] <= 0 <= lci[1] and model not in ("baseline:longer", "baseline:shorter"):
             out.append(f"**{model} is indistinguishable from longer-wins on {where}** (difference "
                        f"{_pp(longer.get('diff'))} points, 95% interval {_dci(lci)}): it has learned length, "
                        f"not what {r['task']} prefers beyond it.")
@@ -124,7 +126,7 @@ def findings(doc: dict) -> list[str]:
                        f">= {cue['min_length_ratio']:g}x) it scores {_pct(cue['accuracy'])}% {_ci(cue['ci95'])}, "
                        "below chance: where voters preferred the shorter answer, it preferred the longer one.")
         conf = r["baselines"].get("confounds") or {}
-        if conf.get("diff_ci95") and conf["diff_ci95"][0] is not None:
+        if conf.get("diff_ci95") and conf["diff_ci95"][0] is not None and model != "baseline:confounds":
             beats = conf["diff_ci95"][0] > 0
             out.append(f"Against baseline:confounds (surface features only) on {where}: {_pp(conf['diff'])} points "
                        f"{_dci(conf['diff_ci95'])}: " + ("it beats the confound baseline." if beats else

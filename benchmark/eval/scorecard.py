@@ -122,7 +122,7 @@ def split_scorecard(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected
         card["length_controlled"] = controls.length_controlled(pairs, outcomes, boot)
         card["noise_ceiling"] = controls.noise_ceiling(pairs, boot)
     else:
-        card["length_controlled"] = {"accuracy": None, "ci95": None, "length_coef": None}
+        card["length_controlled"] = {"accuracy": None, "ci95": None, "length_dependence": None}
         card["noise_ceiling"] = {"value": None, "ci95": None, "method": "vote_resampling"}
     card["cue_conflict"] = controls.cue_conflict(pairs, outcomes, hard_ratio, cfg.bootstrap_samples, seed)
     card["by_score_ratio"] = by_score_ratio(outcomes, [p.get("score_ratio") for p in pairs], cfg.score_ratio_edges)

@@ -32,6 +32,9 @@ class Plan:
     confounds_missing: str | None = None
     contamination: dict = field(default_factory=dict)
     contamination_index: object | None = None  # rmbench.prepare.dedup.ContaminationIndex
+    # The held-out splits scored (an adapted model has trained on some held-out posts, so
+    # it is scored on test and test_hard only).
+    heldout_splits: tuple[str, ...] = ()
 
     @property
     def reference_tasks(self) -> list[str]:
@@ -97,6 +100,6 @@ def evaluation_targets(p: Plan, role_of_heldout: str = "heldout") -> list[tuple[
     """(task, split, role): every post of each held-out task (heldout_all, heldout_all_hard:
     the headline) and its test and test_hard (comparable with in-domain numbers); each
     held-in task's test."""
-    targets = [(h, s, role_of_heldout) for h in p.holdout for s in HELDOUT_SPLITS]
+    targets = [(h, s, role_of_heldout) for h in p.holdout for s in (p.heldout_splits or HELDOUT_SPLITS)]
     targets += [(t, "test", "in_domain") for t in p.train_tasks]
     return targets
