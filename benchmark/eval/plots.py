@@ -67,7 +67,8 @@ def accuracy_bars(doc: dict, path: Path) -> str:
             lo.append(e[0])
             hi.append(e[1])
             hatch.append(name != "model" and entry.get("by_construction"))
-        label = doc["model"]["id"] if name == "model" else name + (" (by construction)" if any(hatch) else "")
+        label = (doc["model"]["id"] if name == "model" else "chance (random's expectation)" if name == "random"
+                 else name + (" (by construction)" if any(hatch) else ""))
         bars = ax.bar(xs, ys, width, yerr=[lo, hi], capsize=2, color=COLORS.get(name, "#777"), label=label)
         for b, h in zip(bars, hatch):
             if h:

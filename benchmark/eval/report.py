@@ -118,8 +118,8 @@ def findings(doc: dict) -> list[str]:
                        f"includes 0. Whatever its ECE, it has learned nothing this split can see.")
         elif lci and lci[0] is not None and lci[0] <= 0 <= lci[1] and model not in ("baseline:longer", "baseline:shorter"):
             out.append(f"**{model} is indistinguishable from longer-wins on {where}** (difference "
-                       f"{_pp(longer.get('diff'))} points, 95% interval {_dci(lci)}): it has learned length, "
-                       f"not what {r['task']} prefers beyond it.")
+                       f"{_pp(longer.get('diff'))} points, 95% interval {_dci(lci)}): on these pairs it has learned "
+                       f"length, and nothing measurable about what {r['task']} prefers beyond it.")
         cue = r["cue"]
         if cue.get("ci95") and cue["ci95"][1] is not None and cue["ci95"][1] < 0.5:
             out.append(f"In the cue-conflict cell of {where} (n={cue['n']}: the chosen response is shorter by "
@@ -179,8 +179,9 @@ def _provenance_lines(doc: dict) -> list[str]:
                         f"(heldout_all by reason: {reasons})" if per_split else "no shared post or response"))
     s = doc["summary"]
     if s.get("in_domain_minus_heldout") is not None:
-        lines.append(f"- in-domain − held-out gap on test: {_pp(s['in_domain_minus_heldout'])} points "
-                     f"(in-domain mean {_pct(s['in_domain_mean_accuracy'])}%, held-out {_pct(s['heldout_mean_accuracy'])}%)")
+        lines.append(f"- in-domain − held-out on test: {_pp(s['in_domain_minus_heldout'])} points (held-in tasks' "
+                     f"mean {_pct(s['in_domain_mean_accuracy'])}%, held-out {_pct(s['heldout_mean_accuracy'])}%; different "
+                     "tasks -- the per-task gap is `rmbench sweep`'s transfer matrix)")
     if s.get("excluded_too_small"):
         lines.append(f"- too small to count (shown, left out of every mean and verdict): {', '.join(s['excluded_too_small'])}")
     split_by = (doc.get("data") or {}).get("split_by") or {}
