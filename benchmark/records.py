@@ -49,6 +49,8 @@ class Comment:
     stickied: bool | None = None
     is_submitter: bool | None = None
     synthetic: bool = False
+    # When the score was snapshotted (the dump's retrieved_utc / retrieved_on); None: unknown.
+    retrieved_utc: int | None = None
 
     @property
     def top_level(self) -> bool:

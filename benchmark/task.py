@@ -83,13 +83,16 @@ class RedditTask(Task):
     drop_post_author: bool = rule(True, "drop comments by the post's own author")
     min_response_chars: int = rule(1, "shortest response kept, in characters")
     max_response_chars: int = rule(10_000, "longest response kept, in characters")
+    # 0 (off): the dumps' scores are one snapshot each, and most are weeks old. Set it (e.g.
+    # 86400) for data collected live, where a minutes-old score says little about the votes.
+    min_score_age_s: int = rule(0, "drop responses whose score was snapshotted sooner than this many seconds after posting (unknown ages pass; 0: off)")
     # -- pair rules ---------------------------------------------------------------
     min_score_ratio: float = rule(2.0, "preferred score / other score must reach this")
     preferred_later: bool = rule(True, "the preferred response was written later, so 'earlier gets more votes' works against the label")
-    max_pairs_per_post: int = rule(5, "cap per post, so big threads do not dominate (not applied to test_hard)")
-    # -- confounder rules: the test_hard split -----------------------------------------
-    hard_max_length_ratio: float = rule(HARD_MAX_LENGTH_RATIO, "test_hard: longer/shorter response length at most this")
-    hard_max_time_gap_s: int = rule(HARD_MAX_TIME_GAP_S, "test_hard: the two responses at most this many seconds apart")
+    max_pairs_per_post: int = rule(5, "cap per post, so big threads do not dominate (not applied to test_hard and all_hard)")
+    # -- confounder rules: the test_hard and all_hard splits ---------------------------
+    hard_max_length_ratio: float = rule(HARD_MAX_LENGTH_RATIO, "hard pairs: longer/shorter response length at most this (also the cue-conflict cell's bound)")
+    hard_max_time_gap_s: int = rule(HARD_MAX_TIME_GAP_S, "hard pairs: the two responses at most this many seconds apart")
     hard_min_pairs: int = rule(100, "a test_hard split smaller than this is flagged as small")
     # -- data-quality warnings --------------------------------------------------------
     removed_warning_fraction: float = rule(0.3, "warn in the manifest when more comments than this were deleted/removed")
@@ -146,6 +149,8 @@ class RedditTask(Task):
             return "too_short"
         if len(c.body) > self.max_response_chars:
             return "too_long"
+        if self.min_score_age_s and c.retrieved_utc is not None and c.retrieved_utc - c.created_utc < self.min_score_age_s:
+            return "score_too_young"
         return None
 
     def pair_drop_reason(self, chosen: Comment, rejected: Comment, post: Post) -> str | None:
@@ -157,7 +162,10 @@ class RedditTask(Task):
         return None
 
     def is_hard(self, chosen: Comment, rejected: Comment) -> bool:
-        """Similar length and similar time: the confounds cannot explain the label."""
+        """Similar length and similar time: the confounds cannot explain the label.
+
+        Asked of every pair that passes the pair rules, before the cap: the yes go to
+        ``all_hard`` (every post) and, on test posts, to ``test_hard``."""
         gap = abs(chosen.created_utc - rejected.created_utc)
         return length_ratio(chosen.body, rejected.body) <= self.hard_max_length_ratio and gap <= self.hard_max_time_gap_s
 

@@ -53,7 +53,7 @@ def artifacts_dir() -> Path:
 
 
 # -- tiny models and prepared data ------------------------------------------------------
-SPLITS = ("train", "validation", "test", "test_hard")
+SPLITS = ("train", "validation", "test", "test_hard", "all_hard")
 GOOD = "clear kind vivid careful honest precise thoughtful warm".split()
 BAD = "lazy rude vague sloppy dull wrong careless cold".split()
 FILLER = "the a story about time place person idea reason way thing day".split()
@@ -213,11 +213,12 @@ def make_pairs(task: str, split: str, n: int, seed: int = 0, synthetic: bool = T
 
 def write_prepared(out: Path, sizes: dict[str, dict[str, int]] | None = None, seed: int = 0,
                    synthetic: bool = True, spec: str = "demo",
-                   dropped: dict[str, dict[str, int]] | None = None) -> Path:
+                   dropped: dict[str, dict[str, int]] | None = None, edit=None) -> Path:
     """Prepared data written by prepare's own writer (``rmbench.prepare.write``), so harness
     tests read exactly what ``rmbench prepare`` writes. ``sizes``: task -> split -> pairs.
     ``dropped``: stage (posts, comments, pairs) -> rule -> count, what the rules dropped in
-    every task (the seen/candidate counts grow to match, so the manifest's sums still hold)."""
+    every task (the seen/candidate counts grow to match, so the manifest's sums still hold).
+    ``edit(task, split, rows)`` may change the rows (in place) before they are written."""
     from collections import Counter
 
     from rmbench.prepare.pair import TaskStats
@@ -235,6 +236,8 @@ def write_prepared(out: Path, sizes: dict[str, dict[str, int]] | None = None, se
     tasks = {}
     for task, per_split in sizes.items():
         rows = {split: make_pairs(task, split, per_split.get(split, 0), seed, synthetic) for split in SPLITS}
+        for split in SPLITS if edit else ():
+            edit(task, split, rows[split])
         splits = write_splits(out / task, {s: dict_rows(r) for s, r in rows.items()})
         kept = sum(len(rows[s]) for s in ("train", "validation", "test"))
         posts = sum(splits[s]["posts"] for s in ("train", "validation", "test"))
@@ -297,5 +300,5 @@ def _make_pairs_fixture():
 
 @pytest.fixture(name="write_prepared", scope="session")
 def _write_prepared_fixture():
-    """``write_prepared(out, sizes=None, seed=0, synthetic=True, spec="demo", dropped=None) -> out``."""
+    """``write_prepared(out, sizes=None, seed=0, synthetic=True, spec="demo", dropped=None, edit=None) -> out``."""
     return write_prepared

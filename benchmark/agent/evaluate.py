@@ -50,9 +50,9 @@ def evaluate_agent(agent_dir: str, generator_dir: str, judge, prompts: list[str]
     b_txt = [s.text for ss in b for s in ss]
     r = judge.score(flat_p + flat_p, a_txt + b_txt)
     ra, rb = r[:len(a_txt)], r[len(a_txt):]
-    overall = win_summary(ra, rb, seed=seed)
+    overall = win_summary(ra, rb, seed=seed, prompts=flat_p)
     keep = [i for i in range(len(a_txt)) if similar_length(a_txt[i], b_txt[i], length_ratio)]
-    lc = win_summary([ra[i] for i in keep], [rb[i] for i in keep], seed=seed)
+    lc = win_summary([ra[i] for i in keep], [rb[i] for i in keep], seed=seed, prompts=[flat_p[i] for i in keep])
 
     # KL(agent || generator) = E_{y~agent}[log π_agent(y) − log π_gen(y)], on samples drawn at
     # temperature 1 and full nucleus (the estimate is only unbiased for the model's own distribution).

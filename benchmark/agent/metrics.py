@@ -1,7 +1,8 @@
 """Win rates, distinct-n and length pairing: pure functions, no models.
 
 Intervals come from ``rmbench.eval.metrics`` (the one bootstrap), so an agent's win rate
-and a reward model's accuracy carry intervals computed the same way.
+and a reward model's accuracy carry intervals computed the same way: clustered, here by
+prompt (several stories of one prompt are correlated, as several pairs of one post are).
 """
 
 from __future__ import annotations
@@ -25,8 +26,12 @@ def distinct_n(texts: list[str], n: int) -> float | None:
     return len(set(grams)) / len(grams) if grams else None
 
 
-def win_summary(r_agent: list[float], r_ref: list[float], *, seed: int = 0, samples: int = 1000) -> dict:
+def win_summary(r_agent: list[float], r_ref: list[float], *, seed: int = 0, samples: int = 1000,
+                prompts: list[str] | None = None) -> dict:
+    """Win rate with a 95% interval that resamples ``prompts`` whole (each comparison its
+    own cluster when they are not given); ``prompts`` counts the distinct ones."""
     wins = win_values(r_agent, r_ref)
-    scored = accuracy_with_ci(wins, samples, seed)
+    scored = accuracy_with_ci(wins, samples, seed, clusters=prompts) if wins else {}
     return {"n": len(wins), "accuracy": scored["accuracy"] if wins else None,
-            "ci95": scored["ci95"] if wins else None, "ties": sum(1 for w in wins if w == 0.5)}
+            "ci95": scored["ci95"] if wins else None, "ties": sum(1 for w in wins if w == 0.5),
+            **({"prompts": len(set(prompts))} if prompts is not None else {})}

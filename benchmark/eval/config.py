@@ -10,6 +10,10 @@ from rmbench.fields import opt
 @dataclass
 class EvalConfig:
     batch_size: int = opt(64, "sequences per scoring batch (results do not depend on it)")
-    bootstrap_samples: int = opt(1000, "bootstrap resamples for the 95% intervals")
+    bootstrap_samples: int = opt(1000, "bootstrap resamples (posts resampled with all their pairs) for every 95% interval")
     ece_bins: int = opt(10, "equal-width bins of sigma(r_A - r_B) for the expected calibration error")
     score_ratio_edges: list = opt([2, 3, 5, 10], "bucket edges for accuracy by score ratio")
+    # Below 50 pairs or 20 posts a 95% interval is ~+-14 points wide or rests on a handful
+    # of threads (Emory's one-pair test_hard scored 0% and sank a mean): shown, never counted.
+    min_report_pairs: int = opt(50, "a split with fewer pairs is shown, marked too small, and left out of every mean, verdict and rank")
+    min_report_posts: int = opt(20, "a split with fewer posts is shown, marked too small, and left out of every mean, verdict and rank")

@@ -1,15 +1,33 @@
-"""Pairwise metrics: accuracy with a seeded bootstrap interval, calibration, score-ratio buckets.
+"""Pairwise metrics and THE bootstrap: post-clustered, seeded, paired across scorers.
 
 A pair is "correct" when the chosen response gets the higher reward; an exact tie counts
 one half (a coin flip's expectation), so a constant model scores 0.5, not 0 or 1.
+
+The bootstrap resamples *clusters* -- posts, whose pairs share a prompt and responses and
+so are correlated -- with all their pairs (docs/harness.md). A pair's cluster is its post
+id, the ``pair_id`` prefix before the first ``:``. One ``ClusterBootstrap`` draws its
+resamples once (regenerated from its seed, chunk by chunk, so memory stays bounded) and
+every statistic asked of it sees the same resampled posts: the model's accuracy, each
+baseline's, and the paired difference between them all come from one set of draws.
+
+    boot = ClusterBootstrap(post_ids_of(pair_ids), samples=1000, seed=0)
+    acc, (lo, hi) = boot.mean(outcomes)
+    diff, (lo, hi) = boot.diff(model_outcomes, baseline_outcomes)
+
+Without clusters (``clusters=None``) every value is its own cluster: the plain bootstrap.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
+
+LEVEL = 0.95
+# Resample-by-cluster entries drawn at a time: 1000 resamples of 100k posts never need a
+# 100M-entry matrix, and small splits still draw everything in one chunk.
+_CHUNK_ENTRIES = 2_000_000
 
 
 def pair_outcomes(r_chosen: Sequence[float], r_rejected: Sequence[float]) -> np.ndarray:
@@ -18,30 +36,109 @@ def pair_outcomes(r_chosen: Sequence[float], r_rejected: Sequence[float]) -> np.
     return np.where(c > r, 1.0, np.where(c < r, 0.0, 0.5))
 
 
-def bootstrap_ci(values: Sequence[float], samples: int = 1000, seed: int = 0,
-                 level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap interval of the mean. Empty input gives (nan, nan)."""
+def post_id(pair_id: str) -> str:
+    """The cluster of a pair: its post id, the pair id's prefix before the first ':'."""
+    return str(pair_id).split(":", 1)[0]
+
+
+def post_ids_of(pair_ids: Sequence[str]) -> list[str]:
+    return [post_id(p) for p in pair_ids]
+
+
+class ClusterBootstrap:
+    """Percentile bootstrap over clusters; every statistic uses the same resamples."""
+
+    def __init__(self, clusters: Sequence | None, samples: int = 1000, seed: int = 0, level: float = LEVEL,
+                 n: int | None = None):
+        if clusters is None:
+            if n is None:
+                raise ValueError("ClusterBootstrap needs clusters or n")
+            codes = np.arange(n)
+        else:
+            _, codes = np.unique(np.asarray([str(c) for c in clusters], dtype=object), return_inverse=True)
+        self.codes = np.asarray(codes, dtype=np.int64).reshape(-1)
+        self.n = self.codes.size
+        self.k = int(self.codes.max()) + 1 if self.n else 0
+        self.samples, self.seed, self.level = int(samples), int(seed), float(level)
+        self.sizes = np.bincount(self.codes, minlength=self.k).astype(float)
+
+    # -- the resamples -------------------------------------------------------------------
+    def counts(self) -> Iterator[np.ndarray]:
+        """(chunk, k) matrices: how often each cluster is drawn in each resample; the same
+        sequence on every call (a fresh generator from the seed)."""
+        rng = np.random.default_rng(self.seed)
+        chunk = max(1, _CHUNK_ENTRIES // max(1, self.k))
+        for start in range(0, self.samples, chunk):
+            rows = min(chunk, self.samples - start)
+            idx = rng.integers(0, self.k, size=(rows, self.k))
+            flat = (idx + (np.arange(rows) * self.k)[:, None]).ravel()
+            yield np.bincount(flat, minlength=rows * self.k).reshape(rows, self.k).astype(float)
+
+    def resampled_means(self, *values: Sequence[float]) -> np.ndarray:
+        """(samples, len(values)): each value array's mean in each resample (pair-weighted)."""
+        sums = [np.bincount(self.codes, weights=np.asarray(v, dtype=float), minlength=self.k) for v in values]
+        out = []
+        for c in self.counts():
+            size = c @ self.sizes
+            out.append(np.stack([(c @ s) / size for s in sums], axis=1))
+        return np.concatenate(out) if out else np.empty((0, len(values)))
+
+    def resampled(self, stat: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """Any statistic: ``stat(weights)`` gets (chunk, n) per-pair weights (how often each
+        pair's cluster was drawn) and returns (chunk,) values."""
+        return np.concatenate([stat(c[:, self.codes]) for c in self.counts()])
+
+    def interval(self, draws: np.ndarray) -> tuple[float, float]:
+        draws = np.asarray(draws, dtype=float)
+        draws = draws[~np.isnan(draws)]
+        if draws.size == 0:
+            return (math.nan, math.nan)
+        tail = (1 - self.level) / 2 * 100
+        lo, hi = np.percentile(draws, [tail, 100 - tail])
+        return (float(lo), float(hi))
+
+    # -- the statistics everyone reports --------------------------------------------------
+    def mean(self, values: Sequence[float]) -> tuple[float, tuple[float, float]]:
+        x = np.asarray(values, dtype=float)
+        if x.size == 0:
+            return math.nan, (math.nan, math.nan)
+        return float(x.mean()), self.interval(self.resampled_means(x)[:, 0])
+
+    def diff(self, a: Sequence[float], b: Sequence[float] | float) -> tuple[float, tuple[float, float]]:
+        """mean(a) - mean(b) and its interval, on the same resampled clusters (``b`` may be a constant)."""
+        x = np.asarray(a, dtype=float)
+        if x.size == 0:
+            return math.nan, (math.nan, math.nan)
+        if np.isscalar(b):
+            d = self.resampled_means(x)[:, 0] - float(b)
+            return float(x.mean() - float(b)), self.interval(d)
+        y = np.asarray(b, dtype=float)
+        m = self.resampled_means(x, y)
+        return float(x.mean() - y.mean()), self.interval(m[:, 0] - m[:, 1])
+
+
+def bootstrap_ci(values: Sequence[float], samples: int = 1000, seed: int = 0, level: float = LEVEL,
+                 clusters: Sequence | None = None) -> tuple[float, float]:
+    """Percentile interval of the mean; ``clusters`` (e.g. post ids) resamples them whole.
+    Empty input gives (nan, nan)."""
     x = np.asarray(values, dtype=float)
     if x.size == 0:
         return (math.nan, math.nan)
-    rng = np.random.default_rng(seed)
-    means = np.empty(samples)
-    # In chunks, so 1000 resamples of 100k pairs do not need a 100M-entry index matrix.
-    chunk = max(1, 2_000_000 // x.size)
-    for start in range(0, samples, chunk):
-        stop = min(samples, start + chunk)
-        idx = rng.integers(0, x.size, size=(stop - start, x.size))
-        means[start:stop] = x[idx].mean(axis=1)
-    tail = (1 - level) / 2 * 100
-    lo, hi = np.percentile(means, [tail, 100 - tail])
-    return (float(lo), float(hi))
+    return ClusterBootstrap(clusters, samples, seed, level, n=x.size).mean(x)[1]
 
 
-def accuracy_with_ci(outcomes: Sequence[float], samples: int = 1000, seed: int = 0) -> dict:
+def accuracy_with_ci(outcomes: Sequence[float], samples: int = 1000, seed: int = 0,
+                     clusters: Sequence | None = None) -> dict:
+    """{"accuracy", "ci95"}; pass ``clusters`` (post ids, prompts) whenever values share one."""
     x = np.asarray(outcomes, dtype=float)
     acc = float(x.mean()) if x.size else math.nan
-    lo, hi = bootstrap_ci(x, samples, seed)
+    lo, hi = bootstrap_ci(x, samples, seed, clusters=clusters)
     return {"accuracy": _r(acc), "ci95": [_r(lo), _r(hi)]}
+
+
+def estimate(point: float, ci: tuple[float, float]) -> dict:
+    """A point estimate and its interval as results.json writes them."""
+    return {"value": _r(point), "ci95": [_r(ci[0]), _r(ci[1])]}
 
 
 def expected_calibration_error(r_chosen: Sequence[float], r_rejected: Sequence[float], bins: int = 10) -> float:
@@ -65,13 +162,24 @@ def expected_calibration_error(r_chosen: Sequence[float], r_rejected: Sequence[f
     return _r(float(ece))
 
 
+def mean_confidence(r_chosen: Sequence[float], r_rejected: Sequence[float]) -> float:
+    """Mean |sigma(r_A - r_B) - 0.5|: near 0, the model hardly prefers anything, and a small
+    ECE says nothing (a model at chance that always says 50/50 is perfectly calibrated)."""
+    d = np.asarray(r_chosen, dtype=float) - np.asarray(r_rejected, dtype=float)
+    if d.size == 0:
+        return math.nan
+    return _r(float(np.abs(1.0 / (1.0 + np.exp(-np.clip(d, -50, 50))) - 0.5).mean()))
+
+
 def bucket_label(lo: float, hi: float | None) -> str:
     return f"{lo:g}+" if hi is None else f"{lo:g}-{hi:g}"
 
 
 def by_score_ratio(outcomes: Sequence[float], ratios: Sequence[float], edges: Sequence[float]) -> list[dict]:
-    """Accuracy per score-ratio bucket [e_i, e_{i+1}), plus '<e_0' when present. Empty buckets are left out."""
-    x, q = np.asarray(outcomes, dtype=float), np.asarray(ratios, dtype=float)
+    """Accuracy per score-ratio bucket [e_i, e_{i+1}), plus '<e_0' when present. Empty buckets
+    (and pairs without a ratio: a score <= 0) are left out."""
+    x = np.asarray(outcomes, dtype=float)
+    q = np.asarray([math.nan if v is None else v for v in ratios], dtype=float)
     edges = sorted(float(e) for e in edges)
     bounds = [(-math.inf, edges[0], f"<{edges[0]:g}")]
     bounds += [(lo, hi, bucket_label(lo, hi)) for lo, hi in zip(edges, edges[1:])]

@@ -16,7 +16,7 @@ from rmbench.atomic import shareable
 
 # Fixed colours so the same baseline looks the same in every figure.
 COLORS = {"model": "#1f77b4", "random": "#9e9e9e", "longer": "#ff7f0e", "shorter": "#ffbb78",
-          "earlier": "#c5b0d5", "later": "#9467bd"}
+          "earlier": "#c5b0d5", "later": "#9467bd", "confounds": "#2ca02c"}
 
 
 def _plt():
@@ -43,7 +43,8 @@ def _save(fig, path: Path) -> str:
 
 
 def _err(entry: dict) -> tuple[float, float]:
-    acc, ci = entry["accuracy"], entry.get("ci95") or [entry["accuracy"]] * 2
+    acc = entry.get("accuracy")
+    ci = entry.get("ci95") or [acc] * 2
     if acc is None or ci[0] is None:
         return 0.0, 0.0
     return max(0.0, acc - ci[0]), max(0.0, ci[1] - acc)
@@ -53,20 +54,21 @@ def accuracy_bars(doc: dict, path: Path) -> str:
     """Model and baselines per evaluated split, 95% intervals; by-construction baselines hatched."""
     plt = _plt()
     groups = [(t, s, card) for t, r in doc["results"].items() for s, card in r["splits"].items()]
-    names = ["model"] + list(groups[0][2]["baselines"]) if groups else ["model"]
+    names = ["model"] + list(dict.fromkeys(b for _, _, c in groups for b in c["baselines"]))
     width = 0.8 / len(names)
     fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(groups)), 4))
     for j, name in enumerate(names):
         xs, ys, lo, hi, hatch = [], [], [], [], []
         for i, (_, _, card) in enumerate(groups):
-            entry = card if name == "model" else card["baselines"][name]
+            entry = card if name == "model" else card["baselines"].get(name, {"accuracy": None})
             e = _err(entry)
             xs.append(i + (j - (len(names) - 1) / 2) * width)
             ys.append(entry["accuracy"] or 0.0)
             lo.append(e[0])
             hi.append(e[1])
             hatch.append(name != "model" and entry.get("by_construction"))
-        label = doc["model"]["id"] if name == "model" else name + (" (by construction)" if any(hatch) else "")
+        label = (doc["model"]["id"] if name == "model" else "chance (random's expectation)" if name == "random"
+                 else name + (" (by construction)" if any(hatch) else ""))
         bars = ax.bar(xs, ys, width, yerr=[lo, hi], capsize=2, color=COLORS.get(name, "#777"), label=label)
         for b, h in zip(bars, hatch):
             if h:
@@ -74,7 +76,8 @@ def accuracy_bars(doc: dict, path: Path) -> str:
                 b.set_alpha(0.5)
     ax.axhline(0.5, color="black", lw=0.6, ls=":")
     ax.set_xticks(range(len(groups)))
-    ax.set_xticklabels([f"{t}\n{s} ({doc['results'][t]['role']})" for t, s, _ in groups], fontsize=8)
+    ax.set_xticklabels([f"{t}\n{s} ({doc['results'][t]['role']})" + ("\ntoo small" if c.get("too_small") else "")
+                        for t, s, c in groups], fontsize=7, rotation=30, ha="right")
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("pairwise accuracy (95% CI)")
     ax.set_title("Accuracy beside baselines" + (" - SYNTHETIC demo data" if doc.get("synthetic_data") else ""))
@@ -124,10 +127,40 @@ def learning_curves(curves: dict, path: Path, baseline: dict | None = None) -> s
         ax.fill_between(x, [p[2] for p in pts], [p[3] for p in pts], alpha=0.2)
     for name, acc in (baseline or {}).items():
         ax.axhline(acc, ls="--", lw=0.8, color=COLORS.get(name, "#777"), label=f"best baseline ({name})")
-    ax.set_xscale("log")
+    _ticks_at(ax, sorted({p[0] for pts in curves.values() for p in pts if p[0]}), log=True)
     ax.set_xlabel("training pairs")
-    ax.set_ylabel("held-out test accuracy (95% CI)")
+    ax.set_ylabel("held-out accuracy (95% CI)")
     ax.set_title("Learning curves")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def _ticks_at(ax, xs: list, log: bool) -> None:
+    """x ticks exactly at the sizes that were run (not matplotlib's powers of ten)."""
+    if log:
+        ax.set_xscale("symlog", linthresh=max(1, min([x for x in xs if x > 0], default=1)))
+    ax.set_xticks(xs)
+    ax.set_xticklabels([f"{x:,}" for x in xs], fontsize=8)
+    ax.minorticks_off()
+
+
+def adapt_curve(points: list[dict], path: Path, baselines: dict | None = None, title: str = "") -> str:
+    """Held-out test accuracy after fine-tuning on k of its training pairs (k = 0: transfer only)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    pts = sorted((p for p in points if p.get("accuracy") is not None), key=lambda p: p["k"])
+    x = [p["k"] for p in pts]
+    ax.errorbar(x, [p["accuracy"] for p in pts], yerr=[[max(0, p["accuracy"] - p["ci95"][0]) for p in pts],
+                                                       [max(0, p["ci95"][1] - p["accuracy"]) for p in pts]],
+                marker="o", capsize=3, color=COLORS["model"], label="model (95% CI)")
+    for name, acc in (baselines or {}).items():
+        if acc is not None:
+            ax.axhline(acc, ls="--", lw=0.8, color=COLORS.get(name, "#777"), label=name)
+    ax.axhline(0.5, color="black", lw=0.6, ls=":")
+    _ticks_at(ax, x, log=True)
+    ax.set_xlabel("held-out training pairs fine-tuned on (k; 0 = pure transfer)")
+    ax.set_ylabel("held-out test accuracy (95% CI)")
+    ax.set_title(title or "Few-shot adaptation")
     ax.legend(fontsize=8)
     return _save(fig, path)
 

@@ -1,8 +1,17 @@
-"""The human-readable side of a run: report.md and the rich summary table on the terminal."""
+"""The human-readable side of a run: report.md and the rich summary table on the terminal.
+
+Both read only results.json. The report says in words what the numbers mean: which splits
+are the headline (every post of a held-out task), whether the model clears the best
+eligible baseline on the paired difference, whether it is at chance, whether it is
+indistinguishable from longer-wins (it learned length), what the cue-conflict cell and the
+noise ceiling say, which splits were too small to count, and how much input was cut.
+"""
 
 from __future__ import annotations
 
 from rmbench.atomic import write_text as write_text_atomic
+
+SPLIT_ORDER = ("heldout_all", "heldout_all_hard", "test", "test_hard")
 
 
 def _pct(x) -> str:
@@ -13,50 +22,172 @@ def _ci(ci) -> str:
     return "-" if not ci or ci[0] is None else f"[{_pct(ci[0])}, {_pct(ci[1])}]"
 
 
+def _pp(x) -> str:
+    """A difference in points, signed."""
+    return "-" if x is None else f"{100 * x:+.1f}"
+
+
+def _dci(ci) -> str:
+    return "-" if not ci or ci[0] is None else f"[{_pp(ci[0])}, {_pp(ci[1])}]"
+
+
 def rows(doc: dict) -> list[dict]:
-    """One row per evaluated split: model, interval, best eligible baseline, verdict."""
+    """One row per evaluated split (held-out headline splits first): model, interval,
+    best eligible baseline, the paired difference to it, verdict, controls."""
     out = []
     for task, r in doc["results"].items():
-        for split, card in r["splits"].items():
+        order = sorted(r["splits"], key=lambda s: SPLIT_ORDER.index(s) if s in SPLIT_ORDER else 99)
+        for split in order:
+            card = r["splits"][split]
             best = card.get("best_baseline")
             b = card["baselines"].get(best, {}) if best else {}
-            out.append({"task": task, "role": r["role"], "split": split, "n": card["n"],
+            trunc = card.get("truncated") or {}
+            out.append({"task": task, "role": r["role"], "split": split, "n": card["n"], "posts": card.get("posts"),
                         "accuracy": card["accuracy"], "ci95": card["ci95"], "best": best,
-                        "best_accuracy": b.get("accuracy"), "clears": card["clears_best_baseline"],
-                        "ece": card.get("ece"),
-                        "baselines": {k: v["accuracy"] for k, v in card["baselines"].items()},
+                        "best_accuracy": b.get("accuracy"), "diff": b.get("diff"), "diff_ci95": b.get("diff_ci95"),
+                        "clears": card["clears_best_baseline"], "too_small": bool(card.get("too_small")),
+                        "at_chance": card.get("at_chance"), "ece": card.get("ece"),
+                        "confidence": card.get("mean_confidence"),
+                        "lc": (card.get("length_controlled") or {}), "cue": (card.get("cue_conflict") or {}),
+                        "ceiling": (card.get("noise_ceiling") or {}),
+                        "truncated_share": trunc.get("any_share", trunc.get("response_share")),
+                        "baselines": card["baselines"],
                         "by_construction": [k for k, v in card["baselines"].items() if v.get("by_construction")]})
     return out
 
 
-def _verdict(clears) -> str:
-    return {True: "yes", False: "no", None: "-"}[clears]
+def _verdict(r: dict) -> str:
+    if r["too_small"]:
+        return "too small"
+    return {True: "yes", False: "no", None: "-"}[r["clears"]]
+
+
+def _base_cell(entry: dict | None) -> str:
+    if not entry:
+        return "-"
+    if entry.get("applicable") is False:
+        return "n/a"
+    return _pct(entry.get("accuracy")) + (" (exp.)" if entry.get("expectation") else "")
 
 
 def summary_table(doc: dict, width: int = 120):
-    """The terminal summary; the per-baseline columns only when the terminal is wide enough."""
+    """The terminal summary; the control columns only when the terminal is wide enough."""
     from rich.table import Table
 
     synthetic = " [yellow](SYNTHETIC demo data)[/]" if doc.get("synthetic_data") else ""
     t = Table(title=f"{doc['model']['id']}: held out {', '.join(doc['holdout']) or '-'}{synthetic}")
-    wide = width >= 110
-    cols = ["task / split", "n", "acc %", "95% CI", "best baseline", "clears?"]
-    cols += ["random", "longer", "shorter", "later*"] if wide else []
+    wide, mid = width >= 150, width >= 110  # the controls, then the paired difference, need the room
+    cols = ["task / split", "n", "acc %", "95% CI", "best baseline"] + (["Δ best [95% CI]"] if mid else []) + ["clears?"]
+    cols += ["len-ctrl %", "cue-conflict %", "ceiling %", "ECE", "|p-.5|", "cut %"] if wide else []
     for col in cols:
-        t.add_column(col, justify="left" if col in ("task / split", "best baseline") else "right",
-                     no_wrap=col in ("task / split", "95% CI"))
+        t.add_column(col, justify="left" if col in ("task / split", "best baseline", "clears?") else "right",
+                     no_wrap=col in ("task / split", "95% CI", "Δ best [95% CI]"))
     for r in rows(doc):
-        b = r["baselines"]
         role = "" if r["role"] == "heldout" else " (in)"
+        style = "dim" if r["too_small"] else None
         cells = [f"{r['task']}/{r['split']}{role}", str(r["n"]), _pct(r["accuracy"]), _ci(r["ci95"]),
-                 f"{r['best']} {_pct(r['best_accuracy'])}" if r["best"] else "-", _verdict(r["clears"])]
+                 f"{r['best']} {_base_cell(r['baselines'].get(r['best']))}" if r["best"] else "-"]
+        cells += [f"{_pp(r['diff'])} {_dci(r['diff_ci95'])}"] if mid else []
+        cells += [_verdict(r) + (" (chance)" if r["at_chance"] else "")]
         if wide:
-            cells += [_pct(b.get("random")), _pct(b.get("longer")), _pct(b.get("shorter")), _pct(b.get("later"))]
-        t.add_row(*cells)
-    t.caption = ("clears? = 95% CI lower bound above the best eligible baseline's accuracy. (in) = in-domain. "
-                 "Later/earlier wins are 100%/0% by construction under later-but-higher pairing and never "
-                 "count as the best baseline." + ("" if wide else " All baselines: report.md."))
+            cells += [_pct(r["lc"].get("accuracy")), _pct(r["cue"].get("accuracy")), _pct(r["ceiling"].get("value")),
+                      "-" if r["ece"] is None else f"{r['ece']:.3f}",
+                      "-" if r["confidence"] is None else f"{r['confidence']:.3f}", _pct(r["truncated_share"])]
+        t.add_row(*cells, style=style)
+    t.caption = ("heldout_all / heldout_all_hard = every post of the held-out task (the headline). clears? = the "
+                 "95% interval of the paired difference to the best eligible baseline lies above 0. (in) = "
+                 "in-domain. too small = under eval.min_report_pairs/posts: shown, never counted. (chance) = the "
+                 "interval of the difference to 50% includes 0." + ("" if wide else " Controls and all baselines: report.md."))
     return t
+
+
+def findings(doc: dict) -> list[str]:
+    """Sentences about the held-out splits that a reader must not miss."""
+    model = doc["model"]["id"]
+    out = []
+    held = [r for r in rows(doc) if r["role"] == "heldout" and not r["too_small"]]
+    if any(r["split"] in SPLIT_ORDER[:2] for r in held):  # the headline, where it was scored
+        held = [r for r in held if r["split"] in SPLIT_ORDER[:2]]
+    for r in held:
+        where = f"{r['task']}/{r['split']}"
+        longer = r["baselines"].get("longer") or {}
+        lci = longer.get("diff_ci95")
+        if r["at_chance"]:
+            out.append(f"**{model} is at chance on {where}**: the 95% interval of its difference to 50% "
+                       f"({_dci(doc['results'][r['task']]['splits'][r['split']]['vs_chance']['ci95'])} points) "
+                       f"includes 0. Whatever its ECE, it has learned nothing this split can see.")
+        elif lci and lci[0] is not None and lci[0] <= 0 <= lci[1] and model not in ("baseline:longer", "baseline:shorter"):
+            out.append(f"**{model} is indistinguishable from longer-wins on {where}** (difference "
+                       f"{_pp(longer.get('diff'))} points, 95% interval {_dci(lci)}): on these pairs it has learned "
+                       f"length, and nothing measurable about what {r['task']} prefers beyond it.")
+        cue = r["cue"]
+        if cue.get("ci95") and cue["ci95"][1] is not None and cue["ci95"][1] < 0.5:
+            out.append(f"In the cue-conflict cell of {where} (n={cue['n']}: the chosen response is shorter by "
+                       f">= {cue['min_length_ratio']:g}x) it scores {_pct(cue['accuracy'])}% {_ci(cue['ci95'])}, "
+                       "below chance: where voters preferred the shorter answer, it preferred the longer one.")
+        conf = r["baselines"].get("confounds") or {}
+        if conf.get("diff_ci95") and conf["diff_ci95"][0] is not None and model != "baseline:confounds":
+            beats = conf["diff_ci95"][0] > 0
+            out.append(f"Against baseline:confounds (surface features only) on {where}: {_pp(conf['diff'])} points "
+                       f"{_dci(conf['diff_ci95'])}: " + ("it beats the confound baseline." if beats else
+                                                          "it does not beat the confound baseline."))
+    return out
+
+
+def _lines_table(doc: dict) -> list[str]:
+    lines = ["| task | role | split | n | posts | accuracy % | 95% CI | best baseline | Δ best (points) | clears? "
+             "| length-controlled % | cue-conflict % (n) | noise ceiling % | ECE | mean abs(p-0.5) | inputs cut % |",
+             "|---|---|---|---:|---:|---:|---|---|---|---|---|---|---|---:|---:|---:|"]
+    for r in rows(doc):
+        best = f"{r['best']} {_base_cell(r['baselines'].get(r['best']))}" if r["best"] else "-"
+        ece = "-" if r["ece"] is None else f"{r['ece']:.3f}"
+        conf = "-" if r["confidence"] is None else f"{r['confidence']:.3f}"
+        cue = f"{_pct(r['cue'].get('accuracy'))} ({r['cue'].get('n', 0)})"
+        lines.append(f"| {r['task']} | {r['role']} | {r['split']} | {r['n']} | {r['posts'] or '-'} | {_pct(r['accuracy'])} "
+                     f"| {_ci(r['ci95'])} | {best} | {_pp(r['diff'])} {_dci(r['diff_ci95'])} | {_verdict(r)} "
+                     f"| {_pct(r['lc'].get('accuracy'))} {_ci(r['lc'].get('ci95'))} | {cue} "
+                     f"| {_pct(r['ceiling'].get('value'))} | {ece} | {conf} | {_pct(r['truncated_share'])} |")
+    names = ["random", "longer", "shorter", "earlier", "later", "confounds"]
+    lines += ["", "Every baseline (accuracy %, and the model's paired difference to it in points):", "",
+              "| task | split | " + " | ".join(n + ("*" if n in ("earlier", "later") else "") for n in names) + " |",
+              "|---|---|" + "---|" * len(names)]
+    for r in rows(doc):
+        cells = []
+        for n in names:
+            e = r["baselines"].get(n)
+            cells.append("-" if not e else f"{_base_cell(e)} ({_pp(e.get('diff'))})" if e.get("diff") is not None
+                         else _base_cell(e))
+        lines.append(f"| {r['task']} | {r['split']} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _provenance_lines(doc: dict) -> list[str]:
+    lines = []
+    conf = doc.get("confounds") or {}
+    if conf.get("available"):
+        coefs = ", ".join(f"{k} {v:+.2f}" for k, v in sorted(conf["coefficients"].items(), key=lambda kv: -abs(kv[1])))
+        lines += [f"- baseline:confounds ({conf.get('library')}): fitted on {conf['train_pairs']:,} training pairs of "
+                  f"{', '.join(conf['fit_tasks'])} (both orders); training accuracy {_pct(conf.get('train_accuracy'))}%; "
+                  f"standardized coefficients: {coefs}"]
+    elif conf:
+        lines.append(f"- baseline:confounds not available: {conf.get('reason')}")
+    for task, c in (doc.get("contamination") or {}).items():
+        per_split = ", ".join(f"{sp} {n}" for sp, n in c["pairs"].items() if n)
+        reasons = ", ".join(f"{k} {v}" for k, v in c["by_reason"].items()) or "none"
+        lines.append(f"- contamination, {task} against {', '.join(c['checked_against']) or 'nothing'}: "
+                     + (f"pairs {'kept (--keep-contaminated)' if c['kept'] else 'dropped'}: {per_split} "
+                        f"(heldout_all by reason: {reasons})" if per_split else "no shared post or response"))
+    s = doc["summary"]
+    if s.get("in_domain_minus_heldout") is not None:
+        lines.append(f"- in-domain − held-out on test: {_pp(s['in_domain_minus_heldout'])} points (held-in tasks' "
+                     f"mean {_pct(s['in_domain_mean_accuracy'])}%, held-out {_pct(s['heldout_mean_accuracy'])}%; different "
+                     "tasks -- the per-task gap is `rmbench sweep`'s transfer matrix)")
+    if s.get("excluded_too_small"):
+        lines.append(f"- too small to count (shown, left out of every mean and verdict): {', '.join(s['excluded_too_small'])}")
+    split_by = (doc.get("data") or {}).get("split_by") or {}
+    if split_by.get("rule") == "time":
+        lines.append(f"- split by time: posts before {split_by['date']} train/validation, from it on test")
+    return lines
 
 
 def write_report(doc: dict, path) -> None:
@@ -68,27 +199,27 @@ def write_report(doc: dict, path) -> None:
         lines += [f"> **Flag: {flag}.** The response-delay input was on under a pairing rule that fixes "
                   "the time order, so the delay gives the label away; these accuracies are not comparable.", ""]
     s = doc["summary"]
-    lines += [f"- held out: {', '.join(doc['holdout']) or '-'}; trained on: {', '.join(doc['train_tasks']) or '-'}",
-              f"- held-out accuracy: test {_pct(s.get('heldout_mean_accuracy'))}%, "
-              f"test_hard {_pct(s.get('heldout_mean_accuracy_hard'))}%; best eligible baseline on test "
-              f"{_pct(s.get('best_baseline_mean'))}%",
-              f"- clears the best baseline (CI lower bound above its accuracy): "
-              f"test {_verdict((s.get('clears_best_baseline') or {}).get('test'))}, "
-              f"test_hard {_verdict((s.get('clears_best_baseline') or {}).get('test_hard'))}",
+    lines += [f"- held out: {', '.join(doc['holdout']) or '-'}; trained on: {', '.join(doc['train_tasks']) or '-'}"]
+    for split, h in (s.get("headline") or {}).items():
+        lines.append(f"- **{split}** (every post of the held-out task): mean accuracy {_pct(h['mean_accuracy'])}%, "
+                     f"best eligible baseline {_pct(h['best_baseline_mean'])}%, clears it: "
+                     f"{ {True: 'yes', False: 'no', None: '-'}[h['clears_best_baseline']] }")
+    lines += [f"- test / test_hard (comparable with in-domain numbers): {_pct(s.get('heldout_mean_accuracy'))}% / "
+              f"{_pct(s.get('heldout_mean_accuracy_hard'))}%",
               f"- model: {doc['model']['kind']}, {doc['model'].get('parameters') or 0:,} parameters; "
               f"data fingerprint `{(doc['data'].get('manifest_fingerprint') or '-')[:16]}`; "
-              f"wall time {doc.get('wall_time_s')} s on {doc['hardware']['device']}", "",
-              "| task | role | split | n | accuracy % | 95% CI | best baseline | clears? | random | longer | shorter | earlier* | later* | ECE |",
-              "|---|---|---|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|"]
-    for r in rows(doc):
-        b = r["baselines"]
-        best = f"{r['best']} {_pct(r['best_accuracy'])}" if r["best"] else "-"
-        ece = "-" if r["ece"] is None else f"{r['ece']:.3f}"
-        lines.append(f"| {r['task']} | {r['role']} | {r['split']} | {r['n']} | {_pct(r['accuracy'])} | {_ci(r['ci95'])} "
-                     f"| {best} | {_verdict(r['clears'])} | {_pct(b.get('random'))} | {_pct(b.get('longer'))} "
-                     f"| {_pct(b.get('shorter'))} | {_pct(b.get('earlier'))} | {_pct(b.get('later'))} | {ece} |")
+              f"wall time {doc.get('wall_time_s')} s on {doc['hardware']['device']}", ""]
+    found = findings(doc)
+    if found:
+        lines += [f"- {f}" for f in found] + [""]
+    lines += _lines_table(doc)
     lines += ["", "\\* by construction under later-but-higher pairing (the chosen response is always the later "
-              "one); reported, never the best baseline.", ""]
+              "one); reported, never the best baseline. random is its expectation (exp.), 50%. n/a: the pairs lack "
+              "timestamps. Intervals: posts resampled with all their pairs; Δ is paired (same resamples). "
+              "Length-controlled: the accuracy predicted at equal lengths. Cue-conflict: pairs whose chosen "
+              "response is the shorter by the task's hard ratio (longer-wins scores 0% there). Noise ceiling: "
+              "how often the vote order survives a re-draw of the votes (docs/harness.md).", ""]
+    lines += _provenance_lines(doc) + [""]
     for plot in doc.get("plots", []):
         lines.append(f"![{plot}]({plot})")
     write_text_atomic(path, "\n".join(lines) + "\n")

@@ -108,33 +108,57 @@ def data_block(source: str, data, tasks: list[str]) -> dict:
     """Provenance of the pairs: the source, the manifest fingerprint, each task's version and
     split fingerprints. ``data`` is a ``rmbench.prepared.Prepared``."""
     entries = {t: {"version": data.version(t), "fingerprints": data.fingerprints(t)} for t in tasks}
-    return {"source": source, "manifest_fingerprint": data.fingerprint, "tasks": entries}
+    return {"source": source, "manifest_fingerprint": data.fingerprint, "split_by": data.split_by, "tasks": entries}
+
+
+HEADLINE_SPLITS = ("heldout_all", "heldout_all_hard")  # every post of a held-out task: the numbers to quote
+
+
+def _mean(xs):
+    xs = [x for x in xs if x is not None and not (isinstance(x, float) and math.isnan(x))]
+    return round(sum(xs) / len(xs), 6) if xs else None
+
+
+def split_summary(results: dict, split: str, role: str = "heldout") -> dict:
+    """Means over ``role`` tasks of one split's accuracy and best eligible baseline, and
+    whether every counted split clears it; too-small splits are listed and never counted."""
+    cards = {t: r["splits"][split] for t, r in sorted(results.items()) if r["role"] == role and split in r["splits"]}
+    counted = {t: c for t, c in cards.items() if not c.get("too_small")}
+    best = [c["baselines"][c["best_baseline"]]["accuracy"] for c in counted.values() if c.get("best_baseline")]
+    acc = _mean([c["accuracy"] for c in counted.values()])
+    flags = [c.get("clears_best_baseline") for c in counted.values()]
+    return {"mean_accuracy": acc, "best_baseline_mean": _mean(best),
+            "margin": round(acc - _mean(best), 6) if acc is not None and _mean(best) is not None else None,
+            "clears_best_baseline": all(f is True for f in flags) if flags else None,
+            "tasks": sorted(counted), "too_small": sorted(set(cards) - set(counted))}
 
 
 def summary(results: dict) -> dict:
-    """Means over held-out tasks of test and test_hard accuracy, and the best eligible baseline."""
-    def mean(xs):
-        xs = [x for x in xs if x is not None and not (isinstance(x, float) and math.isnan(x))]
-        return round(sum(xs) / len(xs), 6) if xs else None
-
-    held = [r["splits"] for r in results.values() if r["role"] == "heldout"]
-    acc = mean([s["test"]["accuracy"] for s in held if "test" in s])
-    hard = mean([s["test_hard"]["accuracy"] for s in held if "test_hard" in s])
-    best = mean([s["test"]["baselines"][s["test"]["best_baseline"]]["accuracy"]
-                 for s in held if "test" in s and s["test"].get("best_baseline")])
-    def all_clear(split):
-        flags = [s[split]["clears_best_baseline"] for s in held if split in s]
-        return all(f is True for f in flags) if flags else None
-
-    return {"heldout_mean_accuracy": acc, "heldout_mean_accuracy_hard": hard, "best_baseline_mean": best,
-            "margin_over_best_baseline": round(acc - best, 6) if acc is not None and best is not None else None,
-            "clears_best_baseline": {"test": all_clear("test"), "test_hard": all_clear("test_hard")}}
+    """Held-out means (test, test_hard and the headline splits), the best eligible baseline,
+    the in-domain - held-out gap; a too-small split is left out of every one of them."""
+    test, hard = split_summary(results, "test"), split_summary(results, "test_hard")
+    in_domain = split_summary(results, "test", role="in_domain")["mean_accuracy"]
+    held = test["mean_accuracy"]
+    out = {"heldout_mean_accuracy": held, "heldout_mean_accuracy_hard": hard["mean_accuracy"],
+           "best_baseline_mean": test["best_baseline_mean"], "margin_over_best_baseline": test["margin"],
+           "clears_best_baseline": {"test": test["clears_best_baseline"], "test_hard": hard["clears_best_baseline"]},
+           "headline": {}, "in_domain_mean_accuracy": in_domain,
+           "in_domain_minus_heldout": round(in_domain - held, 6) if in_domain is not None and held is not None else None}
+    for split in HEADLINE_SPLITS:
+        if any(split in r["splits"] for r in results.values() if r["role"] == "heldout"):
+            out["headline"][split] = s = split_summary(results, split)
+            out["clears_best_baseline"][split] = s["clears_best_baseline"]
+    out["excluded_too_small"] = sorted(f"{t}/{sp}" for t, r in results.items() for sp, c in r["splits"].items()
+                                       if c.get("too_small"))
+    out["at_chance"] = sorted(f"{t}/{sp}" for t, r in results.items() for sp, c in r["splits"].items()
+                              if r["role"] == "heldout" and c.get("at_chance") and not c.get("too_small"))
+    return out
 
 
 def results_document(*, cfg: dict, data, data_source: str, model_info: dict, holdout: list[str],
                      train_tasks: list[str], results: dict, wall_time_s: float | None,
                      flags: list[str] | None = None, summary_block: dict | None = None,
-                     data_tasks: list[str] | None = None) -> dict:
+                     data_tasks: list[str] | None = None, extra: dict | None = None) -> dict:
     """The results.json document. ``data`` is the ``Prepared`` the pairs came from and
     ``data_tasks`` the tasks of it whose provenance is recorded (default: those in
     ``results``); ``summary_block`` replaces the held-out means for documents that define
@@ -153,4 +177,5 @@ def results_document(*, cfg: dict, data, data_source: str, model_info: dict, hol
         "flags": flags or [],
         "wall_time_s": round(wall_time_s, 2) if wall_time_s is not None else None,
         "hardware": hardware(),
+        **(extra or {}),
     }

@@ -1,11 +1,19 @@
-"""One split's scorecard: the model's accuracy and interval beside every baseline's.
+"""One split's scorecard: the model's accuracy beside every baseline's, with paired intervals.
 
-``clears_best_baseline`` is true when the model's 95% interval lies wholly above the best
-eligible baseline's *accuracy* (its point estimate): the lower bound of the model's
-bootstrap interval exceeds it. Eligible baselines exclude those that are right or wrong
-by construction of the pairing rule (later/earlier under ``preferred_later``). The
-baseline's own interval is reported beside it, so a reader wanting the stricter
-non-overlapping-intervals test can apply it.
+``split_scorecard(pairs, r_chosen, r_rejected, ...)`` is the one function that turns a
+split's pair rows and a scorer's rewards into the per-split entry of results.json; the
+harness and the leaderboard's re-computation both call it. Every interval comes from one
+post-clustered bootstrap (``rmbench.eval.metrics.ClusterBootstrap``) over the split's
+posts, drawn once, so the model and every baseline are judged on the same resampled posts.
+
+The verdict ``clears_best_baseline`` is true when the lower bound of the 95% interval of
+the *paired difference* (model accuracy - best eligible baseline's accuracy, on the same
+resamples) is above 0. Eligible baselines exclude those that are right or wrong by
+construction of the pairing rule (later/earlier under ``preferred_later``) and those not
+applicable to the data (time rules without timestamps); chance (the random baseline's
+expectation, 50%) is eligible, the coin's luck never is. A split with fewer than
+``eval.min_report_pairs`` pairs or ``eval.min_report_posts`` posts is ``too_small``: its
+numbers are shown but its verdict is null, and no mean or rank counts it.
 """
 
 from __future__ import annotations
@@ -13,16 +21,132 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from rmbench.eval.baselines import BASELINES, baseline_rewards, by_construction
+import numpy as np
+
+from rmbench.eval import controls
+from rmbench.eval.baselines import BASELINES, CHANCE, baseline_rewards, by_construction, not_applicable
 from rmbench.eval.config import EvalConfig
-from rmbench.eval.metrics import accuracy_with_ci, by_score_ratio, expected_calibration_error, pair_outcomes
+from rmbench.eval.metrics import (ClusterBootstrap, _r, accuracy_with_ci, by_score_ratio, expected_calibration_error, mean_confidence,
+                                  pair_outcomes, post_ids_of)
+from rmbench.task import HARD_MAX_LENGTH_RATIO
 
-CLEARS_RULE = "model ci95 lower bound > best eligible baseline accuracy"
+CLEARS_RULE = "lower bound of the 95% paired-difference interval (model - best eligible baseline) > 0"
+# Ties for the best baseline go to the stronger claim: a learned baseline, then a rule, then chance.
+_PRIORITY = {"confounds": 2, "random": 0}
 
 
+def _ci(lo: float, hi: float) -> list[float]:
+    return [_r(lo), _r(hi)]
+
+
+def best_baseline(table: dict) -> str | None:
+    eligible = {k: v for k, v in table.items()
+                if not v.get("by_construction") and v.get("applicable", True)
+                and v.get("accuracy") is not None and not math.isnan(v["accuracy"])}
+    if not eligible:
+        return None
+    return max(eligible, key=lambda k: (eligible[k]["accuracy"], _PRIORITY.get(k, 1)))
+
+
+def baseline_outcomes(pairs: Sequence[dict], seed: int, confounds=None) -> dict[str, np.ndarray | str]:
+    """Per-pair outcomes of every rule baseline (and the confounds model when given); a
+    baseline that cannot score these pairs maps to the reason why."""
+    out: dict[str, np.ndarray | str] = {}
+    for name in BASELINES:
+        if name == "random":
+            continue
+        why = not_applicable(name, pairs)
+        out[name] = why if why else pair_outcomes(*baseline_rewards(name, pairs, seed))
+    if confounds is not None:
+        out["confounds"] = pair_outcomes(*confounds.rewards(pairs))
+    return out
+
+
+def split_scorecard(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected: Sequence[float], *,
+                    cfg: EvalConfig, seed: int, preferred_later: bool, small: bool | None = None,
+                    truncated: dict | None = None, confounds=None,
+                    hard_ratio: float = HARD_MAX_LENGTH_RATIO) -> dict:
+    """The per-split entry of results.json (docs/formats.md).
+
+    ``pairs`` need ``pair_id``, ``chosen``, ``rejected``, the scores, the creation times
+    (else the time baselines are not applicable) and ``score_ratio``; ``confounds`` is a
+    fitted ``ConfoundsModel`` to stand beside the rules; ``hard_ratio`` bounds the
+    cue-conflict cell (the task's ``hard_max_length_ratio``).
+    """
+    outcomes = pair_outcomes(r_chosen, r_rejected)
+    posts = post_ids_of([p["pair_id"] for p in pairs])
+    n_posts = len(set(posts))
+    boot = ClusterBootstrap(posts, cfg.bootstrap_samples, seed) if pairs else None
+    too_small = len(pairs) < cfg.min_report_pairs or n_posts < cfg.min_report_posts
+    card: dict = {"n": len(pairs), "posts": n_posts, "too_small": too_small}
+
+    others = baseline_outcomes(pairs, seed, confounds)
+    scored = {k: v for k, v in others.items() if not isinstance(v, str)}
+    names = list(scored)
+    if boot is not None:
+        draws = boot.resampled_means(outcomes, *scored.values())
+        lo, hi = boot.interval(draws[:, 0])
+        acc = float(outcomes.mean())
+    else:
+        draws, acc, lo, hi = np.empty((0, 1 + len(names))), math.nan, math.nan, math.nan
+    card.update({"accuracy": _r(acc), "ci95": _ci(lo, hi)})
+    chance_ci = boot.interval(draws[:, 0] - CHANCE) if boot is not None else (math.nan, math.nan)
+    card["vs_chance"] = {"diff": _r(acc - CHANCE), "ci95": _ci(*chance_ci)}
+    card["at_chance"] = None if math.isnan(chance_ci[0]) else bool(chance_ci[0] <= 0 <= chance_ci[1])
+
+    table: dict = {"random": {"accuracy": CHANCE, "ci95": None, "expectation": True, "by_construction": False,
+                              "diff": card["vs_chance"]["diff"], "diff_ci95": card["vs_chance"]["ci95"]}}
+    for name in [b for b in BASELINES if b != "random"] + (["confounds"] if confounds is not None else []):
+        entry = {"by_construction": by_construction(name, preferred_later)}
+        if isinstance(others[name], str):
+            entry.update({"accuracy": None, "ci95": None, "applicable": False, "reason": others[name]})
+        else:
+            j = 1 + names.index(name)
+            b_acc = float(scored[name].mean()) if len(pairs) else math.nan
+            entry.update({"accuracy": _r(b_acc), "ci95": _ci(*(boot.interval(draws[:, j]) if boot else (math.nan,) * 2)),
+                          "diff": _r(acc - b_acc),
+                          "diff_ci95": _ci(*(boot.interval(draws[:, 0] - draws[:, j]) if boot else (math.nan,) * 2))})
+            if name == "confounds":
+                entry["learned"] = True
+        table[name] = entry
+    best = best_baseline(table)
+    card["baselines"] = table
+    card["best_baseline"] = best
+    low = (table[best].get("diff_ci95") or [None])[0] if best else None
+    card["clears_best_baseline"] = (None if too_small or low is None or math.isnan(low) else bool(low > 0))
+    card["clears_rule"] = CLEARS_RULE
+
+    card["ece"] = expected_calibration_error(r_chosen, r_rejected, cfg.ece_bins)
+    card["mean_confidence"] = mean_confidence(r_chosen, r_rejected)
+    if boot is not None:
+        card["length_controlled"] = controls.length_controlled(pairs, outcomes, boot)
+        card["noise_ceiling"] = controls.noise_ceiling(pairs, boot)
+    else:
+        card["length_controlled"] = {"accuracy": None, "ci95": None, "length_dependence": None}
+        card["noise_ceiling"] = {"value": None, "ci95": None, "method": "vote_resampling"}
+    card["cue_conflict"] = controls.cue_conflict(pairs, outcomes, hard_ratio, cfg.bootstrap_samples, seed)
+    card["by_score_ratio"] = by_score_ratio(outcomes, [p.get("score_ratio") for p in pairs], cfg.score_ratio_edges)
+    card["small"] = small if small is not None else too_small
+    card["truncated"] = truncation(truncated, len(pairs))
+    return card
+
+
+def truncation(counts: dict | None, n_pairs: int) -> dict:
+    """The scorer's cut counts, with the share of the 2n inputs (pair sides) each concerns."""
+    t = dict(counts or {"prompt": 0, "response": 0})
+    inputs = 2 * n_pairs
+    t["inputs"] = inputs
+    for key in ("prompt", "response", "any"):
+        if key in t:
+            t[f"{key}_share"] = _r(t[key] / inputs) if inputs else None
+    return t
+
+
+# -- the leaderboard's tracks of schema 2 (test/test_hard, frozen before the post-clustered
+# bootstrap) are recomputed with these until they are re-frozen -----------------------------
 def scored(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected: Sequence[float],
            cfg: EvalConfig, seed: int) -> dict:
-    """Accuracy, interval, calibration and buckets for one set of rewards."""
+    """Accuracy, pair-bootstrap interval, calibration and buckets for one set of rewards."""
     outcomes = pair_outcomes(r_chosen, r_rejected)
     out = accuracy_with_ci(outcomes, cfg.bootstrap_samples, seed)
     out["ece"] = expected_calibration_error(r_chosen, r_rejected, cfg.ece_bins)
@@ -33,37 +157,7 @@ def scored(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected: Sequenc
 def baseline_table(pairs: Sequence[dict], cfg: EvalConfig, seed: int, preferred_later: bool) -> dict:
     table = {}
     for name in BASELINES:
-        c, r = baseline_rewards(name, pairs, seed)
-        res = accuracy_with_ci(pair_outcomes(c, r), cfg.bootstrap_samples, seed)
+        res = accuracy_with_ci(pair_outcomes(*baseline_rewards(name, pairs, seed)), cfg.bootstrap_samples, seed)
         res["by_construction"] = by_construction(name, preferred_later)
         table[name] = res
     return table
-
-
-def best_baseline(table: dict) -> str | None:
-    eligible = {k: v for k, v in table.items()
-                if not v.get("by_construction") and v["accuracy"] is not None and not math.isnan(v["accuracy"])}
-    # max() keeps the first of equals, so ties go to the earlier name in BASELINES.
-    return max(eligible, key=lambda k: eligible[k]["accuracy"]) if eligible else None
-
-
-def split_scorecard(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected: Sequence[float], *,
-                    cfg: EvalConfig, seed: int, preferred_later: bool, small: bool | None = None,
-                    truncated: dict | None = None) -> dict:
-    """The per-split entry of results.json (docs/formats.md)."""
-    card = {"n": len(pairs)}
-    card.update(scored(pairs, r_chosen, r_rejected, cfg, seed))
-    table = baseline_table(pairs, cfg, seed, preferred_later)
-    best = best_baseline(table)
-    card["baselines"] = table
-    card["best_baseline"] = best
-    lo = card["ci95"][0]
-    card["clears_best_baseline"] = (None if best is None or lo is None or math.isnan(lo)
-                                    else bool(lo > table[best]["accuracy"]))
-    card["clears_rule"] = CLEARS_RULE
-    card["small"] = small if small is not None else len(pairs) < 100
-    card["truncated"] = truncated or {"prompt": 0, "response": 0}
-    # Reorder to the documented key order for readers of the raw file.
-    order = ["n", "accuracy", "ci95", "baselines", "best_baseline", "clears_best_baseline", "clears_rule",
-             "ece", "by_score_ratio", "small", "truncated"]
-    return {k: card[k] for k in order}

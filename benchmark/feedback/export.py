@@ -35,7 +35,7 @@ TASK = "human-feedback"
 
 def agreement(clicks, provenance: dict, *, seed: int = 0) -> dict:
     """How often the evaluator's reward agrees with a person's click (ties in reward: half)."""
-    values, skipped = [], 0
+    values, items, skipped = [], [], 0
     for c in clicks:
         prov = provenance["items"].get(c.item_id, {})
         ra, rb = (prov.get("A") or {}).get("reward"), (prov.get("B") or {}).get("reward")
@@ -44,7 +44,9 @@ def agreement(clicks, provenance: dict, *, seed: int = 0) -> dict:
             continue
         mine, other = (ra, rb) if c.choice == "A" else (rb, ra)
         values.append(1.0 if mine > other else 0.0 if mine < other else 0.5)
-    scored = accuracy_with_ci(values, seed=seed) if values else {"accuracy": None, "ci95": None}
+        items.append(c.item_id)
+    # several people's clicks on one item are correlated: resample items whole
+    scored = accuracy_with_ci(values, seed=seed, clusters=items) if values else {"accuracy": None, "ci95": None}
     return {"clicks": len(values), "without_rewards": skipped, "fraction": scored["accuracy"], "ci95": scored["ci95"]}
 
 

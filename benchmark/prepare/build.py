@@ -34,7 +34,8 @@ from rmbench.errors import DataError
 from rmbench.prepare.load import load_and_pair
 from rmbench.prepare.pair import TaskStats
 from rmbench.prepare.shards import default_workers, plan_shards, run_shards
-from rmbench.prepare.splits import ALL_SPLITS
+from rmbench.prepare import timesplit
+from rmbench.prepare.splits import ALL_SPLITS, split_by_rule
 from rmbench.prepare.store import PairTable
 from rmbench.prepare.write import KIND, MANIFEST, manifest_document, task_entry, write_manifest, write_splits
 from rmbench.registry import all_tasks, get_task
@@ -85,7 +86,8 @@ def is_prepared_dir(path: Path) -> bool:
 
 
 def prepare(source: str | Source, out_dir: str | Path, tasks: list[str] | None = None,
-            overwrite: bool = False, progress: bool = True, workers: int | None = None) -> dict:
+            overwrite: bool = False, progress: bool = True, workers: int | None = None,
+            split_by: str = "hash") -> dict:
     """Build preference pairs for ``tasks`` from ``source`` into ``out_dir``; returns the manifest.
 
     ``workers``: processes loading and pairing subreddits in parallel (default: the CPU
@@ -97,6 +99,7 @@ def prepare(source: str | Source, out_dir: str | Path, tasks: list[str] | None =
     source's ``SourceError`` through (after removing the temporary directory).
     """
     out = Path(out_dir)
+    rule = split_by_rule(split_by)  # a bad --split-by fails before any work, like a task typo
     # Named tasks are checked before the source is opened: a typo fails in milliseconds.
     selected = resolve_tasks(tasks) if tasks else None
     inputs = [] if isinstance(source, Source) else [source]
@@ -105,11 +108,13 @@ def prepare(source: str | Source, out_dir: str | Path, tasks: list[str] | None =
         src = open_any(source)
         if selected is None:
             selected = resolve_tasks(None, src)
-        manifest = _build(src, selected, tmp, progress, default_workers() if workers is None else workers)
+        manifest = _build(src, selected, tmp, progress, default_workers() if workers is None else workers, rule)
     return manifest
 
 
-def _build(src: Source, tasks: list[RedditTask], tmp: Path, progress: bool, workers: int) -> dict:
+def _build(src: Source, tasks: list[RedditTask], tmp: Path, progress: bool, workers: int,
+           rule: dict | None = None) -> dict:
+    rule = rule or split_by_rule("hash")
     work = tmp / ".work"
     work.mkdir()
     by_sub: dict[str, list[RedditTask]] = {}
@@ -130,15 +135,27 @@ def _build(src: Source, tasks: list[RedditTask], tmp: Path, progress: bool, work
             entries = {}
             for t in tasks:
                 name = t.name.lower()
-                splits = write_splits(tmp / name, {sp: pairs.rows(name, sp) for sp in ALL_SPLITS})
+                splits = write_splits(tmp / name, _split_rows(pairs, name, stats[name], rule))
+                if rule["rule"] == "time":
+                    timesplit.restate(stats[name], splits)
                 entries[name] = task_entry(t, splits, stats=stats[name], cross_task_dups=pairs.dup_pairs(name))
             manifest = manifest_document(source=_source_block(src, counts), bad_input=src.report.as_dict(),
                                          tasks=entries)
+            manifest["split_by"] = rule
         finally:
             store.close()
     shutil.rmtree(work)
     write_manifest(tmp, manifest)
     return manifest
+
+
+def _split_rows(pairs: PairTable, name: str, stats: TaskStats, rule: dict) -> dict:
+    """Each split file's rows: as paired (hash), or re-routed by post date (time)."""
+    if rule["rule"] != "time":
+        return {sp: pairs.rows(name, sp) for sp in ALL_SPLITS}
+    rows_of = lambda sp: pairs.rows(name, sp)  # noqa: E731 - a fresh sorted query per pass
+    rule.setdefault("dropped_time_unknown", {})[name] = timesplit.count_unknown(rows_of, stats)
+    return {sp: gen() for sp, gen in timesplit.time_split_rows(rows_of, rule["cutoff_utc"]).items()}
 
 
 def _source_block(src: Source, counts: Counter) -> dict:

@@ -31,11 +31,14 @@ def task_list(value: str | None) -> list[str] | None:
               help="Replace OUT if an earlier `rmbench prepare` made it (never another directory).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes pairing subreddits in parallel (default: CPU count; 1: one process). Same output.")
+@click.option("--split-by", "split_by", default="hash", show_default=True, metavar="hash|time:YYYY-MM-DD",
+              help="hash: by post id (90/5/5). time:DATE: posts before DATE (UTC) train/validation, from DATE on test "
+                   "(a future window: nothing after the date is trained on). Recorded in the manifest.")
 @click.option("--quiet", is_flag=True, help="No progress bars (the summary table is still printed).")
-def prepare_cmd(source, tasks, out, overwrite, workers, quiet):
+def prepare_cmd(source, tasks, out, overwrite, workers, split_by, quiet):
     """Turn Reddit dumps, SHP or WritingPrompts rows (or the demo) into preference pairs.
 
-    Writes OUT/manifest.json and OUT/<task>/{train,validation,test,test_hard}.jsonl
+    Writes OUT/manifest.json and OUT/<task>/{train,validation,test,test_hard,all_hard}.jsonl
     (docs/formats.md), then prints pairs per task and split, test_hard sizes, the main
     drop reasons and any bad input lines.
     """
@@ -48,7 +51,7 @@ def prepare_cmd(source, tasks, out, overwrite, workers, quiet):
         if out.exists() and not overwrite:
             raise click.UsageError(f"{out} already exists; pass --overwrite to replace it")
         manifest = prepare(source, out, tasks=task_list(tasks), overwrite=overwrite, progress=not quiet,
-                           workers=workers)
+                           workers=workers, split_by=split_by)
     except UnknownTaskError as e:
         raise click.BadParameter(str(e), param_hint="--tasks") from None
     except RmbenchError as e:
@@ -92,4 +95,9 @@ def print_summary(manifest: dict, out: Path, console: Console | None = None) -> 
         console.print(bt)
     else:
         console.print("bad input: none")
+    rule = manifest.get("split_by") or {}
+    if rule.get("rule") == "time":
+        lost = sum((rule.get("dropped_time_unknown") or {}).values())
+        console.print(f"split by time: posts before {rule['date']} train/validation, from it on test"
+                      + (f"; {lost:,} pairs without a post time dropped" if lost else ""))
     console.print(f"fingerprint {manifest['fingerprint'][:16]}…  manifest: {out / 'manifest.json'}")

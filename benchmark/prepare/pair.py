@@ -10,7 +10,8 @@ task's name, so a plugin changes behaviour by overriding a method. Per post:
    otherwise the higher score is ``chosen`` and the pair rules run;
 4. survivors are capped at ``max_pairs_per_post`` by a stable hash of the pair id
    (an unbiased sample, counted as ``capped``);
-5. on ``test`` posts, every survivor *before* the cap that ``is_hard`` goes to ``test_hard``.
+5. every survivor *before* the cap that ``is_hard`` goes to ``all_hard`` (every post,
+   uncapped: a held-out task's ``heldout_all_hard``), and on ``test`` posts also to ``test_hard``.
 
 Invariants the manifest states (and tests check):
 ``posts.seen == posts.kept + sum(posts.dropped)``,
@@ -25,7 +26,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from rmbench.prepare.dedup import text_hash
+from rmbench.prepare.dedup import response_hash
 from rmbench.prepare.splits import pair_order_key
 from rmbench.records import Comment, Post
 from rmbench.task import DELETED_BODIES, RedditTask
@@ -51,6 +52,7 @@ class TaskStats:
     comments_dropped: Counter = field(default_factory=Counter)
     orphans: int = 0
     wiped_bodies: int = 0  # "[deleted]"/"[removed]" bodies among comments seen (orphans excluded)
+    score_age_unknown: int = 0  # comments min_score_age_s could not judge (no snapshot time)
     candidates: int = 0
     pairs_dropped: Counter = field(default_factory=Counter)
     capped: int = 0
@@ -108,6 +110,8 @@ def judge_comments(tasks, c: Comment, post: Post, post_reasons) -> int:
             stats.comments_dropped["post_dropped"] += 1
             continue
         why = task.comment_drop_reason(c, post)
+        if c.retrieved_utc is None and task.min_score_age_s:
+            stats.score_age_unknown += 1
         if why is None:
             stats.comments_kept += 1
             mask |= 1 << i
@@ -134,13 +138,12 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
 
     # Highest score first, so for i < j comment i is chosen unless the scores tie.
     kept.sort(key=lambda c: (-c.score, c.id))
-    # A megathread has k(k-1)/2 candidates; nothing here grows with that: the cap keeps the
-    # pairs with the smallest stable hash in a heap of max_pairs_per_post entries, and only
-    # test posts collect their (much rarer) hard pairs.
+    # A megathread has k(k-1)/2 candidates; the cap keeps the pairs with the smallest stable
+    # hash in a heap of max_pairs_per_post entries. Hard pairs are kept uncapped (all_hard),
+    # but they are a small share of the candidates (similar length *and* within the hour).
     cap = task.max_pairs_per_post
     heap: list[tuple[int, int, int]] = []  # (-hash, i, j): the root is the largest kept hash
     hard: list[tuple[Comment, Comment]] = []
-    want_hard = split == "test"
     is_hard = task.is_hard
     drop = task.pair_drop_reason
     dropped = stats.pairs_dropped
@@ -173,7 +176,7 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
                 heapq.heappush(heap, (key, i, j))
             elif key > heap[0][0]:
                 heapq.heapreplace(heap, (key, i, j))
-            if want_hard and is_hard(a, b):
+            if is_hard(a, b):
                 hard.append((a, b))
         if len(whys) >= 65_536:  # a megathread: keep the list bounded
             dropped.update(whys)
@@ -193,11 +196,12 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
     stats.pairs_kept += len(heap)
     stats.split_pairs[split] += len(heap)
     stats.split_posts[split] += 1
-    for chosen, rejected in hard:
-        out.append(_row(task, post, prompt, chosen, rejected, "test_hard", hashes))
-    if hard:
-        stats.split_pairs["test_hard"] += len(hard)
-        stats.split_posts["test_hard"] += 1
+    for hard_split in ("all_hard", "test_hard") if split == "test" else ("all_hard",):
+        for chosen, rejected in hard:
+            out.append(_row(task, post, prompt, chosen, rejected, hard_split, hashes))
+        if hard:
+            stats.split_pairs[hard_split] += len(hard)
+            stats.split_posts[hard_split] += 1
     return out
 
 
@@ -208,8 +212,13 @@ def _pair_id(post: Post, chosen: Comment, rejected: Comment) -> str:
 def _hash(c: Comment, cache: dict[str, bytes]) -> bytes:
     h = cache.get(c.id)
     if h is None:
-        h = cache[c.id] = text_hash(c.body)
+        h = cache[c.id] = response_hash(c.body, c.id)
     return h
+
+
+def _age(c: Comment) -> int | None:
+    """Seconds between the comment and its score snapshot; None when the dump does not say."""
+    return c.retrieved_utc - c.created_utc if c.retrieved_utc is not None else None
 
 
 def _row(task: RedditTask, post: Post, prompt: str, chosen: Comment, rejected: Comment,
@@ -233,6 +242,8 @@ def _row(task: RedditTask, post: Post, prompt: str, chosen: Comment, rejected: C
         "rejected_created_utc": rejected.created_utc,
         "chosen_delay_s": chosen.created_utc - post.created_utc if known_time else None,
         "rejected_delay_s": rejected.created_utc - post.created_utc if known_time else None,
+        "chosen_score_age_s": _age(chosen),
+        "rejected_score_age_s": _age(rejected),
         "time_gap_s": chosen.created_utc - rejected.created_utc,
         # A task may allow scores <= 0; a ratio against them is undefined, not infinite.
         "score_ratio": chosen.score / rejected.score if rejected.score > 0 else None,
@@ -264,6 +275,9 @@ def task_warnings(task: RedditTask, stats: TaskStats) -> list[str]:
                         "(is the submissions file missing?)")
     if stats.posts_seen == 0:
         warnings.append("no posts of this task's subreddits in the input")
+    if task.min_score_age_s and stats.score_age_unknown:
+        warnings.append(f"min_score_age_s={task.min_score_age_s} could not judge {stats.score_age_unknown} "
+                        "responses whose score snapshot time is unknown (kept)")
     hard = stats.split_pairs["test_hard"]
     if hard < task.hard_min_pairs:
         warnings.append(f"test_hard has {hard} pairs, fewer than hard_min_pairs={task.hard_min_pairs}: "

@@ -12,9 +12,13 @@ import json
 import random
 from pathlib import Path
 
-from rmbench.prepare.splits import ALL_SPLITS
+from rmbench.prepare.splits import ALL_SPLITS, EVAL_SPLITS
 from rmbench.prepare.write import MANIFEST
 from rmbench.prepared.manifest import Prepared
+
+
+# Columns added after the first release: null when a split file predates them.
+ADDED_COLUMNS = ("chosen_score_age_s", "rejected_score_age_s")
 
 
 def features():
@@ -25,7 +29,8 @@ def features():
         "pair_id": s, "task": s, "split": s, "subreddit": s, "post_id": s, "prompt": s,
         "chosen": s, "rejected": s, "chosen_id": s, "rejected_id": s,
         "chosen_score": i, "rejected_score": i, "chosen_created_utc": i, "rejected_created_utc": i,
-        "chosen_delay_s": i, "rejected_delay_s": i, "time_gap_s": i,
+        "chosen_delay_s": i, "rejected_delay_s": i, "chosen_score_age_s": i, "rejected_score_age_s": i,
+        "time_gap_s": i,
         "score_ratio": f, "length_ratio": f, "cross_task_dup": b, "synthetic": b,
     })
 
@@ -47,7 +52,10 @@ def load_prepared(data_dir: str | Path, task: str):
         with open(path, encoding="utf-8") as f:
             for line in f:
                 if line.strip():
-                    rows.append(json.loads(line))
+                    row = json.loads(line)
+                    for key in ADDED_COLUMNS:  # files written before these columns existed
+                        row.setdefault(key, None)
+                    rows.append(row)
         # from_list with explicit features: no cache files written, and empty splits keep
         # their columns. The prepared splits are capped per post, so they fit in memory.
         out[split] = Dataset.from_list(rows, features=feats) if rows else Dataset.from_dict(
@@ -62,9 +70,15 @@ def _task_rows(data_dir: str, task: str, mtime_ns: int) -> dict[str, tuple[dict,
 
 
 def load_split(data_dir: Path, task: str, split: str, limit: int = 0, seed: int = 0) -> list[dict]:
-    """Rows of one split as dicts; ``limit`` draws a seeded sample (sorted back by pair id)."""
+    """Rows of one split as dicts; ``limit`` draws a seeded sample (sorted back by pair id).
+
+    ``split`` may be an evaluation split made of split files (``heldout_all``: train +
+    validation + test, every post once; ``heldout_all_hard``: ``all_hard``)."""
     manifest = Path(data_dir).resolve() / MANIFEST
-    rows = list(_task_rows(str(manifest.parent), task, manifest.stat().st_mtime_ns)[split])
+    cached = _task_rows(str(manifest.parent), task, manifest.stat().st_mtime_ns)
+    parts = EVAL_SPLITS.get(split, (split,))
+    rows = sorted((r for s in parts for r in cached[s]), key=lambda r: r["pair_id"]) if len(parts) > 1 \
+        else list(cached[parts[0]])
     if limit and len(rows) > limit:
         rows = random.Random(f"{seed}:{task}:{split}").sample(rows, limit)
         rows.sort(key=lambda r: r["pair_id"])

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rmbench.errors import DataError, NotPreparedError, UnknownTaskError
-from rmbench.prepare.splits import ALL_SPLITS
+from rmbench.prepare.splits import ALL_SPLITS, EVAL_SPLITS
 from rmbench.prepare.write import KIND, MANIFEST
 
 
@@ -60,6 +60,11 @@ class Prepared:
         return self.doc.get("rmbench_version")
 
     @property
+    def split_by(self) -> dict:
+        """How posts were assigned to splits (``--split-by``); builds before the flag used the hash."""
+        return dict(self.doc.get("split_by") or {"rule": "hash"})
+
+    @property
     def tasks(self) -> list[str]:
         return sorted(self.doc["tasks"])
 
@@ -81,10 +86,13 @@ class Prepared:
         return str(self.entry(task).get("version", ""))
 
     def pairs(self, task: str, split: str) -> int:
-        return int(self.entry(task)["splits"].get(split, {}).get("pairs", 0))
+        """Pairs in a split file, or in an evaluation split made of several (``heldout_all``)."""
+        parts = EVAL_SPLITS.get(split, (split,))
+        return sum(int(self.entry(task)["splits"].get(s, {}).get("pairs", 0)) for s in parts)
 
     def posts(self, task: str, split: str) -> int:
-        return int(self.entry(task)["splits"].get(split, {}).get("posts", 0))
+        parts = EVAL_SPLITS.get(split, (split,))
+        return sum(int(self.entry(task)["splits"].get(s, {}).get("posts", 0)) for s in parts)
 
     def fingerprints(self, task: str) -> dict[str, str]:
         return {s: v["fingerprint"] for s, v in self.entry(task)["splits"].items() if "fingerprint" in v}
@@ -145,7 +153,8 @@ def _open(path: str, stamp: tuple) -> Prepared:  # the stamp in the key: a rebui
     for name, t in tasks.items():
         missing = [s for s in ALL_SPLITS if s not in t["splits"]]
         if missing:
-            raise NotPreparedError(f"{file}: task {name!r} lacks splits {', '.join(missing)}")
+            raise NotPreparedError(f"{file}: task {name!r} lacks splits {', '.join(missing)} "
+                                   "(prepared by an older rmbench? run `rmbench prepare` again)")
     return Prepared(Path(path), doc)
 
 

@@ -20,6 +20,7 @@ FLAG_KEYS = {
     "holdout": "data.holdout", "tasks": "data.tasks", "data": "data.source", "cache_dir": "data.cache_dir",
     "max_train_pairs": "data.max_train_pairs", "max_eval_pairs": "data.max_eval_pairs",
     "with_delay": "data.with_delay", "allow_delay_leak": "data.allow_delay_leak",
+    "keep_contaminated": "data.keep_contaminated",
     "model": "model.name", "max_length": "model.max_length", "mixed_precision": "model.mixed_precision",
     "gradient_checkpointing": "model.gradient_checkpointing", "lora": "model.lora",
     "epochs": "train.epochs", "lr": "train.learning_rate", "batch_size": "train.batch_size",
@@ -99,6 +100,7 @@ def common_options(f):
         click.option("--eval-batch-size", type=int, help="Sequences per scoring batch (does not change results)."),
         click.option("--with-delay", is_flag=True, help="Add 'posted N minutes after the prompt' to each response."),
         click.option("--allow-delay-leak", is_flag=True, help="Allow --with-delay under later-but-higher pairing (it leaks the label; results are flagged)."),
+        click.option("--keep-contaminated", is_flag=True, help="Keep held-out pairs whose post or a response also occurs in a held-in task (counted either way; dropped by default)."),
         click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="run.yaml with data/model/train/eval sections; flags override it."),
         click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Set any config key, e.g. --set train.warmup_ratio=0.05 (repeatable)."),
         click.option("--out", type=click.Path(file_okay=False), help="Output directory [default: runs/<time>-<kind>-<name>]."),
@@ -111,7 +113,7 @@ def common_options(f):
 
 
 @click.command("run", context_settings={"show_default": False})
-@click.option("--holdout", help="Held-out task: never trained on, evaluated on test and test_hard (e.g. WritingPrompts).")
+@click.option("--holdout", help="Held-out task: never trained on, evaluated on every post (heldout_all, heldout_all_hard) and on test and test_hard (e.g. WritingPrompts).")
 @click.option("--task", "agent_task", help="Run a pipeline task (kind 'agent') instead, e.g. the WritingPrompts agent.")
 @click.option("--tasks", help="Comma-separated held-in tasks [default: every task with data except the held-out one].")
 @click.option("--model", help="Base model: preset or alias (minilm, smollm2; `rmbench models`), Hugging Face id or local directory [default: minilm].")
@@ -134,8 +136,12 @@ def run_cmd(ctx, holdout, agent_task, task_options, help_config, quiet, config_f
     """Train a reward model on the held-in tasks and measure it on the held-out one.
 
     \b
-    Evaluates the held-out task's test and test_hard splits and each held-in task's test
-    split, beside the random, longer, shorter, earlier and later baselines. Writes
+    Evaluates every post of the held-out task (heldout_all, heldout_all_hard: the
+    headline), its test and test_hard splits and each held-in task's test split, beside
+    chance, the longer/shorter/earlier/later rules and baseline:confounds (a logistic
+    model over surface features, fitted on the held-in training pairs), with post-
+    clustered paired intervals. Held-out pairs whose post or a response also occurs in a
+    held-in task are dropped and counted (--keep-contaminated keeps them). Writes
     results.json, model/, predictions.jsonl, plots/*.png and report.md under --out.
     Works under `accelerate launch` (one process per device). A classifier (any
     --model, with a fresh one-logit head) is trained; --model-kind judge or dpo scores
@@ -199,11 +205,13 @@ def _run_agent(ctx, name, config_file, settings, task_options=()):
 
 
 def _show(doc: dict, run_dir: Path, console) -> None:
+    import sys
+
     from rich.console import Console
 
     from rmbench.eval.report import summary_table
 
-    out = Console()
+    out = Console(width=None if sys.stdout.isatty() else 160)  # captured output: do not squash the table
     out.print(summary_table(doc, out.width))
     for flag in doc.get("flags", []):
         out.print(f"[bold red]FLAG[/] {flag}: the delay input gives the label away under this pairing rule.")
@@ -220,8 +228,8 @@ def _print_config_help():
 
 @click.command("evaluate")
 @click.option("--model", required=True, help="Preset or alias (`rmbench models`), HF id or directory -- a classifier, "
-                                             "a DPO policy or a judge (--model-kind) -- or baseline:random|longer|shorter|earlier|later.")
-@click.option("--tasks", "eval_tasks", help="Comma-separated tasks to score on test and test_hard (role 'heldout') [default: every task with test data].")
+                                             "a DPO policy or a judge (--model-kind) -- or baseline:random|longer|shorter|earlier|later|confounds.")
+@click.option("--tasks", "eval_tasks", help="Comma-separated tasks to score on heldout_all, heldout_all_hard, test and test_hard (role 'heldout') [default: every task with test data].")
 @click.option("--trained-on", help="Comma-separated tasks the model was trained on: scored on test with role 'in_domain'.")
 @model_kind_options
 @common_options
@@ -231,8 +239,10 @@ def evaluate_cmd(ctx, eval_tasks, trained_on, quiet, config_file, settings, **_)
 
     \b
     Every named task gets role "heldout" (we cannot know what an outside model saw)
-    unless listed in --trained-on. Writes the same results.json as `rmbench run`;
-    a baseline is written as model kind "baseline" with 0 parameters.
+    unless listed in --trained-on. The tasks not evaluated as held out are the
+    reference: baseline:confounds is fitted on their training pairs, and held-out pairs
+    that also occur in them are dropped as contaminated. Writes the same results.json as
+    `rmbench run`; a baseline is written as model kind "baseline" with 0 parameters.
 
     \b
     Examples: rmbench evaluate --model runs/X/model --tasks writingprompts
@@ -240,6 +250,7 @@ def evaluate_cmd(ctx, eval_tasks, trained_on, quiet, config_file, settings, **_)
               rmbench evaluate --model smollm2 --model-kind judge --max-eval-pairs 200
               rmbench evaluate --model zephyr --model-kind dpo   (reference: the preset's)
               rmbench evaluate --model baseline:longer
+              rmbench evaluate --model baseline:confounds --tasks askacademia
     """
     from rmbench.run.harness import evaluate_model
 
@@ -256,23 +267,27 @@ def evaluate_cmd(ctx, eval_tasks, trained_on, quiet, config_file, settings, **_)
 
 
 @click.command("sweep")
-@click.option("--holdout", default="WritingPrompts", show_default=True, help="Held-out task of the learning curves.")
-@click.option("--models", default="minilm", show_default=True, help="Comma-separated models for the learning curves.")
+@click.option("--holdout", default="WritingPrompts", show_default=True, help="Held-out task of the learning curves and the adaptation curve.")
+@click.option("--models", default="minilm", show_default=True, help="Comma-separated models for the learning curves (the first one for --adapt).")
 @click.option("--sizes", default="250,1000,4000,all", show_default=True, help="Training-pair counts (250, 1k, all).")
 @click.option("--tasks", "transfer_tasks", help="Tasks of the transfer matrix [default: every task with train and test data].")
-@click.option("--curves/--no-curves", default=True, help="Run the learning curves.")
-@click.option("--transfer/--no-transfer", default=True, help="Run the transfer matrix.")
+@click.option("--curves/--no-curves", default=None, help="Run the learning curves [default: yes, no with --adapt].")
+@click.option("--transfer/--no-transfer", default=None, help="Run the transfer matrix [default: yes, no with --adapt].")
+@click.option("--adapt", "adapt", metavar="K,K,...", help="Few-shot curve: fine-tune the transfer model on K pairs of the held-out task, e.g. 0,100,1000 (0: pure transfer).")
+@click.option("--adapt-epochs", type=float, default=3.0, show_default=True, help="Passes over the K adaptation pairs.")
 @click.option("--epochs", type=float, help="Passes over each cell's training pairs.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted sweep (the newest one without --out).")
 @common_options
 @click.pass_context
-def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, quiet, config_file, settings, **_):
-    """Learning curves (held-out accuracy vs training pairs) and the transfer matrix, with PNG plots.
+def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, adapt, adapt_epochs, quiet, config_file,
+              settings, **_):
+    """Learning curves, the transfer matrix and the few-shot adaptation curve, with PNG plots.
 
     \b
     Each cell is a full `rmbench run` under OUT/cells/, resumable; finished cells are
-    never recomputed. Example:
+    never recomputed. Examples:
       rmbench sweep --holdout WritingPrompts --models minilm --sizes 250,1k,all
+      rmbench sweep --holdout askacademia --adapt 0,100,1000
     """
     from rich.console import Console
 
@@ -281,9 +296,12 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, qui
     try:
         base = resolve_config(ctx, config_file, settings)
         out = Path(base.out) if base.out else default_out("sweep", holdout.lower(), ctx.params.get("resume"))
+        ks = [k for k in parse_sizes(adapt) if k >= 0] if adapt else None
+        default = ks is None  # --adapt alone runs only the adaptation curve
         run_sweep(base, out, holdout=holdout, models=[m.strip() for m in models.split(",") if m.strip()],
                   sizes=parse_sizes(sizes), transfer_tasks=[t.strip() for t in (transfer_tasks or "").split(",") if t.strip()] or None,
-                  curves=curves, transfer=transfer, console=stderr_console(), progress=not quiet)
+                  curves=default if curves is None else curves, transfer=default if transfer is None else transfer,
+                  adapt=ks, adapt_epochs=adapt_epochs, console=stderr_console(), progress=not quiet)
     except RmbenchError as err:
         raise click.ClickException(str(err)) from err
     Console().print(f"sweep: {out / 'sweep.json'}")

@@ -34,15 +34,16 @@ from rmbench.model.config import ModelConfig, TrainConfig
 class DataConfig:
     source: str = opt("demo", "prepared data DIR, 'demo' (the embedded synthetic corpus), or a folder of Reddit dumps")
     cache_dir: str = opt("", "where 'demo' and dump folders are prepared once and reused (default: $RMBENCH_CACHE, else .rmbench-cache/ in the working directory)")
-    holdout: str = opt("", "the held-out task: never trained on, evaluated on test and test_hard")
+    holdout: str = opt("", "the held-out task: never trained on, evaluated on every post (heldout_all, heldout_all_hard) and on test and test_hard")
     tasks: list = opt([], "held-in tasks to train on (default: every task with data except the held-out one)")
     # 384 pairs (24 steps of 16) keep the no-flag demo run within a few minutes on 2 CPU
     # cores and already clear the best baseline on the demo's WritingPrompts by a wide margin.
     max_train_pairs: int = opt(384, "at most this many training pairs over all held-in tasks, drawn evenly per task (0: all)")
     max_validation_pairs: int = opt(160, "at most this many validation pairs over all held-in tasks for model selection (0: all)")
-    max_eval_pairs: int = opt(0, "at most this many pairs per evaluated test split (0: all)")
+    max_eval_pairs: int = opt(0, "at most this many pairs per evaluated split, heldout_all included (0: all)")
     with_delay: bool = opt(False, "add 'posted N minutes after the prompt' to each response (leaks the label under later-but-higher pairing)")
     allow_delay_leak: bool = opt(False, "allow --with-delay even when the pairing rule fixes the time order (results are flagged)")
+    keep_contaminated: bool = opt(False, "keep held-out pairs whose post or a response also occurs in a held-in task's data (they are counted either way)")
 
 
 @dataclass

@@ -30,12 +30,12 @@ import time
 from pathlib import Path
 
 from rmbench.atomic import MARKER, claim_dir, write_json
-from rmbench.errors import OutputExistsError
+from rmbench.errors import DataError, OutputExistsError
 from rmbench.eval.results import results_document, write_predictions, write_results
-from rmbench.prepared.load import load_split, sample_across
+from rmbench.prepared.load import sample_across
 from rmbench.prepared.resolve import resolve_data
 from rmbench.run.config import RunConfig
-from rmbench.run.plan import Plan, evaluation_targets, plan, task_name
+from rmbench.run.plan import Plan, plan, task_name
 
 class Clock:
     """Wall time of a run across resumed invocations (RUN/timing.json holds the earlier ones)."""
@@ -65,50 +65,41 @@ def score_split(scorer, pairs: list[dict], with_delay: bool, label: str, console
         task = bar.add_task(label, total=unique)
         rc, rr = scorer.score_pairs(prompts, chosen, rejected, progress=lambda n: bar.advance(task, n))
     # per-pair cut flags for predictions.jsonl, and a judge's per-order verdicts
-    return {"chosen": rc, "rejected": rr, "truncated": dict(scorer.truncated), **scorer.split_extras()}
+    extras = scorer.split_extras()
+    cuts = extras.get("cuts") or {}
+    cut_sides = sum(bool(p or c) for p, c in zip(cuts.get("prompt", []), cuts.get("chosen", []))) + \
+        sum(bool(p or r) for p, r in zip(cuts.get("prompt", []), cuts.get("rejected", [])))
+    return {"chosen": rc, "rejected": rr, "truncated": {**scorer.truncated, "any": cut_sides}, **extras}
 
 
 def score_rows(target, rows: list[dict], *, with_delay: bool, seed: int, label: str = "", console=None,
                progress: bool = False) -> dict:
-    """Rewards for ``rows`` from a ``RewardScorer`` or a baseline name: what every run stores per split."""
-    from rmbench.eval.baselines import baseline_rewards
+    """Rewards for ``rows`` from a ``RewardScorer``, a rule baseline's name or a fitted
+    ``ConfoundsModel`` (``rmbench.eval.confounds``): what every run stores per split."""
+    from rmbench.eval.baselines import LEARNED_BASELINES, baseline_rewards
+    from rmbench.eval.confounds import ConfoundsModel
 
+    none_cut = {"prompt": 0, "response": 0, "any": 0}
+    if isinstance(target, ConfoundsModel):
+        c, r = target.rewards(rows)
+        return {"chosen": c, "rejected": r, "truncated": none_cut}
     if isinstance(target, str):
+        if target in LEARNED_BASELINES:
+            raise DataError(f"baseline:{target} is fitted, not a rule: score with "
+                            "ConfoundsModel.from_dict(results['confounds']) instead of its name")
         c, r = baseline_rewards(target, rows, seed)
-        return {"chosen": c, "rejected": r, "truncated": {"prompt": 0, "response": 0}}
+        return {"chosen": c, "rejected": r, "truncated": none_cut}
     return score_split(target, rows, with_delay, label, console, progress)
 
 
 def score_targets(cfg: RunConfig, p: Plan, run_dir: Path, scorer_or_baseline, console=None,
                   progress: bool = True, role_of_heldout: str = "heldout", clock: Clock | None = None
                   ) -> tuple[dict, dict, dict]:
-    """Score every target (skipping those already on disk) and build per-task scorecards."""
-    from rmbench.eval.scorecard import split_scorecard
+    """Score every target (skipping those already on disk) and build per-task scorecards
+    (``rmbench.run.evaluation``: the confounds fit, contamination, the scoring loop)."""
+    from rmbench.run.evaluation import score_targets as score_all
 
-    results, pairs_by, rewards_by = {}, {}, {}
-    for task, split, role in evaluation_targets(p, role_of_heldout):
-        pairs = load_split(p.data_dir, task, split, cfg.data.max_eval_pairs, cfg.seed)
-        if not pairs:
-            continue  # an empty held-out test_hard (or held-in test) is reported by its absence
-        path = run_dir / "scores" / f"{task}.{split}.json"
-        if path.is_file():
-            saved = json.loads(path.read_text())
-        else:
-            saved = score_rows(scorer_or_baseline, pairs, with_delay=cfg.data.with_delay, seed=cfg.seed,
-                               label=f"{task}/{split}", console=console, progress=progress)
-        saved["pair_ids"] = [x["pair_id"] for x in pairs]
-        write_json(path, saved)
-        if clock:
-            clock.mark()
-        small = p.data.hard_is_small(task) if split == "test_hard" else None
-        card = split_scorecard(pairs, saved["chosen"], saved["rejected"], cfg=cfg.eval, seed=cfg.seed,
-                               preferred_later=p.data.preferred_later(task), small=small,
-                               truncated=saved["truncated"])
-        card.update(kind_cards(saved, cfg.eval, cfg.seed))
-        results.setdefault(task, {"role": role, "splits": {}})["splits"][split] = card
-        pairs_by[(task, split)] = pairs
-        rewards_by[(task, split)] = (saved["chosen"], saved["rejected"])
-    return results, pairs_by, rewards_by
+    return score_all(cfg, p, run_dir, scorer_or_baseline, console, progress, role_of_heldout, clock)
 
 
 RUN_COMMAND = "run"  # the marker of every run directory, whether `rmbench run` or `evaluate` made it
@@ -154,9 +145,14 @@ def finish(cfg: RunConfig, p: Plan, run_dir: Path, model_info: dict, results: di
            rewards_by: dict, clock: Clock, console=None) -> dict:
     from rmbench.eval import plots, report
 
+    from rmbench.run.evaluation import confounds_block, contamination_block
+
+    if model_info.get("id") == "baseline:confounds":
+        model_info = {**model_info, "confounds": confounds_block(p)}
     doc = results_document(cfg=cfg.to_dict(), data=p.data, data_source=cfg.data.source,
                            model_info=model_info, holdout=p.holdout, train_tasks=p.train_tasks,
-                           results=results, wall_time_s=clock.total(), flags=p.flags)
+                           results=results, wall_time_s=clock.total(), flags=p.flags,
+                           extra={"confounds": confounds_block(p), "contamination": contamination_block(p)})
     write_predictions(run_dir / "predictions.jsonl", pairs_by, rewards_by, model_id=model_info["id"],
                       cuts_by_split=saved_cuts(run_dir, pairs_by))
     doc["plots"] = plots.run_plots(doc, rewards_by, run_dir / "plots")
@@ -230,9 +226,12 @@ def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: 
                    console=None, progress: bool = True) -> dict:
     """Score an existing model (or ``baseline:NAME``) without training.
 
-    ``tasks`` (default: every task in the data) are scored on test and test_hard with role
-    "heldout" -- we cannot know what an outside model saw. Tasks in ``trained_on`` are
-    scored on test with role "in_domain", exactly as ``run`` reports its held-in tasks.
+    ``tasks`` (default: every task in the data) are scored on heldout_all, heldout_all_hard,
+    test and test_hard with role "heldout" -- we cannot know what an outside model saw.
+    Tasks in ``trained_on`` are scored on test with role "in_domain", exactly as ``run``
+    reports its held-in tasks. Every task not evaluated as held out is the reference:
+    baseline:confounds is fitted on its training pairs, and held-out pairs that also occur
+    in it are dropped as contaminated.
     """
     from rmbench.eval.baselines import parse_baseline_model
     from rmbench.model.load import check_model_name
@@ -250,6 +249,7 @@ def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: 
     trained_on = [t.lower() if t.lower() in known else task_name(t) for t in trained_on or []]
     names = ([t.lower() if t.lower() in known else task_name(t) for t in tasks] if tasks else data.tasks_with("test"))
     p = plan(cfg, data_dir, [t for t in names if t not in trained_on], trained_on or None, need_train=False)
+    p.reference = [t for t in data.tasks if t not in p.holdout]  # what an outside model may have seen
     target = None
     if spec is not None:  # a model that cannot load leaves no run directory behind
         from transformers import set_seed

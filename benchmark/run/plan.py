@@ -6,7 +6,7 @@ to evaluate, or fails in milliseconds with a message that says what to change.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rmbench.errors import DataError, LeakageError
@@ -22,6 +22,23 @@ class Plan:
     holdout: list[str]
     train_tasks: list[str]
     flags: list[str]
+    # The held-in tasks' data: what baseline:confounds is fitted on and what held-out pairs
+    # are checked against for contamination (run: the training tasks; evaluate: every task
+    # not evaluated as held out, since we cannot know what an outside model saw).
+    reference: list[str] | None = None
+    # Filled by rmbench.run.evaluation before scoring: the fitted baseline:confounds (or why
+    # there is none) and the contamination counts per held-out task.
+    confounds: object | None = None
+    confounds_missing: str | None = None
+    contamination: dict = field(default_factory=dict)
+    contamination_index: object | None = None  # rmbench.prepare.dedup.ContaminationIndex
+    # The held-out splits scored (an adapted model has trained on some held-out posts, so
+    # it is scored on test and test_hard only).
+    heldout_splits: tuple[str, ...] = ()
+
+    @property
+    def reference_tasks(self) -> list[str]:
+        return list(self.train_tasks if self.reference is None else self.reference)
 
     @property
     def data_dir(self) -> Path:
@@ -75,8 +92,14 @@ def plan(cfg, data_dir: Path, holdout: list[str], train_tasks: list[str] | None,
     return Plan(data, holdout, train_tasks, flags)
 
 
+# Held-out splits in scoring order: heldout_all first, so test (a subset) is scored from memory.
+HELDOUT_SPLITS = ("heldout_all", "heldout_all_hard", "test", "test_hard")
+
+
 def evaluation_targets(p: Plan, role_of_heldout: str = "heldout") -> list[tuple[str, str, str]]:
-    """(task, split, role): held-out test and test_hard, each held-in task's test."""
-    targets = [(h, s, role_of_heldout) for h in p.holdout for s in ("test", "test_hard")]
+    """(task, split, role): every post of each held-out task (heldout_all, heldout_all_hard:
+    the headline) and its test and test_hard (comparable with in-domain numbers); each
+    held-in task's test."""
+    targets = [(h, s, role_of_heldout) for h in p.holdout for s in (p.heldout_splits or HELDOUT_SPLITS)]
     targets += [(t, "test", "in_domain") for t in p.train_tasks]
     return targets

@@ -3,12 +3,16 @@
 - Learning curves: for each model and each training size, one ``rmbench run`` of the
   held-out task (held-out test accuracy with its interval against training pairs).
 - Transfer matrix: for each task T, train on T alone and evaluate on every task's test
-  split (T's own test is the in-domain cell on the diagonal).
+  split (T's own test is the in-domain cell on the diagonal). Per evaluated task U, the
+  in-domain - held-out gap (diagonal minus each off-diagonal cell) comes with a paired,
+  post-clustered interval: both models were scored on the same U test pairs.
+- Few-shot adaptation (``--adapt 0,100,1000``, ``rmbench.run.adapt``): the transfer model
+  fine-tuned on k pairs of the held-out task, scored on its test split.
 
 Every cell is a complete run directory under ``OUT/cells/``; a cell with results.json
 is never recomputed, and an interrupted one continues from its checkpoint. The numbers
-land in ``OUT/sweep.json`` and the figures in ``OUT/learning_curves.png`` and
-``OUT/transfer.png``. The command is ``rmbench sweep`` (``rmbench.run.cli``).
+land in ``OUT/sweep.json`` and the figures in ``OUT/learning_curves.png``,
+``OUT/transfer.png`` and ``OUT/adapt.png``. The command is ``rmbench sweep`` (``rmbench.run.cli``).
 """
 
 from __future__ import annotations
@@ -56,6 +60,8 @@ def parse_sizes(text: str) -> list[int]:
 
 
 def learning_curves(base, out: Path, models: list[str], sizes: list[int], console, progress) -> dict:
+    """Per model, one point per size: the headline split (heldout_all, every held-out post;
+    test where a cell lacks it), its hard counterpart, and test for comparison."""
     curves = {}
     for model in models:
         points = []
@@ -63,34 +69,89 @@ def learning_curves(base, out: Path, models: list[str], sizes: list[int], consol
             slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", model).strip("-")[-40:]
             doc = _cell(base, out / "cells" / f"curve-{slug}-{n or 'all'}", console, progress, model=model, pairs=n)
             held = doc["results"][doc["holdout"][0]]["splits"]
-            test, hard = held["test"], held.get("test_hard", {})
+            split = "heldout_all" if "heldout_all" in held else "test"
+            main = held[split]
+            hard = held.get("heldout_all_hard" if split == "heldout_all" else "test_hard", {})
+            best = main["best_baseline"]
             points.append({"requested": n or "all", "train_pairs": doc["model"]["training"]["train_pairs"],
-                           "accuracy": test["accuracy"], "ci95": test["ci95"],
+                           "split": split, "accuracy": main["accuracy"], "ci95": main["ci95"],
                            "accuracy_hard": hard.get("accuracy"), "ci95_hard": hard.get("ci95"),
-                           "best_baseline": test["best_baseline"],
-                           "best_baseline_accuracy": test["baselines"][test["best_baseline"]]["accuracy"]
-                           if test["best_baseline"] else None})
+                           "accuracy_test": held["test"]["accuracy"], "ci95_test": held["test"]["ci95"],
+                           "best_baseline": best, "clears_best_baseline": main["clears_best_baseline"],
+                           "best_baseline_accuracy": main["baselines"][best]["accuracy"] if best else None})
         curves[model] = points
     return curves
 
 
 def transfer_matrix(base, out: Path, tasks: list[str], console, progress) -> dict:
-    matrix, cis = [], []
+    matrix, cis, every = [], [], []
     for t in tasks:
         others = [u for u in tasks if u != t]
         doc = _cell(base, out / "cells" / f"transfer-{t}", console, progress, train_tasks=[t], holdouts=others)
-        row, row_ci = [], []
+        row, row_ci, row_all = [], [], []
         for u in tasks:
-            card = doc["results"].get(u, {}).get("splits", {}).get("test")
+            splits = doc["results"].get(u, {}).get("splits", {})
+            card = splits.get("test")
             row.append(card["accuracy"] if card else None)
             row_ci.append(card["ci95"] if card else None)
+            row_all.append((splits.get("heldout_all") or {}).get("accuracy"))
         matrix.append(row)
         cis.append(row_ci)
-    return {"train_tasks": tasks, "eval_tasks": tasks, "accuracy": matrix, "ci95": cis, "split": "test"}
+        every.append(row_all)
+    return {"train_tasks": tasks, "eval_tasks": tasks, "accuracy": matrix, "ci95": cis, "split": "test",
+            "accuracy_heldout_all": every,
+            "gaps": transfer_gaps(out, tasks, base.eval.bootstrap_samples, base.seed)}
+
+
+def _outcomes(cell: Path, task: str, split: str) -> dict[str, float]:
+    """pair id -> 1/0/0.5 for one task and split of a cell's predictions.jsonl."""
+    from rmbench.eval.metrics import pair_outcomes
+
+    out = {}
+    path = cell / "predictions.jsonl"
+    for line in (path.read_text().splitlines() if path.is_file() else []):
+        r = json.loads(line)
+        if r["task"] == task and r["split"] == split:
+            out[r["pair_id"]] = float(pair_outcomes([r["reward_chosen"]], [r["reward_rejected"]])[0])
+    return out
+
+
+def transfer_gaps(out: Path, tasks: list[str], samples: int, seed: int) -> dict:
+    """Per evaluated task U and training task T != U: in-domain (trained on U) minus held-out
+    (trained on T) accuracy on U's test pairs, with a paired post-clustered interval."""
+    from rmbench.eval.metrics import ClusterBootstrap, estimate, post_ids_of
+
+    gaps: dict = {}
+    for u in tasks:
+        diag = _outcomes(out / "cells" / f"transfer-{u}", u, "test")
+        for t in (t for t in tasks if t != u):
+            off = _outcomes(out / "cells" / f"transfer-{t}", u, "test")
+            ids = sorted(set(diag) & set(off))
+            if not ids:
+                continue
+            boot = ClusterBootstrap(post_ids_of(ids), samples, seed)
+            d, ci = boot.diff([diag[i] for i in ids], [off[i] for i in ids])
+            gaps.setdefault(u, {})[t] = {**estimate(d, ci), "n": len(ids), "posts": len(set(post_ids_of(ids)))}
+    return gaps
+
+
+def adapt_curve(base, out: Path, ks: list[int], epochs: float, console, progress, model: str | None = None) -> dict:
+    """The k = 0 transfer cell, then one fine-tuned cell per k > 0 (``rmbench.run.adapt``)."""
+    from rmbench.run.adapt import adapt_points, run_adapted
+
+    base = copy.deepcopy(base)
+    base.model.name = model or base.model.name
+    base_dir = out / "cells" / "adapt-0"
+    docs = {0: _cell(base, base_dir, console, progress)}
+    for k in (k for k in ks if k > 0):
+        docs[k] = run_adapted(base, base_dir, out / "cells" / f"adapt-{k}", k, epochs, console, progress)
+    holdout = docs[0]["holdout"][0]
+    return {"holdout": holdout, "split": "test", "epochs": epochs, "points": adapt_points(docs, holdout)}
 
 
 def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[int], transfer_tasks: list[str] | None,
-              curves: bool = True, transfer: bool = True, console=None, progress: bool = True) -> dict:
+              curves: bool = True, transfer: bool = True, console=None, progress: bool = True,
+              adapt: list[int] | None = None, adapt_epochs: float = 3.0) -> dict:
     """Run (or resume) the sweep's cells under ``out`` and write ``out/sweep.json``; returns it."""
     from rmbench.atomic import write_json
     from rmbench.eval import plots
@@ -116,5 +177,12 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
         result["transfer"] = transfer_matrix(base, out, names, console, progress)
         result["transfer_png"] = plots.transfer_heatmap(names, names, result["transfer"]["accuracy"],
                                                         out / "transfer.png")
+    if adapt:
+        result["adapt"] = a = adapt_curve(base, out, sorted(set(adapt) | {0}), adapt_epochs, console, progress,
+                                                  model=models[0] if models else None)
+        first = a["points"][0]
+        result["adapt_png"] = plots.adapt_curve(a["points"], out / "adapt.png",
+                                                {"longer": first["longer"], "confounds": first["confounds"]},
+                                                title=f"Few-shot adaptation: held-out {a['holdout']} (test)")
     write_json(out / "sweep.json", result)
     return result

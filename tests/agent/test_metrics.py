@@ -32,3 +32,15 @@ def test_similar_length_and_summary():
     assert similar_length("x" * 100, "y" * 120, 1.25) and not similar_length("x" * 100, "y" * 130, 1.25)
     s = win_summary([1.0, 0.0, 3.0, 3.0], [0.0, 1.0, 1.0, 3.0])
     assert s["n"] == 4 and s["accuracy"] == pytest.approx(0.625) and s["ties"] == 1
+
+
+def test_win_summary_resamples_prompts_whole():
+    # 20 prompts x 5 stories; the agent wins all stories of half the prompts and none of the
+    # rest: the stories are not 100 independent comparisons, and the interval must say so.
+    prompts = [f"p{i // 5}" for i in range(100)]
+    agent = [1.0 if (i // 5) % 2 else 0.0 for i in range(100)]
+    by_prompt = win_summary(agent, [0.5] * 100, seed=0, prompts=prompts)
+    by_story = win_summary(agent, [0.5] * 100, seed=0)
+    assert by_prompt["prompts"] == 20 and by_prompt["accuracy"] == by_story["accuracy"] == 0.5
+    width = lambda s: s["ci95"][1] - s["ci95"][0]  # noqa: E731
+    assert width(by_prompt) > 1.8 * width(by_story)

@@ -65,3 +65,72 @@ def test_score_ratio_buckets():
     rows = by_score_ratio([1, 0, 1, 1, 0.5], [1.5, 2.0, 2.5, 4.0, 50.0], [2, 3, 5])
     assert rows == [{"bucket": "<2", "n": 1, "accuracy": 1.0}, {"bucket": "2-3", "n": 2, "accuracy": 0.5},
                     {"bucket": "3-5", "n": 1, "accuracy": 1.0}, {"bucket": "5+", "n": 1, "accuracy": 0.5}]
+
+
+# -- the post-clustered bootstrap ---------------------------------------------------------------
+from rmbench.eval.metrics import ClusterBootstrap, mean_confidence, post_id, post_ids_of  # noqa: E402
+
+
+def _width(ci):
+    return ci[1] - ci[0]
+
+
+def test_cluster_is_the_post_id_prefix():
+    assert post_id("abc:c1:c2") == "abc" and post_ids_of(["p:1:2", "q:3:4"]) == ["p", "q"]
+
+
+def test_clustered_interval_is_wider_on_correlated_pairs():
+    # 100 posts x 5 pairs, every pair of a post right or wrong together: 100 independent
+    # facts, not 500. The pair bootstrap pretends there are 500.
+    rng = np.random.default_rng(0)
+    per_post = rng.integers(0, 2, 100).astype(float)
+    values = np.repeat(per_post, 5)
+    posts = np.repeat([f"p{i}" for i in range(100)], 5)
+    clustered = bootstrap_ci(values, 2000, seed=1, clusters=posts)
+    pairs = bootstrap_ci(values, 2000, seed=1)
+    assert _width(clustered) > 1.8 * _width(pairs)  # sqrt(5) = 2.24 in theory
+
+
+def test_clustered_interval_equals_the_pair_interval_on_uncorrelated_pairs():
+    rng = np.random.default_rng(1)
+    values = rng.integers(0, 2, 1000).astype(float)
+    posts = np.repeat([f"p{i}" for i in range(200)], 5)  # grouped, but independent within posts
+    clustered = bootstrap_ci(values, 4000, seed=2, clusters=posts)
+    pairs = bootstrap_ci(values, 4000, seed=2)
+    assert _width(clustered) == pytest.approx(_width(pairs), rel=0.12)
+
+
+def test_uneven_posts_weigh_by_pairs():
+    # the resampled statistic is the pair-weighted mean, so the point estimate is the plain mean
+    boot = ClusterBootstrap(["a"] * 9 + ["b"], samples=500, seed=0)
+    acc, (lo, hi) = boot.mean([1.0] * 9 + [0.0])
+    assert acc == pytest.approx(0.9) and lo <= 0.9 <= hi
+
+
+def test_paired_difference_excludes_zero_for_a_better_scorer_and_includes_it_for_the_same():
+    rng = np.random.default_rng(3)
+    posts = np.repeat([f"p{i}" for i in range(150)], 4)
+    base = rng.integers(0, 2, 600).astype(float)
+    better = np.where(rng.random(600) < 0.3, 1.0, base)  # right wherever the baseline is, and more
+    boot = ClusterBootstrap(posts, 1000, seed=0)
+    d, (lo, hi) = boot.diff(better, base)
+    assert d > 0 and lo > 0
+    d0, (lo0, hi0) = boot.diff(base, base)
+    assert d0 == 0 and lo0 <= 0 <= hi0
+    # paired: much narrower than the two intervals side by side would suggest
+    _, ci_better = boot.mean(better)
+    assert hi - lo < _width(ci_better)
+
+
+def test_resamples_are_the_same_for_every_statistic_and_seeded():
+    boot = ClusterBootstrap([f"p{i // 3}" for i in range(90)], samples=300, seed=7)
+    x = np.random.default_rng(0).integers(0, 2, 90).astype(float)
+    assert boot.mean(x) == boot.mean(x)
+    a, b = boot.resampled_means(x, 1 - x).T
+    assert np.allclose(a + b, 1.0)  # the same draws for both columns
+    assert ClusterBootstrap([f"p{i // 3}" for i in range(90)], 300, seed=8).mean(x) != boot.mean(x)
+
+
+def test_mean_confidence_sees_an_unconfident_model():
+    assert mean_confidence([0.0] * 4, [0.0] * 4) == 0.0
+    assert mean_confidence([10.0] * 4, [0.0] * 4) == pytest.approx(0.5, abs=1e-3)

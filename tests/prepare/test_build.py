@@ -61,11 +61,17 @@ class ListSource(Source):
         return self.subs
 
 
+LONG_SHARED = "Great question: the FAQ in the sidebar covers exactly this case, see its second part."
+
+
 def corpus(n_posts: int = 60) -> ListSource:
     posts, comments = [], []
     for i in range(n_posts):
         sub = "askscience" if i % 2 else "AskPhysics"
-        p, cs = thread(f"p{i:03d}", sub, shared_text="Great question, see the FAQ." if i in (1, 2) else None)
+        # posts 1 and 2 share a response long enough to identify (a cross-task duplicate);
+        # posts 3 and 4 share a stock reply, which identifies nothing and must not be flagged
+        shared = LONG_SHARED if i in (1, 2) else "Great question!" if i in (3, 4) else None
+        p, cs = thread(f"p{i:03d}", sub, shared_text=shared)
         posts.append(p)
         comments.extend(cs)
     # an orphan (its post is not in the input) and a post of a subreddit no selected task has
@@ -97,7 +103,8 @@ def test_layout_and_rows(built):
             ids = [r["pair_id"] for r in rows]
             assert ids == sorted(ids) and len(set(ids)) == len(ids)
             assert all(r["task"] == task and r["split"] == split for r in rows)
-            assert all(split_of(r["post_id"]) == (split if split != "test_hard" else "test") for r in rows)
+            if split != "all_hard":  # the hard pairs of every post, whatever its split
+                assert all(split_of(r["post_id"]) == (split if split != "test_hard" else "test") for r in rows)
             info = manifest["tasks"][task]["splits"][split]
             assert info["pairs"] == len(rows) and info["fingerprint"] == fingerprint(ids)
             assert info["posts"] == len({r["post_id"] for r in rows})
@@ -129,7 +136,7 @@ def test_cross_task_duplicates_flagged(built):
         for split in ALL_SPLITS:
             for line in (out / task / f"{split}.jsonl").read_text().splitlines():
                 r = json.loads(line)
-                dup_text = "Great question, see the FAQ." in (r["chosen"], r["rejected"])
+                dup_text = LONG_SHARED in (r["chosen"], r["rejected"])
                 assert r["cross_task_dup"] == dup_text
                 flagged.setdefault(task, set()).update([r["pair_id"]] if dup_text else [])
     for task in TASKS:
@@ -344,3 +351,44 @@ def test_staged_counts_equal_the_one_thread_engine(built, pair_thread):
             (t["comments"]["seen"], t["comments"]["kept"], t["comments"]["dropped"], t["comments"]["orphans"])
         assert (stats.candidates, dict(stats.pairs_dropped), stats.capped, stats.pairs_kept) == \
             (t["pairs"]["candidates"], t["pairs"]["dropped"], t["pairs"]["capped"], t["pairs"]["kept"])
+
+
+def test_split_by_time_trains_on_nothing_after_the_date(tmp_path):
+    """The future window: every post before the date is train/validation, every post from
+    it on is test (its hard pairs are test_hard); a post without a time cannot be placed."""
+    import datetime as dt
+
+    posts, comments = [], []
+    for i in range(80):
+        p, cs = thread(f"t{i:03d}", "askscience")
+        p.created_utc = T0 + i * 86_400  # one post a day
+        for j, c in enumerate(cs):
+            c.created_utc = p.created_utc + 60 * (j + 1)
+        posts.append(p)
+        comments.extend(cs)
+    nodate, nd_cs = thread("nodate", "askscience")
+    nodate.created_utc = 0  # unknown: delays are null, so the post time is unknown
+    posts.append(nodate)
+    comments.extend(nd_cs)
+    cutoff = T0 + 60 * 86_400
+    date = dt.datetime.fromtimestamp(cutoff, dt.timezone.utc).date().isoformat()
+    out = tmp_path / "timed"
+    manifest = prepare(ListSource(posts, comments), out, tasks=["askscience"], progress=False, split_by=f"time:{date}")
+    assert manifest["split_by"]["rule"] == "time" and manifest["split_by"]["date"] == date
+    t = manifest["tasks"]["askscience"]
+    rows = {s: [json.loads(x) for x in (out / "askscience" / f"{s}.jsonl").read_text().splitlines()] for s in ALL_SPLITS}
+    post_time = {p.id: p.created_utc for p in posts}
+    for s in ("train", "validation"):
+        assert rows[s] and all(post_time[r["post_id"]] < cutoff for r in rows[s])
+    assert rows["test"] and all(post_time[r["post_id"]] >= cutoff for r in rows["test"])
+    assert all(r["split"] == s for s in ALL_SPLITS for r in rows[s])
+    assert {r["post_id"] for r in rows["test_hard"]} <= {r["post_id"] for r in rows["test"]}
+    assert {r["pair_id"] for r in rows["test_hard"]} <= {r["pair_id"] for r in rows["all_hard"]}
+    assert not any(r["post_id"] == "nodate" for s in ALL_SPLITS for r in rows[s])
+    assert t["pairs"]["dropped"]["post_time_unknown"] == 5 == manifest["split_by"]["dropped_time_unknown"]["askscience"]
+    p = t["pairs"]
+    assert p["candidates"] == p["kept"] + p["capped"] + sum(p["dropped"].values())
+    assert p["kept"] == sum(t["splits"][s]["pairs"] for s in ("train", "validation", "test"))
+    with pytest.raises(Exception, match="time:YYYY-MM-DD"):
+        prepare(ListSource(posts, comments), tmp_path / "bad", tasks=["askscience"], progress=False, split_by="time:soon")
+    assert not (tmp_path / "bad").exists()

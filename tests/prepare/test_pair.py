@@ -11,7 +11,7 @@ import dataclasses
 
 import pytest
 
-from rmbench.prepare.dedup import normalize_text, text_hash
+from rmbench.prepare.dedup import normalize_text, response_hash, text_hash
 from rmbench.prepare.pair import TaskStats, prompt_of
 from rmbench.records import Comment, Post
 from rmbench.registry import get_task
@@ -38,12 +38,13 @@ def com(cid: str, score: int | None, dt: int, body: str | None = None, **kw) -> 
 
 @pytest.fixture
 def run(pair_thread):
-    """``run(task, post, comments, split="train") -> (rows, stats)``, the bookkeeping identities checked."""
-    def run(task, p, comments, split="train"):
+    """``run(task, post, comments, split="train", all_hard=False) -> (rows, stats)``, the
+    bookkeeping identities checked; the all_hard copies only with ``all_hard``."""
+    def run(task, p, comments, split="train", all_hard=False):
         stats = TaskStats()
         rows = pair_thread(task, p, comments, split, stats)
         stats.check()
-        return rows, stats
+        return [r for r in rows if all_hard or r.split != "all_hard"], stats
     return run
 
 
@@ -222,6 +223,41 @@ def test_test_hard_only_on_test_posts_and_before_the_cap(run):
     assert all(r.split == "validation" for r in rows)
 
 
+def test_all_hard_covers_every_post_uncapped(run):
+    ladder = [com(f"c{i}", 2 * 3 ** i, 60 * (i + 1), body=f"answer {i:03d}") for i in range(6)]  # 15 hard pairs
+    for split in ("train", "validation", "test"):
+        rows, stats = run(with_rules(max_pairs_per_post=2), post(), ladder, split=split, all_hard=True)
+        hard = [r for r in rows if r.split == "all_hard"]
+        assert len(hard) == 15 and stats.split_pairs["all_hard"] == 15 and stats.split_posts["all_hard"] == 1
+        assert all(r.row["split"] == "all_hard" for r in hard)
+        assert sum(r.split == "test_hard" for r in rows) == (15 if split == "test" else 0)
+        assert stats.pairs_kept == 2  # the hard copies are not extra kept pairs
+
+
+def test_score_age_fields_and_min_score_age_rule(run):
+    aged = [com("a", 30, 600, retrieved_utc=T0 + 600 + 86_400), com("b", 10, 60, retrieved_utc=T0 + 60 + 3_600)]
+    rows, _ = run(SCIENCE, post(), aged)
+    assert rows[0].row["chosen_score_age_s"] == 86_400 and rows[0].row["rejected_score_age_s"] == 3_600
+    rows, stats = run(with_rules(min_score_age_s=7_200), post(), aged)
+    assert rows == [] and stats.comments_dropped == {"score_too_young": 1}
+    assert len(run(with_rules(min_score_age_s=3_600), post(), aged)[0]) == 1
+    # unknown ages: null in the row, kept by the rule, and the manifest warns that it could not judge them
+    from rmbench.prepare.pair import task_warnings
+
+    rows, stats = run(with_rules(min_score_age_s=7_200), post(), good_pair())
+    assert len(rows) == 1 and rows[0].row["chosen_score_age_s"] is None and stats.score_age_unknown == 2
+    assert any("min_score_age_s" in w for w in task_warnings(with_rules(min_score_age_s=7_200), stats))
+
+
+def test_short_and_emoji_replies_are_never_duplicates_of_each_other():
+    # The old flag matched every "congrats" and every emoji-only reply (normalized to "").
+    assert response_hash("Congrats!", "c1") != response_hash("congrats", "c2")
+    assert response_hash("\U0001F389\U0001F389", "c1") != response_hash("\U0001F60A", "c2")
+    assert response_hash("Congrats!", "c1") == response_hash("Congrats!", "c1")  # the same comment is itself
+    long = "The committee will read your statement of purpose before anything else, so start there."
+    assert response_hash(long, "c1") == response_hash(long.upper() + "!!", "c2")
+
+
 # -- task overrides -------------------------------------------------------------------------------
 WP = get_task("writingprompts")
 
@@ -286,7 +322,7 @@ COVERED = {
     "min_comment_score", "allow_edited_comment", "excluded_authors", "bot_authors", "drop_distinguished",
     "drop_stickied", "drop_post_author", "min_response_chars", "max_response_chars", "min_score_ratio",
     "preferred_later", "max_pairs_per_post", "hard_max_length_ratio", "hard_max_time_gap_s", "hard_min_pairs",
-    "removed_warning_fraction", "prompt_tags",
+    "removed_warning_fraction", "prompt_tags", "min_score_age_s",
 }
 NOT_RULES = {"name", "version", "description", "subreddits"}
 

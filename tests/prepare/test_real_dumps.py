@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from rmbench.cli import main
 from rmbench.prepared.load import load_prepared
 from rmbench.prepared.manifest import read_manifest
-from rmbench.prepare.dedup import normalize_text
+from rmbench.prepare.dedup import identifying, normalize_text
 from rmbench.prepare.pair import prompt_of
 from rmbench.registry import get_task
 from rmbench.sources import open_source
@@ -139,8 +139,9 @@ def test_counts_and_fingerprints_match_the_manifest(prepared):
 
 def test_cross_task_flags_match_the_texts(prepared):
     _, manifest, rows = prepared
-    texts = {name: {normalize_text(r[k]) for rs in splits.values() for r in rs for k in ("chosen", "rejected")}
-             for name, splits in rows.items()}
+    # only texts long enough to identify anything are compared (short replies never match)
+    texts = {name: {t for rs in splits.values() for r in rs for k in ("chosen", "rejected")
+                    if identifying(t := normalize_text(r[k]))} for name, splits in rows.items()}
     for name, splits in rows.items():
         others = set().union(*(texts[o] for o in texts if o != name))
         flagged = set()

@@ -74,3 +74,20 @@ def test_cap_order_is_stable_and_unrelated_to_the_id_order():
     keys = [pair_order_key(f"p:{i}:{j}") for i in range(20) for j in range(20)]
     assert keys == [pair_order_key(f"p:{i}:{j}") for i in range(20) for j in range(20)]
     assert sorted(keys) != keys
+
+
+def test_split_by_rule_and_the_time_split():
+    from rmbench.errors import ConfigError
+    from rmbench.prepare.splits import split_by_rule, time_split_of
+
+    assert split_by_rule("hash")["rule"] == "hash"
+    rule = split_by_rule("time:2021-01-01")
+    assert rule == {**rule, "rule": "time", "date": "2021-01-01", "cutoff_utc": 1_609_459_200}
+    for bad in ("time", "time:2021-13-01", "date:2021-01-01", "random"):
+        with pytest.raises(ConfigError, match="time:YYYY-MM-DD"):
+            split_by_rule(bad)
+    cut = rule["cutoff_utc"]
+    assert time_split_of("post1", cut, cut) == "test" and time_split_of("post1", cut + 1, cut) == "test"
+    before = Counter(time_split_of(format(i, "x"), cut - 1, cut) for i in range(40_000))
+    assert set(before) == {"train", "validation"}  # nothing before the date is test
+    assert abs(before["validation"] / 40_000 - 5 / 95) < 0.01  # the hash split's 90:5, rescaled

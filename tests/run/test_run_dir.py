@@ -71,7 +71,6 @@ def test_data_whose_task_plugin_is_gone_still_evaluates_its_other_tasks(tmp_path
         assert set(json.loads((out / "results.json").read_text())["results"]) == expected
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 owner: the time baselines live in eval/baselines.py")
 def test_missing_timestamps_make_the_time_baselines_not_applicable(tmp_path, make_pairs):
     from rmbench.prepare.pair import TaskStats
     from rmbench.prepare.write import dict_rows, manifest_document, task_entry, write_manifest, write_splits

@@ -34,6 +34,13 @@ def test_sweep_cells_plots_and_resume(tmp_path, monkeypatch, tiny_bert_dir, writ
     t = doc["transfer"]
     assert t["train_tasks"] == ["askacademia", "writingprompts"]
     assert all(v is not None for row in t["accuracy"] for v in row)
+    assert curve[0]["split"] == "heldout_all" and curve[0]["accuracy_test"] is not None
+    # in-domain - held-out gap per evaluated task, paired on its test pairs
+    gap = t["gaps"]["writingprompts"]["askacademia"]
+    assert gap["n"] == 12 and gap["ci95"][0] <= gap["value"] <= gap["ci95"][1]
+    diag, off = t["accuracy"][1][1], t["accuracy"][0][1]
+    assert gap["value"] == pytest.approx(diag - off, abs=1e-6)
+    assert t["accuracy_heldout_all"][0][1] is not None and t["accuracy_heldout_all"][1][1] is None
     assert (out / "learning_curves.png").stat().st_size > 1000 and (out / "transfer.png").stat().st_size > 1000
 
     def no_training(*a, **kw):
@@ -43,3 +50,26 @@ def test_sweep_cells_plots_and_resume(tmp_path, monkeypatch, tiny_bert_dir, writ
     again = CliRunner().invoke(main, args + ["--resume"], catch_exceptions=False)
     assert again.exit_code == 0, again.output
     assert json.loads((out / "sweep.json").read_text())["transfer"]["accuracy"] == t["accuracy"]
+
+
+@pytest.mark.slow
+def test_adapt_curve_fine_tunes_on_k_heldout_pairs(tmp_path, tiny_bert_dir, write_prepared):
+    sizes = {t: {"train": 30, "validation": 8, "test": 18, "test_hard": 6} for t in ("writingprompts", "askacademia")}
+    data = write_prepared(tmp_path / "data", sizes)
+    tiny = tiny_bert_dir(tmp_path / "tiny")
+    out = tmp_path / "adapt"
+    args = ["sweep", "--holdout", "writingprompts", "--models", str(tiny), "--adapt", "1000",
+            "--data", str(data), "--out", str(out), "--epochs", "1", "--adapt-epochs", "1", "--max-length", "32",
+            "--quiet", "--set", "eval.bootstrap_samples=100"]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "sweep.json").read_text())
+    assert "learning_curves" not in doc and "transfer" not in doc  # --adapt alone: only the adaptation curve
+    pts = doc["adapt"]["points"]
+    # k = 0 (pure transfer) always runs; k is capped by the held-out training pairs there are
+    assert [p["k"] for p in pts] == [0, 1000] and [p["train_pairs"] for p in pts] == [0, 30]
+    cell = json.loads((out / "cells" / "adapt-1000" / "results.json").read_text())
+    assert cell["results"]["writingprompts"]["role"] == "adapted"
+    assert set(cell["results"]["writingprompts"]["splits"]) == {"test", "test_hard"}  # never heldout_all
+    assert cell["model"]["training"]["adapt"]["from"].endswith("adapt-0/model")
+    assert (out / "adapt.png").stat().st_size > 1000

@@ -1,0 +1,100 @@
+"""What the plain accuracy hides: length-controlled accuracy, the cue-conflict cell, the noise ceiling.
+
+Each one is computed for one split's pairs and a scorer's outcomes, with intervals from
+the one bootstrap (``rmbench.eval.metrics.ClusterBootstrap``, posts resampled whole).
+
+**Length-controlled accuracy** (AlpacaEval's length control, adapted to pairs). Regress
+"the scorer ranks the chosen response first" on the sign of the length difference s (+1:
+the chosen response is the longer, -1: the shorter) and read the fit at s = 0: with that one
+covariate the least-squares line passes through the two groups' accuracies, so the value
+at 0 is their mean, (accuracy where chosen is longer + accuracy where it is shorter) / 2 --
+how often the scorer is right when being longer tells it nothing. A scorer that only
+learned "longer wins" is right on every chosen-longer pair and wrong on every other one:
+exactly 50%. A length-blind scorer keeps its accuracy. ``length_dependence`` is the gap
+between the two groups (1 for longer-wins, ~0 for a scorer that ignores length). Pairs of
+equal length are in neither group. (A logistic fit on the continuous log length ratio,
+read at zero, was tried first: for step-like scorers such as longer-wins the data are
+separable and the intercept lands anywhere in the gap -- 52% to 59% on the college dumps
+depending on the ridge -- so it is not used. The reward margin is not a regressor either:
+"ranks chosen first" is the margin's sign.)
+
+**Cue-conflict cell** (RM-Bench's hard cell, for Reddit): the pairs whose chosen response
+is the *shorter* one by at least the task's hard ratio (``hard_max_length_ratio``, 1.25 by
+default). Longer-wins scores 0% there by construction; a scorer that learned only length
+scores below 50%.
+
+**Noise ceiling.** Each pair's two scores are read as vote counts: N = s_chosen +
+s_rejected votes, a share p = s_chosen / N for the chosen response. Re-drawing N votes
+from that share keeps the order with probability P(X > N/2) + P(X = N/2) / 2, X ~
+Binomial(N, p). The mean over pairs estimates how often the vote order itself would
+survive a re-vote: an accuracy near it is as good as these labels can confirm. Limits:
+scores are net votes (up minus down; the totals are hidden), the plug-in share treats
+the observed order as the truth, votes are not independent (early, visible comments get
+more), and the pairing rules keep only clear wins (score ratio >= 2), so the ceiling is
+high by construction. Read it as "the labels are this reliable", not as a bound any
+model must stay under.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from rmbench.eval.metrics import ClusterBootstrap, _r, estimate, post_ids_of
+
+
+def length_controlled(pairs: Sequence[dict], outcomes: Sequence[float], boot: ClusterBootstrap) -> dict:
+    """{"accuracy", "ci95", "chosen_longer", "chosen_shorter", "length_dependence"}."""
+    y = np.asarray(outcomes, dtype=float)
+    lc = np.array([len(p["chosen"]) for p in pairs])
+    lr = np.array([len(p["rejected"]) for p in pairs])
+    longer, shorter = (lc > lr).astype(float), (lc < lr).astype(float)
+    out = {"accuracy": None, "ci95": None, "chosen_longer": None, "chosen_shorter": None, "length_dependence": None,
+           "n_longer": int(longer.sum()), "n_shorter": int(shorter.sum())}
+    if not longer.any() or not shorter.any():
+        return out  # one group is empty: nothing to balance
+
+    def balanced(w: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):  # a resample may miss a group: NaN, dropped
+            return 0.5 * ((w @ (y * longer)) / (w @ longer) + (w @ (y * shorter)) / (w @ shorter))
+
+    acc_l, acc_s = float(y[longer > 0].mean()), float(y[shorter > 0].mean())
+    lo, hi = boot.interval(boot.resampled(balanced))
+    out.update({"accuracy": _r((acc_l + acc_s) / 2), "ci95": [_r(lo), _r(hi)], "chosen_longer": _r(acc_l),
+                "chosen_shorter": _r(acc_s), "length_dependence": _r(acc_l - acc_s)})
+    return out
+
+
+def cue_conflict(pairs: Sequence[dict], outcomes: Sequence[float], ratio: float, samples: int, seed: int) -> dict:
+    """Accuracy where the chosen response is shorter by at least ``ratio`` (longer-wins: 0%)."""
+    keep = [i for i, p in enumerate(pairs) if len(p["rejected"]) >= ratio * max(1, len(p["chosen"]))]
+    out = {"min_length_ratio": ratio, "n": len(keep), "accuracy": None, "ci95": None}
+    if keep:
+        y = np.asarray(outcomes, dtype=float)[keep]
+        boot = ClusterBootstrap(post_ids_of([pairs[i]["pair_id"] for i in keep]), samples, seed)
+        acc, ci = boot.mean(y)
+        out.update({"accuracy": _r(acc), "ci95": [_r(ci[0]), _r(ci[1])]})
+    return out
+
+
+def keep_order_probability(s_chosen: Sequence[float], s_rejected: Sequence[float]) -> np.ndarray:
+    """Per pair: P(a re-draw of its votes keeps the chosen response ahead), ties half."""
+    from scipy.stats import binom
+
+    c = np.clip(np.asarray(s_chosen, dtype=float), 0, None).round()
+    r = np.clip(np.asarray(s_rejected, dtype=float), 0, None).round()
+    n = c + r
+    p = np.divide(c, n, out=np.full_like(c, 0.5), where=n > 0)
+    half = np.floor(n / 2)
+    above = binom.sf(half, n, p)  # P(X > floor(N/2)): strictly more than half
+    tie = np.where(n % 2 == 0, binom.pmf(half, n, p), 0.0)
+    return np.where(n > 0, above + tie / 2, 0.5)
+
+
+def noise_ceiling(pairs: Sequence[dict], boot: ClusterBootstrap) -> dict:
+    if not pairs or any(p.get("chosen_score") is None or p.get("rejected_score") is None for p in pairs):
+        return {"value": None, "ci95": None, "method": "vote_resampling"}  # no vote counts to resample
+    q = keep_order_probability([p["chosen_score"] for p in pairs], [p["rejected_score"] for p in pairs])
+    point, ci = boot.mean(q)
+    return {**estimate(point, ci), "method": "vote_resampling"}

@@ -1,0 +1,127 @@
+"""What a run scores and against what: the held-in reference, contamination, every target.
+
+Before anything is scored, ``prepare_reference`` looks at the plan's reference tasks (the
+held-in tasks: ``Plan.reference_tasks``) and
+
+- fits ``baseline:confounds`` on their training pairs (``rmbench.eval.confounds``), so it
+  stands in every scorecard beside the single rules and can be evaluated as a model;
+- indexes their prompts and responses (``rmbench.prepare.dedup.ContaminationIndex``), so
+  held-out pairs whose post or either response also occurs there are dropped (counted per
+  task, split and reason; ``data.keep_contaminated`` counts them and keeps them).
+
+``score_targets`` then scores every target of ``rmbench.run.plan.evaluation_targets`` --
+a held-out task's ``heldout_all``, ``heldout_all_hard``, ``test`` and ``test_hard``, each
+held-in task's ``test`` -- and builds each split's scorecard
+(``rmbench.eval.scorecard.split_scorecard``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from rmbench.atomic import write_json
+from rmbench.errors import DataError
+from rmbench.prepared.load import load_split, sample_across
+from rmbench.task import HARD_MAX_LENGTH_RATIO
+
+
+def prepare_reference(cfg, p) -> None:
+    """Fit the confounds baseline and index the reference tasks' texts, on the plan."""
+    from rmbench.eval.confounds import fit_confounds
+    from rmbench.prepare.dedup import ContaminationIndex
+
+    ref = [t for t in p.reference_tasks if t not in p.holdout]
+    fit_rows = sample_across(p.data_dir, [t for t in ref if p.data.pairs(t, "train")], "train", 0, cfg.seed)
+    involved = ref + list(p.holdout)
+    # The delay is a surface feature only where no pairing rule involved fixes the time order.
+    use_delay = not any(p.data.preferred_later(t) for t in involved)
+    if fit_rows:
+        p.confounds = fit_confounds(fit_rows, use_delay=use_delay, fit_tasks=sorted({r["task"] for r in fit_rows}))
+    else:
+        p.confounds_missing = ("no held-in training pairs to fit it on (every task with data is evaluated "
+                               "as held out)")
+    index = ContaminationIndex()
+    for t in ref:
+        index.add_rows(load_split(p.data_dir, t, "heldout_all"))
+    p.contamination = {t: {"checked_against": ref, "kept": bool(cfg.data.keep_contaminated),
+                            "pairs": {}, "by_reason": Counter()} for t in p.holdout}
+    p.contamination_index = index
+
+
+def _clean(cfg, p, task: str, split: str, rows: list[dict]) -> list[dict]:
+    """Held-out rows without the contaminated ones (unless kept), counted."""
+    index = p.contamination_index
+    block = p.contamination.get(task)
+    if index is None or block is None or not index.keys:
+        return rows
+    why = [index.reason(r) for r in rows]
+    hits = Counter(w for w in why if w)
+    block["pairs"][split] = sum(hits.values())
+    if split == "heldout_all":  # every post once: the reasons of the split that covers all
+        block["by_reason"] = hits
+    if cfg.data.keep_contaminated:
+        return rows
+    return [r for r, w in zip(rows, why) if w is None]
+
+
+def contamination_block(p) -> dict:
+    return {t: {**b, "by_reason": dict(sorted(b["by_reason"].items()))} for t, b in p.contamination.items()}
+
+
+def confounds_block(p) -> dict:
+    if p.confounds is None:
+        return {"available": False, "reason": p.confounds_missing or "not fitted"}
+    return {"available": True, **p.confounds.to_dict()}
+
+
+def _target(scorer_or_baseline, p):
+    """A baseline name becomes the fitted confounds model where that is what was asked for."""
+    if scorer_or_baseline == "confounds":
+        if p.confounds is None:
+            raise DataError(f"baseline:confounds cannot be evaluated: {p.confounds_missing}")
+        return p.confounds
+    return scorer_or_baseline
+
+
+def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progress: bool = True,
+                  role_of_heldout: str = "heldout", clock=None) -> tuple[dict, dict, dict]:
+    """Score every target (skipping those already on disk) and build per-task scorecards."""
+    from rmbench.eval.scorecard import split_scorecard
+    from rmbench.run.harness import kind_cards, score_rows
+    from rmbench.run.plan import evaluation_targets
+
+    if p.contamination_index is None:
+        prepare_reference(cfg, p)
+    target = _target(scorer_or_baseline, p)
+    results, pairs_by, rewards_by = {}, {}, {}
+    for task, split, role in evaluation_targets(p, role_of_heldout):
+        pairs = load_split(p.data_dir, task, split, cfg.data.max_eval_pairs, cfg.seed)
+        if role != "in_domain":
+            pairs = _clean(cfg, p, task, split, pairs)
+        if not pairs:
+            continue  # an empty held-out test_hard (or held-in test) is reported by its absence
+        path = run_dir / "scores" / f"{task}.{split}.json"
+        ids = [x["pair_id"] for x in pairs]
+        saved = json.loads(path.read_text()) if path.is_file() else None
+        if saved is None or saved.get("pair_ids") != ids:
+            saved = score_rows(target, pairs, with_delay=cfg.data.with_delay, seed=cfg.seed,
+                               label=f"{task}/{split}", console=console, progress=progress)
+        saved["pair_ids"] = ids
+        write_json(path, saved)
+        if clock:
+            clock.mark()
+        small = p.data.hard_is_small(task) if split == "test_hard" else None
+        ratio = p.data.rules(task).get("hard_max_length_ratio") or HARD_MAX_LENGTH_RATIO
+        card = split_scorecard(pairs, saved["chosen"], saved["rejected"], cfg=cfg.eval, seed=cfg.seed,
+                               preferred_later=p.data.preferred_later(task), small=small,
+                               truncated=saved["truncated"], confounds=p.confounds, hard_ratio=float(ratio))
+        card.update(kind_cards(saved, cfg.eval, cfg.seed))
+        entry = results.setdefault(task, {"role": role, "splits": {}})
+        entry["splits"][split] = card
+        if task in p.contamination:
+            entry["contamination"] = contamination_block(p)[task]
+        pairs_by[(task, split)] = pairs
+        rewards_by[(task, split)] = (saved["chosen"], saved["rejected"])
+    return results, pairs_by, rewards_by

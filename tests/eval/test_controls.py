@@ -1,0 +1,48 @@
+"""The noise ceiling on vote counts with known answers, and the length control's fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rmbench.eval.controls import keep_order_probability, noise_ceiling
+from rmbench.eval.metrics import ClusterBootstrap
+
+
+def test_keep_order_probability_on_known_cases():
+    # 3 votes to 1: re-drawing 4 votes at p = 3/4 keeps the order with P(X>2) + P(X=2)/2
+    p = 0.75
+    exact = p ** 4 + 4 * p ** 3 * (1 - p) + 0.5 * 6 * p ** 2 * (1 - p) ** 2
+    assert keep_order_probability([3], [1])[0] == pytest.approx(exact)
+    many = keep_order_probability([300], [100])[0]  # the same share, 100x the votes: near certain
+    assert many > 0.999
+    assert keep_order_probability([0], [0])[0] == 0.5  # no votes: a coin
+
+
+def test_noise_ceiling_without_scores_is_null():
+    rows = [{"pair_id": "p:a:b", "chosen_score": None, "rejected_score": 1}]
+    assert noise_ceiling(rows, ClusterBootstrap(["p"], 10))["value"] is None
+
+
+def test_length_controlled_accuracy_is_50_for_longer_wins_and_keeps_a_blind_scorer():
+    import random
+
+    from rmbench.eval.controls import length_controlled
+    from rmbench.eval.metrics import pair_outcomes
+
+    rng = random.Random(0)
+    # chosen is the longer one 70% of the time, as in the college dumps
+    rows = []
+    for i in range(2000):
+        a, b = rng.randint(50, 400), rng.randint(50, 400)
+        lc, lr = (max(a, b), min(a, b)) if rng.random() < 0.7 else (min(a, b), max(a, b))
+        rows.append({"pair_id": f"p{i // 4}:c:r", "chosen": "x" * lc, "rejected": "y" * lr})
+    boot = ClusterBootstrap([r["pair_id"].split(":")[0] for r in rows], 300, 0)
+    longer = pair_outcomes([len(r["chosen"]) for r in rows], [len(r["rejected"]) for r in rows])
+    assert longer.mean() > 0.65
+    lc = length_controlled(rows, longer, boot)
+    assert lc["accuracy"] == 0.5 and lc["length_dependence"] == 1.0
+    blind = np.array([1.0 if rng.random() < 0.62 else 0.0 for _ in rows])
+    lb = length_controlled(rows, blind, boot)
+    assert lb["accuracy"] == pytest.approx(0.62, abs=0.03) and abs(lb["length_dependence"]) < 0.06
+    assert lb["ci95"][0] < lb["accuracy"] < lb["ci95"][1]
