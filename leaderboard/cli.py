@@ -120,7 +120,7 @@ def validate_cmd(files, board):
 
 @leaderboard_group.command("show")
 @click.option("--sort", default=None, metavar="COLUMN",
-              help="Column to sort by: rank (default), model, parameters, mean, mean_hard, margin, date, TASK/test, TASK/test_hard.")
+              help="Column to sort by: rank (default), model, parameters, mean (heldout_all), mean_hard (heldout_all_hard), margin, date, TASK/SPLIT (e.g. askacademia/heldout_all).")
 @click.option("--reverse", is_flag=True, help="Reverse the order.")
 @click.option("--format", "fmt_name", type=click.Choice(["table", "markdown", "csv", "json"]), default="table",
               show_default=True, help="Output format.")
@@ -178,8 +178,10 @@ def build_cmd(out, contributing, board):
               help="Held-out task every submission must be scored on (repeat for several).")
 @click.option("--label", default=None, help="What the data is, shown beside every entry (default: the source spec).")
 @click.option("--replace", is_flag=True, help="Allow changing an existing track's test sets (its submissions become invalid).")
+@click.option("--splits", default="heldout_all,heldout_all_hard,test,test_hard", show_default=True,
+              help="Held-out splits the track freezes, comma-separated; the first ranks, the second breaks ties.")
 @BOARD_OPTION
-def freeze_cmd(data_dir, name, heldout, label, replace, board):
+def freeze_cmd(data_dir, name, heldout, label, replace, splits, board):
     """Record a track's test sets (versions, counts, fingerprints) from a prepared manifest into tracks.json."""
     from rmbench.leaderboard.store import read_json
     from rmbench.leaderboard.tracks import freeze
@@ -188,7 +190,8 @@ def freeze_cmd(data_dir, name, heldout, label, replace, board):
     try:
         spec = (read_json(data_dir / "manifest.json") or {}).get("source", {}).get("spec", "") \
             if (data_dir / "manifest.json").is_file() else ""
-        track, what = freeze(board, data_dir, name, [h.lower() for h in heldout], label or spec or name, replace)
+        track, what = freeze(board, data_dir, name, [h.lower() for h in heldout], label or spec or name, replace,
+                             tuple(x.strip() for x in splits.split(",") if x.strip()))
     except RmbenchError as e:
         _fail(e)
     sizes = ", ".join(f"{t} {s}={track.pairs(t, s)}" for t in track.heldout_tasks for s in track.splits)

@@ -1,10 +1,12 @@
 """The ranking: one aggregation function, applied to numbers recomputed from the predictions.
 
-:func:`heldout_mean` is the leaderboard's score — the unweighted mean of ``test`` accuracy
-over the track's held-out tasks (each task counts once, whatever its size, so a big
-community cannot drown a small one), as ``rmbench.eval.results.summary`` computes it from
-the accuracies validate recomputed (``rmbench.leaderboard.recompute``); a submitted number
-is never shown. Ties are broken by the same mean on ``test_hard``, then by name. The margin
+:func:`heldout_mean` is the leaderboard's score — the unweighted mean of ``heldout_all``
+accuracy (every post of a held-out task; a track frozen on test alone: ``test``) over the
+track's held-out tasks (each task counts once, whatever its size, so a big community cannot
+drown a small one; a too-small split counts in no mean), as ``rmbench.eval.results.summary``
+computes it from the accuracies validate recomputed (``rmbench.leaderboard.recompute``); a
+submitted number is never shown. Ties are broken by the same mean on the track's second
+split (``heldout_all_hard``), then by name. The margin
 is the score minus the mean of each task's best baseline *as the track froze it*, so every
 entry on a track stands beside the same baselines. Baseline entries are shown for
 reference and never ranked. An entry whose file ``rmbench leaderboard verify --record``
@@ -24,13 +26,17 @@ from rmbench.leaderboard.validate import Problem, check_file
 VERIFIED_FILE = "verified.json"  # name -> sha256 of the submission file `verify --record` re-scored
 
 
-def heldout_mean(numbers, split: str = "test") -> float | None:
-    """THE ranking score: mean recomputed accuracy on ``split`` over the track's held-out tasks."""
-    key = "heldout_mean_accuracy" if split == "test" else "heldout_mean_accuracy_hard"
-    return numbers.summary.get(key) if numbers is not None else None
+def heldout_mean(numbers, split: str = "heldout_all") -> float | None:
+    """THE ranking score: mean recomputed accuracy on ``split`` over the track's held-out tasks
+    (too-small splits left out, as ``rmbench.eval.results.summary`` does)."""
+    if numbers is None:
+        return None
+    if split in ("test", "test_hard"):
+        return numbers.summary.get("heldout_mean_accuracy" if split == "test" else "heldout_mean_accuracy_hard")
+    return ((numbers.summary.get("headline") or {}).get(split) or {}).get("mean_accuracy")
 
 
-def best_baseline(track: Track, split: str = "test") -> tuple[str | None, float | None]:
+def best_baseline(track: Track, split: str = "heldout_all") -> tuple[str | None, float | None]:
     """The track's frozen best baseline per held-out task, and the mean of their accuracies."""
     names, accs = [], []
     for t in track.heldout_tasks:
@@ -87,9 +93,9 @@ def make_row(sub: dict, track: Track, numbers, badge: str = "self-reported") -> 
             row.splits[f"{t}/{s}"] = card
             row.accuracy[f"{t}/{s}"] = card.get("accuracy")
             row.ci95[f"{t}/{s}"] = card.get("ci95")
-    row.mean = heldout_mean(numbers)
-    row.mean_hard = heldout_mean(numbers, "test_hard") if "test_hard" in track.splits else None
-    row.best_baseline, row.best_baseline_mean = best_baseline(track)
+    row.mean = heldout_mean(numbers, track.splits[0])
+    row.mean_hard = heldout_mean(numbers, track.splits[1]) if len(track.splits) > 1 else None
+    row.best_baseline, row.best_baseline_mean = best_baseline(track, track.splits[0])
     row.note = unranked_reason(sub, track)
     if row.mean is not None and row.best_baseline_mean is not None:
         row.margin = row.mean - row.best_baseline_mean

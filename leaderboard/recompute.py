@@ -1,18 +1,22 @@
 """Every number a submission shows, recomputed from its predictions and the track's frozen pairs.
 
 Nothing here is statistics of its own: each split's card comes from
-``rmbench.eval.scorecard.scored`` (the accuracy, the bootstrap interval, calibration and
-score-ratio buckets of every results.json) over the frozen pairs in their frozen order, with
-the run's own eval settings and seed; the held-out means and the margin come from
-``rmbench.eval.results.summary`` (the results.json builder's) with the track's frozen
-baselines. So when the harness's functions change (a clustered bootstrap, say), validate
-and the board follow, and a submitted interval is never taken on trust.
+``rmbench.eval.scorecard.outcome_card`` (the accuracy, its post-clustered interval, chance,
+every baseline with the paired difference on the same resampled posts, the best eligible
+baseline and the verdict) over the frozen pairs and the frozen per-pair outcomes of every
+baseline, with the run's own eval settings and seed, plus calibration and score-ratio
+buckets (``rmbench.eval.metrics``); the held-out means come from
+``rmbench.eval.results.summary`` (the results.json builder's). So when the harness's
+functions change, validate and the board follow, and a submitted interval is never taken
+on trust. (The length-controlled accuracy, cue-conflict cell and noise ceiling need the
+texts, which a track does not hold: they are shown in the run's report, not re-checked.)
 
-Baselines: the board's are the track's, computed at freeze time with seed ``FREEZE_SEED``
-and the default eval settings. A submission's own baseline numbers must agree with them:
-the accuracies of the deterministic baselines always; the coin of ``random``, every
-interval, ``best_baseline`` and ``clears_best_baseline`` when the run used the same seed and
-bootstrap settings (a run's default).
+Baselines: the board's are the track's, frozen with seed ``FREEZE_SEED`` and the default
+eval settings; ``baseline:confounds`` is fitted on the track's reference tasks (every other
+task of the data). A submission's own baseline numbers must agree with the recomputed
+ones: the rules' accuracies always; every interval, difference, ``best_baseline`` and
+``clears_best_baseline`` when the run used the same seed and resample count (a run's
+default); the learned baseline's only when the run was trained on the reference tasks.
 """
 
 from __future__ import annotations
@@ -24,15 +28,14 @@ from dataclasses import dataclass
 from rmbench.leaderboard.tracks import Track
 
 TOLERANCE = 2e-6  # results.json rounds to 6 decimals (rmbench.eval.metrics): two roundings apart at most
-SEEDED = ("random",)  # baselines whose accuracy depends on the seed
 
 
 @dataclass
 class Recomputed:
     """The board's numbers for one submission: per (task, split) card, and the summary."""
 
-    splits: dict  # (task, split) -> {"n", "accuracy", "ci95", "ece", "by_score_ratio", "best_baseline",
-    #                                  "best_baseline_accuracy", "clears_best_baseline"}
+    splits: dict  # (task, split) -> rmbench.eval.scorecard.outcome_card + "ece", "by_score_ratio",
+    #                                  "best_baseline_accuracy" (the track's frozen best)
     summary: dict  # rmbench.eval.results.summary over the track's held-out tasks, frozen baselines
     same_settings: bool  # the run's seed and bootstrap settings are the track's freeze settings
 
@@ -66,8 +69,11 @@ def _differs(a, b) -> bool:
 
 def recompute(res: dict, track: Track, predictions: dict) -> tuple[Recomputed, list[tuple[str, str, str]]]:
     """(numbers, problems as (rule, where, message)). ``predictions``: (task, split) -> pair -> rewards."""
+    import numpy as np
+
+    from rmbench.eval.metrics import by_score_ratio, expected_calibration_error, pair_outcomes
     from rmbench.eval.results import summary
-    from rmbench.eval.scorecard import scored
+    from rmbench.eval.scorecard import outcome_card
 
     cfg, seed = _eval_cfg(res), _seed(res)
     problems: list[tuple[str, str, str]] = []
@@ -89,15 +95,19 @@ def recompute(res: dict, track: Track, predictions: dict) -> tuple[Recomputed, l
                 continue
             if not frozen:
                 continue  # an empty split: nothing was scored, nothing to show
-            card = scored(frozen, [got[i][0] for i in ids], [got[i][1] for i in ids], cfg, seed)
-            best = base["best"]
-            best_acc = base["table"][best]["accuracy"] if best else None
-            lo = card["ci95"][0]
-            card.update(n=len(frozen), best_baseline=best, best_baseline_accuracy=best_acc,
-                        clears_best_baseline=None if best_acc is None or lo is None or math.isnan(lo) else lo > best_acc)
+            rc, rr = [got[i][0] for i in ids], [got[i][1] for i in ids]
+            others = {k: np.asarray([r[f"b_{k}"] for r in frozen], dtype=float) for k in base["scored"]}
+            others.update(base.get("not_applicable") or {})
+            # the run's seed and resample count, so its own intervals can be checked exactly
+            card = outcome_card([r["post_id"] for r in frozen], pair_outcomes(rc, rr), others, cfg=cfg,
+                                preferred_later=bool(base.get("preferred_later")), seed=seed,
+                                learned="confounds" in base["scored"])
+            card["ece"] = expected_calibration_error(rc, rr, cfg.ece_bins)
+            card["by_score_ratio"] = by_score_ratio(pair_outcomes(rc, rr), [r["score_ratio"] for r in frozen],
+                                                    cfg.score_ratio_edges)
+            card["best_baseline_accuracy"] = (base["table"][base["best"]]["accuracy"] if base["best"] else None)
             cards[(t, s)] = card
-            for_summary.setdefault(t, {"role": "heldout", "splits": {}})["splits"][s] = {
-                **card, "baselines": base["table"], "best_baseline": best}
+            for_summary.setdefault(t, {"role": "heldout", "splits": {}})["splits"][s] = card
     numbers = Recomputed(cards, summary(for_summary) if for_summary else {}, bool(same))
     problems += _compare(res, track, numbers)
     return numbers, problems
@@ -113,17 +123,20 @@ def _compare(res: dict, track: Track, numbers: Recomputed) -> list[tuple[str, st
         sp = ((per_task.get(t) or {}).get("splits") or {}).get(s)
         where = f"results/results/{t}/splits/{s}"
         frozen = track.baselines(t, s)["table"].get(as_baseline) if as_baseline else None
-        if frozen and (numbers.same_settings or as_baseline not in SEEDED) and _differs(card["accuracy"], frozen["accuracy"]):
+        if frozen and not frozen.get("expectation") and _differs(card["accuracy"], frozen["accuracy"]):
             out.append(("kind", f"{where}/accuracy", f"a baseline:{as_baseline} entry whose predictions give "
                         f"{card['accuracy']}, but that baseline scores {frozen['accuracy']} on the frozen pairs"))
         if not isinstance(sp, dict):
             continue  # reported by the task_missing rule
-        keys = ["accuracy", "ci95", "ece", "by_score_ratio"]
-        keys += ["best_baseline", "clears_best_baseline"] if numbers.same_settings else []
+        learned_too = sorted(res.get("train_tasks") or []) == sorted(track.reference_tasks)
+        keys = ["n", "posts", "too_small", "accuracy", "ece", "by_score_ratio"]
+        keys += ["ci95", "vs_chance", "at_chance"] if numbers.same_settings else []
+        # the verdict is against the best baseline, which may be the learned one
+        keys += ["best_baseline", "clears_best_baseline"] if numbers.same_settings and learned_too else []
         for k in keys:
             if k in sp and _differs(sp.get(k), card.get(k)):
                 out.append(("recomputed", f"{where}/{k}", f"{sp.get(k)!r}, but the predictions give {card.get(k)!r}"))
-        out += _baseline_problems(where, sp.get("baselines"), track.baselines(t, s), numbers.same_settings)
+        out += _baseline_problems(where, sp.get("baselines"), card["baselines"], numbers.same_settings, learned_too)
     held = res.get("holdout") if isinstance(res.get("holdout"), list) else []
     claimed = res.get("summary") if isinstance(res.get("summary"), dict) else {}
     if set(held) == set(track.heldout_tasks) and numbers.summary:
@@ -133,22 +146,33 @@ def _compare(res: dict, track: Track, numbers: Recomputed) -> list[tuple[str, st
             if k in claimed and _differs(claimed.get(k), numbers.summary.get(k)):
                 out.append(("recomputed", f"results/summary/{k}",
                             f"{claimed.get(k)!r}, but the predictions give {numbers.summary.get(k)!r}"))
+        for split, mine in (numbers.summary.get("headline") or {}).items():
+            theirs = (claimed.get("headline") or {}).get(split) if isinstance(claimed.get("headline"), dict) else None
+            if isinstance(theirs, dict) and _differs(theirs.get("mean_accuracy"), mine.get("mean_accuracy")):
+                out.append(("recomputed", f"results/summary/headline/{split}/mean_accuracy",
+                            f"{theirs.get('mean_accuracy')!r}, but the predictions give {mine.get('mean_accuracy')!r}"))
     return out
 
 
-def _baseline_problems(where: str, given: object, frozen: dict, same: bool) -> list[tuple[str, str, str]]:
+def _baseline_problems(where: str, given: object, want_table: dict, same: bool, learned_too: bool
+                       ) -> list[tuple[str, str, str]]:
+    """A submission's baselines against the recomputed ones (the track's frozen per-pair
+    outcomes on the run's resamples). A learned baseline is compared only when the run was
+    fitted on what the track's was (the same reference tasks); a rule's accuracy always."""
     given = given if isinstance(given, dict) else {}
     out = []
-    for name in sorted(set(given) - set(frozen["table"])):
+    for name in sorted(set(given) - set(want_table)):
         out.append(("baselines", f"{where}/baselines/{name}", "not a baseline of this track"))
-    for name, want in frozen["table"].items():
+    for name, want in want_table.items():
+        if want.get("learned") and not learned_too:
+            continue
         got = given.get(name)
         if not isinstance(got, dict):
             out.append(("baselines", f"{where}/baselines/{name}", "missing"))
             continue
-        keys = ["accuracy", "ci95", "by_construction"] if same else (["accuracy"] if name not in SEEDED else [])
+        keys = ["accuracy", "by_construction"] + (["ci95", "diff", "diff_ci95"] if same else [])
         for k in keys:
             if _differs(got.get(k), want.get(k)):
                 out.append(("baselines", f"{where}/baselines/{name}/{k}",
-                            f"{got.get(k)!r}, but the track froze {want.get(k)!r}"))
+                            f"{got.get(k)!r}, but the track's baselines give {want.get(k)!r}"))
     return out

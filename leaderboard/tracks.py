@@ -1,14 +1,19 @@
 """Tracks: the frozen test sets a submission must have been scored on.
 
 ``tracks.json`` is written only by :func:`freeze` from a prepared data directory
-(``rmbench leaderboard freeze``): per held-out task, its version and, per test split, the
-pair count, the fingerprint, the frozen pairs themselves (pair id, post id and score ratio,
-compressed: ``rmbench.leaderboard.frozen``) and the baselines' scorecard computed at freeze
-time by the harness's own function (``rmbench.eval.scorecard.baseline_table``, default eval
-settings, seed ``FREEZE_SEED``). ``validate`` recomputes every submitted number from the
-submission's per-pair predictions and these frozen pairs; the board's baseline margins come
-from these frozen baselines, never from a submission. Re-freezing the same data is a no-op,
-so the seed script can run it every time.
+(``rmbench leaderboard freeze``). Per held-out task: its version and, per split scored --
+``heldout_all`` and ``heldout_all_hard`` (every post of the held-out task: the headline),
+``test`` and ``test_hard`` -- the pair and post counts, the fingerprints of the split files
+it is made of, the frozen pairs themselves (pair id, post id, score ratio and each
+baseline's per-pair outcome ``b_NAME``, compressed: ``rmbench.leaderboard.frozen``) and the
+baselines' own numbers. The rows are exactly those a default ``rmbench run --holdout`` or
+``rmbench evaluate --tasks`` scores (``heldout_rows``: the harness's functions; every other
+task is the reference that ``baseline:confounds`` is fitted on and that contaminated pairs
+are dropped against), with default eval settings and seed ``FREEZE_SEED``. ``validate``
+recomputes every submitted number, the paired differences to every baseline included,
+from the submission's per-pair predictions and these frozen outcomes
+(``rmbench.eval.scorecard.outcome_card``); the board's baselines are these, never a
+submission's. Re-freezing the same data is a no-op, so the seed script can run it every time.
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ from rmbench.leaderboard.store import read_json
 from rmbench.atomic import write_json
 
 TRACKS_FILE = "tracks.json"
-TEST_SPLITS = ("test", "test_hard")
-SCHEMA_VERSION = 2  # 2: frozen pairs and baselines per split
+# every post of a held-out task (the headline), then the 5% test posts for comparison with
+# in-domain numbers (rmbench.run.plan.HELDOUT_SPLITS)
+TEST_SPLITS = ("heldout_all", "heldout_all_hard", "test", "test_hard")
+SCHEMA_VERSION = 3  # 2: frozen pairs and baselines per split; 3: every held-out post, clustered paired intervals
 FREEZE_SEED = 0  # the seed of the frozen baselines (the random coin and the bootstrap): the run default
 
 
@@ -38,20 +45,24 @@ class Track:
     source: str
     heldout_tasks: tuple[str, ...]
     splits: tuple[str, ...]
-    tasks: dict  # task -> {"version": str, "splits": {split: {"pairs": int, "fingerprint": str}}}
+    tasks: dict  # task -> {"version": str, "splits": {split: {"pairs": int, "fingerprints": {file split: str}}}}
     frozen_from: dict
+    reference_tasks: tuple[str, ...] = ()  # what the frozen confounds baseline was fitted on
+    confounds: dict | None = None  # its coefficients (rmbench.eval.confounds.ConfoundsModel.to_dict)
 
     @classmethod
     def from_dict(cls, name: str, d: dict) -> "Track":
         return cls(name=name, label=d["label"], synthetic=d["synthetic"],
                    benchmark_version=d["benchmark_version"], source=d["source"],
                    heldout_tasks=tuple(d["heldout_tasks"]), splits=tuple(d["splits"]),
-                   tasks=d["tasks"], frozen_from=d["frozen_from"])
+                   tasks=d["tasks"], frozen_from=d["frozen_from"],
+                   reference_tasks=tuple(d.get("reference_tasks") or ()), confounds=d.get("confounds"))
 
     def as_dict(self) -> dict:
         return {"label": self.label, "synthetic": self.synthetic, "benchmark_version": self.benchmark_version,
                 "source": self.source, "heldout_tasks": list(self.heldout_tasks), "splits": list(self.splits),
-                "tasks": self.tasks, "frozen_from": self.frozen_from}
+                "tasks": self.tasks, "reference_tasks": list(self.reference_tasks), "confounds": self.confounds,
+                "frozen_from": self.frozen_from}
 
     def pairs(self, task: str, split: str) -> int:
         return self.tasks[task]["splits"][split]["pairs"]
@@ -60,10 +71,12 @@ class Track:
         """The frozen pairs of one split, sorted by pair id: what the scorecard reads besides rewards."""
         from rmbench.leaderboard.frozen import PAIR_KEYS, unpack
 
-        return unpack(self.tasks[task]["splits"][split]["pair_rows"], f"track {self.name} {task}/{split}", PAIR_KEYS)
+        keys = PAIR_KEYS + tuple(f"b_{k}" for k in self.baselines(task, split).get("scored", ()))
+        return unpack(self.tasks[task]["splits"][split]["pair_rows"], f"track {self.name} {task}/{split}", keys)
 
     def baselines(self, task: str, split: str) -> dict:
-        """{"seed", "eval", "table", "best"}: the frozen baselines' scorecard of one split."""
+        """{"seed", "eval", "table", "best", "scored", "not_applicable", "preferred_later"}: the
+        frozen baselines of one split (their per-pair outcomes are the b_NAME keys of its rows)."""
         return self.tasks[task]["splits"][split]["baselines"]
 
 
@@ -94,21 +107,57 @@ def _schema_problems(raw: object) -> list[str]:
             for e in validator("tracks").iter_errors(raw)]
 
 
-def _split_entry(data, task: str, split: str) -> dict:
-    """Count, fingerprint, frozen pairs and frozen baselines of one prepared split."""
+def heldout_rows(data, heldout: list[str], splits: tuple[str, ...]):
+    """The rows a default ``rmbench run --holdout``/``evaluate --tasks`` scores on each held-out
+    split, by the harness's own functions: every other task of the data is the reference
+    (baseline:confounds is fitted on its training pairs; held-out pairs that also occur in it
+    are dropped as contaminated). Returns (plan, {(task, split): rows})."""
+    from rmbench.prepared.load import load_split
+    from rmbench.run.config import RunConfig
+    from rmbench.run.evaluation import _clean, prepare_reference
+    from rmbench.run.plan import plan
+
+    cfg = RunConfig()
+    cfg.seed = FREEZE_SEED
+    p = plan(cfg, data.path, list(heldout), None, need_train=False)
+    p.reference = [t for t in data.tasks if t not in p.holdout]
+    prepare_reference(cfg, p)
+    return p, {(t, s): _clean(cfg, p, t, s, load_split(data.path, t, s)) for t in p.holdout for s in splits}
+
+
+def _split_entry(data, p, task: str, split: str, rows: list[dict]) -> dict:
+    """Count, fingerprints, frozen pairs (with each baseline's per-pair outcome) and the frozen
+    baselines' table of one held-out split."""
     import dataclasses as dc
 
     from rmbench.eval.config import EvalConfig
-    from rmbench.eval.scorecard import baseline_table, best_baseline
+    from rmbench.eval.metrics import ClusterBootstrap, _r, post_ids_of
+    from rmbench.eval.scorecard import baseline_outcomes, best_baseline, outcome_card
     from rmbench.leaderboard.frozen import PAIR_KEYS, pack
-    from rmbench.prepared.load import load_split
+    from rmbench.prepare.splits import EVAL_SPLITS
 
-    rows = load_split(data.path, task, split)
     cfg = EvalConfig()
-    table = baseline_table(rows, cfg, FREEZE_SEED, data.preferred_later(task)) if rows else {}
-    return {"pairs": len(rows), "fingerprint": data.fingerprints(task)[split],
-            "pair_rows": pack([{k: r[k] for k in PAIR_KEYS} for r in rows]),
+    others = baseline_outcomes(rows, FREEZE_SEED, p.confounds) if rows else {}
+    scored = [k for k, v in others.items() if not isinstance(v, str)]
+    packed = [{**{k: r[k] for k in PAIR_KEYS}, **{f"b_{k}": float(others[k][i]) for k in scored}}
+              for i, r in enumerate(rows)]
+    table: dict = {}
+    if rows:
+        posts = post_ids_of([r["pair_id"] for r in rows])
+        boot = ClusterBootstrap(posts, cfg.bootstrap_samples, FREEZE_SEED)
+        # outcome_card with a coin-flat model gives the baselines' own accuracies and intervals
+        card = outcome_card(posts, [0.5] * len(rows), others, cfg=cfg,
+                            preferred_later=data.preferred_later(task), seed=FREEZE_SEED, boot=boot,
+                            learned=p.confounds is not None)
+        # the baselines' own numbers; their differences to a model are computed per submission
+        table = {k: {x: v[x] for x in v if x not in ("diff", "diff_ci95")} for k, v in card["baselines"].items()}
+    fps = data.fingerprints(task)
+    return {"pairs": len(rows), "posts": len({r["post_id"] for r in rows}),
+            "fingerprints": {part: fps[part] for part in EVAL_SPLITS.get(split, (split,))},
+            "pair_rows": pack(packed),
             "baselines": {"seed": FREEZE_SEED, "eval": dc.asdict(cfg), "table": table,
+                          "scored": scored, "not_applicable": {k: v for k, v in others.items() if isinstance(v, str)},
+                          "preferred_later": data.preferred_later(task),
                           "best": best_baseline(table) if table else None}}
 
 
@@ -123,12 +172,19 @@ def track_from_data(data, name: str, heldout: list[str], label: str,
     if missing:
         raise LeaderboardError(f"held-out task(s) {missing} are not in the prepared data "
                                f"(it has: {', '.join(sorted(tasks)) or 'none'})")
-    frozen = {}
+    from rmbench.prepare.splits import EVAL_SPLITS
+
     for t in heldout:
         for s in splits:
-            if (tasks[t].get("splits") or {}).get(s) is None:
-                raise LeaderboardError(f"task {t!r} has no {s!r} split in the manifest")
-        per_split = {s: _split_entry(data, t, s) for s in splits}
+            for part in EVAL_SPLITS.get(s, (s,)):
+                if (tasks[t].get("splits") or {}).get(part) is None:
+                    raise LeaderboardError(f"task {t!r} has no {part!r} split in the manifest")
+        if "test" in splits and data.pairs(t, "test") == 0:
+            raise LeaderboardError(f"task {t!r} has an empty test split: nothing to rank on")
+    p, rows = heldout_rows(data, heldout, splits)
+    frozen = {}
+    for t in heldout:
+        per_split = {s: _split_entry(data, p, t, s, rows[(t, s)]) for s in splits}
         if per_split.get("test", {}).get("pairs", 1) == 0:
             raise LeaderboardError(f"task {t!r} has an empty test split: nothing to rank on")
         frozen[t] = {"version": str(tasks[t]["version"]), "splits": per_split}
@@ -136,7 +192,8 @@ def track_from_data(data, name: str, heldout: list[str], label: str,
     return Track(name=name, label=label, synthetic=bool(source.get("synthetic")),
                  benchmark_version=benchmark_version(manifest["rmbench_version"]),
                  source=str(source.get("spec", "")), heldout_tasks=tuple(heldout), splits=tuple(splits),
-                 tasks=frozen,
+                 tasks=frozen, reference_tasks=tuple(sorted(p.reference_tasks)),
+                 confounds=(p.confounds.to_dict() if p.confounds is not None else None),
                  frozen_from={"manifest_fingerprint": manifest.get("fingerprint"),
                               "rmbench_version": manifest["rmbench_version"],
                               "frozen_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")})
@@ -144,13 +201,13 @@ def track_from_data(data, name: str, heldout: list[str], label: str,
 
 def same_test_sets(a: Track, b: Track) -> bool:
     """Everything but the freeze time and label: would a submission valid on one be valid on the other?"""
-    keep = ("synthetic", "benchmark_version", "heldout_tasks", "splits", "tasks")
+    keep = ("synthetic", "benchmark_version", "heldout_tasks", "splits", "tasks", "reference_tasks", "confounds")
     return all(json.dumps(a.as_dict()[k], sort_keys=True) == json.dumps(b.as_dict()[k], sort_keys=True)
                for k in keep)
 
 
 def freeze(board: Path, data_dir: Path, name: str, heldout: list[str], label: str,
-           replace: bool = False) -> tuple[Track, str]:
+           replace: bool = False, splits: tuple[str, ...] = TEST_SPLITS) -> tuple[Track, str]:
     """Add or refresh track ``name`` from ``data_dir/manifest.json``.
 
     Returns the track and what happened: "added", "unchanged" or "replaced". Changing an
@@ -168,14 +225,17 @@ def freeze(board: Path, data_dir: Path, name: str, heldout: list[str], label: st
         data = Prepared.open(data_dir)
     except NotPreparedError as e:
         raise LeaderboardError(f"{e} (is it a finished `rmbench prepare` output?)") from None
-    new = track_from_data(data, name, heldout, label)
+    unknown = [x for x in splits if x not in TEST_SPLITS]
+    if unknown or not splits:
+        raise LeaderboardError(f"splits {unknown or '(none)'}: a track is frozen on some of {', '.join(TEST_SPLITS)}")
+    new = track_from_data(data, name, heldout, label, tuple(splits))
     path = board / TRACKS_FILE
     raw = read_json(path) if path.is_file() else {"kind": "rmbench.tracks", "schema_version": SCHEMA_VERSION, "tracks": {}}
     upgraded = []
     if isinstance(raw, dict) and raw.get("schema_version") != SCHEMA_VERSION:
         others = sorted(set(raw.get("tracks") or {}) - {name})
         if not replace:
-            raise LeaderboardError(f"{path} is schema version {raw.get('schema_version')!r}, before frozen pairs; "
+            raise LeaderboardError(f"{path} is schema version {raw.get('schema_version')!r}, an older schema; "
                                    f"re-freeze with --replace (then also: {', '.join(others) or 'no other track'})")
         raw, upgraded = {"kind": "rmbench.tracks", "schema_version": SCHEMA_VERSION, "tracks": {}}, others
     old = None if upgraded or not raw["tracks"] else load_tracks(board).get(name)

@@ -143,8 +143,9 @@ def _recomputed(sub: dict, results: dict, track: Track):
 
 def _kind_problems(sub: dict, results: dict) -> list[Problem]:
     """A baseline is listed as a baseline, under a baseline's name, and nothing else is."""
-    from rmbench.eval.baselines import BASELINES
+    from rmbench.eval.baselines import BASELINES as RULES, LEARNED_BASELINES
 
+    BASELINES = RULES + LEARNED_BASELINES
     model = results.get("model") if isinstance(results.get("model"), dict) else {}
     kind, mid, name = model.get("kind"), str(model.get("id", "")), str(sub.get("name", ""))
     is_base_id = mid.lower().startswith("baseline:")
@@ -206,11 +207,12 @@ def results_problems(results: dict, track: Track | None) -> list[Problem]:
             if not isinstance(sp, dict):
                 problems.append(Problem("task_missing", where, f"no {split} results for held-out task {task!r}"))
                 continue
-            fp = _get(data, "fingerprints", split)
-            if fp != want["splits"][split]["fingerprint"]:
-                problems.append(Problem("fingerprint", f"results/data/tasks/{task}/fingerprints/{split}",
-                                        f"{str(fp)[:16]}… is not the frozen {split} set of track {track.name!r} "
-                                        f"({want['splits'][split]['fingerprint'][:16]}…)"))
+            for part, frozen_fp in want["splits"][split]["fingerprints"].items():  # heldout_all: its files
+                fp = _get(data, "fingerprints", part)
+                if fp != frozen_fp:
+                    problems.append(Problem("fingerprint", f"results/data/tasks/{task}/fingerprints/{part}",
+                                            f"{str(fp)[:16]}… is not the frozen {part} file of track {track.name!r} "
+                                            f"({frozen_fp[:16]}…)"))
             if sp.get("n") != pairs:
                 problems.append(Problem("count", f"{where}/n", f"{sp.get('n')!r} pairs scored, the frozen "
                                         f"{split} set has {pairs}"))
@@ -257,8 +259,11 @@ def _summary_problems(results: dict, per_task: dict) -> list[Problem]:
     out = []
     for key, split in (("heldout_mean_accuracy", "test"), ("heldout_mean_accuracy_hard", "test_hard")):
         claimed = summary.get(key)
-        accs = [_get(per_task, t, "splits", split, "accuracy") for t in holdout]
-        if not _num(claimed) or not all(_num(a) for a in accs):
+        # a too-small split is shown but counted in no mean (rmbench.eval.results.summary)
+        accs = [_get(per_task, t, "splits", split, "accuracy") for t in holdout
+                if isinstance(_get(per_task, t, "splits", split), dict)
+                and not _get(per_task, t, "splits", split, "too_small")]
+        if not _num(claimed) or not accs or not all(_num(a) for a in accs):
             continue
         mean = _mean(accs)
         if abs(mean - claimed) > SUMMARY_TOLERANCE:

@@ -71,10 +71,9 @@ def _check_data(data_dir: Path, track: Track) -> None:
             wrong.append(f"{t}: task version {data.version(t)!r}, track has {track.tasks[t]['version']!r}")
         fps = data.fingerprints(t)
         for s in track.splits:
-            fp = fps.get(s)
-            if fp != track.tasks[t]["splits"][s]["fingerprint"]:
-                wrong.append(f"{t}/{s}: fingerprint {str(fp)[:12]}… is not the track's "
-                             f"{track.tasks[t]['splits'][s]['fingerprint'][:12]}…")
+            for part, want in track.tasks[t]["splits"][s]["fingerprints"].items():
+                if fps.get(part) != want:
+                    wrong.append(f"{t}/{part}: fingerprint {str(fps.get(part))[:12]}… is not the track's {want[:12]}…")
     if wrong:
         raise LeaderboardError(f"{data_dir} does not hold track {track.name!r}'s test sets:\n  " + "\n  ".join(wrong))
 
@@ -91,7 +90,7 @@ def _resolve(track: Track) -> Path:
                                "pass --data with a prepared directory of it") from None
 
 
-def _scorer_for(sub: dict, model: str | None, batch_size: int):
+def _scorer_for(sub: dict, model: str | None, batch_size: int, track: Track):
     """(reward function over rows, model label, weights verdict): the harness's scoring of rows."""
     from rmbench.eval.baselines import parse_baseline_model
     from rmbench.run.harness import score_rows
@@ -102,8 +101,16 @@ def _scorer_for(sub: dict, model: str | None, batch_size: int):
     with_delay = bool((cfg.get("data") or {}).get("with_delay"))
     baseline = parse_baseline_model(res["model"]["id"]) if res["model"]["kind"] == "baseline" else None
     if baseline is not None:
+        target = baseline
+        if baseline == "confounds":  # the learned baseline: the track's fit
+            from rmbench.eval.confounds import ConfoundsModel
+
+            if not track.confounds:
+                raise LeaderboardError(f"track {track.name!r} has no baseline:confounds to re-score with")
+            target = ConfoundsModel.from_dict(track.confounds)
+
         def baseline_rewards(rows):
-            saved = score_rows(baseline, rows, with_delay=with_delay, seed=seed)
+            saved = score_rows(target, rows, with_delay=with_delay, seed=seed)
             return saved["chosen"], saved["rejected"]
 
         return baseline_rewards, res["model"]["id"], "not checked (baseline)"
@@ -137,8 +144,6 @@ def verify_submission(board: Path, name: str, data_dir: Path | None = None, mode
     from rmbench.leaderboard.names import name_problems
     from rmbench.leaderboard.recompute import recompute
     from rmbench.leaderboard.validate import check_file
-    from rmbench.prepared.load import load_split
-
     path = submissions_dir(board) / f"{name}.json"
     if name_problems(name) or not path.is_file():
         raise LeaderboardError(f"no submission named {name!r} in {submissions_dir(board)}")
@@ -148,15 +153,19 @@ def verify_submission(board: Path, name: str, data_dir: Path | None = None, mode
         raise LeaderboardError(f"{name} does not validate, so there is nothing to verify:\n  "
                                + "\n  ".join(map(str, problems[:10])))
     track = tracks[sub["track"]]
-    rewards, label, weights = _scorer_for(sub, model, batch_size)
+    rewards, label, weights = _scorer_for(sub, model, batch_size, track)
     report = VerifyReport(name=name, track=track.name, model=label, weights=weights)
     data = data_dir or _resolve(track)
     _check_data(data, track)
     submitted = predictions_by_split(sub["predictions"])
+    from rmbench.leaderboard.tracks import heldout_rows
+    from rmbench.prepared.manifest import Prepared
+
     rescored: dict = {}
+    _, rows_by = heldout_rows(Prepared.open(data), list(track.heldout_tasks), track.splits)  # as frozen
     for t in track.heldout_tasks:
         for s in track.splits:
-            rows = load_split(data, t, s)
+            rows = rows_by[(t, s)]
             if rows:
                 chosen, rejected = rewards(rows)
                 rescored[(t, s)] = {r["pair_id"]: (c, x) for r, c, x in zip(rows, chosen, rejected)}

@@ -26,7 +26,7 @@ import numpy as np
 from rmbench.eval import controls
 from rmbench.eval.baselines import BASELINES, CHANCE, baseline_rewards, by_construction, not_applicable
 from rmbench.eval.config import EvalConfig
-from rmbench.eval.metrics import (ClusterBootstrap, _r, accuracy_with_ci, by_score_ratio, expected_calibration_error, mean_confidence,
+from rmbench.eval.metrics import (ClusterBootstrap, _r, by_score_ratio, expected_calibration_error, mean_confidence,
                                   pair_outcomes, post_ids_of)
 from rmbench.task import HARD_MAX_LENGTH_RATIO
 
@@ -75,47 +75,10 @@ def split_scorecard(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected
     """
     outcomes = pair_outcomes(r_chosen, r_rejected)
     posts = post_ids_of([p["pair_id"] for p in pairs])
-    n_posts = len(set(posts))
     boot = ClusterBootstrap(posts, cfg.bootstrap_samples, seed) if pairs else None
-    too_small = len(pairs) < cfg.min_report_pairs or n_posts < cfg.min_report_posts
-    card: dict = {"n": len(pairs), "posts": n_posts, "too_small": too_small}
-
     others = baseline_outcomes(pairs, seed, confounds)
-    scored = {k: v for k, v in others.items() if not isinstance(v, str)}
-    names = list(scored)
-    if boot is not None:
-        draws = boot.resampled_means(outcomes, *scored.values())
-        lo, hi = boot.interval(draws[:, 0])
-        acc = float(outcomes.mean())
-    else:
-        draws, acc, lo, hi = np.empty((0, 1 + len(names))), math.nan, math.nan, math.nan
-    card.update({"accuracy": _r(acc), "ci95": _ci(lo, hi)})
-    chance_ci = boot.interval(draws[:, 0] - CHANCE) if boot is not None else (math.nan, math.nan)
-    card["vs_chance"] = {"diff": _r(acc - CHANCE), "ci95": _ci(*chance_ci)}
-    card["at_chance"] = None if math.isnan(chance_ci[0]) else bool(chance_ci[0] <= 0 <= chance_ci[1])
-
-    table: dict = {"random": {"accuracy": CHANCE, "ci95": None, "expectation": True, "by_construction": False,
-                              "diff": card["vs_chance"]["diff"], "diff_ci95": card["vs_chance"]["ci95"]}}
-    for name in [b for b in BASELINES if b != "random"] + (["confounds"] if confounds is not None else []):
-        entry = {"by_construction": by_construction(name, preferred_later)}
-        if isinstance(others[name], str):
-            entry.update({"accuracy": None, "ci95": None, "applicable": False, "reason": others[name]})
-        else:
-            j = 1 + names.index(name)
-            b_acc = float(scored[name].mean()) if len(pairs) else math.nan
-            entry.update({"accuracy": _r(b_acc), "ci95": _ci(*(boot.interval(draws[:, j]) if boot else (math.nan,) * 2)),
-                          "diff": _r(acc - b_acc),
-                          "diff_ci95": _ci(*(boot.interval(draws[:, 0] - draws[:, j]) if boot else (math.nan,) * 2))})
-            if name == "confounds":
-                entry["learned"] = True
-        table[name] = entry
-    best = best_baseline(table)
-    card["baselines"] = table
-    card["best_baseline"] = best
-    low = (table[best].get("diff_ci95") or [None])[0] if best else None
-    card["clears_best_baseline"] = (None if too_small or low is None or math.isnan(low) else bool(low > 0))
-    card["clears_rule"] = CLEARS_RULE
-
+    card = outcome_card(posts, outcomes, others, cfg=cfg, preferred_later=preferred_later, boot=boot,
+                        seed=seed, learned=confounds is not None)
     card["ece"] = expected_calibration_error(r_chosen, r_rejected, cfg.ece_bins)
     card["mean_confidence"] = mean_confidence(r_chosen, r_rejected)
     if boot is not None:
@@ -126,7 +89,7 @@ def split_scorecard(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected
         card["noise_ceiling"] = {"value": None, "ci95": None, "method": "vote_resampling"}
     card["cue_conflict"] = controls.cue_conflict(pairs, outcomes, hard_ratio, cfg.bootstrap_samples, seed)
     card["by_score_ratio"] = by_score_ratio(outcomes, [p.get("score_ratio") for p in pairs], cfg.score_ratio_edges)
-    card["small"] = small if small is not None else too_small
+    card["small"] = small if small is not None else card["too_small"]
     card["truncated"] = truncation(truncated, len(pairs))
     return card
 
@@ -142,22 +105,51 @@ def truncation(counts: dict | None, n_pairs: int) -> dict:
     return t
 
 
-# -- the leaderboard's tracks of schema 2 (test/test_hard, frozen before the post-clustered
-# bootstrap) are recomputed with these until they are re-frozen -----------------------------
-def scored(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected: Sequence[float],
-           cfg: EvalConfig, seed: int) -> dict:
-    """Accuracy, pair-bootstrap interval, calibration and buckets for one set of rewards."""
-    outcomes = pair_outcomes(r_chosen, r_rejected)
-    out = accuracy_with_ci(outcomes, cfg.bootstrap_samples, seed)
-    out["ece"] = expected_calibration_error(r_chosen, r_rejected, cfg.ece_bins)
-    out["by_score_ratio"] = by_score_ratio(outcomes, [p["score_ratio"] for p in pairs], cfg.score_ratio_edges)
-    return out
+def outcome_card(posts: Sequence[str], outcomes: np.ndarray, others: dict, *, cfg: EvalConfig,
+                 preferred_later: bool, seed: int, boot: ClusterBootstrap | None = None,
+                 learned: bool = False) -> dict:
+    """The accuracy part of a split's card from per-pair outcomes alone: the model's
+    accuracy and interval, chance, every baseline (``others``: name -> per-pair outcomes, or
+    the reason it is not applicable) with the paired difference, the best eligible baseline
+    and the verdict. The leaderboard recomputes a submission's numbers with this from its
+    predictions and a track's frozen baseline outcomes, so both are the same numbers."""
+    if boot is None and len(posts):
+        boot = ClusterBootstrap(posts, cfg.bootstrap_samples, seed)
+    n_posts = len(set(posts))
+    too_small = len(posts) < cfg.min_report_pairs or n_posts < cfg.min_report_posts
+    card: dict = {"n": len(posts), "posts": n_posts, "too_small": too_small}
+    scored = {k: v for k, v in others.items() if not isinstance(v, str)}
+    names = list(scored)
+    if boot is not None:
+        draws = boot.resampled_means(outcomes, *scored.values())
+        lo, hi = boot.interval(draws[:, 0])
+        acc = float(np.mean(outcomes))
+    else:
+        draws, acc, lo, hi = np.empty((0, 1 + len(names))), math.nan, math.nan, math.nan
+    card.update({"accuracy": _r(acc), "ci95": _ci(lo, hi)})
+    chance_ci = boot.interval(draws[:, 0] - CHANCE) if boot is not None else (math.nan, math.nan)
+    card["vs_chance"] = {"diff": _r(acc - CHANCE), "ci95": _ci(*chance_ci)}
+    card["at_chance"] = None if math.isnan(chance_ci[0]) else bool(chance_ci[0] <= 0 <= chance_ci[1])
 
-
-def baseline_table(pairs: Sequence[dict], cfg: EvalConfig, seed: int, preferred_later: bool) -> dict:
-    table = {}
-    for name in BASELINES:
-        res = accuracy_with_ci(pair_outcomes(*baseline_rewards(name, pairs, seed)), cfg.bootstrap_samples, seed)
-        res["by_construction"] = by_construction(name, preferred_later)
-        table[name] = res
-    return table
+    table: dict = {"random": {"accuracy": CHANCE, "ci95": None, "expectation": True, "by_construction": False,
+                              "diff": card["vs_chance"]["diff"], "diff_ci95": card["vs_chance"]["ci95"]}}
+    for name in [b for b in BASELINES if b != "random"] + (["confounds"] if learned else []):
+        entry = {"by_construction": by_construction(name, preferred_later)}
+        if isinstance(others.get(name, "not scored"), str):
+            entry.update({"accuracy": None, "ci95": None, "applicable": False, "reason": others.get(name, "not scored")})
+        else:
+            j = 1 + names.index(name)
+            b_acc = float(np.mean(scored[name])) if len(posts) else math.nan
+            entry.update({"accuracy": _r(b_acc), "ci95": _ci(*(boot.interval(draws[:, j]) if boot else (math.nan,) * 2)),
+                          "diff": _r(acc - b_acc),
+                          "diff_ci95": _ci(*(boot.interval(draws[:, 0] - draws[:, j]) if boot else (math.nan,) * 2))})
+            if name == "confounds":
+                entry["learned"] = True
+        table[name] = entry
+    best = best_baseline(table)
+    card["baselines"] = table
+    card["best_baseline"] = best
+    low = (table[best].get("diff_ci95") or [None])[0] if best else None
+    card["clears_best_baseline"] = (None if too_small or low is None or math.isnan(low) else bool(low > 0))
+    card["clears_rule"] = CLEARS_RULE
+    return card

@@ -20,40 +20,53 @@ from pathlib import Path
 
 import pytest
 
+# The tests' tracks are frozen on test and test_hard (their sizes are set per test); the
+# headline splits of a default freeze (heldout_all, heldout_all_hard) have their own tests.
+HELD_SPLITS = ("test", "test_hard")
+
 
 
 def make_results(data_dir: Path, holdout: list[str], correct: dict[str, dict[str, int]] | None = None,
                  model_id: str = "minilm", kind: str = "reward_model", parameters: int = 22713601,
-                 train_tasks: list[str] | None = None, seed: int = 0) -> dict:
-    """A results.json for ``holdout`` (test + test_hard) and in-domain test on the others.
+                 train_tasks: list[str] | None = None, seed: int = 0,
+                 splits: tuple[str, ...] = HELD_SPLITS) -> dict:
+    """A results.json for ``holdout`` (``splits``) and in-domain test on the others, scored
+    on the rows the harness scores (``rmbench.leaderboard.tracks.heldout_rows``: contaminated
+    pairs dropped, baseline:confounds fitted on the other tasks).
 
-    ``correct``: task -> split -> pairs the model gets right (default: 70% / 60%); the first
-    pairs in pair order are the right ones. A ``baseline:NAME`` model gets that baseline's rewards.
+    ``correct``: task -> split -> pairs the model gets right (default: 70%, 60% on hard
+    splits); the first pairs in pair order are the right ones. A ``baseline:NAME`` model gets
+    that baseline's rewards.
     """
     from rmbench.eval.baselines import baseline_rewards
     from rmbench.eval.config import EvalConfig
     from rmbench.eval.results import results_document
     from rmbench.eval.scorecard import split_scorecard
+    from rmbench.leaderboard.tracks import heldout_rows
     from rmbench.prepared.load import load_split
     from rmbench.prepared.manifest import Prepared
 
     data = Prepared.open(data_dir)
     train_tasks = [t for t in data.tasks if t not in holdout] if train_tasks is None else train_tasks
     correct, cfg = correct or {}, EvalConfig()
+    plan, held = heldout_rows(data, list(holdout), tuple(splits))
     results, predictions = {}, []
     for t in data.tasks:
         role = "heldout" if t in holdout else "in_domain"
-        for s in ("test", "test_hard") if role == "heldout" else ("test",):
-            rows = load_split(data_dir, t, s)
+        for s in splits if role == "heldout" else ("test",):
+            rows = held[(t, s)] if role == "heldout" else load_split(data_dir, t, s)
             if not rows:
                 continue  # the harness leaves an empty split out
-            if model_id.startswith("baseline:"):
+            if model_id == "baseline:confounds":
+                rc, rr = plan.confounds.rewards(rows)
+            elif model_id.startswith("baseline:"):
                 rc, rr = baseline_rewards(model_id.split(":", 1)[1], rows, seed)
             else:
-                c = correct.get(t, {}).get(s, round(len(rows) * (0.7 if s == "test" else 0.6)))
+                c = correct.get(t, {}).get(s, round(len(rows) * (0.6 if s.endswith("hard") else 0.7)))
                 rc = [1.0 if i < c else 0.0 for i in range(len(rows))]
                 rr = [1.0 - x for x in rc]
-            card = split_scorecard(rows, rc, rr, cfg=cfg, seed=seed, preferred_later=data.preferred_later(t))
+            card = split_scorecard(rows, rc, rr, cfg=cfg, seed=seed, preferred_later=data.preferred_later(t),
+                                   confounds=plan.confounds)
             results.setdefault(t, {"role": role, "splits": {}})["splits"][s] = card
             predictions += [{"task": t, "split": s, "pair_id": r["pair_id"], "reward_chosen": a, "reward_rejected": b}
                             for r, a, b in zip(rows, rc, rr)]
@@ -71,14 +84,15 @@ SIZES = {"writingprompts": {"train": 30, "validation": 10, "test": 200, "test_ha
 
 
 def make_board(root: Path, sizes: dict = SIZES, heldout: tuple[str, ...] = ("writingprompts",),
-               track: str = "demo", synthetic: bool = True, *, write_prepared) -> tuple[Path, Path]:
+               track: str = "demo", synthetic: bool = True, splits: tuple[str, ...] = HELD_SPLITS,
+               *, write_prepared) -> tuple[Path, Path]:
     """A leaderboard folder with one track frozen from prepared data; returns (board, data dir)."""
     from rmbench.leaderboard.tracks import freeze
 
     data = write_prepared(root / f"prepared-{track}", sizes, synthetic=synthetic, spec="demo" if synthetic else "dumps")
     board = root / "leaderboard"
     (board / "submissions").mkdir(parents=True, exist_ok=True)
-    freeze(board, data, track, list(heldout), label="demo (generated)" if synthetic else "real")
+    freeze(board, data, track, list(heldout), label="demo (generated)" if synthetic else "real", splits=splits)
     return board, data
 
 

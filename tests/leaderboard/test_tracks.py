@@ -18,26 +18,45 @@ def _freeze(board, data, *args):
 
 
 def test_freeze_copies_counts_fingerprints_pairs_and_the_harness_baselines(tmp_path, write_prepared, board_sizes):
+    """A default freeze holds every held-out post (heldout_all = train + validation + test,
+    heldout_all_hard = all_hard) and test/test_hard, each with the rows the harness scores
+    and every baseline's per-pair outcome, so a submission's paired differences can be redone."""
+    import numpy as np
+
     from rmbench.eval.config import EvalConfig
-    from rmbench.eval.scorecard import baseline_table, best_baseline
-    from rmbench.prepared.load import load_split
+    from rmbench.eval.scorecard import baseline_outcomes, best_baseline, split_scorecard
+    from rmbench.leaderboard.tracks import TEST_SPLITS, heldout_rows
     from rmbench.prepared.manifest import Prepared
 
+    board_sizes["writingprompts"]["all_hard"] = 90
     data = write_prepared(tmp_path / "prep", board_sizes)
     res = _freeze(tmp_path / "lb", data, "--track", "demo", "--heldout", "WritingPrompts")
     assert res.exit_code == 0, res.output
     track = load_tracks(tmp_path / "lb")["demo"]
-    manifest = Prepared.open(data).doc
-    assert track.heldout_tasks == ("writingprompts",)
-    for split in ("test", "test_hard"):
-        want = manifest["tasks"]["writingprompts"]["splits"][split]
+    prepared = Prepared.open(data)
+    manifest = prepared.doc
+    assert track.heldout_tasks == ("writingprompts",) and track.splits == TEST_SPLITS
+    assert track.reference_tasks == ("askacademia",) and track.confounds is not None
+    plan, rows_by = heldout_rows(prepared, ["writingprompts"], TEST_SPLITS)
+    parts = {"heldout_all": ("train", "validation", "test"), "heldout_all_hard": ("all_hard",),
+             "test": ("test",), "test_hard": ("test_hard",)}
+    for split in TEST_SPLITS:
         got = track.tasks["writingprompts"]["splits"][split]
-        assert (got["pairs"], got["fingerprint"]) == (want["pairs"], want["fingerprint"])
-        rows = load_split(data, "writingprompts", split)
-        assert track.frozen_rows("writingprompts", split) == [
-            {"pair_id": r["pair_id"], "post_id": r["post_id"], "score_ratio": r["score_ratio"]} for r in rows]
-        table = baseline_table(rows, EvalConfig(), 0, True)
-        assert track.baselines("writingprompts", split)["table"] == json.loads(json.dumps(table))
+        rows = rows_by[("writingprompts", split)]
+        assert got["pairs"] == len(rows) == sum(board_sizes["writingprompts"].get(x, 0) for x in parts[split])
+        assert got["fingerprints"] == {x: manifest["tasks"]["writingprompts"]["splits"][x]["fingerprint"]
+                                       for x in parts[split]}
+        frozen = track.frozen_rows("writingprompts", split)
+        assert [r["pair_id"] for r in frozen] == [r["pair_id"] for r in rows]
+        outcomes = baseline_outcomes(rows, 0, plan.confounds)
+        for name in ("longer", "shorter", "confounds"):
+            assert np.array_equal([r[f"b_{name}"] for r in frozen], outcomes[name])
+        # the frozen baselines are the harness's own numbers for them
+        card = split_scorecard(rows, [0.5] * len(rows), [0.5] * len(rows), cfg=EvalConfig(), seed=0,
+                               preferred_later=True, confounds=plan.confounds)
+        table = track.baselines("writingprompts", split)["table"]
+        for name, entry in card["baselines"].items():
+            assert (table[name]["accuracy"], table[name]["ci95"]) == (entry["accuracy"], entry["ci95"])
         assert track.baselines("writingprompts", split)["best"] == best_baseline(table)
     assert track.synthetic is True and track.benchmark_version == benchmark_version(manifest["rmbench_version"])
     assert track.frozen_from["manifest_fingerprint"] == manifest["fingerprint"]
@@ -64,7 +83,7 @@ def test_changed_test_sets_need_replace(tmp_path, write_prepared, board_sizes):
     assert what == "replaced"
     from rmbench.prepared.manifest import Prepared
 
-    assert load_tracks(board)["demo"].tasks["writingprompts"]["splits"]["test"]["fingerprint"] == \
+    assert load_tracks(board)["demo"].tasks["writingprompts"]["splits"]["test"]["fingerprints"]["test"] == \
         Prepared.open(data).fingerprints("writingprompts")["test"]
 
 
@@ -74,7 +93,7 @@ def test_a_tracks_file_of_the_old_schema_is_upgraded_only_with_replace(tmp_path,
     (board / "tracks.json").write_text(json.dumps({"kind": "rmbench.tracks", "schema_version": 1,
                                                    "tracks": {"demo": {}, "other": {}}}))
     data = write_prepared(tmp_path / "a", board_sizes)
-    with pytest.raises(LeaderboardError, match="schema version 1.*also: other"):
+    with pytest.raises(LeaderboardError, match="schema version 1.*older schema.*also: other"):
         freeze(board, data, "demo", ["writingprompts"], "demo")
     _, what = freeze(board, data, "demo", ["writingprompts"], "demo", replace=True)
     assert "freeze again: other" in what and list(load_tracks(board)) == ["demo"]

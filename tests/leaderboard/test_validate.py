@@ -268,3 +268,34 @@ def test_nan_infinity_and_deep_files_are_one_listed_problem(tmp_path, board, tex
 def test_non_finite_numbers_in_a_built_submission_are_rejected(good, board):
     good["results"]["results"]["writingprompts"]["splits"]["test"]["ece"] = float("nan")
     assert rules(check(good, board)) == {"non_finite"}
+
+
+def test_a_headline_track_recomputes_every_post_and_the_paired_differences(tmp_path, make_board, make_results,
+                                                                            make_submission, board_sizes):
+    """A default freeze (heldout_all first): the board ranks on every held-out post, and a
+    submission's paired difference to a baseline or its verdict is recomputed, not trusted."""
+    from rmbench.leaderboard.ranking import heldout_mean
+    from rmbench.leaderboard.tracks import TEST_SPLITS
+    from rmbench.leaderboard.validate import check_file
+    from rmbench.atomic import write_json
+
+    board_sizes["writingprompts"]["all_hard"] = 60
+    board, data = make_board(tmp_path, sizes=board_sizes, splits=TEST_SPLITS)
+    correct = {"writingprompts": {"heldout_all": 200, "heldout_all_hard": 30}}
+    sub = make_submission("every-post", make_results(data, ["writingprompts"], correct=correct, splits=TEST_SPLITS))
+    path = board / "submissions" / "every-post.json"
+    write_json(path, sub)
+    problems, numbers, _ = check_file(path, load_tracks(board))
+    assert problems == []
+    assert heldout_mean(numbers) == pytest.approx(200 / 240)  # train + validation + test posts
+    card = numbers.splits[("writingprompts", "heldout_all")]
+    assert card["baselines"]["confounds"]["diff_ci95"][0] > 0 and card["clears_best_baseline"] is True
+
+    split = sub["results"]["results"]["writingprompts"]["splits"]["heldout_all"]
+    split["baselines"]["longer"]["diff_ci95"] = [0.0, 0.01]
+    split["clears_best_baseline"] = False
+    write_json(path, sub)
+    problems, _, _ = check_file(path, load_tracks(board))
+    where = {p.where for p in problems}
+    assert "results/results/writingprompts/splits/heldout_all/baselines/longer/diff_ci95" in where
+    assert "results/results/writingprompts/splits/heldout_all/clears_best_baseline" in where
