@@ -99,11 +99,12 @@ def recompute(res: dict, track: Track, predictions: dict) -> tuple[Recomputed, l
             others = {k: np.asarray([r[f"b_{k}"] for r in frozen], dtype=float) for k in base["scored"]}
             others.update(base.get("not_applicable") or {})
             # the run's seed and resample count, so its own intervals can be checked exactly
-            card = outcome_card([r["post_id"] for r in frozen], pair_outcomes(rc, rr), others, cfg=cfg,
+            outcomes = pair_outcomes(rc, rr)
+            card = outcome_card([r["post_id"] for r in frozen], outcomes, others, cfg=cfg,
                                 preferred_later=bool(base.get("preferred_later")), seed=seed,
                                 learned="confounds" in base["scored"])
             card["ece"] = expected_calibration_error(rc, rr, cfg.ece_bins)
-            card["by_score_ratio"] = by_score_ratio(pair_outcomes(rc, rr), [r["score_ratio"] for r in frozen],
+            card["by_score_ratio"] = by_score_ratio(outcomes, [r["score_ratio"] for r in frozen],
                                                     cfg.score_ratio_edges)
             card["best_baseline_accuracy"] = (base["table"][base["best"]]["accuracy"] if base["best"] else None)
             cards[(t, s)] = card

@@ -112,9 +112,8 @@ def heldout_rows(data, heldout: list[str], splits: tuple[str, ...]):
     split, by the harness's own functions: every other task of the data is the reference
     (baseline:confounds is fitted on its training pairs; held-out pairs that also occur in it
     are dropped as contaminated). Returns (plan, {(task, split): rows})."""
-    from rmbench.prepared.load import load_split
     from rmbench.run.config import RunConfig
-    from rmbench.run.evaluation import _clean, prepare_reference
+    from rmbench.run.evaluation import prepare_reference, split_rows
     from rmbench.run.plan import plan
 
     cfg = RunConfig()
@@ -122,7 +121,7 @@ def heldout_rows(data, heldout: list[str], splits: tuple[str, ...]):
     p = plan(cfg, data.path, list(heldout), None, need_train=False)
     p.reference = [t for t in data.tasks if t not in p.holdout]
     prepare_reference(cfg, p)
-    return p, {(t, s): _clean(cfg, p, t, s, load_split(data.path, t, s)) for t in p.holdout for s in splits}
+    return p, {(t, s): split_rows(cfg, p, t, s) for t in p.holdout for s in splits}
 
 
 def _split_entry(data, p, task: str, split: str, rows: list[dict]) -> dict:

@@ -143,16 +143,16 @@ def _recomputed(sub: dict, results: dict, track: Track):
 
 def _kind_problems(sub: dict, results: dict) -> list[Problem]:
     """A baseline is listed as a baseline, under a baseline's name, and nothing else is."""
-    from rmbench.eval.baselines import BASELINES as RULES, LEARNED_BASELINES
+    from rmbench.eval.baselines import BASELINES, LEARNED_BASELINES
 
-    BASELINES = RULES + LEARNED_BASELINES
+    names = BASELINES + LEARNED_BASELINES
     model = results.get("model") if isinstance(results.get("model"), dict) else {}
     kind, mid, name = model.get("kind"), str(model.get("id", "")), str(sub.get("name", ""))
     is_base_id = mid.lower().startswith("baseline:")
     out = []
-    if kind == "baseline" and not (is_base_id and mid.split(":", 1)[1] in BASELINES):
+    if kind == "baseline" and not (is_base_id and mid.split(":", 1)[1] in names):
         out.append(Problem("kind", "results/model/id", f"{mid!r}: a baseline entry's model must be one of "
-                           + ", ".join(f"baseline:{b}" for b in BASELINES)))
+                           + ", ".join(f"baseline:{b}" for b in names)))
     if kind != "baseline" and is_base_id:
         out.append(Problem("kind", "results/model/kind", f"{kind!r} for model {mid!r}: a baseline is submitted as kind 'baseline'"))
     if (kind == "baseline") != name.startswith("baseline-"):

@@ -50,6 +50,13 @@ def prepare_reference(cfg, p) -> None:
     p.contamination_index = index
 
 
+def split_rows(cfg, p, task: str, split: str, role: str = "heldout") -> list[dict]:
+    """The rows a run scores on one target: the split (at most ``data.max_eval_pairs``),
+    without the contaminated pairs of a held-out task. The leaderboard freezes these."""
+    rows = load_split(p.data_dir, task, split, cfg.data.max_eval_pairs, cfg.seed)
+    return rows if role == "in_domain" else _clean(cfg, p, task, split, rows)
+
+
 def _clean(cfg, p, task: str, split: str, rows: list[dict]) -> list[dict]:
     """Held-out rows without the contaminated ones (unless kept), counted."""
     index = p.contamination_index
@@ -97,9 +104,7 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
     target = _target(scorer_or_baseline, p)
     results, pairs_by, rewards_by = {}, {}, {}
     for task, split, role in evaluation_targets(p, role_of_heldout):
-        pairs = load_split(p.data_dir, task, split, cfg.data.max_eval_pairs, cfg.seed)
-        if role != "in_domain":
-            pairs = _clean(cfg, p, task, split, pairs)
+        pairs = split_rows(cfg, p, task, split, role)
         if not pairs:
             continue  # an empty held-out test_hard (or held-in test) is reported by its absence
         path = run_dir / "scores" / f"{task}.{split}.json"
