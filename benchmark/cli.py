@@ -25,6 +25,29 @@ COMMANDS = {
 }
 
 
+# Old flag spellings -> the one name each idea has now (issue 19), answered with a did-you-mean
+# error instead of click's bare "No such option". Everywhere the new flag exists:
+RENAMED_FLAGS = {"--lr": "--learning-rate", "--heldout": "--holdout", "--max-eval-pairs": "--limit",
+                 "--max-prompts": "--limit", "--max-examples": "--limit", "--trained-on": "--train-tasks",
+                 "--task-option": "--pipeline-option"}
+# ... and where an old name is still a live flag of another command (command path without "rmbench "):
+RENAMED_IN = {"run": {"--tasks": "--train-tasks", "--task": "--pipeline"},
+              "leaderboard verify": {"--batch-size": "--eval-batch-size"}}
+
+
+def renamed(err: click.NoSuchOption) -> click.NoSuchOption:
+    """``err`` with the new name of a renamed flag as its suggestion (unchanged otherwise)."""
+    ctx = err.ctx
+    if ctx is None:
+        return err
+    path = ctx.command_path.partition(" ")[2]
+    new = RENAMED_IN.get(path, {}).get(err.option_name) or RENAMED_FLAGS.get(err.option_name)
+    if new and any(new in p.opts for p in ctx.command.params):
+        err.message = f"No such option '{err.option_name}': renamed to '{new}'."
+        err.possibilities = [new]
+    return err
+
+
 def debugging() -> bool:
     """``rmbench --debug``: commands that turn errors into messages re-raise them instead."""
     ctx = click.get_current_context(silent=True)
@@ -54,6 +77,8 @@ class LazyGroup(click.Group):
 
         try:
             return super().invoke(ctx)
+        except click.NoSuchOption as e:
+            raise renamed(e) from None
         except (RmbenchError, OSError) as e:
             if ctx.params.get("debug"):
                 raise
