@@ -13,6 +13,7 @@ from rmbench import __version__
 COMMANDS = {
     "prepare": ("rmbench.prepare.cli:prepare_cmd", "Turn Reddit dumps, SHP or WritingPrompts rows (or the demo) into preference pairs."),
     "export": ("rmbench.prepared.cli:export_cmd", "Export prepared pairs as prompt/chosen/rejected jsonl for TRL or RewardBench."),
+    "push": ("rmbench.push:push_cmd", "Upload a prepared dataset, a trained reward model or a run's results to the hub."),
     "tasks": ("rmbench.tasks_cli:tasks_cmd", "List registered tasks, or show one task's rules."),
     "run": ("rmbench.run.cli:run_cmd", "Train on held-in tasks, evaluate on a held-out task beside baselines."),
     "evaluate": ("rmbench.run.cli:evaluate_cmd", "Score an existing reward model (or a baseline) on prepared tasks."),
