@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from rmbench.errors import RmbenchError, UnknownTaskError
 from rmbench.prepare.cli import task_list
 from rmbench.prepared.export import FORMATS
+from rmbench.tables import Column, Sheet, emit
 
 EPILOG = """\b
 Examples:
@@ -56,14 +55,18 @@ def export_cmd(data_dir, out, fmt, tasks, splits, model, max_length, overwrite):
     except RmbenchError as e:
         raise click.ClickException(str(e)) from None
     counts, over = result["pairs"], result["over_max_length"]
-    table = Table(title=f"exported ({fmt}) to {out}")
-    for col in ("task", "split", "pairs") + ((f"over {max_length} tokens", "% of pairs") if over is not None else ()):
-        table.add_column(col, justify="left" if col in ("task", "split") else "right", no_wrap=True)
+    # --format names the export's layout here (issue 18's contract), so the summary is a
+    # table for people only; EXPORT.json in OUT holds the same counts for programs.
+    cols = [Column("task"), Column("split"), Column("pairs", kind="int")]
+    if over is not None:
+        cols += [Column(f"over_{max_length}_tokens", f"over {max_length} tokens", kind="int"),
+                 Column("over_share", "% over", kind="pct")]
+    sheet = Sheet(cols, title=f"exported ({fmt}) to {out}")
     for name, c in counts.items():
         for s, n in c.items():
-            extra = (f"{over[name][s]:,}", f"{100 * over[name][s] / n:.1f}" if n else "-") if over is not None else ()
-            table.add_row(name, s, f"{n:,}", *extra)
-    Console().print(table)
+            extra = (over[name][s], over[name][s] / n if n else None) if over is not None else ()
+            sheet.add(name, s, n, *extra)
+    emit(sheet, "table")
     if over is not None and any(n for c in over.values() for n in c.values()):
-        Console(stderr=True).print(f"note: TRL's RewardTrainer drops the pairs over max_length; train with "
-                                   f"RewardConfig(max_length={max_length}) or more, or lose the counts above.")
+        click.echo(f"warning: TRL's RewardTrainer drops the pairs over max_length: train with "
+                   f"RewardConfig(max_length={max_length}) or more, or lose the counts above.", err=True)
