@@ -51,6 +51,7 @@ class LazyGroup(click.Group):
         """Every user-fixable error and every environmental fault (disk full, permission
         denied, a FIFO where a file belongs) ends in one line and exit code 1; ``--debug``
         shows the traceback instead. Anything else is a bug and keeps its traceback."""
+        from rmbench.console import set_quiet
         from rmbench.errors import RmbenchError
 
         try:
@@ -62,6 +63,8 @@ class LazyGroup(click.Group):
                 raise click.ClickException(str(e)) from None
             where = f": {e.filename}" if e.filename else ""
             raise click.ClickException(f"{e.strerror or e}{where} (rerun with --debug for the traceback)") from None
+        finally:
+            set_quiet(False)  # --quiet is process-wide while a command runs, not after it (library use, tests)
 
     def resolve_command(self, ctx, args):
         name = args[0] if args else None
