@@ -4,6 +4,7 @@ so ``rmbench --help`` answers without importing torch."""
 from __future__ import annotations
 
 import importlib
+import os
 
 import click
 
@@ -74,9 +75,14 @@ class LazyGroup(click.Group):
         """Every user-fixable error and every environmental fault (disk full, permission
         denied, a FIFO where a file belongs) ends in one line and exit code 1; ``--debug``
         shows the traceback instead. Anything else is a bug and keeps its traceback."""
-        from rmbench.console import set_quiet
+        from rmbench.console import bars_on_terminal, set_quiet
         from rmbench.errors import RmbenchError
 
+        if ctx.params.get("quiet") or not bars_on_terminal():
+            # The libraries' own tqdm bars (hub downloads, datasets maps) follow our rule: none in
+            # a log. Set before the subcommand imports them; a value the user set is kept.
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+            os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
         try:
             return super().invoke(ctx)
         except click.NoSuchOption as e:

@@ -1,4 +1,4 @@
-"""Every `--help` example that can run offline on the demo data runs, as written, in one
+"""Every `--help` example (help text or epilog) that can run offline on the demo data runs, as written, in one
 scratch directory (later examples use what earlier ones wrote: prepared/, runs/wp/).
 
 The examples are not edited for the test: ``tiny_cli_env`` sets ``$RMBENCH_CONFIG`` (a tiny
@@ -22,6 +22,8 @@ from rmbench.cli import main
 CANNOT_RUN = {
     "DUMPS": "needs real Reddit dumps",
     "runs/x": "a placeholder for your own run directory",
+    "runs/my-run": "a placeholder for your own run directory",
+    "--repo me/": "uploads to the Hugging Face hub (no network here)",
     "skywork-v2": "a hub model (no network here)",
     "zephyr": "a hub model (no network here)",
     "gpt2": "a hub model (no network here)",
@@ -31,8 +33,8 @@ CANNOT_RUN = {
     "...": "an elided command line",
 }
 PLACEHOLDER = re.compile(r"(?<![\w/.-])[A-Z]{1,3}(?![\w/.-])")  # D, A, G: stand for a path of yours
-ORDER = ["", "tasks", "models", "prepare", "export", "run", "evaluate", "sweep", "leaderboard", "submit", "agent",
-         "feedback"]
+ORDER = ["", "tasks", "models", "prepare", "export", "run", "evaluate", "sweep", "leaderboard", "submit", "push",
+         "agent", "feedback"]
 
 
 def _commands(cmd=main, path=()):
@@ -44,10 +46,10 @@ def _commands(cmd=main, path=()):
 
 
 def help_examples() -> list[tuple[str, str]]:
-    """(command path, example line) for every line of a help text that starts with `rmbench `."""
+    """(command path, example line) for every line of a help text or epilog that starts with `rmbench `."""
     found = []
     for path, cmd in _commands():
-        for line in (cmd.help or "").splitlines():
+        for line in ((cmd.help or "") + "\n" + (cmd.epilog or "")).splitlines():
             text = line.strip().removeprefix("Examples:").strip()
             if text.startswith("rmbench "):
                 found.append((" ".join(path), text))

@@ -145,9 +145,11 @@ def eval_cmd(agent_dir, generator_dir, judge, data_dir, out_dir, task, split, li
                    max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p,
                    samples_per_prompt=samples_per_prompt, length_ratio=length_ratio, seed=seed)
     t = res["results"]["writingprompts-agent"]["splits"]
-    click.echo(f"win rate {t['test']['accuracy']:.3f} {t['test']['ci95']} (n={t['test']['n']}); "
-               f"length-controlled {t['test_length_controlled']['accuracy']} (n={t['test_length_controlled']['n']}) "
-               f"-> {out_dir}/results.json")
+    ci = t["test"]["ci95"] or [None, None]
+    lc = t["test_length_controlled"]["accuracy"]
+    shown = lambda x: "-" if x is None else f"{100 * x:.1f}%"  # noqa: E731 -- as every table shows a fraction
+    click.echo(f"win rate {shown(t['test']['accuracy'])} [{shown(ci[0])}, {shown(ci[1])}] (n={t['test']['n']}); "
+               f"length-controlled {shown(lc)} (n={t['test_length_controlled']['n']}) -> {out_dir}/results.json")
 
 
 @agent_group.command("compare")
