@@ -4,7 +4,7 @@ Each finished step leaves its output in the run directory, written atomically, a
 ``--resume`` skips every step whose output is there:
 
     RUN/config.json            the resolved config (a resumed run must match it)
-    RUN/model/                 the trained model (training step done)
+    RUN/model/                 the trained model (training step done), with train_log.jsonl
     RUN/scores/<task>.<split>.json   rewards of one evaluated split (one file per split)
     RUN/results.json, predictions.jsonl, plots/, report.md   (last step)
 
@@ -144,6 +144,7 @@ def prepare_run_dir(run_dir: Path, cfg: RunConfig) -> None:
 def finish(cfg: RunConfig, p: Plan, run_dir: Path, model_info: dict, results: dict, pairs_by: dict,
            rewards_by: dict, clock: Clock, console=None) -> dict:
     from rmbench.eval import plots, report
+    from rmbench.model.trainlog import LOG_FILE, read_log
 
     from rmbench.run.evaluation import confounds_block, contamination_block
 
@@ -155,7 +156,8 @@ def finish(cfg: RunConfig, p: Plan, run_dir: Path, model_info: dict, results: di
                            extra={"confounds": confounds_block(p), "contamination": contamination_block(p)})
     write_predictions(run_dir / "predictions.jsonl", pairs_by, rewards_by, model_id=model_info["id"],
                       cuts_by_split=saved_cuts(run_dir, pairs_by))
-    doc["plots"] = plots.run_plots(doc, rewards_by, run_dir / "plots")
+    log = run_dir / LOG_FILE  # a trained model's log history (rmbench.model.trainlog)
+    doc["plots"] = plots.run_plots(doc, rewards_by, run_dir / "plots", read_log(log) if log.is_file() else None)
     write_results(run_dir / "results.json", doc)
     report.write_report(doc, run_dir / "report.md")
     return doc
