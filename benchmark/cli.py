@@ -74,14 +74,23 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rmbench")
 @click.option("--debug", is_flag=True, help="Show the full traceback of an error instead of its one-line message.")
-def main(debug):
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr in any command (also each command's --quiet).")
+def main(debug, quiet):
     """rmbench: does a reward model learned from one community's votes predict what
     another community prefers?
 
     \b
     Quick start (demo data, default offline model):
       rmbench run --holdout WritingPrompts
+
+    \b
+    Results and tables go to stdout, progress and notes to stderr: in a log or a pipe
+    tables keep every cell on one line and progress is a plain line now and then
+    (`rmbench run --holdout WritingPrompts > log 2> err`). NO_COLOR is honoured.
     """
+    from rmbench.console import set_quiet
+
+    set_quiet(quiet)  # every invocation starts from its own flags
 
 
 if __name__ == "__main__":

@@ -3,49 +3,45 @@
 from __future__ import annotations
 
 import click
-from rich.console import Console
-from rich.table import Table
-
 from rmbench.errors import RmbenchError
 from rmbench.registry import all_tasks, get_task
+from rmbench.tables import Column, Sheet, emit, format_option
 
 
 @click.group("tasks", invoke_without_command=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option()
 @click.pass_context
 def tasks_cmd(ctx, fmt):
-    """List registered tasks: name, kind, subreddits, version and a rule summary."""
+    """List registered tasks: name, kind, subreddits, version and a rule summary.
+
+    \b
+    Examples: rmbench tasks
+              rmbench tasks | grep writingprompts
+              rmbench tasks --format tsv
+              rmbench tasks show askacademia
+    """
     if ctx.invoked_subcommand is not None:
         return
     tasks = all_tasks()
-    if fmt == "json":
-        import json
-
-        click.echo(json.dumps({n: {"kind": t.kind, "version": t.version, "module": type(t).__module__,
-                                   "subreddits": list(getattr(t, "subreddits", ())), "summary": t.summary()}
-                               for n, t in tasks.items()}, indent=2))
-        return
-    table = Table(title=f"{len(tasks)} registered tasks")
-    for col in ("name", "kind", "subreddits", "version", "rules"):
-        table.add_column(col, overflow="fold")
+    sheet = Sheet([Column("name"), Column("kind"), Column("subreddits"), Column("version"), Column("module"),
+                   Column("rules")], title=f"{len(tasks)} registered tasks")
     for name, t in tasks.items():
-        table.add_row(name, t.kind, ", ".join(getattr(t, "subreddits", ())), t.version, t.summary())
-    Console().print(table)
+        sheet.add(name, t.kind, ", ".join(getattr(t, "subreddits", ())), t.version, type(t).__module__, t.summary())
+    emit(sheet, fmt)
 
 
 @tasks_cmd.command("show")
 @click.argument("name")
-def show_cmd(name):
+@format_option()
+def show_cmd(name, fmt):
     """Print every rule of task NAME with its value and meaning."""
     try:
         task = get_task(name)
     except RmbenchError as e:
         raise click.ClickException(str(e)) from None
-    table = Table(title=f"{task.name} v{task.version} ({task.kind}, {type(task).__module__})")
-    table.add_column("rule")
-    table.add_column("value", overflow="fold")
-    table.add_column("meaning", overflow="fold")
+    sheet = Sheet([Column("rule"), Column("value"), Column("meaning")],
+                  title=f"{task.name} v{task.version} ({task.kind}, {type(task).__module__})")
     helps = task.rule_help()
     for key, value in task.rules().items():
-        table.add_row(key, repr(value), helps.get(key, ""))
-    Console().print(table)
+        sheet.add(key, repr(value), helps.get(key, ""))
+    emit(sheet, fmt)

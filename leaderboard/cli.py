@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from rmbench.leaderboard.store import PACKAGE_DIR, default_dir, submission_files, submissions_dir
+from rmbench.console import quiet_option
 from rmbench.errors import RmbenchError
 
 BOARD_OPTION = click.option(
@@ -122,8 +123,9 @@ def validate_cmd(files, board):
 @click.option("--sort", default=None, metavar="COLUMN",
               help="Column to sort by: rank (default), model, parameters, mean (heldout_all), mean_hard (heldout_all_hard), margin, date, TASK/SPLIT (e.g. askacademia/heldout_all).")
 @click.option("--reverse", is_flag=True, help="Reverse the order.")
-@click.option("--format", "fmt_name", type=click.Choice(["table", "markdown", "csv", "json"]), default="table",
-              show_default=True, help="Output format.")
+@click.option("--format", "fmt_name", type=click.Choice(["table", "tsv", "markdown", "csv", "json"]), default="table",
+              show_default=True, help="table: for people (one line per row when piped); markdown; tsv, csv, json: for "
+                                      "programs (rounded as shown, intervals as _low/_high columns, units in the names).")
 @click.option("--track", default=None, help="Only this track (default: all).")
 @BOARD_OPTION
 def show_cmd(sort, reverse, fmt_name, track, board):
@@ -201,6 +203,7 @@ def freeze_cmd(data_dir, name, heldout, label, replace, splits, board):
 
 
 @leaderboard_group.command("verify")
+@quiet_option(expose=False)
 @click.argument("name")
 @click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Prepared data matching the track (default: re-prepare the demo for synthetic tracks).")

@@ -1,21 +1,22 @@
-"""``rmbench leaderboard show``: the ranked rows as a terminal table, markdown, CSV or JSON.
+"""``rmbench leaderboard show``: the ranked rows as a terminal table, markdown, TSV, CSV or JSON.
 
-All four formats come from one column list, so they can never disagree about what is on
-the board; only the terminal and markdown views format numbers for people.
+Every format comes from one column list, so they can never disagree about what is on the
+board. The table, TSV, CSV and JSON go through ``rmbench.tables`` (rounded as shown,
+percentages as ``_pct``, margins as ``_pp``, each accuracy's interval as its own columns);
+markdown and the site format numbers for people with ``fmt``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from typing import Callable
 
 from rmbench.leaderboard.ranking import Board, Row
 from rmbench.leaderboard.tracks import Track
+from rmbench.tables import Column as TCol, Sheet, render as render_sheet, rich_table, stdout_console
 
-FORMATS = ("table", "markdown", "csv", "json")
+FORMATS = ("table", "tsv", "markdown", "csv", "json")
 
 
 @dataclass(frozen=True)
@@ -89,28 +90,44 @@ def _sections(board: Board, sort: str | None, reverse: bool):
 
 
 RANKING_NOTE = ("Rank: mean held-out test accuracy over the track's held-out tasks (each task weighs the same), "
-                "recomputed from each entry's per-pair predictions; accuracies in %; margin: points over each "
+                "recomputed from each entry's per-pair predictions; accuracies in %; margin: percentage points over each "
                 "task's best baseline as the track froze it. Numbers: verified (the model was re-scored by "
                 "`rmbench leaderboard verify`) or self-reported. Rows with a note (baselines) are for reference, "
                 "not ranked.")
+
+
+_KINDS = {"text": "text", "int": "int", "pct": "pct", "signed": "pp"}  # this module's kinds -> rmbench.tables
+
+
+def sheet(track: Track, cols: list[Column], rows: list[Row], intervals: bool) -> Sheet:
+    """One track as a ``rmbench.tables.Sheet``; ``intervals``: each accuracy's 95% interval as
+    its own columns (the machine formats; the terminal table leaves them to the site)."""
+    spec = []
+    for c in cols:
+        spec.append((TCol(c.key, c.title, _KINDS[c.kind]), c.value))
+        if intervals and c.kind == "pct" and "/" in c.key:
+            spec.append((TCol(f"{c.key}_ci95", f"{c.title} 95% CI", "pct_ci"), lambda r, k=c.key: r.ci95.get(k)))
+    out = Sheet([tc for tc, _ in spec], title=f"{track.name} — {track.label}", caption=RANKING_NOTE)
+    for r in rows:
+        out.add(*(value(r) for _, value in spec), style="dim" if r.kind == "baseline" or r.note else None)
+    return out
 
 
 def render(board: Board, fmt_name: str, sort: str | None = None, reverse: bool = False, console=None) -> str:
     if fmt_name == "json":
         return json.dumps({"ranking": RANKING_NOTE, "tracks": [
             {"track": t.name, "label": t.label, "synthetic": t.synthetic, "heldout_tasks": list(t.heldout_tasks),
-             "rows": [{c.key: c.value(r) for c in cols} | {"ci95": r.ci95, "kind": r.kind, "url": r.url}
-                      for r in rows]}
-            for t, cols, rows in _sections(board, sort, reverse)]}, indent=1, allow_nan=False)
-    if fmt_name == "csv":
-        buf = io.StringIO()
-        keys = ["track"] + sort_keys(list(board.tracks[n] for n in board.rows))
-        w = csv.DictWriter(buf, fieldnames=keys, lineterminator="\n")
-        w.writeheader()
-        for t, cols, rows in _sections(board, sort, reverse):
-            for r in rows:
-                w.writerow({"track": t.name} | {c.key: ("" if c.value(r) is None else c.value(r)) for c in cols})
-        return buf.getvalue()
+             "rows": [rec | {"kind": r.kind, "url": r.url} for rec, r in zip(sheet(t, cols, rows, True).records(), rows)]}
+            for t, cols, rows in _sections(board, sort, reverse)]}, indent=1, allow_nan=False) + "\n"
+    if fmt_name in ("csv", "tsv"):
+        sheets = [sheet(t, cols, rows, True) for t, cols, rows in _sections(board, sort, reverse)]
+        names = list(board.rows)
+        keys = ["track"] + list(dict.fromkeys(k for sh in sheets for c in sh.columns for k in c.data_keys))
+        union = Sheet([TCol(k) for k in keys])
+        for name, sh in zip(names, sheets):
+            for rec in sh.records():
+                union.add(name, *(rec.get(k) for k in keys[1:]))
+        return render_sheet(union, fmt_name)
     if fmt_name == "markdown":
         out = []
         for t, cols, rows in _sections(board, sort, reverse):
@@ -123,31 +140,14 @@ def render(board: Board, fmt_name: str, sort: str | None = None, reverse: bool =
         out.append(f"_{RANKING_NOTE}_")
         return "\n".join(out) + "\n"
     if fmt_name == "table":
-        return _rich_table(board, sort, reverse, console)
+        console = console or stdout_console()
+        with console.capture() as cap:
+            for t, cols, rows in _sections(board, sort, reverse):
+                console.print(rich_table(sheet(t, cols, rows, False)))
+        return cap.get()
     raise ValueError(f"unknown format {fmt_name!r} (one of {', '.join(FORMATS)})")
 
 
 def _md_cell(text: str) -> str:
     # A pipe or newline in a name would break the table; names are checked, organizations are free text.
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-def _rich_table(board: Board, sort: str | None, reverse: bool, console) -> str:
-    from rich.console import Console
-    from rich.table import Table
-
-    import sys
-
-    # Piped or captured output has no terminal width; do not squash the table to 80 columns.
-    console = console or Console(record=True, width=None if sys.stdout.isatty() else 240)
-    with console.capture() as cap:
-        for t, cols, rows in _sections(board, sort, reverse):
-            table = Table(title=f"{t.name} — {t.label}", caption=RANKING_NOTE, caption_justify="left")
-            for c in cols:
-                table.add_column(c.title, justify="left" if c.kind == "text" else "right", overflow="fold",
-                                 no_wrap=c.key in ("model", "date"))
-            for r in rows:
-                style = "dim" if r.kind == "baseline" or r.note else None
-                table.add_row(*(fmt(c.value(r), c.kind) for c in cols), style=style)
-            console.print(table)
-    return cap.get()

@@ -203,19 +203,17 @@ def record(board: Path, report: VerifyReport) -> Path:
 
 
 def print_report(report: VerifyReport, console=None) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from rmbench.tables import Column, Sheet, emit, stdout_console
 
-    import sys
-
-    console = console or Console(width=None if sys.stdout.isatty() else 120)  # captured output: do not squash
-    table = Table(title=f"verify {report.name} (track {report.track}, model {report.model})")
-    for col in ("task", "split", "n", "submitted", "re-scored", "max |Δ reward|", "pairs off", "ok"):
-        table.add_column(col, justify="left" if col in ("task", "split") else "right")
+    console = console or stdout_console()
+    sheet = Sheet([Column("task"), Column("split"), Column("n", kind="int"), Column("submitted", right=True),
+                   Column("re-scored", right=True), Column("max |Δ reward|", right=True),
+                   Column("pairs off", kind="int"), Column("ok", kind="bool")],
+                  title=f"verify {report.name} (track {report.track}, model {report.model})")
     for c in report.checks:
-        table.add_row(c.task, c.split, str(c.n), "—" if c.submitted is None else f"{c.submitted:.4f}",
-                      "—" if c.reproduced is None else f"{c.reproduced:.4f}", f"{c.max_diff:.2e}", str(c.beyond),
-                      "[green]yes[/]" if c.within else "[red]NO[/]")
-    console.print(table)
+        sheet.add(c.task, c.split, c.n, "—" if c.submitted is None else f"{c.submitted:.4f}",
+                  "—" if c.reproduced is None else f"{c.reproduced:.4f}", f"{c.max_diff:.2e}", c.beyond, c.within,
+                  style=None if c.within else "red")
+    emit(sheet, console=console)
     console.print(f"weights: {report.weights}; tolerance per reward: {REWARD_ATOL:g} + {REWARD_RTOL:g}·|reward|")
     console.print("[green]reproduced[/]" if report.reproduced else "[red]NOT reproduced[/]")

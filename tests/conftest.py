@@ -302,3 +302,22 @@ def _make_pairs_fixture():
 def _write_prepared_fixture():
     """``write_prepared(out, sizes=None, seed=0, synthetic=True, spec="demo", dropped=None, edit=None) -> out``."""
     return write_prepared
+
+
+@pytest.fixture(scope="session")
+def tiny_cli_env(tmp_path_factory) -> dict:
+    """Environment for running the real `rmbench` executable as a user would, in seconds:
+    ``$RMBENCH_CONFIG`` names tiny settings (a 2-layer random BERT, a few dozen pairs) and
+    ``$RMBENCH_CACHE`` a cache shared by the session, so the demo is prepared once."""
+    import yaml
+
+    root = tmp_path_factory.mktemp("tiny-cli")
+    model = tiny_bert_dir(root / "tiny-bert")
+    config = {"model": {"name": str(model), "max_length": 48},
+              "train": {"epochs": 1, "batch_size": 8, "learning_rate": 1e-3},
+              "data": {"max_train_pairs": 64, "max_validation_pairs": 32, "max_eval_pairs": 80},
+              "eval": {"bootstrap_samples": 100}}
+    (root / "tiny.yaml").write_text(yaml.safe_dump(config))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RMBENCH_", "COLUMNS", "LINES", "FORCE_COLOR"))}
+    return {**env, "RMBENCH_CONFIG": str(root / "tiny.yaml"), "RMBENCH_CACHE": str(root / "cache"),
+            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from rmbench.console import quiet_option
 from rmbench.task import HARD_MAX_LENGTH_RATIO
 
 GEN_OPTIONS = [
@@ -59,6 +60,7 @@ def agent_group():
 
 
 @agent_group.command("sft")
+@quiet_option(expose=False)
 @click.option("--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Prepared data (rmbench prepare --out).")
 @click.option("--model", default="distilgpt2", show_default=True, help="Causal LM: hub id, local dir, or 'tiny' (random toy model for tests).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Where to save the generator (HF model dir).")
@@ -85,6 +87,7 @@ def sft_cmd(data_dir, model, out_dir, task, stories, epochs, learning_rate, batc
 
 
 @agent_group.command("train")
+@quiet_option(expose=False)
 @click.option("--generator", "generator_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Generator dir (rmbench agent sft).")
 @click.option("--reward-model", required=True, help="The evaluator: reward-model dir, alias or hub id.")
 @click.option("--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Prepared data; prompts come from its train split.")
@@ -112,6 +115,7 @@ def train_cmd(generator_dir, reward_model, data_dir, out_dir, task, max_prompts,
 
 
 @agent_group.command("eval")
+@quiet_option(expose=False)
 @click.option("--agent", "agent_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Agent dir (rmbench agent train).")
 @click.option("--generator", "generator_dir", required=True, type=click.Path(exists=True, file_okay=False), help="The generator it started from.")
 @click.option("--judge", required=True, help="A reward model NOT the one the agent was trained against.")
@@ -147,6 +151,7 @@ def eval_cmd(agent_dir, generator_dir, judge, data_dir, out_dir, task, split, ma
 
 
 @agent_group.command("compare")
+@quiet_option(expose=False)
 @click.option("--agent", "agent_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Agent dir.")
 @click.option("--generator", "generator_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Generator dir.")
 @click.option("--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Prepared data; prompts from --split.")

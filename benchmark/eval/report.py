@@ -70,35 +70,40 @@ def _base_cell(entry: dict | None) -> str:
     return _pct(entry.get("accuracy")) + (" (exp.)" if entry.get("expectation") else "")
 
 
-def summary_table(doc: dict, width: int = 120):
-    """The terminal summary; the control columns only when the terminal is wide enough."""
-    from rich.table import Table
+CAPTION = ("heldout_all / heldout_all_hard = every post of the held-out task (the headline). clears? = the "
+           "95% interval of the paired difference to the best eligible baseline lies above 0. role in_domain = "
+           "trained on. too small = under eval.min_report_pairs/posts: shown, never counted. chance? = the "
+           "interval of the difference to 50% includes 0. Accuracies in %, differences in points.")
 
-    synthetic = " [yellow](SYNTHETIC demo data)[/]" if doc.get("synthetic_data") else ""
-    t = Table(title=f"{doc['model']['id']}: held out {', '.join(doc['holdout']) or '-'}{synthetic}")
-    wide, mid = width >= 150, width >= 110  # the controls, then the paired difference, need the room
-    cols = ["task / split", "n", "acc %", "95% CI", "best baseline"] + (["Δ best [95% CI]"] if mid else []) + ["clears?"]
-    cols += ["len-ctrl %", "cue-conflict %", "ceiling %", "ECE", "|p-.5|", "cut %"] if wide else []
-    for col in cols:
-        t.add_column(col, justify="left" if col in ("task / split", "best baseline", "clears?") else "right",
-                     no_wrap=col in ("task / split", "95% CI", "Δ best [95% CI]"))
+
+def summary_sheet(doc: dict, wide: bool = True):
+    """The run's summary as a ``rmbench.tables.Sheet``: one row per split, held-out first.
+    ``wide=False`` (a narrow terminal) leaves the controls to report.md."""
+    from rmbench.tables import Column, Sheet
+
+    synthetic = " (SYNTHETIC demo data)" if doc.get("synthetic_data") else ""
+    cols = [Column("task"), Column("split"), Column("role"), Column("n", kind="int"), Column("posts", kind="int"),
+            Column("accuracy", "acc %", "pct"), Column("ci95", "95% CI", "pct_ci"),
+            Column("best_baseline", "best baseline"), Column("best_baseline_accuracy", "its acc %", "pct"),
+            Column("diff", "Δ best", "pp"), Column("diff_ci95", "Δ 95% CI", "pp_ci"),
+            Column("clears", "clears?"), Column("at_chance", "chance?", "bool", right=False)]
+    if wide:
+        cols += [Column("length_controlled", "len-ctrl %", "pct"), Column("cue_conflict", "cue-conflict %", "pct"),
+                 Column("noise_ceiling", "ceiling %", "pct"), Column("ece", "ECE", "float"),
+                 Column("mean_confidence", "|p-.5|", "float"), Column("truncated", "cut %", "pct")]
+    sheet = Sheet(cols, title=f"{doc['model']['id']}: held out {', '.join(doc['holdout']) or '-'}{synthetic}",
+                  caption=CAPTION + ("" if wide else " Controls and all baselines: report.md."))
     for r in rows(doc):
-        role = "" if r["role"] == "heldout" else " (in)"
-        style = "dim" if r["too_small"] else None
-        cells = [f"{r['task']}/{r['split']}{role}", str(r["n"]), _pct(r["accuracy"]), _ci(r["ci95"]),
-                 f"{r['best']} {_base_cell(r['baselines'].get(r['best']))}" if r["best"] else "-"]
-        cells += [f"{_pp(r['diff'])} {_dci(r['diff_ci95'])}"] if mid else []
-        cells += [_verdict(r) + (" (chance)" if r["at_chance"] else "")]
+        best = r["baselines"].get(r["best"]) or {} if r["best"] else {}
+        name = r["best"] and r["best"] + (" (exp.)" if best.get("expectation") else "")
+        values = [r["task"], r["split"], r["role"], r["n"], r["posts"], r["accuracy"], r["ci95"], name,
+                  None if best.get("applicable") is False else best.get("accuracy"), r["diff"], r["diff_ci95"],
+                  _verdict(r), r["at_chance"]]
         if wide:
-            cells += [_pct(r["lc"].get("accuracy")), _pct(r["cue"].get("accuracy")), _pct(r["ceiling"].get("value")),
-                      "-" if r["ece"] is None else f"{r['ece']:.3f}",
-                      "-" if r["confidence"] is None else f"{r['confidence']:.3f}", _pct(r["truncated_share"])]
-        t.add_row(*cells, style=style)
-    t.caption = ("heldout_all / heldout_all_hard = every post of the held-out task (the headline). clears? = the "
-                 "95% interval of the paired difference to the best eligible baseline lies above 0. (in) = "
-                 "in-domain. too small = under eval.min_report_pairs/posts: shown, never counted. (chance) = the "
-                 "interval of the difference to 50% includes 0." + ("" if wide else " Controls and all baselines: report.md."))
-    return t
+            values += [r["lc"].get("accuracy"), r["cue"].get("accuracy"), r["ceiling"].get("value"), r["ece"],
+                       r["confidence"], r["truncated_share"]]
+        sheet.add(*values, style="dim" if r["too_small"] else None)
+    return sheet
 
 
 def findings(doc: dict) -> list[str]:

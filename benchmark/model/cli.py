@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from rmbench.errors import RmbenchError
+from rmbench.tables import Column, Sheet, emit, format_option, note, stdout_console
 
 
 def _installed(preset) -> str:
@@ -24,7 +25,8 @@ def _installed(preset) -> str:
 
 @click.command("models")
 @click.argument("name", required=False)
-def models_cmd(name):
+@format_option()
+def models_cmd(name, fmt):
     """List model presets and aliases, or show how NAME resolves.
 
     \b
@@ -33,30 +35,26 @@ def models_cmd(name):
     input format, max length and dtype `rmbench evaluate --model NAME` would use.
     \b
     Examples: rmbench models
-              rmbench models smollm2
-              rmbench models runs/X/model
+              rmbench models --format tsv
+              rmbench models minilm
     """
-    from rich.console import Console
-    from rich.table import Table
-
     from rmbench.model.presets import presets
 
-    out = Console()
     if not name:
-        table = Table(title="model presets (benchmark/model/presets.yaml)")
-        for col in ("name (aliases)", "kind", "input", "max len", "dtype", "weights"):
-            table.add_column(col, overflow="fold")
+        sheet = Sheet([Column("name"), Column("aliases"), Column("kind"), Column("input"),
+                       Column("max_length", "max len"), Column("dtype"), Column("weights")],
+                      title="model presets (benchmark/model/presets.yaml)")
         for p in presets().values():
-            names = p.name + (f" [dim]({', '.join(p.aliases)})[/]" if p.aliases else "")
             where = p.hub_id or f"{_installed(p)}: {p.package or p.gguf}"
-            table.add_row(names, p.kind or "any", p.input_format, str(p.max_length or "own"), p.dtype, where)
-        out.print(table)
-        out.print("kind 'any': a base model -- `rmbench run` trains a classifier head on it, "
-                  "`rmbench evaluate --model-kind judge` asks it. 'own' max length: the model's context, "
-                  "capped by model.max_length_cap.")
+            sheet.add(p.name, ", ".join(p.aliases), p.kind or "any", p.input_format, str(p.max_length or "own"),
+                      p.dtype, where)
+        emit(sheet, fmt)
+        note("kind 'any': a base model -- `rmbench run` trains a classifier head on it, "
+             "`rmbench evaluate --model-kind judge` asks it. 'own' max length: the model's context, "
+             "capped by model.max_length_cap.", fmt)
         return
     try:
-        _show(out, name)
+        _show(stdout_console(), name)
     except RmbenchError as err:
         raise click.ClickException(str(err)) from err
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
-from rich.console import Console
-from rich.table import Table
+import sys
 
+import click
+
+from rmbench.console import quiet_option
 from rmbench.errors import RmbenchError, SourceError, UnknownTaskError
+from rmbench.tables import Column, Sheet, emit, format_option, note, render
 
 TOP_REASONS = 3  # drop reasons shown per level in the summary; the manifest has them all
 
@@ -34,13 +36,19 @@ def task_list(value: str | None) -> list[str] | None:
 @click.option("--split-by", "split_by", default="hash", show_default=True, metavar="hash|time:YYYY-MM-DD",
               help="hash: by post id (90/5/5). time:DATE: posts before DATE (UTC) train/validation, from DATE on test "
                    "(a future window: nothing after the date is trained on). Recorded in the manifest.")
-@click.option("--quiet", is_flag=True, help="No progress bars (the summary table is still printed).")
-def prepare_cmd(source, tasks, out, overwrite, workers, split_by, quiet):
+@quiet_option
+@format_option()
+def prepare_cmd(source, tasks, out, overwrite, workers, split_by, quiet, fmt):
     """Turn Reddit dumps, SHP or WritingPrompts rows (or the demo) into preference pairs.
 
     Writes OUT/manifest.json and OUT/<task>/{train,validation,test,test_hard,all_hard}.jsonl
     (docs/formats.md), then prints pairs per task and split, test_hard sizes, the main
     drop reasons and any bad input lines.
+
+    \b
+    Examples: rmbench prepare --source demo --out prepared
+              rmbench prepare --source demo --tasks writingprompts,askacademia --out prepared --overwrite --format tsv
+              rmbench prepare --source DUMPS --out prepared-time --split-by time:2023-01-01
     """
     from rmbench.atomic import check_out_path
     from rmbench.cli import debugging
@@ -58,7 +66,7 @@ def prepare_cmd(source, tasks, out, overwrite, workers, split_by, quiet):
         if debugging():
             raise
         raise click.ClickException(f"cannot read source: {e}" if isinstance(e, SourceError) else str(e)) from None
-    print_summary(manifest, out)
+    print_summary(manifest, out, fmt)
 
 
 def _top(dropped: dict[str, int]) -> str:
@@ -66,38 +74,46 @@ def _top(dropped: dict[str, int]) -> str:
     return ", ".join(f"{k} {v:,}" for k, v in items) or "-"
 
 
-def print_summary(manifest: dict, out: Path, console: Console | None = None) -> None:
-    console = console or Console()
+def summary_sheets(manifest: dict, out: Path) -> tuple[Sheet, Sheet | None]:
+    """Pairs per task and split, and the bad input (None when there was none)."""
     src = manifest["source"]
     title = f"prepared {src['spec']} -> {out}" + ("  [SYNTHETIC demo data]" if src.get("synthetic") else "")
-    table = Table(title=title)
-    for col in ("task", "train", "validation", "test", "test_hard", "posts kept", "top pair drops",
-                "top comment drops", "warnings"):
-        table.add_column(col, overflow="fold", justify="right" if col in ("train", "validation", "test") else "left")
+    sheet = Sheet([Column("task"), Column("train", kind="int"), Column("validation", kind="int"),
+                   Column("test", kind="int"), Column("test_hard", kind="int"),
+                   Column("test_hard_small", "small?", "bool"), Column("posts_kept", "posts kept", "int"),
+                   Column("posts_seen", "posts seen", "int"), Column("top_pair_drops", "top pair drops"),
+                   Column("top_comment_drops", "top comment drops"), Column("warnings", kind="int")], title=title)
     for name, t in manifest["tasks"].items():
         sp = t["splits"]
-        hard = t["test_hard"]
-        hard_cell = f"{hard['pairs']:,}" + (" [yellow](small)[/]" if hard["small"] else "")
-        table.add_row(name, f"{sp['train']['pairs']:,}", f"{sp['validation']['pairs']:,}", f"{sp['test']['pairs']:,}",
-                      hard_cell, f"{t['posts']['kept']:,}/{t['posts']['seen']:,}",
-                      _top({**t["pairs"]["dropped"], "capped": t["pairs"]["capped"]}),
-                      _top(t["comments"]["dropped"]), str(len(t["warnings"])))
-    console.print(table)
+        sheet.add(name, sp["train"]["pairs"], sp["validation"]["pairs"], sp["test"]["pairs"], t["test_hard"]["pairs"],
+                  bool(t["test_hard"]["small"]), t["posts"]["kept"], t["posts"]["seen"],
+                  _top({**t["pairs"]["dropped"], "capped": t["pairs"]["capped"]}), _top(t["comments"]["dropped"]),
+                  len(t["warnings"]))
     bad = manifest.get("bad_input") or {}
-    if bad:
-        bt = Table(title="bad input (every line, row or value not used as it stood)")
-        for col in ("file", "reason", "count", "input", "first lines"):
-            bt.add_column(col, overflow="fold")
-        for path, reasons in bad.items():
-            for reason, info in reasons.items():
-                bt.add_row(path, reason, f"{info['count']:,}", info.get("input", "skipped"),
-                           ", ".join(map(str, info["first_lines"])))
-        console.print(bt)
+    if not bad:
+        return sheet, None
+    bt = Sheet([Column("file"), Column("reason"), Column("count", kind="int"), Column("input"),
+                Column("first_lines", "first lines")], title="bad input (every line, row or value not used as it stood)")
+    for path, reasons in bad.items():
+        for reason, info in reasons.items():
+            bt.add(path, reason, info["count"], info.get("input", "skipped"), ", ".join(map(str, info["first_lines"])))
+    return sheet, bt
+
+
+def print_summary(manifest: dict, out: Path, fmt: str = "table") -> None:
+    """The pairs table on stdout (in ``fmt``); the bad-input table beside it, or on stderr
+    when stdout is data; the notes likewise."""
+    sheet, bad = summary_sheets(manifest, out)
+    emit(sheet, fmt)
+    if bad is None:
+        note("bad input: none", fmt)
+    elif fmt == "table":
+        emit(bad, fmt)
     else:
-        console.print("bad input: none")
+        sys.stderr.write(render(bad, "tsv" if fmt == "tsv" else "csv"))
     rule = manifest.get("split_by") or {}
     if rule.get("rule") == "time":
         lost = sum((rule.get("dropped_time_unknown") or {}).values())
-        console.print(f"split by time: posts before {rule['date']} train/validation, from it on test"
-                      + (f"; {lost:,} pairs without a post time dropped" if lost else ""))
-    console.print(f"fingerprint {manifest['fingerprint'][:16]}…  manifest: {out / 'manifest.json'}")
+        note(f"split by time: posts before {rule['date']} train/validation, from it on test"
+             + (f"; {lost:,} pairs without a post time dropped" if lost else ""), fmt)
+    note(f"fingerprint {manifest['fingerprint'][:16]}…  manifest: {out / 'manifest.json'}", fmt)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from rmbench.errors import RmbenchError, UnknownTaskError
 from rmbench.prepare.cli import task_list
+from rmbench.tables import Column, Sheet, emit, format_option
 
 
 @click.command("export")
@@ -20,7 +19,8 @@ from rmbench.prepare.cli import task_list
 @click.option("--tasks", default=None, metavar="A,B", help="Comma-separated tasks (default: all prepared).")
 @click.option("--splits", default=None, metavar="S,T", help="Comma-separated splits (default: all four).")
 @click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
-def export_cmd(data_dir, out, tasks, splits, overwrite):
+@format_option()
+def export_cmd(data_dir, out, tasks, splits, overwrite, fmt):
     """Export prepared pairs as prompt/chosen/rejected jsonl for TRL's RewardTrainer or RewardBench."""
     from rmbench.prepared.export import export_jsonl
 
@@ -30,11 +30,8 @@ def export_cmd(data_dir, out, tasks, splits, overwrite):
         raise click.BadParameter(str(e), param_hint="--tasks") from None
     except RmbenchError as e:
         raise click.ClickException(str(e)) from None
-    table = Table(title=f"exported to {out}")
-    table.add_column("task")
     splits_seen = sorted({s for c in counts.values() for s in c})
-    for s in splits_seen:
-        table.add_column(s, justify="right")
+    sheet = Sheet([Column("task")] + [Column(s, kind="int") for s in splits_seen], title=f"exported to {out}")
     for name, c in counts.items():
-        table.add_row(name, *(f"{c.get(s, 0):,}" for s in splits_seen))
-    Console().print(table)
+        sheet.add(name, *(c.get(s, 0) for s in splits_seen))
+    emit(sheet, fmt)

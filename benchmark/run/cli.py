@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from rmbench.console import stderr_console
+from rmbench.console import quiet_option, stderr_console
 from rmbench.errors import RmbenchError, did_you_mean
 from rmbench.run.config import RunConfig
+from rmbench.tables import format_option
 
 _D = RunConfig()  # defaults shown in --help, from the one place they are set
 
@@ -105,7 +106,7 @@ def common_options(f):
         click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Set any config key, e.g. --set train.warmup_ratio=0.05 (repeatable)."),
         click.option("--out", type=click.Path(file_okay=False), help="Output directory [default: runs/<time>-<kind>-<name>]."),
         click.option("--seed", type=int, help="Seed for sampling, the reward head, training order, bootstrap and the random baseline [default: 0]."),
-        click.option("--quiet", is_flag=True, help="No progress bars."),
+        quiet_option,
     ]
     for o in reversed(opts):
         f = o(f)
@@ -129,10 +130,11 @@ def common_options(f):
 @click.option("--task-option", "task_options", multiple=True, metavar="KEY=VALUE",
               help="A setting of a --task pipeline (see `rmbench tasks show NAME`), e.g. --task-option rl_steps=50.")
 @click.option("--help-config", is_flag=True, help="List every config key with its default and help, then exit.")
+@format_option()
 @model_kind_options
 @common_options
 @click.pass_context
-def run_cmd(ctx, holdout, agent_task, task_options, help_config, quiet, config_file, settings, **_):
+def run_cmd(ctx, holdout, agent_task, task_options, help_config, quiet, config_file, settings, fmt, **_):
     """Train a reward model on the held-in tasks and measure it on the held-out one.
 
     \b
@@ -174,7 +176,7 @@ def run_cmd(ctx, holdout, agent_task, task_options, help_config, quiet, config_f
     except RmbenchError as err:
         raise click.ClickException(str(err)) from err
     if doc is not None:
-        _show(doc, run_dir, console)
+        _show(doc, run_dir, fmt)
 
 
 def _run_agent(ctx, name, config_file, settings, task_options=()):
@@ -204,19 +206,18 @@ def _run_agent(ctx, name, config_file, settings, task_options=()):
         click.echo(json.dumps(summary, indent=2, default=str)[:4000])
 
 
-def _show(doc: dict, run_dir: Path, console) -> None:
-    import sys
+def _show(doc: dict, run_dir: Path, fmt: str = "table") -> None:
+    """The summary on stdout in ``fmt``: every column off a terminal (nothing wraps there), the
+    controls only when the terminal is wide enough for them."""
+    from rmbench.eval.report import summary_sheet
+    from rmbench.tables import emit, note, on_terminal, stdout_console
 
-    from rich.console import Console
-
-    from rmbench.eval.report import summary_table
-
-    out = Console(width=None if sys.stdout.isatty() else 160)  # captured output: do not squash the table
-    out.print(summary_table(doc, out.width))
+    out = stdout_console()
+    emit(summary_sheet(doc, wide=not on_terminal() or out.width >= 150), fmt, console=out)
     for flag in doc.get("flags", []):
-        out.print(f"[bold red]FLAG[/] {flag}: the delay input gives the label away under this pairing rule.")
-    out.print(f"results: {run_dir / 'results.json'}  report: {run_dir / 'report.md'}  "
-              f"wall time {doc.get('wall_time_s')} s")
+        note(f"FLAG {flag}: the delay input gives the label away under this pairing rule.", fmt, console=out)
+    note(f"results: {run_dir / 'results.json'}  report: {run_dir / 'report.md'}  "
+         f"wall time {doc.get('wall_time_s')} s", fmt, console=out)
 
 
 def _print_config_help():
@@ -231,10 +232,11 @@ def _print_config_help():
                                              "a DPO policy or a judge (--model-kind) -- or baseline:random|longer|shorter|earlier|later|confounds.")
 @click.option("--tasks", "eval_tasks", help="Comma-separated tasks to score on heldout_all, heldout_all_hard, test and test_hard (role 'heldout') [default: every task with test data].")
 @click.option("--trained-on", help="Comma-separated tasks the model was trained on: scored on test with role 'in_domain'.")
+@format_option()
 @model_kind_options
 @common_options
 @click.pass_context
-def evaluate_cmd(ctx, eval_tasks, trained_on, quiet, config_file, settings, **_):
+def evaluate_cmd(ctx, eval_tasks, trained_on, quiet, config_file, settings, fmt, **_):
     """Score an existing reward model (or a baseline) on prepared tasks, without training.
 
     \b
@@ -263,7 +265,7 @@ def evaluate_cmd(ctx, eval_tasks, trained_on, quiet, config_file, settings, **_)
         doc = evaluate_model(cfg, run_dir, split(eval_tasks), split(trained_on), console=console, progress=not quiet)
     except RmbenchError as err:
         raise click.ClickException(str(err)) from err
-    _show(doc, run_dir, console)
+    _show(doc, run_dir, fmt)
 
 
 @click.command("sweep")
@@ -304,4 +306,4 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
                   adapt=ks, adapt_epochs=adapt_epochs, console=stderr_console(), progress=not quiet)
     except RmbenchError as err:
         raise click.ClickException(str(err)) from err
-    Console().print(f"sweep: {out / 'sweep.json'}")
+    click.echo(f"sweep: {out / 'sweep.json'}")

@@ -12,6 +12,8 @@ A ``run.yaml`` has the same sections as ``RunConfig``::
     eval:  {bootstrap_samples: 1000}
     seed: 0
 
+``$RMBENCH_CONFIG`` names a file of the same shape read first (under ``--config``): site-wide
+defaults, or the tiny settings the examples test runs every ``--help`` example with.
 Unknown keys are errors with a did-you-mean (also across sections: ``train.max_length``
 points at ``model.max_length``). The resolved config is saved in every results.json.
 """
@@ -135,9 +137,17 @@ def load_file(path: str | Path) -> dict:
     return loaded
 
 
+ENV_CONFIG = "RMBENCH_CONFIG"  # a run.yaml of site-wide defaults, read under --config
+
+
 def resolve(config_file: str | None = None, flags: dict | None = None) -> RunConfig:
-    """Defaults, then the config file, then the flags that were given (None means not given)."""
+    """Defaults, then ``$RMBENCH_CONFIG`` (a cluster's or a test's defaults), then the config
+    file, then the flags that were given (None means not given)."""
+    import os
+
     cfg = RunConfig()
+    if os.environ.get(ENV_CONFIG):
+        apply(cfg, load_file(os.environ[ENV_CONFIG]), f"${ENV_CONFIG} ({os.environ[ENV_CONFIG]})")
     if config_file:
         apply(cfg, load_file(config_file), str(config_file))
     apply(cfg, {k: v for k, v in (flags or {}).items() if v is not None}, "command line")

@@ -30,16 +30,26 @@ def test_json_output_has_every_column(board):
     assert track["track"] == "demo" and track["heldout_tasks"] == ["writingprompts", "emory"]
     first = track["rows"][0]
     assert first["model"] == "bravo" and first["rank"] == 1
-    assert first["writingprompts/test"] == pytest.approx(120 / 200)
-    assert first["emory/test_hard"] == pytest.approx(12 / 20)
-    assert {"parameters", "mean", "mean_hard", "margin", "date", "data"} <= set(first)
+    assert first["writingprompts/test_pct"] == pytest.approx(100 * 120 / 200)  # percent, labelled so
+    assert first["emory/test_hard_pct"] == pytest.approx(100 * 12 / 20)
+    low, high = first["writingprompts/test_ci95_low_pct"], first["writingprompts/test_ci95_high_pct"]
+    assert low < first["writingprompts/test_pct"] < high
+    assert {"parameters", "mean_pct", "mean_hard_pct", "margin_pp", "date", "data"} <= set(first)
 
 
 def test_csv_output_parses_and_sorts(board):
     rows = list(csv.DictReader(io.StringIO(show(board, "--format", "csv", "--sort", "writingprompts/test"))))
     assert [r["model"] for r in rows] == ["alpha", "delta", "bravo", "charlie"]
-    assert float(rows[0]["writingprompts/test"]) == pytest.approx(0.75)
+    assert rows[0]["writingprompts/test_pct"] == "75.0"  # rounded as the table shows it
+    assert float(rows[0]["writingprompts/test_ci95_low_pct"]) < 75 < float(rows[0]["writingprompts/test_ci95_high_pct"])
     assert {r["track"] for r in rows} == {"demo"}
+    assert all(len(v.split(".")[-1]) <= 1 for r in rows for k, v in r.items() if k.endswith(("_pct", "_pp")) and v)
+
+
+def test_tsv_matches_csv(board):
+    tsv = [line.split("\t") for line in show(board, "--format", "tsv").splitlines()]
+    rows = list(csv.reader(io.StringIO(show(board, "--format", "csv"))))
+    assert tsv == rows
 
 
 def test_markdown_output_is_a_table(board):

@@ -1,0 +1,70 @@
+"""Tables that survive pipes: one line per row off a terminal, and machine formats rounded
+as shown, intervals as their own columns, units in the names."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from rmbench.registry import all_tasks
+from rmbench.tables import Column, Sheet, render, rich_table
+
+
+def _sheet() -> Sheet:
+    s = Sheet([Column("task"), Column("n", kind="int"), Column("accuracy", "acc %", "pct"),
+               Column("ci95", "95% CI", "pct_ci"), Column("diff", "Δ", "pp"), Column("ece", kind="float"),
+               Column("clears", kind="bool")], title="t")
+    s.add("a[b]", 1234, 0.61234, (0.55551, 0.70049), -0.04437900000000006, 0.123456, True)
+    s.add("c", 5, None, None, None, None, False)
+    return s
+
+
+def test_csv_is_rounded_as_shown_with_interval_columns_and_units():
+    rows = list(csv.DictReader(io.StringIO(render(_sheet(), "csv"))))
+    assert list(rows[0]) == ["task", "n", "accuracy_pct", "ci95_low_pct", "ci95_high_pct", "diff_pp", "ece", "clears"]
+    assert rows[0] == {"task": "a[b]", "n": "1234", "accuracy_pct": "61.2", "ci95_low_pct": "55.6",
+                       "ci95_high_pct": "70.0", "diff_pp": "-4.4", "ece": "0.123", "clears": "true"}
+    assert rows[1]["accuracy_pct"] == "" and rows[1]["ci95_low_pct"] == "" and rows[1]["clears"] == "false"
+
+
+def test_tsv_and_json_carry_the_same_values():
+    tsv = render(_sheet(), "tsv").splitlines()
+    assert tsv[0].split("\t")[2:5] == ["accuracy_pct", "ci95_low_pct", "ci95_high_pct"]
+    assert tsv[1].split("\t")[5] == "-4.4"
+    data = json.loads(render(_sheet(), "json"))
+    assert data[0]["diff_pp"] == -4.4 and data[0]["ci95_high_pct"] == 70.0 and data[1]["accuracy_pct"] is None
+
+
+def test_a_tab_or_newline_in_a_cell_cannot_break_a_tsv_row():
+    s = Sheet([Column("a"), Column("b")])
+    s.add("x\ty", "line\nbreak")
+    assert render(s, "tsv").splitlines()[1].split("\t") == ["x y", "line break"]
+
+
+def test_off_a_terminal_no_cell_wraps():
+    from rich.console import Console
+
+    s = Sheet([Column("name"), Column("rules")])
+    long = "top-level, later-but-higher, ratio>=2, scores>=2, post>=10, <=5/post " * 3
+    s.add("askanthropology", long)
+    buf = io.StringIO()
+    Console(file=buf, width=1_000_000).print(rich_table(s, terminal=False))
+    lines = buf.getvalue().splitlines()
+    assert sum("askanthropology" in line for line in lines) == 1
+    assert long.strip() in next(line for line in lines if "askanthropology" in line)
+    assert "…" not in buf.getvalue()
+
+
+@pytest.mark.parametrize("name", ["explainlikeimfive", "writingprompts-agent"])
+def test_tasks_piped_to_grep_finds_exactly_one_line(name):
+    """`rmbench tasks | grep NAME` prints exactly one line: stdout is a pipe, as under grep."""
+    out = subprocess.run([sys.executable, "-m", "rmbench.cli", "tasks"], capture_output=True, text=True, check=True,
+                         env={"PATH": "/usr/bin:/bin", "COLUMNS": "80", "TERM": "xterm"}).stdout
+    hits = [line for line in out.splitlines() if name in line]
+    assert len(hits) == 1, hits
+    assert len(out.splitlines()) < len(all_tasks()) + 10  # one line per task, a few for the frame
