@@ -13,6 +13,7 @@ from rmbench import __version__
 COMMANDS = {
     "prepare": ("rmbench.prepare.cli:prepare_cmd", "Turn Reddit dumps, SHP or WritingPrompts rows (or the demo) into preference pairs."),
     "export": ("rmbench.prepared.cli:export_cmd", "Export prepared pairs as prompt/chosen/rejected jsonl for TRL or RewardBench."),
+    "push": ("rmbench.push:push_cmd", "Upload a prepared dataset, a trained reward model or a run's results to the hub."),
     "tasks": ("rmbench.tasks_cli:tasks_cmd", "List registered tasks, or show one task's rules."),
     "run": ("rmbench.run.cli:run_cmd", "Train on held-in tasks, evaluate on a held-out task beside baselines."),
     "evaluate": ("rmbench.run.cli:evaluate_cmd", "Score an existing reward model (or a baseline) on prepared tasks."),
@@ -50,6 +51,7 @@ class LazyGroup(click.Group):
         """Every user-fixable error and every environmental fault (disk full, permission
         denied, a FIFO where a file belongs) ends in one line and exit code 1; ``--debug``
         shows the traceback instead. Anything else is a bug and keeps its traceback."""
+        from rmbench.console import set_quiet
         from rmbench.errors import RmbenchError
 
         try:
@@ -61,6 +63,8 @@ class LazyGroup(click.Group):
                 raise click.ClickException(str(e)) from None
             where = f": {e.filename}" if e.filename else ""
             raise click.ClickException(f"{e.strerror or e}{where} (rerun with --debug for the traceback)") from None
+        finally:
+            set_quiet(False)  # --quiet is process-wide while a command runs, not after it (library use, tests)
 
     def resolve_command(self, ctx, args):
         name = args[0] if args else None

@@ -321,12 +321,3 @@ def tiny_cli_env(tmp_path_factory) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RMBENCH_", "COLUMNS", "LINES", "FORCE_COLOR"))}
     return {**env, "RMBENCH_CONFIG": str(root / "tiny.yaml"), "RMBENCH_CACHE": str(root / "cache"),
             "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-
-
-@pytest.fixture(autouse=True)
-def _progress_switch_off():
-    """Every test starts with --quiet off: a CLI test that passes --quiet leaves the global
-    switch (rmbench.console.set_quiet) on for whatever test runs next in the process."""
-    from rmbench.console import set_quiet
-
-    set_quiet(False)

@@ -59,7 +59,10 @@ def write_log(path: str | Path, history: list[dict]) -> None:
 
 
 def read_log(path: str | Path) -> list[dict]:
-    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The entries of a train_log.jsonl; a bad line is a DataError naming the file and line."""
+    from rmbench.jsonl import read_jsonl
+
+    return list(read_jsonl(path))
 
 
 __all__ = ["LOG_FILE", "TENSORBOARD_DIR", "place_tensorboard", "read_log", "report_integrations", "write_log"]

@@ -8,10 +8,10 @@ whose delays are all null still has integer delay columns.
 from __future__ import annotations
 
 import functools
-import json
 import random
 from pathlib import Path
 
+from rmbench.jsonl import read_jsonl
 from rmbench.prepare.splits import ALL_SPLITS, EVAL_SPLITS
 from rmbench.prepare.write import COLUMNS, MANIFEST
 from rmbench.prepared.manifest import Prepared
@@ -41,13 +41,10 @@ def load_prepared(data_dir: str | Path, task: str):
     for split in ALL_SPLITS:
         path = data.split_path(task, split)
         rows = []
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    row = json.loads(line)
-                    for key in ADDED_COLUMNS:  # files written before these columns existed
-                        row.setdefault(key, None)
-                    rows.append(row)
+        for row in read_jsonl(path):  # a bad line is a DataError naming the file and line
+            for key in ADDED_COLUMNS:  # files written before these columns existed
+                row.setdefault(key, None)
+            rows.append(row)
         # from_list with explicit features: no cache files written, and empty splits keep
         # their columns. The prepared splits are capped per post, so they fit in memory.
         out[split] = Dataset.from_list(rows, features=feats) if rows else Dataset.from_dict(

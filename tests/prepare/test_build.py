@@ -163,7 +163,7 @@ def test_load_prepared_and_export(built, tmp_path):
     counts = export_jsonl(out, tmp_path / "exp", tasks=["askscience"], splits=["train"])
     rows = [json.loads(x) for x in (tmp_path / "exp" / "askscience" / "train.jsonl").read_text().splitlines()]
     assert len(rows) == counts["askscience"]["train"] == dd["train"].num_rows
-    assert set(rows[0]) == {"prompt", "chosen", "rejected", "id", "subset"}
+    assert set(rows[0]) == {"prompt", "chosen", "rejected", "pair_id"}
 
 
 @pytest.mark.slow  # imports TRL (and with it torch and transformers)

@@ -1,0 +1,61 @@
+"""JSON Lines, read and written in one place, with the ``jsonlines`` package.
+
+Why a wrapper: ``jsonlines`` names the line a bad record sits on (``InvalidLineError.lineno``),
+and rmbench turns that into one ``DataError`` that names the file too. ``json.loads``
+recurses once per nesting level, so a line of ``[[[[...`` would end a command in a
+``RecursionError`` traceback; here it is a bad line like any other. Blank lines are
+skipped: a hand-edited file often ends with one.
+
+Writing: one compact object per line, UTF-8 (not ASCII-escaped), ``\\n`` line ends. Callers
+that need the file to appear whole write inside ``rmbench.atomic`` (a temporary file or
+directory renamed into place).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import jsonlines
+
+from rmbench.errors import DataError
+
+
+def _loads(text: str | bytes):
+    try:
+        return json.loads(text)
+    except RecursionError:  # jsonlines reports ValueErrors with their line number
+        raise ValueError("nested too deeply") from None
+
+
+def read_jsonl(path: str | Path, *, dicts: bool = True) -> Iterator:
+    """Each record of ``path`` in order; a line that is not JSON (or, with ``dicts``, not an
+    object) raises ``DataError("<path>, line N: ...")``."""
+    with open(path, encoding="utf-8") as f:
+        reader = jsonlines.Reader(f, loads=_loads)
+        try:
+            yield from reader.iter(type=dict if dicts else None, skip_empty=True)
+        except jsonlines.InvalidLineError as e:
+            cause = e.__cause__ or e
+            raise DataError(f"{path}, line {e.lineno}: {_why(cause)}") from None
+
+
+def _why(err: BaseException) -> str:
+    text = str(err).split(" (line ")[0]
+    return text[:200]
+
+
+def write_jsonl(path: str | Path, rows: Iterable[dict]) -> int:
+    """Write ``rows`` to ``path`` (replacing it); returns how many were written."""
+    n = 0
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        writer = jsonlines.Writer(f, compact=True, dumps=_dumps)
+        for row in rows:
+            writer.write(row)
+            n += 1
+    return n
+
+
+def _dumps(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
