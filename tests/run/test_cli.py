@@ -63,6 +63,10 @@ def test_run_writes_every_output(finished):
     assert len(preds) == n_eval and {"pair_id", "reward_chosen", "reward_rejected"} <= set(json.loads(preds[0]))
     assert (finished / "plots" / "accuracy.png").stat().st_size > 1000
     assert (finished / "plots" / "calibration.png").is_file()
+    # the training curve: the log history kept beside the model, drawn against steps
+    log = [json.loads(line) for line in (finished / "train_log.jsonl").read_text().splitlines()]
+    assert [e["step"] for e in log if "loss" in e] and log[-1]["step"] == doc["model"]["training"]["steps"]
+    assert "plots/training.png" in doc["plots"] and (finished / "plots" / "training.png").stat().st_size > 1000
     assert "Synthetic data" in (finished / "report.md").read_text()
 
 
