@@ -161,14 +161,23 @@ def load_causal_lm(name_or_path: str, *, dtype=None, trust_remote_code: bool = F
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path, _, trust = _source(name_or_path, trust_remote_code, console)
-    kwargs = {"trust_remote_code": trust}
+    kwargs = {"trust_remote_code": trust, "output_loading_info": True}
     if dtype is not None:
         kwargs["dtype"] = _torch_dtype(dtype)
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust)
-        model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+        model, info = AutoModelForCausalLM.from_pretrained(path, **kwargs)
     except (OSError, ValueError) as err:
         raise _unknown(name_or_path, err) from err
+    # transformers fills missing weights (a classifier checkpoint has no lm_head) with random
+    # ones and carries on: a judge or DPO policy would then score noise. Tied weights are not
+    # reported missing, so a tied lm_head passes.
+    missing = [k for k in info.get("missing_keys", []) if not any(r in k for r in _REBUILT)]
+    if missing:
+        raise UnknownModelError(
+            f"{name_or_path!r} has no trained language-model weights for {', '.join(sorted(missing)[:4])}"
+            f"{' …' if len(missing) > 4 else ''}: transformers would fill them with random numbers, and a "
+            "judge or DPO policy would score noise. Is it a reward classifier? Score it as --model-kind classifier")
     prepare_tokenizer(tokenizer, model)
     return model.eval(), tokenizer
 
