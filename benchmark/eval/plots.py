@@ -1,4 +1,4 @@
-"""PNG figures: accuracy beside baselines, calibration, learning curves, the transfer heatmap.
+"""PNG figures: accuracy beside baselines, calibration, the training curve, learning curves, the transfer heatmap.
 
 matplotlib's Agg backend only (no display needed); each figure is written to a temporary
 file and renamed, so a reader never sees half a PNG.
@@ -107,11 +107,40 @@ def calibration(rewards_by: dict, path: Path, bins: int = 10) -> str:
     return _save(fig, path)
 
 
-def run_plots(doc: dict, rewards_by: dict, out_dir: Path) -> list[str]:
+def training_curve(log: list[dict], path: Path) -> str:
+    """Training loss at every logging step and validation accuracy (and loss) at every
+    validation, against optimizer steps (``log``: rmbench.model.trainlog's entries)."""
+    plt = _plt()
+    loss = [(e["step"], e["loss"]) for e in log if e.get("loss") is not None]
+    val_loss = [(e["step"], e["eval_loss"]) for e in log if e.get("eval_loss") is not None]
+    val_acc = [(e["step"], e["eval_accuracy"]) for e in log if e.get("eval_accuracy") is not None]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    lines = []
+    if loss:
+        lines += ax.plot(*zip(*loss), marker=".", color=COLORS["model"], label="training loss")
+    if val_loss:
+        lines += ax.plot(*zip(*val_loss), ls="--", marker="x", color=COLORS["model"], label="validation loss")
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("Bradley-Terry loss")
+    acc_ax = ax.twinx()
+    if val_acc:
+        lines += acc_ax.plot(*zip(*val_acc), marker="o", color=COLORS["confounds"], label="validation accuracy")
+    acc_ax.axhline(0.5, color="black", lw=0.6, ls=":")
+    acc_ax.set_ylim(0, 1.05)
+    acc_ax.set_ylabel("validation pairwise accuracy")
+    ax.set_title("Training curve" if lines else "Training curve (nothing was logged)")
+    if lines:
+        ax.legend(lines, [ln.get_label() for ln in lines], fontsize=8, loc="lower left")
+    return _save(fig, path)
+
+
+def run_plots(doc: dict, rewards_by: dict, out_dir: Path, train_log: list[dict] | None = None) -> list[str]:
+    """A run's figures; ``train_log`` (a trained model's log history) adds training.png."""
+    names = [f"plots/{training_curve(train_log, out_dir / 'training.png')}"] if train_log is not None else []
     if not doc["results"]:
-        return []
+        return names
     return [f"plots/{accuracy_bars(doc, out_dir / 'accuracy.png')}",
-            f"plots/{calibration(rewards_by, out_dir / 'calibration.png', 10)}"]
+            f"plots/{calibration(rewards_by, out_dir / 'calibration.png', 10)}"] + names
 
 
 def learning_curves(curves: dict, path: Path, baseline: dict | None = None) -> str:

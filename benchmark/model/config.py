@@ -58,3 +58,7 @@ class TrainConfig:
     save_total_limit: int = opt(2, "checkpoints kept on disk (the best is always kept)")
     resume: bool = opt(False, "resume an interrupted run from its last checkpoint and step markers")
     group_by_length: bool = opt(True, "batch pairs of similar length together (less padding, same result in expectation)")
+    # none: a run needs no account or server; RUN/train_log.jsonl and plots/training.png
+    # keep the curve either way.
+    report_to: str = opt("none", "where Trainer also sends its logs: none, or a comma-separated list of "
+                                 "transformers integrations (tensorboard -> RUN/tensorboard/, wandb, mlflow, ...)")

@@ -29,6 +29,7 @@ from rmbench.model.config import ModelConfig, TrainConfig
 from rmbench.model.inputs import pad_batch, response_text
 from rmbench.model.chat import make_encoder
 from rmbench.model.checkpoints import MarkComplete, resumable_checkpoint
+from rmbench.model.trainlog import LOG_FILE, place_tensorboard, report_integrations, write_log
 
 
 def bradley_terry_loss(r_chosen: torch.Tensor, r_rejected: torch.Tensor, margin: torch.Tensor | None = None,
@@ -145,7 +146,7 @@ def training_arguments(out_dir: str | Path, train: TrainConfig, model_cfg: Model
         length_column_name="length",
         remove_unused_columns=False,
         label_names=[],
-        report_to="none",
+        report_to=report_integrations(train.report_to) or "none",
         disable_tqdm=True,
         dataloader_num_workers=0,
         ddp_find_unused_parameters=False,
@@ -244,6 +245,7 @@ def fit(cfg, train_pairs: list[dict], val_pairs: list[dict], work_dir: str | Pat
 
     from rmbench.model.kinds import META_KEY, TRAIN_MAX_LENGTH
 
+    report_integrations(cfg.train.report_to)  # a typo fails before the model loads
     set_seed(cfg.seed)  # before loading: the new reward head is drawn from this seed
     model, tok = load_reward_model(cfg.model.name, trust_remote_code=cfg.model.trust_remote_code)
     encoder = make_encoder(tok, cfg.model.input_format, cfg.model.max_length or TRAIN_MAX_LENGTH)
@@ -263,6 +265,7 @@ def fit(cfg, train_pairs: list[dict], val_pairs: list[dict], work_dir: str | Pat
         compute_metrics=pairwise_accuracy, callbacks=[RichProgress(console, progress), MarkComplete()],
         center_rewards=cfg.train.center_rewards, use_margin=cfg.train.margin > 0)
     trainer.remove_callback(PrinterCallback)  # the rich bar shows loss and accuracy; --quiet means quiet
+    place_tensorboard(trainer, work_dir)
     resume = resumable_checkpoint(work_dir / "checkpoints", notify=_note(console)) if cfg.train.resume else None
     t0 = time.perf_counter()
     out = trainer.train(resume_from_checkpoint=resume)
@@ -279,6 +282,7 @@ def fit(cfg, train_pairs: list[dict], val_pairs: list[dict], work_dir: str | Pat
             "truncated": cut, "world_size": trainer.args.world_size,
             "mixed_precision": resolve_precision(cfg.model.mixed_precision), "input_format": encoder.input_format}
     if trainer.is_world_process_zero():
+        write_log(work_dir / LOG_FILE, trainer.state.log_history)  # the training curve, kept after checkpoints go
         final = trainer.model
         if cfg.model.lora:
             final = final.merge_and_unload()

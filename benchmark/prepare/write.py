@@ -1,4 +1,5 @@
-"""THE writer of prepared data (docs/formats.md): split files, fingerprints, manifest.json.
+"""THE writer of prepared data (docs/formats.md): split files, fingerprints, manifest.json
+and its dataset card (README.md).
 
 Every producer of prepared data goes through here -- ``rmbench prepare``, ``rmbench
 feedback export`` and the test suite's fixtures -- so there is one file layout, one line
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from rmbench import __version__
 from rmbench.atomic import write_json
+from rmbench.prepare.card import write_card
 from rmbench.prepare.pair import TaskStats, row_json, task_warnings
 from rmbench.prepare.splits import ALL_SPLITS, FingerprintBuilder
 
@@ -30,6 +32,17 @@ _FALSE = '"cross_task_dup": false'
 _TRUE = '"cross_task_dup": true'
 
 Row = tuple[str, str, bool]  # (pair_id, split-file line without newline, cross_task_dup)
+
+# The split-file columns in line order and their types (docs/formats.md), as `datasets`
+# dtypes: the read side's Features and the dataset card's `dataset_info` are built from it.
+COLUMNS = {
+    "pair_id": "string", "task": "string", "split": "string", "subreddit": "string", "post_id": "string",
+    "prompt": "string", "chosen": "string", "rejected": "string", "chosen_id": "string", "rejected_id": "string",
+    "chosen_score": "int64", "rejected_score": "int64", "chosen_created_utc": "int64",
+    "rejected_created_utc": "int64", "chosen_delay_s": "int64", "rejected_delay_s": "int64",
+    "chosen_score_age_s": "int64", "rejected_score_age_s": "int64", "time_gap_s": "int64",
+    "score_ratio": "float64", "length_ratio": "float64", "cross_task_dup": "bool", "synthetic": "bool",
+}
 
 
 def dict_rows(rows: Iterable[dict]) -> list[Row]:
@@ -123,9 +136,12 @@ def manifest_fingerprint(tasks: dict) -> str:
 
 
 def write_manifest(out_dir: Path, doc: dict) -> None:
-    """Written last: a directory with a manifest is a finished build."""
+    """The dataset card (``rmbench.prepare.card``: README.md, what makes the directory a
+    Hugging Face dataset), then the manifest, written last: a directory with a manifest is
+    a finished build."""
+    write_card(out_dir, doc)
     write_json(Path(out_dir) / MANIFEST, doc)
 
 
-__all__ = ["KIND", "MANIFEST", "SCHEMA_VERSION", "dict_rows", "manifest_document", "manifest_fingerprint",
+__all__ = ["COLUMNS", "KIND", "MANIFEST", "SCHEMA_VERSION", "dict_rows", "manifest_document", "manifest_fingerprint",
            "task_entry", "write_manifest", "write_split", "write_splits"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rmbench.jsonl import read_jsonl
 from rmbench.prepare.splits import ALL_SPLITS, EVAL_SPLITS
-from rmbench.prepare.write import MANIFEST
+from rmbench.prepare.write import COLUMNS, MANIFEST
 from rmbench.prepared.manifest import Prepared
 
 
@@ -24,15 +24,7 @@ ADDED_COLUMNS = ("chosen_score_age_s", "rejected_score_age_s")
 def features():
     from datasets import Features, Value
 
-    s, i, f, b = Value("string"), Value("int64"), Value("float64"), Value("bool")
-    return Features({
-        "pair_id": s, "task": s, "split": s, "subreddit": s, "post_id": s, "prompt": s,
-        "chosen": s, "rejected": s, "chosen_id": s, "rejected_id": s,
-        "chosen_score": i, "rejected_score": i, "chosen_created_utc": i, "rejected_created_utc": i,
-        "chosen_delay_s": i, "rejected_delay_s": i, "chosen_score_age_s": i, "rejected_score_age_s": i,
-        "time_gap_s": i,
-        "score_ratio": f, "length_ratio": f, "cross_task_dup": b, "synthetic": b,
-    })
+    return Features({name: Value(dtype) for name, dtype in COLUMNS.items()})
 
 
 def load_prepared(data_dir: str | Path, task: str):

@@ -4,7 +4,8 @@ Each finished step leaves its output in the run directory, written atomically, a
 ``--resume`` skips every step whose output is there:
 
     RUN/config.json            the resolved config (a resumed run must match it)
-    RUN/model/                 the trained model (training step done)
+    RUN/model/                 the trained model (training step done), with RUN/train_log.jsonl;
+                               its card model/README.md is written in the last step
     RUN/scores/<task>.<split>.json   rewards of one evaluated split (one file per split)
     RUN/results.json, predictions.jsonl, plots/, report.md   (last step)
 
@@ -144,6 +145,7 @@ def prepare_run_dir(run_dir: Path, cfg: RunConfig) -> None:
 def finish(cfg: RunConfig, p: Plan, run_dir: Path, model_info: dict, results: dict, pairs_by: dict,
            rewards_by: dict, clock: Clock, console=None) -> dict:
     from rmbench.eval import plots, report
+    from rmbench.model.trainlog import LOG_FILE, read_log
 
     from rmbench.run.evaluation import confounds_block, contamination_block
 
@@ -155,9 +157,14 @@ def finish(cfg: RunConfig, p: Plan, run_dir: Path, model_info: dict, results: di
                            extra={"confounds": confounds_block(p), "contamination": contamination_block(p)})
     write_predictions(run_dir / "predictions.jsonl", pairs_by, rewards_by, model_id=model_info["id"],
                       cuts_by_split=saved_cuts(run_dir, pairs_by))
-    doc["plots"] = plots.run_plots(doc, rewards_by, run_dir / "plots")
+    log = run_dir / LOG_FILE  # a trained model's log history (rmbench.model.trainlog)
+    doc["plots"] = plots.run_plots(doc, rewards_by, run_dir / "plots", read_log(log) if log.is_file() else None)
     write_results(run_dir / "results.json", doc)
     report.write_report(doc, run_dir / "report.md")
+    if model_info.get("path") == "model/" and (run_dir / "model").is_dir():  # a model this run trained
+        from rmbench.run.card import write_model_card
+
+        write_model_card(run_dir / "model", doc, pairs_by, rewards_by)  # quotes the results: written after them
     return doc
 
 
@@ -182,7 +189,7 @@ def run_holdout(cfg: RunConfig, run_dir: Path, console=None, progress: bool = Tr
     with state.main_process_first():
         spec = resolve_model(cfg, training=True, console=console)
         data_dir = resolve_data(cfg.data.source, cfg.data.cache_dir, progress=progress and state.is_main_process)
-    p = plan(cfg, data_dir, holdouts or [cfg.data.holdout], cfg.data.tasks or None)
+    p = plan(cfg, data_dir, holdouts or [cfg.data.holdout], cfg.data.train_tasks or None)
     with run_directory(run_dir, cfg, [data_dir, _local(cfg.model.name)], main=state.is_main_process):
         state.wait_for_everyone()
         return _train_and_score(cfg, spec, p, data_dir, run_dir, state, started, console, progress)

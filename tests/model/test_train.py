@@ -87,3 +87,64 @@ def test_lora_with_gradient_checkpointing_saves_a_plain_merged_model(tmp_path, t
     with safe_open(str(tmp_path / "model" / "model.safetensors"), "pt") as f:
         assert not [k for k in f.keys() if "lora" in k]
     assert AutoModelForSequenceClassification.from_pretrained(tmp_path / "model").config.num_labels == 1
+
+
+def test_report_to_reaches_training_arguments_and_a_typo_is_a_config_error(monkeypatch):
+    import transformers.integrations.integration_utils as iu
+
+    from rmbench.errors import ConfigError
+    from rmbench.model.config import ModelConfig, TrainConfig
+    from rmbench.model.train import training_arguments
+
+    assert training_arguments("out", TrainConfig(), ModelConfig(), 16, 0).report_to in ([], "none", ["none"])
+    # wandb is not installed in the test environment: pretend it is, to see the value arrive
+    monkeypatch.setattr(iu, "get_available_reporting_integrations", lambda: ["wandb", "tensorboard"])
+    args = training_arguments("out", TrainConfig(report_to="WandB, tensorboard"), ModelConfig(), 16, 0)
+    assert args.report_to == ["wandb", "tensorboard"]
+    with pytest.raises(ConfigError, match="'tensorbord'.*Did you mean tensorboard"):
+        training_arguments("out", TrainConfig(report_to="tensorbord"), ModelConfig(), 16, 0)
+    monkeypatch.setattr(iu, "get_available_reporting_integrations", lambda: [])
+    with pytest.raises(ConfigError, match="not installed here"):
+        training_arguments("out", TrainConfig(report_to="mlflow"), ModelConfig(), 16, 0)
+
+
+def _fit_small(tmp_path, tiny_bert_dir, make_pairs, **train):
+    from rmbench.model.train import fit
+    from rmbench.run.config import RunConfig
+
+    cfg = RunConfig()
+    cfg.model.name = str(tiny_bert_dir(tmp_path / "tiny"))
+    cfg.model.max_length = 32
+    cfg.train.epochs, cfg.train.batch_size = 1.0, 4
+    for k, v in train.items():
+        setattr(cfg.train, k, v)
+    info = fit(cfg, make_pairs("askacademia", "train", 32), make_pairs("askacademia", "validation", 8),
+               tmp_path / "work", tmp_path / "work" / "model", progress=False)
+    return cfg, info
+
+
+def test_the_log_history_has_the_loss_of_every_logging_step(tmp_path, tiny_bert_dir, make_pairs):
+    from rmbench.eval.plots import training_curve
+    from rmbench.model.train import training_arguments
+    from rmbench.model.trainlog import LOG_FILE, read_log
+
+    cfg, info = _fit_small(tmp_path, tiny_bert_dir, make_pairs)
+    args = training_arguments("x", cfg.train, cfg.model, 32, 0)
+    log = read_log(tmp_path / "work" / LOG_FILE)
+    steps = info["steps"]
+    assert [e["step"] for e in log if "loss" in e] == list(range(args.logging_steps, steps + 1, args.logging_steps))
+    assert all(math.isfinite(e["loss"]) for e in log if "loss" in e)
+    # a validation at every eval step, and the closing summary with the mean training loss
+    assert [e["step"] for e in log if "eval_accuracy" in e] == list(range(args.eval_steps, steps + 1, args.eval_steps))
+    assert log[-1]["train_loss"] == pytest.approx(info["train_loss"], abs=1e-6)
+    png = tmp_path / "training.png"
+    assert training_curve(log, png) == "training.png" and png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_report_to_tensorboard_writes_event_files_in_the_run_directory(tmp_path, tiny_bert_dir, make_pairs):
+    pytest.importorskip("tensorboard", reason="tensorboard is not installed (pip install tensorboard)")
+    from rmbench.model.trainlog import TENSORBOARD_DIR
+
+    _fit_small(tmp_path, tiny_bert_dir, make_pairs, report_to="tensorboard")
+    events = list((tmp_path / "work" / TENSORBOARD_DIR).glob("events.out.tfevents.*"))
+    assert events and events[0].stat().st_size > 0

@@ -96,7 +96,7 @@ def built(tmp_path_factory) -> tuple[Path, dict]:
 def test_layout_and_rows(built):
     out, manifest = built
     assert read_manifest(out) == manifest
-    assert sorted(p.name for p in out.iterdir()) == [".rmbench-output.json", "askphysics", "askscience", "manifest.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".rmbench-output.json", "README.md", "askphysics", "askscience", "manifest.json"]
     for task in TASKS:
         for split in ALL_SPLITS:
             rows = [json.loads(line) for line in (out / task / f"{split}.jsonl").read_text().splitlines()]

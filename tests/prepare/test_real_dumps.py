@@ -166,3 +166,16 @@ def test_one_process_gives_the_same_bytes(prepared, shared_dumps, tmp_path):
         for split in ALL_SPLITS:
             assert (tmp_path / "serial" / name / f"{split}.jsonl").read_bytes() == \
                 (out / name / f"{split}.jsonl").read_bytes()
+
+
+def test_load_dataset_gives_the_manifests_splits_and_counts(prepared, tmp_path):
+    import datasets
+
+    out, manifest, rows = prepared
+    for task in ("gradschool", "askacademia"):
+        ds = datasets.load_dataset(str(out), task, cache_dir=str(tmp_path / "hf"))
+        want = {s: v["pairs"] for s, v in manifest["tasks"][task]["splits"].items() if v["pairs"]}
+        assert {s: ds[s].num_rows for s in ds} == want and set(want) >= {"train", "test", "test_hard"}
+        assert all(ds[s]["pair_id"] == [r["pair_id"] for r in rows[task][s]] for s in ds)
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert all(f["sha256"] in card for f in manifest["source"]["files"].values())

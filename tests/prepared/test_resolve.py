@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -35,6 +36,10 @@ def test_demo_is_prepared_once_then_reused(tmp_path, monkeypatch, write_prepared
     (first / "manifest.json").write_text(json.dumps(m))
     resolve_data("demo", tmp_path / "cache", progress=False)
     assert calls == ["demo", "demo"]
+    # a build from before dataset cards existed is rebuilt, and so gets its card
+    (first / "README.md").unlink()
+    resolve_data("demo", tmp_path / "cache", progress=False)
+    assert calls == ["demo", "demo", "demo"] and (first / "README.md").is_file()
 
 
 def test_unknown_data_source_is_a_clear_error(tmp_path):
@@ -102,6 +107,9 @@ def test_changed_dumps_are_prepared_again_and_unchanged_ones_reused(tmp_path, mo
 
     first = resolve_data(str(dumps), cache, progress=False)
     before = pairs(first)
+    card = (first / "README.md").read_text()  # the cached build is a dataset too, its inputs hashed
+    assert all(f"`{Path(p).name}` | {f['bytes']:,} | `{f['sha256']}`" in card
+               for p, f in Prepared.open(first).doc["source"]["files"].items())
     assert resolve_data(str(dumps), cache, progress=False) == first and len(calls) == 1  # unchanged: reused
     comments = dumps / "Emory_comments.ndjson"
     stat = os.stat(comments)
