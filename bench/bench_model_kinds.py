@@ -109,10 +109,10 @@ def main():
         if step in ("minilm", "smollm2"):
             lr = args.minilm_lr if step == "minilm" else args.smollm2_lr
             cmd = rm + ["run", "--holdout", args.holdout, "--model", step, "--max-train-pairs", str(args.pairs),
-                        "--lr", str(lr), "--out", str(run_dir)] + common
+                        "--learning-rate", str(lr), "--out", str(run_dir)] + common
         elif step == "judge":
             cmd = rm + ["evaluate", "--model", "smollm2", "--model-kind", "judge", "--tasks", args.holdout,
-                        "--max-eval-pairs", str(args.judge_pairs), "--eval-batch-size", "8", "--out", str(run_dir)] + common
+                        "--limit", str(args.judge_pairs), "--eval-batch-size", "8", "--out", str(run_dir)] + common
         elif step == "agreement":  # from the smollm2 and pair outputs already on disk
             report["format_agreement"] = format_agreement(out, args.holdout)
             continue

@@ -42,7 +42,7 @@ def ours(train, args, workdir):
 
     cfg = RunConfig()
     cfg.model.max_length = args.max_length
-    cfg.train.epochs, cfg.train.learning_rate, cfg.train.batch_size = 1.0, args.lr, args.batch_size
+    cfg.train.epochs, cfg.train.learning_rate, cfg.train.batch_size = 1.0, args.learning_rate, args.batch_size
     cfg.train.eval_every = 10.0  # no mid-run validation: pure training throughput
     cfg.seed = args.seed
     info = fit(cfg, train, [], workdir, os.path.join(workdir, "model"), progress=False)
@@ -62,7 +62,7 @@ def trl(train, args, workdir):
     enc = PairEncoder(tok, args.max_length)
     rows = [{"chosen_ids": enc.encode(p["prompt"], p["chosen"]).input_ids,
              "rejected_ids": enc.encode(p["prompt"], p["rejected"]).input_ids} for p in train]
-    cfg = RewardConfig(output_dir=workdir, num_train_epochs=1, learning_rate=args.lr,
+    cfg = RewardConfig(output_dir=workdir, num_train_epochs=1, learning_rate=args.learning_rate,
                        per_device_train_batch_size=args.batch_size, max_length=args.max_length,
                        save_strategy="no", eval_strategy="no", report_to="none", use_cpu=True, seed=args.seed,
                        logging_steps=1000, disable_tqdm=True, warmup_steps=max(0, round(0.1 * len(rows) / args.batch_size)))
@@ -120,7 +120,7 @@ def main():
     ap.add_argument("--test-pairs", type=int, default=300)
     ap.add_argument("--max-length", type=int, default=128)
     ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--learning-rate", type=float, default=1e-4)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--rounds", type=int, default=2, help="alternations of the two trainers")
     ap.add_argument("--skip", choices=["train", "eval"], default=None)

@@ -29,7 +29,7 @@ RM="python3 -m rmbench.cli"
 # Train on the three other subreddits, hold one out; all training pairs, 3 epochs, bf16.
 for h in ${HOLDOUTS-askacademia gradschool}; do
   $RM run --holdout $h --data /tmp/prepared-real --max-train-pairs 0 --set data.max_validation_pairs=0 \
-      --epochs 3 --lr 3e-5 --batch-size 32 --max-length 384 --mixed-precision bf16 \
+      --epochs 3 --learning-rate 3e-5 --batch-size 32 --max-length 384 --mixed-precision bf16 \
       --out /tmp/run-$h --quiet > "$OUT/run-$h.log" 2>&1
   echo "run $h: exit $?"; tail -25 "$OUT/run-$h.log"
   cp /tmp/run-$h/results.json "$OUT/results-$h.json" 2>/dev/null

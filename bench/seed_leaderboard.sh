@@ -43,7 +43,7 @@ export RMBENCH_LEADERBOARD_DIR="$STAGE"
 
 seed_track() {  # seed_track TRACK DATA_DIR HELDOUT LABEL
   local track=$1 data=$2 heldout=$3 label=$4
-  rmbench leaderboard freeze --data "$data" --track "$track" --heldout "$heldout" --label "$label" --replace
+  rmbench leaderboard freeze --data "$data" --track "$track" --holdout "$heldout" --label "$label" --replace
   for b in random longer later; do
     rmbench evaluate --model "baseline:$b" --data "$data" --tasks "$heldout" --out "$WORK/runs/$track-baseline-$b"
     rmbench submit "$WORK/runs/$track-baseline-$b" --name "baseline-$b-$track" --organization "$ORG" --track "$track"

@@ -4,6 +4,7 @@ so ``rmbench --help`` answers without importing torch."""
 from __future__ import annotations
 
 import importlib
+import os
 
 import click
 
@@ -24,6 +25,29 @@ COMMANDS = {
     "agent": ("rmbench.agent.cli:agent_group", "The WritingPrompts agent: generator, RL against a reward model, evaluation."),
     "feedback": ("rmbench.feedback.cli:feedback_group", "Collect human story preferences in a local page and export them as pairs."),
 }
+
+
+# Old flag spellings -> the one name each idea has now (issue 19), answered with a did-you-mean
+# error instead of click's bare "No such option". Everywhere the new flag exists:
+RENAMED_FLAGS = {"--lr": "--learning-rate", "--heldout": "--holdout", "--max-eval-pairs": "--limit",
+                 "--max-prompts": "--limit", "--max-examples": "--limit", "--trained-on": "--train-tasks",
+                 "--task-option": "--pipeline-option"}
+# ... and where an old name is still a live flag of another command (command path without "rmbench "):
+RENAMED_IN = {"run": {"--tasks": "--train-tasks", "--task": "--pipeline"},
+              "leaderboard verify": {"--batch-size": "--eval-batch-size"}}
+
+
+def renamed(err: click.NoSuchOption) -> click.NoSuchOption:
+    """``err`` with the new name of a renamed flag as its suggestion (unchanged otherwise)."""
+    ctx = err.ctx
+    if ctx is None:
+        return err
+    path = ctx.command_path.partition(" ")[2]
+    new = RENAMED_IN.get(path, {}).get(err.option_name) or RENAMED_FLAGS.get(err.option_name)
+    if new and any(new in p.opts for p in ctx.command.params):
+        err.message = f"No such option '{err.option_name}': renamed to '{new}'."
+        err.possibilities = [new]
+    return err
 
 
 def debugging() -> bool:
@@ -51,11 +75,18 @@ class LazyGroup(click.Group):
         """Every user-fixable error and every environmental fault (disk full, permission
         denied, a FIFO where a file belongs) ends in one line and exit code 1; ``--debug``
         shows the traceback instead. Anything else is a bug and keeps its traceback."""
-        from rmbench.console import set_quiet
+        from rmbench.console import bars_on_terminal, set_quiet
         from rmbench.errors import RmbenchError
 
+        if ctx.params.get("quiet") or not bars_on_terminal():
+            # The libraries' own tqdm bars (hub downloads, datasets maps) follow our rule: none in
+            # a log. Set before the subcommand imports them; a value the user set is kept.
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+            os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
         try:
             return super().invoke(ctx)
+        except click.NoSuchOption as e:
+            raise renamed(e) from None
         except (RmbenchError, OSError) as e:
             if ctx.params.get("debug"):
                 raise

@@ -80,7 +80,7 @@ def leaderboard_group():
 
     \b
     Typical flow:
-      rmbench leaderboard freeze --data prepared/ --track demo --heldout writingprompts
+      rmbench leaderboard freeze --data prepared/ --track demo --holdout writingprompts
       rmbench submit runs/x --name my-model
       rmbench leaderboard validate
       rmbench leaderboard show --format markdown
@@ -176,14 +176,14 @@ def build_cmd(out, contributing, board):
 @click.option("--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A prepared data directory (rmbench prepare --out DIR).")
 @click.option("--track", "name", required=True, help="Track name, e.g. demo or reddit-college.")
-@click.option("--heldout", "heldout", multiple=True, required=True,
+@click.option("--holdout", "holdout", multiple=True, required=True,
               help="Held-out task every submission must be scored on (repeat for several).")
 @click.option("--label", default=None, help="What the data is, shown beside every entry (default: the source spec).")
 @click.option("--replace", is_flag=True, help="Allow changing an existing track's test sets (its submissions become invalid).")
 @click.option("--splits", default="heldout_all,heldout_all_hard,test,test_hard", show_default=True,
               help="Held-out splits the track freezes, comma-separated; the first ranks, the second breaks ties.")
 @BOARD_OPTION
-def freeze_cmd(data_dir, name, heldout, label, replace, splits, board):
+def freeze_cmd(data_dir, name, holdout, label, replace, splits, board):
     """Record a track's test sets (versions, counts, fingerprints) from a prepared manifest into tracks.json."""
     from rmbench.leaderboard.store import read_json
     from rmbench.leaderboard.tracks import freeze
@@ -192,7 +192,7 @@ def freeze_cmd(data_dir, name, heldout, label, replace, splits, board):
     try:
         spec = (read_json(data_dir / "manifest.json") or {}).get("source", {}).get("spec", "") \
             if (data_dir / "manifest.json").is_file() else ""
-        track, what = freeze(board, data_dir, name, [h.lower() for h in heldout], label or spec or name, replace,
+        track, what = freeze(board, data_dir, name, [h.lower() for h in holdout], label or spec or name, replace,
                              tuple(x.strip() for x in splits.split(",") if x.strip()))
     except RmbenchError as e:
         _fail(e)
@@ -209,18 +209,18 @@ def freeze_cmd(data_dir, name, heldout, label, replace, splits, board):
               help="Prepared data matching the track (default: re-prepare the demo for synthetic tracks).")
 @click.option("--model", "model", default=None,
               help="Model directory or hub id to re-score (default: the submission's model id).")
-@click.option("--batch-size", default=32, show_default=True, help="Scoring batch size (results do not depend on it).")
+@click.option("--eval-batch-size", default=32, show_default=True, help="Sequences per scoring batch (results do not depend on it).")
 @click.option("--record", is_flag=True,
               help="On a pass, note it in leaderboard/verified.json: the board shows the entry as verified.")
 @BOARD_OPTION
-def verify_cmd(name, data_dir, model, batch_size, record, board):
+def verify_cmd(name, data_dir, model, eval_batch_size, record, board):
     """Re-score a submission's model on its track's test sets; exit 1 unless every per-pair reward
     matches its submitted prediction (within the documented tolerance) and the weights match."""
     from rmbench.leaderboard.verify import print_report, record as record_pass, verify_submission
 
     board = _board(board, for_writing=record)
     try:
-        report = verify_submission(board, name, data_dir=data_dir, model=model, batch_size=batch_size)
+        report = verify_submission(board, name, data_dir=data_dir, model=model, batch_size=eval_batch_size)
     except RmbenchError as e:
         _fail(e)
     print_report(report)

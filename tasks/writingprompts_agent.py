@@ -1,6 +1,6 @@
 """The WritingPrompts agent as a task: generator -> evaluator -> agent -> judged evaluation.
 
-``rmbench run --task writingprompts-agent`` calls ``run_pipeline``; every field below is a
+``rmbench run --pipeline writingprompts-agent`` calls ``run_pipeline``; every field below is a
 setting that ``options`` can override by name (``options={"tiny": True}`` selects the
 seconds-long toy configuration used in tests). See ``rmbench.agent.pipeline``.
 """
@@ -53,7 +53,7 @@ class WritingPromptsAgent(AgentTask):
 
     def with_options(self, options: dict) -> "WritingPromptsAgent":
         names = {f.name for f in dataclasses.fields(self)}
-        # `rmbench run --task writingprompts-agent --model tiny` (or options['tiny']) selects the toy chain.
+        # `rmbench run --pipeline writingprompts-agent --model tiny` (or options['tiny']) selects the toy chain.
         tiny = options.get("tiny") or options.get("model") == "tiny"
         values = dict(TINY) if tiny else {}
         values.update({k: v for k, v in options.items() if k in names and v is not None})

@@ -314,8 +314,8 @@ def tiny_cli_env(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("tiny-cli")
     model = tiny_bert_dir(root / "tiny-bert")
     config = {"model": {"name": str(model), "max_length": 48},
-              "train": {"epochs": 1, "batch_size": 8, "learning_rate": 1e-3},
-              "data": {"max_train_pairs": 64, "max_validation_pairs": 32, "max_eval_pairs": 80},
+              "train": {"epochs": 1, "batch_size": 16, "learning_rate": 1e-3},
+              "data": {"max_train_pairs": 64, "max_validation_pairs": 32, "limit": 80},
               "eval": {"bootstrap_samples": 100}}
     (root / "tiny.yaml").write_text(yaml.safe_dump(config))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RMBENCH_", "COLUMNS", "LINES", "FORCE_COLOR"))}

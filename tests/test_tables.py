@@ -68,3 +68,13 @@ def test_tasks_piped_to_grep_finds_exactly_one_line(name):
     hits = [line for line in out.splitlines() if name in line]
     assert len(hits) == 1, hits
     assert len(out.splitlines()) < len(all_tasks()) + 10  # one line per task, a few for the frame
+
+
+def test_no_color_is_honoured_on_a_terminal(monkeypatch):
+    import rmbench.tables as tables
+
+    monkeypatch.setattr(tables, "on_terminal", lambda stream=None: True)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert tables.stdout_console().no_color
+    monkeypatch.delenv("NO_COLOR")
+    assert not tables.stdout_console().no_color

@@ -55,7 +55,7 @@ def agent_group():
     rmbench agent sft   --data D --model gpt2 --out gen/
     rmbench agent train --generator gen/ --reward-model rm_a/ --data D --out agent/
     rmbench agent eval  --agent agent/ --generator gen/ --judge rm_b/ --data D --out eval/
-    rmbench run --task writingprompts-agent      # the whole chain
+    rmbench run --pipeline writingprompts-agent --model tiny --out runs/agent   # the whole chain, toy models
     """
 
 
@@ -71,14 +71,14 @@ def agent_group():
 @click.option("--learning-rate", default=5e-5, show_default=True, type=float, help="AdamW learning rate.")
 @click.option("--batch-size", default=8, show_default=True, type=click.IntRange(1), help="Stories per step.")
 @click.option("--max-length", default=512, show_default=True, type=click.IntRange(8), help="Tokens kept per prompt+story.")
-@click.option("--max-examples", default=None, type=click.IntRange(1), help="Use at most this many stories.")
+@click.option("--limit", default=None, type=click.IntRange(1), help="Quick runs: use at most this many stories.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
-def sft_cmd(data_dir, model, out_dir, task, stories, epochs, learning_rate, batch_size, max_length, max_examples, seed):
+def sft_cmd(data_dir, model, out_dir, task, stories, epochs, learning_rate, batch_size, max_length, limit, seed):
     """Fine-tune a causal LM on WritingPrompts prompt -> story (story-only loss, EOS appended)."""
     from rmbench.agent.sft import SFTSettings, run_sft
 
     s = SFTSettings(task=task, stories=stories, epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
-                    max_length=max_length, max_examples=max_examples, seed=seed)
+                    max_length=max_length, max_examples=limit, seed=seed)
     try:
         card = run_sft(data_dir, model, out_dir, s)
     except (ValueError, FileNotFoundError, KeyError) as e:
@@ -93,20 +93,20 @@ def sft_cmd(data_dir, model, out_dir, task, stories, epochs, learning_rate, batc
 @click.option("--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Prepared data; prompts come from its train split.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Where to save the agent.")
 @click.option("--task", default="writingprompts", show_default=True, help="Prepared task holding the prompts.")
-@click.option("--max-prompts", default=None, type=click.IntRange(1), help="Use at most this many prompts.")
+@click.option("--limit", default=None, type=click.IntRange(1), help="Quick runs: use at most this many prompts.")
 @click.option("--steps", default=200, show_default=True, type=click.IntRange(1), help="Optimizer steps.")
 @click.option("--prompts-per-step", default=4, show_default=True, type=click.IntRange(1), help="Prompts per step (two stories each).")
 @click.option("--beta", default=0.05, show_default=True, type=click.FloatRange(0), help="KL penalty coefficient to the generator.")
 @click.option("--learning-rate", default=1e-5, show_default=True, type=float, help="AdamW learning rate.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @gen_options
-def train_cmd(generator_dir, reward_model, data_dir, out_dir, task, max_prompts, steps, prompts_per_step, beta,
+def train_cmd(generator_dir, reward_model, data_dir, out_dir, task, limit, steps, prompts_per_step, beta,
               learning_rate, seed, max_new_tokens, temperature, top_p):
     """Pairwise RL: two stories per prompt, reward σ(r_a − r_b) from the evaluator, leave-one-out
     baseline, KL penalty to the generator (TRL RLOOTrainer with two generations)."""
     from rmbench.agent.rl import RLSettings, reward_model_info, train_agent
 
-    prompts = [p for _, p in _prompts(data_dir, task, "train", max_prompts)]
+    prompts = [p for _, p in _prompts(data_dir, task, "train", limit)]
     s = RLSettings(steps=steps, prompts_per_step=prompts_per_step, beta=beta, learning_rate=learning_rate,
                    max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, seed=seed)
     card = train_agent(generator_dir, _scorer(reward_model), prompts, out_dir, s, reward_model_info(reward_model))
@@ -123,13 +123,13 @@ def train_cmd(generator_dir, reward_model, data_dir, out_dir, task, max_prompts,
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Writes OUT/results.json (harness format, model.kind agent).")
 @click.option("--task", default="writingprompts", show_default=True, help="Prepared task holding the prompts.")
 @click.option("--split", default="test", show_default=True, help="Split whose prompts are used.")
-@click.option("--max-prompts", default=None, type=click.IntRange(1), help="Use at most this many prompts.")
+@click.option("--limit", default=None, type=click.IntRange(1), help="Quick runs: use at most this many prompts.")
 @click.option("--samples-per-prompt", default=1, show_default=True, type=click.IntRange(1), help="Story pairs per prompt.")
 @click.option("--length-ratio", default=HARD_MAX_LENGTH_RATIO, show_default=True, type=click.FloatRange(1), help="Length-controlled win rate uses pairs within this length ratio.")
 @click.option("--allow-same-judge", is_flag=True, help="Allow judging with the reward model trained against (measures exploitation).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @gen_options
-def eval_cmd(agent_dir, generator_dir, judge, data_dir, out_dir, task, split, max_prompts, samples_per_prompt,
+def eval_cmd(agent_dir, generator_dir, judge, data_dir, out_dir, task, split, limit, samples_per_prompt,
              length_ratio, allow_same_judge, seed, max_new_tokens, temperature, top_p):
     """Win rate of the agent over the generator by a different judge, with a bootstrap CI;
     length-controlled win rate, mean length, distinct-n and KL to the generator."""
@@ -140,14 +140,16 @@ def eval_cmd(agent_dir, generator_dir, judge, data_dir, out_dir, task, split, ma
             check_judge(agent_dir, judge)
     except SameJudgeError as e:
         raise click.ClickException(str(e)) from None
-    prompts = [p for _, p in _prompts(data_dir, task, split, max_prompts)]
+    prompts = [p for _, p in _prompts(data_dir, task, split, limit)]
     res = run_eval(agent_dir, generator_dir, judge, prompts, out_dir, data_dir=data_dir, task=task,
                    max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p,
                    samples_per_prompt=samples_per_prompt, length_ratio=length_ratio, seed=seed)
     t = res["results"]["writingprompts-agent"]["splits"]
-    click.echo(f"win rate {t['test']['accuracy']:.3f} {t['test']['ci95']} (n={t['test']['n']}); "
-               f"length-controlled {t['test_length_controlled']['accuracy']} (n={t['test_length_controlled']['n']}) "
-               f"-> {out_dir}/results.json")
+    ci = t["test"]["ci95"] or [None, None]
+    lc = t["test_length_controlled"]["accuracy"]
+    shown = lambda x: "-" if x is None else f"{100 * x:.1f}%"  # noqa: E731 -- as every table shows a fraction
+    click.echo(f"win rate {shown(t['test']['accuracy'])} [{shown(ci[0])}, {shown(ci[1])}] (n={t['test']['n']}); "
+               f"length-controlled {shown(lc)} (n={t['test_length_controlled']['n']}) -> {out_dir}/results.json")
 
 
 @agent_group.command("compare")

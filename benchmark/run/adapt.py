@@ -46,7 +46,7 @@ def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, 
     cfg.out = str(run_dir)
     cfg.train.resume = (run_dir / "config.json").is_file()
     data_dir = resolve_data(cfg.data.source, cfg.data.cache_dir, progress=progress)
-    p = plan(cfg, data_dir, [cfg.data.holdout], cfg.data.tasks or None)
+    p = plan(cfg, data_dir, [cfg.data.holdout], cfg.data.train_tasks or None)
     p.heldout_splits = ("test", "test_hard")
     prepare_run_dir(run_dir, cfg)
     clock = Clock(run_dir, started)

@@ -18,13 +18,13 @@ _D = RunConfig()  # defaults shown in --help, from the one place they are set
 
 # flag name -> dotted config key. Flags override the --config file only when given.
 FLAG_KEYS = {
-    "holdout": "data.holdout", "tasks": "data.tasks", "data": "data.source", "cache_dir": "data.cache_dir",
-    "max_train_pairs": "data.max_train_pairs", "max_eval_pairs": "data.max_eval_pairs",
+    "holdout": "data.holdout", "train_tasks": "data.train_tasks", "data": "data.source", "cache_dir": "data.cache_dir",
+    "max_train_pairs": "data.max_train_pairs", "limit": "data.limit",
     "with_delay": "data.with_delay", "allow_delay_leak": "data.allow_delay_leak",
     "keep_contaminated": "data.keep_contaminated",
     "model": "model.name", "max_length": "model.max_length", "mixed_precision": "model.mixed_precision",
     "gradient_checkpointing": "model.gradient_checkpointing", "lora": "model.lora",
-    "epochs": "train.epochs", "lr": "train.learning_rate", "batch_size": "train.batch_size",
+    "epochs": "train.epochs", "learning_rate": "train.learning_rate", "batch_size": "train.batch_size",
     "resume": "train.resume", "eval_batch_size": "eval.batch_size", "seed": "seed", "out": "out",
 }
 
@@ -97,7 +97,7 @@ def common_options(f):
         click.option("--cache-dir", default="", help="Where 'demo' and dump folders are prepared [default: $RMBENCH_CACHE, else ./.rmbench-cache]."),
         click.option("--max-length", type=int, help="Tokens per input; the post is cut first [default: auto = 128 for training, "
                                                     f"the model's own for scoring, at most {_D.model.max_length_cap}]."),
-        click.option("--max-eval-pairs", type=int, help="Cap on pairs per evaluated split, 0 = all [default: 0]."),
+        click.option("--limit", type=int, help="Quick runs: at most this many pairs per evaluated split, 0 = all [default: 0]."),
         click.option("--eval-batch-size", type=int, help="Sequences per scoring batch (does not change results)."),
         click.option("--with-delay", is_flag=True, help="Add 'posted N minutes after the prompt' to each response."),
         click.option("--allow-delay-leak", is_flag=True, help="Allow --with-delay under later-but-higher pairing (it leaks the label; results are flagged)."),
@@ -115,26 +115,26 @@ def common_options(f):
 
 @click.command("run", context_settings={"show_default": False})
 @click.option("--holdout", help="Held-out task: never trained on, evaluated on every post (heldout_all, heldout_all_hard) and on test and test_hard (e.g. WritingPrompts).")
-@click.option("--task", "agent_task", help="Run a pipeline task (kind 'agent') instead, e.g. the WritingPrompts agent.")
-@click.option("--tasks", help="Comma-separated held-in tasks [default: every task with data except the held-out one].")
+@click.option("--pipeline", "pipeline", metavar="TASK", help="Run a pipeline task (kind 'agent') instead, e.g. the WritingPrompts agent.")
+@click.option("--train-tasks", help="Comma-separated held-in tasks to train on [default: every task with data except the held-out one].")
 @click.option("--model", help="Base model: preset or alias (minilm, smollm2; `rmbench models`), Hugging Face id or local directory [default: minilm].")
 @click.option("--max-train-pairs", type=int, help=f"Training pairs over all held-in tasks, 0 = all [default: {_D.data.max_train_pairs}].")
 @click.option("--epochs", type=float, help=f"Passes over the training pairs [default: {_D.train.epochs:g}].")
-@click.option("--lr", type=float, help=f"Peak learning rate [default: {_D.train.learning_rate:g}].")
+@click.option("--learning-rate", type=float, help=f"Peak learning rate [default: {_D.train.learning_rate:g}].")
 @click.option("--batch-size", type=int, help=f"Pairs per device per step [default: {_D.train.batch_size}].")
 @click.option("--mixed-precision", type=click.Choice(["auto", "no", "fp16", "bf16"]),
               help="Mixed-precision training [default: auto = bf16 where the hardware runs it fast].")
 @click.option("--gradient-checkpointing", is_flag=True, help="Recompute activations in backward to save memory.")
 @click.option("--lora", is_flag=True, help="Train LoRA adapters (peft); merged into the saved model.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run (the newest matching one without --out).")
-@click.option("--task-option", "task_options", multiple=True, metavar="KEY=VALUE",
-              help="A setting of a --task pipeline (see `rmbench tasks show NAME`), e.g. --task-option rl_steps=50.")
+@click.option("--pipeline-option", "pipeline_options", multiple=True, metavar="KEY=VALUE",
+              help="A setting of a --pipeline task (see `rmbench tasks show NAME`), e.g. --pipeline-option rl_steps=50.")
 @click.option("--help-config", is_flag=True, help="List every config key with its default and help, then exit.")
 @format_option()
 @model_kind_options
 @common_options
 @click.pass_context
-def run_cmd(ctx, holdout, agent_task, task_options, help_config, quiet, config_file, settings, fmt, **_):
+def run_cmd(ctx, holdout, pipeline, pipeline_options, help_config, quiet, config_file, settings, fmt, **_):
     """Train a reward model on the held-in tasks and measure it on the held-out one.
 
     \b
@@ -152,14 +152,16 @@ def run_cmd(ctx, holdout, agent_task, task_options, help_config, quiet, config_f
 
     \b
     Examples: rmbench run --holdout WritingPrompts
+              rmbench run --holdout WritingPrompts --train-tasks askacademia,askscience --limit 200 --out runs/wp
               rmbench run --holdout AskAcademia --data DUMPS --model smollm2
+              rmbench run --pipeline writingprompts-agent --model tiny --out runs/agent
     """
     if help_config:
         _print_config_help()
         return
     try:
-        if agent_task:
-            _run_agent(ctx, agent_task, config_file, settings, task_options)
+        if pipeline:
+            _run_agent(ctx, pipeline, config_file, settings, pipeline_options)
             return
         if not holdout:
             raise click.UsageError("--holdout TASK is required (e.g. --holdout WritingPrompts)")
@@ -168,7 +170,7 @@ def run_cmd(ctx, holdout, agent_task, task_options, help_config, quiet, config_f
 
         task = get_task(holdout)
         if task.kind == "agent":
-            raise click.UsageError(f"{task.name} is a pipeline task; run it with --task {task.name}")
+            raise click.UsageError(f"{task.name} is a pipeline task; run it with --pipeline {task.name}")
         cfg = resolve_config(ctx, config_file, settings)
         run_dir = Path(cfg.out) if cfg.out else default_out("holdout", task.name.lower(), cfg.train.resume)
         cfg.out = str(run_dir)
@@ -180,7 +182,7 @@ def run_cmd(ctx, holdout, agent_task, task_options, help_config, quiet, config_f
         _show(doc, run_dir, fmt)
 
 
-def _run_agent(ctx, name, config_file, settings, task_options=()):
+def _run_agent(ctx, name, config_file, settings, pipeline_options=()):
     import yaml
 
     from rmbench.registry import get_task
@@ -193,11 +195,11 @@ def _run_agent(ctx, name, config_file, settings, task_options=()):
     options = {"config": cfg.to_dict(), "model": cfg.model.name, "data": cfg.data.source, "seed": cfg.seed,
                "resume": cfg.train.resume}
     known = set(task.rules())
-    for item in task_options:
+    for item in pipeline_options:
         key, sep, value = item.partition("=")
         if not sep or key.strip() not in known:
             hint = did_you_mean(key.strip(), sorted(known), n=2)
-            raise click.UsageError(f"--task-option {item!r}: {task.name} has no setting {key.strip()!r}.{hint}")
+            raise click.UsageError(f"--pipeline-option {item!r}: {task.name} has no setting {key.strip()!r}.{hint}")
         options[key.strip()] = yaml.safe_load(value)  # numbers, booleans and strings as written
     summary = task.run_pipeline(str(out), options)
     click.echo(f"{task.name}: wrote {out}")
@@ -232,28 +234,28 @@ def _print_config_help():
 @click.option("--model", required=True, help="Preset or alias (`rmbench models`), HF id or directory -- a classifier, "
                                              "a DPO policy or a judge (--model-kind) -- or baseline:random|longer|shorter|earlier|later|confounds.")
 @click.option("--tasks", "eval_tasks", help="Comma-separated tasks to score on heldout_all, heldout_all_hard, test and test_hard (role 'heldout') [default: every task with test data].")
-@click.option("--trained-on", help="Comma-separated tasks the model was trained on: scored on test with role 'in_domain'.")
+@click.option("--train-tasks", help="Comma-separated tasks the model was trained on: scored on test with role 'in_domain'.")
 @format_option()
 @model_kind_options
 @common_options
 @click.pass_context
-def evaluate_cmd(ctx, eval_tasks, trained_on, quiet, config_file, settings, fmt, **_):
+def evaluate_cmd(ctx, eval_tasks, quiet, config_file, settings, fmt, **_):
     """Score an existing reward model (or a baseline) on prepared tasks, without training.
 
     \b
     Every named task gets role "heldout" (we cannot know what an outside model saw)
-    unless listed in --trained-on. The tasks not evaluated as held out are the
+    unless listed in --train-tasks. The tasks not evaluated as held out are the
     reference: baseline:confounds is fitted on their training pairs, and held-out pairs
     that also occur in them are dropped as contaminated. Writes the same results.json as
     `rmbench run`; a baseline is written as model kind "baseline" with 0 parameters.
 
     \b
-    Examples: rmbench evaluate --model runs/X/model --tasks writingprompts
+    Examples: rmbench evaluate --model runs/wp/model --tasks writingprompts --train-tasks askacademia,askscience
               rmbench evaluate --model skywork-v2 --tasks askacademia --data DUMPS
-              rmbench evaluate --model smollm2 --model-kind judge --max-eval-pairs 200
-              rmbench evaluate --model zephyr --model-kind dpo   (reference: the preset's)
+              rmbench evaluate --model smollm2 --model-kind judge --limit 200
+              rmbench evaluate --model zephyr --model-kind dpo   # reference: the preset's
               rmbench evaluate --model baseline:longer
-              rmbench evaluate --model baseline:confounds --tasks askacademia
+              rmbench evaluate --model baseline:confounds --tasks askacademia --format csv
     """
     from rmbench.run.harness import evaluate_model
 
@@ -263,7 +265,7 @@ def evaluate_cmd(ctx, eval_tasks, trained_on, quiet, config_file, settings, fmt,
         cfg.out = str(run_dir)
         console = stderr_console()
         split = lambda s: [t.strip() for t in s.split(",") if t.strip()] if s else []  # noqa: E731
-        doc = evaluate_model(cfg, run_dir, split(eval_tasks), split(trained_on), console=console, progress=not quiet)
+        doc = evaluate_model(cfg, run_dir, split(eval_tasks), cfg.data.train_tasks, console=console, progress=not quiet)
     except RmbenchError as err:
         raise click.ClickException(str(err)) from err
     _show(doc, run_dir, fmt)
@@ -271,7 +273,7 @@ def evaluate_cmd(ctx, eval_tasks, trained_on, quiet, config_file, settings, fmt,
 
 @click.command("sweep")
 @click.option("--holdout", default="WritingPrompts", show_default=True, help="Held-out task of the learning curves and the adaptation curve.")
-@click.option("--models", default="minilm", show_default=True, help="Comma-separated models for the learning curves (the first one for --adapt).")
+@click.option("--models", default=None, help="Comma-separated models for the learning curves (the first one for --adapt) [default: model.name, minilm].")
 @click.option("--sizes", default="250,1000,4000,all", show_default=True, help="Training-pair counts (250, 1k, all).")
 @click.option("--tasks", "transfer_tasks", help="Tasks of the transfer matrix [default: every task with train and test data].")
 @click.option("--curves/--no-curves", default=None, help="Run the learning curves [default: yes, no with --adapt].")
@@ -289,8 +291,8 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
     \b
     Each cell is a full `rmbench run` under OUT/cells/, resumable; finished cells are
     never recomputed. Examples:
-      rmbench sweep --holdout WritingPrompts --models minilm --sizes 250,1k,all
-      rmbench sweep --holdout askacademia --adapt 0,100,1000
+      rmbench sweep --holdout WritingPrompts --sizes 250,1k --no-transfer --out runs/curves
+      rmbench sweep --holdout askacademia --adapt 0,100,1000 --out runs/adapt
     """
     from rich.console import Console
 
@@ -301,7 +303,7 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
         out = Path(base.out) if base.out else default_out("sweep", holdout.lower(), ctx.params.get("resume"))
         ks = [k for k in parse_sizes(adapt) if k >= 0] if adapt else None
         default = ks is None  # --adapt alone runs only the adaptation curve
-        run_sweep(base, out, holdout=holdout, models=[m.strip() for m in models.split(",") if m.strip()],
+        run_sweep(base, out, holdout=holdout, models=[m.strip() for m in (models or base.model.name).split(",") if m.strip()],
                   sizes=parse_sizes(sizes), transfer_tasks=[t.strip() for t in (transfer_tasks or "").split(",") if t.strip()] or None,
                   curves=default if curves is None else curves, transfer=default if transfer is None else transfer,
                   adapt=ks, adapt_epochs=adapt_epochs, console=stderr_console(), progress=not quiet)

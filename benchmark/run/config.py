@@ -37,12 +37,13 @@ class DataConfig:
     source: str = opt("demo", "prepared data DIR, 'demo' (the embedded synthetic corpus), or a folder of Reddit dumps")
     cache_dir: str = opt("", "where 'demo' and dump folders are prepared once and reused (default: $RMBENCH_CACHE, else .rmbench-cache/ in the working directory)")
     holdout: str = opt("", "the held-out task: never trained on, evaluated on every post (heldout_all, heldout_all_hard) and on test and test_hard")
-    tasks: list = opt([], "held-in tasks to train on (default: every task with data except the held-out one)")
+    train_tasks: list = opt([], "held-in tasks to train on (default: every task with data except the held-out one); "
+                               "evaluate: the tasks the model was trained on, scored in-domain")
     # 384 pairs (24 steps of 16) keep the no-flag demo run within a few minutes on 2 CPU
     # cores and already clear the best baseline on the demo's WritingPrompts by a wide margin.
     max_train_pairs: int = opt(384, "at most this many training pairs over all held-in tasks, drawn evenly per task (0: all)")
     max_validation_pairs: int = opt(160, "at most this many validation pairs over all held-in tasks for model selection (0: all)")
-    max_eval_pairs: int = opt(0, "at most this many pairs per evaluated split, heldout_all included (0: all)")
+    limit: int = opt(0, "quick runs: at most this many pairs per evaluated split, heldout_all included (0: all)")
     with_delay: bool = opt(False, "add 'posted N minutes after the prompt' to each response (leaks the label under later-but-higher pairing)")
     allow_delay_leak: bool = opt(False, "allow --with-delay even when the pairing rule fixes the time order (results are flagged)")
     keep_contaminated: bool = opt(False, "keep held-out pairs whose post or a response also occurs in a held-in task's data (they are counted either way)")
@@ -96,7 +97,15 @@ def _all_keys() -> dict[str, str]:
     return keys
 
 
+# Keys renamed so that a flag and its key say the same thing in every command (issue 19).
+# An old key is an error naming the new one, never silently read: a config that meant
+# data.tasks as "the tasks evaluated" must not train on them.
+RENAMED_KEYS = {"data.tasks": "data.train_tasks", "data.max_eval_pairs": "data.limit"}
+
+
 def _unknown(key: str) -> ConfigError:
+    if key in RENAMED_KEYS:
+        return ConfigError(f"config key {key!r} was renamed to {RENAMED_KEYS[key]!r}. Did you mean {RENAMED_KEYS[key]}?")
     keys = list(_all_keys()) + list(SECTIONS)
     leaf = key.rsplit(".", 1)[-1]
     # A right leaf in the wrong section (train.max_length) finds its section (model.max_length).
@@ -146,8 +155,12 @@ def resolve(config_file: str | None = None, flags: dict | None = None) -> RunCon
     import os
 
     cfg = RunConfig()
-    if os.environ.get(ENV_CONFIG):
-        apply(cfg, load_file(os.environ[ENV_CONFIG]), f"${ENV_CONFIG} ({os.environ[ENV_CONFIG]})")
+    site = os.environ.get(ENV_CONFIG)
+    if site:
+        try:  # a file nobody named on this command line: say where the bad key came from
+            apply(cfg, load_file(site), f"${ENV_CONFIG} ({site})")
+        except ConfigError as err:
+            raise ConfigError(f"${ENV_CONFIG} ({site}): {err}") from None
     if config_file:
         apply(cfg, load_file(config_file), str(config_file))
     apply(cfg, {k: v for k, v in (flags or {}).items() if v is not None}, "command line")

@@ -51,9 +51,9 @@ def prepare_reference(cfg, p) -> None:
 
 
 def split_rows(cfg, p, task: str, split: str, role: str = "heldout") -> list[dict]:
-    """The rows a run scores on one target: the split (at most ``data.max_eval_pairs``),
+    """The rows a run scores on one target: the split (at most ``data.limit``),
     without the contaminated pairs of a held-out task. The leaderboard freezes these."""
-    rows = load_split(p.data_dir, task, split, cfg.data.max_eval_pairs, cfg.seed)
+    rows = load_split(p.data_dir, task, split, cfg.data.limit, cfg.seed)
     return rows if role == "in_domain" else _clean(cfg, p, task, split, rows)
 
 

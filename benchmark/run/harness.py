@@ -189,7 +189,7 @@ def run_holdout(cfg: RunConfig, run_dir: Path, console=None, progress: bool = Tr
     with state.main_process_first():
         spec = resolve_model(cfg, training=True, console=console)
         data_dir = resolve_data(cfg.data.source, cfg.data.cache_dir, progress=progress and state.is_main_process)
-    p = plan(cfg, data_dir, holdouts or [cfg.data.holdout], cfg.data.tasks or None)
+    p = plan(cfg, data_dir, holdouts or [cfg.data.holdout], cfg.data.train_tasks or None)
     with run_directory(run_dir, cfg, [data_dir, _local(cfg.model.name)], main=state.is_main_process):
         state.wait_for_everyone()
         return _train_and_score(cfg, spec, p, data_dir, run_dir, state, started, console, progress)

@@ -68,11 +68,11 @@ def plan(cfg, data_dir: Path, holdout: list[str], train_tasks: list[str] | None,
         train_tasks = [_key(data, t) for t in train_tasks]
         leaked = sorted(set(train_tasks) & set(holdout))
         if leaked:
-            raise LeakageError(f"{', '.join(leaked)} is both held out and in --tasks: training on the held-out "
-                               "task leaks it into the model. Drop it from --tasks.")
+            raise LeakageError(f"{', '.join(leaked)} is both held out and in --train-tasks: training on the held-out "
+                               "task leaks it into the model. Drop it from --train-tasks.")
         missing = [t for t in train_tasks if t not in have]
         if missing:
-            raise DataError(f"--tasks {', '.join(missing)}: no data for them in {data_dir} (it has: {', '.join(have)})")
+            raise DataError(f"--train-tasks {', '.join(missing)}: no data for them in {data_dir} (it has: {', '.join(have)})")
     elif need_train:
         train_tasks = [t for t in have if t not in holdout and data.pairs(t, "train")]
     train_tasks = train_tasks or []

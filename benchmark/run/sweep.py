@@ -39,7 +39,7 @@ def _cell(base, run_dir: Path, console, progress, *, model=None, pairs=None, tra
     if pairs is not None:
         cfg.data.max_train_pairs = pairs
     if train_tasks is not None:
-        cfg.data.tasks = list(train_tasks)
+        cfg.data.train_tasks = list(train_tasks)
     cfg.out = str(run_dir)
     cfg.train.resume = (run_dir / "config.json").is_file()
     return run_holdout(cfg, run_dir, console=console, progress=progress, holdouts=holdouts)

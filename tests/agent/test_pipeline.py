@@ -29,11 +29,11 @@ def demo_data(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory, demo_data):
-    """The tiny chain, run the way people run it: `rmbench run --task writingprompts-agent --model tiny`."""
+    """The tiny chain, run the way people run it: `rmbench run --pipeline writingprompts-agent --model tiny`."""
     from rmbench.cli import main
 
     out = tmp_path_factory.mktemp("chain") / "run"
-    result = CliRunner().invoke(main, ["run", "--task", "writingprompts-agent", "--model", "tiny", "--out", str(out),
+    result = CliRunner().invoke(main, ["run", "--pipeline", "writingprompts-agent", "--model", "tiny", "--out", str(out),
                                        "--data", str(demo_data)])
     assert result.exit_code == 0, result.output
     return out, json.loads(marker(out, "eval").read_text())
@@ -84,7 +84,7 @@ def test_cli_rerun_without_resume_refuses_a_used_out_dir(chain):
     from rmbench.cli import main
 
     out, _ = chain
-    result = CliRunner().invoke(main, ["run", "--task", "writingprompts-agent", "--model", "tiny", "--out", str(out),
+    result = CliRunner().invoke(main, ["run", "--pipeline", "writingprompts-agent", "--model", "tiny", "--out", str(out),
                                        "--data", summary_data(out)])
     assert result.exit_code != 0 and "--resume" in (result.output + str(result.exception))
 
@@ -104,7 +104,7 @@ def test_cli_eval_and_compare_write_results_and_page(chain, tmp_path):
     out, _ = chain
     r = CliRunner().invoke(agent_group, ["eval", "--agent", str(out / "agent"), "--generator", str(out / "generator"),
                                          "--judge", str(out / "judge"), "--data", str(summary_data(out)),
-                                         "--out", str(tmp_path / "e"), "--max-prompts", "4",
+                                         "--out", str(tmp_path / "e"), "--limit", "4",
                                          "--max-new-tokens", "8"])
     assert r.exit_code == 0, r.output
     res = json.loads((tmp_path / "e" / "results.json").read_text())

@@ -36,7 +36,7 @@ def test_sft_cli_saves_a_generator_that_stops(tmp_path):
     prepare("demo", data, tasks=["writingprompts"], progress=False)
     result = CliRunner().invoke(agent_group, ["sft", "--data", str(data), "--model", "tiny", "--out",
                                               str(tmp_path / "gen"), "--epochs", "1", "--learning-rate", "5e-3",
-                                              "--max-examples", "16", "--max-length", "64"])
+                                              "--limit", "16", "--max-length", "64"])
     assert result.exit_code == 0, result.output
     card = json.loads((tmp_path / "gen" / "rmbench_agent.json").read_text())
     assert card["role"] == "generator" and card["stories"] == 16 and card["settings"]["stories"] == "chosen"

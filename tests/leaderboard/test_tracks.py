@@ -30,7 +30,7 @@ def test_freeze_copies_counts_fingerprints_pairs_and_the_harness_baselines(tmp_p
 
     board_sizes["writingprompts"]["all_hard"] = 90
     data = write_prepared(tmp_path / "prep", board_sizes)
-    res = _freeze(tmp_path / "lb", data, "--track", "demo", "--heldout", "WritingPrompts")
+    res = _freeze(tmp_path / "lb", data, "--track", "demo", "--holdout", "WritingPrompts")
     assert res.exit_code == 0, res.output
     track = load_tracks(tmp_path / "lb")["demo"]
     prepared = Prepared.open(data)
@@ -66,9 +66,9 @@ def test_freeze_copies_counts_fingerprints_pairs_and_the_harness_baselines(tmp_p
 def test_refreezing_the_same_data_changes_nothing(tmp_path, write_prepared, board_sizes):
     data = write_prepared(tmp_path / "prep", board_sizes)
     board = tmp_path / "lb"
-    _freeze(board, data, "--track", "demo", "--heldout", "writingprompts")
+    _freeze(board, data, "--track", "demo", "--holdout", "writingprompts")
     before = (board / "tracks.json").read_text()
-    res = _freeze(board, data, "--track", "demo", "--heldout", "writingprompts")
+    res = _freeze(board, data, "--track", "demo", "--holdout", "writingprompts")
     assert "unchanged" in res.output
     assert (board / "tracks.json").read_text() == before
 
@@ -110,8 +110,8 @@ def test_two_tracks_live_side_by_side(tmp_path, write_prepared, board_sizes):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--track", "demo", "--heldout", "nosuchtask"], "not in the prepared data"),
-    (["--track", "../demo", "--heldout", "writingprompts"], "track name"),
+    (["--track", "demo", "--holdout", "nosuchtask"], "not in the prepared data"),
+    (["--track", "../demo", "--holdout", "writingprompts"], "track name"),
 ])
 def test_freeze_refuses_bad_requests(tmp_path, args, message, write_prepared, board_sizes):
     data = write_prepared(tmp_path / "prep", board_sizes)

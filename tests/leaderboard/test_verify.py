@@ -45,7 +45,7 @@ def verify(board, *args):
 def test_a_saved_model_reproduces(setup):
     root, board, prep, model = setup
     assert CliRunner().invoke(leaderboard_group, ["validate", "--leaderboard-dir", str(board)]).exit_code == 0
-    res = verify(board, "tiny", "--data", str(prep), "--model", str(model), "--batch-size", "3")
+    res = verify(board, "tiny", "--data", str(prep), "--model", str(model), "--eval-batch-size", "3")
     assert res.exit_code == 0, res.output
     assert "weights: match" in res.output and "reproduced" in res.output
 

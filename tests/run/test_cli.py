@@ -75,7 +75,7 @@ def test_saved_model_loads_anywhere_and_evaluate_reproduces_it(finished, data, t
 
     assert AutoModelForSequenceClassification.from_pretrained(finished / "model").config.num_labels == 1
     out = tmp_path / "ev"
-    result = run(["evaluate", "--model", str(finished / "model"), "--tasks", "writingprompts", "--trained-on",
+    result = run(["evaluate", "--model", str(finished / "model"), "--tasks", "writingprompts", "--train-tasks",
                   "askacademia", "--data", str(data), "--out", str(out), "--max-length", "48", "--quiet",
                   "--set", "eval.bootstrap_samples=200"])
     assert result.exit_code == 0, result.output
@@ -199,7 +199,7 @@ def test_delay_input_allowed_when_the_pairing_rule_does_not_fix_time(tmp_path, w
 
 @pytest.mark.parametrize("args, message", [
     (["--holdout", "WritingPrompt"], "Did you mean writingprompts"),
-    (["--holdout", "writingprompts", "--tasks", "askacademia,writingprompts"], "leaks"),
+    (["--holdout", "writingprompts", "--train-tasks", "askacademia,writingprompts"], "leaks"),
     # a path-like name fails before any download attempt (a hub id would try the network first)
     (["--holdout", "writingprompts", "--model", "./minilmm"], "minilm"),
     (["--holdout", "writingprompts", "--set", "train.max_length=3"], "model.max_length"),
@@ -240,14 +240,14 @@ def test_task_flag_runs_an_agent_pipeline(tmp_path, monkeypatch):
 
     registry.all_tasks()
     monkeypatch.setitem(registry._REGISTRY, "fake-agent", FakeAgent())
-    result = run(["run", "--task", "fake-agent", "--out", str(tmp_path / "a"), "--task-option", "steps=7", "--seed", "4"])
+    result = run(["run", "--pipeline", "fake-agent", "--out", str(tmp_path / "a"), "--pipeline-option", "steps=7", "--seed", "4"])
     assert result.exit_code == 0, result.output
     assert seen["out_dir"] == str(tmp_path / "a")
     assert seen["options"]["steps"] == 7 and seen["options"]["seed"] == 4 and seen["options"]["model"] == "minilm"
-    bad = run(["run", "--task", "fake-agent", "--task-option", "stpes=1"], catch=True)
+    bad = run(["run", "--pipeline", "fake-agent", "--pipeline-option", "stpes=1"], catch=True)
     assert bad.exit_code != 0 and "Did you mean steps" in bad.output
     wrong = run(["run", "--holdout", "fake-agent"], catch=True)
-    assert wrong.exit_code != 0 and "--task fake-agent" in wrong.output
+    assert wrong.exit_code != 0 and "--pipeline fake-agent" in wrong.output
 
 
 def test_evaluate_a_causal_lm_reward_model(data, tmp_path, tiny_gpt2_dir):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rmbench.errors import ConfigError
-from rmbench.run.config import RunConfig, help_table, resolve
+from rmbench.run.config import RENAMED_KEYS, RunConfig, help_table, resolve
 
 
 def test_precedence_defaults_file_flags(tmp_path):
@@ -43,9 +43,32 @@ def test_type_errors_are_config_errors(tmp_path):
 
 
 def test_lists_from_comma_strings_and_bools_from_words():
-    cfg = resolve(None, {"data.tasks": "a, b", "data.with_delay": "yes"})
-    assert cfg.data.tasks == ["a", "b"] and cfg.data.with_delay is True
+    cfg = resolve(None, {"data.train_tasks": "a, b", "data.with_delay": "yes"})
+    assert cfg.data.train_tasks == ["a", "b"] and cfg.data.with_delay is True
 
 
 def test_every_field_has_help():
     assert all(help_text for _, help_text, _ in help_table())
+
+
+@pytest.mark.parametrize("old,new", sorted(RENAMED_KEYS.items()))
+def test_a_renamed_key_is_an_error_naming_the_new_key(tmp_path, old, new):
+    section, key = old.split(".")
+    path = tmp_path / "run.yaml"
+    path.write_text(f"{section}:\n  {key}: 3\n")
+    for attempt in (lambda: resolve(str(path)), lambda: resolve(None, {old: "3"})):
+        with pytest.raises(ConfigError, match=f"renamed to '{new}'. Did you mean {new}"):
+            attempt()
+
+
+def test_rmbench_config_is_read_under_the_config_file(tmp_path, monkeypatch):
+    site = tmp_path / "site.yaml"
+    site.write_text("model: {max_length: 32}\ntrain: {epochs: 2}\n")
+    own = tmp_path / "run.yaml"
+    own.write_text("train: {epochs: 3}\n")
+    monkeypatch.setenv("RMBENCH_CONFIG", str(site))
+    cfg = resolve(str(own), {"seed": 5})
+    assert (cfg.model.max_length, cfg.train.epochs, cfg.seed) == (32, 3, 5)  # site < --config < flags
+    site.write_text("train: {epochz: 2}\n")
+    with pytest.raises(ConfigError, match="RMBENCH_CONFIG.*epochs"):
+        resolve(None, {})

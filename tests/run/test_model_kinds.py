@@ -124,5 +124,5 @@ def test_a_model_dequantised_from_gguf_records_its_source(tmp_path, data, lms):
     shutil.copytree(lms[0], copy)
     marker = {"gguf": "m.Q4_1.gguf", "size": 123, "sha256": "0" * 64, "transformers": "x", "dtype": "float32"}
     (copy / "rmbench-gguf.json").write_text(json.dumps(marker))
-    doc = evaluate(tmp_path / "g", copy, data, "--max-length", "256", "--max-eval-pairs", "2")
+    doc = evaluate(tmp_path / "g", copy, data, "--max-length", "256", "--limit", "2")
     assert doc["model"]["source"] == marker
