@@ -102,12 +102,17 @@ def make_row(sub: dict, track: Track, numbers, badge: str = "self-reported") -> 
     return row
 
 
+LABEL_LEAK = "label leak: each response's posting delay was an input, and the pairing rule makes it the label"
+
+
 def unranked_reason(sub: dict, track: Track) -> str:
     """Entries shown for reference but never ranked: every baseline (and one right by
     construction of the pairing rule says so), or a run the harness flagged (e.g. response
     delays that leak the label)."""
+    from rmbench.run.plan import DELAY_FLAG
+
     res = sub["results"]
-    reasons = [str(f) for f in res.get("flags") or []]
+    reasons = [LABEL_LEAK if f == DELAY_FLAG else str(f) for f in res.get("flags") or []]
     if res["model"]["kind"] == "baseline":
         name = res["model"]["id"].split(":", 1)[-1]
         frozen = [(track.baselines(t, "test")["table"].get(name) or {}) for t in track.heldout_tasks]

@@ -39,10 +39,15 @@ class Check:
     reproduced: float | None  # the accuracy the re-scored rewards give
     max_diff: float = 0.0  # largest |re-scored - submitted| reward
     beyond: int = 0  # pairs with a reward outside the tolerance
+    noise: float = 0.0  # the re-scoring noise: median |re-scored - submitted| reward
+    near_ties: int = 0  # pairs whose re-scored margin is within 2 x noise of zero (may flip honestly)
+    flipped: int = 0  # pairs whose outcome (win, tie, loss) differs between submission and re-score
+    unexplained: int = 0  # ... of them with a margin noise cannot flip: the predictions were edited
+    problems: list[str] = field(default_factory=list)  # claimed numbers or verdicts the re-score does not give
 
     @property
     def within(self) -> bool:
-        return self.beyond == 0
+        return self.beyond == 0 and self.unexplained == 0 and not self.problems
 
 
 @dataclass
@@ -90,7 +95,23 @@ def _resolve(track: Track) -> Path:
                                "pass --data with a prepared directory of it") from None
 
 
-def _scorer_for(sub: dict, model: str | None, batch_size: int, track: Track):
+def stored_model(mid: str, where: Path) -> str:
+    """The model a submission names: a preset or hub id as it is; a path relative to the
+    submission's folder (never to wherever verify runs), or a clear refusal."""
+    from rmbench.model.load import looks_local
+    from rmbench.model.presets import find_preset
+
+    path = Path(mid).expanduser()
+    if path.is_absolute() or find_preset(mid) is not None or not looks_local(mid):
+        return mid
+    beside = (where / path).resolve()
+    if beside.is_dir():
+        return str(beside)
+    raise LeaderboardError(f"the submission names its model by the relative path {mid!r}, and {beside} (beside the "
+                           "submission) is not a directory; pass --model with the trained model directory")
+
+
+def _scorer_for(sub: dict, model: str | None, batch_size: int, track: Track, where: Path = Path(".")):
     """(reward function over rows, model label, weights verdict): the harness's scoring of rows."""
     from rmbench.eval.baselines import parse_baseline_model
     from rmbench.run.harness import score_rows
@@ -119,7 +140,7 @@ def _scorer_for(sub: dict, model: str | None, batch_size: int, track: Track):
     from rmbench.model.load import weights_sha256
     from rmbench.model.scoring import RewardScorer
 
-    target = model or res["model"]["id"]
+    target = model or stored_model(str(res["model"]["id"]), where)
     want = res["model"].get("weights_sha256")
     have = weights_sha256(target) if Path(target).is_dir() else None
     weights = ("not checked (no local weights)" if have is None else
@@ -138,6 +159,46 @@ def _scorer_for(sub: dict, model: str | None, batch_size: int, track: Track):
     return rewards, target, weights
 
 
+# Verdict fields of a split card: they must come out the same from the re-scored rewards.
+VERDICT_KEYS = ("clears_best_baseline", "at_chance", "best_baseline")
+
+
+def outcome_check(check: Check, old: dict, new: dict, claimed: dict | None, again: dict | None) -> Check:
+    """Outcomes, not only rewards: a reward nudged inside the tolerance can still turn a loss
+    into a win. A pair may change outcome only when its re-scored margin is within twice the
+    re-scoring noise of zero; the noise is the *median* reward difference, which edits to a
+    minority of pairs cannot raise (on one machine it is ~1e-8, so nothing may flip). Then
+    the re-scored accuracy must be the claimed one up to the near-tie pairs' share, and every
+    verdict the same."""
+    import numpy as np
+
+    from rmbench.eval.metrics import pair_outcomes
+
+    ids = [p for p in old if p in new]
+    if not ids:
+        return check
+    a = np.asarray([old[p] for p in ids], dtype=float)
+    b = np.asarray([new[p] for p in ids], dtype=float)
+    check.noise = float(np.median(np.abs(a - b)))
+    # float32 rounding of the rewards themselves is the floor of what two runs can differ by
+    floor = 1e-6 * (1 + np.abs(b).max(axis=1))
+    margin = np.abs(b[:, 0] - b[:, 1])
+    near = margin <= 2 * np.maximum(check.noise, floor)
+    flips = pair_outcomes(a[:, 0], a[:, 1]) != pair_outcomes(b[:, 0], b[:, 1])
+    check.near_ties, check.flipped, check.unexplained = int(near.sum()), int(flips.sum()), int((flips & ~near).sum())
+    if check.unexplained:
+        check.problems.append(f"{check.unexplained} pair(s) change outcome although their re-scored margin is "
+                              f"beyond the re-scoring noise ({check.noise:.1e}): the predictions were edited")
+    bound = check.near_ties / len(ids) + 2e-6  # + results.json's rounding
+    if check.submitted is not None and check.reproduced is not None and abs(check.submitted - check.reproduced) > bound:
+        check.problems.append(f"accuracy {check.submitted:.4f} claimed, {check.reproduced:.4f} re-scored: more than "
+                              f"the {check.near_ties} near-tie pair(s) can explain")
+    for key in VERDICT_KEYS:
+        if claimed and again and claimed.get(key) != again.get(key):
+            check.problems.append(f"{key}: {claimed.get(key)!r} claimed, {again.get(key)!r} re-scored")
+    return check
+
+
 def verify_submission(board: Path, name: str, data_dir: Path | None = None, model: str | None = None,
                       batch_size: int = 32) -> VerifyReport:
     from rmbench.leaderboard.frozen import predictions_by_split
@@ -153,7 +214,7 @@ def verify_submission(board: Path, name: str, data_dir: Path | None = None, mode
         raise LeaderboardError(f"{name} does not validate, so there is nothing to verify:\n  "
                                + "\n  ".join(map(str, problems[:10])))
     track = tracks[sub["track"]]
-    rewards, label, weights = _scorer_for(sub, model, batch_size, track)
+    rewards, label, weights = _scorer_for(sub, model, batch_size, track, path.parent)
     report = VerifyReport(name=name, track=track.name, model=label, weights=weights)
     data = data_dir or _resolve(track)
     _check_data(data, track)
@@ -176,8 +237,10 @@ def verify_submission(board: Path, name: str, data_dir: Path | None = None, mode
             diffs = [max(abs(a - b) for a, b in zip(old[p], new[p])) for p in old if p in new]
             beyond = sum(abs(a - b) > REWARD_ATOL + REWARD_RTOL * abs(a) for p in old if p in new
                          for a, b in zip(old[p], new[p])) + len(set(old) ^ set(new))
-            report.checks.append(Check(t, s, len(new), (numbers.splits.get((t, s)) or {}).get("accuracy"),
-                                       (again.splits.get((t, s)) or {}).get("accuracy"), max(diffs, default=0.0), beyond))
+            claimed, redone = numbers.splits.get((t, s)), again.splits.get((t, s))
+            check = Check(t, s, len(new), (claimed or {}).get("accuracy"), (redone or {}).get("accuracy"),
+                          max(diffs, default=0.0), beyond)
+            report.checks.append(outcome_check(check, old, new, claimed, redone))
     return report
 
 
@@ -195,6 +258,8 @@ def record(board: Path, report: VerifyReport) -> Path:
     doc["entries"][report.name] = {
         "submission_sha256": hashlib.sha256(sub.read_bytes()).hexdigest(), "model": report.model,
         "weights": report.weights, "max_reward_diff": max((c.max_diff for c in report.checks), default=0.0),
+        "rescored": {f"{c.task}/{c.split}": {"accuracy": c.reproduced, "near_ties": c.near_ties, "flipped": c.flipped}
+                     for c in report.checks},
         "tolerance": {"atol": REWARD_ATOL, "rtol": REWARD_RTOL}, "rmbench_version": __version__,
         "verified_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
     doc["entries"] = dict(sorted(doc["entries"].items()))
@@ -208,12 +273,17 @@ def print_report(report: VerifyReport, console=None) -> None:
     console = console or stdout_console()
     sheet = Sheet([Column("task"), Column("split"), Column("n", kind="int"), Column("submitted", right=True),
                    Column("re-scored", right=True), Column("max |Δ reward|", right=True),
-                   Column("pairs off", kind="int"), Column("ok", kind="bool")],
+                   Column("pairs off", kind="int"), Column("flipped", kind="int"), Column("near ties", kind="int"),
+                   Column("ok", kind="bool")],
                   title=f"verify {report.name} (track {report.track}, model {report.model})")
     for c in report.checks:
         sheet.add(c.task, c.split, c.n, "—" if c.submitted is None else f"{c.submitted:.4f}",
-                  "—" if c.reproduced is None else f"{c.reproduced:.4f}", f"{c.max_diff:.2e}", c.beyond, c.within,
+                  "—" if c.reproduced is None else f"{c.reproduced:.4f}", f"{c.max_diff:.2e}", c.beyond, c.flipped, c.near_ties, c.within,
                   style=None if c.within else "red")
     emit(sheet, console=console)
-    console.print(f"weights: {report.weights}; tolerance per reward: {REWARD_ATOL:g} + {REWARD_RTOL:g}·|reward|")
+    for c in report.checks:
+        for problem in c.problems:
+            console.print(f"{c.task}/{c.split}: {problem}", markup=False, highlight=False)
+    console.print(f"weights: {report.weights}; tolerance per reward: {REWARD_ATOL:g} + {REWARD_RTOL:g}·|reward|; "
+                  "outcomes may change only on pairs re-scored within twice the re-scoring noise of a tie")
     console.print("[green]reproduced[/]" if report.reproduced else "[red]NOT reproduced[/]")

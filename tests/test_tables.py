@@ -78,3 +78,18 @@ def test_no_color_is_honoured_on_a_terminal(monkeypatch):
     assert tables.stdout_console().no_color
     monkeypatch.delenv("NO_COLOR")
     assert not tables.stdout_console().no_color
+
+
+def test_no_command_builds_its_own_rich_table_console_or_bar():
+    """Only rmbench.tables and rmbench.console construct rich tables, consoles and bars: one
+    elsewhere would wrap cells in a log or draw frames into it again."""
+    import re
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    owners = {repo / "benchmark" / "tables.py", repo / "benchmark" / "console.py"}
+    found = [f"{p.relative_to(repo)}:{n}" for folder in ("benchmark", "leaderboard", "tasks")
+             for p in sorted((repo / folder).rglob("*.py")) if p not in owners
+             for n, line in enumerate(p.read_text().splitlines(), 1)
+             if re.search(r"(?<![\w.])(Console|Table|Progress)\(", line)]
+    assert not found, found

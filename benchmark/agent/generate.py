@@ -25,16 +25,14 @@ class Sample:
 
 
 def load_causal_lm(name_or_path: str, device: str | None = None):
-    """Model and tokenizer, ready to generate: a pad token and left padding."""
+    """Model and tokenizer, ready to generate: ``rmbench.model.load``'s loader (presets, a
+    clear error for a missing lm_head), then left padding and the device."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(name_or_path)
-    if tok.pad_token is None:
-        # GPT-2 has no pad token; padding is masked out, so reusing EOS is safe.
-        tok.pad_token = tok.eos_token
+    from rmbench.model.load import load_causal_lm as load
+
+    model, tok = load(name_or_path)
     tok.padding_side = "left"  # decoder-only models continue from the last real token
-    model = AutoModelForCausalLM.from_pretrained(name_or_path)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     model.to(device).eval()
     return model, tok

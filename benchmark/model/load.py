@@ -50,7 +50,7 @@ def resolve_model_path(name_or_path: str, console=None) -> str:
     return preset.hub_id
 
 
-def _looks_local(name: str) -> bool:
+def looks_local(name: str) -> bool:
     # Hub ids are "name" or "org/name"; anything else that contains a slash is a path.
     return Path(name).expanduser().exists() or name.startswith((".", "/", "~")) or name.count("/") > 1
 
@@ -70,7 +70,7 @@ def check_model_name(name_or_path: str) -> None:
         if preset.package or preset.gguf:
             package_file(preset.package or preset.gguf)  # says how to install it when absent
         return
-    if _looks_local(name_or_path) and not (Path(name_or_path).expanduser() / "config.json").is_file():
+    if looks_local(name_or_path) and not (Path(name_or_path).expanduser() / "config.json").is_file():
         raise _unknown(name_or_path)
     # A bare name (no org/) one letter away from a preset is a typo, not a hub model.
     if "/" not in name_or_path and did_you_mean(name_or_path.lower(), preset_names(), cutoff=0.85):
@@ -97,7 +97,7 @@ def _source(name: str, trust_remote_code: bool, console=None) -> tuple[str, Pres
     """(what from_pretrained reads, the preset if any, trust_remote_code) -- or a clear error."""
     preset = find_preset(name)
     path = resolve_model_path(name, console)
-    if _looks_local(path) and not (Path(path).expanduser() / "config.json").is_file():
+    if looks_local(path) and not (Path(path).expanduser() / "config.json").is_file():
         raise _unknown(name)
     if preset is not None and preset.trust_remote_code and not trust_remote_code:
         raise UnknownModelError(f"{name!r} runs model code from its hub repository ({preset.hub_id}); "
@@ -161,14 +161,23 @@ def load_causal_lm(name_or_path: str, *, dtype=None, trust_remote_code: bool = F
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path, _, trust = _source(name_or_path, trust_remote_code, console)
-    kwargs = {"trust_remote_code": trust}
+    kwargs = {"trust_remote_code": trust, "output_loading_info": True}
     if dtype is not None:
         kwargs["dtype"] = _torch_dtype(dtype)
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust)
-        model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+        model, info = AutoModelForCausalLM.from_pretrained(path, **kwargs)
     except (OSError, ValueError) as err:
         raise _unknown(name_or_path, err) from err
+    # transformers fills missing weights (a classifier checkpoint has no lm_head) with random
+    # ones and carries on: a judge or DPO policy would then score noise. Tied weights are not
+    # reported missing, so a tied lm_head passes.
+    missing = [k for k in info.get("missing_keys", []) if not any(r in k for r in _REBUILT)]
+    if missing:
+        raise UnknownModelError(
+            f"{name_or_path!r} has no trained language-model weights for {', '.join(sorted(missing)[:4])}"
+            f"{' …' if len(missing) > 4 else ''}: transformers would fill them with random numbers, and a "
+            "judge or DPO policy would score noise. Is it a reward classifier? Score it as --model-kind classifier")
     prepare_tokenizer(tokenizer, model)
     return model.eval(), tokenizer
 

@@ -28,6 +28,7 @@ from transformers.trainer_callback import PrinterCallback
 from rmbench.model.config import ModelConfig, TrainConfig
 from rmbench.model.inputs import pad_batch, response_text
 from rmbench.model.chat import make_encoder
+from rmbench.model.checkpoints import MarkComplete, resumable_checkpoint
 from rmbench.model.trainlog import LOG_FILE, place_tensorboard, report_integrations, write_log
 
 
@@ -185,10 +186,13 @@ def apply_lora(model, cfg: ModelConfig):
     return get_peft_model(model, lora)
 
 
-def last_checkpoint(out_dir: str | Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
+def _note(console):
+    """A line on stderr (through the run's console when it has one)."""
+    if console is not None:
+        return lambda text: console.print(text, markup=False, highlight=False)
+    import sys
 
-    return get_last_checkpoint(str(out_dir)) if Path(out_dir).is_dir() else None
+    return lambda text: print(text, file=sys.stderr)
 
 
 class RichProgress(TrainerCallback):
@@ -258,11 +262,11 @@ def fit(cfg, train_pairs: list[dict], val_pairs: list[dict], work_dir: str | Pat
         eval_dataset=Dataset.from_list(val_rows) if val_rows else None,
         data_collator=PairCollator(tok.pad_token_id if tok.pad_token_id is not None else 0,
                                    encoder.has_token_types, 8 if torch.cuda.is_available() else None),
-        compute_metrics=pairwise_accuracy, callbacks=[RichProgress(console, progress)],
+        compute_metrics=pairwise_accuracy, callbacks=[RichProgress(console, progress), MarkComplete()],
         center_rewards=cfg.train.center_rewards, use_margin=cfg.train.margin > 0)
     trainer.remove_callback(PrinterCallback)  # the rich bar shows loss and accuracy; --quiet means quiet
     place_tensorboard(trainer, work_dir)
-    resume = last_checkpoint(work_dir / "checkpoints") if cfg.train.resume else None
+    resume = resumable_checkpoint(work_dir / "checkpoints", notify=_note(console)) if cfg.train.resume else None
     t0 = time.perf_counter()
     out = trainer.train(resume_from_checkpoint=resume)
     seconds = time.perf_counter() - t0

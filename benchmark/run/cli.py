@@ -206,7 +206,7 @@ def _run_agent(ctx, name, config_file, settings, pipeline_options=()):
     if summary:
         import json
 
-        click.echo(json.dumps(summary, indent=2, default=str)[:4000])
+        click.echo(json.dumps(summary, indent=2, default=str))  # whole: a cut JSON parses as nothing
 
 
 def _show(doc: dict, run_dir: Path, fmt: str = "table") -> None:

@@ -164,3 +164,110 @@ def test_a_model_without_a_reward_head_is_refused_not_scored_with_a_random_one(t
     assert res.exit_code != 0
     assert "no trained reward head" in res.output
     assert not (tmp_path / "run").exists()  # a model that cannot be scored leaves no run directory
+
+def _fabricate(board, name: str, nudge) -> dict:
+    """The attack: edit the predictions with ``nudge(pair_id, chosen, rejected) -> (c, r)``,
+    then recompute every claimed number from them with the board's own code, so the entry is
+    consistent with itself and validates."""
+    from rmbench.leaderboard.frozen import PREDICTION_KEYS, pack, predictions_by_split, unpack
+    from rmbench.leaderboard.recompute import recompute
+    from rmbench.leaderboard.tracks import load_tracks
+
+    sub = json.loads((board / "submissions" / "tiny.json").read_text())
+    rows = unpack(sub["predictions"], "p", PREDICTION_KEYS)
+    edited = []
+    for r in rows:
+        c, x = nudge(r["pair_id"], r["reward_chosen"], r["reward_rejected"])
+        edited.append({**r, "reward_chosen": c, "reward_rejected": x})
+    sub["predictions"] = pack(edited)
+    track = load_tracks(board)[sub["track"]]
+    numbers, _ = recompute(sub["results"], track, predictions_by_split(sub["predictions"]))
+    res = sub["results"]
+    for (t, s), card in numbers.splits.items():
+        sp = res["results"][t]["splits"][s]
+        for k in set(sp) & set(card):
+            sp[k] = card[k]
+    for k in set(res["summary"]) & set(numbers.summary):
+        res["summary"][k] = numbers.summary[k]
+    sub["name"] = name
+    write_json(board / "submissions" / f"{name}.json", sub)
+    return sub
+
+
+def test_near_ties_nudged_inside_the_tolerance_do_not_earn_the_badge(setup):
+    """Every loss turned into a win by moving the chosen reward just past the rejected one
+    (far inside the per-reward tolerance): validate passes, verify does not."""
+    from rmbench.leaderboard.verify import REWARD_ATOL
+
+    _, board, prep, model = setup
+
+    def nudge(pid, c, r):
+        return (r + 1e-6, r) if c <= r and r - c < REWARD_ATOL / 2 else (c, r)
+
+    _fabricate(board, "tiny-nudged", nudge)
+    try:
+        check = CliRunner().invoke(leaderboard_group, ["validate", "--leaderboard-dir", str(board)])
+        assert check.exit_code == 0, check.output  # consistent with itself
+        res = verify(board, "tiny-nudged", "--data", str(prep), "--model", str(model), "--record")
+        assert res.exit_code == 1 and "NOT reproduced" in res.output, res.output
+        assert "the predictions were edited" in res.output and "claimed" in res.output
+        assert not (board / "verified.json").exists() or "tiny-nudged" not in (board / "verified.json").read_text()
+    finally:
+        (board / "submissions" / "tiny-nudged.json").unlink()
+
+
+def _variant(board, name, edit):
+    sub = json.loads((board / "submissions" / "tiny.json").read_text())
+    edit(sub)
+    write_json(board / "submissions" / f"{name}.json", sub | {"name": name})
+    return board / "submissions" / f"{name}.json"
+
+
+def test_validate_flags_made_up_intervals_and_label_leaks(setup):
+    from rmbench.leaderboard.tracks import load_tracks
+    from rmbench.leaderboard.validate import check_file
+    from rmbench.run.plan import DELAY_FLAG
+
+    _, board, _, _ = setup
+    tracks = load_tracks(board)
+
+    def made_up(sub):  # another seed, so the board's freeze settings differ, and an invented interval
+        res = sub["results"]
+        res["config"]["seed"] = 3
+        res["results"]["writingprompts"]["splits"]["test"]["ci95"] = [0.01, 0.99]
+
+    def leak(sub):  # the delay read under later-but-higher, and the harness's flag stripped
+        sub["results"]["config"]["data"]["with_delay"] = True
+        sub["results"]["config"]["data"]["allow_delay_leak"] = True
+        sub["results"]["flags"] = [f for f in sub["results"].get("flags") or [] if f != DELAY_FLAG]
+
+    for name, edit, rule, where in (("tiny-ci", made_up, "recomputed", "splits/test/ci95"),
+                                    ("tiny-leak", leak, "label_leak", "with_delay")):
+        path = _variant(board, name, edit)
+        try:
+            problems, _, _ = check_file(path, tracks)
+            assert any(p.rule == rule and where in p.where for p in problems), (name, problems)
+        finally:
+            path.unlink()
+
+
+def test_a_relative_model_path_is_read_beside_the_submission(setup, tmp_path):
+    import shutil
+
+    from rmbench.errors import LeaderboardError
+    from rmbench.leaderboard.verify import stored_model
+
+    _, board, prep, model = setup
+    where = board / "submissions"
+    with pytest.raises(LeaderboardError, match="relative path 'runs/x/model'.*pass --model"):
+        stored_model("runs/x/model", where)
+    assert stored_model("minilm", where) == "minilm" and stored_model("org/name", where) == "org/name"
+    shutil.copytree(model, board / "models" / "tiny")
+    path = _variant(board, "tiny-rel", lambda s: s["results"]["model"].update(id="../models/tiny"))
+    try:
+        res = CliRunner().invoke(leaderboard_group, ["verify", "--leaderboard-dir", str(board), "tiny-rel",
+                                                     "--data", str(prep)])
+        assert res.exit_code == 0 and "weights: match" in res.output, res.output
+    finally:
+        path.unlink()
+        shutil.rmtree(board / "models")

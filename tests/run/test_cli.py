@@ -272,3 +272,31 @@ def test_evaluate_a_baseline_on_the_real_dumps(shared_dumps, tmp_path):
     card = doc["results"]["askacademia"]["splits"]["test"]
     assert card["n"] > 100 and card["baselines"]["later"]["by_construction"] is True
     assert (tmp_path / "cache").is_dir()  # prepared once into the cache
+
+
+def test_resume_after_a_kill_while_a_checkpoint_is_written(data, tiny, tmp_path, monkeypatch):
+    """The second checkpoint is cut off before trainer_state.json: --resume removes it, says
+    so, and continues from the first."""
+    import rmbench.model.train as train
+
+    saves = []
+    real = train.PairwiseRewardTrainer._save_rng_state
+
+    def killed(self, output_dir):
+        saves.append(output_dir)
+        if len(saves) == 2:
+            raise KeyboardInterrupt("killed while writing a checkpoint")
+        return real(self, output_dir)
+
+    out = tmp_path / "killed"
+    args = ["run", "--holdout", "WritingPrompts", "--data", str(data), "--model", str(tiny), "--out", str(out),
+            *FAST, "--set", "train.eval_every=0.25"]
+    monkeypatch.setattr(train.PairwiseRewardTrainer, "_save_rng_state", killed)
+    assert run(args, catch=True).exit_code != 0
+    first, second = (Path(s).name for s in saves)
+    assert not (out / "checkpoints" / second / "trainer_state.json").exists()
+    monkeypatch.setattr(train.PairwiseRewardTrainer, "_save_rng_state", real)
+    result = run(args + ["--resume"])
+    assert result.exit_code == 0, result.output
+    assert f"removed {second}: incomplete" in result.output and f"resuming from {first}" in result.output
+    assert json.loads((out / "train_info.json").read_text())["resumed_from"] == first

@@ -126,3 +126,14 @@ def test_a_model_dequantised_from_gguf_records_its_source(tmp_path, data, lms):
     (copy / "rmbench-gguf.json").write_text(json.dumps(marker))
     doc = evaluate(tmp_path / "g", copy, data, "--max-length", "256", "--limit", "2")
     assert doc["model"]["source"] == marker
+
+
+@pytest.mark.parametrize("kind", ["judge", "dpo"])
+def test_a_classifier_is_not_scored_as_a_language_model(tmp_path, data, tiny_llama_classifier_dir, kind, lms):
+    """Its lm_head would be random: refused in one line, nothing left behind."""
+    clf = tiny_llama_classifier_dir(tmp_path / "clf")
+    extra = ["--ref-model", str(lms[1])] if kind == "dpo" else []
+    result = CliRunner().invoke(main, ["evaluate", "--model", str(clf), "--model-kind", kind, *extra,
+                                       "--data", str(data), "--out", str(tmp_path / "x"), *QUICK])
+    assert result.exit_code == 1 and "no trained language-model weights for lm_head.weight" in result.output
+    assert not (tmp_path / "x").exists()
