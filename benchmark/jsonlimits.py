@@ -68,3 +68,27 @@ def loads_bounded(data: bytes | str, *, max_bytes: int, max_depth: int) -> objec
         raise JSONLimitError(f"not valid JSON ({e})") from None
     except RecursionError:  # pragma: no cover - the depth check runs first
         raise JSONLimitError("nested too deep") from None
+
+
+# Files rmbench reads back (a manifest, a run's config, scores and training info): a prepared
+# folder or run directory may come from anyone, and its biggest file (a split's scores) is a
+# few MB, so these limits refuse only what is not rmbench's.
+FILE_MAX_BYTES = 256 * 1024 * 1024
+FILE_MAX_DEPTH = 64
+
+
+def read_json_file(path, *, max_bytes: int = FILE_MAX_BYTES, max_depth: int = FILE_MAX_DEPTH) -> object:
+    """A JSON file through ``loads_bounded``: size checked before reading, then depth and
+    finite numbers; every failure one ``JSONLimitError`` naming the file."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise JSONLimitError(f"{path}: {size} bytes, over the {max_bytes}-byte limit")
+        return loads_bounded(path.read_bytes(), max_bytes=max_bytes, max_depth=max_depth)
+    except JSONLimitError as e:
+        if str(e).startswith(str(path)):
+            raise
+        raise JSONLimitError(f"{path}: {e}") from None

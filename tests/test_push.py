@@ -23,8 +23,6 @@ def _push(*args):
 @pytest.fixture
 def prepared(tmp_path, write_prepared):
     out = write_prepared(tmp_path / "prepared")
-    if not (out / "README.md").exists():  # until prepare writes its dataset card
-        (out / "README.md").write_text("---\nconfigs: []\n---\n")
     return out
 
 
@@ -103,3 +101,11 @@ def test_a_failed_upload_is_one_line(prepared):
         api_cls.return_value.create_repo.side_effect = HfHubHTTPError("401 Unauthorized", response=mock.Mock())
         res = CliRunner().invoke(main, ["push", "--data", str(prepared), "--repo", "me/x"])
     assert res.exit_code == 1 and "upload to me/x failed: 401 Unauthorized" in res.output
+
+
+def test_a_prepared_folder_without_its_card_is_refused(prepared):
+    assert (prepared / "README.md").is_file()  # prepare writes the dataset card
+    (prepared / "README.md").unlink()
+    res, api = _push("--data", str(prepared), "--repo", "me/x")
+    assert res.exit_code == 1 and "no README.md dataset card" in res.output
+    api.upload_folder.assert_not_called()

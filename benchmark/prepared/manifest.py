@@ -13,7 +13,6 @@ The write side is ``rmbench.prepare.write``; docs/formats.md describes both.
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,10 +138,14 @@ class Prepared:
 @functools.lru_cache(maxsize=32)
 def _open(path: str, stamp: tuple) -> Prepared:  # the stamp in the key: a rebuilt directory is read again
     file = Path(path) / MANIFEST
+    from rmbench.jsonlimits import JSONLimitError, read_json_file
+
     try:
-        doc = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise NotPreparedError(f"{file}: not readable JSON ({e})") from None
+        doc = read_json_file(file)  # depth- and size-limited: a prepared folder may come from anyone
+    except JSONLimitError as e:
+        raise NotPreparedError(f"not readable JSON ({e})") from None
+    except OSError as e:
+        raise NotPreparedError(f"{file}: not readable ({e})") from None
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         kind = doc.get("kind") if isinstance(doc, dict) else type(doc).__name__
         raise NotPreparedError(f"{file}: not an rmbench prepared-data manifest (kind={kind!r})")

@@ -18,7 +18,6 @@ are prepared again.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 
@@ -74,12 +73,13 @@ def record_source(target: Path, data: Prepared) -> None:
 def same_source(target: Path, data: Prepared, source: str) -> bool:
     """Whether ``source`` still holds exactly the files, with the same content, ``data`` was built from."""
     from rmbench.sources import open_source
+    from rmbench.jsonlimits import read_json_file
     from rmbench.sources.lines import sha256_file
 
     built = data.doc.get("source", {}).get("files", {})
     try:
         now = {str(p) for p in open_source(source).paths()}
-        seen = json.loads((target / STAT_FILE).read_text(encoding="utf-8"))
+        seen = read_json_file(target / STAT_FILE)
     except (RmbenchError, OSError, ValueError):
         return False
     if now != set(built):

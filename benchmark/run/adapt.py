@@ -15,13 +15,13 @@ Each cell is a run directory with the usual outputs; a finished one is never rec
 from __future__ import annotations
 
 import copy
-import json
 import shutil
 import time
 from pathlib import Path
 
 from rmbench.atomic import write_json
 from rmbench.prepared.load import load_split, sample_across
+from rmbench.jsonlimits import read_json_file
 
 ADAPTED = "adapted"
 
@@ -38,7 +38,7 @@ def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, 
 
     done = run_dir / "results.json"
     if done.is_file():
-        return json.loads(done.read_text())
+        return read_json_file(done)
     started = time.perf_counter()
     cfg = copy.deepcopy(base_cfg)
     cfg.model.name = str(base_dir / "model")
@@ -60,7 +60,7 @@ def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, 
         write_json(info_path, info)
         shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
         clock.mark()
-    info = json.loads(info_path.read_text())
+    info = read_json_file(info_path)
     scorer = RewardScorer(str(model_dir), max_length=cfg.model.max_length, batch_size=cfg.eval.batch_size)
     scorer.memo = {}
     results, pairs_by, rewards_by = score_targets(cfg, p, run_dir, scorer, console, progress,

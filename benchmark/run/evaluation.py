@@ -17,12 +17,12 @@ held-in task's ``test`` -- and builds each split's scorecard
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
 from rmbench.atomic import write_json
 from rmbench.errors import DataError
+from rmbench.jsonlimits import read_json_file
 from rmbench.prepared.load import load_split, sample_across
 from rmbench.task import HARD_MAX_LENGTH_RATIO
 
@@ -109,7 +109,7 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
             continue  # an empty held-out test_hard (or held-in test) is reported by its absence
         path = run_dir / "scores" / f"{task}.{split}.json"
         ids = [x["pair_id"] for x in pairs]
-        saved = json.loads(path.read_text()) if path.is_file() else None
+        saved = read_json_file(path) if path.is_file() else None
         if saved is None or saved.get("pair_ids") != ids:
             saved = score_rows(target, pairs, with_delay=cfg.data.with_delay, seed=cfg.seed,
                                label=f"{task}/{split}", console=console, progress=progress)

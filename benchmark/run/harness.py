@@ -25,18 +25,18 @@ with a model or a baseline exactly as a run does (the leaderboard's verify uses 
 from __future__ import annotations
 
 import contextlib
-import json
 import shutil
 import time
 from pathlib import Path
 
 from rmbench.atomic import MARKER, claim_dir, write_json
-from rmbench.errors import DataError, OutputExistsError
+from rmbench.errors import DataError, OutputExistsError, RmbenchError
 from rmbench.eval.results import results_document, write_predictions, write_results
 from rmbench.prepared.load import sample_across
 from rmbench.prepared.resolve import resolve_data
 from rmbench.run.config import RunConfig
 from rmbench.run.plan import Plan, plan, task_name
+from rmbench.jsonlimits import read_json_file
 
 class Clock:
     """Wall time of a run across resumed invocations (RUN/timing.json holds the earlier ones)."""
@@ -44,7 +44,7 @@ class Clock:
     def __init__(self, run_dir: Path, started: float | None = None):
         self.path = run_dir / "timing.json"
         self.started = started if started is not None else time.perf_counter()
-        self.before = json.loads(self.path.read_text())["elapsed_s"] if self.path.is_file() else 0.0
+        self.before = read_json_file(self.path)["elapsed_s"] if self.path.is_file() else 0.0
 
     def total(self) -> float:
         return self.before + time.perf_counter() - self.started
@@ -114,10 +114,24 @@ def run_directory(run_dir: Path, cfg: RunConfig, inputs: list = (), main: bool =
     if not main:
         yield run_dir
         return
-    with claim_dir(run_dir, command=RUN_COMMAND, resume=cfg.train.resume, what="run directory",
-                   inputs=[i for i in inputs if i]):
-        prepare_run_dir(run_dir, cfg)
-        yield run_dir
+    created = not run_dir.exists()
+    try:
+        with claim_dir(run_dir, command=RUN_COMMAND, resume=cfg.train.resume, what="run directory",
+                       inputs=[i for i in inputs if i]):
+            prepare_run_dir(run_dir, cfg)
+            yield run_dir
+    except RmbenchError:
+        # bad input (unreadable data, an empty split) in a folder this invocation made: the run
+        # cannot finish on this data, so the folder goes and the user sees one line -- unless a
+        # trained model is in it (hours of work; scored splits take minutes to redo)
+        if created and not _progress(run_dir):
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+
+
+def _progress(run_dir: Path) -> bool:
+    """Whether training left something worth resuming: a trained model or a checkpoint."""
+    return (run_dir / "model").exists() or (run_dir / "checkpoints").exists()
 
 
 def prepare_run_dir(run_dir: Path, cfg: RunConfig) -> None:
@@ -128,7 +142,7 @@ def prepare_run_dir(run_dir: Path, cfg: RunConfig) -> None:
             done = (run_dir / "results.json").is_file()
             raise OutputExistsError(f"{run_dir} already holds a {'finished' if done else 'partial'} run; "
                                   "pass --resume to continue it, or choose another --out")
-        old = json.loads(saved.read_text())
+        old = read_json_file(saved)
         new = cfg.to_dict()
         for d in (old, new):
             d["train"]["resume"] = True
@@ -220,7 +234,7 @@ def _train_and_score(cfg: RunConfig, spec, p: Plan, data_dir: Path, run_dir: Pat
     state.wait_for_everyone()
     if not state.is_main_process:
         return None
-    info = json.loads(info_path.read_text())
+    info = read_json_file(info_path)
     trained = model_dir if spec.kind == "classifier" else None
     scorer = kind_scorer(cfg, spec, trained, console)
     results, pairs_by, rewards_by = score_targets(cfg, p, run_dir, scorer, console, progress, clock=clock)
@@ -320,7 +334,7 @@ def model_block(cfg: RunConfig, spec, scorer, pairs_by: dict, trained_dir: Path 
              "input": input_provenance(spec, scorer, pairs_by, with_delay=cfg.data.with_delay, mcfg=cfg.model)}
     source = Path(spec.path) / "rmbench-gguf.json"  # the base model's, for a model trained from it too
     if source.is_file():
-        block["source"] = json.loads(source.read_text())  # the GGUF file the weights were dequantised from
+        block["source"] = read_json_file(source)  # the GGUF file the weights were dequantised from
     return block
 
 
@@ -338,7 +352,7 @@ def saved_cuts(run_dir: Path, pairs_by: dict) -> dict:
     out = {}
     for task, split in pairs_by:
         path = run_dir / "scores" / f"{task}.{split}.json"
-        cuts = json.loads(path.read_text()).get("cuts") if path.is_file() else None
+        cuts = read_json_file(path).get("cuts") if path.is_file() else None
         if cuts:
             out[(task, split)] = cuts
     return out

@@ -23,6 +23,7 @@ import re
 from pathlib import Path
 
 from rmbench.errors import ConfigError
+from rmbench.jsonlimits import read_json_file
 
 DEFAULT_SIZES = "250,1000,4000,all"
 
@@ -32,7 +33,7 @@ def _cell(base, run_dir: Path, console, progress, *, model=None, pairs=None, tra
 
     done = run_dir / "results.json"
     if done.is_file():
-        return json.loads(done.read_text())
+        return read_json_file(done)
     cfg = copy.deepcopy(base)
     if model is not None:
         cfg.model.name = model
