@@ -66,6 +66,18 @@ def front_matter(doc: dict, sizes: dict[tuple[str, str], int]) -> dict:
     return head
 
 
+def source_name(spec: str) -> str:
+    """A source as a card shows it: ``demo``, ``hf:ID`` as they are; a local path by its folder
+    name (the absolute path means nothing on the hub and tells where the files sat)."""
+    spec = str(spec or "")
+    kind, sep, rest = spec.partition(":")
+    if sep and kind == "feedback":
+        return f"feedback:{Path(rest).name}"
+    if (sep and kind in ("hf", "demo")) or "/" not in spec:
+        return spec
+    return Path(spec).name
+
+
 def _count(value) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
@@ -104,7 +116,7 @@ def card_text(doc: dict, sizes: dict[tuple[str, str], int] | None = None) -> str
     example = loadable[0] if loadable else "<task>"
     body = [f"# {head['pretty_name']}", "",
             f"Preference pairs prepared by rmbench {doc['rmbench_version']} (prepared-data schema "
-            f"{doc['schema_version']}) from `{src.get('spec', '')}`: in each pair, `chosen` is the response "
+            f"{doc['schema_version']}) from `{source_name(src.get('spec', ''))}`: in each pair, `chosen` is the response "
             "with the higher score under the same post. Columns and rules: rmbench's docs/formats.md; "
             "`manifest.json` beside this card holds everything below as data.", "",
             SYNTHETIC_TERMS if src.get("synthetic") else "## Reddit content terms\n\n" + REDDIT_TERMS, "",
@@ -125,7 +137,7 @@ def card_text(doc: dict, sizes: dict[tuple[str, str], int] | None = None) -> str
         body += [f"| `{Path(p).name}` | {_count(f.get('bytes', ''))} | `{f.get('sha256', '')}` |"
                  for p, f in sorted(files.items())]
     else:
-        body.append(f"`{src.get('spec', '')}` (no input files recorded).")
+        body.append(f"`{source_name(src.get('spec', ''))}` (no input files recorded).")
     records = src.get("records")
     if records:
         body += ["", f"Records read: {json.dumps(records)}."]
@@ -155,4 +167,4 @@ def write_card(out_dir: str | Path, doc: dict) -> None:
     write_text(out / CARD, card_text(doc, sizes))
 
 
-__all__ = ["CARD", "card_text", "front_matter", "write_card"]
+__all__ = ["CARD", "card_text", "front_matter", "source_name", "write_card"]

@@ -42,8 +42,9 @@ def prepare_cmd(source, tasks, out, overwrite, workers, split_by, quiet, fmt):
     """Turn Reddit dumps, SHP or WritingPrompts rows (or the demo) into preference pairs.
 
     Writes OUT/manifest.json and OUT/<task>/{train,validation,test,test_hard,all_hard}.jsonl
-    (docs/formats.md), then prints pairs per task and split, test_hard sizes, the main
-    drop reasons and any bad input lines.
+    (docs/formats.md) with the dataset card OUT/README.md (so datasets.load_dataset(OUT,
+    TASK) gives each split file as its own split), then prints pairs per task and split,
+    test_hard sizes, the main drop reasons and any bad input lines.
 
     \b
     Examples: rmbench prepare --source demo --out prepared

@@ -156,6 +156,8 @@ def input_section(doc: dict, ex: dict | None, pair: dict | None, rewards: tuple 
 
 
 def model_card(doc: dict, model_dir: Path, pairs_by: dict, rewards_by: dict) -> str:
+    from rmbench.prepare.card import source_name
+
     m, cfg, info = doc["model"], doc.get("config", {}), doc["model"].get("training") or {}
     at = example_pair(doc, pairs_by)
     pair = pairs_by[at[:2]][at[2]] if at else None
@@ -178,7 +180,7 @@ def model_card(doc: dict, model_dir: Path, pairs_by: dict, rewards_by: dict) -> 
                  "not a reward model for real text.", ""]
     body += ["## Input format", ""] + input_section(doc, ex, pair, rewards)
     body += ["## Training data", "",
-             f"Source `{data.get('source')}`, manifest fingerprint `{data.get('manifest_fingerprint')}`, split rule "
+             f"Source `{source_name(data.get('source'))}`, manifest fingerprint `{data.get('manifest_fingerprint')}`, split rule "
              f"`{json.dumps(data.get('split_by'))}`.", "",
              "| task | version | train fingerprint | validation fingerprint |", "|---|---|---|---|"]
     body += [f"| {t} | {data['tasks'][t]['version']} | `{data['tasks'][t]['fingerprints'].get('train')}` | "

@@ -144,7 +144,8 @@ def run_cmd(ctx, holdout, pipeline, pipeline_options, help_config, quiet, config
     model over surface features, fitted on the held-in training pairs), with post-
     clustered paired intervals. Held-out pairs whose post or a response also occurs in a
     held-in task are dropped and counted (--keep-contaminated keeps them). Writes
-    results.json, model/, predictions.jsonl, plots/*.png and report.md under --out.
+    results.json, model/ (with its README.md model card), predictions.jsonl,
+    train_log.jsonl, plots/*.png and report.md under --out.
     Works under `accelerate launch` (one process per device). A classifier (any
     --model, with a fresh one-logit head) is trained; --model-kind judge or dpo scores
     the model as it is, on the same splits, without training.

@@ -87,3 +87,11 @@ def test_the_card_records_rules_counts_fingerprints_version_and_terms(tmp_path, 
         assert f"{e['posts']['seen']:,} seen, {e['posts']['kept']:,} kept" in body
     demo_head, demo_body = card(write_prepared(tmp_path / "synthetic"))
     assert "synthetic" in demo_head["tags"] and "Reddit content terms" not in demo_body
+
+
+@pytest.mark.parametrize("spec, shown", [("demo:seed=1", "demo:seed=1"), ("hf:stanfordnlp/SHP", "hf:stanfordnlp/SHP"),
+                                         ("/data/dumps/reddit/", "reddit"), ("feedback:/home/me/page", "feedback:page")])
+def test_a_local_source_is_shown_by_its_folder_name_only(spec, shown):
+    from rmbench.prepare.card import source_name
+
+    assert source_name(spec) == shown

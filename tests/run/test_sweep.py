@@ -73,3 +73,5 @@ def test_adapt_curve_fine_tunes_on_k_heldout_pairs(tmp_path, tiny_bert_dir, writ
     assert set(cell["results"]["writingprompts"]["splits"]) == {"test", "test_hard"}  # never heldout_all
     assert cell["model"]["training"]["adapt"]["from"].endswith("adapt-0/model")
     assert (out / "adapt.png").stat().st_size > 1000
+    # the adapted model is one the sweep trained: it gets its card, with its adapted results
+    assert "| writingprompts | adapted | test" in (out / "cells" / "adapt-1000" / "model" / "README.md").read_text()
