@@ -87,12 +87,15 @@ def is_prepared_dir(path: Path) -> bool:
 
 def prepare(source: str | Source, out_dir: str | Path, tasks: list[str] | None = None,
             overwrite: bool = False, progress: bool = True, workers: int | None = None,
-            split_by: str = "hash") -> dict:
+            split_by: str = "hash", strict: bool = False) -> dict:
     """Build preference pairs for ``tasks`` from ``source`` into ``out_dir``; returns the manifest.
 
     ``workers``: processes loading and pairing subreddits in parallel (default: the CPU
     count, or ``$RMBENCH_PREPARE_WORKERS``); 1, or a source that cannot read one
     subreddit at a time, runs everything in this process. The output is the same either way.
+
+    ``strict``: a time split whose date leaves a task's train or test split empty (every
+    post on one side of it) is a ``DataError`` instead of a warning (``timesplit.date_problems``).
 
     Raises ``OutputExistsError`` when ``out_dir`` exists and ``overwrite`` is false (or it
     is not a prepared directory), ``UnknownTaskError`` for an unknown task name, and lets a
@@ -109,6 +112,9 @@ def prepare(source: str | Source, out_dir: str | Path, tasks: list[str] | None =
         if selected is None:
             selected = resolve_tasks(None, src)
         manifest = _build(src, selected, tmp, progress, default_workers() if workers is None else workers, rule)
+        problems = timesplit.date_problems(manifest)
+        if strict and problems:  # raised inside atomic_dir, so the half-made output is removed
+            raise DataError("--strict: " + "; ".join(problems))
     return manifest
 
 
@@ -135,9 +141,11 @@ def _build(src: Source, tasks: list[RedditTask], tmp: Path, progress: bool, work
             entries = {}
             for t in tasks:
                 name = t.name.lower()
-                splits = write_splits(tmp / name, _split_rows(pairs, name, stats[name], rule))
+                span: list = []
+                splits = write_splits(tmp / name, _split_rows(pairs, name, stats[name], rule, span))
                 if rule["rule"] == "time":
                     timesplit.restate(stats[name], splits)
+                    rule.setdefault("posts_by_date", {})[name] = timesplit.date_counts(splits, span)
                 entries[name] = task_entry(t, splits, stats=stats[name], cross_task_dups=pairs.dup_pairs(name))
             manifest = manifest_document(source=_source_block(src, counts), bad_input=src.report.as_dict(),
                                          tasks=entries)
@@ -149,12 +157,12 @@ def _build(src: Source, tasks: list[RedditTask], tmp: Path, progress: bool, work
     return manifest
 
 
-def _split_rows(pairs: PairTable, name: str, stats: TaskStats, rule: dict) -> dict:
+def _split_rows(pairs: PairTable, name: str, stats: TaskStats, rule: dict, span: list | None = None) -> dict:
     """Each split file's rows: as paired (hash), or re-routed by post date (time)."""
     if rule["rule"] != "time":
         return {sp: pairs.rows(name, sp) for sp in ALL_SPLITS}
     rows_of = lambda sp: pairs.rows(name, sp)  # noqa: E731 - a fresh sorted query per pass
-    rule.setdefault("dropped_time_unknown", {})[name] = timesplit.count_unknown(rows_of, stats)
+    rule.setdefault("dropped_time_unknown", {})[name] = timesplit.count_unknown(rows_of, stats, span)
     return {sp: gen() for sp, gen in timesplit.time_split_rows(rows_of, rule["cutoff_utc"]).items()}
 
 

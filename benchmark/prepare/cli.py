@@ -35,10 +35,14 @@ def task_list(value: str | None) -> list[str] | None:
               help="Processes pairing subreddits in parallel (default: CPU count; 1: one process). Same output.")
 @click.option("--split-by", "split_by", default="hash", show_default=True, metavar="hash|time:YYYY-MM-DD",
               help="hash: by post id (90/5/5). time:DATE: posts before DATE (UTC) train/validation, from DATE on test "
-                   "(a future window: nothing after the date is trained on). Recorded in the manifest.")
+                   "(a future window: nothing after the date is trained on). Recorded in the manifest, with "
+                   "each task's posts before and after the date; a date outside the data warns (see --strict).")
+@click.option("--strict", is_flag=True,
+              help="Fail (exit 1, nothing written) instead of warning when a time split's date leaves a task's "
+                   "train or test split empty (every post on one side of the date).")
 @quiet_option
 @format_option()
-def prepare_cmd(source, tasks, out, overwrite, workers, split_by, quiet, fmt):
+def prepare_cmd(source, tasks, out, overwrite, workers, split_by, strict, quiet, fmt):
     """Turn Reddit dumps, SHP or WritingPrompts rows (or the demo) into preference pairs.
 
     Writes OUT/manifest.json and OUT/<task>/{train,validation,test,test_hard,all_hard}.jsonl
@@ -60,7 +64,7 @@ def prepare_cmd(source, tasks, out, overwrite, workers, split_by, quiet, fmt):
         if out.exists() and not overwrite:
             raise click.UsageError(f"{out} already exists; pass --overwrite to replace it")
         manifest = prepare(source, out, tasks=task_list(tasks), overwrite=overwrite, progress=not quiet,
-                           workers=workers, split_by=split_by)
+                           workers=workers, split_by=split_by, strict=strict)
     except UnknownTaskError as e:
         raise click.BadParameter(str(e), param_hint="--tasks") from None
     except RmbenchError as e:
@@ -68,6 +72,10 @@ def prepare_cmd(source, tasks, out, overwrite, workers, split_by, quiet, fmt):
             raise
         raise click.ClickException(f"cannot read source: {e}" if isinstance(e, SourceError) else str(e)) from None
     print_summary(manifest, out, fmt)
+    from rmbench.prepare.timesplit import date_problems
+
+    for problem in date_problems(manifest):  # on stderr whatever the format: stdout may be data
+        click.echo(f"warning: {problem}", err=True)
 
 
 def _top(dropped: dict[str, int]) -> str:
@@ -117,4 +125,7 @@ def print_summary(manifest: dict, out: Path, fmt: str = "table") -> None:
         lost = sum((rule.get("dropped_time_unknown") or {}).values())
         note(f"split by time: posts before {rule['date']} train/validation, from it on test"
              + (f"; {lost:,} pairs without a post time dropped" if lost else ""), fmt)
+        for task, c in sorted((rule.get("posts_by_date") or {}).items()):
+            note(f"  {task}: {c['before']:,} posts before {rule['date']}, {c['on_or_after']:,} on or after"
+                 + (f" (first {c['first_post']}, last {c['last_post']})" if c.get("first_post") else ""), fmt)
     note(f"fingerprint {manifest['fingerprint'][:16]}…  manifest: {out / 'manifest.json'}", fmt)

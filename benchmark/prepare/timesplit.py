@@ -69,13 +69,62 @@ def time_split_rows(rows_of: Callable[[str], Iterable[Row]], cutoff: int) -> dic
     return out
 
 
-def count_unknown(rows_of: Callable[[str], Iterable[Row]], stats: TaskStats) -> int:
-    """Pairs that cannot be placed; moved from kept to dropped in ``stats`` (the sums still hold)."""
-    n = sum(1 for s in SPLITS for _, line, _ in rows_of(s) if _post_time(json.loads(line)) is None)
+def count_unknown(rows_of: Callable[[str], Iterable[Row]], stats: TaskStats,
+                  span: list | None = None) -> int:
+    """Pairs that cannot be placed; moved from kept to dropped in ``stats`` (the sums still hold).
+    ``span``, when given, is filled with the first and last known post time (the same pass, so
+    a date outside the data can be reported with the range it missed)."""
+    n = 0
+    for s in SPLITS:
+        for _, line, _ in rows_of(s):
+            t = _post_time(json.loads(line))
+            if t is None:
+                n += 1
+            elif span is not None:
+                span[:] = [t, t] if not span else [min(span[0], t), max(span[1], t)]
     if n:
         stats.pairs_kept -= n
         stats.pairs_dropped[UNKNOWN] += n
     return n
+
+
+def _day(t: int | None) -> str | None:
+    import datetime as dt
+
+    return None if t is None else dt.datetime.fromtimestamp(t, dt.timezone.utc).date().isoformat()
+
+
+def date_counts(splits: dict[str, dict], span: list) -> dict:
+    """Per task, for the manifest's ``split_by`` block: posts before the date (train and
+    validation), posts from it on (test), and the days of the first and last post."""
+    return {"before": splits["train"]["posts"] + splits["validation"]["posts"], "on_or_after": splits["test"]["posts"],
+            "first_post": _day(span[0] if span else None), "last_post": _day(span[1] if span else None)}
+
+
+def emptied_by_date(rule: dict, task: str, before: int, after: int, counts: dict | None = None) -> str | None:
+    """Why a split of ``task`` is empty when the date, not the task's rules, emptied it (every
+    post on one side of it); None otherwise. Shared by prepare's warning and evaluate's error,
+    so both say the same thing."""
+    if rule.get("rule") != "time" or (before > 0) == (after > 0):
+        return None  # a split with posts on both sides, or none at all, is not the date's doing
+    span = ""
+    if counts and counts.get("first_post"):
+        span = f" (its posts run from {counts['first_post']} to {counts['last_post']})"
+    side, empty, fix = (("before", "test", "an earlier") if after == 0 else
+                        ("on or after", "train and validation", "a later"))
+    return (f"the time split at {rule['date']} put every post of {task} {side} the date{span}, so its {empty} "
+            f"split{'s are' if ' and ' in empty else ' is'} empty; choose {fix} date (--split-by time:YYYY-MM-DD)")
+
+
+def date_problems(manifest: dict) -> list[str]:
+    """One line per task whose time split left train or test empty because of the date."""
+    rule = manifest.get("split_by") or {}
+    out = []
+    for task, c in sorted((rule.get("posts_by_date") or {}).items()):
+        msg = emptied_by_date(rule, task, c["before"], c["on_or_after"], c)
+        if msg:
+            out.append(msg)
+    return out
 
 
 def restate(stats: TaskStats, splits: dict[str, dict]) -> None:

@@ -121,8 +121,22 @@ class Prepared:
         return path
 
     def empty_split_error(self, task: str, split: str) -> DataError:
-        """Names the task and the rules that dropped the most, from the manifest's counts."""
+        """Names the task and the rules that dropped the most, from the manifest's counts, or the
+        time split's date when that put every post on the other side of it."""
         entry = self.doc["tasks"].get(task.lower(), {})
+        rule = self.split_by
+        if rule.get("rule") == "time" and split in ("train", "validation", "test", "test_hard"):
+            from rmbench.prepare.timesplit import emptied_by_date
+
+            # From the split files' post counts, so it holds for manifests written before
+            # posts_by_date was recorded; test_hard alone empty is the hard rules, not the date.
+            sp = entry.get("splits", {})
+            posts = {s: int(sp.get(s, {}).get("posts", 0)) for s in ("train", "validation", "test")}
+            why = emptied_by_date(rule, task.lower(), posts["train"] + posts["validation"], posts["test"],
+                                  (rule.get("posts_by_date") or {}).get(task.lower()))
+            side_empty = not posts["test"] if split in ("test", "test_hard") else not posts["train"] + posts["validation"]
+            if why and side_empty:  # the date emptied this side, not some other split's
+                return DataError(f"held-out task {task!r} has no pairs in its {split!r} split: {why}.")
         drops = []
         for stage in ("posts", "comments", "pairs"):
             for reason, n in (entry.get(stage, {}).get("dropped") or {}).items():

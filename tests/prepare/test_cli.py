@@ -157,3 +157,45 @@ def test_debug_shows_the_traceback(tmp_path):
     os.mkfifo(tmp_path / "pipe")
     res = CliRunner().invoke(main, ["--debug", "prepare", "--source", str(tmp_path / "pipe"), "--out", str(tmp_path / "o")])
     assert res.exit_code == 1 and res.exc_info is not None and type(res.exception).__name__ == "SourceError"
+
+
+@pytest.mark.parametrize("date,side,empty", [("2010-01-01", "on or after", "train and validation splits are"),
+                                             ("2030-01-01", "before", "test split is")])
+def test_a_time_split_date_outside_the_data_warns_and_strict_fails(tmp_path, dump_thread, write_dumps, date, side,
+                                                                   empty):
+    from rmbench.prepared.manifest import Prepared
+
+    dumps = _dumps(tmp_path / "dumps", dump_thread, write_dumps)  # every post on 2017-07-14
+    res = CliRunner().invoke(main, ["prepare", "--source", str(dumps), "--out", str(tmp_path / "out"),
+                                    "--split-by", f"time:{date}", "--workers", "1", "--quiet", "--format", "tsv"])
+    assert res.exit_code == 0, res.output
+    warnings = [x for x in res.stderr.splitlines() if x.startswith("warning:")]
+    assert len(warnings) == 2, res.stderr  # one line per task
+    assert all(f"time split at {date} put every post of" in w and f"{side} the date" in w and empty in w
+               and "2017-07-14 to 2017-07-14" in w for w in warnings), warnings
+    counts = Prepared.open(tmp_path / "out").split_by["posts_by_date"]["askscience"]
+    assert (counts["before"], counts["on_or_after"]) == ((0, 6) if side == "on or after" else (6, 0))
+    assert f"askscience: {counts['before']} posts before {date}, {counts['on_or_after']} on or after" in res.stderr
+    if side == "before":  # evaluate's message names the date, not the task's rules
+        msg = str(Prepared.open(tmp_path / "out").empty_split_error("askscience", "test"))
+        assert f"time split at {date} put every post of askscience before the date" in msg and "Loosen" not in msg
+    strict = _run(["prepare", "--source", str(dumps), "--out", str(tmp_path / "strict"), "--split-by",
+                   f"time:{date}", "--strict", "--workers", "1", "--quiet"])
+    assert "--strict" in _one_clear_line(strict) and f"time split at {date}" in strict.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dumps", "out"]  # nothing of the strict run
+
+
+def test_a_time_split_inside_the_data_neither_warns_nor_fails_with_strict(tmp_path, dump_thread, write_dumps):
+    files: dict[str, list] = {}
+    for sub in ("askscience", "AskPhysics"):
+        for i in range(8):
+            post, comments = dump_thread(f"{sub[:4].lower()}{i}", sub)
+            for r in [post, *comments]:
+                r["created_utc"] += (i % 2) * 10 * 86_400  # half the posts ten days after 2017-07-14
+            files.setdefault(f"{sub}_submissions.ndjson", []).append(post)
+            files.setdefault(f"{sub}_comments.ndjson", []).extend(comments)
+    dumps = write_dumps(tmp_path / "dumps", files)
+    res = CliRunner().invoke(main, ["prepare", "--source", str(dumps), "--out", str(tmp_path / "out"),
+                                    "--split-by", "time:2017-07-20", "--strict", "--workers", "1", "--quiet"])
+    assert res.exit_code == 0 and "warning:" not in res.output, res.output
+    assert "askscience: 4 posts before 2017-07-20, 4 on or after (first 2017-07-14, last 2017-07-24)" in res.output

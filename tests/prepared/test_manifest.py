@@ -132,3 +132,16 @@ def test_empty_split_error_is_a_data_error_naming_task_and_split(data):
     err = Prepared.open(data).empty_split_error("askacademia", "test_hard")
     assert isinstance(err, DataError)
     assert "'askacademia'" in str(err) and "'test_hard'" in str(err) and "rmbench tasks show askacademia" in str(err)
+
+
+def test_empty_split_error_names_the_time_split_that_emptied_it_even_in_an_older_manifest(tmp_path, write_prepared):
+    import json
+
+    data = write_prepared(tmp_path / "d", sizes={"askacademia": {"train": 10, "validation": 2, "test": 0}})
+    doc = json.loads((data / "manifest.json").read_text())
+    doc["split_by"] = {"rule": "time", "date": "2030-01-01", "cutoff_utc": 1_893_456_000}  # no posts_by_date
+    (data / "manifest.json").write_text(json.dumps(doc))
+    p = Prepared.open(data)
+    msg = str(p.empty_split_error("askacademia", "test"))
+    assert "time split at 2030-01-01 put every post of askacademia before the date" in msg and "Loosen" not in msg
+    assert "Loosen" in str(p.empty_split_error("askacademia", "validation"))  # not the date's doing
