@@ -51,6 +51,11 @@ class NotPreparedError(RmbenchError, FileNotFoundError):
     """A directory that is not a finished ``rmbench prepare`` output."""
 
 
+class WorkerDiedError(RmbenchError):
+    """A ``prepare --workers`` process ended without a result (killed by a signal, most often
+    the out-of-memory killer): the user can retry with fewer workers or more memory."""
+
+
 class DataError(RmbenchError, ValueError):
     """Data a run cannot use: an empty held-out split, a missing task, an unreadable source."""
 

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from rmbench.prepare.pair import TaskStats
 from rmbench.records import BadInputReport
-from rmbench.errors import SourceError
+from rmbench.errors import SourceError, WorkerDiedError
 from rmbench.sources.base import Source
 from rmbench.prepare.store import PairTable, ThreadStore
 
@@ -202,7 +202,7 @@ def _run(src: Source, by_sub: dict, jobs: list, workers: int, work: Path, bars, 
                 if not p.is_alive():
                     p.join()
                     del running[i]
-                    results[i] = _result(work, i, subs, p.exitcode)
+                    results[i] = _result(work, i, subs, p.exitcode, p.pid)
             for k, tick in enumerate(ticks):
                 tick(sum(counters[j * len(_LABELS) + k] for j in range(n)))
             time.sleep(_POLL_S)
@@ -217,13 +217,29 @@ def _run(src: Source, by_sub: dict, jobs: list, workers: int, work: Path, bars, 
     return results
 
 
-def _result(work: Path, shard: int, subs: set[str], exitcode: int | None) -> dict:
+def died_message(shard: int, subs: set[str], exitcode: int | None, pid: int | None = None) -> str:
+    """One line for a worker that left no result: which one, what it was reading, how it
+    ended, and what to try. A negative exit code is the signal that ended it (multiprocessing's
+    convention); SIGKILL with no word from the worker is nearly always the out-of-memory killer."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        how = f"was killed by {name}"
+    else:
+        how = f"exited with code {exitcode} without a result"
+    who = f"prepare worker {shard}" + (f" (pid {pid})" if pid else "")  # the pid is what the kernel's OOM log names
+    return (f"{who}, reading r/{', '.join(sorted(subs))}, {how}; nothing was written. "
+            "Try fewer --workers (--workers 1 uses the least memory) or give prepare more memory")
+
+
+def _result(work: Path, shard: int, subs: set[str], exitcode: int | None, pid: int | None = None) -> dict:
     path = work / f"shard-{shard}.pkl"
     if exitcode == 2 or not path.exists():
         if exitcode == 2:
             raise OSError(errno.ENOSPC, "No space left on device", str(work))
-        raise RuntimeError(f"the prepare worker for r/{', '.join(sorted(subs))} died (exit code {exitcode}) "
-                           "without a result; out of memory?")
+        raise WorkerDiedError(died_message(shard, subs, exitcode, pid))
     with open(path, "rb") as f:
         result = pickle.load(f)
     if "source_error" in result:

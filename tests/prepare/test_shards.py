@@ -99,3 +99,34 @@ def test_a_killed_prepare_leaves_no_worker_running_and_the_next_run_removes_its_
     prepare(str(dumps), out, progress=False, workers=2)
     assert "removed stale scratch directory" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dumps", "out"]
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_a_killed_worker_ends_prepare_with_one_line_and_nothing_left(tmp_path, monkeypatch, dump_thread, write_dumps,
+                                                                     how):
+    from click.testing import CliRunner
+
+    import rmbench.prepare.load as load
+    from rmbench.cli import main
+
+    files: dict[str, list] = {}
+    for sub in ("askscience", "AskPhysics"):
+        post, comments = dump_thread(f"{sub[:4]}1", sub)
+        files[f"{sub}_submissions.ndjson"], files[f"{sub}_comments.ndjson"] = [post], comments
+    dumps = write_dumps(tmp_path / "dumps", files)
+    real = load.load_and_pair
+
+    def dies_on_askphysics(src, by_sub, *a, **k):  # workers are forked, so they inherit this patch
+        if "askphysics" in by_sub:
+            os.kill(os.getpid(), how)
+        return real(src, by_sub, *a, **k)
+
+    monkeypatch.setattr(load, "load_and_pair", dies_on_askphysics)
+    res = CliRunner().invoke(main, ["prepare", "--source", str(dumps), "--out", str(tmp_path / "out"),
+                                    "--workers", "2", "--quiet"])
+    assert res.exit_code == 1, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in res.output, res.output
+    assert "r/askphysics" in lines[0] and f"killed by {how.name}" in lines[0], lines[0]
+    assert "--workers" in lines[0] and "memory" in lines[0], lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dumps"]  # no output, no scratch directory
