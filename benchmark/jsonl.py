@@ -3,7 +3,8 @@
 Why a wrapper: ``jsonlines`` names the line a bad record sits on (``InvalidLineError.lineno``),
 and rmbench turns that into one ``DataError`` that names the file too. ``json.loads``
 recurses once per nesting level, so a line of ``[[[[...`` would end a command in a
-``RecursionError`` traceback; here it is a bad line like any other. Blank lines are
+``RecursionError`` traceback, and it takes ``NaN``/``Infinity``, which are not JSON; here
+both are a bad line like any other. Blank lines are
 skipped: a hand-edited file often ends with one.
 
 Writing: one compact object per line, UTF-8 (not ASCII-escaped), ``\\n`` line ends. Callers
@@ -22,9 +23,13 @@ import jsonlines
 from rmbench.errors import DataError
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")  # json.loads takes NaN and Infinity; JSON does not
+
+
 def _loads(text: str | bytes):
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_no_constant)
     except RecursionError:  # jsonlines reports ValueErrors with their line number
         raise ValueError("nested too deeply") from None
 
