@@ -29,6 +29,7 @@ from rmbench.jsonlimits import JSONLimitError, loads_bounded
 from rmbench.leaderboard.names import name_problems
 from rmbench.leaderboard.schemas import validator
 from rmbench.leaderboard.store import MAX_SUBMISSION_BYTES
+from rmbench.leaderboard.leaks import leak_problems
 from rmbench.leaderboard.tracks import Track, benchmark_version
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -183,7 +184,7 @@ def results_problems(results: dict, track: Track | None) -> list[Problem]:
         problems.append(Problem("data_label", "results/synthetic_data",
                                 f"{results.get('synthetic_data')!r} but track {track.name!r} is "
                                 f"{'synthetic' if track.synthetic else 'real'} data"))
-    problems += _leak_problems(results, track)
+    problems += leak_problems(results, track)
     train = results.get("train_tasks") if isinstance(results.get("train_tasks"), list) else []
     for task in track.heldout_tasks:
         want = track.tasks[task]
@@ -221,24 +222,6 @@ def results_problems(results: dict, track: Track | None) -> list[Problem]:
                 problems.append(Problem("accuracy_missing", f"{where}/accuracy",
                                         f"{sp.get('accuracy')!r}: a held-out split needs an accuracy"))
     return problems
-
-
-def _leak_problems(results: dict, track: Track) -> list[Problem]:
-    """The delay input ("posted N minutes after the prompt") gives the label away under a
-    later-but-higher pairing rule: a run can allow it for a study (``--allow-delay-leak``),
-    and the harness then flags it, which the board shows unranked as a label leak. A config
-    that reads the delay there without the flag had it removed: refused."""
-    from rmbench.run.plan import DELAY_FLAG
-
-    flags = results.get("flags") if isinstance(results.get("flags"), list) else []
-    with_delay = _get(results, "config", "data", "with_delay") is True
-    later = [t for t in track.heldout_tasks if track.baselines(t, track.splits[0]).get("preferred_later")]
-    if with_delay and later and DELAY_FLAG not in flags:
-        return [Problem("label_leak", "results/config/data/with_delay",
-                        f"the run read each response's delay under later-but-higher pairing ({', '.join(later)}), "
-                        f"which gives the label away, and its results lack the {DELAY_FLAG!r} flag that shows it "
-                        "unranked as a label leak")]
-    return []
 
 
 def _split_problems(where: str, sp: object) -> list[Problem]:

@@ -124,14 +124,9 @@ def run_directory(run_dir: Path, cfg: RunConfig, inputs: list = (), main: bool =
         # bad input (unreadable data, an empty split) in a folder this invocation made: the run
         # cannot finish on this data, so the folder goes and the user sees one line -- unless a
         # trained model is in it (hours of work; scored splits take minutes to redo)
-        if created and not _progress(run_dir):
+        if created and not any((run_dir / d).exists() for d in ("model", "checkpoints")):
             shutil.rmtree(run_dir, ignore_errors=True)
         raise
-
-
-def _progress(run_dir: Path) -> bool:
-    """Whether training left something worth resuming: a trained model or a checkpoint."""
-    return (run_dir / "model").exists() or (run_dir / "checkpoints").exists()
 
 
 def prepare_run_dir(run_dir: Path, cfg: RunConfig) -> None:
