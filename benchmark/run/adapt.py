@@ -33,7 +33,8 @@ def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, 
     from rmbench.model.scoring import RewardScorer
     from rmbench.model.train import fit
     from rmbench.prepared.resolve import resolve_data
-    from rmbench.run.harness import Clock, finish, prepare_run_dir, score_targets
+    from rmbench.run.harness import Clock, finish, score_targets
+    from rmbench.run.rundir import prepare_run_dir
     from rmbench.run.plan import plan
 
     done = run_dir / "results.json"

@@ -24,19 +24,19 @@ with a model or a baseline exactly as a run does (the leaderboard's verify uses 
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import time
 from pathlib import Path
 
-from rmbench.atomic import MARKER, claim_dir, write_json
-from rmbench.errors import DataError, OutputExistsError, RmbenchError
+from rmbench.atomic import write_json
+from rmbench.errors import DataError
 from rmbench.eval.results import results_document, write_predictions, write_results
 from rmbench.prepared.load import sample_across
 from rmbench.prepared.resolve import resolve_data
 from rmbench.run.config import RunConfig
 from rmbench.run.plan import Plan, plan, task_name
 from rmbench.jsonlimits import read_json_file
+from rmbench.run.rundir import run_directory
 
 class Clock:
     """Wall time of a run across resumed invocations (RUN/timing.json holds the earlier ones)."""
@@ -101,54 +101,6 @@ def score_targets(cfg: RunConfig, p: Plan, run_dir: Path, scorer_or_baseline, co
     from rmbench.run.evaluation import score_targets as score_all
 
     return score_all(cfg, p, run_dir, scorer_or_baseline, console, progress, role_of_heldout, clock)
-
-
-RUN_COMMAND = "run"  # the marker of every run directory, whether `rmbench run` or `evaluate` made it
-
-
-@contextlib.contextmanager
-def run_directory(run_dir: Path, cfg: RunConfig, inputs: list = (), main: bool = True):
-    """Hold ``run_dir`` for the run (``rmbench.atomic.claim_dir``: a new or empty directory, or
-    with ``--resume`` a run directory whose saved config matches this one; never an input, and
-    a second run into it fails while this one holds it). Only the main process writes."""
-    if not main:
-        yield run_dir
-        return
-    created = not run_dir.exists()
-    try:
-        with claim_dir(run_dir, command=RUN_COMMAND, resume=cfg.train.resume, what="run directory",
-                       inputs=[i for i in inputs if i]):
-            prepare_run_dir(run_dir, cfg)
-            yield run_dir
-    except RmbenchError:
-        # bad input (unreadable data, an empty split) in a folder this invocation made: the run
-        # cannot finish on this data, so the folder goes and the user sees one line -- unless a
-        # trained model is in it (hours of work; scored splits take minutes to redo)
-        if created and not any((run_dir / d).exists() for d in ("model", "checkpoints")):
-            shutil.rmtree(run_dir, ignore_errors=True)
-        raise
-
-
-def prepare_run_dir(run_dir: Path, cfg: RunConfig) -> None:
-    """A new run directory, or a resumable one whose saved config matches this one."""
-    saved = run_dir / "config.json"
-    if saved.is_file():
-        if not cfg.train.resume:
-            done = (run_dir / "results.json").is_file()
-            raise OutputExistsError(f"{run_dir} already holds a {'finished' if done else 'partial'} run; "
-                                  "pass --resume to continue it, or choose another --out")
-        old = read_json_file(saved)
-        new = cfg.to_dict()
-        for d in (old, new):
-            d["train"]["resume"] = True
-        if old != new:
-            diff = sorted(f"{s}.{k}" for s in new if isinstance(new[s], dict)
-                          for k in new[s] if old.get(s, {}).get(k) != new[s][k])
-            raise OutputExistsError(f"--resume: {run_dir} was started with a different config ({', '.join(diff) or 'top-level keys'})")
-    elif cfg.train.resume and run_dir.exists() and any(p.name != MARKER for p in run_dir.iterdir()):
-        raise OutputExistsError(f"--resume: {run_dir} has no config.json; it is not an rmbench run directory")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_json(saved, cfg.to_dict())
 
 
 def finish(cfg: RunConfig, p: Plan, run_dir: Path, model_info: dict, results: dict, pairs_by: dict,

@@ -1,4 +1,4 @@
-"""The run directory rule (``rmbench.run.harness.run_directory``): a run writes only into a new
+"""The run directory rule (``rmbench.run.rundir.run_directory``): a run writes only into a new
 or empty directory, or resumes its own; never into an input; and data whose task plugin is
 gone still evaluates on its other tasks (issue 12)."""
 
