@@ -126,7 +126,7 @@ def card_text(doc: dict, sizes: dict[tuple[str, str], int] | None = None) -> str
             "```", "",
             "Configs: " + (", ".join(f"`{c}`" for c in loadable) or "none (every split is empty)") + ". "
             "Each split file is its own split: `test_hard` (the hard pairs of the test posts) and `all_hard` "
-            "(the hard pairs of every post, uncapped) overlap the other splits and are never merged into them. "
+            "(the hard pairs of every post, capped per post by `max_hard_pairs_per_post`) overlap the other splits and are never merged into them. "
             "rmbench's held-out split `heldout_all` is `train+validation+test` (every post once) and "
             "`heldout_all_hard` is `all_hard`. An empty split file is not a split (`datasets` cannot load an "
             "empty split); the tables below mark it.", "",

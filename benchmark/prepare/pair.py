@@ -7,11 +7,15 @@ task's name, so a plugin changes behaviour by overriding a method. Per post:
 1. post rules; a dropped post's comments are counted as ``post_dropped``;
 2. comment rules on every comment; a duplicate id is counted as ``duplicate``;
 3. every unordered pair of kept comments is a candidate: equal scores are ``score_tie``,
-   otherwise the higher score is ``chosen`` and the pair rules run;
+   otherwise the higher score is ``chosen`` and the pair rules run; a pair they keep whose
+   two responses are the same text up to case, whitespace, punctuation and emoji is
+   ``indistinguishable`` (``drop_indistinguishable``; ``rmbench.prepare.surface``);
 4. survivors are capped at ``max_pairs_per_post`` by a stable hash of the pair id
    (an unbiased sample, counted as ``capped``);
-5. every survivor *before* the cap that ``is_hard`` goes to ``all_hard`` (every post,
-   uncapped: a held-out task's ``heldout_all_hard``), and on ``test`` posts also to ``test_hard``.
+5. every survivor *before* the cap that ``is_hard`` is a hard candidate; the
+   ``max_hard_pairs_per_post`` of them with the smallest hash (the same order as the cap
+   above) go to ``all_hard`` (every post: a held-out task's ``heldout_all_hard``) and, on
+   ``test`` posts, to ``test_hard`` (the rest are counted as ``hard_capped``).
 
 Invariants the manifest states (and tests check):
 ``posts.seen == posts.kept + sum(posts.dropped)``,
@@ -28,6 +32,7 @@ from dataclasses import dataclass, field
 
 from rmbench.prepare.dedup import response_hash
 from rmbench.prepare.splits import pair_order_key
+from rmbench.prepare.surface import surface_key
 from rmbench.records import Comment, Post
 from rmbench.task import DELETED_BODIES, RedditTask
 
@@ -59,6 +64,9 @@ class TaskStats:
     pairs_kept: int = 0  # after the cap, over train/validation/test
     split_pairs: Counter = field(default_factory=Counter)
     split_posts: Counter = field(default_factory=Counter)
+    hard_candidates: int = 0  # hard pairs of every post before max_hard_pairs_per_post
+    hard_capped: int = 0  # of those, left out by the cap
+    hard_posts_capped: int = 0  # posts that had more hard pairs than the cap
 
     def check(self) -> None:
         """The bookkeeping identities; a violation is a bug in the engine, not bad input."""
@@ -139,11 +147,11 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
     # Highest score first, so for i < j comment i is chosen unless the scores tie.
     kept.sort(key=lambda c: (-c.score, c.id))
     # A megathread has k(k-1)/2 candidates; the cap keeps the pairs with the smallest stable
-    # hash in a heap of max_pairs_per_post entries. Hard pairs are kept uncapped (all_hard),
-    # but they are a small share of the candidates (similar length *and* within the hour).
+    # hash in a heap of max_pairs_per_post entries. Hard pairs (similar length *and* within
+    # the hour) are a small share of them: they are listed whole and capped after the loop.
     cap = task.max_pairs_per_post
     heap: list[tuple[int, int, int]] = []  # (-hash, i, j): the root is the largest kept hash
-    hard: list[tuple[Comment, Comment]] = []
+    hard: list[tuple[int, int, int]] = []  # (-hash, i, j), as in the heap
     is_hard = task.is_hard
     drop = task.pair_drop_reason
     dropped = stats.pairs_dropped
@@ -152,6 +160,8 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
     n_survivors = ties = 0
     stats.candidates += n * (n - 1) // 2
     scores = [c.score for c in kept]
+    # One key per comment, not per pair: a megathread has k comments and k(k-1)/2 candidates.
+    keys = [surface_key(c.body) for c in kept] if task.drop_indistinguishable else None
     whys: list[str] = []  # drop reasons, counted in bulk: Counter.update counts in C
     note = whys.append
     for i in range(n - 1):
@@ -167,6 +177,8 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
         for j in range(first, n):
             b = kept[j]
             why = drop(a, b, post)
+            if why is None and keys is not None and keys[i] == keys[j]:
+                why = "indistinguishable"  # after the task's rules: it counts the pairs they would keep
             if why is not None:
                 note(why)
                 continue
@@ -177,7 +189,7 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
             elif key > heap[0][0]:
                 heapq.heapreplace(heap, (key, i, j))
             if is_hard(a, b):
-                hard.append((a, b))
+                hard.append((key, i, j))
         if len(whys) >= 65_536:  # a megathread: keep the list bounded
             dropped.update(whys)
             whys.clear()
@@ -196,13 +208,26 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
     stats.pairs_kept += len(heap)
     stats.split_pairs[split] += len(heap)
     stats.split_posts[split] += 1
+    hard = _cap_hard(task, hard, stats)
     for hard_split in ("all_hard", "test_hard") if split == "test" else ("all_hard",):
-        for chosen, rejected in hard:
-            out.append(_row(task, post, prompt, chosen, rejected, hard_split, hashes))
+        for _, i, j in hard:
+            out.append(_row(task, post, prompt, kept[i], kept[j], hard_split, hashes))
         if hard:
             stats.split_pairs[hard_split] += len(hard)
             stats.split_posts[hard_split] += 1
     return out
+
+
+def _cap_hard(task: RedditTask, hard: list[tuple[int, int, int]], stats: TaskStats) -> list[tuple[int, int, int]]:
+    """A post's hard candidates, at most ``max_hard_pairs_per_post`` of them: those with the
+    smallest stable hash, so the choice is the same on every run and in every shard."""
+    stats.hard_candidates += len(hard)
+    cap = task.max_hard_pairs_per_post
+    if not cap or len(hard) <= cap:
+        return hard
+    stats.hard_capped += len(hard) - cap
+    stats.hard_posts_capped += 1
+    return heapq.nlargest(cap, hard)  # keys are -hash: the largest keys are the smallest hashes
 
 
 def _pair_id(post: Post, chosen: Comment, rejected: Comment) -> str:

@@ -12,7 +12,8 @@ proportion), posts from that day on go to test, so nothing after the date is tra
 (``rmbench.prepare.timesplit`` applies it when the splits are written).
 
 Split files: ``train``, ``validation``, ``test`` (every post in exactly one), ``test_hard``
-(the hard pairs of test posts) and ``all_hard`` (the hard pairs of every post, uncapped).
+(the hard pairs of test posts) and ``all_hard`` (the hard pairs of every post, at most
+``max_hard_pairs_per_post`` each).
 Evaluation splits composed from them (``EVAL_SPLITS``): ``heldout_all`` is every pair of
 every post (train + validation + test), ``heldout_all_hard`` is ``all_hard``.
 """

@@ -105,6 +105,10 @@ def task_entry(task, splits: dict[str, dict], *, stats: TaskStats | None = None,
                          "deleted_or_removed": s.wiped_bodies},
             "pairs": {"candidates": s.candidates, "dropped": dict(sorted(s.pairs_dropped.items())),
                       "capped": s.capped, "kept": s.pairs_kept},
+            # all_hard before and after max_hard_pairs_per_post: how much the big threads lost
+            "hard_cap": {"max_per_post": getattr(task, "max_hard_pairs_per_post", 0),
+                         "candidates": s.hard_candidates, "capped": s.hard_capped,
+                         "posts_capped": s.hard_posts_capped},
         })
     entry["splits"] = {sp: splits[sp] for sp in ALL_SPLITS}
     entry["test_hard"] = {"pairs": hard, "small": hard < min_pairs, "min_pairs": min_pairs,

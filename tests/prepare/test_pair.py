@@ -216,22 +216,48 @@ def test_test_hard_bounds(run):
 
 def test_test_hard_only_on_test_posts_and_before_the_cap(run):
     ladder = [com(f"c{i}", 2 * 3 ** i, 60 * (i + 1), body=f"answer {i:03d}") for i in range(6)]  # 15 hard pairs
-    rows, stats = run(with_rules(max_pairs_per_post=2), post(), ladder, split="test")
+    rows, stats = run(with_rules(max_pairs_per_post=2, max_hard_pairs_per_post=0), post(), ladder, split="test")
     assert sum(r.split == "test" for r in rows) == 2
     assert sum(r.split == "test_hard" for r in rows) == 15 and stats.capped == 13
     rows, _ = run(SCIENCE, post(), ladder, split="validation")
     assert all(r.split == "validation" for r in rows)
 
 
-def test_all_hard_covers_every_post_uncapped(run):
+def test_all_hard_covers_every_post_up_to_its_own_cap(run):
     ladder = [com(f"c{i}", 2 * 3 ** i, 60 * (i + 1), body=f"answer {i:03d}") for i in range(6)]  # 15 hard pairs
     for split in ("train", "validation", "test"):
-        rows, stats = run(with_rules(max_pairs_per_post=2), post(), ladder, split=split, all_hard=True)
+        rows, stats = run(with_rules(max_pairs_per_post=2, max_hard_pairs_per_post=0), post(), ladder,
+                          split=split, all_hard=True)
         hard = [r for r in rows if r.split == "all_hard"]
         assert len(hard) == 15 and stats.split_pairs["all_hard"] == 15 and stats.split_posts["all_hard"] == 1
         assert all(r.row["split"] == "all_hard" for r in hard)
         assert sum(r.split == "test_hard" for r in rows) == (15 if split == "test" else 0)
         assert stats.pairs_kept == 2  # the hard copies are not extra kept pairs
+
+
+def test_hard_splits_keep_the_smallest_hashes_up_to_their_own_cap(run):
+    """A big thread counts max_hard_pairs_per_post hard pairs, chosen by the stable pair hash
+    (not by comment order), the same ones in all_hard and test_hard; the manifest's counts
+    keep the candidates before the cap."""
+    from rmbench.prepare.splits import pair_order_key
+
+    ladder = [com(f"c{i}", 2 * 3 ** i, 60 * (i + 1), body=f"answer {i:03d}") for i in range(6)]  # 15 hard pairs
+    rows, stats = run(with_rules(max_hard_pairs_per_post=4), post(), ladder, split="test", all_hard=True)
+    every = sorted((r for r in run(with_rules(max_hard_pairs_per_post=0), post(), ladder, all_hard=True)[0]
+                    if r.split == "all_hard"), key=lambda r: pair_order_key(r.pair_id))
+    want = sorted(r.pair_id for r in every[:4])
+    assert sorted(r.pair_id for r in rows if r.split == "all_hard") == want
+    assert sorted(r.pair_id for r in rows if r.split == "test_hard") == want
+    assert (stats.hard_candidates, stats.hard_capped, stats.hard_posts_capped) == (15, 11, 1)
+    assert stats.split_pairs["all_hard"] == 4 and stats.split_posts["all_hard"] == 1
+    # the order comments arrive in changes nothing
+    again, _ = run(with_rules(max_hard_pairs_per_post=4), post(), ladder[::-1], split="test", all_hard=True)
+    assert sorted(r.pair_id for r in again) == sorted(r.pair_id for r in rows)
+    # a cap at least max_pairs_per_post keeps every hard pair of the capped test split in test_hard
+    rows, _ = run(with_rules(max_hard_pairs_per_post=4, max_pairs_per_post=3), post(), ladder, split="test")
+    assert {r.pair_id for r in rows if r.split == "test"} <= {r.pair_id for r in rows if r.split == "test_hard"}
+    rows, stats = run(SCIENCE, post(), ladder[:4], split="train", all_hard=True)  # 6 hard pairs: under the cap
+    assert sum(r.split == "all_hard" for r in rows) == 6 and stats.hard_capped == stats.hard_posts_capped == 0
 
 
 def test_score_age_fields_and_min_score_age_rule(run):
@@ -263,7 +289,7 @@ WP = get_task("writingprompts")
 
 
 def _story(cid, score, dt, n=600):
-    return com(cid, score, dt, body=("word " * n)[:n], subreddit="WritingPrompts")
+    return com(cid, score, dt, body=(f"{cid} word " * n)[:n], subreddit="WritingPrompts")  # two different stories
 
 
 def test_writingprompts_tags(run):
@@ -321,7 +347,9 @@ COVERED = {
     "min_post_score", "require_self_post", "allow_nsfw", "allow_edited_post", "top_level_only",
     "min_comment_score", "allow_edited_comment", "excluded_authors", "bot_authors", "drop_distinguished",
     "drop_stickied", "drop_post_author", "min_response_chars", "max_response_chars", "min_score_ratio",
-    "preferred_later", "max_pairs_per_post", "hard_max_length_ratio", "hard_max_time_gap_s", "hard_min_pairs",
+    "preferred_later", "max_pairs_per_post", "max_hard_pairs_per_post", "hard_max_length_ratio",
+    "hard_max_time_gap_s", "hard_min_pairs",
+    "drop_indistinguishable",  # tests/prepare/test_surface.py
     "removed_warning_fraction", "prompt_tags", "min_score_age_s",
 }
 NOT_RULES = {"name", "version", "description", "subreddits"}

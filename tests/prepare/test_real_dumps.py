@@ -14,6 +14,7 @@ from rmbench.prepared.load import load_prepared
 from rmbench.prepared.manifest import read_manifest
 from rmbench.prepare.dedup import identifying, normalize_text
 from rmbench.prepare.pair import prompt_of
+from rmbench.prepare.surface import surface_key
 from rmbench.registry import get_task
 from rmbench.sources import open_source
 from rmbench.prepare.splits import ALL_SPLITS, fingerprint, split_of
@@ -85,6 +86,7 @@ def test_every_kept_pair_obeys_every_rule(prepared, records):
                 assert r["score_ratio"] == pytest.approx(chosen.score / rejected.score)
                 assert r["length_ratio"] == pytest.approx(len(chosen.body) / len(rejected.body))
                 assert r["synthetic"] is False
+                assert surface_key(r["chosen"]) != surface_key(r["rejected"]), r["pair_id"]  # can be told apart
                 if split == "test_hard":
                     assert task.is_hard(chosen, rejected)
                     a, b = len(chosen.body), len(rejected.body)
@@ -107,6 +109,11 @@ def test_splits_are_disjoint_and_capped(prepared):
                 per_post[r["post_id"]] += 1
             assert max(per_post.values(), default=0) <= task.max_pairs_per_post
         assert all(split_of(r["post_id"]) == "test" for r in splits["test_hard"])
+        for hard in ("all_hard", "test_hard"):  # the hard splits have their own per-post cap
+            per_post = defaultdict(int)
+            for r in splits[hard]:
+                per_post[r["post_id"]] += 1
+            assert max(per_post.values(), default=0) <= task.max_hard_pairs_per_post
         hard_ids = {r["pair_id"] for r in splits["test_hard"]}
         # test_hard comes from every candidate, before the cap: each hard test pair is in it
         for r in splits["test"]:
@@ -129,6 +136,8 @@ def test_counts_and_fingerprints_match_the_manifest(prepared):
         assert c["seen"] == c["kept"] + sum(c["dropped"].values()) + c["orphans"]
         assert t["posts"]["seen"] == t["posts"]["kept"] + sum(t["posts"]["dropped"].values())
         assert t["test_hard"]["pairs"] == len(rows[name]["test_hard"])
+        cap = t["hard_cap"]  # the hard candidates before the cap are kept in the manifest
+        assert cap["candidates"] - cap["capped"] == len(rows[name]["all_hard"]) and cap["max_per_post"] == 10
         assert t["test_hard"]["small"] == (len(rows[name]["test_hard"]) < get_task(name).hard_min_pairs)
     # every comment of the dumps is accounted for in exactly one task
     assert sum(t["comments"]["seen"] for t in manifest["tasks"].values()) == manifest["source"]["records"]["comments"]
