@@ -38,6 +38,7 @@ class Recomputed:
     #                                  "best_baseline_accuracy" (the track's frozen best)
     summary: dict  # rmbench.eval.results.summary over the track's held-out tasks, frozen baselines
     same_settings: bool  # the run's seed and bootstrap settings are the track's freeze settings
+    outcomes: dict = dc.field(default_factory=dict)  # (task, split) -> per-pair outcomes, frozen order (rank groups)
 
 
 def _eval_cfg(res: dict):
@@ -77,7 +78,7 @@ def recompute(res: dict, track: Track, predictions: dict) -> tuple[Recomputed, l
 
     cfg, seed = _eval_cfg(res), _seed(res)
     problems: list[tuple[str, str, str]] = []
-    cards, for_summary = {}, {}
+    cards, for_summary, by_split = {}, {}, {}
     same = None
     for t in track.heldout_tasks:
         for s in track.splits:
@@ -100,6 +101,7 @@ def recompute(res: dict, track: Track, predictions: dict) -> tuple[Recomputed, l
             others.update(base.get("not_applicable") or {})
             # the run's seed and resample count, so its own intervals can be checked exactly
             outcomes = pair_outcomes(rc, rr)
+            by_split[(t, s)] = outcomes
             card = outcome_card([r["post_id"] for r in frozen], outcomes, others, cfg=cfg,
                                 preferred_later=bool(base.get("preferred_later")), seed=seed,
                                 learned="confounds" in base["scored"])
@@ -109,7 +111,7 @@ def recompute(res: dict, track: Track, predictions: dict) -> tuple[Recomputed, l
             card["best_baseline_accuracy"] = (base["table"][base["best"]]["accuracy"] if base["best"] else None)
             cards[(t, s)] = card
             for_summary.setdefault(t, {"role": "heldout", "splits": {}})["splits"][s] = card
-    numbers = Recomputed(cards, summary(for_summary) if for_summary else {}, bool(same))
+    numbers = Recomputed(cards, summary(for_summary) if for_summary else {}, bool(same), by_split)
     problems += _compare(res, track, numbers)
     return numbers, problems
 

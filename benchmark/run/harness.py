@@ -173,7 +173,9 @@ def _train_and_score(cfg: RunConfig, spec, p: Plan, data_dir: Path, run_dir: Pat
     elif not info_path.is_file():
         train = sample_across(data_dir, p.train_tasks, "train", cfg.data.max_train_pairs, cfg.seed)
         val = sample_across(data_dir, p.train_tasks, "validation", cfg.data.max_validation_pairs, cfg.seed)
-        info = fit(cfg, train, val, run_dir, model_dir, console, progress)
+        # poe's bias expert sees the delay only where baseline:confounds may (no rule fixes the time order)
+        delay_ok = not any(p.data.preferred_later(t) for t in p.train_tasks + p.holdout)
+        info = fit(cfg, train, val, run_dir, model_dir, console, progress, debias_delay=delay_ok)
         if state.is_main_process:
             write_json(info_path, info)
             shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)  # only resume needed them
@@ -216,6 +218,9 @@ def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: 
     known = set(data.tasks)
     trained_on = [t.lower() if t.lower() in known else task_name(t) for t in trained_on or []]
     names = ([t.lower() if t.lower() in known else task_name(t) for t in tasks] if tasks else data.tasks_with("test"))
+    if not [t for t in names if t not in trained_on]:  # nothing to score: say why, per task, not a schema error
+        empty = [t for t in data.tasks if t not in trained_on] or data.tasks
+        raise DataError(" ".join(str(data.empty_split_error(t, "test")) for t in empty))
     p = plan(cfg, data_dir, [t for t in names if t not in trained_on], trained_on or None, need_train=False)
     p.reference = [t for t in data.tasks if t not in p.holdout]  # what an outside model may have seen
     target = None
