@@ -166,6 +166,14 @@ def _lines_table(doc: dict) -> list[str]:
     return lines
 
 
+def confounds_note(doc: dict) -> str | None:
+    """Why baseline:confounds is missing from every verdict, when it is (None when fitted)."""
+    conf = doc.get("confounds") or {}
+    if not conf or conf.get("available"):
+        return None
+    return f"baseline:confounds {conf.get('reason')}: it is shown as n/a and enters no verdict."
+
+
 def _provenance_lines(doc: dict) -> list[str]:
     lines = []
     conf = doc.get("confounds") or {}
@@ -175,7 +183,7 @@ def _provenance_lines(doc: dict) -> list[str]:
                   f"{', '.join(conf['fit_tasks'])} (both orders); training accuracy {_pct(conf.get('train_accuracy'))}%; "
                   f"standardized coefficients: {coefs}"]
     elif conf:
-        lines.append(f"- baseline:confounds not available: {conf.get('reason')}")
+        lines.append(f"- {confounds_note(doc)}")
     for task, c in (doc.get("contamination") or {}).items():
         per_split = ", ".join(f"{sp} {n}" for sp, n in c["pairs"].items() if n)
         reasons = ", ".join(f"{k} {v}" for k, v in c["by_reason"].items()) or "none"
