@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from rmbench.errors import OutputBusyError, OutputExistsError, OutputWriteError
+from rmbench.jsonlimits import read_json_file
 
 try:
     import fcntl
@@ -99,7 +100,7 @@ def write_json(path: str | Path, obj) -> None:
 # -- who made a directory ---------------------------------------------------------------
 def read_marker(path: Path) -> dict | None:
     with contextlib.suppress(OSError, ValueError):
-        doc = json.loads((Path(path) / MARKER).read_text(encoding="utf-8"))
+        doc = read_json_file(Path(path) / MARKER)
         return doc if isinstance(doc, dict) else None
     return None
 

@@ -18,13 +18,13 @@ checkpoints). The repo is created if missing (``--private`` makes a new one priv
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
 from rmbench.errors import DataError
+from rmbench.jsonlimits import read_json_file
 
 # rmbench's bookkeeping, never part of what a reader wants (patterns as huggingface_hub reads them)
 IGNORE = [".rmbench-output.json", "**/.rmbench-output.json", ".*.lock", "**/.*.lock", "*.tmp-*", "**/*.tmp-*/**",
@@ -51,7 +51,7 @@ class Upload:
 
 def _json(path: Path) -> dict | None:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = read_json_file(path)
     except (OSError, ValueError):
         return None
     return doc if isinstance(doc, dict) else None

@@ -25,3 +25,22 @@ def test_round_trip_keeps_text_and_skips_blank_lines(tmp_path):
     (tmp_path / "y.jsonl").write_text((tmp_path / "y.jsonl").read_text() + "\n\n")
     assert list(read_jsonl(tmp_path / "y.jsonl")) == rows
     assert "😀" in (tmp_path / "y.jsonl").read_text(encoding="utf-8")
+
+
+def test_overflowing_numbers_are_bad_lines(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"a": 1.5}\n{"a": 1e400}\n')
+    with pytest.raises(DataError, match=r"x\.jsonl, line 2: .*1e400 is not finite"):
+        list(read_jsonl(path))
+
+
+def test_a_line_too_long_is_refused_before_it_is_held_whole(tmp_path, monkeypatch):
+    import rmbench.jsonl as jl
+
+    monkeypatch.setattr(jl, "LINE_MAX_CHARS", 100)
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"a": 1}\n' + '{"t": "' + "x" * 500 + '"}\n{"a": 2}\n')
+    with pytest.raises(DataError, match=r"x\.jsonl, line 2: longer than 100 characters"):
+        list(read_jsonl(path))
+    path.write_text('{"t": "' + "x" * 80 + '"}\n')  # under the limit: read as usual
+    assert list(read_jsonl(path)) == [{"t": "x" * 80}]

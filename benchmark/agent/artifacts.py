@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
+from rmbench.jsonlimits import read_json_file
 
 CARD = "rmbench_agent.json"
 
 
 def read_card(model_dir: str | os.PathLike) -> dict:
     p = Path(model_dir) / CARD
-    return json.loads(p.read_text()) if p.is_file() else {}
+    return read_json_file(p) if p.is_file() else {}

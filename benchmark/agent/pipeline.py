@@ -16,12 +16,12 @@ tiny random reward models (smoke tests of the plumbing only, flagged in the resu
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from pathlib import Path
 
 from rmbench.atomic import write_json
+from rmbench.jsonlimits import read_json_file
 
 STEPS = ("data", "sft", "evaluator", "judge", "agent", "eval")
 
@@ -32,7 +32,7 @@ def marker(out: Path, step: str) -> Path:
 
 def done(out: Path, step: str) -> dict | None:
     p = marker(out, step)
-    return json.loads(p.read_text()) if p.is_file() else None
+    return read_json_file(p) if p.is_file() else None
 
 
 def _run_step(out: Path, step: str, fn, log) -> dict:

@@ -84,15 +84,15 @@ def write_page(out_dir: str, comparisons: list[dict], *, seed: int | None = None
 
 
 def load_items(page_dir: str | Path) -> list[dict]:
-    import json
+    from rmbench.jsonlimits import read_json_file
 
-    return json.loads((Path(page_dir) / "items.json").read_text(encoding="utf-8"))["items"]
+    return read_json_file(Path(page_dir) / "items.json")["items"]
 
 
 def load_provenance(page_dir: str | Path) -> dict:
-    import json
+    from rmbench.jsonlimits import read_json_file
 
     p = Path(page_dir) / PRIVATE / PROVENANCE
     if not p.is_file():
         raise FileNotFoundError(f"{p} is missing: was {page_dir} written by `rmbench agent compare`?")
-    return json.loads(p.read_text(encoding="utf-8"))
+    return read_json_file(p)

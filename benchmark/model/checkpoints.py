@@ -14,13 +14,13 @@ A checkpoint from before markers existed counts as complete when its ``trainer_s
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from transformers import TrainerCallback
+from rmbench.jsonlimits import read_json_file
 
 COMPLETE = ".rmbench-complete"
 _NAME = re.compile(r"^checkpoint-(\d+)$")
@@ -41,7 +41,7 @@ def is_complete(folder: Path) -> bool:
     if (folder / COMPLETE).is_file():
         return True
     try:
-        return "global_step" in json.loads((folder / "trainer_state.json").read_text(encoding="utf-8"))
+        return "global_step" in read_json_file(folder / "trainer_state.json")
     except (OSError, ValueError, TypeError):
         return False
 

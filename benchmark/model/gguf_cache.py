@@ -58,11 +58,11 @@ def cache_dir_for(gguf: Path, root: Path | None = None) -> Path:
 
 
 def is_built(out: Path, sha: str) -> bool:
-    import json
+    from rmbench.jsonlimits import read_json_file
 
     marker = out / MARKER
     try:
-        return json.loads(marker.read_text())["sha256"] == sha and (out / "config.json").is_file()
+        return read_json_file(marker)["sha256"] == sha and (out / "config.json").is_file()
     except (OSError, ValueError, KeyError):
         return False
 

@@ -77,10 +77,10 @@ def open_any(source: str | Source) -> Source:
 
 def is_prepared_dir(path: Path) -> bool:
     """A directory ``prepare`` wrote (its manifest says so): the only kind ``--overwrite`` replaces."""
-    import json
+    from rmbench.jsonlimits import read_json_file
 
     try:
-        return json.loads((path / MANIFEST).read_text(encoding="utf-8")).get("kind") == KIND
+        return read_json_file(path / MANIFEST).get("kind") == KIND
     except (OSError, ValueError, AttributeError):
         return False
 

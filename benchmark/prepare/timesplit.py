@@ -14,9 +14,9 @@ known time (SHP rows) cannot be placed: it is dropped and counted as ``post_time
 from __future__ import annotations
 
 import heapq
-import json
 from collections.abc import Callable, Iterable, Iterator
 
+from rmbench.jsonl import loads
 from rmbench.prepare.pair import TaskStats, row_json
 from rmbench.prepare.splits import SPLITS, time_split_of
 
@@ -32,7 +32,7 @@ def _post_time(row: dict) -> int | None:
 
 def _routed(rows: Iterable[Row], cutoff: int) -> Iterator[tuple[str | None, dict, Row]]:
     for pair_id, line, dup in rows:
-        row = json.loads(line)
+        row = loads(line)
         t = _post_time(row)
         yield (None if t is None else time_split_of(row["post_id"], t, cutoff)), row, (pair_id, line, dup)
 
@@ -77,7 +77,7 @@ def count_unknown(rows_of: Callable[[str], Iterable[Row]], stats: TaskStats,
     n = 0
     for s in SPLITS:
         for _, line, _ in rows_of(s):
-            t = _post_time(json.loads(line))
+            t = _post_time(loads(line))
             if t is None:
                 n += 1
             elif span is not None:

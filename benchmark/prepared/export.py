@@ -23,7 +23,6 @@ each split holds that TRL would drop, and marks the directory as an export (the 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from rmbench.errors import ConfigError, DataError
 from rmbench.jsonl import read_jsonl, write_jsonl
 from rmbench.prepare.splits import ALL_SPLITS
 from rmbench.prepared.manifest import Prepared
+from rmbench.jsonlimits import read_json_file
 
 EXPORT_MARK = "EXPORT.json"
 FORMATS = ("trl", "trl-chat", "rewardbench", "hf-disk")
@@ -41,7 +41,7 @@ HUMAN = "human (r/{subreddit})"
 
 def is_export_dir(path: Path) -> bool:
     try:
-        return json.loads((path / EXPORT_MARK).read_text()).get("kind") == "rmbench.export"
+        return read_json_file(path / EXPORT_MARK).get("kind") == "rmbench.export"
     except (OSError, ValueError, AttributeError):
         return False
 

@@ -218,6 +218,9 @@ def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: 
     known = set(data.tasks)
     trained_on = [t.lower() if t.lower() in known else task_name(t) for t in trained_on or []]
     names = ([t.lower() if t.lower() in known else task_name(t) for t in tasks] if tasks else data.tasks_with("test"))
+    if not [t for t in names if t not in trained_on]:  # nothing to score: say why, per task, not a schema error
+        empty = [t for t in data.tasks if t not in trained_on] or data.tasks
+        raise DataError(" ".join(str(data.empty_split_error(t, "test")) for t in empty))
     p = plan(cfg, data_dir, [t for t in names if t not in trained_on], trained_on or None, need_train=False)
     p.reference = reference_plan(data, cfg.data.reference_tasks, p.holdout)  # default: what it may have seen
     target = None

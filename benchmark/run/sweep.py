@@ -18,7 +18,6 @@ land in ``OUT/sweep.json`` and the figures in ``OUT/learning_curves.png``,
 from __future__ import annotations
 
 import copy
-import json
 import re
 from pathlib import Path
 
@@ -107,11 +106,11 @@ def transfer_matrix(base, out: Path, tasks: list[str], console, progress) -> dic
 def _outcomes(cell: Path, task: str, split: str) -> dict[str, float]:
     """pair id -> 1/0/0.5 for one task and split of a cell's predictions.jsonl."""
     from rmbench.eval.metrics import pair_outcomes
+    from rmbench.jsonl import read_jsonl
 
     out = {}
     path = cell / "predictions.jsonl"
-    for line in (path.read_text().splitlines() if path.is_file() else []):
-        r = json.loads(line)
+    for r in (read_jsonl(path) if path.is_file() else ()):
         if r["task"] == task and r["split"] == split:
             out[r["pair_id"]] = float(pair_outcomes([r["reward_chosen"]], [r["reward_rejected"]])[0])
     return out

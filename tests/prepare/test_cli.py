@@ -183,6 +183,11 @@ def test_a_time_split_date_outside_the_data_warns_and_strict_fails(tmp_path, dum
                    f"time:{date}", "--strict", "--workers", "1", "--quiet"])
     assert "--strict" in _one_clear_line(strict) and f"time split at {date}" in strict.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dumps", "out"]  # nothing of the strict run
+    if side == "before":  # evaluate with default tasks: the date, one line, not a schema error
+        ev = _run(["evaluate", "--data", str(tmp_path / "out"), "--model", "baseline:confounds",
+                   "--out", str(tmp_path / "ev"), "--quiet"])
+        assert f"time split at {date} put every post of" in _one_clear_line(ev) and "schema" not in ev.output
+        assert not (tmp_path / "ev").exists()
 
 
 def test_a_time_split_inside_the_data_neither_warns_nor_fails_with_strict(tmp_path, dump_thread, write_dumps):
