@@ -23,5 +23,8 @@ class EvalConfig:
     # 0.4 at 1,000 (bench/confounds_fit_size.py; docs/harness.md). From 500 pairs on the gap is
     # under the width of a large split's paired interval. 500 pairs at the 5-per-post cap come
     # from at least 100 posts; fewer posts means bigger threads decide the fit.
+    # The stacked predictor has two weights: a thousand validation pairs pin them; more costs
+    # scoring time and changes nothing measurable.
+    stacked_fit_pairs: int = opt(1000, "at most this many reference validation pairs (drawn evenly per task) that the stacked predictor (confounds + the model's margin) is fitted on; 0: all")
     min_fit_pairs: int = opt(500, "baseline:confounds is fitted only on at least this many reference training pairs, else it is reported not fitted and enters no verdict")
     min_fit_posts: int = opt(100, "baseline:confounds is fitted only on pairs from at least this many posts, else it is reported not fitted and enters no verdict")

@@ -142,7 +142,9 @@ def run_cmd(ctx, holdout, pipeline, pipeline_options, help_config, quiet, config
     headline), its test and test_hard splits and each held-in task's test split, beside
     chance, the longer/shorter/earlier/later rules and baseline:confounds (a logistic
     model over surface features, fitted on the held-in training pairs), with post-
-    clustered paired intervals. Held-out pairs whose post or a response also occurs in a
+    clustered paired intervals, and whether the model adds information beyond surface
+    features (confounds plus its reward margin, fitted on the held-in validation pairs,
+    against confounds alone). Held-out pairs whose post or a response also occurs in a
     held-in task are dropped and counted (--keep-contaminated keeps them). Writes
     results.json, model/ (with its README.md model card), predictions.jsonl,
     train_log.jsonl, plots/*.png and report.md under --out.
@@ -253,8 +255,9 @@ def evaluate_cmd(ctx, eval_tasks, quiet, config_file, settings, fmt, **_):
     at least eval.min_fit_pairs pairs from eval.min_fit_posts posts, else it is shown as
     "not fitted" and enters no verdict -- and held-out pairs that also occur in it are
     dropped as contaminated. The same reference as a run's --train-tasks gives the same
-    confounds fit. Writes the same results.json as `rmbench run`; a baseline is written
-    as model kind "baseline" with 0 parameters.
+    confounds fit. "adds info?" fits confounds plus the model's margin on the reference
+    tasks' validation pairs. Writes the same results.json as `rmbench run`; a baseline
+    is written as model kind "baseline" with 0 parameters.
 
     \b
     Examples: rmbench evaluate --model runs/wp/model --tasks writingprompts --train-tasks askacademia,askscience

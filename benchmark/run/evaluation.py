@@ -12,7 +12,9 @@ held-in tasks: ``Plan.reference_tasks``) and
 ``score_targets`` then scores every target of ``rmbench.run.plan.evaluation_targets`` --
 a held-out task's ``heldout_all``, ``heldout_all_hard``, ``test`` and ``test_hard``, each
 held-in task's ``test`` -- and builds each split's scorecard
-(``rmbench.eval.scorecard.split_scorecard``).
+(``rmbench.eval.scorecard.split_scorecard``), and the stacked predictor (confounds + the
+model's margin: ``rmbench.run.incremental``) gives each held-out split its "adds information
+beyond surface features" entry.
 """
 
 from __future__ import annotations
@@ -137,4 +139,7 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
             entry["contamination"] = contamination_block(p)[task]
         pairs_by[(task, split)] = pairs
         rewards_by[(task, split)] = (saved["chosen"], saved["rejected"])
+    from rmbench.run.incremental import add_stacked
+
+    p.stacked = add_stacked(cfg, p, run_dir, target, results, pairs_by, rewards_by, console, progress)
     return results, pairs_by, rewards_by

@@ -115,7 +115,8 @@ def finish(cfg: RunConfig, p: Plan, run_dir: Path, model_info: dict, results: di
     doc = results_document(cfg=cfg.to_dict(), data=p.data, data_source=cfg.data.source,
                            model_info=model_info, holdout=p.holdout, train_tasks=p.train_tasks,
                            results=results, wall_time_s=clock.total(), flags=p.flags,
-                           extra={"confounds": confounds_block(p), "contamination": contamination_block(p)})
+                           extra={"confounds": confounds_block(p), "contamination": contamination_block(p),
+                                  "stacked": p.stacked or {"available": False, "reason": "not fitted"}})
     write_predictions(run_dir / "predictions.jsonl", pairs_by, rewards_by, model_id=model_info["id"],
                       cuts_by_split=saved_cuts(run_dir, pairs_by))
     log = run_dir / LOG_FILE  # a trained model's log history (rmbench.model.trainlog)

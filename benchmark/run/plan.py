@@ -30,7 +30,8 @@ class Plan:
     # there is none) and the contamination counts per held-out task.
     confounds: object | None = None
     confounds_missing: str | None = None
-    fit_size: dict = field(default_factory=dict)  # pairs and posts it was (or would have been) fitted on
+    fit_size: dict = field(default_factory=dict)
+    stacked: dict | None = None  # the stacked predictor's fit (rmbench.run.incremental)  # pairs and posts it was (or would have been) fitted on
     contamination: dict = field(default_factory=dict)
     contamination_index: object | None = None  # rmbench.prepare.dedup.ContaminationIndex
     # The held-out splits scored (an adapted model has trained on some held-out posts, so

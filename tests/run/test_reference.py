@@ -93,6 +93,24 @@ def test_run_and_evaluate_with_the_same_reference_fit_the_same_confounds(data, t
         return c["fit_tasks"], c["coef"], c["mean"], c["scale"]
 
     assert fit(run) == fit(same) and fit(run)[0] == ["askacademia", "gradschool"]
+    # incremental validity: the stacked predictor is fitted on the held-in validation pairs and
+    # judged against confounds on every held-out split; in-domain splits get none
+    doc = results(run)
+    stacked = doc["stacked"]
+    assert stacked["available"] and stacked["fit_tasks"] == ["askacademia", "gradschool"]
+    assert (stacked["fit_split"], stacked["fit_pairs"], stacked["fit_posts"]) == ("validation", 60, 20)
+    assert (run / "scores" / "stacked-fit.validation.json").is_file()
+    lo, hi = stacked["margin_coef_ci95"]
+    assert lo <= stacked["margin_coef"] <= hi
+    for split, card in doc["results"]["writingprompts"]["splits"].items():
+        s = card["stacked"]
+        assert s["available"] and s["adds_information"] in (True, False, None)
+        assert s["diff"] == pytest.approx(s["accuracy"] - s["confounds_accuracy"], abs=2e-6)
+        assert s["confounds_accuracy"] == card["baselines"]["confounds"]["accuracy"]
+        assert (s["adds_information"] is None) == card["too_small"]
+    assert all("stacked" not in c for t in ("askacademia", "gradschool") for c in doc["results"][t]["splits"].values())
+    assert "adds information beyond surface features" in (run / "report.md").read_text()
+    assert "adds info?" in res.output  # the summary table of the evaluate above
     assert fit(default)[0] == ["askacademia", "emory", "gradschool"]  # default: every task not evaluated
     assert results(same)["contamination"]["writingprompts"]["checked_against"] == ["gradschool", "askacademia"]
     # a run's reference is what it trains on: the key is refused there, never silently ignored
