@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Callable
 
+from rmbench.leaderboard.groups import GROUPS_NOTE
 from rmbench.leaderboard.ranking import Board, Row
 from rmbench.leaderboard.tracks import Track
 from rmbench.tables import Column as TCol, Sheet, render as render_sheet, rich_table, stdout_console
@@ -29,6 +30,7 @@ class Column:
 
 def columns(track: Track) -> list[Column]:
     cols = [Column("rank", "Rank", lambda r: r.rank, "int"),
+            Column("group", "Group", lambda r: r.group, "int"),
             Column("model", "Model", lambda r: r.name),
             Column("badge", "Numbers", lambda r: r.badge),
             Column("organization", "Organization", lambda r: r.organization or ""),
@@ -89,11 +91,12 @@ def _sections(board: Board, sort: str | None, reverse: bool):
         yield track, columns(track), sort_rows(rows, track, sort, reverse)
 
 
-RANKING_NOTE = ("Rank: mean held-out test accuracy over the track's held-out tasks (each task weighs the same), "
-                "recomputed from each entry's per-pair predictions; accuracies in %; margin: percentage points over each "
-                "task's best baseline as the track froze it. Numbers: verified (the model was re-scored by "
-                "`rmbench leaderboard verify`) or self-reported. Rows with a note (baselines) are for reference, "
-                "not ranked.")
+RANKING_NOTE = ("Rank: mean accuracy on each track's first split (heldout_all: every post of a held-out task, "
+                "capped per post, 5 pairs by default) over its held-out tasks, each task weighing the same; ties decided by the second "
+                "split (heldout_all_hard). Recomputed from each entry's per-pair predictions; accuracies in %; margin: "
+                "percentage points over each task's best baseline as the track froze it. " + GROUPS_NOTE + " Numbers: "
+                "verified (the model was re-scored by `rmbench leaderboard verify`) or self-reported. Rows with a "
+                "note (baselines) are for reference, not ranked.")
 
 
 _KINDS = {"text": "text", "int": "int", "pct": "pct", "signed": "pp"}  # this module's kinds -> rmbench.tables

@@ -82,7 +82,8 @@ def results_rows(doc: dict) -> list[str]:
         for split, c in r["splits"].items():
             base = [_acc(c["baselines"][n]) + (" (best)" if n == c.get("best_baseline") else "")
                     if n in c["baselines"] else "" for n in names]
-            rows.append(f"| {task} | {r['role']} | {split}{' (too small)' if c.get('too_small') else ''} | "
+            scope = f" ({c['sample']['label']})" if c.get("sample") else ""  # a --limit sample, not every post
+            rows.append(f"| {task} | {r['role']} | {split}{scope}{' (too small)' if c.get('too_small') else ''} | "
                         f"{c['n']} | {c.get('posts', '')} | {_acc(c)} | " + " | ".join(base) + " |")
     return rows
 
@@ -192,6 +193,11 @@ def model_card(doc: dict, model_dir: Path, pairs_by: dict, rewards_by: dict) -> 
              f"{cfg.get('seed')}; best validation accuracy {info.get('best_validation_accuracy')}, mean training loss "
              f"{info.get('train_loss')}. The run directory holds the training curve (`train_log.jsonl`, "
              "`plots/training.png`) and the resolved config (`config.json`).", ""]
+    if (info.get("debias") or {}).get("mode") == "poe":
+        d = info["debias"]
+        body += [f"Trained confound-debiased (`--debias poe`): a product of experts with `baseline:confounds` fitted "
+                 f"on the {d.get('fit_pairs')} training pairs (its training accuracy {d.get('bias_train_accuracy')}), "
+                 "frozen; the model's scores here are its own, without the bias expert.", ""]
     body += ["## Results", "",
              "Pairwise accuracy (the chosen response gets the higher reward) with 95% intervals from posts "
              "resampled with all their pairs, beside every baseline on the same pairs (from the run's "
