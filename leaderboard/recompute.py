@@ -104,7 +104,7 @@ def recompute(res: dict, track: Track, predictions: dict) -> tuple[Recomputed, l
             by_split[(t, s)] = outcomes
             card = outcome_card([r["post_id"] for r in frozen], outcomes, others, cfg=cfg,
                                 preferred_later=bool(base.get("preferred_later")), seed=seed,
-                                learned="confounds" in base["scored"])
+                                learned="confounds" in others)
             card["ece"] = expected_calibration_error(rc, rr, cfg.ece_bins)
             card["by_score_ratio"] = by_score_ratio(outcomes, [r["score_ratio"] for r in frozen],
                                                     cfg.score_ratio_edges)

@@ -58,7 +58,9 @@ def baseline_outcomes(pairs: Sequence[dict], seed: int, confounds=None) -> dict[
             continue
         why = not_applicable(name, pairs)
         out[name] = why if why else pair_outcomes(*baseline_rewards(name, pairs, seed))
-    if confounds is not None:
+    if isinstance(confounds, str):  # why it was not fitted: shown, never a verdict's baseline
+        out["confounds"] = confounds
+    elif confounds is not None:
         out["confounds"] = pair_outcomes(*confounds.rewards(pairs))
     return out
 
@@ -71,7 +73,8 @@ def split_scorecard(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected
 
     ``pairs`` need ``pair_id``, ``chosen``, ``rejected``, the scores, the creation times
     (else the time baselines are not applicable) and ``score_ratio``; ``confounds`` is a
-    fitted ``ConfoundsModel`` to stand beside the rules; ``hard_ratio`` bounds the
+    fitted ``ConfoundsModel`` to stand beside the rules, or the reason it was not fitted
+    (shown as not applicable: it enters no verdict); ``hard_ratio`` bounds the
     cue-conflict cell (the task's ``hard_max_length_ratio``).
     """
     outcomes = pair_outcomes(r_chosen, r_rejected)
@@ -79,7 +82,7 @@ def split_scorecard(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected
     boot = ClusterBootstrap(posts, cfg.bootstrap_samples, seed) if pairs else None
     others = baseline_outcomes(pairs, seed, confounds)
     card = outcome_card(posts, outcomes, others, cfg=cfg, preferred_later=preferred_later, boot=boot,
-                        seed=seed, learned=confounds is not None)
+                        seed=seed, learned="confounds" in others)
     card["ece"] = expected_calibration_error(r_chosen, r_rejected, cfg.ece_bins)
     card["mean_confidence"] = mean_confidence(r_chosen, r_rejected)
     if boot is not None:
@@ -153,6 +156,8 @@ def outcome_card(posts: Sequence[str], outcomes: np.ndarray, others: dict, *, cf
         entry = {"by_construction": by_construction(name, preferred_later)}
         if isinstance(others.get(name, "not scored"), str):
             entry.update({"accuracy": None, "ci95": None, "applicable": False, "reason": others.get(name, "not scored")})
+            if name == "confounds":
+                entry["learned"] = True
         else:
             j = 1 + names.index(name)
             b_acc = float(np.mean(scored[name])) if len(posts) else math.nan

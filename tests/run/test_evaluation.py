@@ -12,6 +12,8 @@ from rmbench.cli import main
 
 SIZES = {"writingprompts": {"train": 30, "validation": 9, "test": 60, "test_hard": 12, "all_hard": 24},
          "askacademia": {"train": 60, "validation": 9, "test": 30}}
+# The fixture's reference has 60 training pairs: a fit the default eval.min_fit_pairs refuses.
+LOW_FIT_BAR = ("--set", "eval.min_fit_pairs=50", "--set", "eval.min_fit_posts=10")
 SHARED_POST = "I was accepted to two programs and cannot decide between them, what should I weigh first?"
 SHARED_ANSWER = "Talk to the current students of both labs before you decide, they will tell you what the advisors do not."
 
@@ -59,11 +61,13 @@ def test_headline_splits_and_the_confounds_baseline_beside_every_rule(data, tmp_
     from rmbench.eval.metrics import pair_outcomes
     from rmbench.prepared.load import load_split
 
-    result, doc = evaluate(data, tmp_path / "c", "--model", "baseline:confounds", "--tasks", "writingprompts")
+    result, doc = evaluate(data, tmp_path / "c", "--model", "baseline:confounds", "--tasks", "writingprompts",
+                           *LOW_FIT_BAR)
     assert result.exit_code == 0, result.output
     assert doc["model"]["kind"] == "baseline" and doc["model"]["confounds"]["fit_tasks"] == ["askacademia"]
     conf = doc["confounds"]
     assert conf["available"] and conf["train_pairs"] == 60 and set(conf["coefficients"]) >= {"log_chars", "links"}
+    assert (conf["fit_pairs"], conf["fit_posts"]) == (60, 20)
     splits = doc["results"]["writingprompts"]["splits"]
     assert list(splits) == ["heldout_all", "heldout_all_hard", "test", "test_hard"]
     assert set(doc["summary"]["headline"]) == {"heldout_all", "heldout_all_hard"}
