@@ -151,6 +151,7 @@ def _scorer_for(sub: dict, model: str | None, batch_size: int, track: Track, whe
         scorer = RewardScorer(target, max_length=max_length, batch_size=batch_size)
     except Exception as e:  # unknown alias / missing directory / hub unreachable
         raise LeaderboardError(f"cannot load model {target!r}: {e} (pass --model with the trained model directory)") from None
+    scorer.memo = {}  # as the run's scorer: a response in several splits (test_hard in test) is scored once
 
     def rewards(rows):
         saved = score_rows(scorer, rows, with_delay=with_delay, seed=seed)
