@@ -66,7 +66,7 @@ CASES = {
     "benchmark_version": _set(("results", "rmbench_version"), "9.4.0"),
     "data_label": _set(("results", "synthetic_data"), False),
     "task_missing": lambda s, png: s["results"]["results"].pop("writingprompts"),
-    "task_version": _set(("results", "data", "tasks", "writingprompts", "version"), "2"),
+    "task_version": _set(("results", "data", "tasks", "writingprompts", "version"), "99"),
     "fingerprint": _set(("results", "data", "tasks", "writingprompts", "fingerprints", "test"), "0" * 64),
     "leakage": lambda s, png: s["results"]["train_tasks"].append("writingprompts"),
     "count": _set(HELD + ("n",), 150),
