@@ -53,6 +53,11 @@ class TrainConfig:
     weight_decay: float = opt(0.01, "AdamW weight decay")
     warmup_ratio: float = opt(0.1, "share of steps spent warming up the learning rate")
     margin: float = opt(0.0, "Bradley-Terry margin weight: the loss asks r_chosen - r_rejected to exceed margin * log(score_ratio)")
+    # none: plain Bradley-Terry. poe: a product of experts with baseline:confounds fitted on
+    # the training pairs (rmbench.model.debias), so the model learns what the surface cannot
+    # explain; scored alone either way.
+    debias: str = opt("none", "none | poe (train against the frozen baseline:confounds logit, "
+                              "a product of experts; the model is scored alone)")
     center_rewards: float = opt(0.0, "reward-centering coefficient: adds coef * mean((r_chosen + r_rejected)^2)")
     eval_every: float = opt(0.5, "evaluate on validation (and checkpoint) every this many epochs; the best one is kept")
     save_total_limit: int = opt(2, "checkpoints kept on disk (the best is always kept)")

@@ -29,22 +29,29 @@ from rmbench.model.config import ModelConfig, TrainConfig
 from rmbench.model.inputs import pad_batch, response_text
 from rmbench.model.chat import make_encoder
 from rmbench.model.checkpoints import MarkComplete, resumable_checkpoint
+from rmbench.model.debias import check_mode, poe_offsets
 from rmbench.model.trainlog import LOG_FILE, place_tensorboard, report_integrations, write_log
 
 
 def bradley_terry_loss(r_chosen: torch.Tensor, r_rejected: torch.Tensor, margin: torch.Tensor | None = None,
-                       center_coef: float = 0.0) -> torch.Tensor:
-    """-log sigma(r_chosen - r_rejected [- margin]) [+ coef * mean((r_chosen + r_rejected)^2)]."""
+                       center_coef: float = 0.0, bias: torch.Tensor | None = None) -> torch.Tensor:
+    """-log sigma(r_chosen - r_rejected [+ bias] [- margin]) [+ coef * mean((r_chosen + r_rejected)^2)].
+
+    ``bias``: the frozen confound logit of each pair under ``train.debias = poe``
+    (``rmbench.model.debias``); it shifts the logit, it is never trained."""
     diff = r_chosen - r_rejected - (margin if margin is not None else 0.0)
+    if bias is not None:
+        diff = diff + bias
     loss = -F.logsigmoid(diff).mean()
     return loss + center_coef * ((r_chosen + r_rejected) ** 2).mean() if center_coef else loss
 
 
 def encode_pairs(pairs: list[dict], encoder, with_delay: bool = False,
-                 margin_weight: float = 0.0) -> tuple[list[dict], dict[str, int]]:
-    """Token ids of both sides of each pair, the margin and a length for grouping; cut counts."""
+                 margin_weight: float = 0.0, bias: list[float] | None = None) -> tuple[list[dict], dict[str, int]]:
+    """Token ids of both sides of each pair, the margin, the bias logit (0 without debiasing)
+    and a length for grouping; cut counts."""
     rows, cut = [], {"prompt": 0, "response": 0}
-    for p in pairs:
+    for i, p in enumerate(pairs):
         row = {}
         for side in ("chosen", "rejected"):
             e = encoder.encode(p["prompt"], response_text(p, side, with_delay))
@@ -54,6 +61,7 @@ def encode_pairs(pairs: list[dict], encoder, with_delay: bool = False,
             if e.token_type_ids is not None:
                 row[f"{side}_token_type_ids"] = e.token_type_ids
         row["margin"] = margin_weight * math.log(max(float(p.get("score_ratio") or 1.0), 1.0))
+        row["bias"] = float(bias[i]) if bias is not None else 0.0
         row["length"] = max(len(row["chosen_input_ids"]), len(row["rejected_input_ids"]))
         rows.append(row)
     return rows, cut
@@ -77,22 +85,27 @@ class PairCollator:
                 batch = {k: F.pad(v, (0, extra), value=self.pad_id if k == "input_ids" else 0)
                          for k, v in batch.items()}
         batch["margin"] = torch.tensor([r["margin"] for r in rows], dtype=torch.float)
+        batch["bias"] = torch.tensor([r.get("bias", 0.0) for r in rows], dtype=torch.float)
         return batch
 
 
 class PairwiseRewardTrainer(Trainer):
     """``Trainer`` with the Bradley-Terry loss on (chosen, rejected) batches."""
 
-    def __init__(self, *args, center_rewards: float = 0.0, use_margin: bool = False, **kwargs):
+    def __init__(self, *args, center_rewards: float = 0.0, use_margin: bool = False, use_bias: bool = False,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.center_rewards = center_rewards
         self.use_margin = use_margin
+        self.use_bias = use_bias
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         margin = inputs.pop("margin", None)
+        bias = inputs.pop("bias", None)
         rewards = model(**inputs).logits.squeeze(-1)
         r_chosen, r_rejected = rewards.chunk(2)
-        loss = bradley_terry_loss(r_chosen, r_rejected, margin if self.use_margin else None, self.center_rewards)
+        loss = bradley_terry_loss(r_chosen, r_rejected, margin if self.use_margin else None, self.center_rewards,
+                                  bias if self.use_bias else None)
         return (loss, {"r_chosen": r_chosen, "r_rejected": r_rejected}) if return_outputs else loss
 
     def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
@@ -229,8 +242,11 @@ class RichProgress(TrainerCallback):
 
 
 def fit(cfg, train_pairs: list[dict], val_pairs: list[dict], work_dir: str | Path, model_out: str | Path,
-        console=None, progress: bool = True) -> dict:
+        console=None, progress: bool = True, debias_delay: bool = False) -> dict:
     """Train on ``train_pairs``, select on ``val_pairs``, save an HF directory at ``model_out``.
+
+    ``debias_delay``: whether the poe bias expert may use the response delay (only where no
+    pairing rule involved fixes the time order, as for ``baseline:confounds``).
 
     Every process of an ``accelerate launch`` calls this; only the main one writes
     ``model_out`` (atomically). Returns the training figures for results.json.
@@ -249,8 +265,12 @@ def fit(cfg, train_pairs: list[dict], val_pairs: list[dict], work_dir: str | Pat
     set_seed(cfg.seed)  # before loading: the new reward head is drawn from this seed
     model, tok = load_reward_model(cfg.model.name, trust_remote_code=cfg.model.trust_remote_code)
     encoder = make_encoder(tok, cfg.model.input_format, cfg.model.max_length or TRAIN_MAX_LENGTH)
-    train_rows, cut = encode_pairs(train_pairs, encoder, cfg.data.with_delay, cfg.train.margin)
-    val_rows, _ = encode_pairs(val_pairs, encoder, cfg.data.with_delay, cfg.train.margin)
+    debias = {"mode": check_mode(cfg.train.debias)}
+    train_bias = val_bias = None
+    if debias["mode"] == "poe":
+        train_bias, val_bias, debias = poe_offsets(train_pairs, val_pairs, use_delay=debias_delay)
+    train_rows, cut = encode_pairs(train_pairs, encoder, cfg.data.with_delay, cfg.train.margin, train_bias)
+    val_rows, _ = encode_pairs(val_pairs, encoder, cfg.data.with_delay, cfg.train.margin, val_bias)
     if cfg.model.lora:
         model = apply_lora(model, cfg.model)
     work_dir = Path(work_dir)
@@ -263,7 +283,7 @@ def fit(cfg, train_pairs: list[dict], val_pairs: list[dict], work_dir: str | Pat
         data_collator=PairCollator(tok.pad_token_id if tok.pad_token_id is not None else 0,
                                    encoder.has_token_types, 8 if torch.cuda.is_available() else None),
         compute_metrics=pairwise_accuracy, callbacks=[RichProgress(console, progress), MarkComplete()],
-        center_rewards=cfg.train.center_rewards, use_margin=cfg.train.margin > 0)
+        center_rewards=cfg.train.center_rewards, use_margin=cfg.train.margin > 0, use_bias=train_bias is not None)
     trainer.remove_callback(PrinterCallback)  # the rich bar shows loss and accuracy; --quiet means quiet
     place_tensorboard(trainer, work_dir)
     resume = resumable_checkpoint(work_dir / "checkpoints", notify=_note(console)) if cfg.train.resume else None
@@ -280,7 +300,8 @@ def fit(cfg, train_pairs: list[dict], val_pairs: list[dict], work_dir: str | Pat
             "best_validation_accuracy": trainer.state.best_metric,
             "best_checkpoint": Path(trainer.state.best_model_checkpoint).name if trainer.state.best_model_checkpoint else None,
             "truncated": cut, "world_size": trainer.args.world_size,
-            "mixed_precision": resolve_precision(cfg.model.mixed_precision), "input_format": encoder.input_format}
+            "mixed_precision": resolve_precision(cfg.model.mixed_precision), "input_format": encoder.input_format,
+            "debias": debias}
     if trainer.is_world_process_zero():
         write_log(work_dir / LOG_FILE, trainer.state.log_history)  # the training curve, kept after checkpoints go
         final = trainer.model

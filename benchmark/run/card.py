@@ -192,6 +192,11 @@ def model_card(doc: dict, model_dir: Path, pairs_by: dict, rewards_by: dict) -> 
              f"{cfg.get('seed')}; best validation accuracy {info.get('best_validation_accuracy')}, mean training loss "
              f"{info.get('train_loss')}. The run directory holds the training curve (`train_log.jsonl`, "
              "`plots/training.png`) and the resolved config (`config.json`).", ""]
+    if (info.get("debias") or {}).get("mode") == "poe":
+        d = info["debias"]
+        body += [f"Trained confound-debiased (`--debias poe`): a product of experts with `baseline:confounds` fitted "
+                 f"on the {d.get('fit_pairs')} training pairs (its training accuracy {d.get('bias_train_accuracy')}), "
+                 "frozen; the model's scores here are its own, without the bias expert.", ""]
     body += ["## Results", "",
              "Pairwise accuracy (the chosen response gets the higher reward) with 95% intervals from posts "
              "resampled with all their pairs, beside every baseline on the same pairs (from the run's "

@@ -25,7 +25,7 @@ FLAG_KEYS = {
     "model": "model.name", "max_length": "model.max_length", "mixed_precision": "model.mixed_precision",
     "gradient_checkpointing": "model.gradient_checkpointing", "lora": "model.lora",
     "epochs": "train.epochs", "learning_rate": "train.learning_rate", "batch_size": "train.batch_size",
-    "resume": "train.resume", "eval_batch_size": "eval.batch_size", "seed": "seed", "out": "out",
+    "resume": "train.resume", "debias": "train.debias", "eval_batch_size": "eval.batch_size", "seed": "seed", "out": "out",
 }
 
 # The model-kind flags (rmbench.model.kinds): `run` and `evaluate` only.
@@ -126,6 +126,9 @@ def common_options(f):
               help="Mixed-precision training [default: auto = bf16 where the hardware runs it fast].")
 @click.option("--gradient-checkpointing", is_flag=True, help="Recompute activations in backward to save memory.")
 @click.option("--lora", is_flag=True, help="Train LoRA adapters (peft); merged into the saved model.")
+@click.option("--debias", type=click.Choice(["none", "poe"]),
+              help="poe: train against the frozen baseline:confounds logit (a product of experts), so the model "
+                   "learns what surface features cannot explain; scored alone [default: none].")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run (the newest matching one without --out).")
 @click.option("--pipeline-option", "pipeline_options", multiple=True, metavar="KEY=VALUE",
               help="A setting of a --pipeline task (see `rmbench tasks show NAME`), e.g. --pipeline-option rl_steps=50.")

@@ -167,6 +167,9 @@ def resolve(config_file: str | None = None, flags: dict | None = None) -> RunCon
     if config_file:
         apply(cfg, load_file(config_file), str(config_file))
     apply(cfg, {k: v for k, v in (flags or {}).items() if v is not None}, "command line")
+    from rmbench.model.debias import check_mode
+
+    check_mode(cfg.train.debias)  # a typo fails before anything loads
     return cfg
 
 

@@ -176,7 +176,9 @@ def _train_and_score(cfg: RunConfig, spec, p: Plan, data_dir: Path, run_dir: Pat
     elif not info_path.is_file():
         train = sample_across(data_dir, p.train_tasks, "train", cfg.data.max_train_pairs, cfg.seed)
         val = sample_across(data_dir, p.train_tasks, "validation", cfg.data.max_validation_pairs, cfg.seed)
-        info = fit(cfg, train, val, run_dir, model_dir, console, progress)
+        # poe's bias expert sees the delay only where baseline:confounds may (no rule fixes the time order)
+        delay_ok = not any(p.data.preferred_later(t) for t in p.train_tasks + p.holdout)
+        info = fit(cfg, train, val, run_dir, model_dir, console, progress, debias_delay=delay_ok)
         if state.is_main_process:
             write_json(info_path, info)
             shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)  # only resume needed them
