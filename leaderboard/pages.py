@@ -140,6 +140,12 @@ def detail_page(sub: dict, row: Row, track: Track) -> str:
     url = sub.get("url")
     link = f'<a href="{esc(url)}" rel="nofollow noopener">{esc(url)}</a>' if url else "—"
     rank = f"{row.rank} on track {esc(track.name)}" if row.rank is not None else f"not ranked ({esc(row.note)})"
+    if row.group is not None:
+        rank += f", rank group {row.group}"
+        if row.vs_next:
+            lo, hi = row.vs_next["ci95"]
+            rank += esc(f" ({fmt(row.vs_next['diff'], 'signed')} points over the next entry, 95% CI "
+                        f"[{fmt(lo, 'signed')}, {fmt(hi, 'signed')}])")
     facts = [("Rank", rank), ("Numbers", esc(f"{row.badge}: " + ("re-scored by `rmbench leaderboard verify`"
                                                               if row.badge == "verified" else
                                                               "recomputed from the submitted predictions, model not re-run"))),

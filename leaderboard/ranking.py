@@ -19,6 +19,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rmbench.leaderboard.groups import assign_groups
 from rmbench.leaderboard.store import read_json, submission_files
 from rmbench.leaderboard.tracks import Track, load_tracks
 from rmbench.leaderboard.validate import Problem, check_file
@@ -79,6 +80,8 @@ class Row:
     note: str = ""  # why the row is shown but not ranked (empty: ranked)
     badge: str = "self-reported"  # "verified": `rmbench leaderboard verify --record` re-scored this file
     splits: dict = field(default_factory=dict)  # "task/split" -> the recomputed card (pages show it)
+    group: int | None = None  # rank group (rmbench.leaderboard.groups); None: not ranked
+    vs_next: dict | None = None  # this row's score minus the next ranked row's, with its 95% interval
 
 
 def make_row(sub: dict, track: Track, numbers, badge: str = "self-reported") -> Row:
@@ -170,6 +173,10 @@ def load_board(board: Path, only_track: str | None = None, warn=None) -> Board:
             continue
         rows[name] = rank([make_row(s, t, numbers[k], _badge(board, k, badges)) for k, s in subs.items()
                            if s["track"] == name])
+        frozen = t.baselines(t.heldout_tasks[0], t.splits[0]) if t.heldout_tasks else {}
+        stem = {s["name"]: k for k, s in subs.items()}  # validate makes them equal; the file is the key
+        assign_groups(t, rows[name], {r.name: numbers[stem[r.name]].outcomes for r in rows[name]},
+                      int((frozen.get("eval") or {}).get("bootstrap_samples", 1000)), int(frozen.get("seed", 0)))
     return Board(tracks=tracks, rows=rows, submissions=subs, invalid=invalid)
 
 

@@ -44,6 +44,7 @@ class Recomputed:
     #                                  "best_baseline_accuracy" (the track's frozen best)
     summary: dict  # rmbench.eval.results.summary over the track's held-out tasks, frozen baselines
     same_settings: bool  # the run's seed and bootstrap settings are the track's freeze settings
+    outcomes: dict = dc.field(default_factory=dict)  # (task, split) -> per-pair outcomes, frozen order (rank groups)
 
 
 def _eval_cfg(res: dict):
@@ -104,7 +105,7 @@ def recompute(res: dict, track: Track, predictions: dict) -> tuple[Recomputed, l
 
     cfg, seed = _eval_cfg(res), _seed(res)
     problems: list[tuple[str, str, str]] = []
-    cards, for_summary = {}, {}
+    cards, for_summary, by_split = {}, {}, {}
     fit, why = stacked_fit(res, track)
     if why:
         problems.append(("recomputed", "results/stacked", why))
@@ -130,6 +131,7 @@ def recompute(res: dict, track: Track, predictions: dict) -> tuple[Recomputed, l
             others.update(base.get("not_applicable") or {})
             # the run's seed and resample count, so its own intervals can be checked exactly
             outcomes = pair_outcomes(rc, rr)
+            by_split[(t, s)] = outcomes
             card = outcome_card([r["post_id"] for r in frozen], outcomes, others, cfg=cfg,
                                 preferred_later=bool(base.get("preferred_later")), seed=seed,
                                 learned="confounds" in others)
@@ -143,7 +145,7 @@ def recompute(res: dict, track: Track, predictions: dict) -> tuple[Recomputed, l
                                                samples=cfg.bootstrap_samples, seed=seed, too_small=card["too_small"])
             cards[(t, s)] = card
             for_summary.setdefault(t, {"role": "heldout", "splits": {}})["splits"][s] = card
-    numbers = Recomputed(cards, summary(for_summary) if for_summary else {}, bool(same))
+    numbers = Recomputed(cards, summary(for_summary) if for_summary else {}, bool(same), by_split)
     problems += _compare(res, track, numbers)
     return numbers, problems
 
@@ -166,7 +168,7 @@ def _compare(res: dict, track: Track, numbers: Recomputed) -> list[tuple[str, st
         learned_too = sorted(res.get("train_tasks") or []) == sorted(track.reference_tasks)
         # the model's own interval depends only on its outcomes, the posts and the run's seed and
         # resample count, which recompute uses: always checked, so a made-up interval is caught
-        keys = ["n", "posts", "too_small", "accuracy", "ece", "by_score_ratio", "ci95", "vs_chance", "at_chance"]
+        keys = ["n", "posts", "largest_post_share", "too_small", "accuracy", "ece", "by_score_ratio", "ci95", "vs_chance", "at_chance"]
         # the verdict is against the best baseline, which may be the learned one
         keys += ["best_baseline", "clears_best_baseline"] if numbers.same_settings and learned_too else []
         for k in keys:

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Callable
 
+from rmbench.leaderboard.groups import GROUPS_NOTE
 from rmbench.leaderboard.ranking import Board, Row
 from rmbench.leaderboard.tracks import Track
 from rmbench.tables import Column as TCol, Sheet, render as render_sheet, rich_table, stdout_console
@@ -29,6 +30,7 @@ class Column:
 
 def columns(track: Track) -> list[Column]:
     cols = [Column("rank", "Rank", lambda r: r.rank, "int"),
+            Column("group", "Group", lambda r: r.group, "int"),
             Column("model", "Model", lambda r: r.name),
             Column("badge", "Numbers", lambda r: r.badge),
             Column("organization", "Organization", lambda r: r.organization or ""),
@@ -108,14 +110,15 @@ def _sections(board: Board, sort: str | None, reverse: bool):
         yield track, columns(track), sort_rows(rows, track, sort, reverse)
 
 
-RANKING_NOTE = ("Rank: mean held-out test accuracy over the track's held-out tasks (each task weighs the same), "
-                "recomputed from each entry's per-pair predictions; accuracies in %; margin: percentage points over each "
-                "task's best baseline as the track froze it. Numbers: verified (the model was re-scored by "
-                "`rmbench leaderboard verify`) or self-reported. Rows with a note (baselines) are for reference, "
-                "not ranked. Δ stacked / Adds info: baseline:confounds plus the entry's reward margin (one logistic "
-                "model, the run's fit) against confounds alone on every post, recomputed from the predictions and "
-                "the track's frozen confounds logits; 'yes' when the paired interval lies above 0 on every held-out "
-                "task (adds information beyond surface features).")
+RANKING_NOTE = ("Rank: mean accuracy on each track's first split (heldout_all: every post of a held-out task, "
+                "capped per post, 5 pairs by default) over its held-out tasks, each task weighing the same; ties decided by the second "
+                "split (heldout_all_hard). Recomputed from each entry's per-pair predictions; accuracies in %; margin: "
+                "percentage points over each task's best baseline as the track froze it. " + GROUPS_NOTE + " Numbers: "
+                "verified (the model was re-scored by `rmbench leaderboard verify`) or self-reported. Rows with a "
+                "note (baselines) are for reference, not ranked. Δ stacked / Adds info: baseline:confounds plus the "
+                "entry's reward margin (one logistic model, the run's fit) against confounds alone on the first split, "
+                "recomputed from the predictions and the track's frozen confounds logits; 'yes' when the paired "
+                "interval lies above 0 on every held-out task (adds information beyond surface features).")
 
 
 _KINDS = {"text": "text", "int": "int", "pct": "pct", "signed": "pp"}  # this module's kinds -> rmbench.tables

@@ -44,6 +44,7 @@ def rows(doc: dict) -> list[dict]:
             b = card["baselines"].get(best, {}) if best else {}
             trunc = card.get("truncated") or {}
             out.append({"task": task, "role": r["role"], "split": split, "n": card["n"], "posts": card.get("posts"),
+                        "top_share": card.get("largest_post_share"), "sample": (card.get("sample") or {}).get("label"),
                         "accuracy": card["accuracy"], "ci95": card["ci95"], "best": best,
                         "best_accuracy": b.get("accuracy"), "diff": b.get("diff"), "diff_ci95": b.get("diff_ci95"),
                         "clears": card["clears_best_baseline"], "too_small": bool(card.get("too_small")),
@@ -82,7 +83,8 @@ def _base_cell(entry: dict | None) -> str:
     return _pct(entry.get("accuracy")) + (" (exp.)" if entry.get("expectation") else "")
 
 
-CAPTION = ("heldout_all / heldout_all_hard = every post of the held-out task (the headline). clears? = the "
+CAPTION = ("heldout_all / heldout_all_hard = every post of the held-out task (the headline; a split cut by --limit "
+           "says which sample). top post = the largest post's share of the split's pairs. clears? = the "
            "95% interval of the paired difference to the best eligible baseline lies above 0. role in_domain = "
            "trained on. too small = under eval.min_report_pairs/posts: shown, never counted. chance? = the "
            "interval of the difference to 50% includes 0. adds info? = adds information beyond surface features: "
@@ -97,6 +99,7 @@ def summary_sheet(doc: dict, wide: bool = True):
 
     synthetic = " (SYNTHETIC demo data)" if doc.get("synthetic_data") else ""
     cols = [Column("task"), Column("split"), Column("role"), Column("n", kind="int"), Column("posts", kind="int"),
+            Column("largest_post_share", "top post %", "pct"),
             Column("accuracy", "acc %", "pct"), Column("ci95", "95% CI", "pct_ci"),
             Column("best_baseline", "best baseline"), Column("best_baseline_accuracy", "its acc %", "pct"),
             Column("diff", "Δ best", "pp"), Column("diff_ci95", "Δ 95% CI", "pp_ci"),
@@ -112,7 +115,7 @@ def summary_sheet(doc: dict, wide: bool = True):
     for r in rows(doc):
         best = r["baselines"].get(r["best"]) or {} if r["best"] else {}
         name = r["best"] and r["best"] + (" (exp.)" if best.get("expectation") else "")
-        values = [r["task"], r["split"], r["role"], r["n"], r["posts"], r["accuracy"], r["ci95"], name,
+        values = [r["task"], _split_cell(r), r["role"], r["n"], r["posts"], r["top_share"], r["accuracy"], r["ci95"], name,
                   None if best.get("applicable") is False else best.get("accuracy"), r["diff"], r["diff_ci95"],
                   _verdict(r), r["at_chance"], r["stacked"].get("diff"), r["stacked"].get("diff_ci95"), _adds(r)]
         if wide:
@@ -120,6 +123,18 @@ def summary_sheet(doc: dict, wide: bool = True):
                        r["confidence"], r["truncated_share"]]
         sheet.add(*values, style="dim" if r["too_small"] else None)
     return sheet
+
+
+def _split_cell(r: dict) -> str:
+    """The split's name, and what was scored when --limit drew a sample of it."""
+    return f"{r['split']} ({r['sample']})" if r["sample"] else r["split"]
+
+
+def _headline_scope(doc: dict, split: str) -> str:
+    """What a headline split holds: every post, or the samples --limit drew."""
+    samples = [f"{t}: {c['sample']['label']}" for t, r in doc["results"].items()
+               for s, c in r["splits"].items() if s == split and r["role"] == "heldout" and c.get("sample")]
+    return "; ".join(samples) if samples else "every post of the held-out task"
 
 
 def findings(doc: dict) -> list[str]:
@@ -161,15 +176,16 @@ def findings(doc: dict) -> list[str]:
 
 
 def _lines_table(doc: dict) -> list[str]:
-    lines = ["| task | role | split | n | posts | accuracy % | 95% CI | best baseline | Δ best (points) | clears? "
+    lines = ["| task | role | split | n | posts | top post % | accuracy % | 95% CI | best baseline | Δ best (points) | clears? "
              "| length-controlled % | cue-conflict % (n) | noise ceiling % | ECE | mean abs(p-0.5) | inputs cut % |",
-             "|---|---|---|---:|---:|---:|---|---|---|---|---|---|---|---:|---:|---:|"]
+             "|---|---|---|---:|---:|---:|---:|---|---|---|---|---|---|---|---:|---:|---:|"]
     for r in rows(doc):
         best = f"{r['best']} {_base_cell(r['baselines'].get(r['best']))}" if r["best"] else "-"
         ece = "-" if r["ece"] is None else f"{r['ece']:.3f}"
         conf = "-" if r["confidence"] is None else f"{r['confidence']:.3f}"
         cue = f"{_pct(r['cue'].get('accuracy'))} ({r['cue'].get('n', 0)})"
-        lines.append(f"| {r['task']} | {r['role']} | {r['split']} | {r['n']} | {r['posts'] or '-'} | {_pct(r['accuracy'])} "
+        lines.append(f"| {r['task']} | {r['role']} | {_split_cell(r)} | {r['n']} | {r['posts'] or '-'} "
+                     f"| {_pct(r['top_share'])} | {_pct(r['accuracy'])} "
                      f"| {_ci(r['ci95'])} | {best} | {_pp(r['diff'])} {_dci(r['diff_ci95'])} | {_verdict(r)} "
                      f"| {_pct(r['lc'].get('accuracy'))} {_ci(r['lc'].get('ci95'))} | {cue} "
                      f"| {_pct(r['ceiling'].get('value'))} | {ece} | {conf} | {_pct(r['truncated_share'])} |")
@@ -183,7 +199,7 @@ def _lines_table(doc: dict) -> list[str]:
             e = r["baselines"].get(n)
             cells.append("-" if not e else f"{_base_cell(e)} ({_pp(e.get('diff'))})" if e.get("diff") is not None
                          else _base_cell(e))
-        lines.append(f"| {r['task']} | {r['split']} | " + " | ".join(cells) + " |")
+        lines.append(f"| {r['task']} | {_split_cell(r)} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -248,7 +264,7 @@ def write_report(doc: dict, path) -> None:
     s = doc["summary"]
     lines += [f"- held out: {', '.join(doc['holdout']) or '-'}; trained on: {', '.join(doc['train_tasks']) or '-'}"]
     for split, h in (s.get("headline") or {}).items():
-        lines.append(f"- **{split}** (every post of the held-out task): mean accuracy {_pct(h['mean_accuracy'])}%, "
+        lines.append(f"- **{split}** ({_headline_scope(doc, split)}): mean accuracy {_pct(h['mean_accuracy'])}%, "
                      f"best eligible baseline {_pct(h['best_baseline_mean'])}%, clears it: "
                      f"{ {True: 'yes', False: 'no', None: '-'}[h['clears_best_baseline']] }; "
                      f"{verdict_text(h.get('adds_information'))}")

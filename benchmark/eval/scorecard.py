@@ -19,6 +19,7 @@ numbers are shown but its verdict is null, and no mean or rank counts it.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -108,6 +109,20 @@ def truncation(counts: dict | None, n_pairs: int) -> dict:
     return t
 
 
+def sample_block(pairs: int, posts: int, of_posts: int) -> dict:
+    """What a ``--limit`` sample of a split holds, and the words every output shows for it."""
+    return {"pairs": pairs, "posts": posts, "of_posts": of_posts,
+            "label": f"sample of {pairs:,} pairs from {posts:,} of {of_posts:,} posts"}
+
+
+def largest_post_share(posts: Sequence[str]) -> float | None:
+    """The share of a split's pairs that its biggest post holds: near 1/posts when every
+    post weighs the same, large when one thread decides the split (issue 21)."""
+    if not len(posts):
+        return None
+    return _r(Counter(posts).most_common(1)[0][1] / len(posts))
+
+
 def outcome_card(posts: Sequence[str], outcomes: np.ndarray, others: dict, *, cfg: EvalConfig,
                  preferred_later: bool, seed: int, boot: ClusterBootstrap | None = None,
                  learned: bool = False) -> dict:
@@ -120,7 +135,8 @@ def outcome_card(posts: Sequence[str], outcomes: np.ndarray, others: dict, *, cf
         boot = ClusterBootstrap(posts, cfg.bootstrap_samples, seed)
     n_posts = len(set(posts))
     too_small = len(posts) < cfg.min_report_pairs or n_posts < cfg.min_report_posts
-    card: dict = {"n": len(posts), "posts": n_posts, "too_small": too_small}
+    card: dict = {"n": len(posts), "posts": n_posts, "largest_post_share": largest_post_share(posts),
+                  "too_small": too_small}
     scored = {k: v for k, v in others.items() if not isinstance(v, str)}
     names = list(scored)
     if boot is not None:

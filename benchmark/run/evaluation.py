@@ -104,7 +104,7 @@ def _target(scorer_or_baseline, p):
 def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progress: bool = True,
                   role_of_heldout: str = "heldout", clock=None) -> tuple[dict, dict, dict]:
     """Score every target (skipping those already on disk) and build per-task scorecards."""
-    from rmbench.eval.scorecard import split_scorecard
+    from rmbench.eval.scorecard import sample_block, split_scorecard
     from rmbench.run.harness import kind_cards, score_rows
     from rmbench.run.plan import evaluation_targets
 
@@ -133,6 +133,8 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
                                truncated=saved["truncated"], confounds=p.confounds or p.confounds_missing,
                                hard_ratio=float(ratio))
         card.update(kind_cards(saved, cfg.eval, cfg.seed))
+        if cfg.data.limit and p.data.pairs(task, split) > cfg.data.limit:  # load_split drew a sample
+            card["sample"] = sample_block(len(pairs), card["posts"], p.data.posts(task, split))
         entry = results.setdefault(task, {"role": role, "splits": {}})
         entry["splits"][split] = card
         if task in p.contamination:

@@ -55,9 +55,9 @@ def test_tsv_matches_csv(board):
 def test_markdown_output_is_a_table(board):
     text = show(board, "--format", "markdown", "--sort", "model")
     lines = [l for l in text.splitlines() if l.startswith("|")]
-    assert lines[0].startswith("| Rank | Model |") and "writingprompts test_hard" in lines[0]
-    assert [l.split("|")[2].strip() for l in lines[2:]] == ["alpha", "bravo", "charlie", "delta"]
-    assert "mean held-out test accuracy" in text
+    assert lines[0].startswith("| Rank | Group | Model |") and "writingprompts test_hard" in lines[0]
+    assert [l.split("|")[3].strip() for l in lines[2:]] == ["alpha", "bravo", "charlie", "delta"]
+    assert "Rank: mean accuracy on each track's first split" in text and "shares the group" in text
 
 
 def test_table_output_and_reverse(board):
