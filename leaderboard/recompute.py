@@ -104,7 +104,7 @@ def recompute(res: dict, track: Track, predictions: dict) -> tuple[Recomputed, l
             by_split[(t, s)] = outcomes
             card = outcome_card([r["post_id"] for r in frozen], outcomes, others, cfg=cfg,
                                 preferred_later=bool(base.get("preferred_later")), seed=seed,
-                                learned="confounds" in base["scored"])
+                                learned="confounds" in others)
             card["ece"] = expected_calibration_error(rc, rr, cfg.ece_bins)
             card["by_score_ratio"] = by_score_ratio(outcomes, [r["score_ratio"] for r in frozen],
                                                     cfg.score_ratio_edges)
@@ -134,7 +134,7 @@ def _compare(res: dict, track: Track, numbers: Recomputed) -> list[tuple[str, st
         learned_too = sorted(res.get("train_tasks") or []) == sorted(track.reference_tasks)
         # the model's own interval depends only on its outcomes, the posts and the run's seed and
         # resample count, which recompute uses: always checked, so a made-up interval is caught
-        keys = ["n", "posts", "too_small", "accuracy", "ece", "by_score_ratio", "ci95", "vs_chance", "at_chance"]
+        keys = ["n", "posts", "largest_post_share", "too_small", "accuracy", "ece", "by_score_ratio", "ci95", "vs_chance", "at_chance"]
         # the verdict is against the best baseline, which may be the learned one
         keys += ["best_baseline", "clears_best_baseline"] if numbers.same_settings and learned_too else []
         for k in keys:

@@ -136,7 +136,8 @@ def _split_entry(data, p, task: str, split: str, rows: list[dict]) -> dict:
     from rmbench.prepare.splits import EVAL_SPLITS
 
     cfg = EvalConfig()
-    others = baseline_outcomes(rows, FREEZE_SEED, p.confounds) if rows else {}
+    # an unfitted confounds baseline is frozen as not applicable, with why (its fit set is too small)
+    others = baseline_outcomes(rows, FREEZE_SEED, p.confounds or p.confounds_missing) if rows else {}
     scored = [k for k, v in others.items() if not isinstance(v, str)]
     packed = [{**{k: r[k] for k in PAIR_KEYS}, **{f"b_{k}": float(others[k][i]) for k in scored}}
               for i, r in enumerate(rows)]
@@ -147,7 +148,7 @@ def _split_entry(data, p, task: str, split: str, rows: list[dict]) -> dict:
         # outcome_card with a coin-flat model gives the baselines' own accuracies and intervals
         card = outcome_card(posts, [0.5] * len(rows), others, cfg=cfg,
                             preferred_later=data.preferred_later(task), seed=FREEZE_SEED, boot=boot,
-                            learned=p.confounds is not None)
+                            learned="confounds" in others)
         # the baselines' own numbers; their differences to a model are computed per submission
         table = {k: {x: v[x] for x in v if x not in ("diff", "diff_ci95")} for k, v in card["baselines"].items()}
     fps = data.fingerprints(task)

@@ -77,6 +77,7 @@ def accuracy_bars(doc: dict, path: Path) -> str:
     ax.axhline(0.5, color="black", lw=0.6, ls=":")
     ax.set_xticks(range(len(groups)))
     ax.set_xticklabels([f"{t}\n{s} ({doc['results'][t]['role']})" + ("\ntoo small" if c.get("too_small") else "")
+                        + (f"\n{c['sample']['label']}" if c.get("sample") else "")
                         for t, s, c in groups], fontsize=7, rotation=30, ha="right")
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("pairwise accuracy (95% CI)")

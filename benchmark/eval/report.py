@@ -10,6 +10,7 @@ noise ceiling say, which splits were too small to count, and how much input was 
 from __future__ import annotations
 
 from rmbench.atomic import write_text as write_text_atomic
+from rmbench.eval.stacked import verdict_text
 
 SPLIT_ORDER = ("heldout_all", "heldout_all_hard", "test", "test_hard")
 
@@ -43,6 +44,7 @@ def rows(doc: dict) -> list[dict]:
             b = card["baselines"].get(best, {}) if best else {}
             trunc = card.get("truncated") or {}
             out.append({"task": task, "role": r["role"], "split": split, "n": card["n"], "posts": card.get("posts"),
+                        "top_share": card.get("largest_post_share"), "sample": (card.get("sample") or {}).get("label"),
                         "accuracy": card["accuracy"], "ci95": card["ci95"], "best": best,
                         "best_accuracy": b.get("accuracy"), "diff": b.get("diff"), "diff_ci95": b.get("diff_ci95"),
                         "clears": card["clears_best_baseline"], "too_small": bool(card.get("too_small")),
@@ -51,6 +53,7 @@ def rows(doc: dict) -> list[dict]:
                         "lc": (card.get("length_controlled") or {}), "cue": (card.get("cue_conflict") or {}),
                         "ceiling": (card.get("noise_ceiling") or {}),
                         "truncated_share": trunc.get("any_share", trunc.get("response_share")),
+                        "stacked": card.get("stacked") or {},
                         "baselines": card["baselines"],
                         "by_construction": [k for k, v in card["baselines"].items() if v.get("by_construction")]})
     return out
@@ -62,6 +65,16 @@ def _verdict(r: dict) -> str:
     return {True: "yes", False: "no", None: "-"}[r["clears"]]
 
 
+def _adds(r: dict) -> str | None:
+    """The stacked verdict's cell: yes/no, too small, or empty where there is none (in-domain)."""
+    s = r["stacked"]
+    if not s:
+        return None
+    if not s.get("available"):
+        return "not fitted"
+    return "too small" if r["too_small"] else {True: "yes", False: "no", None: "-"}[s.get("adds_information")]
+
+
 def _base_cell(entry: dict | None) -> str:
     if not entry:
         return "-"
@@ -70,10 +83,13 @@ def _base_cell(entry: dict | None) -> str:
     return _pct(entry.get("accuracy")) + (" (exp.)" if entry.get("expectation") else "")
 
 
-CAPTION = ("heldout_all / heldout_all_hard = every post of the held-out task (the headline). clears? = the "
+CAPTION = ("heldout_all / heldout_all_hard = every post of the held-out task (the headline; a split cut by --limit "
+           "says which sample). top post = the largest post's share of the split's pairs. clears? = the "
            "95% interval of the paired difference to the best eligible baseline lies above 0. role in_domain = "
            "trained on. too small = under eval.min_report_pairs/posts: shown, never counted. chance? = the "
-           "interval of the difference to 50% includes 0. Accuracies in %, differences in points.")
+           "interval of the difference to 50% includes 0. adds info? = adds information beyond surface features: "
+           "the stacked predictor (baseline:confounds + the model's margin) beats confounds alone, its paired Δ "
+           "interval (Δ stacked) above 0. Accuracies in %, differences in points.")
 
 
 def summary_sheet(doc: dict, wide: bool = True):
@@ -83,10 +99,13 @@ def summary_sheet(doc: dict, wide: bool = True):
 
     synthetic = " (SYNTHETIC demo data)" if doc.get("synthetic_data") else ""
     cols = [Column("task"), Column("split"), Column("role"), Column("n", kind="int"), Column("posts", kind="int"),
+            Column("largest_post_share", "top post %", "pct"),
             Column("accuracy", "acc %", "pct"), Column("ci95", "95% CI", "pct_ci"),
             Column("best_baseline", "best baseline"), Column("best_baseline_accuracy", "its acc %", "pct"),
             Column("diff", "Δ best", "pp"), Column("diff_ci95", "Δ 95% CI", "pp_ci"),
-            Column("clears", "clears?"), Column("at_chance", "chance?", "bool", right=False)]
+            Column("clears", "clears?"), Column("at_chance", "chance?", "bool", right=False),
+            Column("stacked_diff", "Δ stacked", "pp"), Column("stacked_diff_ci95", "Δ stacked 95% CI", "pp_ci"),
+            Column("adds_information", "adds info?")]
     if wide:
         cols += [Column("length_controlled", "len-ctrl %", "pct"), Column("cue_conflict", "cue-conflict %", "pct"),
                  Column("noise_ceiling", "ceiling %", "pct"), Column("ece", "ECE", "float"),
@@ -96,14 +115,26 @@ def summary_sheet(doc: dict, wide: bool = True):
     for r in rows(doc):
         best = r["baselines"].get(r["best"]) or {} if r["best"] else {}
         name = r["best"] and r["best"] + (" (exp.)" if best.get("expectation") else "")
-        values = [r["task"], r["split"], r["role"], r["n"], r["posts"], r["accuracy"], r["ci95"], name,
+        values = [r["task"], _split_cell(r), r["role"], r["n"], r["posts"], r["top_share"], r["accuracy"], r["ci95"], name,
                   None if best.get("applicable") is False else best.get("accuracy"), r["diff"], r["diff_ci95"],
-                  _verdict(r), r["at_chance"]]
+                  _verdict(r), r["at_chance"], r["stacked"].get("diff"), r["stacked"].get("diff_ci95"), _adds(r)]
         if wide:
             values += [r["lc"].get("accuracy"), r["cue"].get("accuracy"), r["ceiling"].get("value"), r["ece"],
                        r["confidence"], r["truncated_share"]]
         sheet.add(*values, style="dim" if r["too_small"] else None)
     return sheet
+
+
+def _split_cell(r: dict) -> str:
+    """The split's name, and what was scored when --limit drew a sample of it."""
+    return f"{r['split']} ({r['sample']})" if r["sample"] else r["split"]
+
+
+def _headline_scope(doc: dict, split: str) -> str:
+    """What a headline split holds: every post, or the samples --limit drew."""
+    samples = [f"{t}: {c['sample']['label']}" for t, r in doc["results"].items()
+               for s, c in r["splits"].items() if s == split and r["role"] == "heldout" and c.get("sample")]
+    return "; ".join(samples) if samples else "every post of the held-out task"
 
 
 def findings(doc: dict) -> list[str]:
@@ -130,6 +161,11 @@ def findings(doc: dict) -> list[str]:
             out.append(f"In the cue-conflict cell of {where} (n={cue['n']}: the chosen response is shorter by "
                        f">= {cue['min_length_ratio']:g}x) it scores {_pct(cue['accuracy'])}% {_ci(cue['ci95'])}, "
                        "below chance: where voters preferred the shorter answer, it preferred the longer one.")
+        s = r["stacked"]
+        if s.get("available") and s.get("adds_information") is not None:
+            out.append(f"**{verdict_text(s['adds_information'])}** on {where}: confounds plus {model}'s reward margin "
+                       f"(one logistic model) scores {_pct(s['accuracy'])}% against {_pct(s['confounds_accuracy'])}% for "
+                       f"baseline:confounds alone, {_pp(s['diff'])} points {_dci(s['diff_ci95'])}.")
         conf = r["baselines"].get("confounds") or {}
         if conf.get("diff_ci95") and conf["diff_ci95"][0] is not None and model != "baseline:confounds":
             beats = conf["diff_ci95"][0] > 0
@@ -140,15 +176,16 @@ def findings(doc: dict) -> list[str]:
 
 
 def _lines_table(doc: dict) -> list[str]:
-    lines = ["| task | role | split | n | posts | accuracy % | 95% CI | best baseline | Δ best (points) | clears? "
+    lines = ["| task | role | split | n | posts | top post % | accuracy % | 95% CI | best baseline | Δ best (points) | clears? "
              "| length-controlled % | cue-conflict % (n) | noise ceiling % | ECE | mean abs(p-0.5) | inputs cut % |",
-             "|---|---|---|---:|---:|---:|---|---|---|---|---|---|---|---:|---:|---:|"]
+             "|---|---|---|---:|---:|---:|---:|---|---|---|---|---|---|---|---:|---:|---:|"]
     for r in rows(doc):
         best = f"{r['best']} {_base_cell(r['baselines'].get(r['best']))}" if r["best"] else "-"
         ece = "-" if r["ece"] is None else f"{r['ece']:.3f}"
         conf = "-" if r["confidence"] is None else f"{r['confidence']:.3f}"
         cue = f"{_pct(r['cue'].get('accuracy'))} ({r['cue'].get('n', 0)})"
-        lines.append(f"| {r['task']} | {r['role']} | {r['split']} | {r['n']} | {r['posts'] or '-'} | {_pct(r['accuracy'])} "
+        lines.append(f"| {r['task']} | {r['role']} | {_split_cell(r)} | {r['n']} | {r['posts'] or '-'} "
+                     f"| {_pct(r['top_share'])} | {_pct(r['accuracy'])} "
                      f"| {_ci(r['ci95'])} | {best} | {_pp(r['diff'])} {_dci(r['diff_ci95'])} | {_verdict(r)} "
                      f"| {_pct(r['lc'].get('accuracy'))} {_ci(r['lc'].get('ci95'))} | {cue} "
                      f"| {_pct(r['ceiling'].get('value'))} | {ece} | {conf} | {_pct(r['truncated_share'])} |")
@@ -162,8 +199,28 @@ def _lines_table(doc: dict) -> list[str]:
             e = r["baselines"].get(n)
             cells.append("-" if not e else f"{_base_cell(e)} ({_pp(e.get('diff'))})" if e.get("diff") is not None
                          else _base_cell(e))
-        lines.append(f"| {r['task']} | {r['split']} | " + " | ".join(cells) + " |")
+        lines.append(f"| {r['task']} | {_split_cell(r)} | " + " | ".join(cells) + " |")
     return lines
+
+
+def stacked_line(doc: dict) -> str:
+    """The stacked predictor's fit in words: where it was fitted and the margin's weight."""
+    s = doc.get("stacked") or {}
+    if not s.get("available"):
+        return f"stacked predictor (confounds + the model's margin) not fitted: {s.get('reason', 'not computed')}"
+    lo, hi = s["margin_coef_ci95"]
+    return (f"stacked predictor: logit = {s['coef']['confounds_logit']:+.3f} x confounds logit "
+            f"{s['coef']['margin']:+.3f} x margin / {s['margin_scale']:.4g} (the margin's RMS), fitted on "
+            f"{s['fit_pairs']:,} validation pairs from {s['fit_posts']:,} posts of {', '.join(s['fit_tasks'])} (both "
+            f"orders, no intercept); margin coefficient {s['margin_coef']:+.3f} [{lo:+.3f}, {hi:+.3f}] ({s['interval']})")
+
+
+def confounds_note(doc: dict) -> str | None:
+    """Why baseline:confounds is missing from every verdict, when it is (None when fitted)."""
+    conf = doc.get("confounds") or {}
+    if not conf or conf.get("available"):
+        return None
+    return f"baseline:confounds {conf.get('reason')}: it is shown as n/a and enters no verdict."
 
 
 def _provenance_lines(doc: dict) -> list[str]:
@@ -175,7 +232,8 @@ def _provenance_lines(doc: dict) -> list[str]:
                   f"{', '.join(conf['fit_tasks'])} (both orders); training accuracy {_pct(conf.get('train_accuracy'))}%; "
                   f"standardized coefficients: {coefs}"]
     elif conf:
-        lines.append(f"- baseline:confounds not available: {conf.get('reason')}")
+        lines.append(f"- {confounds_note(doc)}")
+    lines.append(f"- {stacked_line(doc)}")
     for task, c in (doc.get("contamination") or {}).items():
         per_split = ", ".join(f"{sp} {n}" for sp, n in c["pairs"].items() if n)
         reasons = ", ".join(f"{k} {v}" for k, v in c["by_reason"].items()) or "none"
@@ -206,9 +264,10 @@ def write_report(doc: dict, path) -> None:
     s = doc["summary"]
     lines += [f"- held out: {', '.join(doc['holdout']) or '-'}; trained on: {', '.join(doc['train_tasks']) or '-'}"]
     for split, h in (s.get("headline") or {}).items():
-        lines.append(f"- **{split}** (every post of the held-out task): mean accuracy {_pct(h['mean_accuracy'])}%, "
+        lines.append(f"- **{split}** ({_headline_scope(doc, split)}): mean accuracy {_pct(h['mean_accuracy'])}%, "
                      f"best eligible baseline {_pct(h['best_baseline_mean'])}%, clears it: "
-                     f"{ {True: 'yes', False: 'no', None: '-'}[h['clears_best_baseline']] }")
+                     f"{ {True: 'yes', False: 'no', None: '-'}[h['clears_best_baseline']] }; "
+                     f"{verdict_text(h.get('adds_information'))}")
     lines += [f"- test / test_hard (comparable with in-domain numbers): {_pct(s.get('heldout_mean_accuracy'))}% / "
               f"{_pct(s.get('heldout_mean_accuracy_hard'))}%",
               f"- model: {doc['model']['kind']}, {doc['model'].get('parameters') or 0:,} parameters; "

@@ -127,9 +127,12 @@ def split_summary(results: dict, split: str, role: str = "heldout") -> dict:
     best = [c["baselines"][c["best_baseline"]]["accuracy"] for c in counted.values() if c.get("best_baseline")]
     acc = _mean([c["accuracy"] for c in counted.values()])
     flags = [c.get("clears_best_baseline") for c in counted.values()]
+    # every counted split's stacked verdict (rmbench.eval.stacked); null where none was given
+    adds = [(c.get("stacked") or {}).get("adds_information") for c in counted.values()]
     return {"mean_accuracy": acc, "best_baseline_mean": _mean(best),
             "margin": round(acc - _mean(best), 6) if acc is not None and _mean(best) is not None else None,
             "clears_best_baseline": all(f is True for f in flags) if flags else None,
+            "adds_information": all(a is True for a in adds) if adds and None not in adds else None,
             "tasks": sorted(counted), "too_small": sorted(set(cards) - set(counted))}
 
 

@@ -19,6 +19,7 @@ numbers are shown but its verdict is null, and no mean or rank counts it.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -57,7 +58,9 @@ def baseline_outcomes(pairs: Sequence[dict], seed: int, confounds=None) -> dict[
             continue
         why = not_applicable(name, pairs)
         out[name] = why if why else pair_outcomes(*baseline_rewards(name, pairs, seed))
-    if confounds is not None:
+    if isinstance(confounds, str):  # why it was not fitted: shown, never a verdict's baseline
+        out["confounds"] = confounds
+    elif confounds is not None:
         out["confounds"] = pair_outcomes(*confounds.rewards(pairs))
     return out
 
@@ -70,7 +73,8 @@ def split_scorecard(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected
 
     ``pairs`` need ``pair_id``, ``chosen``, ``rejected``, the scores, the creation times
     (else the time baselines are not applicable) and ``score_ratio``; ``confounds`` is a
-    fitted ``ConfoundsModel`` to stand beside the rules; ``hard_ratio`` bounds the
+    fitted ``ConfoundsModel`` to stand beside the rules, or the reason it was not fitted
+    (shown as not applicable: it enters no verdict); ``hard_ratio`` bounds the
     cue-conflict cell (the task's ``hard_max_length_ratio``).
     """
     outcomes = pair_outcomes(r_chosen, r_rejected)
@@ -78,7 +82,7 @@ def split_scorecard(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected
     boot = ClusterBootstrap(posts, cfg.bootstrap_samples, seed) if pairs else None
     others = baseline_outcomes(pairs, seed, confounds)
     card = outcome_card(posts, outcomes, others, cfg=cfg, preferred_later=preferred_later, boot=boot,
-                        seed=seed, learned=confounds is not None)
+                        seed=seed, learned="confounds" in others)
     card["ece"] = expected_calibration_error(r_chosen, r_rejected, cfg.ece_bins)
     card["mean_confidence"] = mean_confidence(r_chosen, r_rejected)
     if boot is not None:
@@ -105,6 +109,20 @@ def truncation(counts: dict | None, n_pairs: int) -> dict:
     return t
 
 
+def sample_block(pairs: int, posts: int, of_posts: int) -> dict:
+    """What a ``--limit`` sample of a split holds, and the words every output shows for it."""
+    return {"pairs": pairs, "posts": posts, "of_posts": of_posts,
+            "label": f"sample of {pairs:,} pairs from {posts:,} of {of_posts:,} posts"}
+
+
+def largest_post_share(posts: Sequence[str]) -> float | None:
+    """The share of a split's pairs that its biggest post holds: near 1/posts when every
+    post weighs the same, large when one thread decides the split (issue 21)."""
+    if not len(posts):
+        return None
+    return _r(Counter(posts).most_common(1)[0][1] / len(posts))
+
+
 def outcome_card(posts: Sequence[str], outcomes: np.ndarray, others: dict, *, cfg: EvalConfig,
                  preferred_later: bool, seed: int, boot: ClusterBootstrap | None = None,
                  learned: bool = False) -> dict:
@@ -117,7 +135,8 @@ def outcome_card(posts: Sequence[str], outcomes: np.ndarray, others: dict, *, cf
         boot = ClusterBootstrap(posts, cfg.bootstrap_samples, seed)
     n_posts = len(set(posts))
     too_small = len(posts) < cfg.min_report_pairs or n_posts < cfg.min_report_posts
-    card: dict = {"n": len(posts), "posts": n_posts, "too_small": too_small}
+    card: dict = {"n": len(posts), "posts": n_posts, "largest_post_share": largest_post_share(posts),
+                  "too_small": too_small}
     scored = {k: v for k, v in others.items() if not isinstance(v, str)}
     names = list(scored)
     if boot is not None:
@@ -137,6 +156,8 @@ def outcome_card(posts: Sequence[str], outcomes: np.ndarray, others: dict, *, cf
         entry = {"by_construction": by_construction(name, preferred_later)}
         if isinstance(others.get(name, "not scored"), str):
             entry.update({"accuracy": None, "ci95": None, "applicable": False, "reason": others.get(name, "not scored")})
+            if name == "confounds":
+                entry["learned"] = True
         else:
             j = 1 + names.index(name)
             b_acc = float(np.mean(scored[name])) if len(posts) else math.nan

@@ -82,7 +82,8 @@ def results_rows(doc: dict) -> list[str]:
         for split, c in r["splits"].items():
             base = [_acc(c["baselines"][n]) + (" (best)" if n == c.get("best_baseline") else "")
                     if n in c["baselines"] else "" for n in names]
-            rows.append(f"| {task} | {r['role']} | {split}{' (too small)' if c.get('too_small') else ''} | "
+            scope = f" ({c['sample']['label']})" if c.get("sample") else ""  # a --limit sample, not every post
+            rows.append(f"| {task} | {r['role']} | {split}{scope}{' (too small)' if c.get('too_small') else ''} | "
                         f"{c['n']} | {c.get('posts', '')} | {_acc(c)} | " + " | ".join(base) + " |")
     return rows
 

@@ -21,7 +21,7 @@ FLAG_KEYS = {
     "holdout": "data.holdout", "train_tasks": "data.train_tasks", "data": "data.source", "cache_dir": "data.cache_dir",
     "max_train_pairs": "data.max_train_pairs", "limit": "data.limit",
     "with_delay": "data.with_delay", "allow_delay_leak": "data.allow_delay_leak",
-    "keep_contaminated": "data.keep_contaminated",
+    "keep_contaminated": "data.keep_contaminated", "reference_tasks": "data.reference_tasks",
     "model": "model.name", "max_length": "model.max_length", "mixed_precision": "model.mixed_precision",
     "gradient_checkpointing": "model.gradient_checkpointing", "lora": "model.lora",
     "epochs": "train.epochs", "learning_rate": "train.learning_rate", "batch_size": "train.batch_size",
@@ -155,7 +155,9 @@ def run_cmd(ctx, holdout, pipeline, pipeline_options, help_config, quiet, config
     headline), its test and test_hard splits and each held-in task's test split, beside
     chance, the longer/shorter/earlier/later rules and baseline:confounds (a logistic
     model over surface features, fitted on the held-in training pairs), with post-
-    clustered paired intervals. Held-out pairs whose post or a response also occurs in a
+    clustered paired intervals, and whether the model adds information beyond surface
+    features (confounds plus its reward margin, fitted on the held-in validation pairs,
+    against confounds alone). Held-out pairs whose post or a response also occurs in a
     held-in task are dropped and counted (--keep-contaminated keeps them). Writes
     results.json, model/ (with its README.md model card), predictions.jsonl,
     train_log.jsonl, plots/*.png and report.md under --out.
@@ -225,11 +227,13 @@ def _run_agent(ctx, name, config_file, settings, pipeline_options=()):
 def _show(doc: dict, run_dir: Path, fmt: str = "table") -> None:
     """The summary on stdout in ``fmt``: every column off a terminal (nothing wraps there), the
     controls only when the terminal is wide enough for them."""
-    from rmbench.eval.report import summary_sheet
+    from rmbench.eval.report import confounds_note, summary_sheet
     from rmbench.tables import emit, note, on_terminal, stdout_console
 
     out = stdout_console()
     emit(summary_sheet(doc, wide=not on_terminal() or out.width >= 150), fmt, console=out)
+    if confounds_note(doc):
+        note(confounds_note(doc), fmt, console=out)
     for flag in doc.get("flags", []):
         note(f"FLAG {flag}: the delay input gives the label away under this pairing rule.", fmt, console=out)
     note(f"results: {run_dir / 'results.json'}  report: {run_dir / 'report.md'}  "
@@ -248,6 +252,8 @@ def _print_config_help():
                                              "a DPO policy or a judge (--model-kind) -- or baseline:random|longer|shorter|earlier|later|confounds.")
 @click.option("--tasks", "eval_tasks", help="Comma-separated tasks to score on heldout_all, heldout_all_hard, test and test_hard (role 'heldout') [default: every task with test data].")
 @click.option("--train-tasks", help="Comma-separated tasks the model was trained on: scored on test with role 'in_domain'.")
+@click.option("--reference-tasks", help="Comma-separated reference tasks: baseline:confounds is fitted on their training pairs "
+                                        "and held-out pairs are checked against them [default: every task not evaluated].")
 @format_option()
 @model_kind_options
 @common_options
@@ -257,10 +263,14 @@ def evaluate_cmd(ctx, eval_tasks, quiet, config_file, settings, fmt, **_):
 
     \b
     Every named task gets role "heldout" (we cannot know what an outside model saw)
-    unless listed in --train-tasks. The tasks not evaluated as held out are the
-    reference: baseline:confounds is fitted on their training pairs, and held-out pairs
-    that also occur in them are dropped as contaminated. Writes the same results.json as
-    `rmbench run`; a baseline is written as model kind "baseline" with 0 parameters.
+    unless listed in --train-tasks. The reference (--reference-tasks, default: every
+    task not evaluated as held out) is what baseline:confounds is fitted on -- only on
+    at least eval.min_fit_pairs pairs from eval.min_fit_posts posts, else it is shown as
+    "not fitted" and enters no verdict -- and held-out pairs that also occur in it are
+    dropped as contaminated. The same reference as a run's --train-tasks gives the same
+    confounds fit. "adds info?" fits confounds plus the model's margin on the reference
+    tasks' validation pairs. Writes the same results.json as `rmbench run`; a baseline
+    is written as model kind "baseline" with 0 parameters.
 
     \b
     Examples: rmbench evaluate --model runs/wp/model --tasks writingprompts --train-tasks askacademia,askscience
@@ -269,6 +279,7 @@ def evaluate_cmd(ctx, eval_tasks, quiet, config_file, settings, fmt, **_):
               rmbench evaluate --model zephyr --model-kind dpo   # reference: the preset's
               rmbench evaluate --model baseline:longer
               rmbench evaluate --model baseline:confounds --tasks askacademia --format csv
+              rmbench evaluate --model baseline:longer --tasks writingprompts --reference-tasks askscience,explainlikeimfive
     """
     from rmbench.run.harness import evaluate_model
 

@@ -40,6 +40,9 @@ class DataConfig:
     holdout: str = opt("", "the held-out task: never trained on, evaluated on every post (heldout_all, heldout_all_hard) and on test and test_hard")
     train_tasks: list = opt([], "held-in tasks to train on (default: every task with data except the held-out one); "
                                "evaluate: the tasks the model was trained on, scored in-domain")
+    reference_tasks: list = opt([], "evaluate: the reference tasks, what baseline:confounds (and the stacked predictor) is fitted "
+                                   "on and held-out pairs are checked against for contamination (default: every task not "
+                                   "evaluated as held out); run's reference is its training tasks")
     # 384 pairs (24 steps of 16) keep the no-flag demo run within a few minutes on 2 CPU
     # cores and already clear the best baseline on the demo's WritingPrompts by a wide margin.
     max_train_pairs: int = opt(384, "at most this many training pairs over all held-in tasks, drawn evenly per task (0: all)")

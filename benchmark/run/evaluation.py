@@ -12,7 +12,9 @@ held-in tasks: ``Plan.reference_tasks``) and
 ``score_targets`` then scores every target of ``rmbench.run.plan.evaluation_targets`` --
 a held-out task's ``heldout_all``, ``heldout_all_hard``, ``test`` and ``test_hard``, each
 held-in task's ``test`` -- and builds each split's scorecard
-(``rmbench.eval.scorecard.split_scorecard``).
+(``rmbench.eval.scorecard.split_scorecard``), and the stacked predictor (confounds + the
+model's margin: ``rmbench.run.incremental``) gives each held-out split its "adds information
+beyond surface features" entry.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from rmbench.atomic import write_json
 from rmbench.errors import DataError
+from rmbench.eval.metrics import post_id
 from rmbench.jsonlimits import read_json_file
 from rmbench.prepared.load import load_split, sample_across
 from rmbench.task import HARD_MAX_LENGTH_RATIO
@@ -37,11 +40,16 @@ def prepare_reference(cfg, p) -> None:
     involved = ref + list(p.holdout)
     # The delay is a surface feature only where no pairing rule involved fixes the time order.
     use_delay = not any(p.data.preferred_later(t) for t in involved)
-    if fit_rows:
+    n_posts = len({post_id(r["pair_id"]) for r in fit_rows})
+    p.fit_size = {"fit_pairs": len(fit_rows), "fit_posts": n_posts, "min_fit_pairs": cfg.eval.min_fit_pairs,
+                  "min_fit_posts": cfg.eval.min_fit_posts}
+    if len(fit_rows) >= max(1, cfg.eval.min_fit_pairs) and n_posts >= cfg.eval.min_fit_posts:
         p.confounds = fit_confounds(fit_rows, use_delay=use_delay, fit_tasks=sorted({r["task"] for r in fit_rows}))
-    else:
-        p.confounds_missing = ("no held-in training pairs to fit it on (every task with data is evaluated "
-                               "as held out)")
+    else:  # a fit on a handful of pairs is noise, and must never decide a verdict
+        p.confounds_missing = (f"not fitted ({len(fit_rows)} pairs from {n_posts} posts): the training pairs of "
+                               f"the reference tasks ({', '.join(ref) or 'none'}) are under eval.min_fit_pairs "
+                               f"({cfg.eval.min_fit_pairs}) or eval.min_fit_posts ({cfg.eval.min_fit_posts}); "
+                               "name a larger reference with --reference-tasks")
     index = ContaminationIndex()
     for t in ref:
         index.add_rows(load_split(p.data_dir, t, "heldout_all"))
@@ -78,9 +86,10 @@ def contamination_block(p) -> dict:
 
 
 def confounds_block(p) -> dict:
+    size = getattr(p, "fit_size", None) or {}
     if p.confounds is None:
-        return {"available": False, "reason": p.confounds_missing or "not fitted"}
-    return {"available": True, **p.confounds.to_dict()}
+        return {"available": False, "reason": p.confounds_missing or "not fitted", **size}
+    return {"available": True, **p.confounds.to_dict(), **size}
 
 
 def _target(scorer_or_baseline, p):
@@ -95,7 +104,7 @@ def _target(scorer_or_baseline, p):
 def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progress: bool = True,
                   role_of_heldout: str = "heldout", clock=None) -> tuple[dict, dict, dict]:
     """Score every target (skipping those already on disk) and build per-task scorecards."""
-    from rmbench.eval.scorecard import split_scorecard
+    from rmbench.eval.scorecard import sample_block, split_scorecard
     from rmbench.run.harness import kind_cards, score_rows
     from rmbench.run.plan import evaluation_targets
 
@@ -121,12 +130,18 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
         ratio = p.data.rules(task).get("hard_max_length_ratio") or HARD_MAX_LENGTH_RATIO
         card = split_scorecard(pairs, saved["chosen"], saved["rejected"], cfg=cfg.eval, seed=cfg.seed,
                                preferred_later=p.data.preferred_later(task), small=small,
-                               truncated=saved["truncated"], confounds=p.confounds, hard_ratio=float(ratio))
+                               truncated=saved["truncated"], confounds=p.confounds or p.confounds_missing,
+                               hard_ratio=float(ratio))
         card.update(kind_cards(saved, cfg.eval, cfg.seed))
+        if cfg.data.limit and p.data.pairs(task, split) > cfg.data.limit:  # load_split drew a sample
+            card["sample"] = sample_block(len(pairs), card["posts"], p.data.posts(task, split))
         entry = results.setdefault(task, {"role": role, "splits": {}})
         entry["splits"][split] = card
         if task in p.contamination:
             entry["contamination"] = contamination_block(p)[task]
         pairs_by[(task, split)] = pairs
         rewards_by[(task, split)] = (saved["chosen"], saved["rejected"])
+    from rmbench.run.incremental import add_stacked
+
+    p.stacked = add_stacked(cfg, p, run_dir, target, results, pairs_by, rewards_by, console, progress)
     return results, pairs_by, rewards_by

@@ -29,12 +29,12 @@ import time
 from pathlib import Path
 
 from rmbench.atomic import write_json
-from rmbench.errors import DataError
+from rmbench.errors import ConfigError, DataError
 from rmbench.eval.results import results_document, write_predictions, write_results
 from rmbench.prepared.load import sample_across
 from rmbench.prepared.resolve import resolve_data
 from rmbench.run.config import RunConfig
-from rmbench.run.plan import Plan, plan, task_name
+from rmbench.run.plan import Plan, plan, reference_plan, task_name
 from rmbench.jsonlimits import read_json_file
 from rmbench.run.rundir import run_directory
 
@@ -115,7 +115,8 @@ def finish(cfg: RunConfig, p: Plan, run_dir: Path, model_info: dict, results: di
     doc = results_document(cfg=cfg.to_dict(), data=p.data, data_source=cfg.data.source,
                            model_info=model_info, holdout=p.holdout, train_tasks=p.train_tasks,
                            results=results, wall_time_s=clock.total(), flags=p.flags,
-                           extra={"confounds": confounds_block(p), "contamination": contamination_block(p)})
+                           extra={"confounds": confounds_block(p), "contamination": contamination_block(p),
+                                  "stacked": p.stacked or {"available": False, "reason": "not fitted"}})
     write_predictions(run_dir / "predictions.jsonl", pairs_by, rewards_by, model_id=model_info["id"],
                       cuts_by_split=saved_cuts(run_dir, pairs_by))
     log = run_dir / LOG_FILE  # a trained model's log history (rmbench.model.trainlog)
@@ -147,6 +148,8 @@ def run_holdout(cfg: RunConfig, run_dir: Path, console=None, progress: bool = Tr
     # silently running N independent single-process copies.
     state = PartialState(cpu=not torch.cuda.is_available())
     check_model_name(cfg.model.name)
+    if cfg.data.reference_tasks:  # run fits and checks against what it trains on, nothing else
+        raise ConfigError("data.reference_tasks is for `rmbench evaluate`; a run's reference is its --train-tasks")
     with state.main_process_first():
         spec = resolve_model(cfg, training=True, console=console)
         data_dir = resolve_data(cfg.data.source, cfg.data.cache_dir, progress=progress and state.is_main_process)
@@ -199,9 +202,9 @@ def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: 
     ``tasks`` (default: every task in the data) are scored on heldout_all, heldout_all_hard,
     test and test_hard with role "heldout" -- we cannot know what an outside model saw.
     Tasks in ``trained_on`` are scored on test with role "in_domain", exactly as ``run``
-    reports its held-in tasks. Every task not evaluated as held out is the reference:
-    baseline:confounds is fitted on its training pairs, and held-out pairs that also occur
-    in it are dropped as contaminated.
+    reports its held-in tasks. The reference is ``data.reference_tasks`` (default: every
+    task not evaluated as held out): baseline:confounds is fitted on its training pairs, and
+    held-out pairs that also occur in it are dropped as contaminated.
     """
     from rmbench.eval.baselines import parse_baseline_model
     from rmbench.model.load import check_model_name
@@ -222,7 +225,7 @@ def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: 
         empty = [t for t in data.tasks if t not in trained_on] or data.tasks
         raise DataError(" ".join(str(data.empty_split_error(t, "test")) for t in empty))
     p = plan(cfg, data_dir, [t for t in names if t not in trained_on], trained_on or None, need_train=False)
-    p.reference = [t for t in data.tasks if t not in p.holdout]  # what an outside model may have seen
+    p.reference = reference_plan(data, cfg.data.reference_tasks, p.holdout)  # default: what it may have seen
     target = None
     if spec is not None:  # a model that cannot load leaves no run directory behind
         from transformers import set_seed

@@ -30,6 +30,8 @@ class Plan:
     # there is none) and the contamination counts per held-out task.
     confounds: object | None = None
     confounds_missing: str | None = None
+    fit_size: dict = field(default_factory=dict)
+    stacked: dict | None = None  # the stacked predictor's fit (rmbench.run.incremental)  # pairs and posts it was (or would have been) fitted on
     contamination: dict = field(default_factory=dict)
     contamination_index: object | None = None  # rmbench.prepare.dedup.ContaminationIndex
     # The held-out splits scored (an adapted model has trained on some held-out posts, so
@@ -90,6 +92,24 @@ def plan(cfg, data_dir: Path, holdout: list[str], train_tasks: list[str] | None,
         if fixed:
             flags.append(DELAY_FLAG)
     return Plan(data, holdout, train_tasks, flags)
+
+
+def reference_plan(data: Prepared, names: list[str], evaluated: list[str]) -> list[str]:
+    """``evaluate --reference-tasks``: the named tasks (checked like every task name: an
+    unknown one answers with a did-you-mean), else every task not evaluated as held out."""
+    if not names:
+        return [t for t in data.tasks if t not in evaluated]
+    keys = [_key(data, n) for n in names]
+    missing = [t for t in keys if t not in data.tasks]
+    if missing:
+        raise DataError(f"--reference-tasks {', '.join(missing)}: no data for them in {data.path} "
+                        f"(it has: {', '.join(data.tasks)})")
+    both = sorted(set(keys) & set(evaluated))
+    if both:
+        raise LeakageError(f"{', '.join(both)} is both evaluated as held out and in --reference-tasks: a reference "
+                           "task is what baseline:confounds is fitted on and what held-out pairs are checked "
+                           "against. Drop it from one of them.")
+    return list(dict.fromkeys(keys))
 
 
 # Held-out splits in scoring order: heldout_all first, so test (a subset) is scored from memory.

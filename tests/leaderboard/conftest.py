@@ -66,7 +66,7 @@ def make_results(data_dir: Path, holdout: list[str], correct: dict[str, dict[str
                 rc = [1.0 if i < c else 0.0 for i in range(len(rows))]
                 rr = [1.0 - x for x in rc]
             card = split_scorecard(rows, rc, rr, cfg=cfg, seed=seed, preferred_later=data.preferred_later(t),
-                                   confounds=plan.confounds)
+                                   confounds=plan.confounds or plan.confounds_missing)
             results.setdefault(t, {"role": role, "splits": {}})["splits"][s] = card
             predictions += [{"task": t, "split": s, "pair_id": r["pair_id"], "reward_chosen": a, "reward_rejected": b}
                             for r, a, b in zip(rows, rc, rr)]
@@ -80,7 +80,7 @@ def make_results(data_dir: Path, holdout: list[str], correct: dict[str, dict[str
 
 
 SIZES = {"writingprompts": {"train": 30, "validation": 10, "test": 200, "test_hard": 60},
-         "askacademia": {"train": 30, "validation": 10, "test": 120, "test_hard": 30}}
+         "askacademia": {"train": 510, "validation": 10, "test": 120, "test_hard": 30}}  # >= eval.min_fit_pairs/posts
 
 
 def make_board(root: Path, sizes: dict = SIZES, heldout: tuple[str, ...] = ("writingprompts",),

@@ -28,8 +28,9 @@ def test_run_into_a_log_keeps_every_row_on_one_line_and_progress_as_plain_lines(
     doc = json.loads((run_dir / "results.json").read_text())
     body = [line for line in out.splitlines() if line.startswith("│")]
     assert len(body) == len(rows(doc)) > 3  # one line per split: no cell wrapped onto a second line
-    for r in rows(doc):
-        assert sum(line.split("│")[1].strip() == r["task"] and line.split("│")[2].strip() == r["split"]
+    for r in rows(doc):  # a --limit sample's cell names the sample after the split
+        cell = r["split"] + (f" ({r['sample']})" if r["sample"] else "")
+        assert sum(line.split("│")[1].strip() == r["task"] and line.split("│")[2].strip() == cell
                    for line in body) == 1
     assert "…" not in out and str(run_dir.relative_to(tmp_path) / "results.json") in out
     assert not any(s in errs for s in BAR_DEBRIS), errs[:2000]

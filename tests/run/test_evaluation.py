@@ -12,6 +12,8 @@ from rmbench.cli import main
 
 SIZES = {"writingprompts": {"train": 30, "validation": 9, "test": 60, "test_hard": 12, "all_hard": 24},
          "askacademia": {"train": 60, "validation": 9, "test": 30}}
+# The fixture's reference has 60 training pairs: a fit the default eval.min_fit_pairs refuses.
+LOW_FIT_BAR = ("--set", "eval.min_fit_pairs=50", "--set", "eval.min_fit_posts=10")
 SHARED_POST = "I was accepted to two programs and cannot decide between them, what should I weigh first?"
 SHARED_ANSWER = "Talk to the current students of both labs before you decide, they will tell you what the advisors do not."
 
@@ -59,11 +61,13 @@ def test_headline_splits_and_the_confounds_baseline_beside_every_rule(data, tmp_
     from rmbench.eval.metrics import pair_outcomes
     from rmbench.prepared.load import load_split
 
-    result, doc = evaluate(data, tmp_path / "c", "--model", "baseline:confounds", "--tasks", "writingprompts")
+    result, doc = evaluate(data, tmp_path / "c", "--model", "baseline:confounds", "--tasks", "writingprompts",
+                           *LOW_FIT_BAR)
     assert result.exit_code == 0, result.output
     assert doc["model"]["kind"] == "baseline" and doc["model"]["confounds"]["fit_tasks"] == ["askacademia"]
     conf = doc["confounds"]
     assert conf["available"] and conf["train_pairs"] == 60 and set(conf["coefficients"]) >= {"log_chars", "links"}
+    assert (conf["fit_pairs"], conf["fit_posts"]) == (60, 20)
     splits = doc["results"]["writingprompts"]["splits"]
     assert list(splits) == ["heldout_all", "heldout_all_hard", "test", "test_hard"]
     assert set(doc["summary"]["headline"]) == {"heldout_all", "heldout_all_hard"}
@@ -87,3 +91,35 @@ def test_data_without_timestamps(tmp_path, write_prepared):
     assert test["baselines"]["later"]["applicable"] is False and test["best_baseline"] not in ("later", "earlier")
     result, _ = evaluate(data, tmp_path / "t", "--model", "baseline:later", "--tasks", "writingprompts")
     assert result.exit_code != 0 and "not applicable" in result.output and "Traceback" not in result.output
+
+
+def test_a_limited_split_says_which_sample_it_is_everywhere(data, tmp_path):
+    """--limit draws a sample: results.json, report.md and the summary table say "sample of N
+    pairs from M of K posts", never "every post"; a whole split has no sample block. Every
+    split says its posts and its largest post's share of the pairs."""
+    from collections import Counter
+
+    from rmbench.eval.report import summary_sheet
+    from rmbench.prepared.manifest import Prepared
+    from rmbench.prepared.load import load_split
+
+    result, doc = evaluate(data, tmp_path / "s", "--model", "baseline:longer", "--tasks", "writingprompts",
+                           "--limit", "20", "--keep-contaminated")
+    assert result.exit_code == 0, result.output
+    splits = doc["results"]["writingprompts"]["splits"]
+    every = Prepared.open(data).posts("writingprompts", "heldout_all")
+    card = splits["heldout_all"]
+    want = f"sample of 20 pairs from {card['posts']} of {every} posts"
+    assert card["n"] == 20 and card["sample"] == {"pairs": 20, "posts": card["posts"], "of_posts": every, "label": want}
+    assert "sample" not in splits["test_hard"]  # 12 pairs: under the limit, scored whole
+    report = (tmp_path / "s" / "report.md").read_text()
+    assert f"**heldout_all** (writingprompts: {want})" in report and f"| heldout_all ({want}) |" in report
+    assert "every post of the held-out task)" not in report.split("| task |")[0]
+    sheet = summary_sheet(doc)
+    assert f"heldout_all ({want})" in [row[1] for row in sheet.rows]
+    rows = load_split(data, "writingprompts", "test")
+    share = max(Counter(r["post_id"] for r in rows).values()) / len(rows)
+    _, whole = evaluate(data, tmp_path / "w", "--model", "baseline:longer", "--tasks", "writingprompts",
+                        "--keep-contaminated")
+    assert whole["results"]["writingprompts"]["splits"]["test"]["largest_post_share"] == pytest.approx(share, abs=1e-4)
+    assert all("sample" not in c for c in whole["results"]["writingprompts"]["splits"].values())
