@@ -17,6 +17,12 @@ task of the data). A submission's own baseline numbers must agree with the recom
 ones: the rules' accuracies always; every interval, difference, ``best_baseline`` and
 ``clears_best_baseline`` when the run used the same seed and resample count (a run's
 default); the learned baseline's only when the run was trained on the reference tasks.
+
+The stacked predictor (``rmbench.eval.stacked``: confounds + the model's margin) is re-scored
+from the run's own fit (its two weights and margin scale: the fit pairs are not in the
+submission), the track's frozen per-pair confounds logits and the predictions, when the
+run's confounds is the track's (same coefficients); its accuracy, paired difference to
+confounds and "adds information" verdict must then agree with what the run reported.
 """
 
 from __future__ import annotations
@@ -68,6 +74,25 @@ def _differs(a, b) -> bool:
     return a != b
 
 
+def stacked_fit(res: dict, track: Track) -> tuple[dict | None, str | None]:
+    """The run's stacked fit when it can re-score the track's pairs: its confounds is the
+    track's (the frozen logits are its input), two numeric weights, a positive margin scale.
+    Else None and, for a malformed fit, what is wrong with it."""
+    from rmbench.eval.stacked import FEATURES
+
+    fit, conf = res.get("stacked"), res.get("confounds")
+    if not isinstance(fit, dict) or fit.get("available") is not True:
+        return None, None
+    if not track.confounds or not isinstance(conf, dict) or any(
+            conf.get(k) != track.confounds.get(k) for k in ("features", "coef", "mean", "scale")):
+        return None, None  # another reference, another confounds: nothing here to re-score it with
+    coef, scale = fit.get("coef"), fit.get("margin_scale")
+    ok = isinstance(coef, dict) and all(isinstance(coef.get(k), (int, float)) and math.isfinite(coef[k]) for k in FEATURES)
+    if not ok or not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale <= 0:
+        return None, "an available stacked fit needs numeric coef.confounds_logit, coef.margin and margin_scale > 0"
+    return fit, None
+
+
 def recompute(res: dict, track: Track, predictions: dict) -> tuple[Recomputed, list[tuple[str, str, str]]]:
     """(numbers, problems as (rule, where, message)). ``predictions``: (task, split) -> pair -> rewards."""
     import numpy as np
@@ -75,10 +100,15 @@ def recompute(res: dict, track: Track, predictions: dict) -> tuple[Recomputed, l
     from rmbench.eval.metrics import by_score_ratio, expected_calibration_error, pair_outcomes
     from rmbench.eval.results import summary
     from rmbench.eval.scorecard import outcome_card
+    from rmbench.eval.stacked import stacked_card
+    from rmbench.leaderboard.tracks import CONFOUNDS_LOGIT
 
     cfg, seed = _eval_cfg(res), _seed(res)
     problems: list[tuple[str, str, str]] = []
     cards, for_summary, by_split = {}, {}, {}
+    fit, why = stacked_fit(res, track)
+    if why:
+        problems.append(("recomputed", "results/stacked", why))
     same = None
     for t in track.heldout_tasks:
         for s in track.splits:
@@ -109,6 +139,10 @@ def recompute(res: dict, track: Track, predictions: dict) -> tuple[Recomputed, l
             card["by_score_ratio"] = by_score_ratio(outcomes, [r["score_ratio"] for r in frozen],
                                                     cfg.score_ratio_edges)
             card["best_baseline_accuracy"] = (base["table"][base["best"]]["accuracy"] if base["best"] else None)
+            if fit is not None and frozen and CONFOUNDS_LOGIT in frozen[0]:  # the run's stacked fit, re-scored
+                card["stacked"] = stacked_card(fit, [r["post_id"] for r in frozen], [r[CONFOUNDS_LOGIT] for r in frozen],
+                                               np.asarray(rc, dtype=float) - np.asarray(rr, dtype=float),
+                                               samples=cfg.bootstrap_samples, seed=seed, too_small=card["too_small"])
             cards[(t, s)] = card
             for_summary.setdefault(t, {"role": "heldout", "splits": {}})["splits"][s] = card
     numbers = Recomputed(cards, summary(for_summary) if for_summary else {}, bool(same), by_split)
@@ -141,6 +175,7 @@ def _compare(res: dict, track: Track, numbers: Recomputed) -> list[tuple[str, st
             if k in sp and _differs(sp.get(k), card.get(k)):
                 out.append(("recomputed", f"{where}/{k}", f"{sp.get(k)!r}, but the predictions give {card.get(k)!r}"))
         out += _baseline_problems(where, sp.get("baselines"), card["baselines"], numbers.same_settings, learned_too)
+        out += _stacked_problems(where, sp.get("stacked"), card.get("stacked"), numbers.same_settings)
     held = res.get("holdout") if isinstance(res.get("holdout"), list) else []
     claimed = res.get("summary") if isinstance(res.get("summary"), dict) else {}
     if set(held) == set(track.heldout_tasks) and numbers.summary:
@@ -156,6 +191,16 @@ def _compare(res: dict, track: Track, numbers: Recomputed) -> list[tuple[str, st
                 out.append(("recomputed", f"results/summary/headline/{split}/mean_accuracy",
                             f"{theirs.get('mean_accuracy')!r}, but the predictions give {mine.get('mean_accuracy')!r}"))
     return out
+
+
+def _stacked_problems(where: str, given: object, want: dict | None, same: bool) -> list[tuple[str, str, str]]:
+    """A split's stacked entry against the one recomputed from the run's fit, the frozen
+    confounds logits and the predictions: only when the run's confounds is the track's."""
+    if want is None or not isinstance(given, dict):
+        return []
+    keys = ["accuracy", "diff", "adds_information"] + (["ci95", "diff_ci95"] if same else [])
+    return [("recomputed", f"{where}/stacked/{k}", f"{given.get(k)!r}, but the predictions give {want.get(k)!r}")
+            for k in keys if _differs(given.get(k), want.get(k))]
 
 
 def _baseline_problems(where: str, given: object, want_table: dict, same: bool, learned_too: bool

@@ -42,10 +42,29 @@ def columns(track: Track) -> list[Column]:
              Column("mean_hard", "Mean held-out hard", lambda r: r.mean_hard, "pct"),
              Column("best_baseline", "Best baseline", lambda r: r.best_baseline or ""),
              Column("margin", "Margin", lambda r: r.margin, "signed"),
+             Column("stacked", "Δ stacked", lambda r: stacked_mean(r, track), "signed"),
+             Column("adds_information", "Adds info", lambda r: adds_information(r, track)),
              Column("date", "Date", lambda r: r.date),
              Column("data", "Data", lambda r: f"{'synthetic' if r.synthetic else 'real'} ({r.track})"),
              Column("note", "Note", lambda r: r.note)]
     return cols
+
+
+def _stacked(r: Row, track: Track) -> list[dict]:
+    """The recomputed stacked entries of the track's first split (heldout_all), one per task."""
+    return [(r.splits.get(f"{t}/{track.splits[0]}") or {}).get("stacked") or {} for t in track.heldout_tasks]
+
+
+def stacked_mean(r: Row, track: Track) -> float | None:
+    """Mean over held-out tasks of stacked - confounds (rmbench.eval.stacked), where recomputed."""
+    diffs = [s.get("diff") for s in _stacked(r, track)]
+    return None if not diffs or None in diffs else sum(diffs) / len(diffs)
+
+
+def adds_information(r: Row, track: Track) -> str:
+    """yes when every held-out task's verdict is yes, no when one is no, else '-'."""
+    verdicts = [s.get("adds_information") for s in _stacked(r, track)]
+    return "no" if False in verdicts else "yes" if verdicts and all(v is True for v in verdicts) else "-"
 
 
 def sort_keys(tracks: list[Track]) -> list[str]:
@@ -96,7 +115,10 @@ RANKING_NOTE = ("Rank: mean accuracy on each track's first split (heldout_all: e
                 "split (heldout_all_hard). Recomputed from each entry's per-pair predictions; accuracies in %; margin: "
                 "percentage points over each task's best baseline as the track froze it. " + GROUPS_NOTE + " Numbers: "
                 "verified (the model was re-scored by `rmbench leaderboard verify`) or self-reported. Rows with a "
-                "note (baselines) are for reference, not ranked.")
+                "note (baselines) are for reference, not ranked. Δ stacked / Adds info: baseline:confounds plus the "
+                "entry's reward margin (one logistic model, the run's fit) against confounds alone on the first split, "
+                "recomputed from the predictions and the track's frozen confounds logits; 'yes' when the paired "
+                "interval lies above 0 on every held-out task (adds information beyond surface features).")
 
 
 _KINDS = {"text": "text", "int": "int", "pct": "pct", "signed": "pp"}  # this module's kinds -> rmbench.tables

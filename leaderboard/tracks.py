@@ -5,7 +5,8 @@
 ``heldout_all`` and ``heldout_all_hard`` (every post of the held-out task: the headline),
 ``test`` and ``test_hard`` -- the pair and post counts, the fingerprints of the split files
 it is made of, the frozen pairs themselves (pair id, post id, score ratio and each
-baseline's per-pair outcome ``b_NAME``, compressed: ``rmbench.leaderboard.frozen``) and the
+baseline's per-pair outcome ``b_NAME`` and baseline:confounds' pair logit ``c_confounds``,
+compressed: ``rmbench.leaderboard.frozen``) and the
 baselines' own numbers. The rows are exactly those a default ``rmbench run --holdout`` or
 ``rmbench evaluate --tasks`` scores (``heldout_rows``: the harness's functions; every other
 task is the reference that ``baseline:confounds`` is fitted on and that contaminated pairs
@@ -33,6 +34,8 @@ TRACKS_FILE = "tracks.json"
 # in-domain numbers (rmbench.run.plan.HELDOUT_SPLITS)
 TEST_SPLITS = ("heldout_all", "heldout_all_hard", "test", "test_hard")
 SCHEMA_VERSION = 3  # 2: frozen pairs and baselines per split; 3: every held-out post, clustered paired intervals
+# the per-pair key of baseline:confounds' pair logit (chosen - rejected): the stacked predictor's input
+CONFOUNDS_LOGIT = "c_confounds"
 FREEZE_SEED = 0  # the seed of the frozen baselines (the random coin and the bootstrap): the run default
 
 
@@ -71,7 +74,9 @@ class Track:
         """The frozen pairs of one split, sorted by pair id: what the scorecard reads besides rewards."""
         from rmbench.leaderboard.frozen import PAIR_KEYS, unpack
 
-        keys = PAIR_KEYS + tuple(f"b_{k}" for k in self.baselines(task, split).get("scored", ()))
+        base = self.baselines(task, split)
+        keys = PAIR_KEYS + tuple(f"b_{k}" for k in base.get("scored", ()))
+        keys += (CONFOUNDS_LOGIT,) if base.get("confounds_logit") else ()  # tracks frozen before it lack it
         return unpack(self.tasks[task]["splits"][split]["pair_rows"], f"track {self.name} {task}/{split}", keys)
 
     def baselines(self, task: str, split: str) -> dict:
@@ -141,6 +146,11 @@ def _split_entry(data, p, task: str, split: str, rows: list[dict]) -> dict:
     scored = [k for k, v in others.items() if not isinstance(v, str)]
     packed = [{**{k: r[k] for k in PAIR_KEYS}, **{f"b_{k}": float(others[k][i]) for k in scored}}
               for i, r in enumerate(rows)]
+    if rows and p.confounds is not None:  # per pair, so validate recomputes the stacked predictor (rmbench.eval.stacked)
+        from rmbench.run.incremental import confounds_logits
+
+        for row, c in zip(packed, confounds_logits(p.confounds, rows)):
+            row[CONFOUNDS_LOGIT] = round(float(c), 9)
     table: dict = {}
     if rows:
         posts = post_ids_of([r["pair_id"] for r in rows])
@@ -158,6 +168,7 @@ def _split_entry(data, p, task: str, split: str, rows: list[dict]) -> dict:
             "baselines": {"seed": FREEZE_SEED, "eval": dc.asdict(cfg), "table": table,
                           "scored": scored, "not_applicable": {k: v for k, v in others.items() if isinstance(v, str)},
                           "preferred_later": data.preferred_later(task),
+                          "confounds_logit": bool(rows) and p.confounds is not None,
                           "best": best_baseline(table) if table else None}}
 
 

@@ -321,3 +321,111 @@ def tiny_cli_env(tmp_path_factory) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RMBENCH_", "COLUMNS", "LINES", "FORCE_COLOR"))}
     return {**env, "RMBENCH_CONFIG": str(root / "tiny.yaml"), "RMBENCH_CACHE": str(root / "cache"),
             "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+
+
+# -- the hub's dataset layouts, written locally ----------------------------------------------
+_WORDS = ("the", "oven", "thesis", "advisor", "bread", "salt", "paper", "lab", "yeast", "grant", "review",
+          "story", "night", "moon", "river", "door", "letter", "storm", "garden", "silence")
+
+
+def _prose(rng: random.Random, chars: int) -> str:
+    out = []
+    while sum(len(w) + 1 for w in out) < chars:
+        out.append(rng.choice(_WORDS))
+    return " ".join(out).capitalize() + "."
+
+
+def write_shp_layout(root: Path, subs: dict[str, int], seed: int = 0) -> Path:
+    """stanfordnlp/SHP's layout (<domain>/{train,validation,test}.json, JSON Lines): ``subs``
+    maps a domain folder (askculinary) to its posts; each post has 4 root comments with
+    clearly ranked scores, written as SHP writes them: one row per pair of comments."""
+    import itertools
+    import json
+
+    rng = random.Random(f"shp:{seed}")
+    for domain, n in subs.items():
+        rows: dict[str, list] = {}
+        for i in range(n):
+            split = ("train", "validation", "test")[i % 3]
+            pid, t0 = f"{domain}{i}", 1_500_000_000 + i * 86_400
+            # the higher-scored comment is the later one: SHP's (and rmbench's) pairing rule
+            comments = [(f"{pid}c{k}", score, t0 + 600 * (4 - k), _prose(rng, rng.randint(80, 600)))
+                        for k, score in enumerate((60, 14, 5, 1))]
+            history = f"Question {i} about {rng.choice(_WORDS)}? " + _prose(rng, 120)
+            for (a, sa, ta, ha), (b, sb, tb, hb) in itertools.combinations(comments, 2):
+                hi, lo = max(sa, sb), max(1, min(sa, sb))
+                rows.setdefault(split, []).append({
+                    "post_id": pid, "domain": f"{domain}_{split}", "upvote_ratio": 0.95,
+                    "history": history,
+                    "c_root_id_A": a, "c_root_id_B": b, "created_at_utc_A": ta, "created_at_utc_B": tb,
+                    "score_A": sa, "score_B": sb, "human_ref_A": ha, "human_ref_B": hb, "labels": int(sa > sb),
+                    "seconds_difference": float(abs(ta - tb)), "score_ratio": hi / lo})
+        for split, lines in rows.items():
+            path = root / domain / f"{split}.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    return root
+
+
+def write_wp_layout(root: Path, posts: int, seed: int = 0) -> Path:
+    """euclaise/WritingPrompts_preferences' layout (data/train-XXXXX-of-XXXXX.parquet): one row
+    per prompt with its stories, their scores and times."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = random.Random(f"wp:{seed}")
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    cols: dict[str, list] = {k: [] for k in ("post_text", "post_title", "post_scores", "comment_texts",
+                                             "comment_scores", "comment_times")}
+    for i in range(posts):
+        t0 = 1_600_000_000 + i * 86_400
+        cols["post_text"].append("")
+        cols["post_title"].append(f"[WP] Prompt {i}: the {rng.choice(_WORDS)} remembers")
+        cols["post_scores"].append(rng.randint(20, 500))
+        cols["comment_texts"].append([_prose(rng, rng.randint(600, 2000)) for _ in range(4)])
+        cols["comment_scores"].append([80, 20, 6, 1])
+        cols["comment_times"].append([str(t0 + 900 * (4 - k)) for k in range(4)])
+    schema = pa.schema([("post_text", pa.string()), ("post_title", pa.string()), ("post_scores", pa.int64()),
+                        ("comment_texts", pa.list_(pa.string())), ("comment_scores", pa.list_(pa.int64())),
+                        ("comment_times", pa.list_(pa.string()))])
+    pq.write_table(pa.table(cols, schema=schema), root / "data" / "train-00000-of-00001.parquet")
+    return root
+
+
+@pytest.fixture(name="write_shp_layout", scope="session")
+def _write_shp_layout_fixture():
+    """``write_shp_layout(root, {domain: posts}, seed=0) -> root`` (SHP's hub layout)."""
+    return write_shp_layout
+
+
+@pytest.fixture(name="write_wp_layout", scope="session")
+def _write_wp_layout_fixture():
+    """``write_wp_layout(root, posts, seed=0) -> root`` (WritingPrompts_preferences' hub layout)."""
+    return write_wp_layout
+
+
+def write_hub_cache(cache: Path, repo_id: str, folder: Path, revision: str = "0" * 40) -> Path:
+    """``folder``'s files as huggingface_hub's cache holds a downloaded dataset repo:
+    datasets--OWNER--NAME/{blobs/<sha256>, snapshots/<revision>/<path> -> blob, refs/main}.
+    With HF_HUB_CACHE=cache and HF_HUB_OFFLINE=1 the real ``snapshot_download`` answers from it."""
+    import hashlib
+
+    repo = cache / f"datasets--{repo_id.replace('/', '--')}"
+    (repo / "blobs").mkdir(parents=True, exist_ok=True)
+    (repo / "refs").mkdir(exist_ok=True)
+    (repo / "refs" / "main").write_text(revision)
+    for f in sorted(p for p in folder.rglob("*") if p.is_file()):
+        data = f.read_bytes()
+        blob = repo / "blobs" / hashlib.sha256(data).hexdigest()
+        blob.write_bytes(data)
+        link = repo / "snapshots" / revision / f.relative_to(folder)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.unlink(missing_ok=True)
+        link.symlink_to(os.path.relpath(blob, link.parent))
+    return cache
+
+
+@pytest.fixture(name="write_hub_cache", scope="session")
+def _write_hub_cache_fixture():
+    """``write_hub_cache(cache, repo_id, folder, revision=...) -> cache`` (the hub cache's layout)."""
+    return write_hub_cache

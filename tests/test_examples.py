@@ -24,6 +24,7 @@ CANNOT_RUN = {
     "runs/x": "a placeholder for your own run directory",
     "runs/my-run": "a placeholder for your own run directory",
     "--repo me/": "uploads to the Hugging Face hub (no network here)",
+    "hf:stanfordnlp": "a hub dataset (no network here; tests/run/test_multi_source_run.py runs it from a hub cache)",
     "skywork-v2": "a hub model (no network here)",
     "zephyr": "a hub model (no network here)",
     "gpt2": "a hub model (no network here)",

@@ -24,13 +24,14 @@ and scratch left by a killed run is removed by the next one.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections import Counter
 from pathlib import Path
 
 from rmbench.atomic import atomic_dir
 from rmbench.console import progress_bar
-from rmbench.errors import DataError
+from rmbench.errors import ConfigError, DataError
 from rmbench.prepare.load import load_and_pair
 from rmbench.prepare.pair import TaskStats
 from rmbench.prepare.shards import default_workers, plan_shards, run_shards
@@ -40,6 +41,7 @@ from rmbench.prepare.store import PairTable
 from rmbench.prepare.write import KIND, MANIFEST, manifest_document, task_entry, write_manifest, write_splits
 from rmbench.registry import all_tasks, get_task
 from rmbench.sources.base import Source
+from rmbench.sources.multi import MultiSource
 from rmbench.task import RedditTask
 
 
@@ -67,12 +69,13 @@ def resolve_tasks(names: list[str] | None, source: Source | None = None) -> list
     return matched
 
 
-def open_any(source: str | Source) -> Source:
+def open_any(source: str | Source | list[str]) -> Source:
+    """A source from what the user gave: a Source, a spec, or several specs (``MultiSource``)."""
     if isinstance(source, Source):
         return source
-    from rmbench.sources import open_source
+    from rmbench.sources.multi import combine
 
-    return open_source(source)
+    return combine([str(source)] if isinstance(source, (str, os.PathLike)) else [str(s) for s in source])
 
 
 def is_prepared_dir(path: Path) -> bool:
@@ -85,10 +88,13 @@ def is_prepared_dir(path: Path) -> bool:
         return False
 
 
-def prepare(source: str | Source, out_dir: str | Path, tasks: list[str] | None = None,
+def prepare(source: str | Source | list[str], out_dir: str | Path, tasks: list[str] | None = None,
             overwrite: bool = False, progress: bool = True, workers: int | None = None,
-            split_by: str = "hash", strict: bool = False) -> dict:
+            split_by: str = "hash", strict: bool = False, task_source: dict[str, str] | None = None) -> dict:
     """Build preference pairs for ``tasks`` from ``source`` into ``out_dir``; returns the manifest.
+
+    ``source``: one spec, or several (``rmbench.sources.multi``: each task read from the one
+    source that holds it; ``task_source`` maps a task two sources hold to the one to use).
 
     ``workers``: processes loading and pairing subreddits in parallel (default: the CPU
     count, or ``$RMBENCH_PREPARE_WORKERS``); 1, or a source that cannot read one
@@ -105,12 +111,16 @@ def prepare(source: str | Source, out_dir: str | Path, tasks: list[str] | None =
     rule = split_by_rule(split_by)  # a bad --split-by fails before any work, like a task typo
     # Named tasks are checked before the source is opened: a typo fails in milliseconds.
     selected = resolve_tasks(tasks) if tasks else None
-    inputs = [] if isinstance(source, Source) else [source]
+    inputs = [] if isinstance(source, Source) else [source] if isinstance(source, (str, os.PathLike)) else list(source)
     with atomic_dir(out, overwrite=overwrite, owned=is_prepared_dir, what="prepared-data directory",
                     command="prepare", inputs=inputs) as tmp:
         src = open_any(source)
         if selected is None:
             selected = resolve_tasks(None, src)
+        if isinstance(src, MultiSource):
+            src.assign(selected, task_source)
+        elif task_source:
+            raise ConfigError("--task-source chooses between several --source values; there is one")
         manifest = _build(src, selected, tmp, progress, default_workers() if workers is None else workers, rule)
         problems = timesplit.date_problems(manifest)
         if strict and problems:  # raised inside atomic_dir, so the half-made output is removed
@@ -147,7 +157,7 @@ def _build(src: Source, tasks: list[RedditTask], tmp: Path, progress: bool, work
                     timesplit.restate(stats[name], splits)
                     rule.setdefault("posts_by_date", {})[name] = timesplit.date_counts(splits, span)
                 entries[name] = task_entry(t, splits, stats=stats[name], cross_task_dups=pairs.dup_pairs(name))
-            manifest = manifest_document(source=_source_block(src, counts), bad_input=src.report.as_dict(),
+            manifest = manifest_document(source=_source_block(src, counts, entries), bad_input=src.report.as_dict(),
                                          tasks=entries)
             manifest["split_by"] = rule
         finally:
@@ -166,10 +176,18 @@ def _split_rows(pairs: PairTable, name: str, stats: TaskStats, rule: dict, span:
     return {sp: gen() for sp, gen in timesplit.time_split_rows(rows_of, rule["cutoff_utc"]).items()}
 
 
-def _source_block(src: Source, counts: Counter) -> dict:
-    return {"spec": src.spec, "synthetic": bool(src.synthetic), "files": src.files(),
-            "records": {"posts": counts["posts"], "comments": counts["comments"],
-                        "other_subreddits": {"posts": counts["other_posts"], "comments": counts["other_comments"]}}}
+def _source_block(src: Source, counts: Counter, entries: dict) -> dict:
+    block = {"spec": src.spec, "synthetic": bool(src.synthetic), "files": src.files(),
+             "records": {"posts": counts["posts"], "comments": counts["comments"],
+                         "other_subreddits": {"posts": counts["other_posts"], "comments": counts["other_comments"]}}}
+    if isinstance(src, MultiSource):  # each source, its files and what it gave (from its tasks' counts)
+        block["sources"] = []
+        for b in src.blocks():
+            mine = [entries[t] for t in b["tasks"] if t in entries]
+            b["posts_seen"] = sum(e.get("posts", {}).get("seen", 0) for e in mine)
+            b["pairs"] = sum(e.get("pairs", {}).get("kept", 0) for e in mine)
+            block["sources"].append(b)
+    return block
 
 
 __all__ = ["is_prepared_dir", "open_any", "prepare", "resolve_tasks"]

@@ -23,8 +23,12 @@ def task_list(value: str | None) -> list[str] | None:
 
 
 @click.command("prepare")
-@click.option("--source", "source", required=True, metavar="PATH|demo|hf:ID",
-              help="A dump directory or file, 'demo' (or demo:scale=4), or a hub dataset like hf:stanfordnlp/SHP.")
+@click.option("--source", "sources", required=True, multiple=True, metavar="PATH|demo|hf:ID",
+              help="A dump directory or file, 'demo' (or demo:scale=4), or a hub dataset like hf:stanfordnlp/SHP. "
+                   "Repeat it to combine sources in one prepared set: each task is read from the source that holds it.")
+@click.option("--task-source", "task_sources", multiple=True, metavar="TASK=SOURCE",
+              help="With several --source: the source that serves a task two of them hold (e.g. "
+                   "askscience=hf:stanfordnlp/SHP). Repeatable.")
 @click.option("--tasks", default=None, metavar="A,B",
               help="Comma-separated task names (default: every task whose subreddit the source has).")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
@@ -42,7 +46,7 @@ def task_list(value: str | None) -> list[str] | None:
                    "train or test split empty (every post on one side of the date).")
 @quiet_option
 @format_option()
-def prepare_cmd(source, tasks, out, overwrite, workers, split_by, strict, quiet, fmt):
+def prepare_cmd(sources, tasks, out, overwrite, workers, split_by, strict, quiet, fmt, task_sources):
     """Turn Reddit dumps, SHP or WritingPrompts rows (or the demo) into preference pairs.
 
     Writes OUT/manifest.json and OUT/<task>/{train,validation,test,test_hard,all_hard}.jsonl
@@ -54,17 +58,21 @@ def prepare_cmd(source, tasks, out, overwrite, workers, split_by, strict, quiet,
     Examples: rmbench prepare --source demo --out prepared
               rmbench prepare --source demo --tasks writingprompts,askacademia --out prepared --overwrite --format tsv
               rmbench prepare --source DUMPS --out prepared-time --split-by time:2023-01-01
+              rmbench prepare --source hf:stanfordnlp/SHP --source hf:euclaise/WritingPrompts_preferences --out shp-wp
     """
     from rmbench.atomic import check_out_path
     from rmbench.cli import debugging
     from rmbench.prepare import prepare
+    from rmbench.sources.multi import parse_task_sources
 
+    source = sources[0] if len(sources) == 1 else list(sources)
     try:
-        check_out_path(out, [source])
+        check_out_path(out, list(sources))
         if out.exists() and not overwrite:
             raise click.UsageError(f"{out} already exists; pass --overwrite to replace it")
         manifest = prepare(source, out, tasks=task_list(tasks), overwrite=overwrite, progress=not quiet,
-                           workers=workers, split_by=split_by, strict=strict)
+                           workers=workers, split_by=split_by, strict=strict,
+                           task_source=parse_task_sources(task_sources))
     except UnknownTaskError as e:
         raise click.BadParameter(str(e), param_hint="--tasks") from None
     except RmbenchError as e:

@@ -1,12 +1,15 @@
-"""Where a run's pairs come from: ``--data DIR|demo|PATH-TO-DUMPS``, prepared once, then loaded.
+"""Where a run's pairs come from: ``--data DIR|demo|PATH-TO-DUMPS|hf:ID``, prepared once, then loaded.
 
 This is the one explicit "prepare on demand" hop of the harness:
 
 - a directory with ``manifest.json`` is prepared data, used as it is;
-- ``demo`` (or ``demo:seed=1``) and a dump directory are prepared into the cache
-  (``--cache-dir``, else the cache root of ``rmbench.cache``) once, as
-  ``<cache>/prepared-<key>``, and reused while the cached manifest still matches the
-  installed rmbench and task versions *and the source's content*; otherwise rebuilt.
+- ``demo`` (or ``demo:seed=1``), a dump directory, local files in a hub dataset's layout and
+  ``hf:stanfordnlp/SHP``-style hub ids are prepared into the cache (``--cache-dir``, else
+  the cache root of ``rmbench.cache``) once, as ``<cache>/prepared-<key>``, and reused
+  while the cached manifest still matches the installed rmbench and task versions *and the
+  source's content*; otherwise rebuilt;
+- several sources (``--data A --data B``, held in the config as ``A + B``) are prepared
+  together into one set (``rmbench.sources.multi``), keyed by all of them.
 
 Content, not the path, decides: the cached build records each input file's size and
 modification time (``source-stat.json``) beside the sha256 the manifest holds. A file whose
@@ -31,12 +34,30 @@ from rmbench.prepared.manifest import Prepared
 from rmbench.registry import all_tasks
 
 
+SEPARATOR = " + "  # several sources in one data.source value (MultiSource.spec writes the same)
+
+
+def split_sources(source: str) -> list[str]:
+    return [s.strip() for s in str(source).split(SEPARATOR) if s.strip()]
+
+
+def join_sources(specs) -> str:
+    return SEPARATOR.join(str(s) for s in specs)
+
+
 def is_demo(source: str) -> bool:
     return source == "demo" or source.startswith("demo:")
 
 
 def cache_key(source: str) -> str:
-    """Readable and unique: 'demo' -> 'demo', a path -> '<name>-<hash of its absolute path>'."""
+    """Readable and unique: 'demo' -> 'demo', a path -> '<name>-<hash of its absolute path>',
+    a hub id -> 'hf-<owner>-<name>', several sources -> 'multi-<hash of their keys>'."""
+    specs = split_sources(source)
+    if len(specs) > 1:
+        keys = sorted(cache_key(s) for s in specs)
+        return f"multi-{len(specs)}-{hashlib.sha256(' '.join(keys).encode()).hexdigest()[:10]}"
+    if source.startswith("hf:"):
+        return "hf-" + source[3:].replace("/", "-").lower()
     if is_demo(source):
         from rmbench.sources.demo import GENERATOR_VERSION  # a new generator must not reuse old pairs
 
@@ -65,54 +86,80 @@ def _stat(path: str) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns]
 
 
-def record_source(target: Path, data: Prepared) -> None:
+def _local_files(source: str) -> dict[str, str]:
+    """The manifest's name of each input file -> where it is on this machine (a hub dataset's
+    files sit in the hub cache under their repo names)."""
+    from rmbench.prepare.build import open_any
+
+    return {str(k): str(v) for k, v in local_files(open_any(split_sources(source))).items()}
+
+
+def local_files(src) -> dict:
+    """name in the manifest -> local path, for any source (several: every child's)."""
+    if hasattr(src, "sources"):
+        return {k: v for s in src.sources for k, v in local_files(s).items()}
+    if hasattr(src, "_paths"):  # a hub layout: the manifest names files by their place in the repo
+        return {where: path for path, where in src._paths()}
+    return {str(p): p for p in src.paths()}
+
+
+def record_source(target: Path, data: Prepared, source: str) -> None:
     """Write the sizes and mtimes of the files the cached build at ``target`` was made from."""
-    write_json(target / STAT_FILE, {p: _stat(p) for p in data.doc.get("source", {}).get("files", {})})
+    where = _local_files(source)
+    write_json(target / STAT_FILE, {p: _stat(where.get(p, p)) for p in data.doc.get("source", {}).get("files", {})})
 
 
 def same_source(target: Path, data: Prepared, source: str) -> bool:
     """Whether ``source`` still holds exactly the files, with the same content, ``data`` was built from."""
-    from rmbench.sources import open_source
     from rmbench.jsonlimits import read_json_file
     from rmbench.sources.lines import sha256_file
 
     built = data.doc.get("source", {}).get("files", {})
     try:
-        now = {str(p) for p in open_source(source).paths()}
+        where = _local_files(source)
         seen = read_json_file(target / STAT_FILE)
     except (RmbenchError, OSError, ValueError):
         return False
-    if now != set(built):
+    if set(where) != set(built):
         return False
     changed = False
-    for path, info in built.items():
+    for name, info in built.items():
+        path = where[name]
         st = _stat(path)
         if st is None:
             return False
-        if st == seen.get(path):
+        if st == seen.get(name):
             continue  # same size and mtime: trusted without reading the file
         if st[0] != info.get("bytes") or sha256_file(Path(path))[0] != info.get("sha256"):
             return False
         changed = True  # touched but identical: remember the new mtime
     if changed:
-        record_source(target, data)
+        record_source(target, data, source)
     return True
 
 
 def resolve_data(source: str, cache_dir: str | Path = "", progress: bool = True) -> Path:
     """The prepared directory for ``source``, preparing it into the cache when needed."""
+    specs = split_sources(source)
     path = Path(source).expanduser()
-    if (path / MANIFEST).is_file():
+    if len(specs) == 1 and (path / MANIFEST).is_file():
         Prepared.open(path)  # validates it
         return path
-    if not is_demo(source) and not path.exists():
-        raise DataError(f"--data {source!r}: not 'demo', not a prepared directory (no manifest.json) "
-                        "and not a folder of Reddit dumps")
+    for spec in specs:
+        p = Path(spec).expanduser()
+        if len(specs) > 1 and (p / MANIFEST).is_file():
+            raise DataError(f"--data {spec}: a prepared directory cannot be combined with other sources; "
+                            "give the sources it was prepared from, or use it alone")
+        if not is_demo(spec) and not spec.startswith("hf:") and not p.exists():
+            raise DataError(f"--data {spec!r}: not 'demo', not a prepared directory (no manifest.json), "
+                            "not a hub dataset (hf:ID) and not a folder of Reddit dumps")
+    source = join_sources(specs)
+    demo_only = all(is_demo(s) for s in specs)
     target = Path(cache_dir or cache_root()) / f"prepared-{cache_key(source)}"
     if (target / MANIFEST).is_file():
         try:
             cached = Prepared.open(target)
-            if _is_current(cached) and (is_demo(source) or same_source(target, cached, source)):
+            if _is_current(cached) and (demo_only or same_source(target, cached, source)):
                 return target
         except NotPreparedError:
             pass
@@ -124,10 +171,10 @@ def resolve_data(source: str, cache_dir: str | Path = "", progress: bool = True)
         # A cache entry from before outputs carried markers: it sits under rmbench's own cache
         # name (prepared-<key>) and holds a prepared manifest, so it is ours to rebuild.
         write_json(target / MARKER, {"command": "prepare", "adopted": "legacy cache entry"})
-    prepare(source, target, overwrite=True, progress=progress)
-    if not is_demo(source):
-        record_source(target, Prepared.open(target))
+    prepare(specs[0] if len(specs) == 1 else specs, target, overwrite=True, progress=progress)
+    if not demo_only:
+        record_source(target, Prepared.open(target), source)
     return target
 
 
-__all__ = ["cache_key", "is_demo", "record_source", "resolve_data", "same_source"]
+__all__ = ["cache_key", "is_demo", "join_sources", "record_source", "resolve_data", "same_source", "split_sources"]

@@ -73,7 +73,12 @@ def resolve_config(ctx: click.Context, config_file: str | None, settings: tuple[
         flags[key.strip()] = value
     for name, key in FLAG_KEYS.items():
         if name in ctx.params and ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None):
-            flags[key] = ctx.params[name]
+            value = ctx.params[name]
+            if name == "data":  # repeatable: several sources are one value, "A + B" (rmbench.prepared.resolve)
+                from rmbench.prepared.resolve import join_sources
+
+                value = join_sources(value)
+            flags[key] = value
     return resolve(config_file, flags)
 
 
@@ -93,8 +98,13 @@ def default_out(kind: str, name: str, resume: bool) -> Path:
 
 def common_options(f):
     opts = [
-        click.option("--data", default="demo", show_default=True, help="Prepared data DIR, 'demo', or a folder of Reddit dumps (prepared into the cache once)."),
-        click.option("--cache-dir", default="", help="Where 'demo' and dump folders are prepared [default: $RMBENCH_CACHE, else ./.rmbench-cache]."),
+        click.option("--data", multiple=True, default=("demo",), show_default=True,
+                     help="Prepared data DIR, 'demo', a folder of Reddit dumps, local files in a hub dataset's layout, "
+                          "or hf:stanfordnlp/SHP / hf:euclaise/WritingPrompts_preferences (prepared into the cache "
+                          "once). Repeat it to combine sources: --data hf:stanfordnlp/SHP --data "
+                          "hf:euclaise/WritingPrompts_preferences."),
+        click.option("--cache-dir", default="", help="Where sources are prepared [default: $RMBENCH_CACHE, else "
+                                                     "~/.cache/rmbench]."),
         click.option("--max-length", type=int, help="Tokens per input; the post is cut first [default: auto = 128 for training, "
                                                     f"the model's own for scoring, at most {_D.model.max_length_cap}]."),
         click.option("--limit", type=int, help="Quick runs: at most this many pairs per evaluated split, 0 = all [default: 0]."),

@@ -124,9 +124,23 @@ class HubSource(Source):
             self._resolved = self._files()
         return self._resolved
 
-    def _iter(self, count: bool) -> Iterator[tuple[str, int, dict]]:
+    def _iter(self, count: bool, subreddits: set[str] | None = None) -> Iterator[tuple[str, int, dict]]:
         for path, where in self._paths():
+            if subreddits is not None and not self._may_hold(path, subreddits):
+                continue  # another subreddit's folder: skipped unread (a parallel worker reads it once)
             yield from file_rows(path, self.layout, where, self.report, count)
+
+    def _may_hold(self, path: Path, subreddits: set[str]) -> bool:
+        """SHP keeps one folder per subreddit (<domain>/train.json); a folder named after a task's
+        subreddit that is not wanted holds nothing wanted. Anything else may hold anything."""
+        if self.layout != "shp":
+            return True
+        from rmbench.registry import all_tasks
+        from rmbench.sources.hub_rows import subreddit_of_domain
+
+        folder = subreddit_of_domain(path.parent.name).lower()
+        known = {s.lower() for t in all_tasks().values() for s in getattr(t, "subreddits", ())}
+        return folder not in known or folder in subreddits
 
     def _select(self, records, subreddits: set[str] | None, kind: str):
         for r in records:
@@ -137,10 +151,10 @@ class HubSource(Source):
                 self.unselected[kind] += 1
 
     def iter_posts(self, subreddits: set[str] | None = None) -> Iterator[Post]:
-        yield from self._select(self._to_posts(self._iter(True), self.report), subreddits, "posts")
+        yield from self._select(self._to_posts(self._iter(True, subreddits), self.report), subreddits, "posts")
 
     def iter_comments(self, subreddits: set[str] | None = None) -> Iterator[Comment]:
-        yield from self._select(self._to_comments(self._iter(False), self.report), subreddits, "comments")
+        yield from self._select(self._to_comments(self._iter(False, subreddits), self.report), subreddits, "comments")
 
     def files(self) -> dict[str, dict]:
         out = {}
