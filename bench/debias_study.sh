@@ -9,14 +9,8 @@
 # each cell prints its wall and CPU seconds. bench/debias_table.py prints the table.
 set -uo pipefail
 OUT=${1:-runs/debias-study}
-DUMPS=${DUMPS:-../shared/data/reddit-dumps}
-mkdir -p "$OUT"
-DATA="$OUT/prepared"
-[ -f "$DATA/manifest.json" ] || rmbench prepare --source "$DUMPS" --out "$DATA" --quiet > "$OUT/prepare.log"
-COMMON=(--data "$DATA" --set data.max_train_pairs=2000 --max-length 128 --epochs 1 --quiet)
-TIMEFMT="%e s wall, %U s user, %S s sys, %M KiB max RSS"
-step() { local name=$1; shift; echo "== $name: $*"; /usr/bin/time -f "$name: $TIMEFMT" -a -o "$OUT/times.txt" "$@" \
-           > "$OUT/$name.log" 2>&1; echo "$name: exit $?"; tail -1 "$OUT/times.txt"; }
+# shellcheck source=bench/real_common.sh
+. "$(dirname "$0")/real_common.sh"
 for held in askacademia gradschool; do
   for mode in none poe; do
     run="$OUT/$held-$mode"

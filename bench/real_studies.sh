@@ -13,15 +13,8 @@
 # (what ~20 CPU-minutes allow on 2 cores), 1000 post-clustered bootstrap resamples.
 set -uo pipefail
 OUT=${1:-runs/real-studies}
-DUMPS=${DUMPS:-../shared/data/reddit-dumps}
-mkdir -p "$OUT"
-DATA="$OUT/prepared"
-[ -f "$DATA/manifest.json" ] || rmbench prepare --source "$DUMPS" --out "$DATA" --quiet > "$OUT/prepare.log"
-# --set, not --max-train-pairs: sweep has no such flag (its curves set the size per cell)
-COMMON=(--data "$DATA" --set data.max_train_pairs=2000 --max-length 128 --epochs 1 --quiet)
-TIMEFMT="%e s wall, %U s user, %S s sys, %M KiB max RSS"
-step() { local name=$1; shift; echo "== $name: $*"; /usr/bin/time -f "$name: $TIMEFMT" -a -o "$OUT/times.txt" "$@" \
-           > "$OUT/$name.log" 2>&1; echo "$name: exit $?"; tail -1 "$OUT/times.txt"; }
+# shellcheck source=bench/real_common.sh
+. "$(dirname "$0")/real_common.sh"
 step adapt-askacademia rmbench sweep --holdout askacademia --adapt 0,100,1000 "${COMMON[@]}" --out "$OUT/adapt-askacademia" --resume
 step heldout-gradschool rmbench run --holdout gradschool "${COMMON[@]}" --out "$OUT/heldout-gradschool" --resume
 step transfer-2x2 rmbench sweep --no-curves --transfer --tasks askacademia,gradschool "${COMMON[@]}" --out "$OUT/transfer-2x2" --resume

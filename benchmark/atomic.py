@@ -4,9 +4,8 @@
   Readers (and an interrupted run) never see half a file; a failed write keeps the old one.
   ``write_json`` is the project's one JSON format (2-space indent, UTF-8, a final newline,
   NaN/inf written as null because JSON has no NaN).
-- ``atomic_dir``: build a directory in ``<name>.tmp-XXXX`` beside it and rename it into
-  place at the end; on any error the temporary directory is removed and the target is left
-  as it was.
+- ``atomic_dir``: build a directory in ``<name>.tmp-XXXX`` beside it, rename it into place
+  at the end; on any error the temporary directory is removed and the target left as it was.
 - ``claim_dir``: the same rule for a directory filled step by step (a resumable run).
 
 The rule: a command writes only into a new directory or one carrying its own marker
