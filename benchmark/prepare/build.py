@@ -90,7 +90,8 @@ def is_prepared_dir(path: Path) -> bool:
 
 def prepare(source: str | Source | list[str], out_dir: str | Path, tasks: list[str] | None = None,
             overwrite: bool = False, progress: bool = True, workers: int | None = None,
-            split_by: str = "hash", strict: bool = False, task_source: dict[str, str] | None = None) -> dict:
+            split_by: str = "hash", strict: bool = False, task_source: dict[str, str] | None = None,
+            engine: str = "local", ray_address: str | None = None, ray_buckets: int | None = None) -> dict:
     """Build preference pairs for ``tasks`` from ``source`` into ``out_dir``; returns the manifest.
 
     ``source``: one spec, or several (``rmbench.sources.multi``: each task read from the one
@@ -99,6 +100,11 @@ def prepare(source: str | Source | list[str], out_dir: str | Path, tasks: list[s
     ``workers``: processes loading and pairing subreddits in parallel (default: the CPU
     count, or ``$RMBENCH_PREPARE_WORKERS``); 1, or a source that cannot read one
     subreddit at a time, runs everything in this process. The output is the same either way.
+
+    ``engine``: ``local`` (this machine: one process, or ``workers`` forked ones) or ``ray``
+    (``rmbench.prepare.ray_driver``: Ray tasks on the cluster at ``ray_address``, else a local
+    Ray with ``workers`` CPUs; ``ray_buckets`` pair buckets per subreddit, default by size).
+    Same output either way; a killed ray prepare resumes from ``<out>.ray-work``.
 
     ``strict``: a time split whose date leaves a task's train or test split empty (every
     post on one side of it) is a ``DataError`` instead of a warning (``timesplit.date_problems``).
@@ -109,6 +115,15 @@ def prepare(source: str | Source | list[str], out_dir: str | Path, tasks: list[s
     """
     out = Path(out_dir)
     rule = split_by_rule(split_by)  # a bad --split-by fails before any work, like a task typo
+    if engine not in ("local", "ray"):
+        raise ConfigError(f"--engine {engine!r}: choose local or ray")
+    ray = None
+    if engine == "ray":
+        from rmbench.prepare import ray_driver
+        from rmbench.prepare.ray_engine import ray_module
+
+        ray_module()  # not installed: say so before any work
+        ray = {"work": ray_driver.work_dir(out), "address": ray_address, "buckets": ray_buckets}
     # Named tasks are checked before the source is opened: a typo fails in milliseconds.
     selected = resolve_tasks(tasks) if tasks else None
     inputs = [] if isinstance(source, Source) else [source] if isinstance(source, (str, os.PathLike)) else list(source)
@@ -121,15 +136,17 @@ def prepare(source: str | Source | list[str], out_dir: str | Path, tasks: list[s
             src.assign(selected, task_source)
         elif task_source:
             raise ConfigError("--task-source chooses between several --source values; there is one")
-        manifest = _build(src, selected, tmp, progress, default_workers() if workers is None else workers, rule)
+        manifest = _build(src, selected, tmp, progress, default_workers() if workers is None else workers, rule, ray)
         problems = timesplit.date_problems(manifest)
         if strict and problems:  # raised inside atomic_dir, so the half-made output is removed
             raise DataError("--strict: " + "; ".join(problems))
+    if ray is not None:
+        ray_driver.finish(ray["work"])
     return manifest
 
 
 def _build(src: Source, tasks: list[RedditTask], tmp: Path, progress: bool, workers: int,
-           rule: dict | None = None) -> dict:
+           rule: dict | None = None, ray: dict | None = None) -> dict:
     rule = rule or split_by_rule("hash")
     work = tmp / ".work"
     work.mkdir()
@@ -137,9 +154,15 @@ def _build(src: Source, tasks: list[RedditTask], tmp: Path, progress: bool, work
     for t in tasks:
         for s in t.subreddits:
             by_sub.setdefault(s.lower(), []).append(t)
-    shards = plan_shards(src, by_sub, workers)
+    shards = plan_shards(src, by_sub, workers) if ray is None else None
+    engine = None
     with progress_bar(enabled=progress) as bars:
-        if shards is None:
+        if ray is not None:
+            from rmbench.prepare.ray_driver import run_ray
+
+            stats, counts, store, engine = run_ray(src, by_sub, tasks, work, ray["work"], workers, bars,
+                                                   ray["address"], ray["buckets"])
+        elif shards is None:
             stats = {t.name.lower(): TaskStats() for t in tasks}
             counts = Counter()  # records read: posts, comments, and those of other subreddits
             store = load_and_pair(src, by_sub, stats, counts, work / "threads.sqlite", bars)
@@ -160,6 +183,8 @@ def _build(src: Source, tasks: list[RedditTask], tmp: Path, progress: bool, work
             manifest = manifest_document(source=_source_block(src, counts, entries), bad_input=src.report.as_dict(),
                                          tasks=entries)
             manifest["split_by"] = rule
+            if engine is not None:
+                manifest["engine"] = engine
         finally:
             store.close()
     shutil.rmtree(work)

@@ -44,9 +44,20 @@ def task_list(value: str | None) -> list[str] | None:
 @click.option("--strict", is_flag=True,
               help="Fail (exit 1, nothing written) instead of warning when a time split's date leaves a task's "
                    "train or test split empty (every post on one side of the date).")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: this machine (--workers processes). ray: Ray tasks, on the cluster at --ray-address or a "
+                   "local Ray with --workers CPUs (pip install 'rmbench[ray]'); same output, and a killed run resumes "
+                   "from OUT.ray-work without redoing finished files and buckets. See docs/scale.md.")
+@click.option("--ray-address", default=None, metavar="ADDR",
+              help="With --engine ray: a running cluster (e.g. ray://head:10001 or auto); OUT must be on storage "
+                   "every node sees. Default: start Ray on this machine.")
+@click.option("--ray-buckets", type=click.IntRange(min=1), default=None, metavar="N",
+              help="With --engine ray: pair buckets per subreddit (hash of the post id). Default: one per 256 MiB "
+                   "of the subreddit's compressed files.")
 @quiet_option
 @format_option()
-def prepare_cmd(sources, tasks, out, overwrite, workers, split_by, strict, quiet, fmt, task_sources):
+def prepare_cmd(sources, tasks, out, overwrite, workers, split_by, strict, quiet, fmt, task_sources, engine,
+                ray_address, ray_buckets):
     """Turn Reddit dumps, SHP or WritingPrompts rows (or the demo) into preference pairs.
 
     Writes OUT/manifest.json and OUT/<task>/{train,validation,test,test_hard,all_hard}.jsonl
@@ -59,6 +70,7 @@ def prepare_cmd(sources, tasks, out, overwrite, workers, split_by, strict, quiet
               rmbench prepare --source demo --tasks writingprompts,askacademia --out prepared --overwrite --format tsv
               rmbench prepare --source DUMPS --out prepared-time --split-by time:2023-01-01
               rmbench prepare --source hf:stanfordnlp/SHP --source hf:euclaise/WritingPrompts_preferences --out shp-wp
+              rmbench prepare --source DUMPS --out prepared --engine ray --ray-address auto
     """
     from rmbench.atomic import check_out_path
     from rmbench.cli import debugging
@@ -66,13 +78,16 @@ def prepare_cmd(sources, tasks, out, overwrite, workers, split_by, strict, quiet
     from rmbench.sources.multi import parse_task_sources
 
     source = sources[0] if len(sources) == 1 else list(sources)
+    if engine == "local" and (ray_address or ray_buckets):
+        raise click.UsageError("--ray-address and --ray-buckets need --engine ray")
     try:
         check_out_path(out, list(sources))
         if out.exists() and not overwrite:
             raise click.UsageError(f"{out} already exists; pass --overwrite to replace it")
         manifest = prepare(source, out, tasks=task_list(tasks), overwrite=overwrite, progress=not quiet,
                            workers=workers, split_by=split_by, strict=strict,
-                           task_source=parse_task_sources(task_sources))
+                           task_source=parse_task_sources(task_sources), engine=engine,
+                           ray_address=ray_address, ray_buckets=ray_buckets)
     except UnknownTaskError as e:
         raise click.BadParameter(str(e), param_hint="--tasks") from None
     except RmbenchError as e:

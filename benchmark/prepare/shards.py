@@ -173,7 +173,7 @@ def run_shards(src: Source, by_sub: dict, tasks: list, shards: list[set[str]], w
         for i, r in redo.items():
             kept_report = results.get(i, {}).get("report", ({}, {}))  # lines were counted on the first read
             results[i] = {**r, "report": kept_report}
-    return _merge(src, tasks, results, work, bars)
+    return merge_shards(src, tasks, results, work, bars)
 
 
 def _run(src: Source, by_sub: dict, jobs: list, workers: int, work: Path, bars, label: str | None = None) -> dict:
@@ -251,8 +251,10 @@ def _result(work: Path, shard: int, subs: set[str], exitcode: int | None, pid: i
     return result
 
 
-def _merge(src: Source, tasks: list, results: dict[int, dict], work: Path,
-           bars) -> tuple[dict[str, TaskStats], Counter, ThreadStore]:
+def merge_shards(src: Source, tasks: list, results: dict[int, dict], work: Path,
+           bars, dbs: list[Path] | None = None) -> tuple[dict[str, TaskStats], Counter, ThreadStore]:
+    """Sum the shards' counts and reports into ``src.report``; copy their staged pairs (``dbs``,
+    default one ``shard-<i>.sqlite`` per result) into one store. Also the ray engine's merge."""
     bars.status("merging shards")
     stats = {t.name.lower(): TaskStats() for t in tasks}
     counts: Counter = Counter()
@@ -272,8 +274,8 @@ def _merge(src: Source, tasks: list, results: dict[int, dict], work: Path,
                 del seen[report.max_examples:]
     store = ThreadStore(work / "merged.sqlite")
     PairTable(store.db)
-    for i in sorted(results):
-        store.db.execute("ATTACH DATABASE ? AS shard", (str(work / f"shard-{i}.sqlite"),))
+    for db in dbs if dbs is not None else [work / f"shard-{i}.sqlite" for i in sorted(results)]:
+        store.db.execute("ATTACH DATABASE ? AS shard", (str(db),))
         store.db.execute("INSERT INTO pairs SELECT * FROM shard.pairs")
         store.db.execute("INSERT OR IGNORE INTO resp SELECT * FROM shard.resp")
         store.db.execute("DETACH DATABASE shard")

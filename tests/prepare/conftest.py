@@ -47,6 +47,13 @@ def dump_thread(pid: str, sub: str, n: int = 4, **post_fields) -> tuple[dict, li
     return post, comments
 
 
+def add_thread(files: dict[str, list], file_sub: str, pid: str, sub: str) -> None:
+    """Append a thread of r/``sub`` to the dump files named for ``file_sub`` (mis-filed when they differ)."""
+    post, comments = dump_thread(pid, sub)
+    files.setdefault(f"{file_sub}_submissions.ndjson", []).append(post)
+    files.setdefault(f"{file_sub}_comments.ndjson", []).extend(comments)
+
+
 def write_dumps(folder: Path, files: dict[str, list]) -> Path:
     """``files``: file name -> raw records (dicts, or bytes written as they are), one per line."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -60,6 +67,12 @@ def write_dumps(folder: Path, files: dict[str, list]) -> Path:
 def _dump_thread_fixture():
     """``dump_thread(post_id, subreddit, n=4, **post_fields) -> (post, comments)`` as raw dump dicts."""
     return dump_thread
+
+
+@pytest.fixture(name="add_thread", scope="session")
+def _add_thread_fixture():
+    """``add_thread(files, file_sub, post_id, subreddit)``: a thread into ``write_dumps``' files."""
+    return add_thread
 
 
 @pytest.fixture(name="write_dumps", scope="session")

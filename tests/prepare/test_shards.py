@@ -22,13 +22,9 @@ def _output_bytes(out: Path) -> dict[str, bytes]:
     return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file() and p.name != MARKER}
 
 
-def test_misfiled_threads_give_the_same_bytes_with_1_2_and_3_workers(tmp_path, dump_thread, write_dumps):
+def test_misfiled_threads_give_the_same_bytes_with_1_2_and_3_workers(tmp_path, add_thread, write_dumps):
     files: dict[str, list] = {}
-
-    def add(file_sub: str, pid: str, sub: str) -> None:
-        post, comments = dump_thread(pid, sub)
-        files.setdefault(f"{file_sub}_submissions.ndjson", []).append(post)
-        files.setdefault(f"{file_sub}_comments.ndjson", []).extend(comments)
+    add = lambda *a: add_thread(files, *a)  # noqa: E731
 
     for i in range(12):
         add("askscience", f"s{i:02d}", "askscience")
