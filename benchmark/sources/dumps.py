@@ -31,7 +31,8 @@ from rmbench.records import BadInputReport, Comment, Post
 from rmbench.errors import SourceError
 from rmbench.sources.base import Source
 from rmbench.sources.lines import FileStats, file_kind, iter_lines, sha256_file
-from rmbench.sources.normalize import comment_from_raw, looks_like_comment, post_from_raw
+from rmbench.sources import typed
+from rmbench.sources.normalize import comment_from_fields, comment_from_raw, looks_like_comment, post_from_raw
 
 _DATA_NAME = re.compile(r"\.(zst|zstd|gz|bz2|xz|ndjson|jsonl|json)$", re.I)  # a README.txt beside dumps is not data
 _SUBREDDIT_FILE = re.compile(r"^(?P<sub>[A-Za-z0-9_]+?)_(?P<kind>submissions|comments)$", re.I)
@@ -197,33 +198,41 @@ class DumpSource(Source):
         low_of: dict[str, str] = {}
         unselected = 0
         scan = _SCAN
+        # The typed decoder (rmbench.sources.typed) where it answers exactly as json.loads
+        # would; it gives None for a line the json path below must decide. Mixed files tell
+        # posts from comments by which keys are present, which its record cannot show.
+        decode = typed.line_decoder(want_posts) if not mixed and typed.enabled() else None
+        from_fields = post_from_raw if want_posts else comment_from_fields
         for line, raw in lines:
-            try:  # json.loads(raw), minus its per-call overhead (see _SCAN)
-                if raw[:2] != b'{"':
-                    raise ValueError  # not the usual shape: let json.loads decide
-                s = raw.decode("utf-8", "surrogatepass")  # what json.loads does with these bytes
-                d, end = scan(s, 0)
-                if end != len(s) and s[end:].strip(" \t\n\r"):
-                    raise ValueError  # "Extra data" in json.loads
-            except (ValueError, StopIteration, RecursionError):  # UnicodeDecodeError is a ValueError
-                d, why = parse_line(raw)
-                if why is not None and count_lines:
-                    report.add(path, why, line)
-                if d is SKIPPED:
-                    continue
-            if type(d) is not dict:
-                if count_lines:
-                    report.add(path, "not_an_object", line)
-                continue
-            if mixed:
-                is_comment = looks_like_comment(d)
-                if not is_comment and "title" not in d:
+            if decode is not None and (d := decode(raw)) is not None:
+                rec = from_fields(d, hint, path, line, report, synthetic)
+            else:
+                try:  # json.loads(raw), minus its per-call overhead (see _SCAN)
+                    if raw[:2] != b'{"':
+                        raise ValueError  # not the usual shape: let json.loads decide
+                    s = raw.decode("utf-8", "surrogatepass")  # what json.loads does with these bytes
+                    d, end = scan(s, 0)
+                    if end != len(s) and s[end:].strip(" \t\n\r"):
+                        raise ValueError  # "Extra data" in json.loads
+                except (ValueError, StopIteration, RecursionError):  # UnicodeDecodeError is a ValueError
+                    d, why = parse_line(raw)
+                    if why is not None and count_lines:
+                        report.add(path, why, line)
+                    if d is SKIPPED:
+                        continue
+                if type(d) is not dict:
                     if count_lines:
-                        report.add(path, "unknown_record", line)
+                        report.add(path, "not_an_object", line)
                     continue
-                if is_comment == want_posts:
-                    continue
-            rec = convert(d, hint, path, line, report, synthetic)
+                if mixed:
+                    is_comment = looks_like_comment(d)
+                    if not is_comment and "title" not in d:
+                        if count_lines:
+                            report.add(path, "unknown_record", line)
+                        continue
+                    if is_comment == want_posts:
+                        continue
+                rec = convert(d, hint, path, line, report, synthetic)
             if rec is None:
                 continue
             if check_sub:

@@ -6,7 +6,8 @@ Accepts everything from 2011 Pushshift dumps (few fields, string timestamps) to 
 a record lacks stay ``None`` ("unknown"), never a guessed value. This is the one place
 value-level input hygiene lives; the hub converters (``hub_rows``) use the same checks.
 Nothing here decodes JSON: it classifies values the decoder produced, so the decoder can
-change (``dumps.py``) without touching the rules.
+change (``dumps.py``; ``typed.py`` decodes only the fields read here, into a record with
+``get`` like a dict) without touching the rules.
 
 Reasons written to the ``BadInputReport`` (stable keys: the manifest shows them):
 - record skipped: ``missing_<field>`` (a required field absent or null), ``bad_<field>``
@@ -199,9 +200,24 @@ def _count(report: BadInputReport, path: str, line: int, fixes: list) -> None:
 def comment_from_raw(d: dict, subreddit: str | None, path: str, line: int, report: BadInputReport,
                      synthetic: bool = False) -> Comment | None:
     get = d.get
-    cid, link, parent, body = get("id"), get("link_id"), get("parent_id"), get("body")
-    created, sub, author, sc = get("created_utc"), get("subreddit"), get("author"), get("score")
-    dist, ed, stk, sbm = get("distinguished"), get("edited"), get("stickied"), get("is_submitter")
+    return comment_from_values(get("id"), get("link_id"), get("parent_id"), get("body"), get("created_utc"),
+                               get("subreddit"), get("author"), get("score"), get("distinguished"), get("edited"),
+                               get("stickied"), get("is_submitter"), d, subreddit, path, line, report, synthetic)
+
+
+def comment_from_fields(s, subreddit: str | None, path: str, line: int, report: BadInputReport,
+                        synthetic: bool = False) -> Comment | None:
+    """``comment_from_raw`` for the typed decoder's record (``rmbench.sources.typed``)."""
+    return comment_from_values(s.id, s.link_id, s.parent_id, s.body, s.created_utc, s.subreddit, s.author, s.score,
+                               s.distinguished, s.edited, s.stickied, s.is_submitter, s, subreddit, path, line,
+                               report, synthetic)
+
+
+def comment_from_values(cid, link, parent, body, created, sub, author, sc, dist, ed, stk, sbm, d,
+                        subreddit: str | None, path: str, line: int, report: BadInputReport,
+                        synthetic: bool) -> Comment | None:
+    """The comment whose fields are these values; ``d`` (a dict, or anything with its ``get``)
+    holds them too, for the careful path. One function for both decoders: one set of rules."""
     # The fast path: every value already of its type and range (nearly every line of a real
     # dump) in one combined test, inlined because it runs once per comment; the careful path
     # below decides everything else, with its reasons.
@@ -219,7 +235,7 @@ def comment_from_raw(d: dict, subreddit: str | None, path: str, line: int, repor
     return _careful_comment(d, subreddit, path, line, report, synthetic)
 
 
-def _careful_comment(d: dict, subreddit: str | None, path: str, line: int, report: BadInputReport,
+def _careful_comment(d, subreddit: str | None, path: str, line: int, report: BadInputReport,
                      synthetic: bool) -> Comment | None:
     fixes: list = []
     get = d.get

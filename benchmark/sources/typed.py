@@ -1,0 +1,120 @@
+"""The dump reader's fast decoder: only the fields a record needs, with msgspec.
+
+Why: ``json.loads`` builds every field of every line (the 2024 schema has 71) as Python
+objects, then ``normalize`` reads a dozen of them. A ``msgspec.json.Decoder`` for a Struct
+that lists only those fields skips the rest while still checking their syntax, at several
+times the speed. The fields are typed ``Any``, so a wrong type (a score as a string, a body
+as a list) decodes as the same Python value ``json.loads`` gives and ``normalize``'s rules
+judge it exactly as before; nothing here classifies anything.
+
+Exactly equivalent, or not used: ``decode_line`` returns ``None`` (and the reader takes its
+``json`` path, ``rmbench.sources.dumps``) for every line where msgspec could answer differently
+from ``json.loads``:
+- not starting ``{"`` (blank lines, a BOM, arrays, leading spaces): as the old fast path;
+- any msgspec error: NaN/Infinity, a lone surrogate escape (``"\\ud800"``), raw surrogate
+  bytes in a needed field, ``1e400`` in a needed field (json gives ``inf``), trailing data,
+  control characters, too-deep nesting; json then decides, with its reasons;
+- bytes that are not UTF-8 (with surrogatepass, as ``json.loads`` decodes them) anywhere on
+  the line: msgspec skips an unneeded string without checking it, json reports
+  ``invalid_utf8``. Checked only on non-ASCII lines (``bytes.isascii`` is nearly free);
+- a line that could nest deeper than the json scanner's recursion limit: msgspec counts
+  depth its own way, so only lines whose ``[``/``{`` count proves them shallow are taken;
+- a line longer than ``sys.get_int_max_str_digits()``: it may hold an integer json refuses
+  (ValueError: malformed_json) in a field msgspec skips without converting.
+Absent and null fields both decode as ``None``, which is what ``normalize``'s ``d.get`` sees
+for both. Files whose records are told apart by which keys are present ("mixed" files) keep
+the json path: there, presence matters. ``tests/sources/test_typed_decoder.py`` checks all of
+this against ``json.loads``, line by line and on the whole prepared output.
+
+``RMBENCH_DECODER=json`` forces the json path (for that comparison, or to rule the decoder
+out when chasing a bug); anything else, or nothing, uses this one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import msgspec
+
+
+class _Record(msgspec.Struct, gc=False):
+    """``get`` as on the dict ``json.loads`` returns, so ``normalize``'s careful paths take
+    either. ``gc=False``: these hold only decoded JSON values, never a cycle."""
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return getattr(self, name, default)
+
+
+class CommentFields(_Record, gc=False):
+    # Every field comment_from_raw reads; nothing else is built.
+    id: Any = None
+    link_id: Any = None
+    parent_id: Any = None
+    body: Any = None
+    created_utc: Any = None
+    subreddit: Any = None
+    author: Any = None
+    score: Any = None
+    distinguished: Any = None
+    edited: Any = None
+    stickied: Any = None
+    is_submitter: Any = None
+
+
+class PostFields(_Record, gc=False):
+    # Every field post_from_raw reads.
+    id: Any = None
+    title: Any = None
+    selftext: Any = None
+    created_utc: Any = None
+    subreddit: Any = None
+    author: Any = None
+    score: Any = None
+    is_self: Any = None
+    upvote_ratio: Any = None
+    over_18: Any = None
+    stickied: Any = None
+    distinguished: Any = None
+    edited: Any = None
+    removed_by_category: Any = None
+    num_comments: Any = None
+
+
+_DECODERS = {True: msgspec.json.Decoder(PostFields).decode, False: msgspec.json.Decoder(CommentFields).decode}
+_FAILED = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
+
+
+def enabled() -> bool:
+    """Whether the reader uses this decoder (``RMBENCH_DECODER=json`` turns it off)."""
+    return os.environ.get("RMBENCH_DECODER", "").strip().lower() != "json"
+
+
+def line_decoder(want_posts: bool):
+    """``decode_line`` for posts or comments, with this process's limits read once per file."""
+    decode = _DECODERS[want_posts]
+    # A line of n bytes nests at most n/2 deep, and a count of its brackets bounds its depth
+    # too. Half the recursion limit leaves the other half for the reader's own call stack,
+    # where json's scanner counts its depth from.
+    shallow = sys.getrecursionlimit() // 2
+    digits = getattr(sys, "get_int_max_str_digits", lambda: 0)() or sys.maxsize  # 0: no limit
+
+    def decode_line(raw: bytes):
+        """The needed fields of ``raw``, or ``None``: the json path must decide this line."""
+        n = len(raw)
+        if raw[:2] != b'{"' or n > digits:
+            return None
+        if n > 2 * shallow and raw.count(b"[") + raw.count(b"{") > shallow:
+            return None
+        if not raw.isascii():
+            try:
+                raw.decode("utf-8", "surrogatepass")
+            except UnicodeDecodeError:
+                return None
+        try:
+            return decode(raw)
+        except _FAILED:
+            return None
+
+    return decode_line
