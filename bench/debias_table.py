@@ -33,9 +33,17 @@ def _diff(d, key="diff", ci="diff_ci95") -> str:
     return f"{sign(d[key])} [{sign(lo)}, {sign(hi)}]" if lo is not None else sign(d[key])
 
 
+def _doc(path: Path) -> dict | None:
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
 def rows(out: Path):
-    for run in sorted(p for p in out.iterdir() if (p / "results.json").is_file()):
-        doc = json.loads((run / "results.json").read_text())
+    """Rows of the run directories; a run made before runs computed the stacked predictor
+    takes it from ``eval-<run>`` (``rmbench evaluate --reference-tasks`` on its model, with
+    the same reference tasks), marked with *."""
+    for run in sorted(p for p in out.iterdir() if (p / "results.json").is_file() and not p.name.startswith("eval-")):
+        doc = _doc(run / "results.json")
+        later = _doc(out / f"eval-{run.name}" / "results.json") or {"results": {}}
         mode = ((doc["model"].get("training") or {}).get("debias") or {}).get("mode", "none")
         for task, res in doc["results"].items():
             if res.get("role") != "heldout":
@@ -44,19 +52,24 @@ def rows(out: Path):
                 cell = (res.get("splits") or {}).get(split)
                 if not cell:
                     continue
-                base = cell.get("baselines", {}).get("confounds") or {}
+                base = cell.get("baselines", {})
                 conflict = cell.get("cue_conflict") or {}
-                stacked = cell.get("stacked") or {}
+                stacked, mark = cell.get("stacked") or {}, ""
+                if not stacked:
+                    stacked = ((later["results"].get(task) or {}).get("splits", {}).get(split) or {}).get("stacked") or {}
+                    mark = "*" if stacked else ""
+                adds = {True: "yes", False: "no"}.get(stacked.get("adds_information"), "—")
                 yield (task, split, mode, f"{cell['n']:,} ({cell.get('posts', '?')})",
-                       _pct(cell.get("accuracy")) + _ci(cell.get("ci95")), _pct(base.get("accuracy")),
-                       _diff(base), _pct((cell.get("length_controlled") or {}).get("accuracy")),
+                       _pct(cell.get("accuracy")) + _ci(cell.get("ci95")),
+                       _pct((base.get("longer") or {}).get("accuracy")), _pct((base.get("confounds") or {}).get("accuracy")),
+                       _diff(base.get("confounds")), _pct((cell.get("length_controlled") or {}).get("accuracy")),
                        f"{_pct(conflict.get('accuracy'))} ({conflict.get('n', 0)})",
-                       _diff(stacked) if stacked else "—")
+                       _pct(stacked.get("accuracy")) + mark, (_diff(stacked) if stacked else "—") + mark, adds)
 
 
 def main(out: str) -> None:
-    head = ("held out", "split", "debias", "n (posts)", "minilm", "confounds", "Δ confounds [95% CI]",
-            "length-controlled", "cue-conflict (n)", "stacked − confounds")
+    head = ("held out", "split", "debias", "n (posts)", "minilm", "longer", "confounds", "Δ confounds [95% CI]",
+            "length-controlled", "cue-conflict (n)", "stacked", "stacked − confounds [95% CI]", "adds info?")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for r in rows(Path(out)):
