@@ -4,13 +4,21 @@ For each size, in the same run and each in its own subprocess (so peak RSS is th
 step's alone):
   parse      plain zstd decompression + json.loads of every line of the same files
   parse/scan the same, calling the json module's C scanner directly as prepare's reader
-             does (rmbench.sources.dumps: no per-call encoding detection or regexes):
+             does on its json path (rmbench.sources.dumps: no per-call encoding detection
+             or regexes; most lines now take the typed decoder instead):
              the same parser without json.loads' overhead, a stricter baseline
+  read       prepare's reader alone: every post and comment of the files as records
+             (``DumpSource.iter_posts`` + ``iter_comments``: decompress, decode,
+             normalise), nothing judged, stored or paired
   prepare/1  ``rmbench.prepare.prepare(workers=1)``: everything in one process
+  prepare/1, json path  the same with ``RMBENCH_DECODER=json``: the reader's stdlib json
+             path instead of its typed msgspec decoder (rmbench.sources.typed), to show
+             what the decoder buys in the same run
   prepare/N  ``rmbench.prepare.prepare()`` with its default workers (one process per
              subreddit, at most the CPU count at a time)
-Reports objects/s of each, the ratio prepare/parse (goal >= 0.5), and peak RSS (goal:
-nearly flat from 1x to 4x); for prepare/N the parent's and the largest worker's.
+Reports objects/s of each, the ratio to parse (issue 23's goal: >= 1.0 in CPU seconds for
+prepare/1), and peak RSS (goal: nearly flat from 1x to 4x); for prepare/N the parent's
+and the largest worker's.
 
 The 4x dump is the real dumps replicated four times with every id rewritten
 (``id`` -> ``r<k><id>``, and ``link_id``/``parent_id`` to match), so it has 4x the
@@ -91,6 +99,15 @@ def step_parse_scan(dumps: str) -> dict:
     return {"objects": n, "seconds": time.perf_counter() - t}
 
 
+def step_read(dumps: str) -> dict:
+    from rmbench.sources.dumps import DumpSource
+
+    t = time.perf_counter()
+    src = DumpSource(dumps)
+    n = sum(1 for _ in src.iter_posts()) + sum(1 for _ in src.iter_comments())
+    return {"objects": n, "seconds": time.perf_counter() - t}
+
+
 def step_prepare(dumps: str, workers: int | None) -> dict:
     from rmbench.prepare import prepare
 
@@ -117,8 +134,12 @@ def _child(step: str, dumps: str) -> None:
         result = step_parse(dumps)
     elif step == "parse_scan":
         result = step_parse_scan(dumps)
+    elif step == "read":
+        result = step_read(dumps)
     else:
-        result = step_prepare(dumps, 1 if step == "prepare1" else None)
+        if step == "prepare1_json":
+            os.environ["RMBENCH_DECODER"] = "json"
+        result = step_prepare(dumps, None if step == "prepareN" else 1)
     # CPU seconds (this process and its workers): on a shared machine wall time measures the
     # neighbours too; CPU time is what the step itself costs.
     result["cpu_seconds"] = cpu() - c0
@@ -166,8 +187,9 @@ def main() -> None:
     from rmbench.prepare.shards import default_workers
 
     workers = default_workers()
-    steps = (("parse", "parse"), ("parse_scan", "parse/scan"), ("prepare1", "prepare, 1 process"),
-             ("prepareN", f"prepare, {workers} workers"))
+    steps = (("parse", "parse"), ("parse_scan", "parse/scan"), ("read", "read (reader only)"),
+             ("prepare1", "prepare, 1 process"),
+             ("prepare1_json", "prepare, 1 process, json path"), ("prepareN", f"prepare, {workers} workers"))
     rows = []
     loads = [os.getloadavg()[0]] if hasattr(os, "getloadavg") else []
     with tempfile.TemporaryDirectory(prefix="bench-scaled-") as tmp:

@@ -1,7 +1,9 @@
 """Pushshift / Arctic Shift dumps: a directory of ``<Sub>_submissions.zst`` +
 ``<Sub>_comments.zst`` (also ``.gz``, ``.bz2``, ``.xz``, ``.ndjson``/``.jsonl``/plain), or one such file.
 
-Streams line by line; nothing holds a file in memory. Bad lines are counted per file
+Streams line by line; nothing holds a file in memory. Lines are decoded by a typed
+decoder that builds only the fields a record needs (``rmbench.sources.typed``), or by the
+json module where that decoder could answer differently. Bad lines are counted per file
 with their line numbers (1-based) in ``self.report``:
 - ``malformed_json``: not JSON (skipped);
 - ``invalid_utf8``: bytes that are not UTF-8; repaired with U+FFFD and the record kept,
