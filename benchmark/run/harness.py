@@ -25,6 +25,7 @@ with a model or a baseline exactly as a run does (the leaderboard's verify uses 
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -178,6 +179,10 @@ def _train_and_score(cfg: RunConfig, spec, p: Plan, data_dir: Path, run_dir: Pat
         val = sample_across(data_dir, p.train_tasks, "validation", cfg.data.max_validation_pairs, cfg.seed)
         # poe's bias expert sees the delay only where baseline:confounds may (no rule fixes the time order)
         delay_ok = not any(p.data.preferred_later(t) for t in p.train_tasks + p.holdout)
+        if progress and state.is_main_process:
+            from rmbench.model.train import precision_note
+
+            print(precision_note(cfg.model.mixed_precision), file=sys.stderr, flush=True)
         info = fit(cfg, train, val, run_dir, model_dir, console, progress, debias_delay=delay_ok)
         if state.is_main_process:
             write_json(info_path, info)

@@ -148,3 +148,23 @@ def test_report_to_tensorboard_writes_event_files_in_the_run_directory(tmp_path,
     _fit_small(tmp_path, tiny_bert_dir, make_pairs, report_to="tensorboard")
     events = list((tmp_path / "work" / TENSORBOARD_DIR).glob("events.out.tfevents.*"))
     assert events and events[0].stat().st_size > 0
+
+
+def test_the_run_says_which_precision_this_machine_gets(monkeypatch, tmp_path):
+    """--mixed-precision auto follows the CPU's flags, and the line says which it got and why."""
+    import rmbench.model.train as T
+
+    monkeypatch.setattr(T.torch.cuda, "is_available", lambda: False)
+    flags = tmp_path / "cpuinfo"
+    real_path = T.Path
+
+    def fake_path(p, *a):
+        return flags if str(p) == "/proc/cpuinfo" else real_path(p, *a)
+
+    monkeypatch.setattr(T, "Path", fake_path)
+    flags.write_text("flags\t: fpu sse avx2 avx512f\n")
+    line = T.precision_note("auto")
+    assert line.startswith("precision: fp32") and "no fast bf16" in line
+    flags.write_text("flags\t: fpu avx512f avx512_bf16 amx_bf16\n")
+    assert T.precision_note("auto").startswith("precision: bf16 autocast for training on this CPU")
+    assert "mixed_precision=no" in T.precision_note("no")
