@@ -188,7 +188,7 @@ def precision_note(setting: str) -> str:
     if got in ("bf16", "fp16"):
         return f"precision: {got} autocast for training on this {where} (mixed_precision={setting}); scoring in fp32"
     why = (f"this {where} has no fast bf16 (no AVX512-BF16/AMX)" if setting == "auto" and where == "CPU"
-           else f"this GPU has no bf16" if setting == "auto" else f"mixed_precision={setting}")
+           else "this GPU has no bf16" if setting == "auto" else f"mixed_precision={setting}")
     return (f"precision: fp32 for training and scoring ({why}); on a CPU, fp32 training is slower than bf16 "
             "on CPUs that have it (BENCHMARKS.md)")
 

@@ -15,6 +15,7 @@ from rmbench.prepare.ray_engine import open_work, pair_bucket, plan, ray_module,
 from rmbench.prepare.shards import merge_shards
 from rmbench.prepare.store import ThreadStore
 from rmbench.sources.base import Source
+from rmbench.sources.dumps import DumpSource
 
 
 def _say(message: str) -> None:
@@ -69,8 +70,8 @@ def run_ray(src: Source, by_sub: dict, tasks: list, scratch: Path, work: Path, w
     for n, key in enumerate(sorted(got)):  # read units in plan order, then buckets by name
         r = got[key]
         results[n] = {"stats": r.get("stats", {}), "counts": r["counts"], "report": r.get("report", ({}, {}))}
-        if hasattr(src, "_hashes"):
-            src._hashes.update(r.get("hashes", {}))
+        if isinstance(src, DumpSource):
+            src.add_hashes(r.get("hashes", {}))
     dbs = [work / "pair" / b / "pairs.sqlite" for b in names]
     stats, counts, store = merge_shards(src, tasks, results, scratch, bars, dbs=dbs)
     engine = {"name": "ray", "ray_version": ray.__version__, "read_tasks": len(units), "pair_buckets": len(names),

@@ -26,7 +26,6 @@ storage every node sees. See docs/scale.md.
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import pickle
@@ -126,8 +125,7 @@ def read_unit(src: Source, unit: dict, selected: frozenset, buckets: dict[str, i
         return done
     src.report, src.unselected = BadInputReport(), Counter()
     if unit["file"] is not None:
-        src.dump_files = [src.dump_files[unit["file"]]]
-        src._hashes, src._stats = {}, []
+        src.only_file(unit["file"])
     posts = unit["pass"] == "posts"
     other = "other_posts" if posts else "other_comments"
     counts: Counter = Counter()
@@ -165,7 +163,7 @@ def read_unit(src: Source, unit: dict, selected: frozenset, buckets: dict[str, i
     counts[other] += src.unselected["posts" if posts else "comments"]
     result = {"counts": counts, "report": ({p: dict(r) for p, r in src.report.counts.items()},
                                            {p: {k: list(v) for k, v in r.items()} for p, r in src.report.examples.items()}),
-              "hashes": dict(getattr(src, "_hashes", {}) or {}), "buckets": sorted(handles)}
+              "hashes": src.read_hashes() if isinstance(src, DumpSource) else {}, "buckets": sorted(handles)}
     return _finish(tmp, final, result)
 
 

@@ -150,6 +150,20 @@ class DumpSource(Source):
     def paths(self) -> list[Path]:
         return [f.path for f in self.dump_files]
 
+    # -- one file at a time (prepare --engine ray reads each file in its own task) -------------
+    def only_file(self, index: int) -> None:
+        """From now on read only ``dump_files[index]``, with this file's hashes and byte counts alone."""
+        self.dump_files = [self.dump_files[index]]
+        self._hashes, self._stats = {}, []
+
+    def read_hashes(self) -> dict[str, tuple[str, int]]:
+        """(sha256, bytes) of every file read in full so far, by path."""
+        return dict(self._hashes)
+
+    def add_hashes(self, hashes: dict[str, tuple[str, int]]) -> None:
+        """Hashes another reader computed while reading in full (``files()`` then reads nothing again)."""
+        self._hashes.update(hashes)
+
     def _selected(self, kinds: tuple[str, ...], subreddits: set[str] | None) -> list[DumpFile]:
         return [f for f in self.dump_files if f.kind in kinds
                 and (subreddits is None or f.subreddit is None or f.subreddit.lower() in subreddits)]
