@@ -8,10 +8,11 @@ from pathlib import Path
 import click
 
 from rmbench.console import quiet_option
+from rmbench.errors import RmbenchError
 from rmbench.task import HARD_MAX_LENGTH_RATIO
 
 GEN_OPTIONS = [
-    click.option("--max-new-tokens", default=200, show_default=True, type=click.IntRange(1), help="Longest story in tokens; EOS stops earlier."),
+    click.option("--max-new-tokens", default=128, show_default=True, type=click.IntRange(1), help="Longest story in tokens; EOS stops earlier."),
     click.option("--temperature", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True), help="Sampling temperature."),
     click.option("--top-p", default=1.0, show_default=True, type=click.FloatRange(0, 1, min_open=True), help="Nucleus sampling mass."),
 ]
@@ -52,17 +53,19 @@ def agent_group():
     a judged comparison (eval) and a page for human judgments (compare).
 
     \b
-    rmbench agent sft   --data D --model gpt2 --out gen/
+    rmbench agent sft   --data D --model smollm2 --mode lora --out gen/
     rmbench agent train --generator gen/ --reward-model rm_a/ --data D --out agent/
     rmbench agent eval  --agent agent/ --generator gen/ --judge rm_b/ --data D --out eval/
-    rmbench run --pipeline writingprompts-agent --model tiny --out runs/agent   # the whole chain, toy models
+    rmbench run --pipeline writingprompts-agent --out runs/agent   # the whole chain: smollm2, CPU budget
+    rmbench run --pipeline writingprompts-agent --model tiny --out runs/tiny   # toy models, seconds
     """
 
 
 @agent_group.command("sft")
 @quiet_option(expose=False)
 @click.option("--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Prepared data (rmbench prepare --out).")
-@click.option("--model", default="distilgpt2", show_default=True, help="Causal LM: hub id, local dir, or 'tiny' (random toy model for tests).")
+@click.option("--model", default="smollm2", show_default=True, help="Causal LM: preset (smollm2: offline), hub id, local dir, or 'tiny' (random toy model for tests).")
+@click.option("--mode", type=click.Choice(["full", "lora"]), default="full", show_default=True, help="Fine-tune every weight, or LoRA adapters merged into the saved model.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Where to save the generator (HF model dir).")
 @click.option("--task", default="writingprompts", show_default=True, help="Prepared task holding the stories.")
 @click.option("--stories", type=click.Choice(["chosen", "all"]), default="chosen", show_default=True,
@@ -73,15 +76,15 @@ def agent_group():
 @click.option("--max-length", default=512, show_default=True, type=click.IntRange(8), help="Tokens kept per prompt+story.")
 @click.option("--limit", default=None, type=click.IntRange(1), help="Quick runs: use at most this many stories.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
-def sft_cmd(data_dir, model, out_dir, task, stories, epochs, learning_rate, batch_size, max_length, limit, seed):
+def sft_cmd(data_dir, model, mode, out_dir, task, stories, epochs, learning_rate, batch_size, max_length, limit, seed):
     """Fine-tune a causal LM on WritingPrompts prompt -> story (story-only loss, EOS appended)."""
     from rmbench.agent.sft import SFTSettings, run_sft
 
-    s = SFTSettings(task=task, stories=stories, epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
+    s = SFTSettings(task=task, stories=stories, mode=mode, epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
                     max_length=max_length, max_examples=limit, seed=seed)
     try:
         card = run_sft(data_dir, model, out_dir, s)
-    except (ValueError, FileNotFoundError, KeyError) as e:
+    except (RmbenchError, ValueError, FileNotFoundError, KeyError) as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"generator: {card['stories']} stories, loss {card['train_loss']:.3f}, {card['wall_time_s']}s -> {out_dir}")
 
@@ -172,7 +175,6 @@ def compare_cmd(agent_dir, generator_dir, data_dir, out_dir, reward_model, task,
     from rmbench.agent.compare import build_comparisons
     from rmbench.agent.generate import GenerationConfig
     from rmbench.atomic import check_out_path, check_replaceable
-    from rmbench.errors import RmbenchError
     from rmbench.prepared.manifest import read_manifest
     from rmbench.feedback.page import PAGE_COMMAND, PAGE_WHAT, is_fresh_page, write_page
 

@@ -13,14 +13,18 @@ import time
 from pathlib import Path
 
 from rmbench.agent.artifacts import read_card
-from rmbench.agent.generate import GenerationConfig, load_causal_lm, sample, sequence_logprobs
+from rmbench.agent.generate import GenerationConfig, load_causal_lm, sample
+from rmbench.agent.kl import kl_summary, story_kl
 from rmbench.agent.metrics import distinct_n, similar_length, win_summary
 from rmbench.agent.rl import sigmoid
+from rmbench.agent.tiny import TINY
 from rmbench.errors import SameJudgeError
 from rmbench.model.load import weights_sha256
 from rmbench.task import HARD_MAX_LENGTH_RATIO
 
 TASK = "writingprompts-agent"
+EXAMPLES = 3  # story pairs kept for the report: three stories of each model
+SMOKE_NOTE = "smoke test: tiny random models, no effect expected"
 
 
 def check_judge(agent_dir: str, judge_path: str | None) -> None:
@@ -54,17 +58,14 @@ def evaluate_agent(agent_dir: str, generator_dir: str, judge, prompts: list[str]
     keep = [i for i in range(len(a_txt)) if similar_length(a_txt[i], b_txt[i], length_ratio)]
     lc = win_summary([ra[i] for i in keep], [rb[i] for i in keep], seed=seed, prompts=[flat_p[i] for i in keep])
 
-    # KL(agent || generator) = E_{y~agent}[log π_agent(y) − log π_gen(y)], on samples drawn at
-    # temperature 1 and full nucleus (the estimate is only unbiased for the model's own distribution).
+    # KL(agent || generator) on samples drawn at temperature 1 and full nucleus: the expectation
+    # is over the agent's own distribution only then. Non-negative estimator: rmbench.agent.kl.
     kl_samples = a if (gen.temperature == 1.0 and gen.top_p == 1.0) else sample(
         agent, atok, prompts, dataclasses.replace(gen, temperature=1.0, top_p=1.0), n=samples_per_prompt,
         seed=seed + 2, desc="agent samples for KL")
     ids = [s.token_ids for ss in kl_samples for s in ss]
     kp = [p for p, ss in zip(prompts, kl_samples) for _ in ss]
-    lp_a = sequence_logprobs(agent, atok, kp, ids, desc="agent log-probs")
-    lp_b = sequence_logprobs(base, btok, kp, ids, desc="generator log-probs")
-    kl = [x - y for x, y in zip(lp_a, lp_b)]
-    n_tok = sum(len(t) for t in ids)
+    kl = story_kl(agent, base, atok, kp, ids)
 
     def lengths(samples):
         flat = [s for ss in samples for s in ss]
@@ -77,10 +78,10 @@ def evaluate_agent(agent_dir: str, generator_dir: str, judge, prompts: list[str]
     return {
         "win_rate": overall, "length_controlled": {**lc, "max_length_ratio": length_ratio},
         "mean_preference": sum(sigmoid(x - y) for x, y in zip(ra, rb)) / len(ra),
-        "kl_to_generator": {"per_story": sum(kl) / len(kl), "per_token": sum(kl) / max(1, n_tok), "n": len(kl)},
+        "kl_to_generator": kl_summary(kl),
         "agent": lengths(a), "generator": lengths(b),
         "examples": [{"prompt": p, "agent": x, "generator": y, "agent_reward": u, "generator_reward": v}
-                     for p, x, y, u, v in list(zip(flat_p, a_txt, b_txt, ra, rb))[:5]],
+                     for p, x, y, u, v in list(zip(flat_p, a_txt, b_txt, ra, rb))[:EXAMPLES]],
     }
 
 
@@ -115,7 +116,7 @@ def results_json(metrics: dict, *, agent_dir: str, generator_dir: str, judge_pat
 
     test, lc = split(metrics["win_rate"]), split(metrics["length_controlled"])
     model = {"id": f"agent:{Path(agent_dir).name}", "kind": "agent",
-             "base_model": card.get("generator_card", {}).get("base_model"), "path": str(agent_dir),
+             "base_model": card.get("generator_card", {}).get("base_model") or card.get("generator"), "path": str(agent_dir),
              "parameters": _parameters(agent_dir), "weights_sha256": weights_sha256(agent_dir),
              "generator": str(generator_dir), "trained_against": card.get("reward_model"),
              "judge": {"path": judge_path, "weights_sha256": weights_sha256(judge_path) if judge_path else None}}
@@ -150,6 +151,9 @@ def run_eval(agent_dir: str, generator_dir: str, judge_path: str, prompts: list[
 
     config = {"task": task, "prompts": len(prompts), "samples_per_prompt": samples_per_prompt,
               "generation": dataclasses.asdict(gen), "length_ratio": length_ratio, "seed": seed}
+    # A generator built from the random toy model learns nothing: say so wherever results show.
+    if read_card(generator_dir).get("base_model") == TINY:
+        config["note"] = SMOKE_NOTE
     res = results_json(metrics, agent_dir=agent_dir, generator_dir=generator_dir, judge_path=judge_path,
                        data=Prepared.open(data_dir), data_task=task, config=config, wall_time_s=time.time() - t0)
     Path(out_dir).mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,10 @@
 """How a WritingPrompts prompt is shown to a causal LM, and where the (prompt, story) rows come from.
 
 One layout everywhere (SFT, RL, evaluation, the feedback page) so that the generator, the
-agent and the judges see the same text: the raw prompt goes in, the story comes out.
+agent and the judges see the same text: the raw prompt goes in, the story comes out. A model
+with a chat template (smollm2, any instruct model) gets the prompt as a user turn and writes
+the story as its assistant turn, ending it with its end-of-turn token (its EOS); a model
+without one (the tiny test model, GPT-2) gets a plain-text frame.
 """
 
 from __future__ import annotations
@@ -12,11 +15,42 @@ from dataclasses import dataclass
 PROMPT_TEMPLATE = "Writing prompt: {prompt}\n\nStory:"
 
 
-def format_prompt(prompt: str) -> str:
+# The user turn for chat models. The word count keeps stories inside max_new_tokens (about 1.3
+# tokens a word), so most of them end at end of turn rather than being cut.
+CHAT_REQUEST = "Write a short story, at most {words} words, for this writing prompt.\n\n{prompt}"
+STORY_WORDS = 100
+
+
+def has_chat_template(tok) -> bool:
+    return bool(tok is not None and getattr(tok, "chat_template", None))
+
+
+def format_prompt(prompt: str, tok=None) -> str:
+    """The text the model continues: the chat template's assistant turn opening when ``tok``
+    has a template, else the plain frame."""
+    if has_chat_template(tok):
+        msg = CHAT_REQUEST.format(words=STORY_WORDS, prompt=prompt.strip())
+        return tok.apply_chat_template([{"role": "user", "content": msg}], tokenize=False, add_generation_prompt=True)
     return PROMPT_TEMPLATE.format(prompt=prompt.strip())
 
 
-def format_completion(story: str) -> str:
+def end_of_turn_id(tok) -> int | None:
+    """The token a chat template closes an assistant turn with (smollm2: ``<|im_end|>``, its
+    EOS; other templates: an ``<|end|>`` that is not their EOS), so generation stops there."""
+    if not has_chat_template(tok):
+        return None
+    mark = "\u2063story\u2063"  # invisible separators: text no template adds by itself
+    text = tok.apply_chat_template([{"role": "user", "content": "x"}, {"role": "assistant", "content": mark}],
+                                   tokenize=False)
+    after = text.split(mark, 1)[1] if mark in text else ""
+    ids = tok(after, add_special_tokens=False)["input_ids"] if after else []
+    return ids[0] if ids and ids[0] in tok.all_special_ids else None
+
+
+def format_completion(story: str, tok=None) -> str:
+    # The assistant turn starts on a fresh line; the trainer appends the EOS (end of turn).
+    if has_chat_template(tok):
+        return story.strip()
     # The leading space belongs to the story: "Story:" + " Once..." tokenizes as GPT-2 expects.
     return " " + story.strip()
 

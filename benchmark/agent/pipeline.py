@@ -1,7 +1,8 @@
 """The ``writingprompts-agent`` chain in one output directory, resumable step by step.
 
     OUT/data/         prepared data (unless --data/options['data'] points at some)
-    OUT/generator/    step sft:        the story generator (HF dir)
+    OUT/generator/    step sft:        the story generator (HF dir; with sft 'none' the step only
+                                       records where the unchanged generator lives)
     OUT/evaluator/    step evaluator:  reward model the agent is trained against
     OUT/judge/        step judge:      a different reward model, for the evaluation only
     OUT/agent/        step agent:      the generator after pairwise RL against the evaluator
@@ -10,19 +11,23 @@
 
 Every step writes its output atomically and only then its marker, so an interrupted run
 resumes at the first unfinished step. The evaluator and the judge are either given (reward
-model directories, e.g. from two ``rmbench run`` outputs) or, in the tiny configuration,
-tiny random reward models (smoke tests of the plumbing only, flagged in the results).
+model directories, e.g. from two ``rmbench run`` outputs) or trained here with the harness's
+trainer on disjoint halves of the WritingPrompts pairs (by post); in the tiny configuration
+their base is a tiny random BERT (smoke tests of the plumbing only, flagged in the results).
+Notes go to stderr (``log``); the caller prints the summary.
 """
 
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from pathlib import Path
 
 from rmbench.atomic import write_json
 from rmbench.jsonlimits import read_json_file
 
+TRAIN = "train"  # an evaluator/judge setting meaning: train one here, on its half of the pairs
 STEPS = ("data", "sft", "evaluator", "judge", "agent", "eval")
 
 
@@ -92,9 +97,7 @@ def train_half_reward_model(task, options: dict, data_dir: str, out: Path, role:
     train = [r for r in splits["train"] if half_of(r["post_id"]) == half]
     val = [r for r in splits["validation"] if half_of(r["post_id"]) == half]
     # The first pairs in pair_id order: deterministic, and post ids carry no order of their own.
-    limit = task.reward_max_pairs or cfg.data.max_train_pairs
-    vlimit = max(1, task.reward_max_pairs // 2) if task.reward_max_pairs else cfg.data.max_validation_pairs
-    train, val = train[: limit or None], val[: vlimit or None]
+    train, val = train[: task.reward_max_pairs or None], val[: max(1, task.reward_max_pairs // 2)]
     if not train:
         raise ValueError(f"no {task.data_task} training pairs for the {role} (half {half})")
     log(f"[{role}] training {cfg.model.name} on {len(train)} pairs (half {half} of {task.data_task}/train)")
@@ -105,11 +108,31 @@ def train_half_reward_model(task, options: dict, data_dir: str, out: Path, role:
             "validation_accuracy": info.get("best_validation_accuracy", info.get("validation_accuracy"))}
 
 
-def run_chain(task, out_dir: str, options: dict, log=print) -> dict:
+def _stderr(line: str) -> None:
+    from rmbench.console import quiet
+
+    if not quiet():
+        print(line, file=sys.stderr, flush=True)
+
+
+def eval_prompt_list(splits, task) -> tuple[list[str], list[str]]:
+    """Distinct prompts of ``task.eval_splits`` in order (a post once), and the splits used."""
+    from rmbench.agent.format import distinct_prompts
+
+    wanted = [s.strip() for s in task.eval_splits.split(",") if s.strip()]
+    used = [s for s in wanted if s in splits and len(splits[s])]
+    if not used:  # tiny data sets: fall back rather than evaluate nothing
+        used = [next((s for s in ("test", "validation", "train") if s in splits and len(splits[s])), "train")]
+    rows = [r for s in used for r in splits[s]]
+    return [p for _, p in distinct_prompts(rows)][: task.eval_prompts or None], used
+
+
+def run_chain(task, out_dir: str, options: dict, log=_stderr) -> dict:
     """Run (or resume) the chain for the ``WritingPromptsAgent`` settings ``task``."""
     from rmbench.agent.evaluate import check_judge, run_eval
     from rmbench.eval.results import write_results
     from rmbench.agent.format import distinct_prompts
+    from rmbench.model.load import resolve_model_path
     from rmbench.agent.rl import RLSettings, reward_model_info, train_agent
     from rmbench.agent.sft import SFTSettings, run_sft
     from rmbench.prepared.load import load_prepared
@@ -122,6 +145,9 @@ def run_chain(task, out_dir: str, options: dict, log=print) -> dict:
                               "or choose another --out")
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
+    from rmbench.console import stderr_console
+
+    stderr_console()  # transformers' load reports and bars off, as in `rmbench run --holdout`
 
     def data_step():
         # `rmbench run` passes its --data (default 'demo'): a prepared dir, 'demo' or a dump folder.
@@ -131,22 +157,28 @@ def run_chain(task, out_dir: str, options: dict, log=print) -> dict:
         cache = (options.get("config") or {}).get("data", {}).get("cache_dir", "")
         return {"data": str(resolve_data(str(source), cache, progress=True))}
 
+    log(f"{task.name}: outputs under {out} (generator/, evaluator/, judge/, agent/, results.json, report.html)")
     data_dir = _run_step(out, "data", data_step, log)["data"]
+    log(f"data: {data_dir} (task {task.data_task})")
     splits = load_prepared(data_dir, task.data_task)
 
     def sft_step():
-        s = SFTSettings(task=task.data_task, stories=task.stories, epochs=task.sft_epochs,
+        if task.sft == "none":  # the generator as it is: nothing to train, nothing to copy
+            path = resolve_model_path(task.generator_model)
+            return {"path": path, "sft": "none", "base_model": task.generator_model}
+        s = SFTSettings(task=task.data_task, stories=task.stories, mode=task.sft, epochs=task.sft_epochs,
                         learning_rate=task.sft_learning_rate, batch_size=task.sft_batch_size,
                         max_length=task.max_length, max_examples=task.max_stories or None, seed=task.seed)
         card = run_sft(data_dir, task.generator_model, str(out / "generator"), s)
-        return {"path": str(out / "generator"), "stories": card["stories"], "train_loss": card["train_loss"]}
+        return {"path": str(out / "generator"), "sft": task.sft, "base_model": task.generator_model,
+                "stories": card["stories"], "train_loss": card["train_loss"]}
 
     gen_dir = _run_step(out, "sft", sft_step, log)["path"]
 
     def rm_step(role: str, half: int):
         def fn():
             given = options.get(role) or getattr(task, role)
-            if given:
+            if given and given != TRAIN:
                 return {"path": str(given), "kind": "given"}
             return train_half_reward_model(task, options, data_dir, out, role, half, log)
         return fn
@@ -171,20 +203,25 @@ def run_chain(task, out_dir: str, options: dict, log=print) -> dict:
 
     def eval_step():
         check_judge(agent_dir, judge["path"])
-        split = next((sp for sp in ("test", "validation", "train") if len(splits[sp])), "train")
-        prompts = [p for _, p in distinct_prompts(splits[split])][: task.eval_prompts or None]
+        prompts, split = eval_prompt_list(splits, task)
         res = run_eval(agent_dir, gen_dir, judge["path"], prompts, str(out), data_dir=data_dir,
                        task=task.data_task, max_new_tokens=task.max_new_tokens, temperature=task.temperature,
                        top_p=task.top_p, seed=task.seed)
-        res["config"].update({"chain": task.rules(), "prompt_split": split,
+        res["config"].update({"chain": task.rules(), "prompt_split": ",".join(split),
                               "evaluator": evaluator, "judge": judge})
         write_results(out / "results.json", res)
-        t = res["results"]["writingprompts-agent"]["splits"]["test"]
-        return {"results": str(out / "results.json"), "win_rate": t["accuracy"], "ci95": t["ci95"], "n": t["n"]}
+        r = res["results"]["writingprompts-agent"]
+        t, lc, m = r["splits"]["test"], r["splits"]["test_length_controlled"], r["agent_metrics"]
+        return {"results": str(out / "results.json"), "report": str(out / "report.html"),
+                "win_rate": t["accuracy"], "ci95": t["ci95"], "n": t["n"], "prompts": len(prompts),
+                "length_controlled": lc["accuracy"], "length_controlled_ci95": lc["ci95"], "length_controlled_n": lc["n"],
+                "kl_per_story": m["kl_to_generator"]["per_story"], "kl_per_token": m["kl_to_generator"]["per_token"],
+                **{f"{who}_{k}": m[who][k] for who in ("agent", "generator")
+                   for k in ("mean_tokens", "distinct_2", "truncated_fraction")},
+                **({"note": res["config"]["note"]} if res["config"].get("note") else {})}
 
     ev = _run_step(out, "eval", eval_step, log)
-    summary = {"out": str(out), "generator": gen_dir, "evaluator": evaluator["path"], "judge": judge["path"],
-               "agent": agent_dir, "results": ev["results"], "win_rate": ev["win_rate"], "ci95": ev["ci95"],
+    summary = {"out": str(out), "data": data_dir, "generator": gen_dir, "evaluator": evaluator["path"],
+               "judge": judge["path"], "agent": agent_dir, **{k: v for k, v in ev.items() if k not in ("step",)},
                "wall_time_s": round(time.time() - t0, 2)}
-    log(f"win rate of the agent over the generator (judge {judge['path']}): {ev['win_rate']} {ev['ci95']} (n={ev['n']})")
     return summary

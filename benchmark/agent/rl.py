@@ -33,6 +33,8 @@ from rmbench.agent.artifacts import CARD, read_card
 from rmbench.atomic import atomic_dir, write_json
 from rmbench.model.load import weights_sha256
 from rmbench.agent.format import format_prompt
+from rmbench.agent.trainer_log import precision_args, quiet_trainer
+from rmbench.model.train import _checkpointing_kwarg
 from rmbench.fields import opt
 
 
@@ -105,7 +107,7 @@ def train_agent(generator_dir: str, scorer: Scorer, prompts: list[str], out_dir:
     tok = AutoTokenizer.from_pretrained(generator_dir)
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
-    ds = Dataset.from_dict({"prompt": [format_prompt(p) for p in prompts], "raw_prompt": list(prompts)})
+    ds = Dataset.from_dict({"prompt": [format_prompt(p, tok) for p in prompts], "raw_prompt": list(prompts)})
     reward = PairwisePreference(scorer)
     # Re-running a step replaces its own earlier output (a directory with our card), nothing else.
     with atomic_dir(out_dir, overwrite=True, owned=lambda d: (d / CARD).is_file(), what="rmbench agent model") as tmp:
@@ -116,9 +118,10 @@ def train_agent(generator_dir: str, scorer: Scorer, prompts: list[str], out_dir:
             temperature=settings.temperature, top_p=settings.top_p, top_k=0, seed=settings.seed,
             logging_steps=settings.logging_steps, report_to=[], save_strategy="no",
             use_cpu=not torch.cuda.is_available(), normalize_advantages=False,
-            gradient_checkpointing=settings.gradient_checkpointing)
+            **_checkpointing_kwarg(settings.gradient_checkpointing), disable_tqdm=True, **precision_args())
         trainer = RLOOTrainer(model=str(generator_dir), reward_funcs=reward, args=args, train_dataset=ds,
                               processing_class=tok)
+        quiet_trainer(trainer, "agent RL (RLOO, k=2)")
         trainer.train()
         trainer.model.save_pretrained(tmp)
         tok.save_pretrained(tmp)

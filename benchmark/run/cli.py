@@ -218,10 +218,8 @@ def _run_agent(ctx, name, config_file, settings, pipeline_options=()):
         options[key.strip()] = yaml.safe_load(value)  # numbers, booleans and strings as written
     summary = task.run_pipeline(str(out), options)
     click.echo(f"{task.name}: wrote {out}")
-    if summary:
-        import json
-
-        click.echo(json.dumps(summary, indent=2, default=str))  # whole: a cut JSON parses as nothing
+    for key, value in (summary or {}).items():  # one "key: value" line each: greppable, never a dict dump
+        click.echo(f"  {key}: {round(value, 4) if isinstance(value, float) else value}")
 
 
 def _show(doc: dict, run_dir: Path, fmt: str = "table") -> None:

@@ -36,6 +36,9 @@ def chain(tmp_path_factory, demo_data):
     result = CliRunner().invoke(main, ["run", "--pipeline", "writingprompts-agent", "--model", "tiny", "--out", str(out),
                                        "--data", str(demo_data)])
     assert result.exit_code == 0, result.output
+    # Trainers report through the harness's progress, never as printed log dicts.
+    assert "{'loss'" not in result.output and "'kl':" not in result.output
+    assert f"data: {demo_data}" in result.output and f"out: {out}" in result.output
     return out, json.loads(marker(out, "eval").read_text())
 
 
@@ -65,6 +68,29 @@ def test_tiny_chain_writes_every_step_and_results(chain):
     assert summary["win_rate"] == split["accuracy"] and summary["n"] == split["n"]
     report = (out / "report.html").read_text()
     assert "length-controlled win rate" in report and "<script" not in report
+    # Random toy models learn nothing: the report and the results say so.
+    assert "smoke test: tiny random models, no effect expected" in report
+    assert res["config"]["note"] == "smoke test: tiny random models, no effect expected"
+    assert report.count("<div class=s>") == 2 * 3  # three sample stories of each model
+    kl = m["kl_to_generator"]
+    assert kl["per_story"] >= 0 and kl["per_token"] >= 0 and "monte_carlo_per_story" in kl
+
+
+def test_tasks_show_prints_the_settings_a_default_run_uses():
+    """What `rmbench tasks show` prints is what `rmbench run --pipeline` runs with: the options
+    a default run passes (its --model, --seed ...) change no setting."""
+    from rmbench.cli import main
+    from rmbench.run.config import RunConfig
+
+    task = get_task("writingprompts-agent")
+    cfg = RunConfig()
+    run_options = {"config": cfg.to_dict(), "model": cfg.model.name, "data": cfg.data.source, "seed": cfg.seed,
+                   "resume": False}
+    assert task.with_options(run_options).rules() == task.rules()
+    assert task.generator_model == "smollm2" and task.with_options({"tiny": True}).generator_model == "tiny"
+    shown = CliRunner().invoke(main, ["tasks", "show", "writingprompts-agent", "--format", "tsv"]).output
+    rows = dict(line.split("\t")[:2] for line in shown.splitlines()[1:])
+    assert rows == {k: repr(v) for k, v in task.rules().items()}
 
 
 def test_rerun_resumes_from_markers(chain):

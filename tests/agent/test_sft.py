@@ -54,3 +54,29 @@ def test_sft_cli_reports_missing_data(tmp_path):
                                               "--out", str(tmp_path / "gen")])
     assert result.exit_code != 0 and "manifest" in result.output
     assert not (tmp_path / "gen").exists()
+
+
+def test_sft_set_emptied_by_filtering_is_a_clear_error(tmp_path):
+    """Every prompt fills max_length, so no story token is left to learn: one line, exit 1, no
+    sampler traceback and no output directory."""
+    from rmbench.agent.cli import agent_group
+    from rmbench.prepare import prepare
+
+    data = tmp_path / "data"
+    prepare("demo", data, tasks=["writingprompts"], progress=False)
+    result = CliRunner().invoke(agent_group, ["sft", "--data", str(data), "--model", "tiny", "--out",
+                                              str(tmp_path / "gen"), "--limit", "8", "--max-length", "8"])
+    assert result.exit_code == 1 and "filtered out" in result.output and "prompt_fills_max_length" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "gen").exists()
+
+
+def test_chat_models_get_their_template_and_stop_at_end_of_turn(tiny_chat_tokenizer):
+    from rmbench.agent.format import end_of_turn_id
+
+    tok = tiny_chat_tokenizer()
+    text = format_prompt(" [WP] A dragon. ", tok)
+    assert text.startswith("<s><|user|>") and "[WP] A dragon.<|end|>" in text and text.endswith("<|assistant|>\n")
+    assert end_of_turn_id(tok) == tok.convert_tokens_to_ids("<|end|>") != tok.eos_token_id
+    assert format_completion(" Once. ", tok) == "Once."
+    plain = tiny_chat_tokenizer(chat_template=None)
+    assert format_prompt("[WP] A dragon.", plain).endswith("Story:") and end_of_turn_id(plain) is None
