@@ -36,10 +36,12 @@ def _fail(err: Exception) -> None:
 @click.option("--track", default=None, help="Track to submit to (default: the one whose frozen test sets the run used).")
 @click.option("--plot", "plots", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Extra PNG to embed (e.g. a sweep's transfer heatmap); RUN_DIR/plots/*.png are always included.")
+@click.option("--best-of-n", "best_of_n", default=None, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="An `rmbench agent bon` run of this reward model: shown in the Best-of-N column (recomputed, not ranked).")
 @click.option("--push-to-hub", "hub_repo", default=None, metavar="REPO",
               help="Also upload the submission to this Hugging Face dataset repo (needs HF_TOKEN or a login).")
 @BOARD_OPTION
-def submit_cmd(run_dir, name, organization, url, track, plots, hub_repo, board):
+def submit_cmd(run_dir, name, organization, url, track, plots, best_of_n, hub_repo, board):
     """Validate a run's results.json and add it to the leaderboard.
 
     Writes leaderboard/submissions/NAME.json (atomically) only when every check passes;
@@ -53,7 +55,8 @@ def submit_cmd(run_dir, name, organization, url, track, plots, hub_repo, board):
     try:
         board = _board(board, for_writing=True)
         tracks = load_tracks(board)
-        sub, skipped = build_submission(run_dir, SubmitInfo(name, organization, url, track), tracks, plots)
+        sub, skipped = build_submission(run_dir, SubmitInfo(name, organization, url, track), tracks, plots,
+                                        best_of_n=best_of_n)
     except RmbenchError as e:
         _fail(e)
     for s in skipped:

@@ -82,6 +82,7 @@ class Row:
     splits: dict = field(default_factory=dict)  # "task/split" -> the recomputed card (pages show it)
     group: int | None = None  # rank group (rmbench.leaderboard.groups); None: not ranked
     vs_next: dict | None = None  # this row's score minus the next ranked row's, with its 95% interval
+    best_of_n: dict | None = None  # recomputed `rmbench agent bon` win rate (rmbench.leaderboard.bestofn); not ranked
 
 
 def make_row(sub: dict, track: Track, numbers, badge: str = "self-reported") -> Row:
@@ -100,6 +101,11 @@ def make_row(sub: dict, track: Track, numbers, badge: str = "self-reported") -> 
     row.mean_hard = heldout_mean(numbers, track.splits[1]) if len(track.splits) > 1 else None
     row.best_baseline, row.best_baseline_mean = best_baseline(track, track.splits[0])
     row.note = unranked_reason(sub, track)
+    if isinstance(sub.get("best_of_n"), dict):
+        from rmbench.leaderboard.bestofn import recompute
+
+        row.best_of_n = recompute(sub["best_of_n"])
+        row.ci95["best_of_n"] = row.best_of_n["ci95"]
     if row.mean is not None and row.best_baseline_mean is not None:
         row.margin = row.mean - row.best_baseline_mean
     return row

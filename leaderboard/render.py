@@ -44,6 +44,7 @@ def columns(track: Track) -> list[Column]:
              Column("margin", "Margin", lambda r: r.margin, "signed"),
              Column("stacked", "Δ stacked", lambda r: stacked_mean(r, track), "signed"),
              Column("adds_information", "Adds info", lambda r: adds_information(r, track)),
+             Column("best_of_n", "Best-of-N win", lambda r: (r.best_of_n or {}).get("win_rate"), "pct"),
              Column("date", "Date", lambda r: r.date),
              Column("data", "Data", lambda r: f"{'synthetic' if r.synthetic else 'real'} ({r.track})"),
              Column("note", "Note", lambda r: r.note)]
@@ -118,7 +119,10 @@ RANKING_NOTE = ("Rank: mean accuracy on each track's first split (heldout_all: e
                 "note (baselines) are for reference, not ranked. Δ stacked / Adds info: baseline:confounds plus the "
                 "entry's reward margin (one logistic model, the run's fit) against confounds alone on the first split, "
                 "recomputed from the predictions and the track's frozen confounds logits; 'yes' when the paired "
-                "interval lies above 0 on every held-out task (adds information beyond surface features).")
+                "interval lies above 0 on every held-out task (adds information beyond surface features). Best-of-N win: "
+                "the entry's reward model picks one of N stories and a different judge compares it with a random one "
+                "of the N (`rmbench agent bon`; 50% = no better than chance), recomputed from its rounds; not ranked "
+                "on, '—' where none was submitted.")
 
 
 _KINDS = {"text": "text", "int": "int", "pct": "pct", "signed": "pp"}  # this module's kinds -> rmbench.tables
@@ -130,7 +134,7 @@ def sheet(track: Track, cols: list[Column], rows: list[Row], intervals: bool) ->
     spec = []
     for c in cols:
         spec.append((TCol(c.key, c.title, _KINDS[c.kind]), c.value))
-        if intervals and c.kind == "pct" and "/" in c.key:
+        if intervals and c.kind == "pct" and ("/" in c.key or c.key == "best_of_n"):
             spec.append((TCol(f"{c.key}_ci95", f"{c.title} 95% CI", "pct_ci"), lambda r, k=c.key: r.ci95.get(k)))
     out = Sheet([tc for tc, _ in spec], title=f"{track.name} — {track.label}", caption=RANKING_NOTE)
     for r in rows:

@@ -111,7 +111,9 @@ def choose_track(results: dict, tracks: dict[str, Track], wanted: str | None) ->
 
 
 def build_submission(run: Path, info: SubmitInfo, tracks: dict[str, Track],
-                     extra_plots: list[Path] = (), now: dt.datetime | None = None) -> tuple[dict, list[str]]:
+                     extra_plots: list[Path] = (), now: dt.datetime | None = None,
+                     best_of_n: Path | None = None) -> tuple[dict, list[str]]:
+    """``best_of_n``: an `rmbench agent bon` run of the same reward model to attach (its column)."""
     results_path = find_results(run)
     results = read_json(results_path, max_bytes=MAX_RESULTS_BYTES)
     if not isinstance(results, dict):
@@ -129,6 +131,10 @@ def build_submission(run: Path, info: SubmitInfo, tracks: dict[str, Track],
         "plots": plots,
         "predictions": collect_predictions(results_path.parent, tracks.get(track)),
     }
+    if best_of_n is not None:
+        from rmbench.leaderboard.bestofn import bon_block
+
+        sub["best_of_n"] = bon_block(Path(best_of_n))
     return sub, skipped
 
 

@@ -11,7 +11,7 @@ everything in one round; a file too big, too deep or holding NaN is one listed p
 Rule ids (the ``rule`` of each :class:`Problem`): json, file_size, schema, non_finite, name,
 name_matches_file, duplicate_name, unknown_track, benchmark_version, data_label,
 task_missing, task_version, fingerprint, leakage, count, accuracy_missing, ci,
-count_consistency, summary, plot, predictions, recomputed, baselines, kind.
+count_consistency, summary, plot, predictions, recomputed, baselines, kind, best_of_n.
 """
 
 from __future__ import annotations
@@ -121,6 +121,10 @@ def check_submission(sub: object, tracks: dict[str, Track], *, file_stem: str | 
         problems.append(Problem("unknown_track", "track", f"{sub.get('track')!r} is not a track on this "
                                 f"leaderboard (tracks: {', '.join(sorted(tracks)) or 'none'})"))
     numbers = None
+    if not any(p.rule == "schema" for p in problems):
+        from rmbench.leaderboard.bestofn import bon_problems
+
+        problems += [Problem(*p) for p in bon_problems(sub)]
     if isinstance(results, dict):
         problems += results_problems(results, track)
         problems += _kind_problems(sub, results)

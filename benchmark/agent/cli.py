@@ -1,4 +1,5 @@
-"""``rmbench agent``: sft (generator), train (pairwise RL), eval (judged win rate), compare (feedback page)."""
+"""``rmbench agent``: sft (generator), train (pairwise RL), eval (judged win rate), bon (best-of-N with a
+reward model), compare (feedback page)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ def agent_group():
     rmbench agent sft   --data D --model smollm2 --mode lora --out gen/
     rmbench agent train --generator gen/ --reward-model rm_a/ --data D --out agent/
     rmbench agent eval  --agent agent/ --generator gen/ --judge rm_b/ --data D --out eval/
+    rmbench agent bon   --generator gen/ --reward-model rm_a/ --judge rm_b/ -n 4 --data D --out bon/
     rmbench run --pipeline writingprompts-agent --out runs/agent   # the whole chain: smollm2, CPU budget
     rmbench run --pipeline writingprompts-agent --model tiny --out runs/tiny   # toy models, seconds
     """
@@ -153,6 +155,53 @@ def eval_cmd(agent_dir, generator_dir, judge, data_dir, out_dir, task, split, li
     shown = lambda x: "-" if x is None else f"{100 * x:.1f}%"  # noqa: E731 -- as every table shows a fraction
     click.echo(f"win rate {shown(t['test']['accuracy'])} [{shown(ci[0])}, {shown(ci[1])}] (n={t['test']['n']}); "
                f"length-controlled {shown(lc)} (n={t['test_length_controlled']['n']}) -> {out_dir}/results.json")
+
+
+@agent_group.command("bon")
+@quiet_option(expose=False)
+@click.option("--generator", "generator_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Generator dir (samples the N stories).")
+@click.option("--reward-model", required=True, help="The reward model under test: picks one story of N (dir, alias or hub id).")
+@click.option("--judge", required=True, help="A different reward model: compares the pick with a random one of the N.")
+@click.option("--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Prepared data; prompts come from --split.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Writes OUT/results.json (harness format, entry best-of-n).")
+@click.option("-n", "--n", "n", default=4, show_default=True, type=click.IntRange(2), help="Stories sampled per prompt.")
+@click.option("--rounds", default=1, show_default=True, type=click.IntRange(1), help="Best-of-N rounds per prompt (one cluster per prompt).")
+@click.option("--task", default="writingprompts", show_default=True, help="Prepared task holding the prompts.")
+@click.option("--split", default="test", show_default=True, help="Split whose prompts are used.")
+@click.option("--limit", default=None, type=click.IntRange(1), help="Quick runs: use at most this many prompts.")
+@click.option("--allow-same-judge", is_flag=True, help="Allow a judge equal to the reward model (gives the ceiling, not a test).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed (sampling, ties, the random story).")
+@gen_options
+def bon_cmd(generator_dir, reward_model, judge, data_dir, out_dir, n, rounds, task, split, limit, allow_same_judge, seed,
+            max_new_tokens, temperature, top_p):
+    """Best-of-N: per prompt N stories, the reward model picks one, the judge compares it with a
+    uniformly random one of the N. Win rate (prompt-clustered 95% CI; 50% = no better than
+    chance, ceiling 1 - 1/(2N)), picked vs random length, length-controlled win rate.
+
+    \b
+    Examples:
+      rmbench agent bon --generator gen/ --reward-model rm_a/ --judge rm_b/ -n 4 --data D --out bon/
+    """
+    from rmbench.agent.bon import run_bon
+    from rmbench.agent.generate import GenerationConfig
+    from rmbench.model.load import weights_sha256
+
+    if not allow_same_judge and (Path(reward_model).resolve() == Path(judge).resolve() or
+                                 (weights_sha256(judge) or "j") == (weights_sha256(reward_model) or "r")):
+        raise click.ClickException(f"--judge {judge} is the reward model under test: it would grade its own picks "
+                                   "(--allow-same-judge measures that ceiling on purpose)")
+    prompts = [p for _, p in _prompts(data_dir, task, split, limit)]
+    gen = GenerationConfig(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p)
+    res = run_bon(generator_dir, reward_model, judge, prompts, out_dir, data_dir=data_dir, task=task, n=n,
+                  rounds=rounds, gen=gen, seed=seed, scorers=(_scorer(reward_model), _scorer(judge)))
+    r = res["results"]["best-of-n"]
+    t, lc, b = r["splits"]["test"], r["splits"]["test_length_controlled"], r["best_of_n"]
+    shown = lambda x: "-" if x is None else f"{100 * x:.1f}%"  # noqa: E731 -- as every table shows a fraction
+    ci = t["ci95"] or [None, None]
+    click.echo(f"best-of-{n} win rate vs a random story {shown(t['accuracy'])} [{shown(ci[0])}, {shown(ci[1])}] "
+               f"(n={t['n']}, {b['prompts']} prompts; judge's own pick {shown(b['judge_pick']['accuracy'])}); "
+               f"length-controlled {shown(lc['accuracy'])}; mean chars picked {b['length']['picked_mean_chars']:.0f} "
+               f"vs random {b['length']['random_mean_chars']:.0f} -> {out_dir}/results.json")
 
 
 @agent_group.command("compare")

@@ -191,7 +191,7 @@ def _lines_table(doc: dict) -> list[str]:
                      f"| {_pct(r['ceiling'].get('value'))} | {ece} | {conf} | {_pct(r['truncated_share'])} |")
     names = ["random", "longer", "shorter", "earlier", "later", "confounds"]
     lines += ["", "Every baseline (accuracy %, and the model's paired difference to it in points):", "",
-              "| task | split | " + " | ".join(n + ("*" if n in ("earlier", "later") else "") for n in names) + " |",
+              "| task | split | " + " | ".join(n + ("*" if n in constructed(doc) else "") for n in names) + " |",
               "|---|---|" + "---|" * len(names)]
     for r in rows(doc):
         cells = []
@@ -201,6 +201,11 @@ def _lines_table(doc: dict) -> list[str]:
                          else _base_cell(e))
         lines.append(f"| {r['task']} | {_split_cell(r)} | " + " | ".join(cells) + " |")
     return lines
+
+
+def constructed(doc: dict) -> set[str]:
+    """Baselines some row of this run scores by construction (the pairing rule decides them)."""
+    return {name for r in rows(doc) for name in r["by_construction"]}
 
 
 def stacked_line(doc: dict) -> str:
@@ -277,8 +282,11 @@ def write_report(doc: dict, path) -> None:
     if found:
         lines += [f"- {f}" for f in found] + [""]
     lines += _lines_table(doc)
-    lines += ["", "\\* by construction under later-but-higher pairing (the chosen response is always the later "
-              "one); reported, never the best baseline. random is its expectation (exp.), 50%. n/a: the pairs lack "
+    # The footnote's first sentence only where a pairing rule fixed the time order: human
+    # feedback (and SHP-style rows without timestamps) has no such baseline to explain.
+    star = ("\\* by construction under later-but-higher pairing (the chosen response is always the later "
+            "one); reported, never the best baseline. ") if constructed(doc) else ""
+    lines += ["", star + "random is its expectation (exp.), 50%. n/a: the pairs lack "
               "timestamps. Intervals: posts resampled with all their pairs; Δ is paired (same resamples). "
               "Length-controlled: the accuracy predicted at equal lengths. Cue-conflict: pairs whose chosen "
               "response is the shorter by the task's hard ratio (longer-wins scores 0% there). Noise ceiling: "

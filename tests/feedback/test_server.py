@@ -25,8 +25,9 @@ def served(tmp_path, write_demo_page):
     thread.join(5)
 
 
-def click_body(item_id, choice="A", session=SESSION) -> bytes:
-    return json.dumps({"session": session, "item_id": item_id, "choice": choice}).encode()
+def click_body(item_id, choice="A", session=SESSION, rater=None) -> bytes:
+    """A vote as the page sends it; the rater is the session's name unless given."""
+    return json.dumps({"rater": rater or session, "session": session, "item_id": item_id, "choice": choice}).encode()
 
 
 def test_server_binds_loopback_only(served):
@@ -45,13 +46,24 @@ def test_click_stored_once_and_double_submit_rejected(served, post):
     assert [(c.session, c.item_id, c.choice) for c in clicks] == [(SESSION, item, "B")]
 
 
+def _vote(**kw) -> bytes:
+    return json.dumps({"rater": "ada", "session": SESSION, "item_id": "ITEM", "choice": "A", **kw}).encode()
+
+
 @pytest.mark.parametrize("body,ctype,status", [
     (b"not json", "application/json", 400),
     (b"[1, 2]", "application/json", 400),
-    (json.dumps({"session": SESSION, "item_id": "nope", "choice": "A"}).encode(), "application/json", 400),
-    (json.dumps({"session": "x", "item_id": "ITEM", "choice": "A"}).encode(), "application/json", 400),
-    (json.dumps({"session": SESSION, "item_id": "ITEM", "choice": "C"}).encode(), "application/json", 400),
-    (json.dumps({"session": SESSION, "item_id": "ITEM", "choice": "A", "x": 1}).encode(), "application/json", 400),
+    (_vote(item_id="nope"), "application/json", 400),
+    (_vote(session="x"), "application/json", 400),
+    (_vote(choice="C"), "application/json", 400),
+    (_vote(choice="a"), "application/json", 400),
+    (_vote(x=1), "application/json", 400),
+    (_vote(rater=""), "application/json", 400),
+    (_vote(rater="  "), "application/json", 400),
+    (_vote(rater="<script>"), "application/json", 400),
+    (_vote(rater="a" * 65), "application/json", 400),
+    (_vote(rater=7), "application/json", 400),
+    (json.dumps({"session": SESSION, "item_id": "ITEM", "choice": "A"}).encode(), "application/json", 400),  # no rater
     (b"\xff\xfe", "application/json", 400),
     (b"session=x", "application/x-www-form-urlencoded", 415),
     (b"{" + b" " * (MAX_BODY + 10) + b"}", "application/json", 413),
@@ -136,6 +148,10 @@ def test_exported_pairs_are_a_task_rmbench_evaluate_scores(tmp_path, write_demo_
     assert result.exit_code == 0, result.output
     res = json.loads((tmp_path / "ev" / "results.json").read_text())
     assert res["results"]["human-feedback"]["splits"]["test"]["n"] == 4
+    # no pairing rule orders people's votes in time: no "by construction" footnote or star (issue 25)
+    report = (tmp_path / "ev" / "report.md").read_text()
+    assert "by construction" not in report and "later*" not in report and "random is its expectation" in report
+    assert res["synthetic_data"] is True  # the page came from the demo corpus (its meta says so)
 
 
 def test_export_command_overwrites_only_an_earlier_export_and_never_the_page(tmp_path, write_demo_page):
@@ -197,9 +213,9 @@ def test_only_this_servers_host_may_post(served, host, status):
 
 
 @pytest.mark.parametrize("body", [b"[" * 1000 + b"]" * 1000, b'{"session": ' + b"[" * 600 + b"]" * 600 + b"}",
-                                  b'{"session": "session-0001\\n", "item_id": "ITEM", "choice": "A"}',
-                                  b'{"session": "session-0001", "item_id": "ITEM ", "choice": "A"}',
-                                  b'{"session": "session-0001", "item_id": "ITEM", "choice": "A", "n": NaN}'])
+                                  b'{"rater": "r", "session": "session-0001\\n", "item_id": "ITEM", "choice": "A"}',
+                                  b'{"rater": "r", "session": "session-0001", "item_id": "ITEM ", "choice": "A"}',
+                                  b'{"rater": "r", "session": "session-0001", "item_id": "ITEM", "choice": "A", "n": NaN}'])
 def test_deep_bodies_and_almost_ids_are_a_400_not_a_dropped_connection(served, post, body):
     page, server = served
     item = load_items(page)[0]["item_id"]

@@ -67,7 +67,8 @@ def test_run_writes_every_output(finished):
     log = [json.loads(line) for line in (finished / "train_log.jsonl").read_text().splitlines()]
     assert [e["step"] for e in log if "loss" in e] and log[-1]["step"] == doc["model"]["training"]["steps"]
     assert "plots/training.png" in doc["plots"] and (finished / "plots" / "training.png").stat().st_size > 1000
-    assert "Synthetic data" in (finished / "report.md").read_text()
+    report = (finished / "report.md").read_text()
+    assert "Synthetic data" in report and "\\* by construction" in report and "| earlier* | later* |" in report
 
 
 def test_saved_model_loads_anywhere_and_evaluate_reproduces_it(finished, data, tmp_path):
