@@ -159,7 +159,7 @@ def eval_cmd(agent_dir, generator_dir, judge, data_dir, out_dir, task, split, li
 
 @agent_group.command("bon")
 @quiet_option(expose=False)
-@click.option("--generator", "generator_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Generator dir (samples the N stories).")
+@click.option("--generator", "generator_dir", required=True, help="Causal LM that samples the N stories: a dir (agent sft), a preset (smollm2) or hub id.")
 @click.option("--reward-model", required=True, help="The reward model under test: picks one story of N (dir, alias or hub id).")
 @click.option("--judge", required=True, help="A different reward model: compares the pick with a random one of the N.")
 @click.option("--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Prepared data; prompts come from --split.")
