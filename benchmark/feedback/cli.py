@@ -46,6 +46,12 @@ def serve_cmd(page_dir, port):
         raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {e}") from None
     click.echo(f"Serving {len(server.items)} comparisons at {server.url} (votes -> {db_path(page_dir)}); "
                f"admin: {server.url}admin (this machine only); Ctrl-C stops.")
+    import signal
+
+    def stop(signum, frame):  # SIGTERM (kill, systemd, a job's end) stops as Ctrl-C does: counts printed
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -71,3 +71,23 @@ def test_rater_endpoint_normalises_and_lists_answered_items(served):
     assert status == 200 and json.loads(raw) == {"rater": "ada", "answered": [ids[2]]}
     assert _request(server, "POST", "/api/rater", {"rater": "<img>"})[0] == 400
     assert _request(server, "POST", "/api/rater", {"rater": "ada", "extra": 1})[0] == 400
+
+
+def test_serve_stops_on_sigterm_and_reports_refused_requests(tmp_path, write_demo_page, post):
+    """The command itself: a refused request is counted and printed when it stops (SIGTERM as Ctrl-C)."""
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    page = write_demo_page(tmp_path / "page", n=2)
+    proc = subprocess.Popen([sys.executable, "-m", "rmbench.cli", "feedback", "serve", "--dir", str(page), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"})
+    try:
+        url = re.search(r"http://127\.0\.0\.1:\d+/", proc.stdout.readline()).group(0)
+        assert post(url + "api/click", b"not json")[0] == 400
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Refused requests: bad_request 1" in err

@@ -37,14 +37,19 @@ def test_rater_signs_in_votes_with_keys_and_export_round_trips(browser, tmp_path
         page = ctx.new_page()
         errors = []  # script errors and CSP violations would land here
         page.on("pageerror", lambda e: errors.append(str(e)))
-        # (the 409 below is an expected answer and shows up as "Failed to load resource")
-        page.on("console", lambda m: m.type == "error" and "(Conflict)" not in m.text and errors.append(m.text))
+        # (the 400 and 409 below are expected answers and show up as "Failed to load resource")
+        page.on("console", lambda m: m.type == "error" and not ("(Conflict)" in m.text or "(Bad Request)" in m.text)
+                and errors.append(m.text))
         page.goto(server.url)
         expect(page.locator("#signin")).to_be_visible()
         expect(page.locator("#instructions")).to_be_visible()  # shown once, before the first item
         expect(page.locator("#item")).to_be_hidden()
         page.keyboard.press("b")  # no rater yet: a key answers nothing
         page.screenshot(path=str(artifacts_dir / "rater_signin.png"), full_page=True)
+        page.fill("#rater-name", "<b>ada</b>")  # refused by the server: the form stays, with the reason
+        page.press("#rater-name", "Enter")
+        expect(page.locator("#status")).to_contain_text("Not signed in: rater:")
+        expect(page.locator("#signin")).to_be_visible()
         page.fill("#rater-name", "  Ada   Lovelace ")
         page.press("#rater-name", "Enter")
         expect(page.locator("#item")).to_be_visible()

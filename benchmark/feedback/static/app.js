@@ -51,8 +51,19 @@
   }
 
   async function signIn(name) {
-    const r = await postJSON("api/rater", { rater: name });
-    if (r.status !== 200) { setStatus("Not signed in: " + (r.body.error || r.status), true); return; }
+    let r;
+    try {
+      r = await postJSON("api/rater", { rater: name });
+    } catch (e) {
+      setStatus("Not signed in (server unreachable?): " + e, true);
+      return;
+    }
+    if (r.status !== 200) {  // a name the server refuses: say why, and ask again
+      setStatus("Not signed in: " + (r.body.error || r.status), true);
+      store.del("rmbench-rater");
+      showSignin();
+      return;
+    }
     rater = r.body.rater;
     answered = new Set(r.body.answered);
     store.set("rmbench-rater", rater);
