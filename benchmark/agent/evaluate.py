@@ -15,7 +15,9 @@ from pathlib import Path
 from rmbench.agent.artifacts import read_card
 from rmbench.agent.generate import GenerationConfig, load_causal_lm, sample
 from rmbench.agent.kl import kl_summary, story_kl
-from rmbench.agent.metrics import distinct_n, similar_length, win_summary
+from rmbench.agent.metrics import distinct_n, similar_length, win_summary, win_values
+from rmbench.eval.controls import length_controlled
+from rmbench.eval.metrics import ClusterBootstrap
 from rmbench.agent.rl import sigmoid
 from rmbench.agent.tiny import TINY
 from rmbench.errors import SameJudgeError
@@ -55,8 +57,13 @@ def evaluate_agent(agent_dir: str, generator_dir: str, judge, prompts: list[str]
     r = judge.score(flat_p + flat_p, a_txt + b_txt)
     ra, rb = r[:len(a_txt)], r[len(a_txt):]
     overall = win_summary(ra, rb, seed=seed, prompts=flat_p)
+    # The harness's length control (as for reward models and best-of-N): the mean of the win
+    # rate where the agent's story is the longer and where it is the shorter, so a judge that
+    # only likes length scores 50% whatever the agent's length; prompt-clustered interval.
+    lc = length_controlled([{"chosen": x, "rejected": y} for x, y in zip(a_txt, b_txt)], win_values(ra, rb),
+                           ClusterBootstrap(flat_p, seed=seed))
     keep = [i for i in range(len(a_txt)) if similar_length(a_txt[i], b_txt[i], length_ratio)]
-    lc = win_summary([ra[i] for i in keep], [rb[i] for i in keep], seed=seed, prompts=[flat_p[i] for i in keep])
+    similar = win_summary([ra[i] for i in keep], [rb[i] for i in keep], seed=seed, prompts=[flat_p[i] for i in keep])
 
     # KL(agent || generator) on samples drawn at temperature 1 and full nucleus: the expectation
     # is over the agent's own distribution only then. Non-negative estimator: rmbench.agent.kl.
@@ -76,12 +83,18 @@ def evaluate_agent(agent_dir: str, generator_dir: str, judge, prompts: list[str]
                 "distinct_2": distinct_n([s.text for s in flat], 2)}
 
     return {
-        "win_rate": overall, "length_controlled": {**lc, "max_length_ratio": length_ratio},
+        "win_rate": overall,
+        "length_controlled": {"n": lc["n_longer"] + lc["n_shorter"], "accuracy": lc["accuracy"], "ci95": lc["ci95"],
+                              "agent_longer": lc["chosen_longer"], "agent_shorter": lc["chosen_shorter"],
+                              "n_agent_longer": lc["n_longer"], "n_agent_shorter": lc["n_shorter"]},
+        "similar_length": {**similar, "max_length_ratio": length_ratio},
         "mean_preference": sum(sigmoid(x - y) for x, y in zip(ra, rb)) / len(ra),
         "kl_to_generator": kl_summary(kl),
         "agent": lengths(a), "generator": lengths(b),
-        "examples": [{"prompt": p, "agent": x, "generator": y, "agent_reward": u, "generator_reward": v}
-                     for p, x, y, u, v in list(zip(flat_p, a_txt, b_txt, ra, rb))[:EXAMPLES]],
+        "stories": [{"prompt": p, "agent": x, "generator": y, "agent_reward": u, "generator_reward": v,
+                     "agent_tokens": len(sa.token_ids), "generator_tokens": len(sb.token_ids)}
+                    for p, x, y, u, v, sa, sb in zip(flat_p, a_txt, b_txt, ra, rb, [s for ss in a for s in ss],
+                                                     [s for ss in b for s in ss])],
     }
 
 
@@ -100,7 +113,8 @@ def results_json(metrics: dict, *, agent_dir: str, generator_dir: str, judge_pat
 
     ``accuracy`` is the agent's win rate against its generator under the judge: 0.5 is the
     generator itself (the baseline), so ``clears_best_baseline`` asks whether the interval
-    lies above 0.5. ``test_length_controlled`` is the same over pairs of similar length.
+    lies above 0.5. ``test_length_controlled`` is the harness's length-controlled win rate
+    (``rmbench.eval.controls.length_controlled``).
     ``data`` is the ``Prepared`` the prompts came from, ``data_task`` their task.
     """
     from rmbench.eval.results import results_document
@@ -112,7 +126,7 @@ def results_json(metrics: dict, *, agent_dir: str, generator_dir: str, judge_pat
         return {"n": m["n"], "accuracy": m["accuracy"], "ci95": m["ci95"], "metric": "win_rate_vs_generator",
                 "baselines": {"generator": {"accuracy": 0.5, "ci95": None}}, "best_baseline": "generator",
                 "clears_best_baseline": (lo > 0.5) if lo is not None else None, "small": m["n"] < 100,
-                "ties": m["ties"]}
+                "ties": m.get("ties")}
 
     test, lc = split(metrics["win_rate"]), split(metrics["length_controlled"])
     model = {"id": f"agent:{Path(agent_dir).name}", "kind": "agent",
@@ -122,7 +136,7 @@ def results_json(metrics: dict, *, agent_dir: str, generator_dir: str, judge_pat
              "judge": {"path": judge_path, "weights_sha256": weights_sha256(judge_path) if judge_path else None}}
     results = {TASK: {"role": "agent", "splits": {"test": test, "test_length_controlled": lc},
                       "agent_metrics": {k: metrics[k] for k in ("mean_preference", "kl_to_generator", "agent",
-                                                                "generator")}}}
+                                                                "generator", "length_controlled", "similar_length")}}}
     summary = {"heldout_mean_accuracy": test["accuracy"], "heldout_mean_accuracy_hard": lc["accuracy"],
                "best_baseline_mean": 0.5,
                "margin_over_best_baseline": None if test["accuracy"] is None else test["accuracy"] - 0.5}
@@ -136,7 +150,9 @@ def run_eval(agent_dir: str, generator_dir: str, judge_path: str, prompts: list[
              temperature: float = 1.0, top_p: float = 1.0, samples_per_prompt: int = 1,
              length_ratio: float = HARD_MAX_LENGTH_RATIO, seed: int = 0) -> dict:
     """Evaluate and write ``out_dir/results.json`` (and ``examples.json``); returns the results."""
-    from rmbench.atomic import write_json
+    import json
+
+    from rmbench.atomic import clean_json, write_json, write_text
 
     t0 = time.time()
     if judge is None:
@@ -157,9 +173,12 @@ def run_eval(agent_dir: str, generator_dir: str, judge_path: str, prompts: list[
     res = results_json(metrics, agent_dir=agent_dir, generator_dir=generator_dir, judge_path=judge_path,
                        data=Prepared.open(data_dir), data_task=task, config=config, wall_time_s=time.time() - t0)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
-    write_json(Path(out_dir) / "examples.json", metrics["examples"])
+    # Every story with its judge reward: the figures can be recomputed, the stories read.
+    write_text(Path(out_dir) / "stories.jsonl",
+               "".join(json.dumps(clean_json(r), ensure_ascii=False) + "\n" for r in metrics["stories"]))
+    write_json(Path(out_dir) / "examples.json", metrics["stories"][:EXAMPLES])
     write_results(Path(out_dir) / "results.json", res)
     from rmbench.agent.report import write_report
 
-    write_report(res, metrics["examples"], Path(out_dir) / "report.html")
+    write_report(res, metrics["stories"][:EXAMPLES], Path(out_dir) / "report.html")
     return res

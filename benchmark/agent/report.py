@@ -24,11 +24,13 @@ def _fmt(x) -> str:
 def write_report(res: dict, examples: list[dict], path: str | Path) -> None:
     r = res["results"]["writingprompts-agent"]
     t, lc, m = r["splits"]["test"], r["splits"]["test_length_controlled"], r["agent_metrics"]
-    kl = m["kl_to_generator"]
+    kl, sim = m["kl_to_generator"], m.get("similar_length", {})
     note = res.get("config", {}).get("note")
     rows = [
         ("win rate vs generator (judge)", t["accuracy"], t["ci95"], t["n"]),
         ("length-controlled win rate", lc["accuracy"], lc["ci95"], lc["n"]),
+        (f"win rate on pairs within a length ratio of {_fmt(sim.get('max_length_ratio'))}", sim.get("accuracy"),
+         sim.get("ci95"), sim.get("n")),
         ("mean σ(r_agent − r_generator)", m["mean_preference"], None, t["n"]),
         ("KL(agent ‖ generator) per story / per token (exact per-token KL, ≥ 0)",
          f"{_fmt(kl['per_story'])} / {_fmt(kl['per_token'])}", None, kl["n"]),
@@ -47,8 +49,9 @@ def write_report(res: dict, examples: list[dict], path: str | Path) -> None:
     for name, value, ci, n in rows:
         body.append(f"<tr><td>{html.escape(name)}</td><td>{_fmt(value)}</td><td>{_fmt(ci)}</td><td>{_fmt(n)}</td></tr>")
     body.append("</table><p>Win rate: the judge's reward for the agent's story above the generator's on the "
-                "same prompt (ties ½); the 95% interval resamples prompts. Length-controlled: only the pairs "
-                f"within a length ratio of {_fmt(res.get('config', {}).get('length_ratio'))}.</p>")
+                "same prompt (ties ½); every 95% interval resamples prompts. Length-controlled: the mean of the "
+                "win rate where the agent's story is the longer and where it is the shorter (a judge that only "
+                "likes length gives 50%).</p>")
     body.append(f"<h2>Sample stories ({len(examples)} per model)</h2>")
     for ex in examples:
         body.append(f"<p class=p>{_fmt(ex['prompt'])}</p><div class=pair>"

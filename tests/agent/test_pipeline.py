@@ -72,6 +72,8 @@ def test_tiny_chain_writes_every_step_and_results(chain):
     assert "smoke test: tiny random models, no effect expected" in report
     assert res["config"]["note"] == "smoke test: tiny random models, no effect expected"
     assert report.count("<div class=s>") == 2 * 3  # three sample stories of each model
+    stories = [json.loads(line) for line in (out / "stories.jsonl").read_text().splitlines()]
+    assert len(stories) == split["n"] and {"agent", "generator", "agent_reward"} <= set(stories[0])
     kl = m["kl_to_generator"]
     assert kl["per_story"] >= 0 and kl["per_token"] >= 0 and "monte_carlo_per_story" in kl
 

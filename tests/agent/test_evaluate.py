@@ -1,0 +1,33 @@
+"""The agent's evaluation with constructed judges: a judge that only likes length gets a
+length-controlled win rate of exactly 50%, whatever the raw win rate says."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rmbench.agent.evaluate import evaluate_agent
+from rmbench.agent.generate import GenerationConfig
+
+
+class LengthJudge:
+    def score(self, prompts, responses):
+        return [float(len(r)) for r in responses]
+
+
+def test_length_only_judge_is_controlled_to_half(tmp_path, tiny_generator_dir, prompts):
+    agent = tiny_generator_dir(tmp_path / "agent", seed=1)
+    gen = tiny_generator_dir(tmp_path / "gen", seed=2)
+    m = evaluate_agent(str(agent), str(gen), LengthJudge(), prompts(24), gen=GenerationConfig(max_new_tokens=12),
+                       samples_per_prompt=2)
+    lc = m["length_controlled"]
+    assert lc["n_agent_longer"] > 0 and lc["n_agent_shorter"] > 0
+    assert lc["agent_longer"] == 1.0 and lc["agent_shorter"] == 0.0 and lc["accuracy"] == pytest.approx(0.5)
+    assert m["win_rate"]["n"] == 48 and m["win_rate"]["prompts"] == 24
+    assert len(m["stories"]) == 48 and m["kl_to_generator"]["per_story"] > 0
+    longer = sum(len(s["agent"]) > len(s["generator"]) for s in m["stories"])
+    # The raw win rate is just how often the agent wrote more (ties half).
+    ties = sum(len(s["agent"]) == len(s["generator"]) for s in m["stories"])
+    assert m["win_rate"]["accuracy"] == pytest.approx((longer + ties / 2) / 48)
+    json.dumps(m["stories"])  # plain data, written as stories.jsonl
