@@ -1,6 +1,6 @@
 """GPU training throughput and MFU of classifier reward models, against TRL, plus scoring throughput.
 
-    python bench/bench_gpu.py --out gpu.json        # on a lent GPU: under 8 minutes on an H200
+    python bench/bench_gpu.py --out gpu.json        # on a lent GPU: sized for < 8 min on an H200
     python bench/bench_gpu.py --dry-run             # CPU, seconds: tiny models, same code paths
 
 What it measures, on randomly initialised GPT-2 small / medium / large classifiers (one-logit
