@@ -21,6 +21,7 @@ back to cutting decoded text and a final ``truncation="longest_first"`` safety n
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -144,6 +145,24 @@ class PairEncoder:
                        and self.has_token_types else None, keep_a < len(a), keep_b < len(b))
 
 
+def compact(e):
+    """``e`` with its token lists as C arrays (4 bytes a token id, 1 a type id, against ~44 and
+    8 in a list of Python ints): a scorer keeps every unique input encoded until it has sorted
+    and batched them, 7k inputs of up to 512 tokens on a real held-out split. Same values."""
+    e.input_ids = array("i", e.input_ids)
+    if e.token_type_ids is not None:
+        e.token_type_ids = array("b", e.token_type_ids)
+    return e
+
+
+def _long_tensor(row):
+    import torch
+
+    if isinstance(row, array) and len(row):  # compact(): read the buffer, no per-element conversion
+        return torch.frombuffer(row, dtype=torch.int32 if row.typecode == "i" else torch.int8).long()
+    return torch.tensor(row, dtype=torch.long)
+
+
 def pad_batch(encoded: Sequence, pad_id: int, with_types: bool):
     """Right-pad a list of ``Encoded`` (or dicts with input_ids/token_type_ids) to one tensor batch."""
     def ids_of(e):
@@ -160,10 +179,10 @@ def pad_batch(encoded: Sequence, pad_id: int, with_types: bool):
     types = torch.zeros((len(encoded), width), dtype=torch.long) if with_types else None
     for i, e in enumerate(encoded):
         row = ids_of(e)
-        ids[i, : len(row)] = torch.tensor(row, dtype=torch.long)
+        ids[i, : len(row)] = _long_tensor(row)
         mask[i, : len(row)] = 1
         if types is not None and types_of(e) is not None:
-            types[i, : len(row)] = torch.tensor(types_of(e), dtype=torch.long)
+            types[i, : len(row)] = _long_tensor(types_of(e))
     out = {"input_ids": ids, "attention_mask": mask}
     if types is not None:
         out["token_type_ids"] = types

@@ -22,8 +22,9 @@ from collections.abc import Callable, Sequence
 import torch
 
 from rmbench.model.chat import make_encoder
-from rmbench.model.inputs import pad_batch
+from rmbench.model.inputs import compact, pad_batch
 from rmbench.model.load import load_reward_model, prepare_tokenizer
+from rmbench.model.memory import release_memory
 
 __all__ = ["BatchedScorer", "ResponseScorer", "RewardScorer", "load_reward_model"]
 
@@ -70,7 +71,7 @@ class BatchedScorer:
         slots = [index.setdefault(k, len(index)) for k in keys]
         unique = list(index)
         memo = self.memo if self.memo is not None else {}
-        encoded = [None if key in memo else self.encoder.encode(*key) for key in unique]
+        encoded = [None if key in memo else compact(self.encoder.encode(*key)) for key in unique]
         todo = [i for i, e in enumerate(encoded) if e is not None]
         # Longest first: a batch that does not fit in memory fails on the first step.
         order = sorted(todo, key=lambda i: (-len(encoded[i].input_ids), i))
@@ -92,6 +93,7 @@ class BatchedScorer:
         finally:
             if self.model is not None:
                 self.model.train(was_training)
+            release_memory(collect=False)  # the batches' activations: back to the OS, not kept for the next split
         self.unique_scored = len(todo)
         cuts = [memo[key][1] if e is None else e.cuts for key, e in zip(unique, encoded)]
         if self.memo is not None:

@@ -30,6 +30,7 @@ from rmbench.model.inputs import pad_batch, response_text
 from rmbench.model.chat import make_encoder
 from rmbench.model.checkpoints import MarkComplete, resumable_checkpoint
 from rmbench.model.debias import check_mode, poe_offsets
+from rmbench.model.memory import TrimMemory
 from rmbench.model.trainlog import LOG_FILE, place_tensorboard, report_integrations, write_log
 
 
@@ -294,7 +295,7 @@ def fit(cfg, train_pairs: list[dict], val_pairs: list[dict], work_dir: str | Pat
         eval_dataset=Dataset.from_list(val_rows) if val_rows else None,
         data_collator=PairCollator(tok.pad_token_id if tok.pad_token_id is not None else 0,
                                    encoder.has_token_types, 8 if torch.cuda.is_available() else None),
-        compute_metrics=pairwise_accuracy, callbacks=[RichProgress(console, progress), MarkComplete()],
+        compute_metrics=pairwise_accuracy, callbacks=[RichProgress(console, progress), MarkComplete(), TrimMemory()],
         center_rewards=cfg.train.center_rewards, use_margin=cfg.train.margin > 0, use_bias=train_bias is not None)
     trainer.remove_callback(PrinterCallback)  # the rich bar shows loss and accuracy; --quiet means quiet
     place_tensorboard(trainer, work_dir)

@@ -167,6 +167,7 @@ def _local(model: str) -> Path | None:
 
 def _train_and_score(cfg: RunConfig, spec, p: Plan, data_dir: Path, run_dir: Path, state, started: float, console,
                      progress: bool) -> dict | None:
+    from rmbench.model.memory import release_memory
     from rmbench.model.train import fit
 
     clock = Clock(run_dir, started)
@@ -184,6 +185,8 @@ def _train_and_score(cfg: RunConfig, spec, p: Plan, data_dir: Path, run_dir: Pat
 
             print(precision_note(cfg.model.mixed_precision), file=sys.stderr, flush=True)
         info = fit(cfg, train, val, run_dir, model_dir, console, progress, debias_delay=delay_ok)
+        del train, val
+        release_memory()  # training's freed heap (~1.4 GB on CPU) would stay resident through scoring
         if state.is_main_process:
             write_json(info_path, info)
             shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)  # only resume needed them

@@ -102,3 +102,20 @@ def test_memo_scores_shared_inputs_once_across_calls(scorer):
         assert first + again[6:] == pytest.approx(plain, abs=1e-5) and again[:6] == first
     finally:
         scorer.memo = None
+
+
+def test_compact_encodings_give_the_same_batches_and_scores(scorer, monkeypatch):
+    # The scorer stores encodings as C arrays (memory, issue 23): the padded tensors and the
+    # rewards must be exactly those of the plain lists.
+    import rmbench.model.scoring as scoring
+    from rmbench.model.inputs import compact, pad_batch
+
+    enc = [scorer.encoder.encode(p, r) for p, r in zip(PROMPTS, RESPONSES)]
+    plain = pad_batch(enc, 0, True)
+    packed = pad_batch([compact(scorer.encoder.encode(p, r)) for p, r in zip(PROMPTS, RESPONSES)], 0, True)
+    assert plain.keys() == packed.keys() and plain["token_type_ids"].any()
+    for k in plain:
+        assert torch.equal(plain[k], packed[k]) and packed[k].dtype == torch.long
+    compacted = scorer.score(PROMPTS, RESPONSES)
+    monkeypatch.setattr(scoring, "compact", lambda e: e)
+    assert scorer.score(PROMPTS, RESPONSES) == compacted
