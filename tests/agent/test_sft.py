@@ -80,3 +80,33 @@ def test_chat_models_get_their_template_and_stop_at_end_of_turn(tiny_chat_tokeni
     assert format_completion(" Once. ", tok) == "Once."
     plain = tiny_chat_tokenizer(chat_template=None)
     assert format_prompt("[WP] A dragon.", plain).endswith("Story:") and end_of_turn_id(plain) is None
+
+
+def test_lora_sft_saves_merged_weights_that_moved(tmp_path):
+    """--mode lora trains adapters and merges them: a plain HF dir (no adapter files, no
+    lora_ keys) whose weights differ from the base it started from."""
+    import torch
+
+    from rmbench.agent.cli import agent_group
+    from rmbench.agent.tiny import build_tiny
+    from rmbench.agent.format import story_rows
+    from rmbench.prepare import prepare
+    from rmbench.prepared.load import load_prepared
+    from transformers import AutoModelForCausalLM
+
+    data = tmp_path / "data"
+    prepare("demo", data, tasks=["writingprompts"], progress=False)
+    result = CliRunner().invoke(agent_group, ["sft", "--data", str(data), "--model", "tiny", "--mode", "lora",
+                                              "--out", str(tmp_path / "gen"), "--learning-rate", "5e-2",
+                                              "--limit", "16", "--max-length", "64"])
+    assert result.exit_code == 0, result.output
+    card = json.loads((tmp_path / "gen" / "rmbench_agent.json").read_text())
+    assert card["settings"]["mode"] == "lora" and not list((tmp_path / "gen").glob("adapter_*"))
+    trained = AutoModelForCausalLM.from_pretrained(tmp_path / "gen")
+    assert not any("lora_" in k for k in trained.state_dict())
+    rows, _ = story_rows(load_prepared(str(data), "writingprompts")["train"], "chosen")
+    base, _ = build_tiny([r.prompt + " " + r.story for r in rows[:16]], seed=0)  # what SFT started from
+    moved = [k for k, v in base.state_dict().items() if not torch.allclose(v, trained.state_dict()[k])]
+    # Adapters sit on the blocks' projections only: the embeddings are the base's, bit for bit
+    # (which also shows `base` is the model SFT started from).
+    assert any(".attn." in k or ".mlp." in k for k in moved) and "transformer.wte.weight" not in moved
