@@ -141,7 +141,9 @@ def rich_table(sheet: Sheet, terminal: bool | None = None):
     from rich.text import Text
 
     terminal = on_terminal() if terminal is None else terminal
-    table = Table(title=sheet.title or None, caption=sheet.caption or None, caption_justify="left")
+    # Text, not markup, here too: a title names a model or task, a caption may quote a rule.
+    table = Table(title=Text(sheet.title) if sheet.title else None,
+                  caption=Text(sheet.caption) if sheet.caption else None, caption_justify="left")
     for col in sheet.columns:
         right = col.right if col.right is not None else col.kind != "text"
         table.add_column(col.title or col.key, justify="right" if right else "left",
