@@ -36,7 +36,8 @@ _UNITS = {"pct": ("_pct", 1), "pp": ("_pp", 1), "pct_ci": ("_pct", 1), "pp_ci": 
 class Column:
     """One column. ``kind``: text, int, bool, float (3 decimals), pct (a fraction shown as a
     percentage), pp (a difference of fractions shown as signed percentage points), pct_ci
-    and pp_ci (a ``(low, high)`` interval of those)."""
+    and pp_ci (a ``(low, high)`` interval of those). A number column's cell may hold a word
+    instead of a number ("too small"): the table shows it, the machine formats leave it empty."""
 
     key: str  # machine name without its unit, e.g. "accuracy" -> "accuracy_pct"
     title: str = ""  # table heading (default: key); say the unit, e.g. "acc %"
@@ -72,6 +73,8 @@ class Column:
 def _number(value, kind: str):
     if value is None or kind == "text":
         return value
+    if isinstance(value, str):  # a word in a number column ("too small"): no number to give
+        return None
     if kind == "bool":
         return bool(value)
     if kind == "int":
@@ -84,7 +87,7 @@ def _number(value, kind: str):
 def _shown(value, kind: str) -> str:
     if value is None:
         return "-"
-    if kind == "text":
+    if kind == "text" or isinstance(value, str):  # a number column may hold a word instead: shown as written
         return str(value)
     if kind == "bool":
         return "yes" if value else "no"
@@ -138,7 +141,9 @@ def rich_table(sheet: Sheet, terminal: bool | None = None):
     from rich.text import Text
 
     terminal = on_terminal() if terminal is None else terminal
-    table = Table(title=sheet.title or None, caption=sheet.caption or None, caption_justify="left")
+    # Text, not markup, here too: a title names a model or task, a caption may quote a rule.
+    table = Table(title=Text(sheet.title) if sheet.title else None,
+                  caption=Text(sheet.caption) if sheet.caption else None, caption_justify="left")
     for col in sheet.columns:
         right = col.right if col.right is not None else col.kind != "text"
         table.add_column(col.title or col.key, justify="right" if right else "left",

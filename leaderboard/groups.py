@@ -31,30 +31,55 @@ def _tasks(track: Track, rows) -> list[str]:
             if all(not (r.splits.get(f"{t}/{split}") or {}).get("too_small", False) for r in rows)]
 
 
-def paired_difference(track: Track, a: dict, b: dict, tasks: list[str], samples: int, seed: int
-                      ) -> tuple[float, tuple[float, float]] | None:
-    """a's ranking score minus b's with its 95% interval. ``a``/``b``: (task, split) -> outcomes."""
+def _task_mean(track: Track, per_task: dict, tasks: list[str], samples: int, seed: int
+               ) -> tuple[float, tuple[float, float]] | None:
+    """The mean over ``tasks`` of per-pair values (task -> array on the first split's frozen
+    pairs) with its 95% interval: posts resampled within each task, seeded."""
     from rmbench.eval.metrics import ClusterBootstrap
 
     split = track.splits[0]
     points, draws = [], []
     for t in tasks:
-        oa, ob = a.get((t, split)), b.get((t, split))
-        if oa is None or ob is None or len(oa) == 0:
+        d = per_task.get(t)
+        if d is None or len(d) == 0:
             return None
         posts = [r["post_id"] for r in track.frozen_rows(t, split)]
         boot = ClusterBootstrap(posts, samples=samples, seed=seed)
-        d = np.asarray(oa, dtype=float) - np.asarray(ob, dtype=float)
         points.append(float(d.mean()))
         draws.append(boot.resampled_means(d)[:, 0])
     if not points:
         return None
-    boot_diff = np.mean(np.stack(draws), axis=0)
-    return float(np.mean(points)), boot.interval(boot_diff)
+    return float(np.mean(points)), boot.interval(np.mean(np.stack(draws), axis=0))
+
+
+def paired_difference(track: Track, a: dict, b: dict, tasks: list[str], samples: int, seed: int
+                      ) -> tuple[float, tuple[float, float]] | None:
+    """a's ranking score minus b's with its 95% interval. ``a``/``b``: (task, split) -> outcomes."""
+    split = track.splits[0]
+    diffs = {}
+    for t in tasks:
+        oa, ob = a.get((t, split)), b.get((t, split))
+        if oa is None or ob is None:
+            return None
+        diffs[t] = np.asarray(oa, dtype=float) - np.asarray(ob, dtype=float)
+    return _task_mean(track, diffs, tasks, samples, seed)
+
+
+def score_interval(track: Track, row, outcomes: dict, samples: int, seed: int) -> list[float] | None:
+    """The 95% interval of a row's ranking score (the index shows it beside the score), on the
+    same resamples as the groups; the tasks are those its score counts (too-small splits out)."""
+    split = track.splits[0]
+    per_task = {t: np.asarray(outcomes[(t, split)], dtype=float) for t in _tasks(track, [row])
+                if outcomes.get((t, split)) is not None}
+    res = _task_mean(track, per_task, _tasks(track, [row]), samples, seed)
+    return None if res is None else [round(res[1][0], 6), round(res[1][1], 6)]
 
 
 def assign_groups(track: Track, ranked: list, outcomes: dict[str, dict], samples: int, seed: int) -> None:
-    """Set ``group`` and ``vs_next`` on each ranked row (rows with a rank, in rank order)."""
+    """Set ``group`` and ``vs_next`` on each ranked row (rows with a rank, in rank order), and
+    every row's score interval (``ci95["mean"]``)."""
+    for r in ranked:  # every row's score, ranked or not, with its interval
+        r.ci95["mean"] = score_interval(track, r, outcomes.get(r.name, {}), samples, seed)
     rows = [r for r in ranked if r.rank is not None]
     tasks = _tasks(track, rows)
     group = 0

@@ -8,7 +8,6 @@ validation already held to ``http(s)://``; images are only the PNGs validation d
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 from rmbench import __version__
@@ -58,14 +57,41 @@ def data_tag(synthetic: bool, label: str) -> str:
 
 def _cell(value: object, kind: str, key: str, html_text: str | None = None) -> str:
     raw = "" if value is None else (value if kind == "text" else repr(value))
-    cls = ' class="text"' if kind == "text" else ""
+    cls = f' class="text {key}"' if key in ("model", "date") else (' class="text"' if kind == "text" else "")
     return f'<td{cls} data-v="{esc(raw)}">{html_text if html_text is not None else esc(fmt(value, kind))}</td>'
 
 
+# Left to each entry's page (or said once above the table), so the index fits 1,280 px: the
+# badge column (shown beside the name), the data column (the track's heading says it), the
+# submission date, and the per-task splits other than the ranked one (the entry's page has
+# every split).
+_OFF_INDEX = {"badge", "data", "date"}
+
+
+def site_columns(track: Track) -> list:
+    """``leaderboard show``'s columns less those the index leaves to other places; a per-task
+    column only where the track holds more than one held-out task (else it is the score)."""
+    per_task = {f"{t}/{track.splits[0]}" for t in track.heldout_tasks} if len(track.heldout_tasks) > 1 else set()
+    return [c for c in columns(track) if c.key not in _OFF_INDEX and ("/" not in c.key or c.key in per_task)]
+
+
+def breakable(title: str) -> str:
+    """A heading that may wrap after an underscore (heldout_all_hard would overflow its column)."""
+    return esc(title).replace("_", "_<wbr>")
+
+
+def with_ci(value: object, ci) -> str:
+    """A percentage and, under it, its 95% interval (the index's score and accuracy cells)."""
+    text = esc(fmt(value, "pct"))
+    if value is None or not ci or ci[0] is None:
+        return text
+    return f'{text}<span class="ci">[{esc(fmt(ci[0], "pct"))}, {esc(fmt(ci[1], "pct"))}]</span>'
+
+
 def ranking_table(track: Track, rows: list[Row]) -> str:
-    cols = columns(track)
+    cols = site_columns(track)
     head = "".join(f'<th data-key="{esc(c.key)}" data-type="{"text" if c.kind == "text" else "num"}"'
-                   f'{_TEXT if c.kind == "text" else ""} title="sort by {esc(c.title)}">{esc(c.title)}</th>'
+                   f'{_TEXT if c.kind == "text" else ""} title="sort by {esc(c.title)}">{breakable(c.title)}</th>'
                    for c in cols)
     body = []
     for r in rows:
@@ -75,15 +101,26 @@ def ranking_table(track: Track, rows: list[Row]) -> str:
             if c.key == "model":
                 badge = ' <span class="tag baseline">baseline</span>' if r.kind == "baseline" else ""
                 badge += f' <span class="tag {esc(r.badge)}">{esc(r.badge)}</span>'
-                cells.append(_cell(v, "text", c.key, f'<a href="s/{esc(r.name)}.html">{esc(r.name)}</a>{badge}'))
-            elif c.key == "data":
-                cells.append(_cell(v, "text", c.key, data_tag(r.synthetic, r.track)))
+                cells.append(_cell(v, "text", c.key, f'<a href="s/{esc(r.name)}.html">{esc(r.name)}</a> {badge}'))
+            elif c.kind == "pct" and c.key in r.ci95:  # the score, a task's accuracy, best-of-N: with intervals
+                cells.append(_cell(v, c.kind, c.key, with_ci(v, r.ci95[c.key])))
             else:
                 cells.append(_cell(v, c.kind, c.key))
         cls = ' class="baseline"' if r.kind == "baseline" or r.note else ""
         body.append(f"<tr{cls} data-name=\"{esc(r.name)}\">{''.join(cells)}</tr>")
     return (f'<div class="scroll"><table class="sortable" id="board-{esc(track.name)}">'
             f"<thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(body) + "\n</tbody></table></div>")
+
+
+def ranked_on(track: Track) -> str:
+    """What the track ranks on, in words (HTML)."""
+    first = track.splits[0]
+    what = ("every post of the held-out task, at most 5 pairs each" if first == "heldout_all" else
+            f"the held-out task's {first} split")
+    tie = f"; ties: mean <code>{esc(track.splits[1])}</code>" if len(track.splits) > 1 else ""
+    return (f"<strong>Ranked on</strong>: mean <code>{esc(first)}</code> accuracy ({esc(what)}) over "
+            f"{esc(', '.join(track.heldout_tasks))}, with its 95% interval{tie}. Recomputed from each entry's "
+            "per-pair predictions.")
 
 
 def index_page(tracks: dict[str, Track], rows: dict[str, list[Row]]) -> str:
@@ -96,82 +133,20 @@ def index_page(tracks: dict[str, Track], rows: dict[str, list[Row]]) -> str:
         t = tracks[name]
         parts.append(f'<h2 id="track-{esc(name)}">{esc(name)}</h2>')
         parts.append(f"<p>{data_tag(t.synthetic, t.label)}</p>")
+        parts.append(f'<p class="ranked-on">{ranked_on(t)}</p>')
         parts.append(f'<p class="muted">Held out: {esc(", ".join(t.heldout_tasks))} · splits: '
-                     f'{esc(", ".join(t.splits))} · {len(track_rows)} entries · benchmark version '
-                     f'{esc(t.benchmark_version)}</p>')
+                     f'{esc(", ".join(t.splits))} (every split on each entry\'s page) · {len(track_rows)} entries · '
+                     f'benchmark version {esc(t.benchmark_version)}</p>')
         parts.append(ranking_table(t, track_rows) if track_rows else '<p class="muted">No submissions yet.</p>')
     parts.append(f'<p class="note">Built by rmbench {esc(__version__)}.</p>')
     return page("Rankings", "\n".join(parts), script=True)
 
 
-def _facts(items: list[tuple[str, str]]) -> str:
-    return '<dl class="facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in items) + "</dl>"
-
-
-def _metrics_table(results: dict, row: Row) -> str:
-    """Held-out splits show the numbers recomputed from the predictions; other tasks' rows are
-    the run's own (not part of the ranking, so not recomputed) and say so."""
-    baseline_names = sorted({b for tr in results["results"].values() for sp in (tr.get("splits") or {}).values()
-                             for b in (sp.get("baselines") or {})})
-    head = ("<tr><th class=\"text\">Task</th><th class=\"text\">Role</th><th class=\"text\">Split</th><th>n</th>"
-            "<th>Accuracy</th><th>95% CI</th><th>ECE</th>"
-            + "".join(f"<th>{esc(b)}</th>" for b in baseline_names) + "<th class=\"text\">Clears best baseline</th></tr>")
-    rows = []
-    for task, tr in sorted(results["results"].items(), key=lambda kv: (kv[1].get("role") != "heldout", kv[0])):
-        for split, sp in sorted((tr.get("splits") or {}).items()):
-            card = row.splits.get(f"{task}/{split}")
-            role = tr.get("role") if card else f"{tr.get('role')} (as submitted)"
-            sp = {**sp, **card} if card else sp
-            ci = sp.get("ci95")
-            ci_text = f"{100 * ci[0]:.1f}–{100 * ci[1]:.1f}" if isinstance(ci, list) and len(ci) == 2 else "—"
-            base = "".join(f"<td>{esc(fmt(((sp.get('baselines') or {}).get(b) or {}).get('accuracy'), 'pct'))}</td>"
-                           for b in baseline_names)
-            clears = sp.get("clears_best_baseline")
-            rows.append(f'<tr><td class="text">{esc(task)}</td><td class="text">{esc(role)}</td>'
-                        f'<td class="text">{esc(split)}</td><td>{esc(sp.get("n"))}</td>'
-                        f"<td>{esc(fmt(sp.get('accuracy'), 'pct'))}</td><td>{esc(ci_text)}</td>"
-                        f"<td>{esc(fmt(sp.get('ece'), 'pct'))}</td>{base}"
-                        f'<td class="text">{"—" if clears is None else ("yes" if clears else "no")}</td></tr>')
-    return f'<div class="scroll"><table><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></div>'
+def contributing_page(markdown_html: str) -> str:
+    return page("How to submit", f'<div class="md">{markdown_html}</div>')
 
 
 def detail_page(sub: dict, row: Row, track: Track) -> str:
-    res, model = sub["results"], sub["results"]["model"]
-    url = sub.get("url")
-    link = f'<a href="{esc(url)}" rel="nofollow noopener">{esc(url)}</a>' if url else "—"
-    rank = f"{row.rank} on track {esc(track.name)}" if row.rank is not None else f"not ranked ({esc(row.note)})"
-    if row.group is not None:
-        rank += f", rank group {row.group}"
-        if row.vs_next:
-            lo, hi = row.vs_next["ci95"]
-            rank += esc(f" ({fmt(row.vs_next['diff'], 'signed')} points over the next entry, 95% CI "
-                        f"[{fmt(lo, 'signed')}, {fmt(hi, 'signed')}])")
-    facts = [("Rank", rank), ("Numbers", esc(f"{row.badge}: " + ("re-scored by `rmbench leaderboard verify`"
-                                                              if row.badge == "verified" else
-                                                              "recomputed from the submitted predictions, model not re-run"))),
-             ("Organization", esc(sub.get("organization") or "—")), ("Link", link),
-             ("Data", data_tag(track.synthetic, track.label)),
-             ("Model", esc(model.get("id"))), ("Kind", esc(model.get("kind"))),
-             ("Base model", esc(model.get("base_model") or "—")),
-             ("Parameters", esc(f"{model.get('parameters'):,}" if isinstance(model.get("parameters"), int) else "—")),
-             ("Weights sha256", f"<code>{esc(model.get('weights_sha256') or '—')}</code>"),
-             ("Held out", esc(", ".join(res.get("holdout") or []) or "—")),
-             ("Trained on", esc(", ".join(res.get("train_tasks") or []) or "—")),
-             ("Mean held-out accuracy", esc(fmt(row.mean, "pct"))),
-             ("Best baseline", esc(f"{row.best_baseline} ({fmt(row.best_baseline_mean, 'pct')})")),
-             ("Margin", esc(fmt(row.margin, "signed"))),
-             ("rmbench version", esc(res.get("rmbench_version"))), ("Git commit", esc(res.get("git_commit") or "—")),
-             ("Run created", esc(res.get("created_utc"))), ("Submitted", esc(sub.get("submitted_utc"))),
-             ("Wall time", esc(f"{res['wall_time_s']:.0f} s" if isinstance(res.get("wall_time_s"), (int, float)) else "—")),
-             ("Hardware", esc(json.dumps(res.get("hardware"), sort_keys=True) if res.get("hardware") else "—"))]
-    plots = "".join(f'<figure><img alt="{esc(name)}" src="data:image/png;base64,{p["png_base64"]}">'
-                    f"<figcaption>{esc(name)}</figcaption></figure>" for name, p in sorted(sub["plots"].items()))
-    body = [f"<h1>{esc(sub['name'])}</h1>", _facts(facts), "<h2>Metrics</h2>", _metrics_table(res, row),
-            "<h2>Plots</h2>", f'<div class="plots">{plots}</div>' if plots else '<p class="muted">No plots submitted.</p>',
-            "<h2>Configuration</h2>",
-            f"<pre>{esc(json.dumps(res.get('config') or {}, indent=2, sort_keys=True))}</pre>"]
-    return page(sub["name"], "\n".join(body), depth=1)
+    from rmbench.leaderboard.detail import detail_body
 
-
-def contributing_page(markdown_html: str) -> str:
-    return page("How to submit", f'<div class="md">{markdown_html}</div>')
+    return page(sub["name"], detail_body(sub, row, track), depth=1)

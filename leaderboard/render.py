@@ -38,8 +38,10 @@ def columns(track: Track) -> list[Column]:
     for t in track.heldout_tasks:
         for s in track.splits:
             cols.append(Column(f"{t}/{s}", f"{t} {s}", lambda r, k=f"{t}/{s}": r.accuracy.get(k), "pct"))
-    cols += [Column("mean", "Mean held-out", lambda r: r.mean, "pct"),
-             Column("mean_hard", "Mean held-out hard", lambda r: r.mean_hard, "pct"),
+    # The titles say what is ranked: the mean of the track's first split (heldout_all: every post).
+    first, second = track.splits[0], (track.splits[1] if len(track.splits) > 1 else "")
+    cols += [Column("mean", f"Score: mean {first}", lambda r: r.mean, "pct"),
+             Column("mean_hard", f"Tie-break: mean {second}", lambda r: r.mean_hard, "pct"),
              Column("best_baseline", "Best baseline", lambda r: r.best_baseline or ""),
              Column("margin", "Margin", lambda r: r.margin, "signed"),
              Column("stacked", "Δ stacked", lambda r: stacked_mean(r, track), "signed"),
@@ -114,7 +116,8 @@ def _sections(board: Board, sort: str | None, reverse: bool):
 RANKING_NOTE = ("Rank: mean accuracy on each track's first split (heldout_all: every post of a held-out task, "
                 "capped per post, 5 pairs by default) over its held-out tasks, each task weighing the same; ties decided by the second "
                 "split (heldout_all_hard). Recomputed from each entry's per-pair predictions; accuracies in %; margin: "
-                "percentage points over each task's best baseline as the track froze it. " + GROUPS_NOTE + " Numbers: "
+                "percentage points over each task's best baseline as the track froze it. The score's 95% interval "
+                "resamples posts within each task, on the groups' resamples. " + GROUPS_NOTE + " Numbers: "
                 "verified (the model was re-scored by `rmbench leaderboard verify`) or self-reported. Rows with a "
                 "note (baselines) are for reference, not ranked. Δ stacked / Adds info: baseline:confounds plus the "
                 "entry's reward margin (one logistic model, the run's fit) against confounds alone on the first split, "
@@ -134,7 +137,7 @@ def sheet(track: Track, cols: list[Column], rows: list[Row], intervals: bool) ->
     spec = []
     for c in cols:
         spec.append((TCol(c.key, c.title, _KINDS[c.kind]), c.value))
-        if intervals and c.kind == "pct" and ("/" in c.key or c.key == "best_of_n"):
+        if intervals and c.kind == "pct" and ("/" in c.key or c.key in ("best_of_n", "mean")):
             spec.append((TCol(f"{c.key}_ci95", f"{c.title} 95% CI", "pct_ci"), lambda r, k=c.key: r.ci95.get(k)))
     out = Sheet([tc for tc, _ in spec], title=f"{track.name} — {track.label}", caption=RANKING_NOTE)
     for r in rows:

@@ -286,5 +286,6 @@ def print_report(report: VerifyReport, console=None) -> None:
         for problem in c.problems:
             console.print(f"{c.task}/{c.split}: {problem}", markup=False, highlight=False)
     console.print(f"weights: {report.weights}; tolerance per reward: {REWARD_ATOL:g} + {REWARD_RTOL:g}·|reward|; "
-                  "outcomes may change only on pairs re-scored within twice the re-scoring noise of a tie")
+                  "outcomes may change only on pairs re-scored within twice the re-scoring noise of a tie",
+                  markup=False, highlight=False)  # the weights' path may hold brackets
     console.print("[green]reproduced[/]" if report.reproduced else "[red]NOT reproduced[/]")

@@ -46,3 +46,11 @@ def test_other_unknown_flags_keep_clicks_suggestion():
     res = CliRunner().invoke(main, ["run", "--modle", "x"])
     assert res.exit_code == 2 and "No such option '--modle'" in res.output and "--model" in res.output
     assert "renamed" not in res.output
+
+
+def test_models_prints_a_bracketed_name_as_written():
+    """rich read "[bold]" in a user's model name as markup and dropped it (issue 25's rule:
+    text that can hold brackets is printed escaped)."""
+    res = CliRunner().invoke(main, ["models", "org/mo[bold]del"], env={"COLUMNS": "250"})
+    assert res.exit_code == 0, res.output
+    assert "'org/mo[bold]del' is not a preset" in res.output

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import rmbench.registry as registry
 from rmbench.cli import main
-from rmbench.errors import PluginError, RmbenchError, UnknownTaskError
+from rmbench.errors import PluginError, UnknownTaskError
 from rmbench.registry import all_tasks, get_task, register, tasks_for_subreddit
 from rmbench.task import RedditTask, rule
 
@@ -230,3 +230,19 @@ def test_tasks_show_prints_every_rule():
 def test_tasks_show_unknown_name():
     res = CliRunner().invoke(main, ["tasks", "show", "writingprompt"])
     assert res.exit_code == 1 and "Did you mean writingprompts" in res.output
+
+
+def test_tasks_show_prints_bracketed_rules_as_written():
+    """rich once read the rule ["[deleted]"] as markup and printed ('',) (issue 25)."""
+    res = CliRunner().invoke(main, ["tasks", "show", "askacademia"], env={"COLUMNS": "250"})
+    assert res.exit_code == 0, res.output
+    assert "('[deleted]',)" in res.output and "('',)" not in res.output
+
+
+def test_the_cache_dir_help_names_the_default_the_code_uses():
+    """The help once said ./.rmbench-cache; the rule is rmbench.cache.cache_root's (issue 25)."""
+    res = CliRunner().invoke(main, ["run", "--help"], env={"COLUMNS": "250"})
+    text = " ".join(res.output.split())
+    assert res.exit_code == 0
+    assert "[default: $RMBENCH_CACHE, else $XDG_CACHE_HOME/rmbench, else ~/.cache/rmbench]" in text
+    assert ".rmbench-cache" not in res.output

@@ -58,7 +58,7 @@ def agent_group():
     rmbench agent train --generator gen/ --reward-model rm_a/ --data D --out agent/
     rmbench agent eval  --agent agent/ --generator gen/ --judge rm_b/ --data D --out eval/
     rmbench agent bon   --generator gen/ --reward-model rm_a/ --judge rm_b/ -n 4 --data D --out bon/
-    rmbench run --pipeline writingprompts-agent --out runs/agent   # the whole chain: smollm2, CPU budget
+    rmbench run --pipeline writingprompts-agent --out runs/agent-smollm2   # the whole chain: smollm2, CPU budget
     rmbench run --pipeline writingprompts-agent --model tiny --out runs/tiny   # toy models, seconds
     """
 

@@ -15,7 +15,9 @@ class EvalConfig:
     score_ratio_edges: list = opt([2, 3, 5, 10], "bucket edges for accuracy by score ratio")
     # Below 50 pairs or 20 posts a 95% interval is ~+-14 points wide or rests on a handful
     # of threads (Emory's one-pair test_hard scored 0% and sank a mean): shown, never counted.
-    min_report_pairs: int = opt(50, "a split with fewer pairs is shown, marked too small, and left out of every mean, verdict and rank")
+    min_report_pairs: int = opt(50, "a split with fewer pairs is shown, marked too small, and left out of every "
+                                    "mean, verdict and rank; a control cell under it (len-ctrl: a length group "
+                                    "under half) says too small")
     min_report_posts: int = opt(20, "a split with fewer posts is shown, marked too small, and left out of every mean, verdict and rank")
     # A fit on few pairs is a weaker bar than the surface really sets: fitted on N pairs (whole
     # posts) of the real AskAcademia dump and scored on every GradSchool pair, confounds trails

@@ -69,13 +69,25 @@ def length_controlled(pairs: Sequence[dict], outcomes: Sequence[float], boot: Cl
 def cue_conflict(pairs: Sequence[dict], outcomes: Sequence[float], ratio: float, samples: int, seed: int) -> dict:
     """Accuracy where the chosen response is shorter by at least ``ratio`` (longer-wins: 0%)."""
     keep = [i for i, p in enumerate(pairs) if len(p["rejected"]) >= ratio * max(1, len(p["chosen"]))]
-    out = {"min_length_ratio": ratio, "n": len(keep), "accuracy": None, "ci95": None}
+    posts = post_ids_of([pairs[i]["pair_id"] for i in keep])
+    out = {"min_length_ratio": ratio, "n": len(keep), "posts": len(set(posts)), "accuracy": None, "ci95": None}
     if keep:
         y = np.asarray(outcomes, dtype=float)[keep]
-        boot = ClusterBootstrap(post_ids_of([pairs[i]["pair_id"] for i in keep]), samples, seed)
+        boot = ClusterBootstrap(posts, samples, seed)
         acc, ci = boot.mean(y)
         out.update({"accuracy": _r(acc), "ci95": [_r(ci[0]), _r(ci[1])]})
     return out
+
+
+def too_small(cell: dict, min_pairs: int, min_posts: int) -> bool:
+    """A control cell that counts too few pairs for its figure to mean anything (issue 25: a
+    cue-conflict cell of one pair showed 100.0): the cue-conflict cell under the split's rule
+    (``min_pairs`` pairs or ``min_posts`` posts); the length-controlled accuracy, the mean of
+    two groups' accuracies, when either group holds under half of ``min_pairs``. The figure
+    stays in results.json; the tables say "too small" instead of it."""
+    if "n_longer" in cell:
+        return min(cell["n_longer"], cell["n_shorter"]) < min_pairs / 2
+    return cell.get("n", 0) < min_pairs or cell.get("posts", 0) < min_posts
 
 
 def keep_order_probability(s_chosen: Sequence[float], s_rejected: Sequence[float]) -> np.ndarray:

@@ -89,7 +89,10 @@ CAPTION = ("heldout_all / heldout_all_hard = every post of the held-out task (th
            "trained on. too small = under eval.min_report_pairs/posts: shown, never counted. chance? = the "
            "interval of the difference to 50% includes 0. adds info? = adds information beyond surface features: "
            "the stacked predictor (baseline:confounds + the model's margin) beats confounds alone, its paired Δ "
-           "interval (Δ stacked) above 0. Accuracies in %, differences in points.")
+           "interval (Δ stacked) above 0. len-ctrl n / cue n = the pairs each control counts (len-ctrl: both "
+           "length groups); a control cell says too small under the split's rule (cue-conflict) or when either "
+           "length group holds under half eval.min_report_pairs (len-ctrl). ceiling and ECE count the split's n. "
+           "Accuracies in %, differences in points.")
 
 
 def summary_sheet(doc: dict, wide: bool = True):
@@ -107,7 +110,8 @@ def summary_sheet(doc: dict, wide: bool = True):
             Column("stacked_diff", "Δ stacked", "pp"), Column("stacked_diff_ci95", "Δ stacked 95% CI", "pp_ci"),
             Column("adds_information", "adds info?")]
     if wide:
-        cols += [Column("length_controlled", "len-ctrl %", "pct"), Column("cue_conflict", "cue-conflict %", "pct"),
+        cols += [Column("length_controlled", "len-ctrl %", "pct"), Column("length_controlled_n", "len-ctrl n", "int"),
+                 Column("cue_conflict", "cue-conflict %", "pct"), Column("cue_conflict_n", "cue n", "int"),
                  Column("noise_ceiling", "ceiling %", "pct"), Column("ece", "ECE", "float"),
                  Column("mean_confidence", "|p-.5|", "float"), Column("truncated", "cut %", "pct")]
     sheet = Sheet(cols, title=f"{doc['model']['id']}: held out {', '.join(doc['holdout']) or '-'}{synthetic}",
@@ -119,10 +123,23 @@ def summary_sheet(doc: dict, wide: bool = True):
                   None if best.get("applicable") is False else best.get("accuracy"), r["diff"], r["diff_ci95"],
                   _verdict(r), r["at_chance"], r["stacked"].get("diff"), r["stacked"].get("diff_ci95"), _adds(r)]
         if wide:
-            values += [r["lc"].get("accuracy"), r["cue"].get("accuracy"), r["ceiling"].get("value"), r["ece"],
+            values += [control(r["lc"]), control_n(r["lc"]), control(r["cue"]), control_n(r["cue"]),
+                       r["ceiling"].get("value"), r["ece"],
                        r["confidence"], r["truncated_share"]]
         sheet.add(*values, style="dim" if r["too_small"] else None)
     return sheet
+
+
+def control(cell: dict):
+    """A control cell's figure, or "too small" where it counts too few pairs to mean anything."""
+    return "too small" if cell.get("too_small") and cell.get("accuracy") is not None else cell.get("accuracy")
+
+
+def control_n(cell: dict) -> int | None:
+    """The pairs a control cell counts (the length control: both length groups)."""
+    if "n_longer" in cell:
+        return cell["n_longer"] + cell.get("n_shorter", 0)
+    return cell.get("n")
 
 
 def _split_cell(r: dict) -> str:
@@ -157,7 +174,7 @@ def findings(doc: dict) -> list[str]:
                        f"{_pp(longer.get('diff'))} points, 95% interval {_dci(lci)}): on these pairs it has learned "
                        f"length, and nothing measurable about what {r['task']} prefers beyond it.")
         cue = r["cue"]
-        if cue.get("ci95") and cue["ci95"][1] is not None and cue["ci95"][1] < 0.5:
+        if cue.get("ci95") and cue["ci95"][1] is not None and cue["ci95"][1] < 0.5 and not cue.get("too_small"):
             out.append(f"In the cue-conflict cell of {where} (n={cue['n']}: the chosen response is shorter by "
                        f">= {cue['min_length_ratio']:g}x) it scores {_pct(cue['accuracy'])}% {_ci(cue['ci95'])}, "
                        "below chance: where voters preferred the shorter answer, it preferred the longer one.")
@@ -177,17 +194,17 @@ def findings(doc: dict) -> list[str]:
 
 def _lines_table(doc: dict) -> list[str]:
     lines = ["| task | role | split | n | posts | top post % | accuracy % | 95% CI | best baseline | Δ best (points) | clears? "
-             "| length-controlled % | cue-conflict % (n) | noise ceiling % | ECE | mean abs(p-0.5) | inputs cut % |",
+             "| length-controlled % (n) | cue-conflict % (n) | noise ceiling % | ECE | mean abs(p-0.5) | inputs cut % |",
              "|---|---|---|---:|---:|---:|---:|---|---|---|---|---|---|---|---:|---:|---:|"]
     for r in rows(doc):
         best = f"{r['best']} {_base_cell(r['baselines'].get(r['best']))}" if r["best"] else "-"
         ece = "-" if r["ece"] is None else f"{r['ece']:.3f}"
         conf = "-" if r["confidence"] is None else f"{r['confidence']:.3f}"
-        cue = f"{_pct(r['cue'].get('accuracy'))} ({r['cue'].get('n', 0)})"
+        lc, cue = (_control_md(r[k], with_ci=k == "lc") for k in ("lc", "cue"))
         lines.append(f"| {r['task']} | {r['role']} | {_split_cell(r)} | {r['n']} | {r['posts'] or '-'} "
                      f"| {_pct(r['top_share'])} | {_pct(r['accuracy'])} "
                      f"| {_ci(r['ci95'])} | {best} | {_pp(r['diff'])} {_dci(r['diff_ci95'])} | {_verdict(r)} "
-                     f"| {_pct(r['lc'].get('accuracy'))} {_ci(r['lc'].get('ci95'))} | {cue} "
+                     f"| {lc} | {cue} "
                      f"| {_pct(r['ceiling'].get('value'))} | {ece} | {conf} | {_pct(r['truncated_share'])} |")
     names = ["random", "longer", "shorter", "earlier", "later", "confounds"]
     lines += ["", "Every baseline (accuracy %, and the model's paired difference to it in points):", "",
@@ -201,6 +218,14 @@ def _lines_table(doc: dict) -> list[str]:
                          else _base_cell(e))
         lines.append(f"| {r['task']} | {_split_cell(r)} | " + " | ".join(cells) + " |")
     return lines
+
+
+def _control_md(cell: dict, with_ci: bool) -> str:
+    """report.md's control cell: figure (and interval) with its n, or "too small (n)"."""
+    n = control_n(cell) or 0
+    if control(cell) == "too small":
+        return f"too small ({n})"
+    return f"{_pct(cell.get('accuracy'))}{' ' + _ci(cell.get('ci95')) if with_ci else ''} ({n})"
 
 
 def constructed(doc: dict) -> set[str]:

@@ -89,9 +89,12 @@ def split_scorecard(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected
         card["length_controlled"] = controls.length_controlled(pairs, outcomes, boot)
         card["noise_ceiling"] = controls.noise_ceiling(pairs, boot)
     else:
-        card["length_controlled"] = {"accuracy": None, "ci95": None, "length_dependence": None}
+        card["length_controlled"] = {"accuracy": None, "ci95": None, "length_dependence": None,
+                                     "n_longer": 0, "n_shorter": 0}
         card["noise_ceiling"] = {"value": None, "ci95": None, "method": "vote_resampling"}
     card["cue_conflict"] = controls.cue_conflict(pairs, outcomes, hard_ratio, cfg.bootstrap_samples, seed)
+    for cell in (card["length_controlled"], card["cue_conflict"]):  # the split's rule, per control cell
+        cell["too_small"] = controls.too_small(cell, cfg.min_report_pairs, cfg.min_report_posts)
     card["by_score_ratio"] = by_score_ratio(outcomes, [p.get("score_ratio") for p in pairs], cfg.score_ratio_edges)
     card["small"] = small if small is not None else card["too_small"]
     card["truncated"] = truncation(truncated, len(pairs))

@@ -65,23 +65,26 @@ def _show(out, name: str) -> None:
     from rmbench.model.load import check_model_name
     from rmbench.errors import did_you_mean
     from rmbench.model.presets import find_preset, preset_names
+    from rich.markup import escape
 
     preset = find_preset(name)
     check_model_name(name)
     if preset is None and not Path(name).expanduser().is_dir():
         hint = did_you_mean(name.lower(), preset_names(), cutoff=0.4)
-        out.print(f"{name!r} is not a preset or a local directory: it is read as a hub id when a run starts.{hint}")
+        out.print(f"{name!r} is not a preset or a local directory: it is read as a hub id when a run starts.{hint}",
+                  markup=False)  # the name is the user's: brackets in it are text
         return
     if preset is not None:
-        out.print(f"[bold]{preset.name}[/]: preset, {preset.source}" + (f" -- {preset.note}" if preset.note else ""))
+        out.print(f"[bold]{escape(preset.name)}[/]: preset, "  # a plugin's preset text may hold brackets
+                  + escape(preset.source + (f" -- {preset.note}" if preset.note else "")))
         if preset.trust_remote_code:
             out.print("  runs code from its hub repo: needs --trust-remote-code")
         if preset.ref_model:
-            out.print(f"  dpo reference: {preset.ref_model}")
+            out.print(f"  dpo reference: {preset.ref_model}", markup=False)
         if preset.hub_id:
             out.print("  (hub model: its checkpoint is read when a run starts)")
             return
     cfg = ModelConfig(name=name, trust_remote_code=bool(preset and preset.trust_remote_code))
     spec = resolve_spec(cfg, training=False, console=out)
     out.print(f"  scored as: kind {spec.kind}, input {spec.input_format}, max length {spec.max_length}, "
-              f"dtype {spec.dtype}; from {spec.path}")
+              f"dtype {spec.dtype}; from {spec.path}", markup=False)

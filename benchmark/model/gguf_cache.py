@@ -101,7 +101,7 @@ def hf_dir(spec: str, root: Path | None = None, console=None) -> Path:
     if is_built(out, sha):
         return out
     if console is not None:
-        console.print(f"dequantising {gguf.name} into {out} (once; later loads read the cache)")
+        console.print(f"dequantising {gguf.name} into {out} (once; later loads read the cache)", markup=False)
     from rmbench.atomic import MARKER as OUTPUT_MARKER, read_marker, write_json
 
     if out.is_dir() and read_marker(out) is None and not (out / MARKER).exists():

@@ -104,7 +104,7 @@ def common_options(f):
                           "once). Repeat it to combine sources: --data hf:stanfordnlp/SHP --data "
                           "hf:euclaise/WritingPrompts_preferences."),
         click.option("--cache-dir", default="", help="Where sources are prepared [default: $RMBENCH_CACHE, else "
-                                                     "~/.cache/rmbench]."),
+                                                     "$XDG_CACHE_HOME/rmbench, else ~/.cache/rmbench]."),
         click.option("--max-length", type=int, help="Tokens per input; the post is cut first [default: auto = 128 for training, "
                                                     f"the model's own for scoring, at most {_D.model.max_length_cap}]."),
         click.option("--limit", type=int, help="Quick runs: at most this many pairs per evaluated split, 0 = all [default: 0]."),
@@ -312,12 +312,16 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
 
     \b
     Each cell is a full `rmbench run` under OUT/cells/, resumable; finished cells are
-    never recomputed. Examples:
+    never recomputed. A cell costs what `rmbench run` costs: the default run (384 pairs,
+    every held-out post scored) takes about 11 min on 2 CPU cores. Start small:
+      rmbench sweep --holdout WritingPrompts --sizes 48,96 --no-transfer --limit 100 --out runs/curves-small
+    (2 cells, 100 pairs per scored split: 9 min on 2 shared CPU cores). Then:
       rmbench sweep --holdout WritingPrompts --sizes 250,1k --no-transfer --out runs/curves
+    (2 cells, every post: about 30 min on 2 CPU cores, estimated from the default run)
       rmbench sweep --holdout askacademia --adapt 0,100,1000 --out runs/adapt
+    With no flags (sizes 250,1k,4k,all -- all is ~10,000 demo pairs -- and the six-task
+    transfer matrix: 10 cells) a sweep runs for hours on a CPU.
     """
-    from rich.console import Console
-
     from rmbench.run.sweep import parse_sizes, run_sweep
 
     try:

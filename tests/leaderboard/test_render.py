@@ -63,7 +63,7 @@ def test_markdown_output_is_a_table(board):
 def test_table_output_and_reverse(board):
     text = show(board, "--sort", "parameters", "--reverse")
     assert text.index("alpha") < text.index("charlie")  # fewest parameters first when reversed
-    assert "Mean held-out" in text
+    assert "Score: mean test" in text  # says what is ranked: the mean of the track's first split
 
 
 def test_unknown_sort_column_names_the_choices(board):
