@@ -11,7 +11,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 
-from rmbench.prepare.pair import PairRow, TaskStats, count_orphans, dedupe_kept, judge_comments, judge_post, pair_kept, row_json
+from rmbench.prepare.pair import PairRow, TaskStats, count_orphans, dedupe_kept, judge_comments, judge_post, pair_kept
 from rmbench.records import Comment
 from rmbench.sources.base import Source
 from rmbench.prepare.splits import split_of
@@ -179,7 +179,7 @@ def _pair_all(store: ThreadStore, pairs: PairTable, by_sub: dict, stats: dict[st
                 continue
             kept = _last_copies(th, i, s) if dup_ids else [c for c, m in zip(th.comments, th.masks) if m >> i & 1]
             rows: list[PairRow] = pair_kept(t, post, dedupe_kept(kept, s), split, s)
-            staged.extend((name, r.split, r.pair_id, row_json(r.row), r.chosen_hash, r.rejected_hash)
+            staged.extend((name, r.split, r.pair_id, r.line, r.chosen_hash, r.rejected_hash)
                           for r in rows)
         if len(staged) >= _FLUSH_ROWS:
             pairs.add(staged)

@@ -29,6 +29,7 @@ import heapq
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 
 from rmbench.prepare.dedup import response_hash
 from rmbench.prepare.splits import pair_order_key
@@ -82,6 +83,7 @@ class PairRow:
     row: dict
     chosen_hash: bytes
     rejected_hash: bytes
+    line: str = ""  # row_json(row), built from text escaped once per post and comment
 
 
 def count_orphans(stats: TaskStats, n: int) -> None:
@@ -160,8 +162,9 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
     n_survivors = ties = 0
     stats.candidates += n * (n - 1) // 2
     scores = [c.score for c in kept]
-    # One key per comment, not per pair: a megathread has k comments and k(k-1)/2 candidates.
-    keys = [surface_key(c.body) for c in kept] if task.drop_indistinguishable else None
+    # One key per comment, not per pair (a megathread has k comments and k(k-1)/2
+    # candidates), and only for comments in a pair the task's rules keep: most never are.
+    keys: list[str | None] | None = [None] * n if task.drop_indistinguishable else None
     whys: list[str] = []  # drop reasons, counted in bulk: Counter.update counts in C
     note = whys.append
     for i in range(n - 1):
@@ -177,8 +180,14 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
         for j in range(first, n):
             b = kept[j]
             why = drop(a, b, post)
-            if why is None and keys is not None and keys[i] == keys[j]:
-                why = "indistinguishable"  # after the task's rules: it counts the pairs they would keep
+            if why is None and keys is not None:  # after the task's rules: it counts the pairs they would keep
+                ka, kb = keys[i], keys[j]
+                if ka is None:
+                    ka = keys[i] = surface_key(a.body)
+                if kb is None:
+                    kb = keys[j] = surface_key(b.body)
+                if ka == kb:
+                    why = "indistinguishable"
             if why is not None:
                 note(why)
                 continue
@@ -202,16 +211,17 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
     out: list[PairRow] = []
     hashes: dict[str, bytes] = {}
     prompt = prompt_of(post)
+    text = _Escaped(task, post, prompt, kept)
     stats.capped += n_survivors - len(heap)
     for _, i, j in sorted(heap, reverse=True):  # smallest hash first; the files are sorted later anyway
-        out.append(_row(task, post, prompt, kept[i], kept[j], split, hashes))
+        out.append(_row(text, i, j, split, hashes))
     stats.pairs_kept += len(heap)
     stats.split_pairs[split] += len(heap)
     stats.split_posts[split] += 1
     hard = _cap_hard(task, hard, stats)
     for hard_split in ("all_hard", "test_hard") if split == "test" else ("all_hard",):
         for _, i, j in hard:
-            out.append(_row(task, post, prompt, kept[i], kept[j], hard_split, hashes))
+            out.append(_row(text, i, j, hard_split, hashes))
         if hard:
             stats.split_pairs[hard_split] += len(hard)
             stats.split_posts[hard_split] += 1
@@ -246,19 +256,32 @@ def _age(c: Comment) -> int | None:
     return c.retrieved_utc - c.created_utc if c.retrieved_utc is not None else None
 
 
-def _row(task: RedditTask, post: Post, prompt: str, chosen: Comment, rejected: Comment,
-         split: str, hashes: dict[str, bytes]) -> PairRow:
+class _Escaped:
+    """One post's output text as JSON string literals, each escaped once: a comment is in up
+    to ``k - 1`` pairs and the prompt in all of them, and escaping the long texts was most of
+    the cost of a row's JSON."""
+
+    def __init__(self, task: RedditTask, post: Post, prompt: str, kept: list[Comment]):
+        self.task, self.post, self.prompt, self.kept = task, post, prompt, kept
+        # Every line of this post starts the same after pair_id and split.
+        self.head = (f'"task": {encode_basestring(task.name.lower())}, ',
+                     f'"subreddit": {encode_basestring(post.subreddit)}, "post_id": {encode_basestring(post.id)}, '
+                     f'"prompt": {encode_basestring(prompt)}, ')
+        self._bodies: dict[int, str] = {}
+
+    def body(self, i: int) -> str:
+        s = self._bodies.get(i)
+        if s is None:
+            s = self._bodies[i] = encode_basestring(self.kept[i].body)
+        return s
+
+
+def _row(text: _Escaped, i: int, j: int, split: str, hashes: dict[str, bytes]) -> PairRow:
+    post, chosen, rejected = text.post, text.kept[i], text.kept[j]
     pair_id = _pair_id(post, chosen, rejected)
     known_time = bool(post.created_utc)  # SHP rows carry no post time: delays are unknown, not 0
-    row = {
-        "pair_id": pair_id,
-        "task": task.name.lower(),
-        "split": split,
-        "subreddit": post.subreddit,
-        "post_id": post.id,
-        "prompt": prompt,
-        "chosen": chosen.body,
-        "rejected": rejected.body,
+    # The columns after "rejected", in order: short values the C encoder writes quickly.
+    tail = {
         "chosen_id": chosen.id,
         "rejected_id": rejected.id,
         "chosen_score": chosen.score,
@@ -276,7 +299,13 @@ def _row(task: RedditTask, post: Post, prompt: str, chosen: Comment, rejected: C
         "cross_task_dup": False,  # set when the output is written, once every task is paired
         "synthetic": bool(post.synthetic or chosen.synthetic or rejected.synthetic),
     }
-    return PairRow(split, pair_id, row, _hash(chosen, hashes), _hash(rejected, hashes))
+    row = {"pair_id": pair_id, "task": text.task.name.lower(), "split": split, "subreddit": post.subreddit,
+           "post_id": post.id, "prompt": text.prompt, "chosen": chosen.body, "rejected": rejected.body, **tail}
+    # Exactly row_json(row): the encoder writes '{' + '"key": value' joined by ', ' + '}'.
+    task_part, post_part = text.head
+    line = (f'{{"pair_id": {encode_basestring(pair_id)}, {task_part}"split": {encode_basestring(split)}, '
+            f'{post_part}"chosen": {text.body(i)}, "rejected": {text.body(j)}, {_ROW_ENCODER.encode(tail)[1:]}')
+    return PairRow(split, pair_id, row, _hash(chosen, hashes), _hash(rejected, hashes), line)
 
 
 def row_json(row: dict) -> str:

@@ -379,3 +379,20 @@ def test_megathread_cap_picks_the_smallest_hashes(run):
     assert stats.capped == len(survivors) - SCIENCE.max_pairs_per_post
     hard = {r.pair_id for r in rows if r.split == "test_hard"}
     assert hard and hard <= set(survivors)
+
+
+def test_row_line_is_row_json_of_the_row(run):
+    """Each row's line is built from text escaped once per post and comment; it must be
+    exactly what the one encoder writes for the row (quotes, backslashes, controls,
+    non-ASCII, surrogates, unknown times, scores <= 0, hard copies of a test post)."""
+    from rmbench.prepare.pair import row_json
+
+    bodies = ['say "hi"\\ now\n\ttab', "caf\u00e9 \u2603 \U0001F600 \x00\x1f\u2028", "\ud800 lone", "plain " * 30]
+    comments = [com(f"c{k}", 40 - 9 * k, 600 - 60 * k, body=b) for k, b in enumerate(bodies)]
+    comments.append(com("z", 0, 30, body="zero score \u00e9"))
+    for p in (post(selftext='a "quoted" \u00fc\nselftext'), post(created_utc=0, selftext="", synthetic=True)):
+        task = with_rules(min_score_ratio=0.0, min_comment_score=-100, preferred_later=False)
+        rows, _ = run(task, p, list(comments), split="test", all_hard=True)
+        assert rows and {r.split for r in rows} >= {"test", "all_hard"}
+        for r in rows:
+            assert r.line == row_json(r.row)
