@@ -141,10 +141,12 @@ def run_holdout(cfg: RunConfig, run_dir: Path, console=None, progress: bool = Tr
     from accelerate import PartialState
 
     from rmbench.model.load import check_model_name
+    from rmbench.model.memory import mmap_large_allocations
 
     import torch
 
     started = time.perf_counter()
+    mmap_large_allocations()  # activations are unmapped when freed: the step's peak is what is alive (memory.py)
     # cpu=True lets a multi-process launch without GPUs use gloo (MULTI_CPU) instead of
     # silently running N independent single-process copies.
     state = PartialState(cpu=not torch.cuda.is_available())
@@ -216,8 +218,10 @@ def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: 
     """
     from rmbench.eval.baselines import parse_baseline_model
     from rmbench.model.load import check_model_name
+    from rmbench.model.memory import mmap_large_allocations
 
     started = time.perf_counter()
+    mmap_large_allocations()
     spec = None
     if not parse_baseline_model(cfg.model.name):
         check_model_name(cfg.model.name)
