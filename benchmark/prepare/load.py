@@ -11,7 +11,8 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 
-from rmbench.prepare.pair import PairRow, TaskStats, count_orphans, dedupe_kept, judge_comments, judge_post, pair_kept
+from rmbench.prepare.pair import (_WIPED, PairRow, TaskStats, count_orphans, dedupe_kept, first_rule_drops_replies,
+                                  judge_comments, judge_post, judge_replies, pair_kept)
 from rmbench.records import Comment
 from rmbench.sources.base import Source
 from rmbench.prepare.splits import split_of
@@ -119,6 +120,12 @@ def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter
     cached, hit, fetch = cache._d, cache._d.move_to_end, cache.fetch
     tasks_of: dict[str, list | None] = {}  # subreddit as written -> [(task, stats)] or None
     last_sub, ts = None, None  # a dump file is one subreddit: look it up once per change
+    # Replies, when every task of the subreddit drops them by its first rule (most comments
+    # of a dump): counted per (subreddit, post verdicts, wiped, no snapshot) and judged in
+    # bulk at the end (``judge_replies``), instead of a call per comment and task.
+    replies_dropped: dict[str, bool] = {}
+    replies: dict[tuple, int] = {}
+    fast = False
     n = other = 0
     try:
         for c in comments:
@@ -131,6 +138,8 @@ def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter
                 if ts is _MISSING:
                     ts = tasks_of[last_sub] = [(t, stats[t.name.lower()]) for t in by_sub.get(last_sub.lower(), ())
                                                ] or None
+                    replies_dropped[last_sub] = ts is not None and all(first_rule_drops_replies(t) for t, _ in ts)
+                fast = replies_dropped[last_sub]
             if ts is None:
                 other += 1
                 continue
@@ -144,12 +153,18 @@ def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter
                 for _, s in ts:  # a post of another subreddit is not this comment's thread (as in one shard)
                     count_orphans(s, 1)
                 continue
+            if fast and not c.parent_id.startswith("t3_"):
+                key = (last_sub, entry[1], c.body.strip() in _WIPED, c.retrieved_utc is None)
+                replies[key] = replies.get(key, 0) + 1
+                continue
             mask = judge_comments(ts, c, entry[0], entry[1])
             if mask:
                 yield c, mask
             elif c.parent_id[1] == "3" and None in entry[1]:  # top-level, and some task kept the post
                 yield Comment(c.id, c.post_id, c.parent_id, c.subreddit, "", c.created_utc), 0
     finally:  # what was read counts, even if the read stops early
+        for (sub, post_reasons, wiped, no_snapshot), k in replies.items():
+            judge_replies(tasks_of[sub], k, post_reasons, wiped, no_snapshot)
         if n - other:
             counts["comments"] += n - other
         if other:

@@ -130,6 +130,30 @@ def judge_comments(tasks, c: Comment, post: Post, post_reasons) -> int:
     return mask
 
 
+def first_rule_drops_replies(task: RedditTask) -> bool:
+    """Whether ``task``'s first comment rule drops every reply (``not_top_level``): its
+    comment rules are ``RedditTask``'s own, with ``top_level_only``. A plugin that
+    overrides ``comment_drop_reason`` is asked about every comment, as always."""
+    return type(task).comment_drop_reason is RedditTask.comment_drop_reason and bool(task.top_level_only)
+
+
+def judge_replies(tasks, n: int, post_reasons, wiped: bool, no_snapshot: bool) -> None:
+    """``judge_comments`` for ``n`` replies to posts with verdicts ``post_reasons``, counted
+    at once, when ``first_rule_drops_replies`` holds for every task (each would drop them as
+    ``not_top_level`` and keep none). ``wiped``: their bodies are "[deleted]"/"[removed]";
+    ``no_snapshot``: their ``retrieved_utc`` is None. Most comments of a dump are replies."""
+    for i, (task, stats) in enumerate(tasks):
+        stats.comments_seen += n
+        if wiped:
+            stats.wiped_bodies += n
+        if post_reasons[i] is not None:
+            stats.comments_dropped["post_dropped"] += n
+            continue
+        if no_snapshot and task.min_score_age_s:
+            stats.score_age_unknown += n
+        stats.comments_dropped["not_top_level"] += n
+
+
 def dedupe_kept(kept: list[Comment], stats: TaskStats) -> list[Comment]:
     """One comment per id (the last copy read wins); extra copies count as ``duplicate``."""
     by_id = {c.id: c for c in kept}
@@ -339,5 +363,5 @@ def task_warnings(task: RedditTask, stats: TaskStats) -> list[str]:
     return warnings
 
 
-__all__ = ["PairRow", "TaskStats", "count_orphans", "dedupe_kept", "judge_comments", "judge_post",
-           "pair_kept", "prompt_of", "row_json", "task_warnings"]
+__all__ = ["PairRow", "TaskStats", "count_orphans", "dedupe_kept", "first_rule_drops_replies", "judge_comments",
+           "judge_post", "judge_replies", "pair_kept", "prompt_of", "row_json", "task_warnings"]

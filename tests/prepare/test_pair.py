@@ -396,3 +396,23 @@ def test_row_line_is_row_json_of_the_row(run):
         assert rows and {r.split for r in rows} >= {"test", "all_hard"}
         for r in rows:
             assert r.line == row_json(r.row)
+
+
+def test_judge_replies_counts_as_judge_comments_would():
+    """Replies judged in bulk count exactly as one judge_comments call per reply: dropped
+    posts, wiped bodies, unknown score snapshots with and without min_score_age_s."""
+    from rmbench.prepare.pair import first_rule_drops_replies, judge_comments, judge_replies
+
+    tasks = [SCIENCE, with_rules(min_score_age_s=3_600)]
+    assert all(first_rule_drops_replies(t) for t in tasks)
+    assert not first_rule_drops_replies(with_rules(top_level_only=False))
+    for reasons in ((None, None), ("post_score_low", None), (None, "post_nsfw")):
+        for body in ("[deleted]", " [removed] ", "a real reply"):
+            for retrieved in (None, T0 + 86_400):
+                reply = com("r", 5, 60, body=body, parent_id="t1_a", retrieved_utc=retrieved)
+                one = [(t, TaskStats()) for t in tasks]
+                for _ in range(3):
+                    assert judge_comments(one, reply, post(), reasons) == 0
+                bulk = [(t, TaskStats()) for t in tasks]
+                judge_replies(bulk, 3, reasons, body.strip() in ("[deleted]", "[removed]"), retrieved is None)
+                assert [s for _, s in bulk] == [s for _, s in one]
