@@ -33,11 +33,21 @@ STAGE="$WORK/board"
 mkdir -p "$STAGE/submissions"
 [ -f "$BOARD/tracks.json" ] && cp "$BOARD/tracks.json" "$STAGE/"
 [ -f "$BOARD/verified.json" ] && cp "$BOARD/verified.json" "$STAGE/"
-# Everything except the seed entries is kept, so duplicate-name checks still see it.
+# Only the tracks seeded in this run are replaced: with SEED_REAL=0 (or no dumps) the
+# reddit-college entries stay exactly as committed.
+SEED_REAL_NOW=0
+if [ "$SEED_REAL" = 1 ] && [ -d "$DUMPS" ]; then SEED_REAL_NOW=1; fi
+is_seeded() {  # is_seeded FILE_NAME: an entry this run rebuilds
+  case "$1" in
+    baseline-*-demo.json|minilm-demo.json) return 0 ;;
+    baseline-*-reddit-college.json|minilm-reddit-college.json) [ "$SEED_REAL_NOW" = 1 ] ;;
+    *) return 1 ;;
+  esac
+}
+# Everything except the entries rebuilt here is kept, so duplicate-name checks still see it.
 for f in "$BOARD"/submissions/*.json; do
   [ -e "$f" ] || continue
-  case "$(basename "$f")" in baseline-*-demo.json|minilm-demo.json|baseline-*-reddit-college.json|minilm-reddit-college.json) ;;
-    *) cp "$f" "$STAGE/submissions/" ;; esac
+  is_seeded "$(basename "$f")" || cp "$f" "$STAGE/submissions/"
 done
 export RMBENCH_LEADERBOARD_DIR="$STAGE"
 
@@ -59,7 +69,7 @@ seed_track() {  # seed_track TRACK DATA_DIR HELDOUT LABEL
 rmbench prepare --source demo --out "$WORK/data-demo" --quiet
 seed_track demo "$WORK/data-demo" writingprompts "$DEMO_LABEL"
 
-if [ "$SEED_REAL" = 1 ] && [ -d "$DUMPS" ]; then
+if [ "$SEED_REAL_NOW" = 1 ]; then
   rmbench prepare --source "$DUMPS" --out "$WORK/data-reddit-college" --quiet
   seed_track reddit-college "$WORK/data-reddit-college" "$REAL_HELDOUT" "$REAL_LABEL"
 else
@@ -68,11 +78,14 @@ fi
 
 rmbench leaderboard validate
 # All seed entries validated in the stage: move them (and the frozen tracks) into the board.
-rm -f "$BOARD"/submissions/baseline-*-demo.json "$BOARD"/submissions/minilm-demo.json \
-      "$BOARD"/submissions/baseline-*-reddit-college.json "$BOARD"/submissions/minilm-reddit-college.json
+for f in "$BOARD"/submissions/*.json; do
+  [ -e "$f" ] && is_seeded "$(basename "$f")" && rm -f "$f"
+done
 cp "$STAGE/tracks.json" "$BOARD/tracks.json"
 cp "$STAGE/verified.json" "$BOARD/verified.json"
-cp "$STAGE"/submissions/baseline-*.json "$STAGE"/submissions/minilm-*.json "$BOARD/submissions/"
+for f in "$STAGE"/submissions/*.json; do
+  is_seeded "$(basename "$f")" && cp "$f" "$BOARD/submissions/"
+done
 unset RMBENCH_LEADERBOARD_DIR
 rmbench leaderboard validate
 rmbench leaderboard show

@@ -45,7 +45,7 @@ from rmbench.fields import opt
 from rmbench.sources import demo_text as text
 from rmbench.sources.dumps import DumpSource
 
-GENERATOR_VERSION = "6"  # bump whenever generated content changes: part of the cache key
+GENERATOR_VERSION = "7"  # bump whenever generated content changes: part of the cache key
 START_UTC = 1609459200  # 2021-01-01: demo threads are spread over the following years
 OTHER_SUBS = ("AskAcademia", "GradSchool", "explainlikeimfive", "AskCulinary", "askscience")
 
@@ -54,8 +54,8 @@ OTHER_SUBS = ("AskAcademia", "GradSchool", "explainlikeimfive", "AskCulinary", "
 class DemoConfig:
     seed: int = opt(0, "seed of random.Random; a different seed gives a different corpus")
     scale: int = opt(1, "multiplies the number of posts (scale=4 is the benchmarks' 4x corpus)")
-    writingprompts_posts: int = opt(1800, "WritingPrompts posts at scale 1")
-    posts_per_other_subreddit: int = opt(600, "posts per other subreddit at scale 1")
+    writingprompts_posts: int = opt(400, "WritingPrompts posts at scale 1")
+    posts_per_other_subreddit: int = opt(400, "posts per other subreddit at scale 1")
     other_subreddits: tuple[str, ...] = opt(OTHER_SUBS, "registered task subreddits besides WritingPrompts")
     top_level_range: tuple[int, int] = opt((10, 18), "top-level answers per post (min, max)")
     quality_weight: float = opt(4.0, "log-score gained from worst (q=0) to best (q=1) quality")
@@ -63,7 +63,7 @@ class DemoConfig:
     earliness_weight: float = opt(0.8, "log-score lost per log(1 + hours after post): the earliness confound")
     score_noise: float = opt(0.5, "standard deviation of the log-score noise")
     median_score: float = opt(20.0, "typical score of an average comment posted at once")
-    other_chars: tuple[int, int] = opt((100, 600), "answer length range in other subreddits, characters")
+    other_chars: tuple[int, int] = opt((70, 400), "answer length range in other subreddits, characters")
     story_chars: tuple[int, int] = opt((500, 1200), "story length range in WritingPrompts, characters")
     burst_fraction: float = opt(0.75, "share of answers in the first hours' burst (the rest trickle in over a day)")
     burst_hours: float = opt(1.5, "median delay of burst answers, hours")

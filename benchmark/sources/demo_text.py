@@ -161,7 +161,7 @@ def post_body(sub: str, rng: random.Random) -> str:
     if sub == "WritingPrompts":
         return ""  # prompts live in the title
     bank = SUBJECTS[sub]
-    return " ".join(_fill(rng.choice(bank["good"]), rng, bank["topics"]) for _ in range(rng.randint(1, 3))) + \
+    return " ".join(_fill(rng.choice(bank["good"]), rng, bank["topics"]) for _ in range(rng.randint(1, 2))) + \
         " What would you do?"
 
 

@@ -48,6 +48,7 @@ def test_a_poe_run_trains_and_records_its_bias(tmp_path, tiny_bert_dir, make_pai
     cfg.model.name = str(tiny_bert_dir(tmp_path / "tiny"))
     cfg.model.max_length = 32
     cfg.train.epochs, cfg.train.batch_size, cfg.train.debias = 1.0, 8, "poe"
+    cfg.train.gradient_accumulation_steps = 1  # 32 pairs / 8 per update: 4 steps
     info = fit(cfg, make_pairs("askacademia", "train", 32), make_pairs("askacademia", "validation", 8),
                tmp_path / "work", tmp_path / "model", progress=False)
     assert info["steps"] == 4 and info["debias"]["mode"] == "poe" and info["debias"]["fit_pairs"] == 32

@@ -80,7 +80,7 @@ def test_lora_with_gradient_checkpointing_saves_a_plain_merged_model(tmp_path, t
     cfg = RunConfig()
     cfg.model.name = str(tiny_bert_dir(tmp_path / "tiny"))
     cfg.model.max_length, cfg.model.lora, cfg.model.gradient_checkpointing = 32, True, True
-    cfg.train.epochs, cfg.train.batch_size = 1.0, 8
+    cfg.train.epochs, cfg.train.batch_size, cfg.train.gradient_accumulation_steps = 1.0, 8, 1
     info = fit(cfg, make_pairs("askacademia", "train", 16), make_pairs("askacademia", "validation", 8),
                tmp_path / "work", tmp_path / "model", progress=False)
     assert info["steps"] == 2
