@@ -416,3 +416,31 @@ def test_judge_replies_counts_as_judge_comments_would():
                 bulk = [(t, TaskStats()) for t in tasks]
                 judge_replies(bulk, 3, reasons, body.strip() in ("[deleted]", "[removed]"), retrieved is None)
                 assert [s for _, s in bulk] == [s for _, s in one]
+
+
+class _OwnPairRule(RedditTask):
+    """RedditTask's pair rules through an override: the engine asks it about every pair."""
+
+    def pair_drop_reason(self, chosen, rejected, post):
+        return super().pair_drop_reason(chosen, rejected, post)
+
+
+@pytest.mark.parametrize("ratio", [0, 1, 1.5, 2.0, 3, float("inf")])
+@pytest.mark.parametrize("later", [True, False])
+def test_pair_rules_by_row_match_the_rule_asked_per_pair(ratio, later, run):
+    """RedditTask's own pair rules are decided a row of the candidate triangle at a time;
+    the rows and every count are those of the same rules asked pair by pair."""
+    import random
+
+    rnd = random.Random(f"{ratio}-{later}")
+    fields = {f.name: getattr(SCIENCE, f.name) for f in dataclasses.fields(SCIENCE) if f.init}
+    fields.update(min_score_ratio=ratio, preferred_later=later, min_comment_score=-50, max_pairs_per_post=7)
+    by_row, per_pair = RedditTask(**fields), _OwnPairRule(**fields)
+    for trial in range(25):
+        comments = [com(f"c{k}", rnd.choice([-3, 0, 1, 2, 3, 5, 8, 8, 13, 40, 41]), rnd.randrange(0, 7200),
+                        body=rnd.choice(["same", "Same!", f"reply {k}"])) for k in range(rnd.randrange(2, 14))]
+        split = rnd.choice(["train", "test"])
+        a, sa = run(by_row, post(), [dataclasses.replace(c) for c in comments], split, all_hard=True)
+        b, sb = run(per_pair, post(), [dataclasses.replace(c) for c in comments], split, all_hard=True)
+        assert [(r.split, r.line) for r in a] == [(r.split, r.line) for r in b]
+        assert sa == sb
