@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from rmbench.prepare.rows import Escaped, PairRow, build_row, row_json
 from rmbench.prepare.splits import pair_order_key
-from rmbench.prepare.surface import surface_key
+from rmbench.prepare.surface import spaceless_key, surface_key
 from rmbench.records import Comment, Post
 from rmbench.task import DELETED_BODIES, RedditTask
 
@@ -157,6 +157,13 @@ def dedupe_kept(kept: list[Comment], stats: TaskStats) -> list[Comment]:
 _BASE_PAIR_RULE = RedditTask.pair_drop_reason
 
 
+def _surface(full: dict[int, str], i: int, c: Comment) -> str:
+    key = full.get(i)
+    if key is None:
+        key = full[i] = surface_key(c.body)
+    return key
+
+
 def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, stats: TaskStats) -> list[PairRow]:
     """Candidate pairs of a kept post's kept comments: pair rules, cap, test_hard."""
     if len(kept) < 2:
@@ -180,7 +187,9 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
     scores = [c.score for c in kept]
     # One key per comment, not per pair (a megathread has k comments and k(k-1)/2
     # candidates), and only for comments in a pair the task's rules keep: most never are.
+    # Spaceless keys first (cheap; unequal ones settle the pair), full keys only when they match.
     keys: list[str | None] | None = [None] * n if task.drop_indistinguishable else None
+    full: dict[int, str] = {}
     whys: list[str] = []  # drop reasons, counted in bulk: Counter.update counts in C
     note = whys.append
     # RedditTask's own pair rules are decided per row of the candidate triangle, not per
@@ -224,10 +233,10 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
             if keys is not None:  # after the task's rules: it counts the pairs they would keep
                 ka, kb = keys[i], keys[j]
                 if ka is None:
-                    ka = keys[i] = surface_key(a.body)
+                    ka = keys[i] = spaceless_key(a.body)
                 if kb is None:
-                    kb = keys[j] = surface_key(b.body)
-                if ka == kb:
+                    kb = keys[j] = spaceless_key(b.body)
+                if ka == kb and _surface(full, i, a) == _surface(full, j, b):
                     note("indistinguishable")
                     continue
             n_survivors += 1
