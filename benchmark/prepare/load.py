@@ -8,12 +8,12 @@ database also holds the staged pairs, plus the counts in ``TaskStats``.
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from rmbench.prepare.pair import (_WIPED, PairRow, TaskStats, count_orphans, dedupe_kept, first_rule_drops_replies,
                                   judge_comments, judge_post, judge_replies, pair_kept)
-from rmbench.records import Comment
+from rmbench.records import Comment, Post
 from rmbench.sources.base import Source
 from rmbench.prepare.splits import split_of
 from rmbench.prepare.store import PairTable, ThreadStore
@@ -28,9 +28,10 @@ def load_and_pair(src: Source, by_sub: dict, stats: dict[str, TaskStats], counts
     store = ThreadStore(db_path)
     before = Counter(src.unselected)
     try:
-        store.add_posts(_only(_call(src, src.iter_posts, by_sub), by_sub, counts, bars))
+        cache = _PostCache(store, by_sub)
+        store.add_posts(cache.remembering(_only(_call(src, src.iter_posts, by_sub), by_sub, counts, bars)))
         store.index_posts()
-        store.add_comments(_judged(_call(src, src.iter_comments, by_sub), by_sub, stats, counts, store, bars))
+        store.add_comments(_judged(_call(src, src.iter_comments, by_sub), by_sub, stats, counts, cache, bars))
         # Records of other subreddits the source itself passed over count like those it yielded.
         counts["other_posts"] += src.unselected["posts"] - before["posts"]
         counts["other_comments"] += src.unselected["comments"] - before["comments"]
@@ -79,30 +80,48 @@ class _PostCache:
 
     SIZE = 10_000  # posts held: ~10-20 MB with long selftexts; misses fall back to the index
 
-    def __init__(self, store: ThreadStore):
+    def __init__(self, store: ThreadStore, by_sub: dict):
         self.store = store
+        self.by_sub = by_sub
         self._d: OrderedDict[str, tuple | None] = OrderedDict()
 
-    def get(self, post_id: str, tasks: list) -> tuple | None:
-        """(post, post-rule reason per task) or None when the input has no such post."""
+    def get(self, post_id: str) -> tuple | None:
+        """(post, post-rule reason per task of its subreddit) or None when the input has no such post."""
         d = self._d
         if post_id in d:
             d.move_to_end(post_id)
             return d[post_id]
-        return self.fetch(post_id, tasks)
+        return self.fetch(post_id)
 
-    def fetch(self, post_id: str, tasks: list) -> tuple | None:
+    def fetch(self, post_id: str) -> tuple | None:
         """A cache miss: read the post from the store and judge it once."""
         post = self.store.post(post_id)
-        entry = None if post is None else (post, tuple(t.post_drop_reason(post) for t, _ in tasks))
+        return self._put(post_id, None if post is None else self._entry(post))
+
+    def _entry(self, post: Post) -> tuple:
+        # The verdicts of the post's own subreddit's tasks, in by_sub's order (the order of
+        # the tasks judging its comments; a comment of another subreddit is an orphan).
+        return post, tuple(t.post_drop_reason(post) for t in self.by_sub.get(post.subreddit.lower(), ()))
+
+    def _put(self, post_id: str, entry: tuple | None) -> tuple | None:
         d = self._d
         d[post_id] = entry
         if len(d) > self.SIZE:
             d.popitem(last=False)
         return entry
 
+    def remembering(self, posts: Iterable[Post]) -> Iterator[Post]:
+        """Pass posts through to the store, holding the last ``SIZE`` read: comments mostly
+        answer recent posts, which then need no query (one per post, ~20 us each). The store
+        keeps the last copy of an id; so does this (a later copy replaces the entry)."""
+        d = self._d
+        for post in posts:
+            d.pop(post.id, None)
+            self._put(post.id, self._entry(post))
+            yield post
 
-def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter, store: ThreadStore,
+
+def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter, cache: _PostCache,
             bars) -> Iterator[tuple[Comment, int]]:
     """Run every comment rule while loading; only comments some task keeps reach the store.
 
@@ -116,7 +135,6 @@ def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter
     inlined, and the counts are kept in locals until the end.
     """
     tick = bars.track("loading comments", None)
-    cache = _PostCache(store)
     cached, hit, fetch = cache._d, cache._d.move_to_end, cache.fetch
     tasks_of: dict[str, list | None] = {}  # subreddit as written -> [(task, stats)] or None
     last_sub, ts = None, None  # a dump file is one subreddit: look it up once per change
@@ -146,7 +164,7 @@ def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter
             pid = c.post_id
             entry = cached.get(pid, _MISSING)
             if entry is _MISSING:
-                entry = fetch(pid, ts)
+                entry = fetch(pid)
             else:
                 hit(pid)
             if entry is None or (entry[0].subreddit != last_sub and entry[0].subreddit.lower() != last_sub.lower()):

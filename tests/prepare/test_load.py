@@ -61,3 +61,27 @@ def test_replies_judged_in_bulk_count_as_one_by_one(tmp_path, dump_thread, write
     dropped = bulk["tasks"]["askscience"]["comments"]["dropped"]
     assert dropped["not_top_level"] == 4 + 2 and dropped["post_dropped"] == 3 + 3  # p2: its comments and replies
     assert bulk["tasks"] == each["tasks"] and bulk["fingerprint"] == each["fingerprint"]
+
+
+def test_posts_remembered_while_loading_judge_as_posts_read_back(tmp_path, dump_thread, write_dumps, monkeypatch):
+    """Posts are held in the cache as they are loaded; with a cache too small to hold them,
+    every comment's post is read back from the store instead: the same output. A post read
+    twice is judged by its last copy either way."""
+    from rmbench.prepare import load
+
+    posts, comments = [], []
+    for k in range(6):
+        p, cs = dump_thread(f"p{k}", "askscience", n=3)
+        posts.append(p)
+        comments += cs
+    posts.append({**posts[1], "over_18": True})  # its last copy is dropped (post_nsfw)
+    dumps = write_dumps(tmp_path / "dumps", {"askscience_submissions.ndjson": posts,
+                                             "askscience_comments.ndjson": comments})
+    held = prepare(str(dumps), tmp_path / "held", tasks=["askscience"], progress=False, workers=1)
+    monkeypatch.setattr(load._PostCache, "SIZE", 1)
+    fetched = prepare(str(dumps), tmp_path / "fetched", tasks=["askscience"], progress=False, workers=1)
+    assert held["tasks"]["askscience"]["posts"]["dropped"]["post_nsfw"] == 1
+    assert held["tasks"] == fetched["tasks"]
+    for split in ("train", "validation", "test"):
+        path = f"askscience/{split}.jsonl"
+        assert (tmp_path / "held" / path).read_bytes() == (tmp_path / "fetched" / path).read_bytes()
