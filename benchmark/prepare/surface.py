@@ -27,8 +27,12 @@ stored: only the equality of a pair's two keys matters.
 
 from __future__ import annotations
 
+import re
 import string
 import unicodedata
+from functools import cache
+
+from rmbench.prepare.dedup import _char_class
 
 _ASCII_DROP = (string.punctuation + "".join(map(chr, range(32))) + "\x7f").encode()
 _ASCII_DROP = bytes(b for b in _ASCII_DROP if not chr(b).isspace())  # whitespace separates words
@@ -56,12 +60,29 @@ class _Table(dict):
 _TABLE = _Table()
 
 
+@cache
+def _bmp_drop(spaces: bool) -> re.Pattern:
+    """One regex deleting the dropped characters of the Basic Multilingual Plane (and, with
+    ``spaces``, the whitespace too): ~2x faster on a non-ASCII body than ``str.translate``,
+    which looks each character up in a dict. Built on first use (~20 ms), not at import."""
+    cps = [cp for cp in range(0x10000) if _dropped(cp) or (spaces and chr(cp).isspace())]
+    return re.compile(f"[{_char_class(cps)}]")
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")  # emoji and the rest: classified one by one (_TABLE)
+
+
+def _unicode_drop(text: str, spaces: bool) -> str:
+    text = _bmp_drop(spaces).sub("", unicodedata.normalize("NFKC", text).casefold())
+    return text.translate(_TABLE) if _ASTRAL.search(text) else text
+
+
 def surface_key(text: str) -> str:
     """What a reply says once case, whitespace, punctuation, symbols and emoji are set aside."""
     if text.isascii():  # most bodies: one C pass, no per-character lookups
         text = text.lower().encode().translate(None, _ASCII_DROP).decode()
     else:
-        text = unicodedata.normalize("NFKC", text).casefold().translate(_TABLE)
+        text = _unicode_drop(text, False)
     return " ".join(text.split())
 
 
@@ -72,7 +93,7 @@ def spaceless_key(text: str) -> str:
     compares full keys only when these are equal (rare: near-identical replies)."""
     if text.isascii():
         return text.lower().encode().translate(None, _ASCII_DROP_ALL).decode()
-    return surface_key(text).replace(" ", "")
+    return _unicode_drop(text, True)  # no whitespace is astral: none is left
 
 
 def indistinguishable(a: str, b: str) -> bool:

@@ -64,6 +64,24 @@ def test_replies_equal_but_for_their_spaces_are_not_indistinguishable(pair_threa
     assert [r.split for r in rows] == ["train", "all_hard"] and "indistinguishable" not in stats.pairs_dropped
 
 
+def test_unicode_path_deletes_what_the_per_character_table_deletes():
+    """The regex over the Basic Multilingual Plane and the table for the astral planes
+    delete exactly the characters the definition names, every BMP code point included."""
+    import unicodedata
+
+    from rmbench.prepare.surface import _dropped
+
+    def reference(text: str) -> str:
+        norm = unicodedata.normalize("NFKC", text).casefold()
+        return " ".join("".join(ch for ch in norm if not _dropped(ord(ch))).split())
+
+    chunks = ["".join(map(chr, range(lo, lo + 256))) for lo in range(0, 0x10000, 256)]
+    chunks += ["x\U0001F600 y\U0001D400\U000E0100 z\U00020000\U0010FFFF", "\u00e9\u0301 \u200d\u20e3 \ufe0f"]
+    for text in chunks:
+        assert surface_key(text) == reference(text)
+        assert spaceless_key(text) == reference(text).replace(" ", "")
+
+
 # -- the pair rule -------------------------------------------------------------------------------
 def _post(**kw) -> Post:
     base = dict(id="p1", subreddit="askscience", title="Why?", selftext="", created_utc=T0, author="op",
