@@ -111,13 +111,14 @@ class _PostCache:
         return entry
 
     def remembering(self, posts: Iterable[Post]) -> Iterator[Post]:
-        """Pass posts through to the store, holding the last ``SIZE`` read: comments mostly
-        answer recent posts, which then need no query (one per post, ~20 us each). The store
-        keeps the last copy of an id; so does this (a later copy replaces the entry)."""
+        """Pass posts through to the store, holding the first ``SIZE`` read: comments come in
+        time order too, so the first ones answer these, which then need no query (~20 us
+        each; every post of a dump of up to ``SIZE`` posts). The store keeps the last copy
+        of an id; so does this (a later copy replaces a held entry)."""
         d = self._d
         for post in posts:
-            d.pop(post.id, None)
-            self._put(post.id, self._entry(post))
+            if len(d) < self.SIZE or post.id in d:
+                d[post.id] = self._entry(post)
             yield post
 
 

@@ -64,9 +64,9 @@ def test_replies_judged_in_bulk_count_as_one_by_one(tmp_path, dump_thread, write
 
 
 def test_posts_remembered_while_loading_judge_as_posts_read_back(tmp_path, dump_thread, write_dumps, monkeypatch):
-    """Posts are held in the cache as they are loaded; with a cache too small to hold them,
-    every comment's post is read back from the store instead: the same output. A post read
-    twice is judged by its last copy either way."""
+    """Posts are held in the cache as they are loaded; with a cache too small to hold them
+    (one post), the others' are read back from the store instead: the same output. A post
+    read twice is judged by its last copy either way, held (p0) or read back (p4)."""
     from rmbench.prepare import load
 
     posts, comments = [], []
@@ -74,13 +74,14 @@ def test_posts_remembered_while_loading_judge_as_posts_read_back(tmp_path, dump_
         p, cs = dump_thread(f"p{k}", "askscience", n=3)
         posts.append(p)
         comments += cs
-    posts.append({**posts[1], "over_18": True})  # its last copy is dropped (post_nsfw)
+    posts += [{**posts[k], "over_18": True} for k in (0, 4)]  # their last copies are dropped (post_nsfw)
     dumps = write_dumps(tmp_path / "dumps", {"askscience_submissions.ndjson": posts,
                                              "askscience_comments.ndjson": comments})
     held = prepare(str(dumps), tmp_path / "held", tasks=["askscience"], progress=False, workers=1)
     monkeypatch.setattr(load._PostCache, "SIZE", 1)
     fetched = prepare(str(dumps), tmp_path / "fetched", tasks=["askscience"], progress=False, workers=1)
-    assert held["tasks"]["askscience"]["posts"]["dropped"]["post_nsfw"] == 1
+    assert held["tasks"]["askscience"]["posts"]["dropped"]["post_nsfw"] == 2
+    assert held["tasks"]["askscience"]["comments"]["dropped"]["post_dropped"] == 2 * 3
     assert held["tasks"] == fetched["tasks"]
     for split in ("train", "validation", "test"):
         path = f"askscience/{split}.jsonl"
