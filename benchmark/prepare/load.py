@@ -8,11 +8,12 @@ database also holds the staged pairs, plus the counts in ``TaskStats``.
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from rmbench.prepare.pair import PairRow, TaskStats, count_orphans, dedupe_kept, judge_comments, judge_post, pair_kept
-from rmbench.records import Comment
+from rmbench.prepare.pair import (_WIPED, PairRow, TaskStats, count_orphans, dedupe_kept, first_rule_drops_replies,
+                                  judge_comments, judge_post, judge_replies, pair_kept)
+from rmbench.records import Comment, Post
 from rmbench.sources.base import Source
 from rmbench.prepare.splits import split_of
 from rmbench.prepare.store import PairTable, ThreadStore
@@ -27,9 +28,10 @@ def load_and_pair(src: Source, by_sub: dict, stats: dict[str, TaskStats], counts
     store = ThreadStore(db_path)
     before = Counter(src.unselected)
     try:
-        store.add_posts(_only(_call(src, src.iter_posts, by_sub), by_sub, counts, bars))
+        cache = _PostCache(store, by_sub)
+        store.add_posts(cache.remembering(_only(_call(src, src.iter_posts, by_sub), by_sub, counts, bars)))
         store.index_posts()
-        store.add_comments(_judged(_call(src, src.iter_comments, by_sub), by_sub, stats, counts, store, bars))
+        store.add_comments(_judged(_call(src, src.iter_comments, by_sub), by_sub, stats, counts, cache, bars))
         # Records of other subreddits the source itself passed over count like those it yielded.
         counts["other_posts"] += src.unselected["posts"] - before["posts"]
         counts["other_comments"] += src.unselected["comments"] - before["comments"]
@@ -78,30 +80,49 @@ class _PostCache:
 
     SIZE = 10_000  # posts held: ~10-20 MB with long selftexts; misses fall back to the index
 
-    def __init__(self, store: ThreadStore):
+    def __init__(self, store: ThreadStore, by_sub: dict):
         self.store = store
+        self.by_sub = by_sub
         self._d: OrderedDict[str, tuple | None] = OrderedDict()
 
-    def get(self, post_id: str, tasks: list) -> tuple | None:
-        """(post, post-rule reason per task) or None when the input has no such post."""
+    def get(self, post_id: str) -> tuple | None:
+        """(post, post-rule reason per task of its subreddit) or None when the input has no such post."""
         d = self._d
         if post_id in d:
             d.move_to_end(post_id)
             return d[post_id]
-        return self.fetch(post_id, tasks)
+        return self.fetch(post_id)
 
-    def fetch(self, post_id: str, tasks: list) -> tuple | None:
+    def fetch(self, post_id: str) -> tuple | None:
         """A cache miss: read the post from the store and judge it once."""
         post = self.store.post(post_id)
-        entry = None if post is None else (post, tuple(t.post_drop_reason(post) for t, _ in tasks))
+        return self._put(post_id, None if post is None else self._entry(post))
+
+    def _entry(self, post: Post) -> tuple:
+        # The verdicts of the post's own subreddit's tasks, in by_sub's order (the order of
+        # the tasks judging its comments; a comment of another subreddit is an orphan).
+        return post, tuple(t.post_drop_reason(post) for t in self.by_sub.get(post.subreddit.lower(), ()))
+
+    def _put(self, post_id: str, entry: tuple | None) -> tuple | None:
         d = self._d
         d[post_id] = entry
         if len(d) > self.SIZE:
             d.popitem(last=False)
         return entry
 
+    def remembering(self, posts: Iterable[Post]) -> Iterator[Post]:
+        """Pass posts through to the store, holding the first ``SIZE`` read: comments come in
+        time order too, so the first ones answer these, which then need no query (~20 us
+        each; every post of a dump of up to ``SIZE`` posts). The store keeps the last copy
+        of an id; so does this (a later copy replaces a held entry)."""
+        d = self._d
+        for post in posts:
+            if len(d) < self.SIZE or post.id in d:
+                d[post.id] = self._entry(post)
+            yield post
 
-def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter, store: ThreadStore,
+
+def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter, cache: _PostCache,
             bars) -> Iterator[tuple[Comment, int]]:
     """Run every comment rule while loading; only comments some task keeps reach the store.
 
@@ -115,10 +136,15 @@ def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter
     inlined, and the counts are kept in locals until the end.
     """
     tick = bars.track("loading comments", None)
-    cache = _PostCache(store)
     cached, hit, fetch = cache._d, cache._d.move_to_end, cache.fetch
     tasks_of: dict[str, list | None] = {}  # subreddit as written -> [(task, stats)] or None
     last_sub, ts = None, None  # a dump file is one subreddit: look it up once per change
+    # Replies, when every task of the subreddit drops them by its first rule (most comments
+    # of a dump): counted per (subreddit, post verdicts, wiped, no snapshot) and judged in
+    # bulk at the end (``judge_replies``), instead of a call per comment and task.
+    replies_dropped: dict[str, bool] = {}
+    replies: dict[tuple, int] = {}
+    fast = False
     n = other = 0
     try:
         for c in comments:
@@ -131,18 +157,24 @@ def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter
                 if ts is _MISSING:
                     ts = tasks_of[last_sub] = [(t, stats[t.name.lower()]) for t in by_sub.get(last_sub.lower(), ())
                                                ] or None
+                    replies_dropped[last_sub] = ts is not None and all(first_rule_drops_replies(t) for t, _ in ts)
+                fast = replies_dropped[last_sub]
             if ts is None:
                 other += 1
                 continue
             pid = c.post_id
             entry = cached.get(pid, _MISSING)
             if entry is _MISSING:
-                entry = fetch(pid, ts)
+                entry = fetch(pid)
             else:
                 hit(pid)
             if entry is None or (entry[0].subreddit != last_sub and entry[0].subreddit.lower() != last_sub.lower()):
                 for _, s in ts:  # a post of another subreddit is not this comment's thread (as in one shard)
                     count_orphans(s, 1)
+                continue
+            if fast and not c.parent_id.startswith("t3_"):
+                key = (last_sub, entry[1], c.body.strip() in _WIPED, c.retrieved_utc is None)
+                replies[key] = replies.get(key, 0) + 1
                 continue
             mask = judge_comments(ts, c, entry[0], entry[1])
             if mask:
@@ -150,6 +182,8 @@ def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter
             elif c.parent_id[1] == "3" and None in entry[1]:  # top-level, and some task kept the post
                 yield Comment(c.id, c.post_id, c.parent_id, c.subreddit, "", c.created_utc), 0
     finally:  # what was read counts, even if the read stops early
+        for (sub, post_reasons, wiped, no_snapshot), k in replies.items():
+            judge_replies(tasks_of[sub], k, post_reasons, wiped, no_snapshot)
         if n - other:
             counts["comments"] += n - other
         if other:

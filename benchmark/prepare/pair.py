@@ -26,14 +26,13 @@ Invariants the manifest states (and tests check):
 from __future__ import annotations
 
 import heapq
-import json
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring
 
-from rmbench.prepare.dedup import response_hash
+from rmbench.prepare.rows import Escaped, PairRow, build_row, row_json
 from rmbench.prepare.splits import pair_order_key
-from rmbench.prepare.surface import surface_key
+from rmbench.prepare.surface import spaceless_key, surface_key
 from rmbench.records import Comment, Post
 from rmbench.task import DELETED_BODIES, RedditTask
 
@@ -74,16 +73,6 @@ class TaskStats:
         assert self.posts_seen == self.posts_kept + sum(self.posts_dropped.values())
         assert self.comments_seen == self.comments_kept + sum(self.comments_dropped.values()) + self.orphans
         assert self.candidates == self.pairs_kept + self.capped + sum(self.pairs_dropped.values())
-
-
-@dataclass
-class PairRow:
-    split: str
-    pair_id: str
-    row: dict
-    chosen_hash: bytes
-    rejected_hash: bytes
-    line: str = ""  # row_json(row), built from text escaped once per post and comment
 
 
 def count_orphans(stats: TaskStats, n: int) -> None:
@@ -130,6 +119,30 @@ def judge_comments(tasks, c: Comment, post: Post, post_reasons) -> int:
     return mask
 
 
+def first_rule_drops_replies(task: RedditTask) -> bool:
+    """Whether ``task``'s first comment rule drops every reply (``not_top_level``): its
+    comment rules are ``RedditTask``'s own, with ``top_level_only``. A plugin that
+    overrides ``comment_drop_reason`` is asked about every comment, as always."""
+    return type(task).comment_drop_reason is RedditTask.comment_drop_reason and bool(task.top_level_only)
+
+
+def judge_replies(tasks, n: int, post_reasons, wiped: bool, no_snapshot: bool) -> None:
+    """``judge_comments`` for ``n`` replies to posts with verdicts ``post_reasons``, counted
+    at once, when ``first_rule_drops_replies`` holds for every task (each would drop them as
+    ``not_top_level`` and keep none). ``wiped``: their bodies are "[deleted]"/"[removed]";
+    ``no_snapshot``: their ``retrieved_utc`` is None. Most comments of a dump are replies."""
+    for i, (task, stats) in enumerate(tasks):
+        stats.comments_seen += n
+        if wiped:
+            stats.wiped_bodies += n
+        if post_reasons[i] is not None:
+            stats.comments_dropped["post_dropped"] += n
+            continue
+        if no_snapshot and task.min_score_age_s:
+            stats.score_age_unknown += n
+        stats.comments_dropped["not_top_level"] += n
+
+
 def dedupe_kept(kept: list[Comment], stats: TaskStats) -> list[Comment]:
     """One comment per id (the last copy read wins); extra copies count as ``duplicate``."""
     by_id = {c.id: c for c in kept}
@@ -139,6 +152,16 @@ def dedupe_kept(kept: list[Comment], stats: TaskStats) -> list[Comment]:
         stats.comments_dropped["duplicate"] += extra
         return list(by_id.values())
     return kept
+
+
+_BASE_PAIR_RULE = RedditTask.pair_drop_reason
+
+
+def _surface(full: dict[int, str], i: int, c: Comment) -> str:
+    key = full.get(i)
+    if key is None:
+        key = full[i] = surface_key(c.body)
+    return key
 
 
 def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, stats: TaskStats) -> list[PairRow]:
@@ -164,9 +187,20 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
     scores = [c.score for c in kept]
     # One key per comment, not per pair (a megathread has k comments and k(k-1)/2
     # candidates), and only for comments in a pair the task's rules keep: most never are.
+    # Spaceless keys first (cheap; unequal ones settle the pair), full keys only when they match.
     keys: list[str | None] | None = [None] * n if task.drop_indistinguishable else None
+    full: dict[int, str] = {}
     whys: list[str] = []  # drop reasons, counted in bulk: Counter.update counts in C
     note = whys.append
+    # RedditTask's own pair rules are decided per row of the candidate triangle, not per
+    # pair: scores fall along a row, so "chosen.score < min_score_ratio * rejected.score" holds
+    # for a prefix of it (a bisection finds where it stops) and only the rest meet the
+    # preferred_later test. A plugin's own pair_drop_reason is called for every pair.
+    ratio = task.min_score_ratio
+    by_row = type(task).pair_drop_reason is _BASE_PAIR_RULE and isinstance(ratio, (int, float)) and ratio >= 0
+    later = task.preferred_later
+    created = [c.created_utc for c in kept] if by_row and later else None
+    low = late = 0
     for i in range(n - 1):
         a = kept[i]
         sa = scores[i]
@@ -177,20 +211,34 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
         while first < n and scores[first] == sa:
             first += 1
         ties += first - i - 1
-        for j in range(first, n):
+        if by_row:
+            k = bisect_left(scores, True, first, n, key=lambda s: not sa < ratio * s)
+            low += k - first
+            if created is not None:
+                ca = created[i]
+                kept_js = [j for j in range(k, n) if ca > created[j]]
+                late += n - k - len(kept_js)
+            else:
+                kept_js = range(k, n)
+        else:
+            kept_js = []
+            for j in range(first, n):
+                why = drop(a, kept[j], post)
+                if why is None:
+                    kept_js.append(j)
+                else:
+                    note(why)
+        for j in kept_js:
             b = kept[j]
-            why = drop(a, b, post)
-            if why is None and keys is not None:  # after the task's rules: it counts the pairs they would keep
+            if keys is not None:  # after the task's rules: it counts the pairs they would keep
                 ka, kb = keys[i], keys[j]
                 if ka is None:
-                    ka = keys[i] = surface_key(a.body)
+                    ka = keys[i] = spaceless_key(a.body)
                 if kb is None:
-                    kb = keys[j] = surface_key(b.body)
-                if ka == kb:
-                    why = "indistinguishable"
-            if why is not None:
-                note(why)
-                continue
+                    kb = keys[j] = spaceless_key(b.body)
+                if ka == kb and _surface(full, i, a) == _surface(full, j, b):
+                    note("indistinguishable")
+                    continue
             n_survivors += 1
             key = -int.from_bytes(pair_order_key(prefix + b.id), "big")
             if len(heap) < cap:
@@ -205,23 +253,27 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
     dropped.update(whys)
     if ties:
         dropped["score_tie"] += ties
+    if low:
+        dropped["score_ratio_low"] += low
+    if late:
+        dropped["preferred_not_later"] += late
     if not n_survivors:
         return []
 
     out: list[PairRow] = []
     hashes: dict[str, bytes] = {}
     prompt = prompt_of(post)
-    text = _Escaped(task, post, prompt, kept)
+    text = Escaped(task, post, prompt, kept)
     stats.capped += n_survivors - len(heap)
     for _, i, j in sorted(heap, reverse=True):  # smallest hash first; the files are sorted later anyway
-        out.append(_row(text, i, j, split, hashes))
+        out.append(build_row(text, i, j, split, hashes))
     stats.pairs_kept += len(heap)
     stats.split_pairs[split] += len(heap)
     stats.split_posts[split] += 1
     hard = _cap_hard(task, hard, stats)
     for hard_split in ("all_hard", "test_hard") if split == "test" else ("all_hard",):
         for _, i, j in hard:
-            out.append(_row(text, i, j, hard_split, hashes))
+            out.append(build_row(text, i, j, hard_split, hashes))
         if hard:
             stats.split_pairs[hard_split] += len(hard)
             stats.split_posts[hard_split] += 1
@@ -238,83 +290,6 @@ def _cap_hard(task: RedditTask, hard: list[tuple[int, int, int]], stats: TaskSta
     stats.hard_capped += len(hard) - cap
     stats.hard_posts_capped += 1
     return heapq.nlargest(cap, hard)  # keys are -hash: the largest keys are the smallest hashes
-
-
-def _pair_id(post: Post, chosen: Comment, rejected: Comment) -> str:
-    return f"{post.id}:{chosen.id}:{rejected.id}"
-
-
-def _hash(c: Comment, cache: dict[str, bytes]) -> bytes:
-    h = cache.get(c.id)
-    if h is None:
-        h = cache[c.id] = response_hash(c.body, c.id)
-    return h
-
-
-def _age(c: Comment) -> int | None:
-    """Seconds between the comment and its score snapshot; None when the dump does not say."""
-    return c.retrieved_utc - c.created_utc if c.retrieved_utc is not None else None
-
-
-class _Escaped:
-    """One post's output text as JSON string literals, each escaped once: a comment is in up
-    to ``k - 1`` pairs and the prompt in all of them, and escaping the long texts was most of
-    the cost of a row's JSON."""
-
-    def __init__(self, task: RedditTask, post: Post, prompt: str, kept: list[Comment]):
-        self.task, self.post, self.prompt, self.kept = task, post, prompt, kept
-        # Every line of this post starts the same after pair_id and split.
-        self.head = (f'"task": {encode_basestring(task.name.lower())}, ',
-                     f'"subreddit": {encode_basestring(post.subreddit)}, "post_id": {encode_basestring(post.id)}, '
-                     f'"prompt": {encode_basestring(prompt)}, ')
-        self._bodies: dict[int, str] = {}
-
-    def body(self, i: int) -> str:
-        s = self._bodies.get(i)
-        if s is None:
-            s = self._bodies[i] = encode_basestring(self.kept[i].body)
-        return s
-
-
-def _row(text: _Escaped, i: int, j: int, split: str, hashes: dict[str, bytes]) -> PairRow:
-    post, chosen, rejected = text.post, text.kept[i], text.kept[j]
-    pair_id = _pair_id(post, chosen, rejected)
-    known_time = bool(post.created_utc)  # SHP rows carry no post time: delays are unknown, not 0
-    # The columns after "rejected", in order: short values the C encoder writes quickly.
-    tail = {
-        "chosen_id": chosen.id,
-        "rejected_id": rejected.id,
-        "chosen_score": chosen.score,
-        "rejected_score": rejected.score,
-        "chosen_created_utc": chosen.created_utc,
-        "rejected_created_utc": rejected.created_utc,
-        "chosen_delay_s": chosen.created_utc - post.created_utc if known_time else None,
-        "rejected_delay_s": rejected.created_utc - post.created_utc if known_time else None,
-        "chosen_score_age_s": _age(chosen),
-        "rejected_score_age_s": _age(rejected),
-        "time_gap_s": chosen.created_utc - rejected.created_utc,
-        # A task may allow scores <= 0; a ratio against them is undefined, not infinite.
-        "score_ratio": chosen.score / rejected.score if rejected.score > 0 else None,
-        "length_ratio": len(chosen.body) / max(1, len(rejected.body)),
-        "cross_task_dup": False,  # set when the output is written, once every task is paired
-        "synthetic": bool(post.synthetic or chosen.synthetic or rejected.synthetic),
-    }
-    row = {"pair_id": pair_id, "task": text.task.name.lower(), "split": split, "subreddit": post.subreddit,
-           "post_id": post.id, "prompt": text.prompt, "chosen": chosen.body, "rejected": rejected.body, **tail}
-    # Exactly row_json(row): the encoder writes '{' + '"key": value' joined by ', ' + '}'.
-    task_part, post_part = text.head
-    line = (f'{{"pair_id": {encode_basestring(pair_id)}, {task_part}"split": {encode_basestring(split)}, '
-            f'{post_part}"chosen": {text.body(i)}, "rejected": {text.body(j)}, {_ROW_ENCODER.encode(tail)[1:]}')
-    return PairRow(split, pair_id, row, _hash(chosen, hashes), _hash(rejected, hashes), line)
-
-
-def row_json(row: dict) -> str:
-    """One split-file line: fixed key order, no ASCII escaping, so re-runs are byte-identical."""
-    return _ROW_ENCODER.encode(row)
-
-
-# What json.dumps(row, ensure_ascii=False, separators=(", ", ": ")) builds on every call.
-_ROW_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
 
 
 def task_warnings(task: RedditTask, stats: TaskStats) -> list[str]:
@@ -339,5 +314,5 @@ def task_warnings(task: RedditTask, stats: TaskStats) -> list[str]:
     return warnings
 
 
-__all__ = ["PairRow", "TaskStats", "count_orphans", "dedupe_kept", "judge_comments", "judge_post",
-           "pair_kept", "prompt_of", "row_json", "task_warnings"]
+__all__ = ["PairRow", "TaskStats", "count_orphans", "dedupe_kept", "first_rule_drops_replies", "judge_comments",
+           "judge_post", "judge_replies", "pair_kept", "prompt_of", "row_json", "task_warnings"]

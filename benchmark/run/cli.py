@@ -312,14 +312,14 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
 
     \b
     Each cell is a full `rmbench run` under OUT/cells/, resumable; finished cells are
-    never recomputed. A cell costs what `rmbench run` costs: the default run (384 pairs,
-    every held-out post scored) takes about 11 min on 2 CPU cores. Start small:
+    never recomputed. A cell costs what `rmbench run` costs: the default run (256 pairs,
+    every held-out post scored) takes about 3 min on 2 idle CPU cores. Start small:
       rmbench sweep --holdout WritingPrompts --sizes 48,96 --no-transfer --limit 100 --out runs/curves-small
     (2 cells, 100 pairs per scored split: 9 min on 2 shared CPU cores). Then:
       rmbench sweep --holdout WritingPrompts --sizes 250,1k --no-transfer --out runs/curves
-    (2 cells, every post: about 30 min on 2 CPU cores, estimated from the default run)
+    (2 cells, every post: about 10 min on 2 idle CPU cores, estimated from the default run)
       rmbench sweep --holdout askacademia --adapt 0,100,1000 --out runs/adapt
-    With no flags (sizes 250,1k,4k,all -- all is ~10,000 demo pairs -- and the six-task
+    With no flags (sizes 250,1k,4k,all -- all is ~6,700 demo pairs -- and the six-task
     transfer matrix: 10 cells) a sweep runs for hours on a CPU.
     """
     from rmbench.run.sweep import parse_sizes, run_sweep

@@ -43,8 +43,8 @@ class DataConfig:
     reference_tasks: list = opt([], "evaluate: the reference tasks, what baseline:confounds (and the stacked predictor) is fitted "
                                    "on and held-out pairs are checked against for contamination (default: every task not "
                                    "evaluated as held out); run's reference is its training tasks")
-    # 384 pairs (24 steps of 16) keep the no-flag demo run within a few minutes on 2 CPU
-    # cores and already clear the best baseline on the demo's WritingPrompts by a wide margin.
+    # 256 pairs (16 updates of 16, at lr 3e-4) keep the no-flag demo run within 3 minutes on 2
+    # idle CPU cores and reach what 384 pairs at lr 1e-4 reached (BENCHMARKS.md (d)).
     max_train_pairs: int = opt(256, "at most this many training pairs over all held-in tasks, drawn evenly per task (0: all)")
     max_validation_pairs: int = opt(96, "at most this many validation pairs over all held-in tasks for model selection (0: all)")
     limit: int = opt(0, "quick runs: at most this many pairs per evaluated split, heldout_all included (0: all)")

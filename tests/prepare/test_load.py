@@ -39,3 +39,50 @@ def test_records_of_unselected_subreddits_in_a_file_named_for_none_are_counted(t
     dumps = write_dumps(tmp_path / "dumps", {"export.jsonl": [post, other] + comments + other_comments})
     m = prepare(str(dumps), tmp_path / "out", tasks=["askscience"], progress=False, workers=1)
     assert m["source"]["records"] == {"posts": 1, "comments": 4, "other_subreddits": {"posts": 1, "comments": 3}}
+
+
+def test_replies_judged_in_bulk_count_as_one_by_one(tmp_path, dump_thread, write_dumps, monkeypatch):
+    """The load stage counts replies in bulk when every task's first rule drops them; the
+    manifest is the same as when each reply is judged on its own."""
+    from rmbench.prepare import load
+
+    post, comments = dump_thread("p1", "askscience", n=4)
+    low, low_comments = dump_thread("p2", "askscience", n=3, score=-5)  # a dropped post
+    replies = [{**c, "id": f"r{k}", "parent_id": f"t1_{c['id']}", "retrieved_utc": c["created_utc"] + 10 * k}
+               for k, c in enumerate(comments + low_comments)]
+    replies += [{**replies[0], "id": "rd", "body": "[deleted]"}, {**replies[1], "id": "rr", "body": " [removed]"}]
+    for r in replies[::2]:
+        r.pop("retrieved_utc")
+    dumps = write_dumps(tmp_path / "dumps", {"askscience_submissions.ndjson": [post, low],
+                                             "askscience_comments.ndjson": comments + low_comments + replies})
+    bulk = prepare(str(dumps), tmp_path / "bulk", tasks=["askscience"], progress=False, workers=1)
+    monkeypatch.setattr(load, "first_rule_drops_replies", lambda task: False)
+    each = prepare(str(dumps), tmp_path / "each", tasks=["askscience"], progress=False, workers=1)
+    dropped = bulk["tasks"]["askscience"]["comments"]["dropped"]
+    assert dropped["not_top_level"] == 4 + 2 and dropped["post_dropped"] == 3 + 3  # p2: its comments and replies
+    assert bulk["tasks"] == each["tasks"] and bulk["fingerprint"] == each["fingerprint"]
+
+
+def test_posts_remembered_while_loading_judge_as_posts_read_back(tmp_path, dump_thread, write_dumps, monkeypatch):
+    """Posts are held in the cache as they are loaded; with a cache too small to hold them
+    (one post), the others' are read back from the store instead: the same output. A post
+    read twice is judged by its last copy either way, held (p0) or read back (p4)."""
+    from rmbench.prepare import load
+
+    posts, comments = [], []
+    for k in range(6):
+        p, cs = dump_thread(f"p{k}", "askscience", n=3)
+        posts.append(p)
+        comments += cs
+    posts += [{**posts[k], "over_18": True} for k in (0, 4)]  # their last copies are dropped (post_nsfw)
+    dumps = write_dumps(tmp_path / "dumps", {"askscience_submissions.ndjson": posts,
+                                             "askscience_comments.ndjson": comments})
+    held = prepare(str(dumps), tmp_path / "held", tasks=["askscience"], progress=False, workers=1)
+    monkeypatch.setattr(load._PostCache, "SIZE", 1)
+    fetched = prepare(str(dumps), tmp_path / "fetched", tasks=["askscience"], progress=False, workers=1)
+    assert held["tasks"]["askscience"]["posts"]["dropped"]["post_nsfw"] == 2
+    assert held["tasks"]["askscience"]["comments"]["dropped"]["post_dropped"] == 2 * 3
+    assert held["tasks"] == fetched["tasks"]
+    for split in ("train", "validation", "test"):
+        path = f"askscience/{split}.jsonl"
+        assert (tmp_path / "held" / path).read_bytes() == (tmp_path / "fetched" / path).read_bytes()

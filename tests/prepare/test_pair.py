@@ -396,3 +396,51 @@ def test_row_line_is_row_json_of_the_row(run):
         assert rows and {r.split for r in rows} >= {"test", "all_hard"}
         for r in rows:
             assert r.line == row_json(r.row)
+
+
+def test_judge_replies_counts_as_judge_comments_would():
+    """Replies judged in bulk count exactly as one judge_comments call per reply: dropped
+    posts, wiped bodies, unknown score snapshots with and without min_score_age_s."""
+    from rmbench.prepare.pair import first_rule_drops_replies, judge_comments, judge_replies
+
+    tasks = [SCIENCE, with_rules(min_score_age_s=3_600)]
+    assert all(first_rule_drops_replies(t) for t in tasks)
+    assert not first_rule_drops_replies(with_rules(top_level_only=False))
+    for reasons in ((None, None), ("post_score_low", None), (None, "post_nsfw")):
+        for body in ("[deleted]", " [removed] ", "a real reply"):
+            for retrieved in (None, T0 + 86_400):
+                reply = com("r", 5, 60, body=body, parent_id="t1_a", retrieved_utc=retrieved)
+                one = [(t, TaskStats()) for t in tasks]
+                for _ in range(3):
+                    assert judge_comments(one, reply, post(), reasons) == 0
+                bulk = [(t, TaskStats()) for t in tasks]
+                judge_replies(bulk, 3, reasons, body.strip() in ("[deleted]", "[removed]"), retrieved is None)
+                assert [s for _, s in bulk] == [s for _, s in one]
+
+
+class _OwnPairRule(RedditTask):
+    """RedditTask's pair rules through an override: the engine asks it about every pair."""
+
+    def pair_drop_reason(self, chosen, rejected, post):
+        return super().pair_drop_reason(chosen, rejected, post)
+
+
+@pytest.mark.parametrize("ratio", [0, 1, 1.5, 2.0, 3, float("inf")])
+@pytest.mark.parametrize("later", [True, False])
+def test_pair_rules_by_row_match_the_rule_asked_per_pair(ratio, later, run):
+    """RedditTask's own pair rules are decided a row of the candidate triangle at a time;
+    the rows and every count are those of the same rules asked pair by pair."""
+    import random
+
+    rnd = random.Random(f"{ratio}-{later}")
+    fields = {f.name: getattr(SCIENCE, f.name) for f in dataclasses.fields(SCIENCE) if f.init}
+    fields.update(min_score_ratio=ratio, preferred_later=later, min_comment_score=-50, max_pairs_per_post=7)
+    by_row, per_pair = RedditTask(**fields), _OwnPairRule(**fields)
+    for trial in range(25):
+        comments = [com(f"c{k}", rnd.choice([-3, 0, 1, 2, 3, 5, 8, 8, 13, 40, 41]), rnd.randrange(0, 7200),
+                        body=rnd.choice(["same", "Same!", f"reply {k}"])) for k in range(rnd.randrange(2, 14))]
+        split = rnd.choice(["train", "test"])
+        a, sa = run(by_row, post(), [dataclasses.replace(c) for c in comments], split, all_hard=True)
+        b, sb = run(per_pair, post(), [dataclasses.replace(c) for c in comments], split, all_hard=True)
+        assert [(r.split, r.line) for r in a] == [(r.split, r.line) for r in b]
+        assert sa == sb

@@ -75,3 +75,17 @@ def test_pair_table_flags_text_seen_in_another_task(tmp_path):
         assert [(pid, dup) for pid, _, dup in pairs.rows("b", "train")] == [("q0:x:y", True), ("q1:x:y", True)]
         assert [dup for _, _, dup in pairs.rows("a", "test")] == [False]
         assert pairs.dup_pairs("a") == 1 and pairs.dup_pairs("b") == 2
+
+
+def test_comment_flags_come_back_as_booleans_as_the_columns_gave_them(tmp_path):
+    """A comment is stored as one record; its flags come back as they did from 0/1 columns:
+    None stays None, anything else is a bool. Its score snapshot time is not stored."""
+    c = Comment(id="c", post_id="p", parent_id="t3_p", subreddit="s", body="B", created_utc=9, author="a",
+                score=3, edited=1, distinguished=None, stickied=0, is_submitter=None, synthetic=0,
+                retrieved_utc=99)
+    with ThreadStore(tmp_path / "s.sqlite") as store:
+        store.add_comments([c])
+        (t,) = list(store.threads())
+    (back,) = t.comments
+    assert (back.edited, back.stickied, back.is_submitter, back.synthetic) == (True, False, None, False)
+    assert type(back.edited) is bool and back.retrieved_utc is None and back.score == 3

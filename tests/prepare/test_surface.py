@@ -9,7 +9,7 @@ from collections import defaultdict
 import pytest
 
 from rmbench.prepare.pair import TaskStats
-from rmbench.prepare.surface import indistinguishable, surface_key
+from rmbench.prepare.surface import indistinguishable, spaceless_key, surface_key
 from rmbench.records import Comment, Post
 from rmbench.registry import get_task
 
@@ -45,6 +45,41 @@ def test_different_words_stay_different(a, b):
 def test_ascii_and_unicode_paths_agree():
     for text in ("Thanks!!  A LOT\n", "a-b_c (d) [e] {f} ~g~ `h`", "tab\there\x00\x7f"):
         assert surface_key(text) == surface_key(text + "\u2764")  # the second takes the unicode path
+
+
+def test_spaceless_key_is_the_surface_key_without_its_spaces():
+    """Equal surface keys have equal spaceless keys: the engine's cheap first comparison
+    never calls two indistinguishable replies different."""
+    ascii_all = "".join(map(chr, range(128)))
+    texts = [ascii_all, ascii_all + "\u2764", "a\x1cb\x1dc\x1ed\x1fe\x0bf\x0cg", "thank you", "thankyou",
+             "  Good   luck!\n", "Stra\u00dfe x", "\u00a0non\u2003breaking\u2028space\u3000", "\uff26\uff26 ok", ""]
+    texts += [chr(cp) + " w" for cp in range(0, 0x3000, 7)]
+    for text in texts:
+        assert spaceless_key(text) == surface_key(text).replace(" ", "")
+
+
+def test_replies_equal_but_for_their_spaces_are_not_indistinguishable(pair_thread):
+    stats = TaskStats()
+    rows = pair_thread(SCIENCE, _post(), [_com("a", 30, 600, "thank you"), _com("b", 10, 60, "Thankyou!")], "train", stats)
+    assert [r.split for r in rows] == ["train", "all_hard"] and "indistinguishable" not in stats.pairs_dropped
+
+
+def test_unicode_path_deletes_what_the_per_character_table_deletes():
+    """The regex over the Basic Multilingual Plane and the table for the astral planes
+    delete exactly the characters the definition names, every BMP code point included."""
+    import unicodedata
+
+    from rmbench.prepare.surface import _dropped
+
+    def reference(text: str) -> str:
+        norm = unicodedata.normalize("NFKC", text).casefold()
+        return " ".join("".join(ch for ch in norm if not _dropped(ord(ch))).split())
+
+    chunks = ["".join(map(chr, range(lo, lo + 256))) for lo in range(0, 0x10000, 256)]
+    chunks += ["x\U0001F600 y\U0001D400\U000E0100 z\U00020000\U0010FFFF", "\u00e9\u0301 \u200d\u20e3 \ufe0f"]
+    for text in chunks:
+        assert surface_key(text) == reference(text)
+        assert spaceless_key(text) == reference(text).replace(" ", "")
 
 
 # -- the pair rule -------------------------------------------------------------------------------
