@@ -56,7 +56,7 @@ def test_two_process_accelerate_launch_trains(tmp_path, tiny_bert_dir, write_pre
            "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "0",
            "-m", "rmbench.cli", "run", "--holdout", "writingprompts", "--data", str(data), "--model", str(model),
            "--max-length", "48", "--epochs", "1", "--batch-size", "4", "--out", str(out), "--quiet",
-           "--set", "eval.bootstrap_samples=100"]
+           "--set", "eval.bootstrap_samples=100", "--set", "train.gradient_accumulation_steps=1"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     info = json.loads((out / "train_info.json").read_text())
