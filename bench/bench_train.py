@@ -25,12 +25,12 @@ import torch
 
 
 def load_pairs(data, holdout, n_train, n_test, seed):
-    from rmbench.prepared.manifest import available_tasks
     from rmbench.prepared.load import load_split, sample_across
+    from rmbench.prepared.manifest import Prepared
     from rmbench.prepared.resolve import resolve_data
 
     data_dir = resolve_data(data, "", progress=False)
-    tasks = [t for t in available_tasks(data_dir) if t != holdout]
+    tasks = [t for t in Prepared.open(data_dir).tasks if t != holdout]
     train = sample_across(data_dir, tasks, "train", n_train, seed)
     test = load_split(data_dir, holdout, "test", n_test, seed)
     return train, test, tasks
@@ -89,27 +89,75 @@ def accuracy(model_dir, test, args, token_types=True):
     return accuracy_with_ci(pair_outcomes(rc, rr), 1000, args.seed)
 
 
-def eval_speed(model_dir, test, args):
-    """(b) pairs/s of RewardScorer against one forward pass per pair (both sides, batch of 2)."""
-    from rmbench.model.inputs import PairEncoder
-    from rmbench.model.scoring import RewardScorer
+def _naive(scorer, enc, pairs) -> float:
+    """Seconds to score ``pairs`` one forward pass per pair (both sides, batch of 2)."""
     from rmbench.model.inputs import pad_batch
 
-    scorer = RewardScorer(model_dir, max_length=args.max_length, batch_size=64)
-    t0 = time.perf_counter()
-    scorer.score_pairs([p["prompt"] for p in test], [p["chosen"] for p in test], [p["rejected"] for p in test])
-    fast = time.perf_counter() - t0
-    enc = PairEncoder(scorer.tokenizer, args.max_length)
     t0 = time.perf_counter()
     with torch.inference_mode():
-        for p in test:
+        for p in pairs:
             batch = pad_batch([enc.encode(p["prompt"], p["chosen"]), enc.encode(p["prompt"], p["rejected"])],
                               scorer.tokenizer.pad_token_id, enc.has_token_types)
             scorer.model(**{k: v.to(scorer.device) for k, v in batch.items()})
-    naive = time.perf_counter() - t0
-    return {"pairs": len(test), "ours_pairs_per_s": round(len(test) / fast, 2),
-            "naive_pairs_per_s": round(len(test) / naive, 2), "speedup": round(naive / fast, 2),
-            "unique_inputs": scorer.unique_scored}
+    return time.perf_counter() - t0
+
+
+def harness_workload(data, holdout, posts, seed):
+    """What ``rmbench run`` scores for a held-out task, cut to whole posts: for ``posts``
+    posts drawn at random, every pair of theirs in each of the four held-out splits."""
+    import random
+
+    from rmbench.prepared.load import load_split
+    from rmbench.prepared.resolve import resolve_data
+
+    data_dir = resolve_data(data, "", progress=False)
+    splits = {s: load_split(data_dir, holdout, s) for s in ("heldout_all", "heldout_all_hard", "test", "test_hard")}
+    every = sorted({r["prompt"] for r in splits["heldout_all"]})
+    keep = set(random.Random(seed).sample(every, min(posts, len(every))))
+    return {s: [r for r in rows if r["prompt"] in keep] for s, rows in splits.items()}
+
+
+def eval_speed(model_dir, test, args, workload=None):
+    """(b) pairs/s of RewardScorer against one forward pass per pair (both sides, batch of 2).
+
+    ``sampled``: ``test`` (pairs drawn at random from the test split, one call). ``harness``
+    (with ``workload``): the splits a run scores for its held-out task, whole posts, in the
+    run's order through one scorer that remembers rewards across splits (``scorer.memo``,
+    as rmbench.run.evaluation does), against the naive loop over every split's pairs."""
+    from rmbench.model.inputs import PairEncoder
+    from rmbench.model.scoring import RewardScorer
+
+    if model_dir == "minilm":  # no trained head to load: a seeded fresh one (speed does not depend on it)
+        from rmbench.model.load import load_reward_model
+
+        torch.manual_seed(args.seed)
+        model, tok = load_reward_model("minilm", for_training=True)
+        make = lambda: RewardScorer(model, tok, max_length=args.max_length, batch_size=args.eval_batch_size)  # noqa: E731
+    else:
+        make = lambda: RewardScorer(model_dir, max_length=args.max_length, batch_size=args.eval_batch_size)  # noqa: E731
+    scorer = make()
+    scorer.score_pairs(*(list(x) for x in zip(*[(p["prompt"], p["chosen"], p["rejected"]) for p in test[:8]])))  # warm-up
+    enc = PairEncoder(scorer.tokenizer, args.max_length)
+    out = {"eval_batch_size": args.eval_batch_size, "threads": torch.get_num_threads()}
+    loads = {"sampled": {"test": test}, **({"harness": workload} if workload else {})}
+    for name, splits in loads.items():
+        fast = naive = 0.0
+        scorer = make()
+        scorer.memo = {}
+        pairs = sum(len(rows) for rows in splits.values())
+        sides = sum(2 * len(rows) for rows in splits.values())
+        for _ in range(args.eval_rounds):  # alternate ours / naive; keep each one's best
+            scorer.memo = {}
+            t0 = time.perf_counter()
+            for rows in splits.values():
+                scorer.score_pairs([p["prompt"] for p in rows], [p["chosen"] for p in rows], [p["rejected"] for p in rows])
+            f = time.perf_counter() - t0
+            n = sum(_naive(scorer, enc, rows) for rows in splits.values())
+            fast, naive = (f, n) if not fast else (min(fast, f), min(naive, n))
+        out[name] = {"splits": {s: len(r) for s, r in splits.items()}, "pairs": pairs, "pair_sides": sides,
+                     "unique_inputs": len(scorer.memo), "ours_pairs_per_s": round(pairs / fast, 2),
+                     "naive_pairs_per_s": round(pairs / naive, 2), "speedup": round(naive / fast, 2)}
+    return out
 
 
 def main():
@@ -124,7 +172,14 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--rounds", type=int, default=2, help="alternations of the two trainers")
     ap.add_argument("--skip", choices=["train", "eval"], default=None)
+    ap.add_argument("--eval-batch-size", type=int, default=None, help="the scorer's batch [default: rmbench run's, eval.batch_size]")
+    ap.add_argument("--eval-posts", type=int, default=150, help="posts of the held-out task in (b)'s harness workload")
+    ap.add_argument("--eval-rounds", type=int, default=2, help="alternations of ours and naive in (b); best of each")
     args = ap.parse_args()
+    if args.eval_batch_size is None:
+        from rmbench.eval.config import EvalConfig
+
+        args.eval_batch_size = EvalConfig().batch_size
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
@@ -161,7 +216,9 @@ def main():
                                                     / report["trl"]["pairs_per_s_median"], 3)
             report["throughput_ratio_cpu"] = round(report["trl"]["cpu_s_median"] / report["rmbench"]["cpu_s_median"], 3)
         if args.skip != "eval":
-            report["eval"] = eval_speed(runs["rmbench"][-1]["model_dir"] if args.skip != "train" else "minilm", test, args)
+            workload = harness_workload(args.data, args.holdout, args.eval_posts, args.seed)
+            report["eval"] = eval_speed(runs["rmbench"][-1]["model_dir"] if args.skip != "train" else "minilm",
+                                        test, args, workload)
     report["loadavg_after"] = os.getloadavg()
     print(json.dumps(report, indent=2))
 
