@@ -16,7 +16,7 @@ from rmbench.prepare.pair import (_WIPED, PairRow, TaskStats, count_orphans, ded
 from rmbench.records import Comment, Post
 from rmbench.sources.base import Source
 from rmbench.prepare.splits import split_of
-from rmbench.prepare.store import PairTable, ThreadStore
+from rmbench.prepare.store import PairTable, ThreadStore, comment_row, id_row
 
 _FLUSH_ROWS = 5_000  # staged pairs per SQLite batch
 
@@ -31,7 +31,7 @@ def load_and_pair(src: Source, by_sub: dict, stats: dict[str, TaskStats], counts
         cache = _PostCache(store, by_sub)
         store.add_posts(cache.remembering(_only(_call(src, src.iter_posts, by_sub), by_sub, counts, bars)))
         store.index_posts()
-        store.add_comments(_judged(_call(src, src.iter_comments, by_sub), by_sub, stats, counts, cache, bars))
+        store.add_comment_rows(_judged(_call(src, src.iter_comments, by_sub), by_sub, stats, counts, cache, bars))
         # Records of other subreddits the source itself passed over count like those it yielded.
         counts["other_posts"] += src.unselected["posts"] - before["posts"]
         counts["other_comments"] += src.unselected["comments"] - before["comments"]
@@ -123,15 +123,16 @@ class _PostCache:
 
 
 def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter, cache: _PostCache,
-            bars) -> Iterator[tuple[Comment, int]]:
+            bars) -> Iterator[tuple]:
     """Run every comment rule while loading; only comments some task keeps reach the store.
 
-    Yields (comment, mask): bit i set when the i-th task of the comment's subreddit keeps
-    it. Every other comment is counted here, by reason; orphans (no post of the comment's
-    own subreddit in the input) too. Most comments are replies or low-scored, so the store
-    holds a fraction of the dump. A dropped top-level comment of a kept post is stored too,
-    without its text and with mask 0, so that "the last copy read wins" holds for an id
-    read twice even when only an earlier copy passed the rules (``_last_copies``).
+    Yields the store's rows (``comment_row``): with the comment's mask, bit i set when the
+    i-th task of the comment's subreddit keeps it. Every other comment is counted here, by
+    reason; orphans (no post of the comment's own subreddit in the input) too. Most comments
+    are replies or low-scored, so the store holds a fraction of the dump. A dropped
+    top-level comment of a kept post is stored too, as its id alone (``id_row``, mask 0),
+    so that "the last copy read wins" holds for an id read twice even when only an earlier
+    copy passed the rules (``_last_copies``).
     This loop runs once per comment of the dump: the cache hit and the subreddit lookup are
     inlined, and the counts are kept in locals until the end.
     """
@@ -140,8 +141,9 @@ def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter
     tasks_of: dict[str, list | None] = {}  # subreddit as written -> [(task, stats)] or None
     last_sub, ts = None, None  # a dump file is one subreddit: look it up once per change
     # Replies, when every task of the subreddit drops them by its first rule (most comments
-    # of a dump): counted per (subreddit, post verdicts, wiped, no snapshot) and judged in
-    # bulk at the end (``judge_replies``), instead of a call per comment and task.
+    # of a dump), and any comment of a post every task dropped (no comment rule runs for
+    # it): counted per (subreddit, post verdicts, wiped, no snapshot) and judged in bulk at
+    # the end (``judge_replies``), instead of a call per comment and task.
     replies_dropped: dict[str, bool] = {}
     replies: dict[tuple, int] = {}
     fast = False
@@ -172,15 +174,16 @@ def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter
                 for _, s in ts:  # a post of another subreddit is not this comment's thread (as in one shard)
                     count_orphans(s, 1)
                 continue
-            if fast and not c.parent_id.startswith("t3_"):
-                key = (last_sub, entry[1], c.body.strip() in _WIPED, c.retrieved_utc is None)
+            verdicts = entry[1]
+            if fast and not c.parent_id.startswith("t3_") or _BULK_DROPPED_POSTS and None not in verdicts:
+                key = (last_sub, verdicts, c.body.strip() in _WIPED, c.retrieved_utc is None)
                 replies[key] = replies.get(key, 0) + 1
                 continue
-            mask = judge_comments(ts, c, entry[0], entry[1])
+            mask = judge_comments(ts, c, entry[0], verdicts)
             if mask:
-                yield c, mask
-            elif c.parent_id[1] == "3" and None in entry[1]:  # top-level, and some task kept the post
-                yield Comment(c.id, c.post_id, c.parent_id, c.subreddit, "", c.created_utc), 0
+                yield comment_row(c, mask)
+            elif c.parent_id[1] == "3" and None in verdicts:  # top-level, and some task kept the post
+                yield id_row(c.post_id, c.id)
     finally:  # what was read counts, even if the read stops early
         for (sub, post_reasons, wiped, no_snapshot), k in replies.items():
             judge_replies(tasks_of[sub], k, post_reasons, wiped, no_snapshot)
@@ -192,6 +195,9 @@ def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter
 
 
 _MISSING = object()
+# Comments of a post every task dropped are counted in bulk (above); False judges each on
+# its own, as before (the tests compare the two).
+_BULK_DROPPED_POSTS = True
 
 
 def _pair_all(store: ThreadStore, pairs: PairTable, by_sub: dict, stats: dict[str, TaskStats], tick) -> None:

@@ -55,12 +55,21 @@ def _post_row(p: Post) -> tuple:
             p.num_comments, p.synthetic)
 
 
-def _comment_row(c: Comment, mask: int = 1) -> tuple:
+def comment_row(c: Comment, mask: int = 1) -> tuple:
+    """The stored row of a comment that tasks keep (``mask``: which; ``add_comment_rows``)."""
     # Booleans as the columns stored them (None stays unknown, anything else a bool).
     return (c.post_id, _dumps((c.id, c.post_id, c.parent_id, c.subreddit, c.body, c.created_utc, c.author, c.score,
                                None if c.edited is None else bool(c.edited), c.distinguished,
                                None if c.stickied is None else bool(c.stickied),
                                None if c.is_submitter is None else bool(c.is_submitter), bool(c.synthetic))), mask)
+
+
+def id_row(post_id: str, comment_id: str) -> tuple:
+    """The stored row of a comment no task keeps, held for its id alone: the load stage
+    stores those of kept posts so that "the last copy read wins" can see a later, dropped
+    copy of a kept comment. Its record is the id as text (a kept one's is a marshal blob):
+    no ``Comment`` to build, marshal or read back for ~30% of the stored rows."""
+    return post_id, comment_id, 0
 
 
 def _post_from_row(r: tuple) -> Post:
@@ -69,7 +78,10 @@ def _post_from_row(r: tuple) -> Post:
 
 
 def _comment_from_row(r: tuple) -> Comment:
-    return Comment(*_loads(r[1]))
+    rec = r[1]
+    if type(rec) is str:  # an id_row: only the id is known (and only the id is ever read)
+        return Comment(rec, r[0], "", "", "", 0)
+    return Comment(*_loads(rec))
 
 
 def _b(v):
@@ -117,8 +129,11 @@ class ThreadStore:
 
     def add_comments(self, comments: Iterable[Comment | tuple[Comment, int]]) -> int:
         """Comments, or (comment, task mask) pairs; a bare comment has mask 1."""
-        rows = (_comment_row(*c) if isinstance(c, tuple) else _comment_row(c) for c in comments)
-        return self._insert("comments", _COMMENT_COLS + (_MASK,), rows)
+        return self.add_comment_rows(comment_row(*c) if isinstance(c, tuple) else comment_row(c) for c in comments)
+
+    def add_comment_rows(self, rows: Iterable[tuple]) -> int:
+        """Rows made by ``comment_row`` or ``id_row`` (the load stage's loop makes them itself)."""
+        return self._insert("comments", _COMMENT_COLS + (_MASK,), iter(rows))
 
     def _insert(self, table: str, cols: tuple[str, ...], rows: Iterator[tuple]) -> int:
         sql = f"INSERT INTO {table} VALUES ({', '.join('?' * len(cols))})"

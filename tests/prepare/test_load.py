@@ -86,3 +86,32 @@ def test_posts_remembered_while_loading_judge_as_posts_read_back(tmp_path, dump_
     for split in ("train", "validation", "test"):
         path = f"askscience/{split}.jsonl"
         assert (tmp_path / "held" / path).read_bytes() == (tmp_path / "fetched" / path).read_bytes()
+
+
+def test_comments_of_dropped_posts_counted_in_bulk_count_as_one_by_one(tmp_path, dump_thread, write_dumps,
+                                                                       monkeypatch):
+    """Comments of a post every task dropped are counted in bulk while loading (no comment rule
+    runs for them); the manifest and split files are those of judging each comment on its own,
+    with the replies' bulk path on and off."""
+    from rmbench.prepare import load
+
+    post, comments = dump_thread("p1", "askscience", n=4)
+    low, low_comments = dump_thread("p2", "askscience", n=3, score=-5)  # dropped: post_score_low
+    nsfw, nsfw_comments = dump_thread("p3", "askscience", n=2, over_18=True)  # dropped: post_nsfw
+    dropped = low_comments + nsfw_comments
+    dropped += [{**dropped[0], "id": "w1", "body": "[deleted]"}, {**dropped[1], "id": "rp", "parent_id": "t1_x"},
+                {**dropped[2], "id": "snap", "retrieved_utc": dropped[2]["created_utc"] + 5}]
+    dumps = write_dumps(tmp_path / "dumps", {"askscience_submissions.ndjson": [post, low, nsfw],
+                                             "askscience_comments.ndjson": comments + dropped + [comments[1]]})
+    out = {}
+    for bulk in (True, False):
+        for replies in (True, False):
+            monkeypatch.setattr(load, "_BULK_DROPPED_POSTS", bulk)
+            monkeypatch.setattr(load, "first_rule_drops_replies", lambda task, r=replies: r and task.top_level_only)
+            name = f"{bulk}-{replies}"
+            out[name] = prepare(str(dumps), tmp_path / name, tasks=["askscience"], progress=False, workers=1)
+    t = out["True-True"]["tasks"]["askscience"]["comments"]
+    assert t["dropped"]["post_dropped"] == len(dropped) and t["deleted_or_removed"] == 1
+    assert t["dropped"]["duplicate"] == 1 and t["kept"] == 4
+    for name, m in out.items():
+        assert m["tasks"] == out["True-True"]["tasks"] and m["fingerprint"] == out["True-True"]["fingerprint"], name

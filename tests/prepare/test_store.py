@@ -89,3 +89,16 @@ def test_comment_flags_come_back_as_booleans_as_the_columns_gave_them(tmp_path):
     (back,) = t.comments
     assert (back.edited, back.stickied, back.is_submitter, back.synthetic) == (True, False, None, False)
     assert type(back.edited) is bool and back.retrieved_utc is None and back.score == 3
+
+
+def test_an_id_row_comes_back_as_its_id_in_read_order(tmp_path):
+    """A comment no task kept is stored as its id alone (mask 0), in its place among the kept
+    copies: the load stage's "last copy read wins" reads only ids and masks."""
+    from rmbench.prepare.store import comment_row, id_row
+
+    with ThreadStore(tmp_path / "s.sqlite") as store:
+        store.add_posts([_post("p")])
+        assert store.add_comment_rows([comment_row(_com("c", "p"), 1), id_row("p", "c"), comment_row(_com("d", "p"), 2)]) == 3
+        (t,) = list(store.threads())
+    assert [(c.id, c.post_id, m) for c, m in zip(t.comments, t.masks)] == [("c", "p", 1), ("c", "p", 0), ("d", "p", 2)]
+    assert t.comments[0].body == "body c" and t.comments[1].body == ""
