@@ -155,6 +155,7 @@ def dedupe_kept(kept: list[Comment], stats: TaskStats) -> list[Comment]:
 
 
 _BASE_PAIR_RULE = RedditTask.pair_drop_reason
+_BASE_IS_HARD = RedditTask.is_hard
 
 
 def _surface(full: dict[int, str], i: int, c: Comment) -> str:
@@ -200,6 +201,12 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
     by_row = type(task).pair_drop_reason is _BASE_PAIR_RULE and isinstance(ratio, (int, float)) and ratio >= 0
     later = task.preferred_later
     created = [c.created_utc for c in kept] if by_row and later else None
+    # RedditTask's own is_hard, inlined on lengths and times listed once per post (a call per
+    # survivor was ~15% of pairing); a plugin's own is_hard is called for every survivor.
+    own_hard = type(task).is_hard is not _BASE_IS_HARD
+    if not own_hard:
+        max_ratio, max_gap = task.hard_max_length_ratio, task.hard_max_time_gap_s
+        lens, times = [len(c.body) for c in kept], [c.created_utc for c in kept]
     low = late = 0
     for i in range(n - 1):
         a = kept[i]
@@ -245,8 +252,13 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
                 heapq.heappush(heap, (key, i, j))
             elif key > heap[0][0]:
                 heapq.heapreplace(heap, (key, i, j))
-            if is_hard(a, b):
-                hard.append((key, i, j))
+            if own_hard:
+                if is_hard(a, b):
+                    hard.append((key, i, j))
+            else:  # length_ratio(a.body, b.body) <= max ratio and |time gap| <= max gap, as RedditTask.is_hard
+                la, lb = lens[i], lens[j]
+                if (la / (lb or 1) if la >= lb else lb / (la or 1)) <= max_ratio and abs(times[i] - times[j]) <= max_gap:
+                    hard.append((key, i, j))
         if len(whys) >= 65_536:  # a megathread: keep the list bounded
             dropped.update(whys)
             whys.clear()

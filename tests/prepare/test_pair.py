@@ -12,7 +12,7 @@ import dataclasses
 import pytest
 
 from rmbench.prepare.dedup import normalize_text, response_hash, text_hash
-from rmbench.prepare.pair import TaskStats, prompt_of
+from rmbench.prepare.pair import TaskStats, pair_kept, prompt_of
 from rmbench.records import Comment, Post
 from rmbench.registry import get_task
 from rmbench.task import RedditTask
@@ -419,28 +419,39 @@ def test_judge_replies_counts_as_judge_comments_would():
 
 
 class _OwnPairRule(RedditTask):
-    """RedditTask's pair rules through an override: the engine asks it about every pair."""
+    """RedditTask's pair rules and hard test through overrides: the engine asks them about
+    every pair (and every survivor), instead of deciding rows and hardness itself."""
 
     def pair_drop_reason(self, chosen, rejected, post):
         return super().pair_drop_reason(chosen, rejected, post)
+
+    def is_hard(self, chosen, rejected):
+        return super().is_hard(chosen, rejected)
 
 
 @pytest.mark.parametrize("ratio", [0, 1, 1.5, 2.0, 3, float("inf")])
 @pytest.mark.parametrize("later", [True, False])
 def test_pair_rules_by_row_match_the_rule_asked_per_pair(ratio, later, run):
-    """RedditTask's own pair rules are decided a row of the candidate triangle at a time;
-    the rows and every count are those of the same rules asked pair by pair."""
+    """RedditTask's own pair rules are decided a row of the candidate triangle at a time, and
+    its own is_hard inline; the rows and every count are those of the same rules asked pair by pair."""
     import random
 
     rnd = random.Random(f"{ratio}-{later}")
     fields = {f.name: getattr(SCIENCE, f.name) for f in dataclasses.fields(SCIENCE) if f.init}
-    fields.update(min_score_ratio=ratio, preferred_later=later, min_comment_score=-50, max_pairs_per_post=7)
+    fields.update(min_score_ratio=ratio, preferred_later=later, min_comment_score=-50, max_pairs_per_post=7,
+                  min_response_chars=0)
     by_row, per_pair = RedditTask(**fields), _OwnPairRule(**fields)
     for trial in range(25):
         comments = [com(f"c{k}", rnd.choice([-3, 0, 1, 2, 3, 5, 8, 8, 13, 40, 41]), rnd.randrange(0, 7200),
-                        body=rnd.choice(["same", "Same!", f"reply {k}"])) for k in range(rnd.randrange(2, 14))]
+                        body=rnd.choice(["same", "Same!", f"reply {k}", "x" * rnd.randrange(0, 12)]))
+                    for k in range(rnd.randrange(2, 14))]
         split = rnd.choice(["train", "test"])
         a, sa = run(by_row, post(), [dataclasses.replace(c) for c in comments], split, all_hard=True)
         b, sb = run(per_pair, post(), [dataclasses.replace(c) for c in comments], split, all_hard=True)
         assert [(r.split, r.line) for r in a] == [(r.split, r.line) for r in b]
         assert sa == sb
+        # The engine alone, past the comment rules: empty bodies too (length 0 counts as 1).
+        a_stats, b_stats = TaskStats(), TaskStats()
+        a = pair_kept(by_row, post(), [dataclasses.replace(c) for c in comments], split, a_stats)
+        b = pair_kept(per_pair, post(), [dataclasses.replace(c) for c in comments], split, b_stats)
+        assert [(r.split, r.line) for r in a] == [(r.split, r.line) for r in b] and a_stats == b_stats
