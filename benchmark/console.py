@@ -17,30 +17,43 @@ off; ``NO_COLOR`` is honoured by rich itself.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn,
-                           TimeElapsedColumn, TimeRemainingColumn)
-from rich.text import Text
+# rich is imported where a bar is drawn, not here: ``prepare(progress=False)`` and ``--quiet``
+# runs never draw one, and importing rich.progress costs ~30 ms of CPU per process.
 
 
-class RateColumn(ProgressColumn):
-    """Objects per second since the bar started (the figure the scale goal is stated in).
+@functools.cache
+def _rate_column_class():
+    from rich.progress import ProgressColumn
+    from rich.text import Text
 
-    An average, not rich's windowed speed: that one resets when a streaming bar learns its
-    total at the end, and would show nothing."""
+    class RateColumn(ProgressColumn):
+        """Objects per second since the bar started (the figure the scale goal is stated in).
 
-    def render(self, task) -> Text:
-        elapsed = task.finished_time or task.elapsed
-        if not elapsed or not task.completed or task.total == 1:
-            return Text("")
-        return Text(f"{task.completed / elapsed:,.0f}/s", style="progress.data.speed")
+        An average, not rich's windowed speed: that one resets when a streaming bar learns its
+        total at the end, and would show nothing."""
+
+        def render(self, task) -> Text:
+            elapsed = task.finished_time or task.elapsed
+            if not elapsed or not task.completed or task.total == 1:
+                return Text("")
+            return Text(f"{task.completed / elapsed:,.0f}/s", style="progress.data.speed")
+
+    return RateColumn
+
+
+def __getattr__(name: str):
+    if name == "RateColumn":
+        return _rate_column_class()
+    raise AttributeError(name)
 
 
 class Bars:
-    def __init__(self, progress: Progress | None):
+    def __init__(self, progress):  # a rich Progress, a PlainProgress, or None (no bars)
         self._p = progress
         self._status = None
 
@@ -100,8 +113,12 @@ def progress_bar(enabled: bool = True) -> Iterator[Bars]:
             yield bars
             bars._end_status()
         return
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
+
     with Progress(SpinnerColumn(), TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(),
-                  RateColumn(), TimeElapsedColumn(), TimeRemainingColumn(), console=stderr_console(quiet_hf=False)) as p:
+                  _rate_column_class()(), TimeElapsedColumn(), TimeRemainingColumn(),
+                  console=stderr_console(quiet_hf=False)) as p:
         bars = Bars(p)
         yield bars
         bars._end_status()
@@ -114,10 +131,12 @@ def progress(desc: str, *, console=None, disable: bool = False, transient: bool 
         from rmbench.plainprogress import PlainProgress
 
         return PlainProgress(desc, unit=unit, disable=disable or _QUIET)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
     columns = [TextColumn(f"[bold]{desc}[/]"), BarColumn(), MofNCompleteColumn()]
     if unit:
         columns.append(TextColumn(unit))
-    columns += [RateColumn(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
+    columns += [_rate_column_class()(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
     return Progress(*columns, console=console or stderr_console(quiet_hf=False), transient=transient)
 
 

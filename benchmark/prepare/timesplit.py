@@ -16,7 +16,6 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Iterator
 
-from rmbench.jsonl import loads
 from rmbench.prepare.pair import TaskStats, row_json
 from rmbench.prepare.splits import SPLITS, time_split_of
 
@@ -31,6 +30,8 @@ def _post_time(row: dict) -> int | None:
 
 
 def _routed(rows: Iterable[Row], cutoff: int) -> Iterator[tuple[str | None, dict, Row]]:
+    from rmbench.jsonl import loads  # here: only a time split reads rows back (jsonlines is ~10 ms to import)
+
     for pair_id, line, dup in rows:
         row = loads(line)
         t = _post_time(row)
@@ -74,6 +75,8 @@ def count_unknown(rows_of: Callable[[str], Iterable[Row]], stats: TaskStats,
     """Pairs that cannot be placed; moved from kept to dropped in ``stats`` (the sums still hold).
     ``span``, when given, is filled with the first and last known post time (the same pass, so
     a date outside the data can be reported with the range it missed)."""
+    from rmbench.jsonl import loads
+
     n = 0
     for s in SPLITS:
         for _, line, _ in rows_of(s):
