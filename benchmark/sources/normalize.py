@@ -213,6 +213,21 @@ def comment_from_fields(s, subreddit: str | None, path: str, line: int, report: 
                                report, synthetic)
 
 
+def comment_from_checked(s, subreddit: str | None, path: str, line: int, report: BadInputReport,
+                         synthetic: bool = False) -> Comment | None:
+    """``comment_from_fields`` for a ``typed.CheckedComment``: its decoder already checked
+    every type and range ``comment_from_values``' fast path tests, and msgspec never yields a
+    lone surrogate, so only what a type cannot say is left: a non-blank subreddit (or a file
+    that names one) and a prefixed parent id. Anything else takes the careful path."""
+    sub, parent = s.subreddit, s.parent_id
+    if (sub.strip() if sub is not None else subreddit) and parent.startswith(("t1_", "t3_")):
+        cid, link = s.id, s.link_id
+        return Comment(cid[3:] if cid.startswith("t1_") else cid, link[3:] if link.startswith("t3_") else link,
+                       parent, sub or subreddit, s.body, s.created_utc, s.author, s.score, s.edited, s.distinguished,
+                       s.stickied, s.is_submitter, synthetic)
+    return _careful_comment(s, subreddit, path, line, report, synthetic)
+
+
 def comment_from_values(cid, link, parent, body, created, sub, author, sc, dist, ed, stk, sbm, d,
                         subreddit: str | None, path: str, line: int, report: BadInputReport,
                         synthetic: bool) -> Comment | None:

@@ -22,7 +22,16 @@ from ``json.loads``:
 - a line longer than ``sys.get_int_max_str_digits()``: it may hold an integer json refuses
   (ValueError: malformed_json) in a field msgspec skips without converting.
 Absent and null fields both decode as ``None``, which is what ``normalize``'s ``d.get`` sees
-for both. Files whose records are told apart by which keys are present ("mixed" files) keep
+for both.
+
+Comments are first decoded as ``CheckedComment``, whose fields carry the types and ranges of
+``normalize``'s fast path (strings, an int time in range, an int score, booleans or null):
+msgspec checks them in C while parsing, and ``normalize.comment_from_checked`` tests only
+what a type cannot say. A line whose values do not fit (a missing id, a float time, a string
+score, duplicate keys with a bad first value...) raises ``ValidationError`` and is decoded
+again as ``CommentFields`` (``Any`` values: ``normalize``'s careful path decides it, as
+before); msgspec's syntax errors still send the line to the json path. Neither record can
+hold a lone surrogate: msgspec refuses them, escaped or as raw bytes, as a syntax error. Files whose records are told apart by which keys are present ("mixed" files) keep
 the json path: there, presence matters. ``tests/sources/test_typed_decoder.py`` checks all of
 this against ``json.loads``, line by line and on the whole prepared output.
 
@@ -34,9 +43,11 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+
+from rmbench.sources.normalize import INT64_MAX, INT64_MIN, TIME_MAX
 
 
 class _Record(msgspec.Struct, gc=False):
@@ -82,7 +93,25 @@ class PostFields(_Record, gc=False):
     num_comments: Any = None
 
 
+class CheckedComment(_Record, gc=False):
+    # CommentFields with the types of normalize.comment_from_values' fast path: a value of any
+    # other type (or out of range, or a required field absent or null) fails the decode.
+    id: str
+    link_id: str
+    parent_id: str
+    body: str
+    created_utc: Annotated[int, msgspec.Meta(ge=0, lt=TIME_MAX)]
+    score: Annotated[int, msgspec.Meta(ge=INT64_MIN, le=INT64_MAX)]
+    subreddit: str | None = None
+    author: str | None = None
+    distinguished: str | None = None
+    edited: bool | None = None
+    stickied: bool | None = None
+    is_submitter: bool | None = None
+
+
 _DECODERS = {True: msgspec.json.Decoder(PostFields).decode, False: msgspec.json.Decoder(CommentFields).decode}
+_CHECKED = msgspec.json.Decoder(CheckedComment).decode
 _FAILED = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
 
 
@@ -94,6 +123,7 @@ def enabled() -> bool:
 def line_decoder(want_posts: bool):
     """``decode_line`` for posts or comments, with this process's limits read once per file."""
     decode = _DECODERS[want_posts]
+    checked = None if want_posts else _CHECKED
     # A line of n bytes nests at most n/2 deep, and a count of its brackets bounds its depth
     # too. Half the recursion limit leaves the other half for the reader's own call stack,
     # where json's scanner counts its depth from.
@@ -113,6 +143,11 @@ def line_decoder(want_posts: bool):
             except UnicodeDecodeError:
                 return None
         try:
+            if checked is not None:
+                try:
+                    return checked(raw)
+                except msgspec.ValidationError:  # some value is not of its usual type: decided by normalize
+                    pass
             return decode(raw)
         except _FAILED:
             return None

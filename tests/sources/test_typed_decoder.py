@@ -74,6 +74,7 @@ def _odd_lines(good: dict) -> list[bytes]:
         base[:-1] + b', "x": "a\xff"}', base[:-1] + b', "id": "a\xff"}', base[:-1] + b', "x": "\xc0\x80"}',
         base[:-1] + b', "x": "\xf4\x90\x80\x80"}', base.replace(b'"score": ', b'"score": "\xe9', 1),
         base[:-1] + b', "id": "dup"}', base[:-1] + b', "score": 7, "score": "8"}', base[:-1] + b', "score": null}',
+        base[:-1] + b', "score": "8", "score": 7}', base[:-1] + b', "score": 7, "score": 8}',
         b'{"\\u0069d": "esc", ' + base[1:], base[:-1] + b', "x": {"y": [1, {"z": null}]}}',
         base[:-1] + b', "x": ' + b"[" * 3000 + b"]" * 3000 + b"}",
         base[:-1] + b', "x": ' + b"[" * 400 + b"]" * 400 + b"}",
@@ -119,6 +120,26 @@ def test_lines_msgspec_could_read_differently_are_left_to_json():
     assert decode(base[:-1] + b', "x": "\xc3\xa9"}') is not None  # é, valid UTF-8
     assert decode(base[:-1] + b', "x": "\xe9"}') is None  # not UTF-8, in a field msgspec skips
     assert decode(b" " + base) is None and decode(base + b" x") is None
+
+
+def test_comments_of_the_usual_types_are_checked_by_msgspec_and_the_rest_left_to_normalize():
+    """A comment whose values all have the fast path's types comes back as a CheckedComment;
+    one value of another type (or out of range, or a required field absent) as CommentFields,
+    for normalize's careful path; a lone surrogate in a field it reads, never as either."""
+    decode = typed.line_decoder(False)
+    assert type(decode(_dumps(GOOD_COMMENT))) is typed.CheckedComment
+    assert type(decode(_dumps(GOOD_COMMENT | {"author": None, "edited": None}))) is typed.CheckedComment
+    for name, value in [("score", "12"), ("score", 1.0), ("score", 2**63), ("created_utc", 1706745600.0),
+                        ("created_utc", 2**33), ("created_utc", -1), ("edited", 1700000000), ("stickied", 0),
+                        ("id", None), ("body", ["x"]), ("subreddit", 5), ("is_submitter", "true")]:
+        rec = decode(_dumps(GOOD_COMMENT | {name: value}))
+        assert type(rec) is typed.CommentFields and rec.get(name) == value, name
+    assert type(decode(_dumps({k: v for k, v in GOOD_COMMENT.items() if k != "link_id"}))) is typed.CommentFields
+    for name in ("id", "body", "author", "subreddit", "distinguished"):
+        for bad in (b'"\\ud800"', b'"a\xed\xa0\x80"', b'"\\udc00\\ud800"'):
+            raw = _dumps(GOOD_COMMENT | {name: "S"}).replace(b'"S"', bad)
+            assert decode(raw) is None, (name, raw)
+    assert typed.line_decoder(True)(_dumps(GOOD_POST)).__class__ is typed.PostFields
 
 
 def test_the_typed_record_lists_every_field_normalize_reads():
