@@ -61,11 +61,18 @@ _TABLE = _Table()
 
 
 @cache
+def _bmp_dropped() -> frozenset[int]:
+    """The Basic Multilingual Plane's dropped code points, classified once (~10 ms) for both regexes."""
+    return frozenset(cp for cp in range(0x10000) if _dropped(cp))
+
+
+@cache
 def _bmp_drop(spaces: bool) -> re.Pattern:
     """One regex deleting the dropped characters of the Basic Multilingual Plane (and, with
     ``spaces``, the whitespace too): ~2x faster on a non-ASCII body than ``str.translate``,
-    which looks each character up in a dict. Built on first use (~20 ms), not at import."""
-    cps = [cp for cp in range(0x10000) if _dropped(cp) or (spaces and chr(cp).isspace())]
+    which looks each character up in a dict. Built on first use, not at import."""
+    dropped = _bmp_dropped()
+    cps = [cp for cp in range(0x10000) if cp in dropped or (spaces and chr(cp).isspace())]
     return re.compile(f"[{_char_class(cps)}]")
 
 
@@ -73,7 +80,13 @@ _ASTRAL = re.compile("[\U00010000-\U0010FFFF]")  # emoji and the rest: classifie
 
 
 def _unicode_drop(text: str, spaces: bool) -> str:
-    text = _bmp_drop(spaces).sub("", unicodedata.normalize("NFKC", text).casefold())
+    text = unicodedata.normalize("NFKC", text).casefold()
+    # The ASCII characters to delete go first, with one bytes.translate (ASCII bytes never
+    # occur inside a multi-byte UTF-8 sequence, and deleting part of a character set before
+    # the rest deletes the same characters): most of a non-ASCII reply is ASCII, and the regex
+    # pays per match, so it then has little left to cut (~12 -> ~4 us on a real body).
+    text = text.encode("utf-8", "surrogatepass").translate(None, _ASCII_DROP_ALL if spaces else _ASCII_DROP)
+    text = _bmp_drop(spaces).sub("", text.decode("utf-8", "surrogatepass"))
     return text.translate(_TABLE) if _ASTRAL.search(text) else text
 
 

@@ -341,6 +341,24 @@ def test_normalized_text():
     assert text_hash("Hello, world") == text_hash("hello   world!!") != text_hash("hello there")
 
 
+def test_normalized_text_deletes_what_its_definition_names_every_bmp_code_point_included():
+    """Lower case, then every punctuation mark and symbol (P*, S*) and every astral character
+    deleted, whitespace collapsed: on both paths (ASCII bytes, and bytes + regex), lone
+    surrogates included. Fingerprints hang on this key, so it may never drift."""
+    import unicodedata
+
+    def reference(text: str) -> str:
+        low = text.lower()
+        return " ".join("".join(ch for ch in low if ord(ch) < 0x10000 and unicodedata.category(ch)[0] not in "PS"
+                                ).split())
+
+    texts = ["".join(map(chr, range(lo, lo + 256))) for lo in range(0, 0x10000, 256)]
+    texts += ["".join(map(chr, range(128))), "Caf\u00e9, \u201cquoted\u201d \U0001F600 ok!", "\ud835\udc00 \ud800x",
+              "A\u0301 \u00c9T\u00c9 \u2014 fin\u3002", "\x1cx\x1dy\x1e z\x1f"]
+    for text in texts:
+        assert normalize_text(text) == reference(text), repr(text[:20])
+
+
 # Every rule parameter of RedditTask and the overrides must be exercised above: a new rule
 # without a test fails here.
 COVERED = {
