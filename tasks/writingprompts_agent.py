@@ -9,8 +9,9 @@ configuration used in tests. See ``rmbench.agent.pipeline``.
 The default is a CPU budget: smollm2 (SmolLM2-135M-Instruct, offline from its PyPI package)
 writes with its chat template; two MiniLM reward models are trained on disjoint halves of the
 WritingPrompts pairs (the evaluator the agent optimises, and the judge); 16 RLOO steps of 4
-prompts x 2 stories (64 prompts once); the agent and the generator then write one story for
-each test and validation prompt (151 on the demo data: a 95% interval about ±8 points wide).
+prompts x 2 stories (64 prompts once); the agent and the generator then write ``eval_samples``
+stories each for every test and validation prompt, judged pair by pair (the demo data has 25
+such posts: 6 x 25 = 150 pairs, every interval resampling prompts, not pairs).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from rmbench.agent.format import CHAT_REQUEST, STORY_WORDS
 from rmbench.agent.pipeline import TRAIN
 from rmbench.registry import register
 from rmbench.task import AgentTask, rule
@@ -25,7 +27,7 @@ from rmbench.task import AgentTask, rule
 # The toy configuration: a random 2-layer GPT-2 with a word tokenizer, a few steps of each stage.
 TINY = dict(generator_model="tiny", sft="full", sft_epochs=2.0, sft_learning_rate=5e-3, sft_batch_size=8,
             max_length=128, max_stories=32, rl_steps=4, prompts_per_step=2, rl_learning_rate=1e-3,
-            max_new_tokens=16, max_prompts=16, eval_splits="test", eval_prompts=8, reward_max_pairs=64,
+            max_new_tokens=16, max_prompts=16, eval_splits="test", eval_prompts=8, eval_samples=1, reward_max_pairs=64,
             reward_base="")
 
 
@@ -33,7 +35,7 @@ TINY = dict(generator_model="tiny", sft="full", sft_epochs=2.0, sft_learning_rat
 @dataclass(frozen=True)
 class WritingPromptsAgent(AgentTask):
     name: str = "writingprompts-agent"
-    version: str = "2"
+    version: str = "3"
     description: str = "story generator, pairwise-RL agent against an evaluator, win rate by a different judge"
     source: str = rule("demo", "data source when options['data'] is not given (prepared with rmbench prepare)")
     data_task: str = rule("writingprompts", "prepared task whose prompts and stories are used")
@@ -53,12 +55,14 @@ class WritingPromptsAgent(AgentTask):
     prompts_per_step: int = rule(4, "prompts per RL step (two stories each: RLOO with k=2)")
     beta: float = rule(0.05, "KL penalty coefficient to the generator")
     rl_learning_rate: float = rule(2e-5, "agent learning rate")
-    max_new_tokens: int = rule(128, "longest generated story, in tokens (end of turn stops it earlier)")
+    max_new_tokens: int = rule(128, "longest generated story, in tokens (end of turn stops it earlier); a chat model "
+                                    f"is asked: {CHAT_REQUEST.format(words=STORY_WORDS, prompt='<prompt>')!r}")
     temperature: float = rule(1.0, "sampling temperature")
     top_p: float = rule(1.0, "nucleus sampling mass")
     max_prompts: int = rule(64, "RL prompts, from the train split (0: all)")
     eval_splits: str = rule("test,validation", "splits whose prompts the evaluation uses (never trained on by the agent)")
     eval_prompts: int = rule(0, "at most this many evaluation prompts (0: all of eval_splits)")
+    eval_samples: int = rule(6, "stories of each model per evaluation prompt, judged in pairs (intervals resample prompts)")
     seed: int = rule(0, "seed for every stage")
 
     def summary(self) -> str:

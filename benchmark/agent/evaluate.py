@@ -98,6 +98,15 @@ def evaluate_agent(agent_dir: str, generator_dir: str, judge, prompts: list[str]
     }
 
 
+def report_examples(stories: list[dict], k: int = EXAMPLES) -> list[dict]:
+    """The first pair of each of the first ``k`` prompts (several stories per prompt would
+    otherwise fill the report with one prompt), then further pairs if there are fewer prompts."""
+    seen: set[str] = set()
+    first = [i for i, s in enumerate(stories) if not (s["prompt"] in seen or seen.add(s["prompt"]))][:k]
+    rest = [i for i in range(len(stories)) if i not in first][: k - len(first)]
+    return [stories[i] for i in sorted(first + rest)]
+
+
 def _parameters(model_dir: str) -> int:
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM
@@ -176,9 +185,10 @@ def run_eval(agent_dir: str, generator_dir: str, judge_path: str, prompts: list[
     # Every story with its judge reward: the figures can be recomputed, the stories read.
     write_text(Path(out_dir) / "stories.jsonl",
                "".join(json.dumps(clean_json(r), ensure_ascii=False) + "\n" for r in metrics["stories"]))
-    write_json(Path(out_dir) / "examples.json", metrics["stories"][:EXAMPLES])
+    examples = report_examples(metrics["stories"])
+    write_json(Path(out_dir) / "examples.json", examples)
     write_results(Path(out_dir) / "results.json", res)
     from rmbench.agent.report import write_report
 
-    write_report(res, metrics["stories"][:EXAMPLES], Path(out_dir) / "report.html")
+    write_report(res, examples, Path(out_dir) / "report.html")
     return res

@@ -15,9 +15,14 @@ from dataclasses import dataclass
 PROMPT_TEMPLATE = "Writing prompt: {prompt}\n\nStory:"
 
 
-# The user turn for chat models. The word count keeps stories inside max_new_tokens (about 1.3
-# tokens a word), so most of them end at end of turn rather than being cut.
-CHAT_REQUEST = "Write a short story, at most {words} words, for this writing prompt.\n\n{prompt}"
+# The user turn for chat models, chosen so that smollm2 ends most stories at end of turn within
+# the task's max_new_tokens. Measured on 24 demo prompts (2026-12-04, up to 192 new tokens):
+# "Write a short story, at most 100 words, ..." gave 151 tokens a story on average and cut 67%
+# at 128 tokens (46% even at 192); "at most 60 words" still cut 33%; this wording gave 72 tokens
+# on average and cut 12.5% at 128, 160 and 192 alike (the few that never end run on at any
+# length); on 24 train prompts 81 tokens, cut 12.5% / 8% / 4% at 128 / 160 / 192. A batch
+# decodes until its longest story stops, so max_new_tokens stays at the cheap end, 128.
+CHAT_REQUEST = "Write a very short story of about {words} words for this writing prompt.\n\n{prompt}"
 STORY_WORDS = 100
 
 

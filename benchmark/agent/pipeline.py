@@ -206,7 +206,7 @@ def run_chain(task, out_dir: str, options: dict, log=_stderr) -> dict:
         prompts, split = eval_prompt_list(splits, task)
         res = run_eval(agent_dir, gen_dir, judge["path"], prompts, str(out), data_dir=data_dir,
                        task=task.data_task, max_new_tokens=task.max_new_tokens, temperature=task.temperature,
-                       top_p=task.top_p, seed=task.seed)
+                       top_p=task.top_p, samples_per_prompt=task.eval_samples, seed=task.seed)
         res["config"].update({"chain": task.rules(), "prompt_split": ",".join(split),
                               "evaluator": evaluator, "judge": judge})
         write_results(out / "results.json", res)

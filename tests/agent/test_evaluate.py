@@ -31,3 +31,13 @@ def test_length_only_judge_is_controlled_to_half(tmp_path, tiny_generator_dir, p
     ties = sum(len(s["agent"]) == len(s["generator"]) for s in m["stories"])
     assert m["win_rate"]["accuracy"] == pytest.approx((longer + ties / 2) / 48)
     json.dumps(m["stories"])  # plain data, written as stories.jsonl
+
+
+def test_report_examples_come_from_different_prompts():
+    from rmbench.agent.evaluate import report_examples
+
+    stories = [{"prompt": p, "i": i} for i, p in enumerate("aaabbbccc")]
+    assert [s["i"] for s in report_examples(stories)] == [0, 3, 6]
+    # Fewer prompts than examples: the rest are further pairs, in order.
+    assert [s["i"] for s in report_examples(stories[:4])] == [0, 1, 3]
+    assert report_examples([]) == []

@@ -172,3 +172,28 @@ def test_chain_trains_evaluator_and_judge_on_disjoint_halves(chain):
     assert res["config"]["evaluator"]["kind"] == res["config"]["judge"]["kind"] == "trained"
     ev, judge = res["config"]["evaluator"], res["config"]["judge"]
     assert {ev["half"], judge["half"]} == {0, 1} and 0 < ev["train_pairs"] <= 64
+
+
+def test_eval_step_judges_eval_samples_stories_per_prompt(chain, tmp_path, monkeypatch):
+    """The task's eval_samples reaches the evaluation (a rerun of only the eval step)."""
+    import shutil
+
+    import rmbench.agent.evaluate as evaluate
+    from rmbench.agent.pipeline import run_chain
+
+    out, _ = chain
+    again = tmp_path / "run"
+    shutil.copytree(out, again)
+    marker(again, "eval").unlink()
+    seen = {}
+
+    def fake_run_eval(*args, **kwargs):
+        seen.update(kwargs)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(evaluate, "run_eval", fake_run_eval)
+    opts = {"tiny": True, "data": str(summary_data(out)), "eval_samples": 3}
+    with pytest.raises(RuntimeError, match="stop here"):
+        run_chain(get_task("writingprompts-agent").with_options(opts), str(again), opts, log=lambda line: None)
+    assert seen["samples_per_prompt"] == 3
+    assert get_task("writingprompts-agent").eval_samples * 25 >= 100  # the demo's 25 eval posts: n >= 100 pairs

@@ -76,6 +76,7 @@ def test_chat_models_get_their_template_and_stop_at_end_of_turn(tiny_chat_tokeni
     tok = tiny_chat_tokenizer()
     text = format_prompt(" [WP] A dragon. ", tok)
     assert text.startswith("<s><|user|>") and "[WP] A dragon.<|end|>" in text and text.endswith("<|assistant|>\n")
+    assert "Write a very short story of about 100 words" in text  # the request measured in format.py
     assert end_of_turn_id(tok) == tok.convert_tokens_to_ids("<|end|>") != tok.eos_token_id
     assert format_completion(" Once. ", tok) == "Once."
     plain = tiny_chat_tokenizer(chat_template=None)
