@@ -35,7 +35,7 @@ from rmbench.sources.base import Source
 from rmbench.sources.lines import FileStats, file_kind, iter_lines, sha256_file
 from rmbench.sources import typed
 from rmbench.sources.normalize import (comment_from_checked, comment_from_fields, comment_from_raw, looks_like_comment,
-                                      post_from_raw)
+                                      post_from_checked, post_from_raw)
 
 _DATA_NAME = re.compile(r"\.(zst|zstd|gz|bz2|xz|ndjson|jsonl|json)$", re.I)  # a README.txt beside dumps is not data
 _SUBREDDIT_FILE = re.compile(r"^(?P<sub>[A-Za-z0-9_]+?)_(?P<kind>submissions|comments)$", re.I)
@@ -220,11 +220,11 @@ class DumpSource(Source):
         # posts from comments by which keys are present, which its record cannot show.
         decode = typed.line_decoder(want_posts) if not mixed and typed.enabled() else None
         from_fields = post_from_raw if want_posts else comment_from_fields
-        checked = typed.CheckedComment
+        checked, from_checked = ((typed.CheckedPost, post_from_checked) if want_posts
+                                 else (typed.CheckedComment, comment_from_checked))
         for line, raw in lines:
             if decode is not None and (d := decode(raw)) is not None:
-                rec = (comment_from_checked if type(d) is checked else from_fields)(d, hint, path, line, report,
-                                                                                   synthetic)
+                rec = (from_checked if type(d) is checked else from_fields)(d, hint, path, line, report, synthetic)
             else:
                 try:  # json.loads(raw), minus its per-call overhead (see _SCAN)
                     if raw[:2] != b'{"':

@@ -299,6 +299,20 @@ def post_from_raw(d: dict, subreddit: str | None, path: str, line: int, report: 
     return p
 
 
+def post_from_checked(s, subreddit: str | None, path: str, line: int, report: BadInputReport,
+                      synthetic: bool = False) -> Post | None:
+    """``post_from_raw`` for a ``typed.CheckedPost``: every value already has a type and range
+    ``post_from_raw`` keeps without a repair (and no lone surrogate), so only the subreddit
+    is left to test (present and not blank, or named by the file). Anything else: the careful path."""
+    sub = s.subreddit
+    if not (sub.strip() if sub else subreddit):
+        return post_from_raw(s, subreddit, path, line, report, synthetic)
+    pid = s.id
+    return Post(pid[3:] if pid.startswith("t3_") else pid, sub or subreddit, s.title, s.selftext or "", s.created_utc,
+                s.author, s.score, s.is_self, s.upvote_ratio, s.over_18, s.stickied, s.distinguished, s.edited,
+                s.removed_by_category, s.num_comments, synthetic)
+
+
 def looks_like_comment(d: dict) -> bool:
     """For files whose name does not say what they hold (e.g. an API export)."""
     return "link_id" in d or "body" in d

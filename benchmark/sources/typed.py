@@ -24,13 +24,14 @@ from ``json.loads``:
 Absent and null fields both decode as ``None``, which is what ``normalize``'s ``d.get`` sees
 for both.
 
-Comments are first decoded as ``CheckedComment``, whose fields carry the types and ranges of
-``normalize``'s fast path (strings, an int time in range, an int score, booleans or null):
-msgspec checks them in C while parsing, and ``normalize.comment_from_checked`` tests only
-what a type cannot say. A line whose values do not fit (a missing id, a float time, a string
-score, duplicate keys with a bad first value...) raises ``ValidationError`` and is decoded
-again as ``CommentFields`` (``Any`` values: ``normalize``'s careful path decides it, as
-before); msgspec's syntax errors still send the line to the json path. Neither record can
+Records are first decoded as ``CheckedComment`` / ``CheckedPost``, whose fields carry the
+types and ranges that need no repair (strings, an int time in range, an int score, booleans
+or null...): msgspec checks them in C while parsing, and ``normalize.comment_from_checked``
+/ ``post_from_checked`` test only what a type cannot say. A line whose values do not fit (a
+missing id, a float time, a string score, duplicate keys with a bad first value...) raises
+``ValidationError`` and is decoded again as ``CommentFields`` / ``PostFields`` (``Any``
+values: ``normalize``'s careful path decides it, as before); msgspec's syntax errors still
+send the line to the json path. Neither record can
 hold a lone surrogate: msgspec refuses them, escaped or as raw bytes, as a syntax error. Files whose records are told apart by which keys are present ("mixed" files) keep
 the json path: there, presence matters. ``tests/sources/test_typed_decoder.py`` checks all of
 this against ``json.loads``, line by line and on the whole prepared output.
@@ -93,6 +94,9 @@ class PostFields(_Record, gc=False):
     num_comments: Any = None
 
 
+_Int64 = Annotated[int, msgspec.Meta(ge=INT64_MIN, le=INT64_MAX)]
+
+
 class CheckedComment(_Record, gc=False):
     # CommentFields with the types of normalize.comment_from_values' fast path: a value of any
     # other type (or out of range, or a required field absent or null) fails the decode.
@@ -101,7 +105,7 @@ class CheckedComment(_Record, gc=False):
     parent_id: str
     body: str
     created_utc: Annotated[int, msgspec.Meta(ge=0, lt=TIME_MAX)]
-    score: Annotated[int, msgspec.Meta(ge=INT64_MIN, le=INT64_MAX)]
+    score: _Int64
     subreddit: str | None = None
     author: str | None = None
     distinguished: str | None = None
@@ -110,8 +114,28 @@ class CheckedComment(_Record, gc=False):
     is_submitter: bool | None = None
 
 
+class CheckedPost(_Record, gc=False):
+    # PostFields with the types normalize.post_from_raw keeps unrepaired (a null score is a
+    # repair: score_null); anything else fails the decode.
+    id: str
+    title: str
+    created_utc: Annotated[int, msgspec.Meta(ge=0, lt=TIME_MAX)]
+    score: _Int64
+    selftext: str | None = None
+    subreddit: str | None = None
+    author: str | None = None
+    is_self: bool | None = None
+    upvote_ratio: Annotated[float, msgspec.Meta(ge=0, le=1)] | None = None
+    over_18: bool | None = None
+    stickied: bool | None = None
+    distinguished: str | None = None
+    edited: bool | None = None
+    removed_by_category: str | None = None
+    num_comments: _Int64 | None = None
+
+
 _DECODERS = {True: msgspec.json.Decoder(PostFields).decode, False: msgspec.json.Decoder(CommentFields).decode}
-_CHECKED = msgspec.json.Decoder(CheckedComment).decode
+_CHECKED = {True: msgspec.json.Decoder(CheckedPost).decode, False: msgspec.json.Decoder(CheckedComment).decode}
 _FAILED = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
 
 
@@ -123,7 +147,7 @@ def enabled() -> bool:
 def line_decoder(want_posts: bool):
     """``decode_line`` for posts or comments, with this process's limits read once per file."""
     decode = _DECODERS[want_posts]
-    checked = None if want_posts else _CHECKED
+    checked = _CHECKED[want_posts]
     # A line of n bytes nests at most n/2 deep, and a count of its brackets bounds its depth
     # too. Half the recursion limit leaves the other half for the reader's own call stack,
     # where json's scanner counts its depth from.
@@ -143,12 +167,10 @@ def line_decoder(want_posts: bool):
             except UnicodeDecodeError:
                 return None
         try:
-            if checked is not None:
-                try:
-                    return checked(raw)
-                except msgspec.ValidationError:  # some value is not of its usual type: decided by normalize
-                    pass
-            return decode(raw)
+            try:
+                return checked(raw)
+            except msgspec.ValidationError:  # some value is not of its usual type: decided by normalize
+                return decode(raw)
         except _FAILED:
             return None
 

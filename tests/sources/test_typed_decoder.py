@@ -122,9 +122,10 @@ def test_lines_msgspec_could_read_differently_are_left_to_json():
     assert decode(b" " + base) is None and decode(base + b" x") is None
 
 
-def test_comments_of_the_usual_types_are_checked_by_msgspec_and_the_rest_left_to_normalize():
-    """A comment whose values all have the fast path's types comes back as a CheckedComment;
-    one value of another type (or out of range, or a required field absent) as CommentFields,
+def test_records_of_the_usual_types_are_checked_by_msgspec_and_the_rest_left_to_normalize():
+    """A comment (post) whose values all have the fast path's types comes back as a CheckedComment
+    (CheckedPost); one value of another type (or out of range, or a required field absent, or a
+    value normalize repairs) as CommentFields (PostFields),
     for normalize's careful path; a lone surrogate in a field it reads, never as either."""
     decode = typed.line_decoder(False)
     assert type(decode(_dumps(GOOD_COMMENT))) is typed.CheckedComment
@@ -139,7 +140,14 @@ def test_comments_of_the_usual_types_are_checked_by_msgspec_and_the_rest_left_to
         for bad in (b'"\\ud800"', b'"a\xed\xa0\x80"', b'"\\udc00\\ud800"'):
             raw = _dumps(GOOD_COMMENT | {name: "S"}).replace(b'"S"', bad)
             assert decode(raw) is None, (name, raw)
-    assert typed.line_decoder(True)(_dumps(GOOD_POST)).__class__ is typed.PostFields
+    posts = typed.line_decoder(True)
+    assert type(posts(_dumps(GOOD_POST))) is typed.CheckedPost
+    assert type(posts(_dumps(GOOD_POST | {"upvote_ratio": 1, "num_comments": None}))) is typed.CheckedPost
+    for name, value in [("score", None), ("score", "5"), ("upvote_ratio", 1.5), ("upvote_ratio", "0.5"),
+                        ("upvote_ratio", True), ("num_comments", 2.0), ("is_self", 1), ("edited", 1700000000),
+                        ("title", None), ("selftext", 3), ("created_utc", 1706745600.0)]:
+        rec = posts(_dumps(GOOD_POST | {name: value}))
+        assert type(rec) is typed.PostFields and rec.get(name) == value, name
 
 
 def test_the_typed_record_lists_every_field_normalize_reads():
