@@ -37,15 +37,19 @@ def story_kl(policy, reference, tok, prompts: list[str], completions: list[tuple
         task = bar.add_task(desc, total=len(prompts))
         for start in range(0, len(prompts), batch_size):
             ids, mask, spans = completion_batch(tok, prompts[start:start + batch_size], completions[start:start + batch_size], device)
-            lp = torch.log_softmax(policy(input_ids=ids, attention_mask=mask).logits.float(), dim=-1)
-            lq = torch.log_softmax(reference(input_ids=ids.to(next(reference.parameters()).device),
-                                             attention_mask=mask).logits.float().to(device), dim=-1)
             # Logits at position t-1 predict token t: the completion's tokens a..b-1 use rows a-1..b-2.
+            # Only rows from the earliest a-1 on are computed (the prompt's rows predict nothing we
+            # score: the vocabulary-wide head and softmax there were most of this pass's memory).
+            first = max(0, min(a for a, _ in spans) - 1)
+            keep = ids.shape[1] - first
+            lp = torch.log_softmax(policy(input_ids=ids, attention_mask=mask, logits_to_keep=keep).logits.float(), dim=-1)
+            lq = torch.log_softmax(reference(input_ids=ids.to(next(reference.parameters()).device), attention_mask=mask,
+                                             logits_to_keep=keep).logits.float().to(device), dim=-1)
             per_pos = (lp.exp() * (lp - lq)).sum(-1).clamp_min(0.0)  # clamp: float rounding only
-            tok_lr = (lp - lq)[:, :-1].gather(-1, ids[:, 1:, None]).squeeze(-1)
+            tok_lr = (lp - lq)[:, :-1].gather(-1, ids[:, first + 1:, None]).squeeze(-1)
             for i, (a, b) in enumerate(spans):
-                exact.append(float(per_pos[i, a - 1:b - 1].sum()))
-                log_ratio.append(float(tok_lr[i, a - 1:b - 1].sum()))
+                exact.append(float(per_pos[i, a - 1 - first:b - 1 - first].sum()))
+                log_ratio.append(float(tok_lr[i, a - 1 - first:b - 1 - first].sum()))
             bar.advance(task, len(spans))
     return {"exact": exact, "log_ratio": log_ratio, "tokens": [len(c) for c in completions]}
 
