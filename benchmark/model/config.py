@@ -48,8 +48,10 @@ class TrainConfig:
     epochs: float = opt(1.0, "passes over the training pairs")
     # 1e-4 for a 22M-parameter encoder and a few hundred pairs; lower it for bigger models.
     learning_rate: float = opt(3e-4, "peak learning rate (linear decay after warmup)")
-    batch_size: int = opt(8, "pairs per device per step (each pair is two sequences in one forward pass)")
-    gradient_accumulation_steps: int = opt(2, "steps accumulated per optimizer update")
+    # 4 x 4 rather than 8 x 2: the same 16 pairs an update, half the activations held for the
+    # backward (peak RSS of the main job 1.5 -> 1.2 GB), and no slower on a 2-core CPU.
+    batch_size: int = opt(4, "pairs per device per step (each pair is two sequences in one forward pass)")
+    gradient_accumulation_steps: int = opt(4, "steps accumulated per optimizer update")
     weight_decay: float = opt(0.01, "AdamW weight decay")
     warmup_ratio: float = opt(0.1, "share of steps spent warming up the learning rate")
     margin: float = opt(0.0, "Bradley-Terry margin weight: the loss asks r_chosen - r_rejected to exceed margin * log(score_ratio)")
