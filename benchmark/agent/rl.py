@@ -93,6 +93,33 @@ class PairwisePreference:
         return out
 
 
+def fp32_sampling(trainer_cls):
+    """``trainer_cls`` whose sampling runs the policy's own fp32 forward, not accelerate's autocast.
+
+    With bf16 mixed precision, accelerate wraps the model's ``forward`` in a bf16 autocast
+    (``model._original_forward`` keeps the plain one) and TRL samples through that wrapper, so
+    every decoding step casts all weights to bf16 again: on this 2-core bf16 CPU smollm2 took
+    ~30% more CPU to write 8 stories x 48 tokens (9.8-10.6 s against 7.5-7.7 s in fp32). The
+    loss and the log-probs still run under TRL's explicit ``accelerator.autocast()``; the stories
+    are sampled from the fp32 policy that is saved and evaluated."""
+
+    class FP32Sampling(trainer_cls):
+        def _generate_single_turn(self, *args, **kwargs):
+            model = self.accelerator.unwrap_model(self.model_wrapped)
+            plain = getattr(model, "_original_forward", None)
+            if plain is None or "forward" not in vars(model):  # no autocast wrapper: nothing to undo
+                return super()._generate_single_turn(*args, **kwargs)
+            wrapped = model.forward
+            model.forward = plain
+            try:
+                return super()._generate_single_turn(*args, **kwargs)
+            finally:
+                model.forward = wrapped
+
+    FP32Sampling.__name__ = f"FP32Sampling{trainer_cls.__name__}"
+    return FP32Sampling
+
+
 def train_agent(generator_dir: str, scorer: Scorer, prompts: list[str], out_dir: str,
                 settings: RLSettings = RLSettings(), reward_model: dict | None = None) -> dict:
     """Train the agent from ``generator_dir`` against ``scorer``; save an HF dir at ``out_dir``."""
@@ -119,8 +146,8 @@ def train_agent(generator_dir: str, scorer: Scorer, prompts: list[str], out_dir:
             logging_steps=settings.logging_steps, report_to=[], save_strategy="no",
             use_cpu=not torch.cuda.is_available(), normalize_advantages=False,
             **_checkpointing_kwarg(settings.gradient_checkpointing), disable_tqdm=True, **precision_args())
-        trainer = RLOOTrainer(model=str(generator_dir), reward_funcs=reward, args=args, train_dataset=ds,
-                              processing_class=tok)
+        trainer = fp32_sampling(RLOOTrainer)(model=str(generator_dir), reward_funcs=reward, args=args, train_dataset=ds,
+                                             processing_class=tok)
         quiet_trainer(trainer, "agent RL (RLOO, k=2)")
         trainer.train()
         trainer.model.save_pretrained(tmp)

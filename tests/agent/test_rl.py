@@ -53,3 +53,34 @@ def test_rl_raises_judged_token_frequency_with_bounded_kl(tmp_path, tiny_generat
     assert card["trainer"] == "trl.RLOOTrainer" and card["log"][-1]["kl"] < 1.0
     assert card["evaluator_reward"]["last_tenth"] > card["evaluator_reward"]["first_tenth"]
     assert (tmp_path / "agent" / "config.json").is_file() and not list(tmp_path.glob("agent.tmp-*"))
+
+
+def test_sampling_runs_outside_accelerates_bf16_autocast(tmp_path, tiny_generator_dir):
+    """accelerate wraps a bf16 model's forward in autocast; fp32_sampling samples through the
+    plain forward and puts the wrapper back for the loss."""
+    import torch
+    from accelerate import Accelerator
+
+    from rmbench.agent.rl import fp32_sampling
+
+    model, tok = load_causal_lm(str(tiny_generator_dir(tmp_path / "g")), "cpu")
+    accelerator = Accelerator(mixed_precision="bf16", cpu=True)
+    model = accelerator.prepare_model(model)
+    seen = []
+    model.transformer.register_forward_hook(lambda *_: seen.append(torch.is_autocast_enabled("cpu")))
+
+    class Sampler:
+        def __init__(self):
+            self.accelerator, self.model_wrapped = accelerator, model
+
+        def _generate_single_turn(self):
+            ids = tok(["[WP] a dragon"], return_tensors="pt")["input_ids"]
+            return self.model_wrapped.generate(ids, max_new_tokens=3, min_new_tokens=3, do_sample=False,
+                                               pad_token_id=tok.pad_token_id)
+
+    wrapped = model.forward
+    Sampler()._generate_single_turn()
+    assert seen and all(seen)  # the plain sampler goes through the autocast wrapper
+    seen.clear()
+    fp32_sampling(Sampler)()._generate_single_turn()
+    assert seen and not any(seen) and model.forward == wrapped
