@@ -32,7 +32,7 @@ from pathlib import Path
 from rmbench.atomic import atomic_dir
 from rmbench.console import progress_bar
 from rmbench.errors import ConfigError, DataError
-from rmbench.prepare.load import load_and_pair
+from rmbench.prepare.load import cyclic_gc_paused, load_and_pair
 from rmbench.prepare.pair import TaskStats
 from rmbench.prepare.shards import default_workers, plan_shards, run_shards
 from rmbench.prepare import timesplit
@@ -136,7 +136,9 @@ def prepare(source: str | Source | list[str], out_dir: str | Path, tasks: list[s
             src.assign(selected, task_source)
         elif task_source:
             raise ConfigError("--task-source chooses between several --source values; there is one")
-        manifest = _build(src, selected, tmp, progress, default_workers() if workers is None else workers, rule, ray)
+        with cyclic_gc_paused():  # the whole build: load, pair, merge, write (rmbench.prepare.load)
+            manifest = _build(src, selected, tmp, progress, default_workers() if workers is None else workers, rule,
+                              ray)
         problems = timesplit.date_problems(manifest)
         if strict and problems:  # raised inside atomic_dir, so the half-made output is removed
             raise DataError("--strict: " + "; ".join(problems))
