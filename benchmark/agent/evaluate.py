@@ -45,8 +45,11 @@ def check_judge(agent_dir: str, judge_path: str | None) -> None:
 
 def evaluate_agent(agent_dir: str, generator_dir: str, judge, prompts: list[str], *,
                    gen: GenerationConfig = GenerationConfig(), samples_per_prompt: int = 1,
-                   length_ratio: float = HARD_MAX_LENGTH_RATIO, seed: int = 0) -> dict:
-    """Metrics for the agent against its generator. ``judge`` has ``.score(prompts, responses)``."""
+                   length_ratio: float = HARD_MAX_LENGTH_RATIO, seed: int = 0, kl: bool = True) -> dict:
+    """Metrics for the agent against its generator. ``judge`` has ``.score(prompts, responses)``.
+
+    ``kl=False`` skips the KL pass (``kl_to_generator`` is None): for a null run, where the
+    generator stands in for the agent and the divergence is 0 by construction."""
     agent, atok = load_causal_lm(agent_dir)
     base, btok = load_causal_lm(generator_dir)
     a = sample(agent, atok, prompts, gen, n=samples_per_prompt, seed=seed, desc="agent stories")
@@ -67,12 +70,14 @@ def evaluate_agent(agent_dir: str, generator_dir: str, judge, prompts: list[str]
 
     # KL(agent || generator) on samples drawn at temperature 1 and full nucleus: the expectation
     # is over the agent's own distribution only then. Non-negative estimator: rmbench.agent.kl.
-    kl_samples = a if (gen.temperature == 1.0 and gen.top_p == 1.0) else sample(
-        agent, atok, prompts, dataclasses.replace(gen, temperature=1.0, top_p=1.0), n=samples_per_prompt,
-        seed=seed + 2, desc="agent samples for KL")
-    ids = [s.token_ids for ss in kl_samples for s in ss]
-    kp = [p for p, ss in zip(prompts, kl_samples) for _ in ss]
-    kl = story_kl(agent, base, atok, kp, ids)
+    divergence = None
+    if kl:
+        kl_samples = a if (gen.temperature == 1.0 and gen.top_p == 1.0) else sample(
+            agent, atok, prompts, dataclasses.replace(gen, temperature=1.0, top_p=1.0), n=samples_per_prompt,
+            seed=seed + 2, desc="agent samples for KL")
+        ids = [s.token_ids for ss in kl_samples for s in ss]
+        kp = [p for p, ss in zip(prompts, kl_samples) for _ in ss]
+        divergence = kl_summary(story_kl(agent, base, atok, kp, ids))
 
     def lengths(samples):
         flat = [s for ss in samples for s in ss]
@@ -89,7 +94,7 @@ def evaluate_agent(agent_dir: str, generator_dir: str, judge, prompts: list[str]
                               "n_agent_longer": lc["n_longer"], "n_agent_shorter": lc["n_shorter"]},
         "similar_length": {**similar, "max_length_ratio": length_ratio},
         "mean_preference": sum(sigmoid(x - y) for x, y in zip(ra, rb)) / len(ra),
-        "kl_to_generator": kl_summary(kl),
+        "kl_to_generator": divergence,
         "agent": lengths(a), "generator": lengths(b),
         "stories": [{"prompt": p, "agent": x, "generator": y, "agent_reward": u, "generator_reward": v,
                      "agent_tokens": len(sa.token_ids), "generator_tokens": len(sb.token_ids)}

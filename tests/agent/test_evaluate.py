@@ -33,6 +33,15 @@ def test_length_only_judge_is_controlled_to_half(tmp_path, tiny_generator_dir, p
     json.dumps(m["stories"])  # plain data, written as stories.jsonl
 
 
+def test_a_null_run_judges_the_generator_against_itself_without_kl(tmp_path, tiny_generator_dir, prompts):
+    gen = tiny_generator_dir(tmp_path / "gen", seed=2)
+    m = evaluate_agent(str(gen), str(gen), LengthJudge(), prompts(8), gen=GenerationConfig(max_new_tokens=12),
+                       seed=0, kl=False)
+    assert m["kl_to_generator"] is None and m["win_rate"]["n"] == 8
+    # the two sides are the same model's seed-0 and seed-1 samples: different stories
+    assert any(s["agent"] != s["generator"] for s in m["stories"])
+
+
 def test_report_examples_come_from_different_prompts():
     from rmbench.agent.evaluate import report_examples
 
