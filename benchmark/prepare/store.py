@@ -11,6 +11,11 @@ DuckDB or Arrow shards.
 Only the fields the rules read and the output rows need are stored: every ``Post`` and
 ``Comment`` field, nothing else from the raw JSON; ``prepare`` stores every post of its
 subreddits but only the comments that some task's comment rules keep.
+
+Kept comments are held in memory instead, up to ``hold_bytes`` (``prepare`` passes
+``HOLD_BYTES``), and go to SQLite only past it: inserting, indexing and reading them back
+cost ~15% of prepare's CPU on the real dumps, whose kept comments fit; a bigger dump spills
+what is held and goes on as before, so memory stays bounded however big the input.
 """
 
 from __future__ import annotations
@@ -28,6 +33,13 @@ from rmbench.records import Comment, Post
 # Rows per executemany: large enough to amortise the Python->C call, small enough that a
 # batch of 10 kB bodies stays a few tens of MB.
 BATCH_ROWS = 5_000
+# Kept comments held in memory per store before spilling to SQLite, as estimated by
+# ``_held_size`` (the real dumps' 41.8k kept comments + 17.7k id rows estimate ~33 MB).
+# Less than SQLite's own page cache (``CACHE_KIB``), which the held comments replace: each
+# worker process of a parallel prepare holds at most this much.
+HOLD_BYTES = 48 << 20
+CACHE_KIB = 65536  # SQLite's page cache, per connection
+_ROW_BYTES = 320  # a held row's objects beside its body: the tuple, the Comment and its short strings
 
 _POST_COLS = ("id", "subreddit", "title", "selftext", "created_utc", "author", "score", "is_self",
               "upvote_ratio", "over_18", "stickied", "distinguished", "edited", "removed_by_category",
@@ -64,6 +76,27 @@ def comment_row(c: Comment, mask: int = 1) -> tuple:
                                None if c.is_submitter is None else bool(c.is_submitter), bool(c.synthetic))), mask)
 
 
+def held_row(c: Comment, mask: int = 1) -> tuple:
+    """A kept comment's row before it is stored: ``comment_row`` only if it goes to SQLite."""
+    return c.post_id, c, mask
+
+
+def _as_stored(c: Comment) -> Comment:
+    """The comment as a SQLite round trip gives it back (``comment_row``, ``_comment_from_row``):
+    flags None or bool, ``retrieved_utc`` not stored. Nearly every comment already is."""
+    if (c.retrieved_utc is None and (c.edited is None or c.edited is True or c.edited is False)
+            and (c.stickied is None or c.stickied is True or c.stickied is False)
+            and (c.is_submitter is None or c.is_submitter is True or c.is_submitter is False)
+            and (c.synthetic is True or c.synthetic is False)):
+        return c
+    return Comment(*_loads(comment_row(c)[1]))
+
+
+def _to_stored(r: tuple) -> tuple:
+    rec = r[1]
+    return comment_row(rec, r[2]) if type(rec) is Comment else r
+
+
 def id_row(post_id: str, comment_id: str) -> tuple:
     """The stored row of a comment no task keeps, held for its id alone: the load stage
     stores those of kept posts so that "the last copy read wins" can see a later, dropped
@@ -79,6 +112,8 @@ def _post_from_row(r: tuple) -> Post:
 
 def _comment_from_row(r: tuple) -> Comment:
     rec = r[1]
+    if type(rec) is Comment:  # held in memory (``held_row``), already as stored
+        return rec
     if type(rec) is str:  # an id_row: only the id is known (and only the id is ever read)
         return Comment(rec, r[0], "", "", "", 0)
     return Comment(*_loads(rec))
@@ -108,15 +143,19 @@ class Thread:
 class ThreadStore:
     """Append posts and comments in any order, then read them back grouped by thread."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, hold_bytes: int = 0):
         self.path = Path(path)
+        # Comment rows held in memory in the order added, while they fit in hold_bytes
+        # (None: none held, every comment row is in SQLite).
+        self._held: list[tuple] | None = [] if hold_bytes > 0 else None
+        self._hold_left = self._hold_bytes = hold_bytes
         self.db = sqlite3.connect(self.path, isolation_level=None)
         # A scratch file rebuilt from the inputs on every run: durability buys nothing, and
         # journaling would double the writes.
         # 16 KiB pages (before any table exists): kept comments average ~450 characters, and
         # bigger pages mean fewer overflow pages and b-tree splits per insert (~10% less CPU).
         for pragma in ("page_size=16384", "journal_mode=OFF", "synchronous=OFF", "temp_store=FILE",
-                       "cache_size=-65536", "locking_mode=EXCLUSIVE"):
+                       f"cache_size=-{CACHE_KIB}", "locking_mode=EXCLUSIVE"):
             self.db.execute(f"PRAGMA {pragma}")
         self.db.execute(f"CREATE TABLE IF NOT EXISTS posts ({', '.join(_POST_COLS)})")
         self.db.execute(f"CREATE TABLE IF NOT EXISTS comments ({', '.join(_COMMENT_COLS)}, {_MASK})")
@@ -129,11 +168,49 @@ class ThreadStore:
 
     def add_comments(self, comments: Iterable[Comment | tuple[Comment, int]]) -> int:
         """Comments, or (comment, task mask) pairs; a bare comment has mask 1."""
-        return self.add_comment_rows(comment_row(*c) if isinstance(c, tuple) else comment_row(c) for c in comments)
+        return self.add_comment_rows(held_row(*c) if isinstance(c, tuple) else held_row(c) for c in comments)
 
     def add_comment_rows(self, rows: Iterable[tuple]) -> int:
-        """Rows made by ``comment_row`` or ``id_row`` (the load stage's loop makes them itself)."""
-        return self._insert("comments", _COMMENT_COLS + (_MASK,), iter(rows))
+        """Rows made by ``held_row``, ``comment_row`` or ``id_row`` (the load stage's loop
+        makes them itself): held in memory while they fit, else stored in SQLite."""
+        rows = iter(rows)
+        n = 0
+        if self._held is not None:
+            n = self._hold(rows)
+            if self._held is not None:  # everything fitted
+                return n
+        return n + self._insert("comments", _COMMENT_COLS + (_MASK,), map(_to_stored, rows))
+
+    def _hold(self, rows: Iterator[tuple]) -> int:
+        """Hold rows until they are used up or one passes the budget; then spill everything
+        held to SQLite (in the order added, so the read-back order is the same) and stop
+        holding: the caller stores the rest."""
+        held, left, n = self._held, self._hold_left, 0
+        append = held.append
+        for r in rows:
+            rec = r[1]
+            if type(rec) is Comment:
+                rec = _as_stored(rec)
+                if rec is not r[1]:
+                    r = (r[0], rec, r[2])
+                left -= _ROW_BYTES + len(rec.body)
+            elif type(rec) is bytes:  # a comment_row made by the caller
+                left -= _ROW_BYTES + len(rec)
+            else:
+                left -= _ROW_BYTES
+            append(r)
+            n += 1
+            if left < 0:
+                self._held = None
+                # Python keeps the memory the held rows free for its own later use, so
+                # SQLite's cache gets what is left of the old bound: peak memory stays
+                # about what it was with every comment in SQLite from the start.
+                cache = max(CACHE_KIB - (self._hold_bytes >> 10), CACHE_KIB // 4)
+                self.db.execute(f"PRAGMA cache_size=-{cache}")
+                n -= len(held)  # counted again as they are inserted
+                return n + self._insert("comments", _COMMENT_COLS + (_MASK,), map(_to_stored, held))
+        self._hold_left = left
+        return n
 
     def _insert(self, table: str, cols: tuple[str, ...], rows: Iterator[tuple]) -> int:
         sql = f"INSERT INTO {table} VALUES ({', '.join('?' * len(cols))})"
@@ -172,7 +249,8 @@ class ThreadStore:
     # -- reading -----------------------------------------------------------------------
     def count(self, table: str) -> int:
         assert table in ("posts", "comments")
-        return self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        held = len(self._held) if table == "comments" and self._held is not None else 0
+        return held + self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
     def threads(self) -> Iterator[Thread]:
         """Every post id in ascending order with its comments; orphans come with ``post=None``.
@@ -182,9 +260,12 @@ class ThreadStore:
         self.finish_loading()
         posts = self.db.execute(
             f"SELECT {', '.join(_POST_COLS)} FROM posts INDEXED BY posts_by_id ORDER BY id, rowid")
-        comments = self.db.execute(
-            f"SELECT {', '.join(_COMMENT_COLS)}, {_MASK} FROM comments INDEXED BY comments_by_post "
-            "ORDER BY post_id, rowid")
+        if self._held is not None:  # none in SQLite: the held rows by post id, each in the order added
+            comments = sorted(self._held, key=_FIRST)  # sorted() is stable
+        else:
+            comments = self.db.execute(
+                f"SELECT {', '.join(_COMMENT_COLS)}, {_MASK} FROM comments INDEXED BY comments_by_post "
+                "ORDER BY post_id, rowid")
         post_groups = itertools.groupby(posts, key=_FIRST)
         comment_groups = itertools.groupby(comments, key=_FIRST)
         p = next(post_groups, None)

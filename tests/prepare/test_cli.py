@@ -87,8 +87,8 @@ def test_a_full_disk_with_or_without_workers(tmp_path, monkeypatch, workers, dum
     dumps = _dumps(tmp_path / "dumps", dump_thread, write_dumps)
     real = store.ThreadStore._insert
 
-    def full(self, table, cols, rows):
-        if table == "comments":
+    def full(self, table, cols, rows):  # the posts' load (kept comments of a small input stay in memory)
+        if table in ("posts", "comments"):
             raise sqlite3.OperationalError("database or disk is full")
         return real(self, table, cols, rows)
 

@@ -153,3 +153,36 @@ def test_the_cyclic_collector_is_paused_while_preparing_and_nothing_piles_up(tmp
         gc.enable()
     assert m["tasks"]["askscience"]["pairs"]["kept"] > 100 and m["bad_input"]
     assert left_big <= left_small + 20, (left_small, left_big)
+
+
+def test_kept_comments_held_in_memory_or_spilled_give_the_same_output(tmp_path, dump_thread, write_dumps,
+                                                                       monkeypatch):
+    """Kept comments are held in memory while they fit (``store.HOLD_BYTES``); past the
+    budget they spill to SQLite mid-load. Either way, and with none held, the output is the
+    same, byte for byte."""
+    from rmbench.prepare import load
+
+    posts, comments = [], []
+    for i in range(6):
+        post, cs = dump_thread(f"p{i}", "askscience", n=5)
+        posts.append(post)
+        comments += cs
+    comments += [{**comments[2], "score": 40}, {**comments[7], "edited": True}]  # ids read twice
+    dumps = write_dumps(tmp_path / "dumps", {"askscience_submissions.ndjson": posts,
+                                             "askscience_comments.ndjson": comments})
+    from rmbench.prepare.store import ThreadStore
+
+    inserted = []  # the tables each run inserted into
+    real_insert = ThreadStore._insert
+    monkeypatch.setattr(ThreadStore, "_insert", lambda self, table, *a: (inserted.append(table),
+                                                                         real_insert(self, table, *a))[1])
+    outputs = {}
+    for name, hold in (("held", load.HOLD_BYTES), ("spilled", 3_000), ("none", 0)):
+        monkeypatch.setattr(load, "HOLD_BYTES", hold)
+        inserted.clear()
+        m = prepare(str(dumps), tmp_path / name, tasks=["askscience"], progress=False, workers=1)
+        assert ("comments" in inserted) == (name != "held")
+        files = {p.name: p.read_bytes() for p in sorted((tmp_path / name / "askscience").iterdir())}
+        outputs[name] = (m["tasks"], m["fingerprint"], files)
+    assert outputs["held"][2]["train.jsonl"] or outputs["held"][2]["test.jsonl"]
+    assert outputs["held"] == outputs["none"] and outputs["spilled"] == outputs["none"]

@@ -102,3 +102,62 @@ def test_an_id_row_comes_back_as_its_id_in_read_order(tmp_path):
         (t,) = list(store.threads())
     assert [(c.id, c.post_id, m) for c, m in zip(t.comments, t.masks)] == [("c", "p", 1), ("c", "p", 0), ("d", "p", 2)]
     assert t.comments[0].body == "body c" and t.comments[1].body == ""
+
+
+def _mixed_rows() -> list[tuple]:
+    """Rows as the load stage makes them, in time order: kept comments of many threads with
+    their masks, duplicates, id rows, and flags a SQLite round trip turns into booleans."""
+    from rmbench.prepare.store import held_row, id_row
+
+    rng = random.Random(1)
+    rows = []
+    for i in range(600):
+        pid = f"p{rng.randrange(40):02d}"
+        if i % 7 == 0:
+            rows.append(id_row(pid, f"c{i % 50}"))
+        else:
+            odd = i % 11 == 0
+            c = _com(f"c{i % 50}", pid, body="b" * rng.randrange(300), edited=1 if odd else None,
+                     stickied=0 if odd else False, synthetic=odd and 1, retrieved_utc=500 if odd else None)
+            rows.append(held_row(c, 1 + i % 3))
+    return rows
+
+
+def _read_back(store: ThreadStore) -> list[tuple]:
+    return [(t.post_id, t.post, t.comments, t.masks, t.duplicate_posts) for t in store.threads()]
+
+
+def test_comments_held_in_memory_read_back_as_from_sqlite(tmp_path):
+    """Held in memory (they fit), held and then spilled past a small budget, or stored from
+    the start: the same threads, comments and masks, in the same order, flags as SQLite
+    gives them back; and the same count."""
+    from rmbench.prepare import store as store_mod
+
+    got = {}
+    for name, hold in (("sqlite", 0), ("held", 1 << 30), ("spilled", 40_000)):
+        with ThreadStore(tmp_path / f"{name}.sqlite", hold_bytes=hold) as store:
+            store.add_posts([_post(f"p{i:02d}") for i in range(0, 40, 3)])
+            rows = _mixed_rows()
+            assert store.add_comment_rows(rows[:250]) + store.add_comment_rows(iter(rows[250:])) == 600
+            assert store.count("comments") == 600
+            in_memory = store._held is not None
+            cache = store.db.execute("PRAGMA cache_size").fetchone()[0]
+            got[name] = _read_back(store)
+        assert in_memory == (name == "held")
+        assert cache == (-store_mod.CACHE_KIB if name != "spilled" else -(store_mod.CACHE_KIB - (40_000 >> 10)))
+    assert got["held"] == got["sqlite"] and got["spilled"] == got["sqlite"]
+    odd = [c for t in got["held"] for c in t[2] if c.body and c.edited is not None]
+    assert odd and all(c.edited is True and c.stickied is False and c.synthetic is True and c.retrieved_utc is None
+                       for c in odd)
+
+
+def test_a_budget_passed_in_a_later_call_spills_what_earlier_calls_held(tmp_path):
+    from rmbench.prepare.store import held_row
+
+    with ThreadStore(tmp_path / "s.sqlite", hold_bytes=2_000) as store:
+        assert store.add_comment_rows([held_row(_com("a", "p", body="x" * 100))]) == 1
+        assert store._held is not None and store.db.execute("SELECT COUNT(*) FROM comments").fetchone()[0] == 0
+        assert store.add_comment_rows(held_row(_com(f"b{i}", "p", body="y" * 500)) for i in range(5)) == 5
+        assert store._held is None and store.db.execute("SELECT COUNT(*) FROM comments").fetchone()[0] == 6
+        (t,) = list(store.threads())
+    assert [c.id for c in t.comments] == ["a", "b0", "b1", "b2", "b3", "b4"]
