@@ -78,12 +78,15 @@ def agent_group():
 @click.option("--max-length", default=512, show_default=True, type=click.IntRange(8), help="Tokens kept per prompt+story.")
 @click.option("--limit", default=None, type=click.IntRange(1), help="Quick runs: use at most this many stories.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
-def sft_cmd(data_dir, model, mode, out_dir, task, stories, epochs, learning_rate, batch_size, max_length, limit, seed):
+@click.option("--mixed-precision", type=click.Choice(["auto", "no", "fp16", "bf16"]), default="auto", show_default=True,
+              help="Training precision: auto = bf16 where this machine has fast bf16 (AVX512-BF16/AMX CPU, bf16 GPU), else fp32; no = fp32.")
+def sft_cmd(data_dir, model, mode, out_dir, task, stories, epochs, learning_rate, batch_size, max_length, limit, seed,
+            mixed_precision):
     """Fine-tune a causal LM on WritingPrompts prompt -> story (story-only loss, EOS appended)."""
     from rmbench.agent.sft import SFTSettings, run_sft
 
     s = SFTSettings(task=task, stories=stories, mode=mode, epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
-                    max_length=max_length, max_examples=limit, seed=seed)
+                    max_length=max_length, max_examples=limit, seed=seed, mixed_precision=mixed_precision)
     try:
         card = run_sft(data_dir, model, out_dir, s)
     except (RmbenchError, ValueError, FileNotFoundError, KeyError) as e:
@@ -104,16 +107,19 @@ def sft_cmd(data_dir, model, mode, out_dir, task, stories, epochs, learning_rate
 @click.option("--beta", default=0.05, show_default=True, type=click.FloatRange(0), help="KL penalty coefficient to the generator.")
 @click.option("--learning-rate", default=1e-5, show_default=True, type=float, help="AdamW learning rate.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("--mixed-precision", type=click.Choice(["auto", "no", "fp16", "bf16"]), default="auto", show_default=True,
+              help="Training precision: auto = bf16 where this machine has fast bf16 (AVX512-BF16/AMX CPU, bf16 GPU), else fp32; no = fp32.")
 @gen_options
 def train_cmd(generator_dir, reward_model, data_dir, out_dir, task, limit, steps, prompts_per_step, beta,
-              learning_rate, seed, max_new_tokens, temperature, top_p):
+              learning_rate, seed, mixed_precision, max_new_tokens, temperature, top_p):
     """Pairwise RL: two stories per prompt, reward σ(r_a − r_b) from the evaluator, leave-one-out
     baseline, KL penalty to the generator (TRL RLOOTrainer with two generations)."""
     from rmbench.agent.rl import RLSettings, reward_model_info, train_agent
 
     prompts = [p for _, p in _prompts(data_dir, task, "train", limit)]
     s = RLSettings(steps=steps, prompts_per_step=prompts_per_step, beta=beta, learning_rate=learning_rate,
-                   max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, seed=seed)
+                   max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, seed=seed,
+                   mixed_precision=mixed_precision)
     card = train_agent(generator_dir, _scorer(reward_model), prompts, out_dir, s, reward_model_info(reward_model))
     last = card["log"][-1] if card["log"] else {}
     click.echo(f"agent: {steps} steps on {len(prompts)} prompts, last KL/token {last.get('kl')}, {card['wall_time_s']}s -> {out_dir}")

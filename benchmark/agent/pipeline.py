@@ -137,6 +137,11 @@ def run_chain(task, out_dir: str, options: dict, log=_stderr) -> dict:
     from rmbench.agent.sft import SFTSettings, run_sft
     from rmbench.prepared.load import load_prepared
 
+    from rmbench.run.config import RunConfig, apply
+
+    # The run's --mixed-precision (model.mixed_precision) reaches every trainer of the chain:
+    # the reward models through `fit`, and the generator's SFT and RL here.
+    precision = apply(RunConfig(), options.get("config") or {}, "options['config']").model.mixed_precision
     out = Path(out_dir)
     # `rmbench run` says resume=False unless --resume: then finished steps in OUT are an error,
     # not silently reused. The Python API (no 'resume' key) resumes.
@@ -168,7 +173,8 @@ def run_chain(task, out_dir: str, options: dict, log=_stderr) -> dict:
             return {"path": path, "sft": "none", "base_model": task.generator_model}
         s = SFTSettings(task=task.data_task, stories=task.stories, mode=task.sft, epochs=task.sft_epochs,
                         learning_rate=task.sft_learning_rate, batch_size=task.sft_batch_size,
-                        max_length=task.max_length, max_examples=task.max_stories or None, seed=task.seed)
+                        max_length=task.max_length, max_examples=task.max_stories or None, seed=task.seed,
+                        mixed_precision=precision)
         card = run_sft(data_dir, task.generator_model, str(out / "generator"), s)
         return {"path": str(out / "generator"), "sft": task.sft, "base_model": task.generator_model,
                 "stories": card["stories"], "train_loss": card["train_loss"]}
@@ -194,7 +200,7 @@ def run_chain(task, out_dir: str, options: dict, log=_stderr) -> dict:
         s = RLSettings(steps=task.rl_steps, prompts_per_step=task.prompts_per_step, beta=task.beta,
                        learning_rate=task.rl_learning_rate, max_new_tokens=task.max_new_tokens,
                        temperature=task.temperature, top_p=task.top_p, seed=task.seed,
-                       logging_steps=max(1, min(10, task.rl_steps)))
+                       logging_steps=max(1, min(10, task.rl_steps)), mixed_precision=precision)
         card = train_agent(gen_dir, RewardScorer(evaluator["path"]), train_prompts, str(out / "agent"), s,
                            reward_model_info(evaluator["path"]))
         return {"path": str(out / "agent"), "log": card["log"][-1:] if card["log"] else []}

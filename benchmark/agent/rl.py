@@ -33,7 +33,7 @@ from rmbench.agent.artifacts import CARD, read_card
 from rmbench.atomic import atomic_dir, write_json
 from rmbench.model.load import weights_sha256
 from rmbench.agent.format import format_prompt
-from rmbench.agent.trainer_log import precision_args, quiet_trainer
+from rmbench.agent.trainer_log import precision_args, quiet_trainer, used_precision
 from rmbench.model.train import _checkpointing_kwarg
 from rmbench.fields import opt
 
@@ -54,6 +54,7 @@ class RLSettings:
     seed: int = opt(0, "seed for sampling and the optimizer")
     logging_steps: int = opt(10, "log reward/KL every this many steps")
     gradient_checkpointing: bool = opt(False, "recompute activations to save memory (TRL defaults it on; costs time)")
+    mixed_precision: str = opt("auto", "training precision: auto (bf16 where this machine has fast bf16), no (fp32), bf16, fp16")
 
 
 def sigmoid(x: float) -> float:
@@ -145,7 +146,7 @@ def train_agent(generator_dir: str, scorer: Scorer, prompts: list[str], out_dir:
             temperature=settings.temperature, top_p=settings.top_p, top_k=0, seed=settings.seed,
             logging_steps=settings.logging_steps, report_to=[], save_strategy="no",
             use_cpu=not torch.cuda.is_available(), normalize_advantages=False,
-            **_checkpointing_kwarg(settings.gradient_checkpointing), disable_tqdm=True, **precision_args())
+            **_checkpointing_kwarg(settings.gradient_checkpointing), disable_tqdm=True, **precision_args(settings.mixed_precision))
         trainer = fp32_sampling(RLOOTrainer)(model=str(generator_dir), reward_funcs=reward, args=args, train_dataset=ds,
                                              processing_class=tok)
         quiet_trainer(trainer, "agent RL (RLOO, k=2)")
@@ -159,7 +160,7 @@ def train_agent(generator_dir: str, scorer: Scorer, prompts: list[str], out_dir:
         card = {"role": "agent", "generator": str(generator_dir),
                 "generator_card": read_card(generator_dir),
                 "reward_model": reward_model or {"kind": type(scorer).__name__},
-                "settings": dataclasses.asdict(settings), "prompts": len(prompts), "trainer": "trl.RLOOTrainer",
+                "settings": dataclasses.asdict(settings), "precision": used_precision(args), "prompts": len(prompts), "trainer": "trl.RLOOTrainer",
                 # σ-preferences average 0.5 by construction; the evaluator's raw reward shows progress.
                 "evaluator_reward": {"first_tenth": sum(raw[:k]) / k if raw else None,
                                      "last_tenth": sum(raw[-k:]) / k if raw else None, "calls": len(raw)},

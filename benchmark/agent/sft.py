@@ -18,7 +18,7 @@ from rmbench.atomic import atomic_dir, write_json
 from rmbench.agent.format import format_completion, format_prompt, story_rows
 from rmbench.errors import DataError
 from rmbench.agent.tiny import TINY, build_tiny
-from rmbench.agent.trainer_log import precision_args, quiet_trainer
+from rmbench.agent.trainer_log import precision_args, quiet_trainer, used_precision
 from rmbench.model.train import _checkpointing_kwarg
 from rmbench.fields import opt
 
@@ -38,6 +38,7 @@ class SFTSettings:
     seed: int = opt(0, "seed for init (tiny), shuffling and dropout")
     gradient_checkpointing: bool = opt(False, "recompute activations to save memory (TRL's default is on; GPT-2 sizes do not need it and it costs time)")
     tiny_vocab: int = opt(512, "vocabulary of the tiny model's word tokenizer")
+    mixed_precision: str = opt("auto", "training precision: auto (bf16 where this machine has fast bf16), no (fp32), bf16, fp16")
 
 
 def _load_model(name: str, texts: list[str], s: SFTSettings):
@@ -111,7 +112,7 @@ def run_sft(data_dir: str, model: str, out_dir: str, settings: SFTSettings = SFT
                          max_length=max_length, seed=settings.seed, report_to=[], save_strategy="no",
                          logging_steps=10, use_cpu=not torch.cuda.is_available(), disable_tqdm=True,
                          completion_only_loss=True, dataset_num_proc=None,
-                         **_checkpointing_kwarg(settings.gradient_checkpointing), **precision_args())
+                         **_checkpointing_kwarg(settings.gradient_checkpointing), **precision_args(settings.mixed_precision))
         trainer = SFTTrainer(model=lm, args=args, train_dataset=ds, processing_class=tok)
         quiet_trainer(trainer, "generator SFT")
         result = trainer.train()
@@ -122,7 +123,7 @@ def run_sft(data_dir: str, model: str, out_dir: str, settings: SFTSettings = SFT
         tok.save_pretrained(tmp)
         shutil.rmtree(tmp / "_trainer", ignore_errors=True)
         summary = {"role": "generator", "base_model": model, "data_dir": str(data_dir),
-                   "settings": dataclasses.asdict(settings), "stories": len(examples), "skipped": skipped,
+                   "settings": dataclasses.asdict(settings), "precision": used_precision(args), "stories": len(examples), "skipped": skipped,
                    "train_loss": float(result.training_loss), "wall_time_s": round(time.time() - t0, 2)}
         write_json(tmp / CARD, summary)
     return summary

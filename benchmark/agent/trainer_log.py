@@ -24,17 +24,24 @@ def quiet_trainer(trainer, desc: str = "") -> None:
         _note(f"{desc}: training")
 
 
-def precision_args() -> dict:
+def precision_args(setting: str = "auto") -> dict:
     """``bf16``/``fp16`` for a TRL config, chosen as the harness chooses (``resolve_precision``).
 
     TRL's configs default ``bf16=True``; on a CPU without AVX512-BF16/AMX that autocast is
     emulated, and one RLOO step of smollm2 took minutes instead of seconds. So the agent asks
-    the harness, and says which it got."""
+    the harness, and says which it got. ``setting`` is the run's ``model.mixed_precision``
+    (``--mixed-precision``): 'auto' lets the machine decide, 'no' forces fp32 even where bf16
+    is fast, which is how the fp32 path's cost is measured on a bf16 CPU."""
     from rmbench.model.train import precision_note, resolve_precision
 
-    got = resolve_precision("auto")
-    _note(precision_note("auto"))
+    got = resolve_precision(setting)
+    _note(precision_note(setting))
     return {"bf16": got == "bf16", "fp16": got == "fp16"}
+
+
+def used_precision(args) -> str:
+    """What a TRL config trained in, for the model card: 'bf16', 'fp16' or 'fp32'."""
+    return "bf16" if args.bf16 else "fp16" if args.fp16 else "fp32"
 
 
 def _note(line: str) -> None:

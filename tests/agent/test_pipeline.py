@@ -197,3 +197,48 @@ def test_eval_step_judges_eval_samples_stories_per_prompt(chain, tmp_path, monke
         run_chain(get_task("writingprompts-agent").with_options(opts), str(again), opts, log=lambda line: None)
     assert seen["samples_per_prompt"] == 3
     assert get_task("writingprompts-agent").eval_samples * 25 >= 100  # the demo's 25 eval posts: n >= 100 pairs
+
+
+def test_run_precision_reaches_the_generator_trainers(chain, tmp_path, monkeypatch):
+    """`--mixed-precision` (options['config'] model.mixed_precision) reaches SFT and RL, not
+    only the reward models: 'no' must force fp32 even on a CPU with fast bf16."""
+    import shutil
+
+    import rmbench.agent.rl as rl
+    import rmbench.agent.sft as sft
+    from rmbench.agent.pipeline import run_chain
+
+    out, _ = chain
+    seen = {}
+
+    def stop(name):
+        def fake(*args, **kwargs):
+            seen[name] = args[-2] if name == "rl" else args[-1]
+            raise RuntimeError("stop here")
+        return fake
+
+    monkeypatch.setattr(sft, "run_sft", stop("sft"))
+    monkeypatch.setattr(rl, "train_agent", stop("rl"))
+    opts = {"tiny": True, "data": str(summary_data(out)), "config": {"model": {"mixed_precision": "no"}}}
+    task = get_task("writingprompts-agent").with_options(opts)
+    for step, name in (("sft", "sft"), ("agent", "rl")):
+        again = tmp_path / step
+        shutil.copytree(out, again)
+        for later in STEPS[STEPS.index(step):]:
+            marker(again, later).unlink()
+        with pytest.raises(RuntimeError, match="stop here"):
+            run_chain(task, str(again), opts, log=lambda line: None)
+        assert seen[name].mixed_precision == "no", name
+
+
+def test_generator_cards_record_the_precision_used(chain):
+    from rmbench.agent.trainer_log import precision_args
+    from rmbench.model.train import resolve_precision
+
+    out, _ = chain
+    expected = "bf16" if resolve_precision("auto") == "bf16" else "fp32"
+    for d in ("generator", "agent"):
+        card = json.loads((out / d / "rmbench_agent.json").read_text())
+        assert card["precision"] == expected and card["settings"]["mixed_precision"] == "auto", d
+    assert precision_args("no") == {"bf16": False, "fp16": False}
+    assert precision_args("bf16") == {"bf16": True, "fp16": False}
