@@ -37,7 +37,7 @@ from rmbench.prepare.pair import TaskStats
 from rmbench.prepare.shards import default_workers, plan_shards, run_shards
 from rmbench.prepare import timesplit
 from rmbench.prepare.splits import ALL_SPLITS, split_by_rule
-from rmbench.prepare.store import PairTable
+from rmbench.prepare.pairtable import PairTable
 from rmbench.prepare.write import KIND, MANIFEST, manifest_document, task_entry, write_manifest, write_splits
 from rmbench.registry import all_tasks, get_task
 from rmbench.sources.base import Source

@@ -42,7 +42,8 @@ from rmbench.prepare.pair import TaskStats
 from rmbench.records import BadInputReport
 from rmbench.errors import SourceError, WorkerDiedError
 from rmbench.sources.base import Source
-from rmbench.prepare.store import PairTable, ThreadStore
+from rmbench.prepare.pairtable import PairTable
+from rmbench.prepare.store import ThreadStore
 
 _LABELS = ("loading posts", "loading comments", "pairing threads")
 _POLL_S = 0.1  # how often the parent refreshes the summed progress bars

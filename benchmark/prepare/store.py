@@ -12,10 +12,12 @@ Only the fields the rules read and the output rows need are stored: every ``Post
 ``Comment`` field, nothing else from the raw JSON; ``prepare`` stores every post of its
 subreddits but only the comments that some task's comment rules keep.
 
-Kept comments are held in memory instead, up to ``hold_bytes`` (``prepare`` passes
-``HOLD_BYTES``), and go to SQLite only past it: inserting, indexing and reading them back
-cost ~15% of prepare's CPU on the real dumps, whose kept comments fit; a bigger dump spills
-what is held and goes on as before, so memory stays bounded however big the input.
+Posts and kept comments are held in memory instead, up to ``hold_bytes`` (``prepare``
+passes ``HOLD_BYTES``), and go to SQLite only past it: inserting, indexing and reading them
+back cost ~10% of prepare's CPU on the real dumps, which fit; a bigger dump spills what is
+held and goes on as before, so memory stays bounded however big the input. Held records
+read back exactly as SQLite gives them back (a post of unusual types is not held: it
+spills everything, so SQLite decides it as before).
 """
 
 from __future__ import annotations
@@ -33,13 +35,15 @@ from rmbench.records import Comment, Post
 # Rows per executemany: large enough to amortise the Python->C call, small enough that a
 # batch of 10 kB bodies stays a few tens of MB.
 BATCH_ROWS = 5_000
-# Kept comments held in memory per store before spilling to SQLite, as estimated by
-# ``_held_size`` (the real dumps' 41.8k kept comments + 17.7k id rows estimate ~33 MB).
-# Less than SQLite's own page cache (``CACHE_KIB``), which the held comments replace: each
-# worker process of a parallel prepare holds at most this much.
-HOLD_BYTES = 48 << 20
+# Posts and kept comments held in memory per store before spilling to SQLite, as estimated
+# below (the real dumps: 9.0k posts ~11 MB, 41.8k kept comments + 17.7k id rows ~38 MB).
+# SQLite's own page cache (``CACHE_KIB``) held the same records: each worker process of a
+# parallel prepare holds at most this much.
+HOLD_BYTES = 64 << 20
 CACHE_KIB = 65536  # SQLite's page cache, per connection
-_ROW_BYTES = 320  # a held row's objects beside its body: the tuple, the Comment and its short strings
+_ROW_BYTES = 320  # a held comment row's objects beside its body: the tuple, the Comment, short strings
+_POST_BYTES = 400  # the same for a held post, beside its title and selftext
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1  # what SQLite stores as an integer
 
 _POST_COLS = ("id", "subreddit", "title", "selftext", "created_utc", "author", "score", "is_self",
               "upvote_ratio", "over_18", "stickied", "distinguished", "edited", "removed_by_category",
@@ -105,6 +109,23 @@ def id_row(post_id: str, comment_id: str) -> tuple:
     return post_id, comment_id, 0
 
 
+def _plain_post(p: Post) -> bool:
+    """Whether ``p`` reads back from SQLite as it is: flags None or bool, numbers ints in
+    SQLite's range (or a float ratio), texts str. Every post of a dump is."""
+    for v in (p.is_self, p.over_18, p.stickied, p.edited):
+        if not (v is None or v is True or v is False):
+            return False
+    for v in (p.created_utc, p.score, p.num_comments):
+        if not (v is None or type(v) is int and _INT64_MIN <= v <= _INT64_MAX):
+            return False
+    for v in (p.author, p.distinguished, p.removed_by_category):
+        if not (v is None or type(v) is str):
+            return False
+    r = p.upvote_ratio
+    return ((p.synthetic is True or p.synthetic is False) and (r is None or type(r) is float and r == r)
+            and type(p.id) is str and type(p.subreddit) is str and type(p.title) is str and type(p.selftext) is str)
+
+
 def _post_from_row(r: tuple) -> Post:
     return Post(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _b(r[7]), r[8], _b(r[9]), _b(r[10]), r[11],
                 _b(r[12]), r[13], r[14], bool(r[15]))
@@ -145,9 +166,11 @@ class ThreadStore:
 
     def __init__(self, path: str | Path, hold_bytes: int = 0):
         self.path = Path(path)
-        # Comment rows held in memory in the order added, while they fit in hold_bytes
-        # (None: none held, every comment row is in SQLite).
+        # Comment rows and (id, post) rows held in memory in the order added, and the last
+        # post of each id, while they fit in hold_bytes (None: nothing held, all in SQLite).
         self._held: list[tuple] | None = [] if hold_bytes > 0 else None
+        self._held_posts: list[tuple[str, Post]] | None = [] if hold_bytes > 0 else None
+        self._post_by_id: dict[str, Post] | None = {} if hold_bytes > 0 else None
         self._hold_left = self._hold_bytes = hold_bytes
         self.db = sqlite3.connect(self.path, isolation_level=None)
         # A scratch file rebuilt from the inputs on every run: durability buys nothing, and
@@ -164,7 +187,27 @@ class ThreadStore:
 
     # -- loading -----------------------------------------------------------------------
     def add_posts(self, posts: Iterable[Post]) -> int:
-        return self._insert("posts", _POST_COLS, map(_post_row, posts))
+        """Posts, held in memory while they fit, else stored in SQLite."""
+        posts = iter(posts)
+        n = 0
+        if self._held_posts is not None:
+            held, by_id = self._held_posts, self._post_by_id
+            for p in posts:
+                n += 1
+                if not _plain_post(p):  # SQLite decides it (and all after it), as before
+                    self._spill()
+                    posts = itertools.chain([p], posts)
+                    n -= 1
+                    break
+                held.append((p.id, p))
+                by_id[p.id] = p
+                self._hold_left -= _POST_BYTES + len(p.title) + len(p.selftext)
+                if self._hold_left < self._hold_bytes // 2:  # half for the posts: the comments need room too
+                    self._spill()
+                    break
+            else:
+                return n
+        return n + self._insert("posts", _POST_COLS, map(_post_row, posts))
 
     def add_comments(self, comments: Iterable[Comment | tuple[Comment, int]]) -> int:
         """Comments, or (comment, task mask) pairs; a bare comment has mask 1."""
@@ -201,16 +244,24 @@ class ThreadStore:
             append(r)
             n += 1
             if left < 0:
-                self._held = None
-                # Python keeps the memory the held rows free for its own later use, so
-                # SQLite's cache gets what is left of the old bound: peak memory stays
-                # about what it was with every comment in SQLite from the start.
-                cache = max(CACHE_KIB - (self._hold_bytes >> 10), CACHE_KIB // 4)
-                self.db.execute(f"PRAGMA cache_size=-{cache}")
-                n -= len(held)  # counted again as they are inserted
-                return n + self._insert("comments", _COMMENT_COLS + (_MASK,), map(_to_stored, held))
+                self._hold_left = left
+                self._spill()
+                return n
         self._hold_left = left
         return n
+
+    def _spill(self) -> None:
+        """Store everything held in SQLite, in the order added (so the read-back order is
+        the same), and hold nothing more."""
+        posts, rows = self._held_posts, self._held
+        self._held_posts = self._held = self._post_by_id = None
+        # Python keeps the memory the held records free for its own later use, so SQLite's
+        # cache gets what is left of the old bound: peak memory stays about what it was
+        # with every record in SQLite from the start.
+        cache = max(CACHE_KIB - ((self._hold_bytes - self._hold_left) >> 10), CACHE_KIB // 4)
+        self.db.execute(f"PRAGMA cache_size=-{cache}")
+        self._insert("posts", _POST_COLS, (_post_row(p) for _, p in posts))
+        self._insert("comments", _COMMENT_COLS + (_MASK,), map(_to_stored, rows))
 
     def _insert(self, table: str, cols: tuple[str, ...], rows: Iterator[tuple]) -> int:
         sql = f"INSERT INTO {table} VALUES ({', '.join('?' * len(cols))})"
@@ -234,6 +285,8 @@ class ThreadStore:
 
     def post(self, post_id: str) -> Post | None:
         """The last copy read of one post, or None when the input has no such post."""
+        if self._post_by_id is not None:
+            return self._post_by_id.get(post_id)
         self.index_posts()
         row = self.db.execute(_POST_BY_ID, (post_id,)).fetchone()
         return None if row is None else _post_from_row(row)
@@ -249,7 +302,8 @@ class ThreadStore:
     # -- reading -----------------------------------------------------------------------
     def count(self, table: str) -> int:
         assert table in ("posts", "comments")
-        held = len(self._held) if table == "comments" and self._held is not None else 0
+        held = self._held if table == "comments" else self._held_posts
+        held = len(held) if held is not None else 0
         return held + self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
     def threads(self) -> Iterator[Thread]:
@@ -258,11 +312,12 @@ class ThreadStore:
         Merges two cursors that walk the indexes, so memory holds one thread at a time.
         """
         self.finish_loading()
-        posts = self.db.execute(
-            f"SELECT {', '.join(_POST_COLS)} FROM posts INDEXED BY posts_by_id ORDER BY id, rowid")
         if self._held is not None:  # none in SQLite: the held rows by post id, each in the order added
-            comments = sorted(self._held, key=_FIRST)  # sorted() is stable
+            posts = sorted(self._held_posts, key=_FIRST)  # sorted() is stable
+            comments = sorted(self._held, key=_FIRST)
         else:
+            posts = self.db.execute(
+                f"SELECT {', '.join(_POST_COLS)} FROM posts INDEXED BY posts_by_id ORDER BY id, rowid")
             comments = self.db.execute(
                 f"SELECT {', '.join(_COMMENT_COLS)}, {_MASK} FROM comments INDEXED BY comments_by_post "
                 "ORDER BY post_id, rowid")
@@ -293,57 +348,7 @@ class ThreadStore:
 
 
 def _thread(post_id: str, post_rows: list[tuple], comment_rows: list[tuple]) -> Thread:
-    post = _post_from_row(post_rows[-1]) if post_rows else None  # rowid order: the last copy wins
+    # Rowid order: the last copy wins. A held row is (id, post), a stored one the columns.
+    post = (post_rows[-1][1] if len(post_rows[-1]) == 2 else _post_from_row(post_rows[-1])) if post_rows else None
     return Thread(post_id, post, [_comment_from_row(r) for r in comment_rows], [r[-1] for r in comment_rows],
                   duplicate_posts=max(0, len(post_rows) - 1))
-
-
-class PairTable:
-    """Kept pairs staged on disk until every task is paired, for cross-task dedup and sorting.
-
-    A response is a cross-task duplicate when the hash of its normalized text was seen in
-    another task's pairs. Both the pairs and the (hash, task) set live in SQLite, so
-    neither needs memory proportional to the output.
-    """
-
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
-        db.execute("CREATE TABLE IF NOT EXISTS pairs (task, split, pair_id, row, h_chosen, h_rejected)")
-        db.execute("CREATE TABLE IF NOT EXISTS resp (h, task, PRIMARY KEY (h, task)) WITHOUT ROWID")
-        self._finished = False
-
-    def add(self, rows: list[tuple[str, str, str, str, bytes, bytes]]) -> None:
-        """Rows of (task, split, pair_id, row_json, chosen_hash, rejected_hash)."""
-        if not rows:
-            return
-        self.db.execute("BEGIN")
-        try:
-            self.db.executemany("INSERT INTO pairs VALUES (?, ?, ?, ?, ?, ?)", rows)
-            self.db.executemany("INSERT OR IGNORE INTO resp VALUES (?, ?)",
-                                [(r[k], r[0]) for r in rows for k in (4, 5)])
-        finally:
-            self.db.execute("COMMIT")
-
-    def finish(self) -> None:
-        if self._finished:
-            return
-        self.db.execute("CREATE INDEX IF NOT EXISTS pairs_by_split ON pairs (task, split, pair_id)")
-        self.db.execute("CREATE TABLE IF NOT EXISTS dup (h PRIMARY KEY) WITHOUT ROWID")
-        self.db.execute("INSERT OR IGNORE INTO dup SELECT h FROM resp GROUP BY h HAVING COUNT(*) > 1")
-        self._finished = True
-
-    def rows(self, task: str, split: str) -> Iterator[tuple[str, str, bool]]:
-        """(pair_id, row_json, cross_task_dup) sorted by pair_id."""
-        self.finish()
-        cur = self.db.execute(
-            "SELECT pair_id, row, (h_chosen IN (SELECT h FROM dup) OR h_rejected IN (SELECT h FROM dup)) "
-            "FROM pairs WHERE task = ? AND split = ? ORDER BY pair_id", (task, split))
-        for pair_id, row, dup in cur:
-            yield pair_id, row, bool(dup)
-
-    def dup_pairs(self, task: str) -> int:
-        """Distinct pairs of ``task`` (any split) with a response seen in another task."""
-        self.finish()
-        return self.db.execute(
-            "SELECT COUNT(DISTINCT pair_id) FROM pairs WHERE task = ? AND "
-            "(h_chosen IN (SELECT h FROM dup) OR h_rejected IN (SELECT h FROM dup))", (task,)).fetchone()[0]

@@ -82,17 +82,14 @@ def test_an_unwritable_parent(tmp_path, monkeypatch, dump_thread, write_dumps):
 def test_a_full_disk_with_or_without_workers(tmp_path, monkeypatch, workers, dump_thread, write_dumps):
     import sqlite3
 
-    import rmbench.prepare.store as store
+    from rmbench.prepare.pairtable import PairTable
 
     dumps = _dumps(tmp_path / "dumps", dump_thread, write_dumps)
-    real = store.ThreadStore._insert
 
-    def full(self, table, cols, rows):  # the posts' load (kept comments of a small input stay in memory)
-        if table in ("posts", "comments"):
-            raise sqlite3.OperationalError("database or disk is full")
-        return real(self, table, cols, rows)
+    def full(self, rows):  # the staged pairs: a small input's posts and comments stay in memory
+        raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(store.ThreadStore, "_insert", full)  # forked workers inherit the full disk
+    monkeypatch.setattr(PairTable, "add", full)  # forked workers inherit the full disk
     out = _one_clear_line(_run(["prepare", "--source", str(dumps), "--out", str(tmp_path / "out"), "--workers", workers,
                                 "--quiet"]))
     assert "the disk is full" in out and sorted(p.name for p in tmp_path.iterdir()) == ["dumps"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 from rmbench.records import Comment, Post
-from rmbench.prepare.store import PairTable, ThreadStore
+from rmbench.prepare.store import ThreadStore
 
 
 def _post(pid: str, **kw) -> Post:
@@ -66,17 +66,6 @@ def test_every_field_round_trips_and_unknown_stays_unknown(tmp_path):
     assert t.post == p and t.comments == [c]
 
 
-def test_pair_table_flags_text_seen_in_another_task(tmp_path):
-    with ThreadStore(tmp_path / "s.sqlite") as store:
-        pairs = PairTable(store.db)
-        pairs.add([("a", "train", "p1:x:y", "{}", b"h1", b"h2"), ("a", "test", "p2:x:y", "{}", b"h3", b"h4"),
-                   ("b", "train", "q1:x:y", "{}", b"h2", b"h5"), ("b", "train", "q0:x:y", "{}", b"h1", b"h1")])
-        assert [(pid, dup) for pid, _, dup in pairs.rows("a", "train")] == [("p1:x:y", True)]
-        assert [(pid, dup) for pid, _, dup in pairs.rows("b", "train")] == [("q0:x:y", True), ("q1:x:y", True)]
-        assert [dup for _, _, dup in pairs.rows("a", "test")] == [False]
-        assert pairs.dup_pairs("a") == 1 and pairs.dup_pairs("b") == 2
-
-
 def test_comment_flags_come_back_as_booleans_as_the_columns_gave_them(tmp_path):
     """A comment is stored as one record; its flags come back as they did from 0/1 columns:
     None stays None, anything else is a bool. Its score snapshot time is not stored."""
@@ -127,28 +116,57 @@ def _read_back(store: ThreadStore) -> list[tuple]:
     return [(t.post_id, t.post, t.comments, t.masks, t.duplicate_posts) for t in store.threads()]
 
 
-def test_comments_held_in_memory_read_back_as_from_sqlite(tmp_path):
-    """Held in memory (they fit), held and then spilled past a small budget, or stored from
-    the start: the same threads, comments and masks, in the same order, flags as SQLite
-    gives them back; and the same count."""
+def _mixed_posts() -> list[Post]:
+    """Posts of some of the threads, one read twice (the last copy wins), one with an odd ratio."""
+    posts = [_post(f"p{i:02d}", selftext="s" * i, score=i, upvote_ratio=0.5 if i % 2 else None) for i in range(0, 40, 3)]
+    return posts + [_post("p03", title="again", score=99, edited=True)]
+
+
+def test_records_held_in_memory_read_back_as_from_sqlite(tmp_path):
+    """Held in memory (they fit), held and then spilled past a small budget (during the
+    comments, or during the posts, which get half of it), or stored from the start: the
+    same threads, posts, comments and masks, in the same order, flags as SQLite gives them
+    back; the same post lookups and counts. SQLite's cache gives up what was held."""
     from rmbench.prepare import store as store_mod
 
     got = {}
-    for name, hold in (("sqlite", 0), ("held", 1 << 30), ("spilled", 40_000)):
+    for name, hold in (("sqlite", 0), ("held", 1 << 30), ("spilled", 40_000), ("posts spilled", 8_000)):
         with ThreadStore(tmp_path / f"{name}.sqlite", hold_bytes=hold) as store:
-            store.add_posts([_post(f"p{i:02d}") for i in range(0, 40, 3)])
+            assert store.add_posts(_mixed_posts()[:5]) + store.add_posts(iter(_mixed_posts()[5:])) == 15
+            posts_held = store._held is not None
             rows = _mixed_rows()
             assert store.add_comment_rows(rows[:250]) + store.add_comment_rows(iter(rows[250:])) == 600
-            assert store.count("comments") == 600
+            assert store.count("comments") == 600 and store.count("posts") == 15
             in_memory = store._held is not None
-            cache = store.db.execute("PRAGMA cache_size").fetchone()[0]
-            got[name] = _read_back(store)
-        assert in_memory == (name == "held")
-        assert cache == (-store_mod.CACHE_KIB if name != "spilled" else -(store_mod.CACHE_KIB - (40_000 >> 10)))
-    assert got["held"] == got["sqlite"] and got["spilled"] == got["sqlite"]
-    odd = [c for t in got["held"] for c in t[2] if c.body and c.edited is not None]
+            cache = -store.db.execute("PRAGMA cache_size").fetchone()[0]
+            lookups = [store.post(f"p{i:02d}") for i in range(40)]
+            got[name] = (_read_back(store), lookups)
+        assert in_memory == (name == "held") and posts_held == (name in ("held", "spilled"))
+        if name in ("sqlite", "held"):
+            assert cache == store_mod.CACHE_KIB
+        else:  # what was held when the budget ran out, at most the budget and a record more
+            assert store_mod.CACHE_KIB - (hold + 2_000 >> 10) <= cache <= store_mod.CACHE_KIB - (hold // 2 >> 10)
+    assert got["held"] == got["sqlite"] and got["spilled"] == got["sqlite"] and got["posts spilled"] == got["sqlite"]
+    threads = got["held"][0]
+    odd = [c for t in threads for c in t[2] if c.body and c.edited is not None]
     assert odd and all(c.edited is True and c.stickied is False and c.synthetic is True and c.retrieved_utc is None
                        for c in odd)
+    assert [t[1].score for t in threads if t[0] == "p03"] == [99] and [t[4] for t in threads if t[0] == "p03"] == [1]
+    assert any(t[1] is None for t in threads) and got["held"][1][3].title == "again" and got["held"][1][1] is None
+
+
+def test_a_post_sqlite_would_change_is_not_held(tmp_path):
+    """A post with a flag SQLite would turn into a bool (or a number out of its range)
+    spills everything held: SQLite decides it, and every post after it, as before."""
+    odd = _post("p2", over_18=1)
+    with ThreadStore(tmp_path / "a.sqlite", hold_bytes=1 << 30) as store:
+        assert store.add_posts([_post("p1"), odd, _post("p3")]) == 3
+        assert store._held is None and store.count("posts") == 3
+        held = [(t.post_id, t.post) for t in store.threads()]
+    with ThreadStore(tmp_path / "b.sqlite") as store:
+        store.add_posts([_post("p1"), odd, _post("p3")])
+        stored = [(t.post_id, t.post) for t in store.threads()]
+    assert held == stored and held[1][1].over_18 is True
 
 
 def test_a_budget_passed_in_a_later_call_spills_what_earlier_calls_held(tmp_path):
