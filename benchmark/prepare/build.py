@@ -33,11 +33,12 @@ from rmbench.atomic import atomic_dir
 from rmbench.console import progress_bar
 from rmbench.errors import ConfigError, DataError
 from rmbench.prepare.load import cyclic_gc_paused, load_and_pair
+from rmbench.prepare.held import HeldPairs
 from rmbench.prepare.pair import TaskStats
+from rmbench.prepare.pairtable import PairTable
 from rmbench.prepare.shards import default_workers, plan_shards, run_shards
 from rmbench.prepare import timesplit
 from rmbench.prepare.splits import ALL_SPLITS, split_by_rule
-from rmbench.prepare.pairtable import PairTable
 from rmbench.prepare.write import KIND, MANIFEST, manifest_document, task_entry, write_manifest, write_splits
 from rmbench.registry import all_tasks, get_task
 from rmbench.sources.base import Source
@@ -171,7 +172,7 @@ def _build(src: Source, tasks: list[RedditTask], tmp: Path, progress: bool, work
         else:
             stats, counts, store = run_shards(src, by_sub, tasks, shards, workers, work, bars)
         try:
-            pairs = PairTable(store.db)
+            pairs = store.pair_table()  # held in memory or staged in SQLite (rmbench.prepare.held)
             bars.status("writing splits")
             entries = {}
             for t in tasks:
@@ -194,7 +195,7 @@ def _build(src: Source, tasks: list[RedditTask], tmp: Path, progress: bool, work
     return manifest
 
 
-def _split_rows(pairs: PairTable, name: str, stats: TaskStats, rule: dict, span: list | None = None) -> dict:
+def _split_rows(pairs: HeldPairs | PairTable, name: str, stats: TaskStats, rule: dict, span: list | None = None) -> dict:
     """Each split file's rows: as paired (hash), or re-routed by post date (time)."""
     if rule["rule"] != "time":
         return {sp: pairs.rows(name, sp) for sp in ALL_SPLITS}

@@ -6,9 +6,9 @@ and only a text that can identify something is compared: one of at least
 you") and emoji-only ones (which normalize to the empty string) occur everywhere and say
 nothing about where a thread came from; comparing them flagged almost every "duplicate".
 
-- At prepare time, ``rmbench.prepare.store.PairTable`` flags pairs whose response occurs
-  in another task (``cross_task_dup``); ``response_hash`` gives a short response a key of
-  its own (its comment id), so it only matches itself.
+- At prepare time, ``rmbench.prepare.pairtable.PairTable`` (or ``held.HeldPairs``) flags
+  pairs whose response occurs in another task (``cross_task_dup``); ``response_hash`` gives
+  a short response a key of its own (its comment id), so it only matches itself.
 - At run time, ``ContaminationIndex`` holds the keys of every prompt and response of the
   held-in tasks; ``rmbench run`` / ``evaluate`` drop the held-out pairs whose prompt or
   either response it contains (docs/harness.md). A text's keys are its whole normalized

@@ -18,7 +18,6 @@ from rmbench.prepare.pair import (_WIPED, PairRow, TaskStats, count_orphans, ded
 from rmbench.records import Comment, Post
 from rmbench.sources.base import Source
 from rmbench.prepare.splits import split_of
-from rmbench.prepare.pairtable import PairTable
 from rmbench.prepare.store import HOLD_BYTES, ThreadStore, held_row, id_row
 
 _FLUSH_ROWS = 5_000  # staged pairs per SQLite batch
@@ -66,7 +65,7 @@ def _load_and_pair(src: Source, by_sub: dict, stats: dict[str, TaskStats], count
         counts["other_comments"] += src.unselected["comments"] - before["comments"]
         bars.status("indexing threads")
         store.finish_loading()
-        pairs = PairTable(store.db)
+        pairs = store.pair_table()
         _pair_all(store, pairs, by_sub, stats, bars.track("pairing threads", store.count("posts")))
     except BaseException:
         store.close()
@@ -229,10 +228,10 @@ _MISSING = object()
 _BULK_DROPPED_POSTS = True
 
 
-def _pair_all(store: ThreadStore, pairs: PairTable, by_sub: dict, stats: dict[str, TaskStats], tick) -> None:
+def _pair_all(store: ThreadStore, pairs, by_sub: dict, stats: dict[str, TaskStats], tick) -> None:
     staged: list[tuple] = []
     n = 0
-    for th in store.threads():
+    for th in store.threads(release=True):  # held comments let go once paired
         if th.post is None:  # orphans were counted while loading and never stored
             continue
         n += 1

@@ -241,6 +241,7 @@ def pair_bucket(bucket: str, tasks: list, read_dirs: list[tuple[str, str]], out:
     sub = bucket.rsplit(".", 1)[0]
     store = load_and_pair(_BucketSource(files["posts"], files["comments"]), {sub: tasks}, stats, counts,
                           tmp / "pairs.sqlite", _NoBars())
+    store.flush_pairs()  # the driver merges the staged pairs from this bucket's database
     store.close()
     return _finish(tmp, final, {"stats": stats, "counts": counts})
 

@@ -131,6 +131,7 @@ def _worker(shard: int, src: Source, by_sub: dict, work: Path, counters, parent:
         stats = {t.name.lower(): TaskStats() for ts in by_sub.values() for t in ts}
         counts: Counter = Counter()
         store = load_and_pair(src, by_sub, stats, counts, work / f"shard-{shard}.sqlite", _SharedBars(counters, shard))
+        store.flush_pairs()  # the parent merges the staged pairs from this worker's database
         store.close()
         result = {"stats": stats, "counts": counts,
                   "report": ({p: dict(r) for p, r in src.report.counts.items()},

@@ -12,12 +12,11 @@ Only the fields the rules read and the output rows need are stored: every ``Post
 ``Comment`` field, nothing else from the raw JSON; ``prepare`` stores every post of its
 subreddits but only the comments that some task's comment rules keep.
 
-Posts and kept comments are held in memory instead, up to ``hold_bytes`` (``prepare``
-passes ``HOLD_BYTES``), and go to SQLite only past it: inserting, indexing and reading them
-back cost ~10% of prepare's CPU on the real dumps, which fit; a bigger dump spills what is
-held and goes on as before, so memory stays bounded however big the input. Held records
-read back exactly as SQLite gives them back (a post of unusual types is not held: it
-spills everything, so SQLite decides it as before).
+Posts, kept comments and staged pairs are held in memory instead while they fit in
+``hold_bytes`` (``HOLD_BYTES`` in prepare; ``rmbench.prepare.held``): the SQLite round trip
+cost ~15% of prepare's CPU on the real dumps, which fit. Past it, everything held spills
+and the rest goes to SQLite as before, so memory stays bounded however big the input.
+Held records read back exactly as SQLite gives them back.
 """
 
 from __future__ import annotations
@@ -30,20 +29,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rmbench.prepare.held import HeldPairs, plain_post, popped
+from rmbench.prepare.pairtable import PairTable
 from rmbench.records import Comment, Post
 
 # Rows per executemany: large enough to amortise the Python->C call, small enough that a
 # batch of 10 kB bodies stays a few tens of MB.
 BATCH_ROWS = 5_000
-# Posts and kept comments held in memory per store before spilling to SQLite, as estimated
-# below (the real dumps: 9.0k posts ~11 MB, 41.8k kept comments + 17.7k id rows ~38 MB).
-# SQLite's own page cache (``CACHE_KIB``) held the same records: each worker process of a
-# parallel prepare holds at most this much.
+# Records held in memory per store before spilling to SQLite, as estimated below (real dumps:
+# 9.0k posts ~11 MB, 41.8k kept comments + 17.7k id rows ~38 MB, 11.8k pairs ~33 MB, the
+# comments let go as the pairs come): SQLite's own page cache (``CACHE_KIB``) held them.
 HOLD_BYTES = 64 << 20
 CACHE_KIB = 65536  # SQLite's page cache, per connection
 _ROW_BYTES = 320  # a held comment row's objects beside its body: the tuple, the Comment, short strings
 _POST_BYTES = 400  # the same for a held post, beside its title and selftext
-_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1  # what SQLite stores as an integer
 
 _POST_COLS = ("id", "subreddit", "title", "selftext", "created_utc", "author", "score", "is_self",
               "upvote_ratio", "over_18", "stickied", "distinguished", "edited", "removed_by_category",
@@ -109,23 +108,6 @@ def id_row(post_id: str, comment_id: str) -> tuple:
     return post_id, comment_id, 0
 
 
-def _plain_post(p: Post) -> bool:
-    """Whether ``p`` reads back from SQLite as it is: flags None or bool, numbers ints in
-    SQLite's range (or a float ratio), texts str. Every post of a dump is."""
-    for v in (p.is_self, p.over_18, p.stickied, p.edited):
-        if not (v is None or v is True or v is False):
-            return False
-    for v in (p.created_utc, p.score, p.num_comments):
-        if not (v is None or type(v) is int and _INT64_MIN <= v <= _INT64_MAX):
-            return False
-    for v in (p.author, p.distinguished, p.removed_by_category):
-        if not (v is None or type(v) is str):
-            return False
-    r = p.upvote_ratio
-    return ((p.synthetic is True or p.synthetic is False) and (r is None or type(r) is float and r == r)
-            and type(p.id) is str and type(p.subreddit) is str and type(p.title) is str and type(p.selftext) is str)
-
-
 def _post_from_row(r: tuple) -> Post:
     return Post(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _b(r[7]), r[8], _b(r[9]), _b(r[10]), r[11],
                 _b(r[12]), r[13], r[14], bool(r[15]))
@@ -172,6 +154,7 @@ class ThreadStore:
         self._held_posts: list[tuple[str, Post]] | None = [] if hold_bytes > 0 else None
         self._post_by_id: dict[str, Post] | None = {} if hold_bytes > 0 else None
         self._hold_left = self._hold_bytes = hold_bytes
+        self._pairs: HeldPairs | PairTable | None = None
         self.db = sqlite3.connect(self.path, isolation_level=None)
         # A scratch file rebuilt from the inputs on every run: durability buys nothing, and
         # journaling would double the writes.
@@ -194,7 +177,7 @@ class ThreadStore:
             held, by_id = self._held_posts, self._post_by_id
             for p in posts:
                 n += 1
-                if not _plain_post(p):  # SQLite decides it (and all after it), as before
+                if not plain_post(p):  # SQLite decides it (and all after it), as before
                     self._spill()
                     posts = itertools.chain([p], posts)
                     n -= 1
@@ -255,13 +238,28 @@ class ThreadStore:
         the same), and hold nothing more."""
         posts, rows = self._held_posts, self._held
         self._held_posts = self._held = self._post_by_id = None
-        # Python keeps the memory the held records free for its own later use, so SQLite's
-        # cache gets what is left of the old bound: peak memory stays about what it was
-        # with every record in SQLite from the start.
-        cache = max(CACHE_KIB - ((self._hold_bytes - self._hold_left) >> 10), CACHE_KIB // 4)
-        self.db.execute(f"PRAGMA cache_size=-{cache}")
+        self.shrink_cache()
         self._insert("posts", _POST_COLS, (_post_row(p) for _, p in posts))
         self._insert("comments", _COMMENT_COLS + (_MASK,), map(_to_stored, rows))
+
+    def shrink_cache(self) -> None:
+        """Past the budget: Python keeps the memory the held records free for its own later
+        use, so SQLite's cache gets what is left of the old bound: peak memory stays about
+        what it was with every record in SQLite from the start."""
+        cache = max(CACHE_KIB - ((self._hold_bytes - self._hold_left) >> 10), CACHE_KIB // 4)
+        self.db.execute(f"PRAGMA cache_size=-{cache}")
+
+    def pair_table(self) -> HeldPairs | PairTable:
+        """Where the pairs are staged (one object per store): held in memory under the same
+        budget while the records are held, else ``PairTable`` in this database."""
+        if self._pairs is None:
+            self._pairs = HeldPairs(self) if self._held is not None else PairTable(self.db)
+        return self._pairs
+
+    def flush_pairs(self) -> None:
+        """Held pairs into this database (a worker's, which the parent attaches)."""
+        if isinstance(self._pairs, HeldPairs):
+            self._pairs.spill()
 
     def _insert(self, table: str, cols: tuple[str, ...], rows: Iterator[tuple]) -> int:
         sql = f"INSERT INTO {table} VALUES ({', '.join('?' * len(cols))})"
@@ -306,15 +304,16 @@ class ThreadStore:
         held = len(held) if held is not None else 0
         return held + self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
-    def threads(self) -> Iterator[Thread]:
+    def threads(self, release: bool = False) -> Iterator[Thread]:
         """Every post id in ascending order with its comments; orphans come with ``post=None``.
 
         Merges two cursors that walk the indexes, so memory holds one thread at a time.
+        ``release``: held comments are let go as their thread is read (the walk can run once).
         """
         self.finish_loading()
         if self._held is not None:  # none in SQLite: the held rows by post id, each in the order added
             posts = sorted(self._held_posts, key=_FIRST)  # sorted() is stable
-            comments = sorted(self._held, key=_FIRST)
+            comments = popped(self._held, self, _ROW_BYTES) if release else sorted(self._held, key=_FIRST)
         else:
             posts = self.db.execute(
                 f"SELECT {', '.join(_POST_COLS)} FROM posts INDEXED BY posts_by_id ORDER BY id, rowid")

@@ -82,14 +82,19 @@ def test_an_unwritable_parent(tmp_path, monkeypatch, dump_thread, write_dumps):
 def test_a_full_disk_with_or_without_workers(tmp_path, monkeypatch, workers, dump_thread, write_dumps):
     import sqlite3
 
+    import rmbench.prepare.write as write
     from rmbench.prepare.pairtable import PairTable
 
     dumps = _dumps(tmp_path / "dumps", dump_thread, write_dumps)
 
-    def full(self, rows):  # the staged pairs: a small input's posts and comments stay in memory
+    def full(self, rows):  # a worker's staged pairs (one process holds a small input in memory)
         raise sqlite3.OperationalError("database or disk is full")
 
+    def no_room(path, rows):  # one process: the first split file
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
     monkeypatch.setattr(PairTable, "add", full)  # forked workers inherit the full disk
+    monkeypatch.setattr(write, "write_split", no_room)
     out = _one_clear_line(_run(["prepare", "--source", str(dumps), "--out", str(tmp_path / "out"), "--workers", workers,
                                 "--quiet"]))
     assert "the disk is full" in out and sorted(p.name for p in tmp_path.iterdir()) == ["dumps"]
