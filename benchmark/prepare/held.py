@@ -81,7 +81,6 @@ class HeldPairs:
         """Every held pair into SQLite; the rest go there too."""
         if self.table is None:
             self.table = PairTable(self.store.db)
-            self.store.shrink_cache()
             self.table.add(self._rows)
             self._rows = []
 

@@ -38,7 +38,9 @@ from rmbench.records import Comment, Post
 BATCH_ROWS = 5_000
 # Records held in memory per store before spilling to SQLite, as estimated below (real dumps:
 # 9.0k posts ~11 MB, 41.8k kept comments + 17.7k id rows ~38 MB, 11.8k pairs ~33 MB, the
-# comments let go as the pairs come): SQLite's own page cache (``CACHE_KIB``) held them.
+# comments let go as the pairs come): the size of SQLite's own page cache (``CACHE_KIB``),
+# which held them before. A spill leaves the cache as it is: shrinking it by what was held
+# cost ~5% more CPU on the 4x dump (its index sort and thread walk need the pages).
 HOLD_BYTES = 64 << 20
 CACHE_KIB = 65536  # SQLite's page cache, per connection
 _ROW_BYTES = 320  # a held comment row's objects beside its body: the tuple, the Comment, short strings
@@ -238,16 +240,13 @@ class ThreadStore:
         the same), and hold nothing more."""
         posts, rows = self._held_posts, self._held
         self._held_posts = self._held = self._post_by_id = None
-        self.shrink_cache()
         self._insert("posts", _POST_COLS, (_post_row(p) for _, p in posts))
         self._insert("comments", _COMMENT_COLS + (_MASK,), map(_to_stored, rows))
 
-    def shrink_cache(self) -> None:
-        """Past the budget: Python keeps the memory the held records free for its own later
-        use, so SQLite's cache gets what is left of the old bound: peak memory stays about
-        what it was with every record in SQLite from the start."""
-        cache = max(CACHE_KIB - ((self._hold_bytes - self._hold_left) >> 10), CACHE_KIB // 4)
-        self.db.execute(f"PRAGMA cache_size=-{cache}")
+    @property
+    def holding(self) -> bool:
+        """Whether records are still held in memory (nothing spilled yet)."""
+        return self._held is not None
 
     def pair_table(self) -> HeldPairs | PairTable:
         """Where the pairs are staged (one object per store): held in memory under the same
