@@ -141,7 +141,7 @@ def eval_speed(model_dir, test, args, workload=None):
     scorer = make()
     score(scorer, test[:8])  # warm-up: first-call allocations and lazy imports are not the method's cost
     enc = PairEncoder(scorer.tokenizer, args.max_length)
-    out = {"eval_batch_size": args.eval_batch_size, "threads": torch.get_num_threads()}
+    out = {"eval_batch_size": scorer.batch_size, "threads": torch.get_num_threads()}  # as resolved: 0 = the device default
     loads = {"sampled": {"test": test}, **({"harness": workload} if workload else {})}
     for name, splits in loads.items():
         pairs = sum(len(rows) for rows in splits.values())
@@ -172,7 +172,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--rounds", type=int, default=2, help="alternations of the two trainers")
     ap.add_argument("--skip", choices=["train", "eval"], default=None)
-    ap.add_argument("--eval-batch-size", type=int, default=None, help="the scorer's batch [default: rmbench run's, eval.batch_size]")
+    ap.add_argument("--eval-batch-size", type=int, default=None, help="the scorer's batch [default: rmbench run's, eval.batch_size; 0 = the device default]")
     ap.add_argument("--eval-posts", type=int, default=150, help="posts of the held-out task in (b)'s harness workload")
     ap.add_argument("--eval-rounds", type=int, default=2, help="alternations of ours and naive in (b); best of each")
     args = ap.parse_args()

@@ -212,7 +212,8 @@ def freeze_cmd(data_dir, name, holdout, label, replace, splits, board):
               help="Prepared data matching the track (default: re-prepare the demo for synthetic tracks).")
 @click.option("--model", "model", default=None,
               help="Model directory or hub id to re-score (default: the submission's model id).")
-@click.option("--eval-batch-size", default=32, show_default=True, help="Sequences per scoring batch (results do not depend on it).")
+@click.option("--eval-batch-size", default=0, show_default=True, type=click.IntRange(0),
+              help="Sequences per scoring batch; 0: the device's default, 8 on a CPU, 64 on a GPU (results do not depend on it).")
 @click.option("--record", is_flag=True,
               help="On a pass, note it in leaderboard/verified.json: the board shows the entry as verified.")
 @BOARD_OPTION

@@ -165,7 +165,9 @@ def _split_entry(data, p, task: str, split: str, rows: list[dict]) -> dict:
     return {"pairs": len(rows), "posts": len({r["post_id"] for r in rows}),
             "fingerprints": {part: fps[part] for part in EVAL_SPLITS.get(split, (split,))},
             "pair_rows": pack(packed),
-            "baselines": {"seed": FREEZE_SEED, "eval": dc.asdict(cfg), "table": table,
+            # the settings the baselines' numbers depend on; the scoring batch is not one of them
+            "baselines": {"seed": FREEZE_SEED, "eval": {k: v for k, v in dc.asdict(cfg).items() if k != "batch_size"},
+                          "table": table,
                           "scored": scored, "not_applicable": {k: v for k, v in others.items() if isinstance(v, str)},
                           "preferred_later": data.preferred_later(task),
                           "confounds_logit": bool(rows) and p.confounds is not None,

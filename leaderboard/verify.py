@@ -111,7 +111,7 @@ def stored_model(mid: str, where: Path) -> str:
                            "submission) is not a directory; pass --model with the trained model directory")
 
 
-def _scorer_for(sub: dict, model: str | None, batch_size: int, track: Track, where: Path = Path(".")):
+def _scorer_for(sub: dict, model: str | None, batch_size: int | None, track: Track, where: Path = Path(".")):
     """(reward function over rows, model label, weights verdict): the harness's scoring of rows."""
     from rmbench.eval.baselines import parse_baseline_model
     from rmbench.run.harness import score_rows
@@ -201,7 +201,7 @@ def outcome_check(check: Check, old: dict, new: dict, claimed: dict | None, agai
 
 
 def verify_submission(board: Path, name: str, data_dir: Path | None = None, model: str | None = None,
-                      batch_size: int = 32) -> VerifyReport:
+                      batch_size: int | None = None) -> VerifyReport:
     from rmbench.leaderboard.frozen import predictions_by_split
     from rmbench.leaderboard.names import name_problems
     from rmbench.leaderboard.recompute import recompute

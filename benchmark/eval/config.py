@@ -9,7 +9,8 @@ from rmbench.fields import opt
 
 @dataclass
 class EvalConfig:
-    batch_size: int = opt(64, "sequences per scoring batch (results do not depend on it)")
+    batch_size: int = opt(0, "sequences per scoring batch; 0: the device's default, 8 on a CPU and 64 on a GPU "
+                             "(results do not depend on it beyond float rounding)")
     bootstrap_samples: int = opt(1000, "bootstrap resamples (posts resampled with all their pairs) for every 95% interval")
     ece_bins: int = opt(10, "equal-width bins of sigma(r_A - r_B) for the expected calibration error")
     score_ratio_edges: list = opt([2, 3, 5, 10], "bucket edges for accuracy by score ratio")

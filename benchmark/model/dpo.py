@@ -25,7 +25,7 @@ class DpoScorer(ResponseScorer):
     kind = "dpo"
 
     def __init__(self, policy, reference, tokenizer, *, beta: float = 0.1, max_length: int = 512,
-                 batch_size: int = 32, input_format: str = "chat", device=None):
+                 batch_size: int | None = None, input_format: str = "chat", device=None):
         if beta <= 0:
             raise ConfigError(f"dpo beta must be positive, got {beta}")
         if policy.get_output_embeddings().weight.shape[0] != reference.get_output_embeddings().weight.shape[0]:

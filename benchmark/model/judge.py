@@ -145,7 +145,7 @@ class JudgeScorer(BatchedScorer):
     kind = "judge"
 
     def __init__(self, model, tokenizer, *, prompt: JudgePrompt | None = None, max_length: int = 2048,
-                 batch_size: int = 8, device=None, backend=None):
+                 batch_size: int | None = None, device=None, backend=None):
         self.prompt = prompt or load_prompt()
         super().__init__(model, tokenizer, JudgeEncoder(tokenizer, self.prompt, max_length),
                          device=device, batch_size=batch_size)

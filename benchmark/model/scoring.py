@@ -26,7 +26,7 @@ from rmbench.model.inputs import compact, pad_batch
 from rmbench.model.load import load_reward_model, prepare_tokenizer
 from rmbench.model.memory import release_memory
 
-__all__ = ["BatchedScorer", "ResponseScorer", "RewardScorer", "load_reward_model"]
+__all__ = ["BatchedScorer", "ResponseScorer", "RewardScorer", "default_batch_size", "load_reward_model"]
 
 
 def pick_device(model, device=None) -> torch.device:
@@ -37,21 +37,32 @@ def pick_device(model, device=None) -> torch.device:
     return torch.device(device)
 
 
+def default_batch_size(device: torch.device, external: bool = False) -> int:
+    """The scoring batch when none is given: 8 on a CPU, 64 on a GPU or an external backend.
+
+    Why: on a CPU a forward pass costs its tokens through the linear layers whatever the
+    batch, so a big batch only adds padding and cache misses: minilm on the harness's own
+    workload scored 1.99x naive per-pair scoring at batch 8 against 1.73x at 64 (BENCHMARKS.md,
+    (b)). A GPU is busy only with many sequences at once; vLLM batches for itself."""
+    return 64 if external or device.type != "cpu" else 8
+
+
 class BatchedScorer:
     """Unique inputs, sorted by length, batched; ``_forward`` gives one value per row."""
 
     kind = "classifier"
 
-    def __init__(self, model, tokenizer, encoder, *, device=None, batch_size: int = 32):
+    def __init__(self, model, tokenizer, encoder, *, device=None, batch_size: int | None = None):
         # model None: an external backend (the vLLM judge) runs the forward passes
         self.device = pick_device(model, device) if model is not None else torch.device("cpu")
         self.model = model.to(self.device) if model is not None else None
         self.tokenizer = prepare_tokenizer(tokenizer, model)
         self.encoder = encoder
         self.max_length = encoder.max_length
-        self.batch_size = int(batch_size)
+        # None or 0 (eval.batch_size's "auto"): the device's default
+        self.batch_size = int(batch_size) if batch_size else default_batch_size(self.device, model is None)
         if self.batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
+            raise ValueError("batch_size must be at least 1 (or 0/None: the device's default)")
         self.unique_scored = 0
         self.pair_cuts: dict[str, list[bool]] = {}
         # Set to {} to remember values across calls: test and test_hard share responses.
@@ -152,7 +163,7 @@ class RewardScorer(ResponseScorer):
     reward (``logits``; ``score`` for ArmoRM-style models).
     """
 
-    def __init__(self, model, tokenizer=None, *, device=None, max_length: int = 512, batch_size: int = 32,
+    def __init__(self, model, tokenizer=None, *, device=None, max_length: int = 512, batch_size: int | None = None,
                  input_format: str = "auto", output: str = "logits"):
         if isinstance(model, (str, bytes)) or hasattr(model, "__fspath__"):
             model, loaded_tok = load_reward_model(str(model), for_training=False)

@@ -119,3 +119,18 @@ def test_compact_encodings_give_the_same_batches_and_scores(scorer, monkeypatch)
     compacted = scorer.score(PROMPTS, RESPONSES)
     monkeypatch.setattr(scoring, "compact", lambda e: e)
     assert scorer.score(PROMPTS, RESPONSES) == compacted
+
+
+def test_batch_size_defaults_to_the_devices(tiny_bert):
+    """No batch (or eval.batch_size's 0): 8 on a CPU (bigger batches only add padding there),
+    64 on a GPU or an external backend; an explicit batch is kept; a negative one is refused."""
+    from rmbench.eval.config import EvalConfig
+    from rmbench.model.scoring import default_batch_size
+
+    model, tok = tiny_bert()
+    assert RewardScorer(model, tok, device="cpu", max_length=48).batch_size == 8
+    assert RewardScorer(model, tok, device="cpu", max_length=48, batch_size=EvalConfig().batch_size).batch_size == 8
+    assert RewardScorer(model, tok, device="cpu", max_length=48, batch_size=5).batch_size == 5
+    assert default_batch_size(torch.device("cuda")) == 64 and default_batch_size(torch.device("cpu"), external=True) == 64
+    with pytest.raises(ValueError, match="at least 1"):
+        RewardScorer(model, tok, device="cpu", max_length=48, batch_size=-2)
