@@ -42,7 +42,7 @@ def default_batch_size(device: torch.device, external: bool = False) -> int:
 
     Why: on a CPU a forward pass costs its tokens through the linear layers whatever the
     batch, so a big batch only adds padding and cache misses: minilm on the harness's own
-    workload scored 1.99x naive per-pair scoring at batch 8 against 1.73x at 64 (BENCHMARKS.md,
+    workload scored 1.94x naive per-pair scoring at batch 8 against 1.69x at 64 (BENCHMARKS.md,
     (b)). A GPU is busy only with many sequences at once; vLLM batches for itself."""
     return 64 if external or device.type != "cpu" else 8
 
