@@ -12,11 +12,9 @@ Only the fields the rules read and the output rows need are stored: every ``Post
 ``Comment`` field, nothing else from the raw JSON; ``prepare`` stores every post of its
 subreddits but only the comments that some task's comment rules keep.
 
-Posts, kept comments and staged pairs are held in memory instead while they fit in
-``hold_bytes`` (``HOLD_BYTES`` in prepare; ``rmbench.prepare.held``): the SQLite round trip
-cost ~15% of prepare's CPU on the real dumps, which fit. Past it, everything held spills
-and the rest goes to SQLite as before, so memory stays bounded however big the input.
-Held records read back exactly as SQLite gives them back.
+Posts, kept comments and staged pairs are held in memory while they fit in ``hold_bytes``
+(``rmbench.prepare.held``; the SQLite round trip cost ~15% of prepare's CPU on the real
+dumps), then spill, so memory stays bounded; held records read back exactly as SQLite's.
 """
 
 from __future__ import annotations
