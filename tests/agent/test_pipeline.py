@@ -18,6 +18,25 @@ def summary_data(out):
     return json.loads(marker(out, "data").read_text())["data"]
 
 
+def stop_at_trainers(monkeypatch, error) -> dict:
+    """SFT and RL replaced by stand-ins that keep the settings they were given and raise
+    ``error("stop here")``; returns {"sft": SFTSettings, "rl": RLSettings} as they are called."""
+    import rmbench.agent.rl as rl
+    import rmbench.agent.sft as sft
+
+    seen = {}
+
+    def stop(name, settings_at):
+        def fake(*args, **kwargs):
+            seen[name] = args[settings_at]
+            raise error("stop here")
+        return fake
+
+    monkeypatch.setattr(sft, "run_sft", stop("sft", -1))  # run_sft(data, model, out, settings)
+    monkeypatch.setattr(rl, "train_agent", stop("rl", -2))  # train_agent(..., settings, reward_model)
+    return seen
+
+
 @pytest.fixture(scope="module")
 def demo_data(tmp_path_factory):
     from rmbench.prepare import prepare
@@ -204,21 +223,10 @@ def test_run_precision_reaches_the_generator_trainers(chain, tmp_path, monkeypat
     only the reward models: 'no' must force fp32 even on a CPU with fast bf16."""
     import shutil
 
-    import rmbench.agent.rl as rl
-    import rmbench.agent.sft as sft
     from rmbench.agent.pipeline import run_chain
 
     out, _ = chain
-    seen = {}
-
-    def stop(name):
-        def fake(*args, **kwargs):
-            seen[name] = args[-2] if name == "rl" else args[-1]
-            raise RuntimeError("stop here")
-        return fake
-
-    monkeypatch.setattr(sft, "run_sft", stop("sft"))
-    monkeypatch.setattr(rl, "train_agent", stop("rl"))
+    seen = stop_at_trainers(monkeypatch, RuntimeError)
     opts = {"tiny": True, "data": str(summary_data(out)), "config": {"model": {"mixed_precision": "no"}}}
     task = get_task("writingprompts-agent").with_options(opts)
     for step, name in (("sft", "sft"), ("agent", "rl")):
@@ -242,3 +250,24 @@ def test_generator_cards_record_the_precision_used(chain):
         assert card["precision"] == expected and card["settings"]["mixed_precision"] == "auto", d
     assert precision_args("no") == {"bf16": False, "fp16": False}
     assert precision_args("bf16") == {"bf16": True, "fp16": False}
+
+
+def test_agent_sft_and_train_commands_take_mixed_precision(chain, monkeypatch):
+    """`rmbench agent sft/train --mixed-precision no` reach the trainers' settings."""
+    import rmbench.agent.cli as cli
+
+    out, _ = chain
+    seen = stop_at_trainers(monkeypatch, ValueError)
+    monkeypatch.setattr(cli, "_scorer", lambda path, max_length=512: object())
+    data = summary_data(out)
+    r = CliRunner().invoke(agent_group, ["sft", "--data", data, "--model", "tiny", "--out", str(out / "x-gen"),
+                                         "--mixed-precision", "no"])
+    assert "stop here" in r.output and seen["sft"].mixed_precision == "no"
+    with pytest.raises(ValueError, match="stop here"):
+        CliRunner().invoke(agent_group, ["train", "--generator", str(out / "generator"), "--reward-model", "x",
+                                         "--data", data, "--out", str(out / "x-agent"), "--mixed-precision", "no"],
+                           catch_exceptions=False)
+    assert seen["rl"].mixed_precision == "no"
+    r = CliRunner().invoke(agent_group, ["train", "--generator", str(out / "generator"), "--reward-model", "x",
+                                         "--data", data, "--out", str(out / "x-agent"), "--mixed-precision", "fp8"])
+    assert r.exit_code == 2 and "fp8" in r.output
