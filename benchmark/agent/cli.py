@@ -63,6 +63,12 @@ def agent_group():
     """
 
 
+# The trainers' precision, as `rmbench run --mixed-precision` spells it (one option, two commands).
+precision_option = click.option(
+    "--mixed-precision", type=click.Choice(["auto", "no", "fp16", "bf16"]), default="auto", show_default=True,
+    help="Training precision: auto = bf16 where this machine has fast bf16 (AVX512-BF16/AMX CPU, bf16 GPU), else fp32; no = fp32.")
+
+
 @agent_group.command("sft")
 @quiet_option(expose=False)
 @click.option("--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Prepared data (rmbench prepare --out).")
@@ -78,8 +84,7 @@ def agent_group():
 @click.option("--max-length", default=512, show_default=True, type=click.IntRange(8), help="Tokens kept per prompt+story.")
 @click.option("--limit", default=None, type=click.IntRange(1), help="Quick runs: use at most this many stories.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
-@click.option("--mixed-precision", type=click.Choice(["auto", "no", "fp16", "bf16"]), default="auto", show_default=True,
-              help="Training precision: auto = bf16 where this machine has fast bf16 (AVX512-BF16/AMX CPU, bf16 GPU), else fp32; no = fp32.")
+@precision_option
 def sft_cmd(data_dir, model, mode, out_dir, task, stories, epochs, learning_rate, batch_size, max_length, limit, seed,
             mixed_precision):
     """Fine-tune a causal LM on WritingPrompts prompt -> story (story-only loss, EOS appended)."""
@@ -107,8 +112,7 @@ def sft_cmd(data_dir, model, mode, out_dir, task, stories, epochs, learning_rate
 @click.option("--beta", default=0.05, show_default=True, type=click.FloatRange(0), help="KL penalty coefficient to the generator.")
 @click.option("--learning-rate", default=1e-5, show_default=True, type=float, help="AdamW learning rate.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
-@click.option("--mixed-precision", type=click.Choice(["auto", "no", "fp16", "bf16"]), default="auto", show_default=True,
-              help="Training precision: auto = bf16 where this machine has fast bf16 (AVX512-BF16/AMX CPU, bf16 GPU), else fp32; no = fp32.")
+@precision_option
 @gen_options
 def train_cmd(generator_dir, reward_model, data_dir, out_dir, task, limit, steps, prompts_per_step, beta,
               learning_rate, seed, mixed_precision, max_new_tokens, temperature, top_p):
