@@ -5,7 +5,8 @@ Streams line by line; nothing holds a file in memory. Lines are decoded by a typ
 decoder that builds only the fields a record needs (``rmbench.sources.typed``), or by the
 json module where that decoder could answer differently. Bad lines are counted per file
 with their line numbers (1-based) in ``self.report``:
-- ``malformed_json``: not JSON (skipped);
+- ``malformed_json``: not JSON, or nested deeper than ``rmbench.sources.depth.MAX_DEPTH``
+  whatever the caller's stack depth (skipped);
 - ``invalid_utf8``: bytes that are not UTF-8; repaired with U+FFFD and the record kept,
   since one mangled emoji should not cost a whole comment;
 - ``not_an_object``: valid JSON that is not an object (skipped);
@@ -34,6 +35,7 @@ from rmbench.errors import SourceError
 from rmbench.sources.base import Source
 from rmbench.sources.lines import FileStats, file_kind, iter_lines, sha256_file
 from rmbench.sources import typed
+from rmbench.sources.depth import may_nest_deep, too_deep
 from rmbench.sources.normalize import (comment_from_checked, comment_from_fields, comment_from_raw, looks_like_comment,
                                       post_from_checked, post_from_raw)
 
@@ -227,8 +229,8 @@ class DumpSource(Source):
                 rec = (from_checked if type(d) is checked else from_fields)(d, hint, path, line, report, synthetic)
             else:
                 try:  # json.loads(raw), minus its per-call overhead (see _SCAN)
-                    if raw[:2] != b'{"':
-                        raise ValueError  # not the usual shape: let json.loads decide
+                    if raw[:2] != b'{"' or may_nest_deep(raw):
+                        raise ValueError  # not the usual shape, or maybe too deep: parse_line decides
                     s = raw.decode("utf-8", "surrogatepass")  # what json.loads does with these bytes
                     d, end = scan(s, 0)
                     if end != len(s) and s[end:].strip(" \t\n\r"):
@@ -295,11 +297,13 @@ _SCAN = json.JSONDecoder().scan_once
 
 SKIPPED = object()  # parse_line's "no record on this line"
 
-
 def parse_line(raw: bytes) -> tuple[object, str | None]:
     """One line through ``json.loads``, with the bad-input reason when there is one:
     ``(obj, None)``; ``(obj, "invalid_utf8")`` for a line repaired with U+FFFD and kept;
-    ``(SKIPPED, "blank_line" | "malformed_json")`` for a line that holds no record."""
+    ``(SKIPPED, "blank_line" | "malformed_json")`` for a line that holds no record (or nests
+    too deep: ``rmbench.sources.depth``)."""
+    if too_deep(raw):
+        return SKIPPED, "malformed_json"
     try:
         return json.loads(raw), None
     except UnicodeDecodeError:

@@ -17,7 +17,7 @@ from ``json.loads``:
 - bytes that are not UTF-8 (with surrogatepass, as ``json.loads`` decodes them) anywhere on
   the line: msgspec skips an unneeded string without checking it, json reports
   ``invalid_utf8``. Checked only on non-ASCII lines (``bytes.isascii`` is nearly free);
-- a line that could nest deeper than the json scanner's recursion limit: msgspec counts
+- a line that could nest deeper than ``rmbench.sources.depth.MAX_DEPTH``: msgspec counts
   depth its own way, so only lines whose ``[``/``{`` count proves them shallow are taken;
 - a line longer than ``sys.get_int_max_str_digits()``: it may hold an integer json refuses
   (ValueError: malformed_json) in a field msgspec skips without converting.
@@ -48,6 +48,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from rmbench.sources.depth import may_nest_deep
 from rmbench.sources.normalize import INT64_MAX, INT64_MIN, TIME_MAX
 
 
@@ -148,10 +149,6 @@ def line_decoder(want_posts: bool):
     """``decode_line`` for posts or comments, with this process's limits read once per file."""
     decode = _DECODERS[want_posts]
     checked = _CHECKED[want_posts]
-    # A line of n bytes nests at most n/2 deep, and a count of its brackets bounds its depth
-    # too. Half the recursion limit leaves the other half for the reader's own call stack,
-    # where json's scanner counts its depth from.
-    shallow = sys.getrecursionlimit() // 2
     digits = getattr(sys, "get_int_max_str_digits", lambda: 0)() or sys.maxsize  # 0: no limit
 
     def decode_line(raw: bytes):
@@ -159,7 +156,7 @@ def line_decoder(want_posts: bool):
         n = len(raw)
         if raw[:2] != b'{"' or n > digits:
             return None
-        if n > 2 * shallow and raw.count(b"[") + raw.count(b"{") > shallow:
+        if may_nest_deep(raw):  # the depth rule (rmbench.sources.depth) is the json path's to apply
             return None
         if not raw.isascii():
             try:

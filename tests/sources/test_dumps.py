@@ -14,6 +14,7 @@ import zstandard
 from rmbench.records import Comment, Post
 from rmbench.errors import SourceError
 from rmbench.sources import open_source
+from rmbench.sources.depth import too_deep
 from rmbench.sources.dumps import DumpSource, classify
 from rmbench.sources.lines import iter_lines
 
@@ -257,7 +258,10 @@ def test_iter_lines_streams_bytes_without_newlines(tmp_path: Path):
 
 
 def _oracle(raw: bytes):
-    """What json.loads says about one line: (object, reason) like the reader's contract."""
+    """What json.loads says about one line: (object, reason) like the reader's contract;
+    plus the reader's one rule of its own, a line nested deeper than MAX_DEPTH is malformed."""
+    if too_deep(raw):
+        return None, "malformed_json"
     try:
         return json.loads(raw), None
     except UnicodeDecodeError:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from rmbench.atomic import MARKER
 from rmbench.sources import normalize, typed
+from rmbench.sources.depth import MAX_DEPTH
 from rmbench.sources.dumps import DumpSource
 
 GOOD_COMMENT = {"id": "c1", "link_id": "t3_p1", "parent_id": "t3_p1", "subreddit": "AskVet", "body": "hello",
@@ -82,10 +83,11 @@ def _odd_lines(good: dict) -> list[bytes]:
         base[:-1] + b', "x": "\\q"}', base[:-1] + b', "x": 01}', base[:-1] + b",}", b"[1, 2]", b'"text"', b"17",
         b"null", b"{}", b'{"id": 1', b"not json", base.replace(b": ", b":\t"),
     ]
-    # Nesting around the json scanner's recursion limit, where msgspec's own limit sits a
-    # level or so away: every depth from well inside to well past it.
+    # Nesting around the reader's depth rule (rmbench.sources.depth) and around the json
+    # scanner's recursion limit, where msgspec's own limit sits a level or so away.
     limit = sys.getrecursionlimit()
-    out += [base[:-1] + b', "x": ' + b"[" * d + b"]" * d + b"}" for d in range(limit - 120, limit + 5)]
+    out += [base[:-1] + b', "x": ' + b"[" * d + b"]" * d + b"}"
+            for d in [*range(MAX_DEPTH - 8, MAX_DEPTH + 3), *range(limit - 120, limit + 5, 5)]]
     return out
 
 
@@ -105,13 +107,13 @@ def test_odd_lines_give_the_json_paths_records_and_report(kind, good, monkeypatc
 
 def test_lines_msgspec_could_read_differently_are_left_to_json():
     """Each guard on its own (the comparison above passes with some of them off, since
-    msgspec happens to agree today: its recursion limit, for one, is json's +-1)."""
+    msgspec happens to agree today)."""
     decode = typed.line_decoder(False)
     base = _dumps(GOOD_COMMENT)
     assert decode(base).score == 3 and decode(base).get("body") == "hello" and decode(base).get("nope") is None
     # As many brackets as the guard proves shallow, then one more: both parsers could read
     # either, but past that count the guard cannot prove the line shallow any more.
-    room = sys.getrecursionlimit() // 2 - base.count(b"{") - base.count(b"[")
+    room = MAX_DEPTH - base.count(b"{") - base.count(b"[")
     assert decode(base[:-1] + b', "x": ' + b"[" * room + b"]" * room + b"}") is not None
     assert decode(base[:-1] + b', "x": ' + b"[" * (room + 1) + b"]" * (room + 1) + b"}") is None
     digits = sys.get_int_max_str_digits()
