@@ -20,10 +20,11 @@ PROMPT_TEMPLATE = "Writing prompt: {prompt}\n\nStory:"
 # "Write a short story, at most 100 words, ..." gave 151 tokens a story on average and cut 67%
 # at 128 tokens (46% even at 192); "at most 60 words" still cut 33%; this wording gave 72 tokens
 # on average and cut 12.5% at 128, 160 and 192 alike (the few that never end run on at any
-# length); on 24 train prompts 81 tokens, cut 12.5% / 8% / 4% at 128 / 160 / 192. A batch
-# decodes until its longest story stops, so max_new_tokens stays at the cheap end, 128. The
-# chain's evaluations (150 generator stories over 25 prompts, twice) then cut 27% and 22%:
-# 48 stories were too few to measure it (BENCHMARKS.md, the agent on smollm2).
+# length); on 24 train prompts 81 tokens, cut 12.5% / 8% / 4% at 128 / 160 / 192. The chain's
+# evaluations (150 generator stories over 25 prompts) then cut 20-27% at 128 and 11% at 192:
+# 48 stories had been too few to measure it. A batch decodes until its longest story stops, so
+# 192 costs more than 128; with both cores the whole chain still fits its ~30 minutes, so the
+# task asks for 192 (BENCHMARKS.md, the agent on smollm2).
 CHAT_REQUEST = "Write a very short story of about {words} words for this writing prompt.\n\n{prompt}"
 STORY_WORDS = 100
 
