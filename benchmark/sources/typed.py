@@ -48,7 +48,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from rmbench.sources.depth import may_nest_deep
+from rmbench.sources.depth import MAX_DEPTH
 from rmbench.sources.normalize import INT64_MAX, INT64_MIN, TIME_MAX
 
 
@@ -156,7 +156,8 @@ def line_decoder(want_posts: bool):
         n = len(raw)
         if raw[:2] != b'{"' or n > digits:
             return None
-        if may_nest_deep(raw):  # the depth rule (rmbench.sources.depth) is the json path's to apply
+        # depth.may_nest_deep, inlined (it runs once per line): the depth rule is the json path's to apply
+        if n > 2 * MAX_DEPTH and raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
             return None
         if not raw.isascii():
             try:
