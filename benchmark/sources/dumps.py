@@ -297,6 +297,7 @@ _SCAN = json.JSONDecoder().scan_once
 
 SKIPPED = object()  # parse_line's "no record on this line"
 
+
 def parse_line(raw: bytes) -> tuple[object, str | None]:
     """One line through ``json.loads``, with the bad-input reason when there is one:
     ``(obj, None)``; ``(obj, "invalid_utf8")`` for a line repaired with U+FFFD and kept;
