@@ -35,7 +35,7 @@ from rmbench.errors import SourceError
 from rmbench.sources.base import Source
 from rmbench.sources.lines import FileStats, file_kind, iter_lines, sha256_file
 from rmbench.sources import typed
-from rmbench.sources.depth import may_nest_deep, too_deep
+from rmbench.sources.depth import MAX_DEPTH, too_deep
 from rmbench.sources.normalize import (comment_from_checked, comment_from_fields, comment_from_raw, looks_like_comment,
                                       post_from_checked, post_from_raw)
 
@@ -229,8 +229,9 @@ class DumpSource(Source):
                 rec = (from_checked if type(d) is checked else from_fields)(d, hint, path, line, report, synthetic)
             else:
                 try:  # json.loads(raw), minus its per-call overhead (see _SCAN)
-                    if raw[:2] != b'{"' or may_nest_deep(raw):
-                        raise ValueError  # not the usual shape, or maybe too deep: parse_line decides
+                    # Not the usual shape, or maybe too deep (depth.may_nest_deep, inlined): parse_line decides.
+                    if raw[:2] != b'{"' or len(raw) > 2 * MAX_DEPTH and raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
+                        raise ValueError
                     s = raw.decode("utf-8", "surrogatepass")  # what json.loads does with these bytes
                     d, end = scan(s, 0)
                     if end != len(s) and s[end:].strip(" \t\n\r"):
