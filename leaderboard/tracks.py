@@ -135,7 +135,7 @@ def _split_entry(data, p, task: str, split: str, rows: list[dict]) -> dict:
     import dataclasses as dc
 
     from rmbench.eval.config import EvalConfig
-    from rmbench.eval.metrics import ClusterBootstrap, _r, post_ids_of
+    from rmbench.eval.metrics import ClusterBootstrap, post_ids_of
     from rmbench.eval.scorecard import baseline_outcomes, best_baseline, outcome_card
     from rmbench.leaderboard.frozen import PAIR_KEYS, pack
     from rmbench.prepare.splits import EVAL_SPLITS
