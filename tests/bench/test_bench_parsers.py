@@ -3,7 +3,6 @@ a reader that refuses an odd line from one that silently differs."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -14,15 +13,8 @@ import zstandard
 REPO = Path(__file__).resolve().parents[2]
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("bench_parsers", REPO / "bench" / "bench_parsers.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def test_the_exactness_check_tells_refusal_from_difference():
-    bench = load_script()
+def test_the_exactness_check_tells_refusal_from_difference(bench_script):
+    bench = bench_script("bench_parsers")
     fields = bench.COMMENT_FIELDS
     assert set(bench._agrees(lambda line, f: [json.loads(line)], fields).values()) == {"same"}
 

@@ -8,21 +8,10 @@ naive loop, with the workload cut to whole posts so a post's pairs stay together
 from __future__ import annotations
 
 import argparse
-import importlib.util
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[2]
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("bench_train", REPO / "bench" / "bench_train.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def test_harness_workload_and_eval_speed(tmp_path, write_prepared, tiny_bert_dir):
-    bench = load_script()
+def test_harness_workload_and_eval_speed(tmp_path, write_prepared, tiny_bert_dir, bench_script):
+    bench = bench_script("bench_train")
     data = write_prepared(tmp_path / "data", {"askacademia": {"train": 30, "validation": 12, "test": 24, "test_hard": 9},
                                               "gradschool": {"train": 12, "test": 6}})
     work = bench.harness_workload(str(data), "askacademia", posts=6, seed=0)
