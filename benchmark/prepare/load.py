@@ -18,7 +18,7 @@ from rmbench.prepare.pair import (_WIPED, PairRow, TaskStats, count_orphans, ded
 from rmbench.records import Comment, Post
 from rmbench.sources.base import Source
 from rmbench.prepare.splits import split_of
-from rmbench.prepare.store import HOLD_BYTES, ThreadStore, comment_row, held_row, id_row
+from rmbench.prepare.store import HOLD_BYTES, ThreadStore, held_row, id_row
 
 _FLUSH_ROWS = 5_000  # staged pairs per SQLite batch
 
@@ -154,8 +154,7 @@ def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter
             bars) -> Iterator[tuple]:
     """Run every comment rule while loading; only comments some task keeps reach the store.
 
-    Yields the store's rows (``held_row``, or ``comment_row`` for a store that already
-    spilled to SQLite: no conversion per row): with the comment's mask, bit i set when the
+    Yields the store's rows (``held_row``): with the comment's mask, bit i set when the
     i-th task of the comment's subreddit keeps it. Every other comment is counted here, by
     reason; orphans (no post of the comment's own subreddit in the input) too. Most comments
     are replies or low-scored, so the store holds a fraction of the dump. A dropped
@@ -177,7 +176,6 @@ def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter
     replies: dict[tuple, int] = {}
     fast = False
     n = other = 0
-    row_of = held_row if cache.store.holding else comment_row
     try:
         for c in comments:
             n += 1
@@ -211,7 +209,7 @@ def _judged(comments, by_sub: dict, stats: dict[str, TaskStats], counts: Counter
                 continue
             mask = judge_comments(ts, c, entry[0], verdicts)
             if mask:
-                yield row_of(c, mask)
+                yield held_row(c, mask)
             elif c.parent_id[1] == "3" and None in verdicts:  # top-level, and some task kept the post
                 yield id_row(c.post_id, c.id)
     finally:  # what was read counts, even if the read stops early

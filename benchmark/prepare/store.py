@@ -1,12 +1,13 @@
-"""The on-disk thread store: posts and comments in one SQLite file, read back thread by thread.
+"""The thread store: posts and kept comments in, read back thread by thread.
 
 Dumps are ordered by time, not by thread, and a big subreddit's comments run to tens of
-GB, so grouping them in a dict would need memory proportional to the dump. SQLite is in
-the standard library, keeps everything in one file beside the output, bulk-loads fast
-with journaling off, and builds the (post_id) index with an external sort after the load.
-Reading back merges two index-ordered cursors (posts by id, comments by post_id), so at
-any moment only one thread is in memory. See docs/scale.md for why SQLite and not
-DuckDB or Arrow shards.
+GB, so grouping them in a dict would need memory proportional to the dump. Posts, which
+comments look up by id while loading, go to a SQLite file (standard library, one file
+beside the output, bulk-loaded with journaling off, the id index built after the load);
+kept comments go to sorted runs on disk (``rmbench.prepare.runs``: an external merge sort,
+each row written once and read once, in order). Reading back merges posts by id with the
+runs by post id, so at any moment only one thread is in memory. See docs/scale.md for why
+SQLite and runs and not DuckDB or Arrow shards.
 
 Only the fields the rules read and the output rows need are stored: every ``Post`` and
 ``Comment`` field, nothing else from the raw JSON; ``prepare`` stores every post of its
@@ -14,7 +15,8 @@ subreddits but only the comments that some task's comment rules keep.
 
 Posts, kept comments and staged pairs are held in memory while they fit in ``hold_bytes``
 (``rmbench.prepare.held``; the SQLite round trip cost ~15% of prepare's CPU on the real
-dumps), then spill, so memory stays bounded; held records read back exactly as SQLite's.
+dumps), then spill (posts to SQLite, comments as a run, pairs to a ``PairTable``), so memory
+stays bounded; held records read back exactly as stored ones.
 """
 
 from __future__ import annotations
@@ -29,31 +31,31 @@ from pathlib import Path
 
 from rmbench.prepare.held import HeldPairs, plain_post, popped
 from rmbench.prepare.pairtable import PairTable
+from rmbench.prepare.runs import Runs, fields
 from rmbench.records import Comment, Post
 
 # Rows per executemany: large enough to amortise the Python->C call, small enough that a
 # batch of 10 kB bodies stays a few tens of MB.
 BATCH_ROWS = 5_000
-# Records held in memory per store before spilling to SQLite, as estimated below (real dumps:
-# 9.0k posts ~11 MB, 41.8k kept comments + 17.7k id rows ~38 MB, 11.8k pairs ~33 MB, the
-# comments let go as the pairs come): the size of SQLite's own page cache (``CACHE_KIB``),
-# which held them before. A spill leaves the cache as it is: shrinking it by what was held
-# cost ~5% more CPU on the 4x dump (its index sort and thread walk need the pages).
+# Records held in memory per store before spilling, as estimated below (real dumps: 9.0k
+# posts ~11 MB, 41.8k kept comments + 17.7k id rows ~38 MB, 11.8k pairs ~33 MB, the
+# comments let go as the pairs come). Past it, posts go to SQLite, whose page cache
+# (``CACHE_KIB``) holds them (and the staged pairs) while comments are written out as runs
+# of at most the budget left: peak RSS on the 4x replicated dump 161 MiB against 158 MiB on
+# the real dumps, all held (a 64 MiB cache: 184 MiB, and no less CPU). A store without a
+# budget (0) writes its comments out every ``BATCH_ROWS`` rows.
 HOLD_BYTES = 64 << 20
-CACHE_KIB = 65536  # SQLite's page cache, per connection
+CACHE_KIB = 32768  # SQLite's page cache, per connection
 _ROW_BYTES = 320  # a held comment row's objects beside its body: the tuple, the Comment, short strings
 _POST_BYTES = 400  # the same for a held post, beside its title and selftext
 
 _POST_COLS = ("id", "subreddit", "title", "selftext", "created_utc", "author", "score", "is_self",
               "upvote_ratio", "over_18", "stickied", "distinguished", "edited", "removed_by_category",
               "num_comments", "synthetic")
-# A comment is stored as its thread key and one marshal record of its fields (Comment's
-# order, up to ``synthetic``): binding 13 columns per row and converting them back cost
-# ~30% more CPU to insert and read than one blob, and nothing queries those columns.
-_COMMENT_COLS = ("post_id", "rec")
-# Beside each comment: a bit mask of which of its subreddit's tasks kept it (bit i = the
-# i-th task matching that subreddit), so one stored copy serves every task.
-_MASK = "mask"
+# A comment row is (post id, record, mask): the record a ``Comment`` while held, its fields
+# (``runs.fields``) once written to a run, or an id alone (``id_row``); the mask has bit i
+# set when the i-th task matching the comment's subreddit kept it, so one stored copy
+# serves every task.
 # Which stored columns are booleans (SQLite keeps 0/1/NULL; NULL must stay "unknown").
 _POST_BOOL = {i for i, c in enumerate(_POST_COLS) if c in {"is_self", "over_18", "stickied", "edited", "synthetic"}}
 
@@ -71,33 +73,24 @@ def _post_row(p: Post) -> tuple:
 
 
 def comment_row(c: Comment, mask: int = 1) -> tuple:
-    """The stored row of a comment that tasks keep (``mask``: which; ``add_comment_rows``)."""
-    # Booleans as the columns stored them (None stays unknown, anything else a bool).
-    return (c.post_id, _dumps((c.id, c.post_id, c.parent_id, c.subreddit, c.body, c.created_utc, c.author, c.score,
-                               None if c.edited is None else bool(c.edited), c.distinguished,
-                               None if c.stickied is None else bool(c.stickied),
-                               None if c.is_submitter is None else bool(c.is_submitter), bool(c.synthetic))), mask)
+    """A kept comment's row with its record as one marshal blob (``mask``: which tasks keep it)."""
+    return c.post_id, _dumps(fields(c)), mask
 
 
 def held_row(c: Comment, mask: int = 1) -> tuple:
-    """A kept comment's row before it is stored: ``comment_row`` only if it goes to SQLite."""
+    """A kept comment's row as the load stage makes it (``add_comment_rows``)."""
     return c.post_id, c, mask
 
 
 def _as_stored(c: Comment) -> Comment:
-    """The comment as a SQLite round trip gives it back (``comment_row``, ``_comment_from_row``):
-    flags None or bool, ``retrieved_utc`` not stored. Nearly every comment already is."""
+    """The comment as the store gives it back (``runs.fields``): flags None or bool,
+    ``retrieved_utc`` not stored. Nearly every comment already is."""
     if (c.retrieved_utc is None and (c.edited is None or c.edited is True or c.edited is False)
             and (c.stickied is None or c.stickied is True or c.stickied is False)
             and (c.is_submitter is None or c.is_submitter is True or c.is_submitter is False)
             and (c.synthetic is True or c.synthetic is False)):
         return c
-    return Comment(*_loads(comment_row(c)[1]))
-
-
-def _to_stored(r: tuple) -> tuple:
-    rec = r[1]
-    return comment_row(rec, r[2]) if type(rec) is Comment else r
+    return Comment(*fields(c))
 
 
 def id_row(post_id: str, comment_id: str) -> tuple:
@@ -117,6 +110,8 @@ def _comment_from_row(r: tuple) -> Comment:
     rec = r[1]
     if type(rec) is Comment:  # held in memory (``held_row``), already as stored
         return rec
+    if type(rec) is tuple:  # read back from a run
+        return Comment(*rec)
     if type(rec) is str:  # an id_row: only the id is known (and only the id is ever read)
         return Comment(rec, r[0], "", "", "", 0)
     return Comment(*_loads(rec))
@@ -130,7 +125,7 @@ def _b(v):
 class Thread:
     """One post id's worth of data: the post (None for orphans) and its stored comments.
 
-    ``masks[i]`` says which tasks kept ``comments[i]`` (see ``_MASK``). Comments come in
+    ``masks[i]`` says which tasks kept ``comments[i]`` (see ``held_row``). Comments come in
     the order they were added, duplicates included (the engine dedupes per task);
     ``duplicate_posts`` counts extra copies of the post, of which the last one read is
     ``post``.
@@ -148,24 +143,25 @@ class ThreadStore:
 
     def __init__(self, path: str | Path, hold_bytes: int = 0):
         self.path = Path(path)
-        # Comment rows and (id, post) rows held in memory in the order added, and the last
-        # post of each id, while they fit in hold_bytes (None: nothing held, all in SQLite).
-        self._held: list[tuple] | None = [] if hold_bytes > 0 else None
+        # Comment rows held in memory in the order added (written out as a run past the
+        # budget), (id, post) rows and the last post of each id while they fit in hold_bytes
+        # (None: posts in SQLite).
+        self._held: list[tuple] = []
+        self._held_bytes = 0  # the held comment rows' share of the budget
         self._held_posts: list[tuple[str, Post]] | None = [] if hold_bytes > 0 else None
         self._post_by_id: dict[str, Post] | None = {} if hold_bytes > 0 else None
+        self._post_bytes = 0
         self._hold_left = self._hold_bytes = hold_bytes
+        self._runs = Runs(self.path)
         self._pairs: HeldPairs | PairTable | None = None
         self.db = sqlite3.connect(self.path, isolation_level=None)
         # A scratch file rebuilt from the inputs on every run: durability buys nothing, and
         # journaling would double the writes.
-        # 16 KiB pages (before any table exists): kept comments average ~450 characters, and
-        # bigger pages mean fewer overflow pages and b-tree splits per insert (~10% less CPU).
+        # 16 KiB pages (before any table exists): fewer overflow pages and b-tree splits per insert.
         for pragma in ("page_size=16384", "journal_mode=OFF", "synchronous=OFF", "temp_store=FILE",
                        f"cache_size=-{CACHE_KIB}", "locking_mode=EXCLUSIVE"):
             self.db.execute(f"PRAGMA {pragma}")
         self.db.execute(f"CREATE TABLE IF NOT EXISTS posts ({', '.join(_POST_COLS)})")
-        self.db.execute(f"CREATE TABLE IF NOT EXISTS comments ({', '.join(_COMMENT_COLS)}, {_MASK})")
-        self._indexed = False
         self._posts_indexed = False
 
     # -- loading -----------------------------------------------------------------------
@@ -178,19 +174,21 @@ class ThreadStore:
             for p in posts:
                 n += 1
                 if not plain_post(p):  # SQLite decides it (and all after it), as before
-                    self._spill()
+                    self._spill_posts()
                     posts = itertools.chain([p], posts)
                     n -= 1
                     break
                 held.append((p.id, p))
                 by_id[p.id] = p
-                self._hold_left -= _POST_BYTES + len(p.title) + len(p.selftext)
-                if self._hold_left < self._hold_bytes // 2:  # half for the posts: the comments need room too
-                    self._spill()
+                size = _POST_BYTES + len(p.title) + len(p.selftext)
+                self._post_bytes += size
+                self._hold_left -= size
+                if self._post_bytes > self._hold_bytes // 2:  # half for the posts: the comments need room too
+                    self._spill_posts()
                     break
             else:
                 return n
-        return n + self._insert("posts", _POST_COLS, map(_post_row, posts))
+        return n + self._insert_posts(map(_post_row, posts))
 
     def add_comments(self, comments: Iterable[Comment | tuple[Comment, int]]) -> int:
         """Comments, or (comment, task mask) pairs; a bare comment has mask 1."""
@@ -198,59 +196,61 @@ class ThreadStore:
 
     def add_comment_rows(self, rows: Iterable[tuple]) -> int:
         """Rows made by ``held_row``, ``comment_row`` or ``id_row`` (the load stage's loop
-        makes them itself): held in memory while they fit, else stored in SQLite."""
-        rows = iter(rows)
-        n = 0
-        if self._held is not None:
-            n = self._hold(rows)
-            if self._held is not None:  # everything fitted
-                return n
-        return n + self._insert("comments", _COMMENT_COLS + (_MASK,), map(_to_stored, rows))
-
-    def _hold(self, rows: Iterator[tuple]) -> int:
-        """Hold rows until they are used up or one passes the budget; then spill everything
-        held to SQLite (in the order added, so the read-back order is the same) and stop
-        holding: the caller stores the rest."""
-        held, left, n = self._held, self._hold_left, 0
+        makes them itself): held in memory while they fit; past the budget, everything held
+        is written out as one sorted run and holding starts again."""
+        held, n = self._held, 0
         append = held.append
+        size, left = self._held_bytes, self._hold_left
+        limited = self._hold_bytes > 0
         for r in rows:
             rec = r[1]
             if type(rec) is Comment:
                 rec = _as_stored(rec)
                 if rec is not r[1]:
                     r = (r[0], rec, r[2])
-                left -= _ROW_BYTES + len(rec.body)
+                k = _ROW_BYTES + len(rec.body)
             elif type(rec) is bytes:  # a comment_row made by the caller
-                left -= _ROW_BYTES + len(rec)
+                k = _ROW_BYTES + len(rec)
             else:
-                left -= _ROW_BYTES
+                k = _ROW_BYTES
             append(r)
             n += 1
-            if left < 0:
-                self._hold_left = left
-                self._spill()
-                return n
-        self._hold_left = left
+            size += k
+            left -= k
+            if left < 0 if limited else len(held) >= BATCH_ROWS:
+                self._held_bytes, self._hold_left = size, left
+                self._write_run()
+                size, left = 0, self._hold_left
+        self._held_bytes, self._hold_left = size, left
         return n
 
-    def _spill(self) -> None:
-        """Store everything held in SQLite, in the order added (so the read-back order is
-        the same), and hold nothing more."""
-        posts, rows = self._held_posts, self._held
-        self._held_posts = self._held = self._post_by_id = None
-        self._insert("posts", _POST_COLS, (_post_row(p) for _, p in posts))
-        self._insert("comments", _COMMENT_COLS + (_MASK,), map(_to_stored, rows))
+    def _write_run(self) -> None:
+        """Everything held, sorted by post id, out as the next run; its budget is free again."""
+        self._runs.write(self._held)
+        self._held.clear()
+        self._hold_left += self._held_bytes
+        self._held_bytes = 0
+
+    def _spill_posts(self) -> None:
+        """Store every held post in SQLite, in the order added, and hold no more posts.
+        Their share of the budget stays taken: SQLite's page cache holds them now, and the
+        comments looking them up keep those pages warm."""
+        posts = self._held_posts
+        self._held_posts = self._post_by_id = None
+        self._insert_posts(_post_row(p) for _, p in posts)
 
     @property
     def holding(self) -> bool:
-        """Whether records are still held in memory (nothing spilled yet)."""
-        return self._held is not None
+        """Whether every record is held in memory (no post in SQLite, no comment run)."""
+        return self._held_posts is not None and not self._runs.paths
 
     def pair_table(self) -> HeldPairs | PairTable:
         """Where the pairs are staged (one object per store): held in memory under the same
-        budget while the records are held, else ``PairTable`` in this database."""
+        budget as the records while nothing has spilled (``rmbench.prepare.held``), else
+        ``PairTable`` in this database (a spilled store's budget is in use: SQLite's cache
+        holds its posts, and its last run is held)."""
         if self._pairs is None:
-            self._pairs = HeldPairs(self) if self._held is not None else PairTable(self.db)
+            self._pairs = HeldPairs(self) if self.holding else PairTable(self.db)
         return self._pairs
 
     def flush_pairs(self) -> None:
@@ -258,8 +258,8 @@ class ThreadStore:
         if isinstance(self._pairs, HeldPairs):
             self._pairs.spill()
 
-    def _insert(self, table: str, cols: tuple[str, ...], rows: Iterator[tuple]) -> int:
-        sql = f"INSERT INTO {table} VALUES ({', '.join('?' * len(cols))})"
+    def _insert_posts(self, rows: Iterator[tuple]) -> int:
+        sql = f"INSERT INTO posts VALUES ({', '.join('?' * len(_POST_COLS))})"
         n = 0
         self.db.execute("BEGIN")
         try:
@@ -268,8 +268,7 @@ class ThreadStore:
                 n += len(batch)
         finally:
             self.db.execute("COMMIT")
-        self._indexed = False
-        self._posts_indexed = self._posts_indexed and table != "posts"
+        self._posts_indexed = False
         return n
 
     def index_posts(self) -> None:
@@ -287,38 +286,37 @@ class ThreadStore:
         return None if row is None else _post_from_row(row)
 
     def finish_loading(self) -> None:
-        """Build the grouping indexes once, after the bulk load (one sort instead of N inserts)."""
-        if self._indexed:
-            return
+        """Build the post index once, after the bulk load (one sort instead of N inserts)."""
         self.index_posts()
-        self.db.execute("CREATE INDEX IF NOT EXISTS comments_by_post ON comments (post_id)")
-        self._indexed = True
 
     # -- reading -----------------------------------------------------------------------
     def count(self, table: str) -> int:
         assert table in ("posts", "comments")
-        held = self._held if table == "comments" else self._held_posts
-        held = len(held) if held is not None else 0
-        return held + self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        if table == "comments":
+            return len(self._held) + self._runs.rows
+        held = len(self._held_posts) if self._held_posts is not None else 0
+        return held + self.db.execute("SELECT COUNT(*) FROM posts").fetchone()[0]
 
     def threads(self, release: bool = False) -> Iterator[Thread]:
         """Every post id in ascending order with its comments; orphans come with ``post=None``.
 
-        Merges two cursors that walk the indexes, so memory holds one thread at a time.
-        ``release``: held comments are let go as their thread is read (the walk can run once).
+        Merges the posts by id with the comment runs by post id, so memory holds one thread
+        at a time. ``release``: held comments are let go as their thread is read (the walk
+        can run once).
         """
         self.finish_loading()
-        if self._held is not None:  # none in SQLite: the held rows by post id, each in the order added
+        if self._held_posts is not None:
             posts = sorted(self._held_posts, key=_FIRST)  # sorted() is stable
-            comments = popped(self._held, self, _ROW_BYTES) if release else sorted(self._held, key=_FIRST)
         else:
             posts = self.db.execute(
                 f"SELECT {', '.join(_POST_COLS)} FROM posts INDEXED BY posts_by_id ORDER BY id, rowid")
-            comments = self.db.execute(
-                f"SELECT {', '.join(_COMMENT_COLS)}, {_MASK} FROM comments INDEXED BY comments_by_post "
-                "ORDER BY post_id, rowid")
+        if self._runs.paths and self._held:  # spilled: the rest too, so the walk holds no more than a chunk per run
+            self._write_run()
+        held = popped(self._held, self, _ROW_BYTES) if release else sorted(self._held, key=_FIRST)
+        if release:
+            self._held_bytes = 0  # popped gives each row's share back as it goes
         post_groups = itertools.groupby(posts, key=_FIRST)
-        comment_groups = itertools.groupby(comments, key=_FIRST)
+        comment_groups = itertools.groupby(self._runs.merged(held), key=_FIRST)
         p = next(post_groups, None)
         c = next(comment_groups, None)
         while p is not None or c is not None:
@@ -335,6 +333,7 @@ class ThreadStore:
 
     def close(self) -> None:
         self.db.close()
+        self._runs.remove()
 
     def __enter__(self) -> ThreadStore:
         return self

@@ -158,9 +158,10 @@ def test_the_cyclic_collector_is_paused_while_preparing_and_nothing_piles_up(tmp
 def test_kept_comments_held_in_memory_or_spilled_give_the_same_output(tmp_path, dump_thread, write_dumps,
                                                                        monkeypatch):
     """Kept comments are held in memory while they fit (``store.HOLD_BYTES``); past the
-    budget they spill to SQLite mid-load. Either way, and with none held, the output is the
+    budget they are written out as sorted runs mid-load (``rmbench.prepare.runs``), and runs
+    of one level are merged into the next. Either way, and with none held, the output is the
     same, byte for byte."""
-    from rmbench.prepare import load
+    from rmbench.prepare import load, runs, store
 
     posts, comments = [], []
     for i in range(6):
@@ -170,18 +171,17 @@ def test_kept_comments_held_in_memory_or_spilled_give_the_same_output(tmp_path, 
     comments += [{**comments[2], "score": 40}, {**comments[7], "edited": True}]  # ids read twice
     dumps = write_dumps(tmp_path / "dumps", {"askscience_submissions.ndjson": posts,
                                              "askscience_comments.ndjson": comments})
-    from rmbench.prepare.store import ThreadStore
-
-    inserted = []  # the tables each run inserted into
-    real_insert = ThreadStore._insert
-    monkeypatch.setattr(ThreadStore, "_insert", lambda self, table, *a: (inserted.append(table),
-                                                                         real_insert(self, table, *a))[1])
+    written = []  # the level-0 runs each prepare wrote
+    real_write = runs.Runs.write
+    monkeypatch.setattr(runs.Runs, "write", lambda self, rows: (written.append(len(rows)), real_write(self, rows))[1])
+    monkeypatch.setattr(store, "BATCH_ROWS", 4)  # no budget: a run every 4 rows
+    monkeypatch.setattr(runs, "FAN_IN", 2)  # and merges of merges
     outputs = {}
     for name, hold in (("held", load.HOLD_BYTES), ("spilled", 3_000), ("none", 0)):
         monkeypatch.setattr(load, "HOLD_BYTES", hold)
-        inserted.clear()
+        written.clear()
         m = prepare(str(dumps), tmp_path / name, tasks=["askscience"], progress=False, workers=1)
-        assert ("comments" in inserted) == (name != "held")
+        assert (len(written) > 1) == (name != "held"), (name, written)
         files = {p.name: p.read_bytes() for p in sorted((tmp_path / name / "askscience").iterdir())}
         outputs[name] = (m["tasks"], m["fingerprint"], files)
     assert outputs["held"][2]["train.jsonl"] or outputs["held"][2]["test.jsonl"]

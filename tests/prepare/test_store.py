@@ -122,28 +122,35 @@ def _mixed_posts() -> list[Post]:
     return posts + [_post("p03", title="again", score=99, edited=True)]
 
 
-def test_records_held_in_memory_read_back_as_from_sqlite(tmp_path):
-    """Held in memory (they fit), held and then spilled past a small budget (during the
-    comments, or during the posts, which get half of it), or stored from the start: the
-    same threads, posts, comments and masks, in the same order, flags as SQLite gives them
-    back; the same post lookups and counts."""
-    from rmbench.prepare import store as store_mod
+def test_records_held_in_memory_read_back_as_stored(tmp_path, monkeypatch):
+    """Held in memory (they fit), held and then spilled past a small budget (comments as
+    sorted runs, merged level by level; posts, which get half of the budget, to SQLite), or
+    stored from the start (a run every few rows): the same threads, posts, comments and
+    masks, in the same order, flags as the store gives them back; the same post lookups and
+    counts."""
+    from rmbench.prepare import runs, store as store_mod
 
+    monkeypatch.setattr(store_mod, "BATCH_ROWS", 7)
+    monkeypatch.setattr(runs, "FAN_IN", 3)
     got = {}
-    for name, hold in (("sqlite", 0), ("held", 1 << 30), ("spilled", 40_000), ("posts spilled", 8_000)):
+    for name, hold in (("stored", 0), ("held", 1 << 30), ("spilled", 40_000), ("posts spilled", 8_000)):
         with ThreadStore(tmp_path / f"{name}.sqlite", hold_bytes=hold) as store:
             assert store.add_posts(_mixed_posts()[:5]) + store.add_posts(iter(_mixed_posts()[5:])) == 15
-            posts_held = store._held is not None
+            posts_held = store._held_posts is not None
             rows = _mixed_rows()
             assert store.add_comment_rows(rows[:250]) + store.add_comment_rows(iter(rows[250:])) == 600
             assert store.count("comments") == 600 and store.count("posts") == 15
-            in_memory = store._held is not None
+            runs_written = len(store._runs.paths)
             cache = -store.db.execute("PRAGMA cache_size").fetchone()[0]
             lookups = [store.post(f"p{i:02d}") for i in range(40)]
             got[name] = (_read_back(store), lookups)
-        assert in_memory == (name == "held") and posts_held == (name in ("held", "spilled"))
+            levels = set(store._runs._levels)
+            run_files = list(store._runs.paths)
+        assert (runs_written == 0) == (name == "held") and posts_held == (name in ("held", "spilled"))
+        assert name != "stored" or max(levels) > 1  # merges of merges
+        assert run_files == [] or not any(p.exists() for p in run_files)  # close() removes them
         assert cache == store_mod.CACHE_KIB  # a spill leaves SQLite's cache as it was
-    assert got["held"] == got["sqlite"] and got["spilled"] == got["sqlite"] and got["posts spilled"] == got["sqlite"]
+    assert got["held"] == got["stored"] and got["spilled"] == got["stored"] and got["posts spilled"] == got["stored"]
     threads = got["held"][0]
     odd = [c for t in threads for c in t[2] if c.body and c.edited is not None]
     assert odd and all(c.edited is True and c.stickied is False and c.synthetic is True and c.retrieved_utc is None
@@ -154,11 +161,11 @@ def test_records_held_in_memory_read_back_as_from_sqlite(tmp_path):
 
 def test_a_post_sqlite_would_change_is_not_held(tmp_path):
     """A post with a flag SQLite would turn into a bool (or a number out of its range)
-    spills everything held: SQLite decides it, and every post after it, as before."""
+    spills the posts held: SQLite decides it, and every post after it, as before."""
     odd = _post("p2", over_18=1)
     with ThreadStore(tmp_path / "a.sqlite", hold_bytes=1 << 30) as store:
         assert store.add_posts([_post("p1"), odd, _post("p3")]) == 3
-        assert store._held is None and store.count("posts") == 3
+        assert store._held_posts is None and store.count("posts") == 3
         held = [(t.post_id, t.post) for t in store.threads()]
     with ThreadStore(tmp_path / "b.sqlite") as store:
         store.add_posts([_post("p1"), odd, _post("p3")])
@@ -171,8 +178,8 @@ def test_a_budget_passed_in_a_later_call_spills_what_earlier_calls_held(tmp_path
 
     with ThreadStore(tmp_path / "s.sqlite", hold_bytes=2_000) as store:
         assert store.add_comment_rows([held_row(_com("a", "p", body="x" * 100))]) == 1
-        assert store._held is not None and store.db.execute("SELECT COUNT(*) FROM comments").fetchone()[0] == 0
+        assert len(store._held) == 1 and store._runs.paths == []
         assert store.add_comment_rows(held_row(_com(f"b{i}", "p", body="y" * 500)) for i in range(5)) == 5
-        assert store._held is None and store.db.execute("SELECT COUNT(*) FROM comments").fetchone()[0] == 6
+        assert store._runs.rows >= 3 and len(store._held) + store._runs.rows == 6 and not store.holding
         (t,) = list(store.threads())
     assert [c.id for c in t.comments] == ["a", "b0", "b1", "b2", "b3", "b4"]
