@@ -16,6 +16,12 @@ object; BENCHMARKS.md quotes it.
     python bench/bench_memory.py --data /work/runs/mem-data --holdout askacademia --max-train-pairs 64
     python bench/bench_memory.py --evaluate RUN/model --data DATA --holdout askacademia
     python bench/bench_memory.py ... -- --eval-batch-size 16     # extra flags go to rmbench
+    python bench/bench_memory.py --scale 2 --holdout askacademia --max-train-pairs 256
+
+``--scale K`` measures a bigger held-out task than the shared dumps hold: the dumps
+replicated K times with new ids and, after the first copy, " (copy k)" after every text
+(``bench_prepare.make_scaled``), so threads, pairs and the scorer's unique inputs are all
+K times as many; prepared with ``rmbench prepare`` into the work directory first.
 
 Memory on CPU moves little with other processes beside it (time does): the load average
 before and after is recorded anyway, with the precision the run trained in.
@@ -86,7 +92,8 @@ def command(args, run: Path) -> list[str]:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", required=True, help="prepared data (or dumps) for --data")
+    ap.add_argument("--data", help="prepared data (or dumps) for --data (with --scale: the dumps to replicate)")
+    ap.add_argument("--scale", type=int, default=1, help="replicate the dumps this many times first (see above)")
     ap.add_argument("--holdout", default="askacademia")
     ap.add_argument("--max-train-pairs", type=int, default=64,
                     help="a small training budget, so scoring (the part this measures) dominates")
@@ -97,6 +104,18 @@ def main():
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rmbench-mem-"))
     run = Path(args.keep) if args.keep else work / "run"
+    scaled = None
+    if args.scale > 1:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from bench_prepare import DEFAULT_DUMPS, make_scaled
+
+        make_scaled(Path(args.data or DEFAULT_DUMPS), work / "dumps", args.scale, distinct_text=True)
+        scaled = work / "data"
+        subprocess.run([sys.executable, "-m", "rmbench.cli", "--quiet", "prepare", "--source", str(work / "dumps"),
+                        "--out", str(scaled)], check=True, stdout=subprocess.DEVNULL)
+        args.data = str(scaled)
+    elif not args.data:
+        ap.error("--data is required (or --scale K to replicate the shared dumps)")
     cmd = command(args, run)
     before = os.getloadavg()
     t0 = time.time()
@@ -110,7 +129,8 @@ def main():
     stderr = proc.stderr.read()
     wall = time.time() - t0
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # ru_maxrss: KiB on Linux
-    out = {"command": " ".join(["rmbench"] + cmd[4:]).replace(str(run), "RUN"), "exit_code": proc.returncode,
+    out = {"command": " ".join(["rmbench"] + cmd[4:]).replace(str(run), "RUN").replace(str(scaled), f"DUMPSx{args.scale}"),
+           "exit_code": proc.returncode,
            "wall_s": round(wall, 1), "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
            "peak_rss_mb": round(usage.ru_maxrss * 1024 / MB), "loadavg_before": before,
            "loadavg_after": os.getloadavg(), "cpu_count": os.cpu_count(),

@@ -56,8 +56,13 @@ def _lines(path: Path):
         yield from io.BufferedReader(reader, 1 << 20)
 
 
-def make_scaled(src: Path, dst: Path, scale: int) -> None:
-    """Replicate every dump file ``scale`` times with rewritten ids (see the module doc)."""
+def make_scaled(src: Path, dst: Path, scale: int, distinct_text: bool = False) -> None:
+    """Replicate every dump file ``scale`` times with rewritten ids (see the module doc).
+
+    ``distinct_text``: every replica after the first also gets " (copy k)" after each title,
+    selftext and body that says something (not empty, "[deleted]" or "[removed]"), so a
+    scorer that remembers (post, response) texts sees k times the inputs
+    (``bench/bench_memory.py --scale``); prepare's own figures use plain copies."""
     import zstandard
 
     dst.mkdir(parents=True, exist_ok=True)
@@ -71,6 +76,11 @@ def make_scaled(src: Path, dst: Path, scale: int) -> None:
                     for key in ("link_id", "parent_id", "name"):
                         if isinstance(d.get(key), str) and d[key][:3] in ("t1_", "t3_"):
                             d[key] = f"{d[key][:3]}r{k}{d[key][3:]}"
+                    if distinct_text and k:
+                        for key in ("title", "selftext", "body"):
+                            v = d.get(key)
+                            if isinstance(v, str) and v.strip() not in ("", "[deleted]", "[removed]"):
+                                d[key] = f"{v} (copy {k})"
                     w.write((json.dumps(d) + "\n").encode())
 
 

@@ -1,0 +1,43 @@
+"""bench/bench_prepare.py's replicated dump (also bench_memory.py --scale's): new ids that
+keep every thread together, and, when asked, texts that differ between copies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import zstandard
+
+
+def _write(path: Path, records: list[dict]) -> None:
+    path.write_bytes(zstandard.ZstdCompressor().compress("".join(json.dumps(r) + "\n" for r in records).encode()))
+
+
+def _read(path: Path) -> list[dict]:
+    with open(path, "rb") as f:
+        data = zstandard.ZstdDecompressor().stream_reader(f).read()
+    return [json.loads(line) for line in data.splitlines()]
+
+
+def test_copies_get_new_ids_and_when_asked_their_own_texts(tmp_path, bench_script):
+    bench = bench_script("bench_prepare")
+    src = tmp_path / "src"
+    src.mkdir()
+    _write(src / "Emory_submissions.zst", [{"id": "p1", "title": "Why?", "selftext": "", "subreddit": "Emory"}])
+    _write(src / "Emory_comments.zst", [
+        {"id": "c1", "link_id": "t3_p1", "parent_id": "t3_p1", "body": "Because.", "subreddit": "Emory"},
+        {"id": "c2", "link_id": "t3_p1", "parent_id": "t1_c1", "body": "[deleted]", "subreddit": "Emory"}])
+    for distinct in (False, True):
+        dst = tmp_path / f"x3-{distinct}"
+        bench.make_scaled(src, dst, 3, distinct_text=distinct)
+        posts, comments = _read(dst / "Emory_submissions.zst"), _read(dst / "Emory_comments.zst")
+        assert [p["id"] for p in posts] == ["r0p1", "r1p1", "r2p1"]
+        assert [(c["id"], c["link_id"], c["parent_id"]) for c in comments[2:4]] == [
+            ("r1c1", "t3_r1p1", "t3_r1p1"), ("r1c2", "t3_r1p1", "t1_r1c1")]
+        titles, bodies = [p["title"] for p in posts], [c["body"] for c in comments]
+        if distinct:
+            assert titles == ["Why?", "Why? (copy 1)", "Why? (copy 2)"]
+            assert bodies[::2] == ["Because.", "Because. (copy 1)", "Because. (copy 2)"]
+        else:
+            assert titles == ["Why?"] * 3 and bodies[::2] == ["Because."] * 3
+        assert bodies[1::2] == ["[deleted]"] * 3 and [p["selftext"] for p in posts] == [""] * 3
