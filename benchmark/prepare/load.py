@@ -107,6 +107,7 @@ class _PostCache:
     """
 
     SIZE = 10_000  # posts held: ~10-20 MB with long selftexts; misses fall back to the index
+    AHEAD = 256  # posts read with each miss: the ones stored after it (ThreadStore.posts_from)
 
     def __init__(self, store: ThreadStore, by_sub: dict):
         self.store = store
@@ -122,8 +123,13 @@ class _PostCache:
         return self.fetch(post_id)
 
     def fetch(self, post_id: str) -> tuple | None:
-        """A cache miss: read the post from the store and judge it once."""
-        post = self.store.post(post_id)
+        """A cache miss: read the post from the store and judge it once, and the ``AHEAD``
+        posts stored after it that are not held yet (their comments come next)."""
+        post, after = self.store.posts_from(post_id, self.AHEAD)
+        d = self._d
+        for p in after:
+            if p.id not in d:
+                self._put(p.id, self._entry(p))
         return self._put(post_id, None if post is None else self._entry(post))
 
     def _entry(self, post: Post) -> tuple:

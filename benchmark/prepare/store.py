@@ -63,6 +63,10 @@ _POST_BOOL = {i for i, c in enumerate(_POST_COLS) if c in {"is_self", "over_18",
 # The last copy read of one post (built once: comments look posts up by the thousand).
 _POST_BY_ID = (f"SELECT {', '.join(_POST_COLS)} FROM posts INDEXED BY posts_by_id "
                "WHERE id = ? ORDER BY rowid DESC LIMIT 1")
+# The same with its rowid, and the posts stored after a rowid (``posts_from``).
+_POST_ROWID = (f"SELECT rowid, {', '.join(_POST_COLS)} FROM posts INDEXED BY posts_by_id "
+               "WHERE id = ? ORDER BY rowid DESC LIMIT 1")
+_POSTS_AFTER = f"SELECT {', '.join(_POST_COLS)} FROM posts WHERE rowid > ? ORDER BY rowid LIMIT ?"
 _FIRST = operator.itemgetter(0)  # a row's thread key (post id), for groupby
 
 
@@ -163,6 +167,7 @@ class ThreadStore:
             self.db.execute(f"PRAGMA {pragma}")
         self.db.execute(f"CREATE TABLE IF NOT EXISTS posts ({', '.join(_POST_COLS)})")
         self._posts_indexed = False
+        self._dup_ids: set[str] | None = None  # ids of stored posts with several copies (posts_from)
 
     # -- loading -----------------------------------------------------------------------
     def add_posts(self, posts: Iterable[Post]) -> int:
@@ -269,6 +274,7 @@ class ThreadStore:
         finally:
             self.db.execute("COMMIT")
         self._posts_indexed = False
+        self._dup_ids = None
         return n
 
     def index_posts(self) -> None:
@@ -284,6 +290,24 @@ class ThreadStore:
         self.index_posts()
         row = self.db.execute(_POST_BY_ID, (post_id,)).fetchone()
         return None if row is None else _post_from_row(row)
+
+    def posts_from(self, post_id: str, n: int) -> tuple[Post | None, list[Post]]:
+        """``post(post_id)``, and up to ``n`` posts stored right after that copy, each the
+        only copy of its id (so each is what ``post`` would give for it): comments come in
+        the order posts were stored, so a cache miss reads the next posts they will ask for
+        in one query instead of one each (stored posts only; held ones are in memory)."""
+        if self._post_by_id is not None:
+            return self._post_by_id.get(post_id), []
+        self.index_posts()
+        row = self.db.execute(_POST_ROWID, (post_id,)).fetchone()
+        if row is None:
+            return None, []
+        if self._dup_ids is None:  # ids stored twice: only an index scan finds their last copy
+            self._dup_ids = {r[0] for r in self.db.execute(
+                "SELECT id FROM posts INDEXED BY posts_by_id GROUP BY id HAVING COUNT(*) > 1")}
+        dup = self._dup_ids
+        after = [_post_from_row(r) for r in self.db.execute(_POSTS_AFTER, (row[0], n)) if r[0] not in dup]
+        return _post_from_row(row[1:]), after
 
     def finish_loading(self) -> None:
         """Build the post index once, after the bulk load (one sort instead of N inserts)."""

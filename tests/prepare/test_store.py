@@ -183,3 +183,22 @@ def test_a_budget_passed_in_a_later_call_spills_what_earlier_calls_held(tmp_path
         assert store._runs.rows >= 3 and len(store._held) + store._runs.rows == 6 and not store.holding
         (t,) = list(store.threads())
     assert [c.id for c in t.comments] == ["a", "b0", "b1", "b2", "b3", "b4"]
+
+
+def test_posts_from_reads_the_next_posts_as_post_would_give_them(tmp_path):
+    """A post-cache miss reads the posts stored after the one asked for in one query; a
+    post stored twice is left out of that window (only ``post`` knows which copy is last)."""
+    posts = [_post(f"p{i}", score=i) for i in range(10)] + [_post("p3", score=99), _post("p8", title="new")]
+    with ThreadStore(tmp_path / "s.sqlite", hold_bytes=1 << 30) as store:  # held: nothing to read ahead
+        store.add_posts(posts)
+        assert store.posts_from("p2", 5) == (store.post("p2"), [])
+    with ThreadStore(tmp_path / "t.sqlite") as store:
+        store.add_posts(posts)
+        first, after = store.posts_from("p2", 5)
+        assert first == store.post("p2") and [p.id for p in after] == ["p4", "p5", "p6", "p7"]  # p3: stored twice
+        assert all(p == store.post(p.id) for p in after)
+        last, after = store.posts_from("p3", 100)  # the last copy, and what was stored after it
+        assert last.score == 99 and [p.id for p in after] == []
+        assert store.posts_from("nope", 5) == (None, [])
+        store.add_posts([_post("p4", score=7)])  # a new copy: p4 is stored twice now
+        assert [p.id for p in store.posts_from("p0", 6)[1]] == ["p1", "p2", "p5", "p6"]
