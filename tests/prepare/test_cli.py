@@ -120,6 +120,21 @@ def test_a_really_full_disk(tmp_path, small_disk, workers, dump_thread, write_du
     assert "the disk is full" in out and list(small_disk.iterdir()) == []
 
 
+def test_a_disk_that_fills_while_comments_spill_to_runs(tmp_path, small_disk, dump_thread, write_dumps, monkeypatch):
+    """Past a (here tiny) budget kept comments go to sorted runs beside the output: a disk that
+    fills then is the same clear line, and nothing is left on it."""
+    from rmbench.prepare import load, runs
+
+    written = []
+    real = runs.Runs._write
+    monkeypatch.setattr(runs.Runs, "_write", lambda self, rows, level: (written.append(level), real(self, rows, level))[1])
+    monkeypatch.setattr(load, "HOLD_BYTES", 2_000)
+    dumps = _dumps(tmp_path / "dumps", dump_thread, write_dumps, n=60, body=" words" * 300)
+    out = _one_clear_line(_run(["prepare", "--source", str(dumps), "--out", str(small_disk / "out"), "--workers", "1",
+                                "--quiet"]))
+    assert written and "the disk is full" in out and list(small_disk.iterdir()) == []
+
+
 def test_overwrite_replaces_only_what_prepare_made(tmp_path, dump_thread, write_dumps):
     from rmbench.atomic import atomic_dir
 
