@@ -3,7 +3,12 @@ later-but-higher pairing rule must carry the harness's flag, which shows it unra
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rmbench.leaderboard.tracks import Track
+
+if TYPE_CHECKING:  # validate imports this module, so Problem is imported where it is used
+    from rmbench.leaderboard.validate import Problem
 
 
 def leak_problems(results: dict, track: Track) -> list[Problem]:
