@@ -25,6 +25,7 @@ from rmbench.model.chat import make_encoder
 from rmbench.model.inputs import compact, pad_batch
 from rmbench.model.load import load_reward_model, prepare_tokenizer
 from rmbench.model.memory import release_memory
+from rmbench.model.readout import first_token_logits
 
 __all__ = ["BatchedScorer", "ResponseScorer", "RewardScorer", "default_batch_size", "load_reward_model"]
 
@@ -176,5 +177,8 @@ class RewardScorer(ResponseScorer):
         self.output = output
 
     def _forward(self, batch: dict, rows: list) -> list[float]:
-        out = getattr(self.model(**batch), self.output)
+        # A BERT classifier reads one position: its last layer computed there alone (rmbench.model.readout).
+        out = first_token_logits(self.model, batch) if self.output == "logits" else None
+        if out is None:
+            out = getattr(self.model(**batch), self.output)
         return out.float().reshape(len(rows), -1)[:, 0].tolist()
