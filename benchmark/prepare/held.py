@@ -48,7 +48,7 @@ def popped(rows: list[tuple], store, row_bytes: int) -> Iterator[tuple]:
     while rows:
         r = pop()
         rec = r[1]  # as ThreadStore._hold charged it
-        store._hold_left += row_bytes + (len(rec.body) if type(rec) is Comment else len(rec) if type(rec) is bytes else 0)
+        store._hold_left += row_bytes + (len(rec.body) if type(rec) is Comment else 0)
         yield r
 
 

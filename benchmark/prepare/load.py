@@ -18,7 +18,8 @@ from rmbench.prepare.pair import (_WIPED, PairRow, TaskStats, count_orphans, ded
 from rmbench.records import Comment, Post
 from rmbench.sources.base import Source
 from rmbench.prepare.splits import split_of
-from rmbench.prepare.store import HOLD_BYTES, ThreadStore, held_row, id_row
+from rmbench.prepare.store import HOLD_BYTES, ThreadStore
+from rmbench.prepare.stored import held_row, id_row
 
 _FLUSH_ROWS = 5_000  # staged pairs per SQLite batch
 

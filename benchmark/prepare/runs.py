@@ -24,6 +24,7 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from rmbench.prepare.stored import fields
 from rmbench.records import Comment
 
 CHUNK_ROWS = 500  # rows per marshal chunk: one chunk per run is in memory while merging
@@ -31,18 +32,9 @@ FAN_IN = 16  # runs of one level merged into one of the next (see Runs)
 _FIRST = operator.itemgetter(0)  # a row's thread key (post id)
 
 
-def fields(c: Comment) -> tuple:
-    """What a comment is stored as (``Comment``'s fields up to ``synthetic``; flags as None
-    or bool): ``Comment(*fields(c))`` gives the comment back as the store reads it."""
-    return (c.id, c.post_id, c.parent_id, c.subreddit, c.body, c.created_utc, c.author, c.score,
-            None if c.edited is None else bool(c.edited), c.distinguished,
-            None if c.stickied is None else bool(c.stickied),
-            None if c.is_submitter is None else bool(c.is_submitter), bool(c.synthetic))
-
-
 def _portable(r: tuple) -> tuple:
-    """A held row as marshal can write it: its ``Comment`` as its fields (an id row's id,
-    or a caller's marshal blob, is already plain)."""
+    """A held row as marshal can write it: its ``Comment`` as its fields (an id row's id is
+    already plain)."""
     rec = r[1]
     return (r[0], fields(rec), r[2]) if type(rec) is Comment else r
 

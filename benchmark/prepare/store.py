@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import itertools
 import operator
-from marshal import dumps as _dumps, loads as _loads
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -31,7 +30,8 @@ from pathlib import Path
 
 from rmbench.prepare.held import HeldPairs, plain_post, popped
 from rmbench.prepare.pairtable import PairTable
-from rmbench.prepare.runs import Runs, fields
+from rmbench.prepare.runs import Runs
+from rmbench.prepare.stored import POST_COLS, as_stored, comment_from_row, held_row, post_from_row, post_row
 from rmbench.records import Comment, Post
 
 # Rows per executemany: large enough to amortise the Python->C call, small enough that a
@@ -49,80 +49,14 @@ CACHE_KIB = 32768  # SQLite's page cache, per connection
 _ROW_BYTES = 320  # a held comment row's objects beside its body: the tuple, the Comment, short strings
 _POST_BYTES = 400  # the same for a held post, beside its title and selftext
 
-_POST_COLS = ("id", "subreddit", "title", "selftext", "created_utc", "author", "score", "is_self",
-              "upvote_ratio", "over_18", "stickied", "distinguished", "edited", "removed_by_category",
-              "num_comments", "synthetic")
-# A comment row is (post id, record, mask): the record a ``Comment`` while held, its fields
-# (``runs.fields``) once written to a run, or an id alone (``id_row``); the mask has bit i
-# set when the i-th task matching the comment's subreddit kept it, so one stored copy
-# serves every task.
-# Which stored columns are booleans (SQLite keeps 0/1/NULL; NULL must stay "unknown").
-_POST_BOOL = {i for i, c in enumerate(_POST_COLS) if c in {"is_self", "over_18", "stickied", "edited", "synthetic"}}
-
-
 # The last copy read of one post (built once: comments look posts up by the thousand).
-_POST_BY_ID = (f"SELECT {', '.join(_POST_COLS)} FROM posts INDEXED BY posts_by_id "
+_POST_BY_ID = (f"SELECT {', '.join(POST_COLS)} FROM posts INDEXED BY posts_by_id "
                "WHERE id = ? ORDER BY rowid DESC LIMIT 1")
 # The same with its rowid, and the posts stored after a rowid (``posts_from``).
-_POST_ROWID = (f"SELECT rowid, {', '.join(_POST_COLS)} FROM posts INDEXED BY posts_by_id "
+_POST_ROWID = (f"SELECT rowid, {', '.join(POST_COLS)} FROM posts INDEXED BY posts_by_id "
                "WHERE id = ? ORDER BY rowid DESC LIMIT 1")
-_POSTS_AFTER = f"SELECT {', '.join(_POST_COLS)} FROM posts WHERE rowid > ? ORDER BY rowid LIMIT ?"
+_POSTS_AFTER = f"SELECT {', '.join(POST_COLS)} FROM posts WHERE rowid > ? ORDER BY rowid LIMIT ?"
 _FIRST = operator.itemgetter(0)  # a row's thread key (post id), for groupby
-
-
-def _post_row(p: Post) -> tuple:
-    return (p.id, p.subreddit, p.title, p.selftext, p.created_utc, p.author, p.score, p.is_self,
-            p.upvote_ratio, p.over_18, p.stickied, p.distinguished, p.edited, p.removed_by_category,
-            p.num_comments, p.synthetic)
-
-
-def comment_row(c: Comment, mask: int = 1) -> tuple:
-    """A kept comment's row with its record as one marshal blob (``mask``: which tasks keep it)."""
-    return c.post_id, _dumps(fields(c)), mask
-
-
-def held_row(c: Comment, mask: int = 1) -> tuple:
-    """A kept comment's row as the load stage makes it (``add_comment_rows``)."""
-    return c.post_id, c, mask
-
-
-def _as_stored(c: Comment) -> Comment:
-    """The comment as the store gives it back (``runs.fields``): flags None or bool,
-    ``retrieved_utc`` not stored. Nearly every comment already is."""
-    if (c.retrieved_utc is None and (c.edited is None or c.edited is True or c.edited is False)
-            and (c.stickied is None or c.stickied is True or c.stickied is False)
-            and (c.is_submitter is None or c.is_submitter is True or c.is_submitter is False)
-            and (c.synthetic is True or c.synthetic is False)):
-        return c
-    return Comment(*fields(c))
-
-
-def id_row(post_id: str, comment_id: str) -> tuple:
-    """The stored row of a comment no task keeps, held for its id alone: the load stage
-    stores those of kept posts so that "the last copy read wins" can see a later, dropped
-    copy of a kept comment. Its record is the id as text (a kept one's is a marshal blob):
-    no ``Comment`` to build, marshal or read back for ~30% of the stored rows."""
-    return post_id, comment_id, 0
-
-
-def _post_from_row(r: tuple) -> Post:
-    return Post(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _b(r[7]), r[8], _b(r[9]), _b(r[10]), r[11],
-                _b(r[12]), r[13], r[14], bool(r[15]))
-
-
-def _comment_from_row(r: tuple) -> Comment:
-    rec = r[1]
-    if type(rec) is Comment:  # held in memory (``held_row``), already as stored
-        return rec
-    if type(rec) is tuple:  # read back from a run
-        return Comment(*rec)
-    if type(rec) is str:  # an id_row: only the id is known (and only the id is ever read)
-        return Comment(rec, r[0], "", "", "", 0)
-    return Comment(*_loads(rec))
-
-
-def _b(v):
-    return None if v is None else bool(v)
 
 
 @dataclass
@@ -165,7 +99,7 @@ class ThreadStore:
         for pragma in ("page_size=16384", "journal_mode=OFF", "synchronous=OFF", "temp_store=FILE",
                        f"cache_size=-{CACHE_KIB}", "locking_mode=EXCLUSIVE"):
             self.db.execute(f"PRAGMA {pragma}")
-        self.db.execute(f"CREATE TABLE IF NOT EXISTS posts ({', '.join(_POST_COLS)})")
+        self.db.execute(f"CREATE TABLE IF NOT EXISTS posts ({', '.join(POST_COLS)})")
         self._posts_indexed = False
         self._dup_ids: set[str] | None = None  # ids of stored posts with several copies (posts_from)
 
@@ -193,14 +127,14 @@ class ThreadStore:
                     break
             else:
                 return n
-        return n + self._insert_posts(map(_post_row, posts))
+        return n + self._insert_posts(map(post_row, posts))
 
     def add_comments(self, comments: Iterable[Comment | tuple[Comment, int]]) -> int:
         """Comments, or (comment, task mask) pairs; a bare comment has mask 1."""
         return self.add_comment_rows(held_row(*c) if isinstance(c, tuple) else held_row(c) for c in comments)
 
     def add_comment_rows(self, rows: Iterable[tuple]) -> int:
-        """Rows made by ``held_row``, ``comment_row`` or ``id_row`` (the load stage's loop
+        """Rows made by ``held_row`` or ``id_row`` (the load stage's loop
         makes them itself): held in memory while they fit; past the budget, everything held
         is written out as one sorted run and holding starts again."""
         held, n = self._held, 0
@@ -210,12 +144,10 @@ class ThreadStore:
         for r in rows:
             rec = r[1]
             if type(rec) is Comment:
-                rec = _as_stored(rec)
+                rec = as_stored(rec)
                 if rec is not r[1]:
                     r = (r[0], rec, r[2])
                 k = _ROW_BYTES + len(rec.body)
-            elif type(rec) is bytes:  # a comment_row made by the caller
-                k = _ROW_BYTES + len(rec)
             else:
                 k = _ROW_BYTES
             append(r)
@@ -242,7 +174,7 @@ class ThreadStore:
         comments looking them up keep those pages warm."""
         posts = self._held_posts
         self._held_posts = self._post_by_id = None
-        self._insert_posts(_post_row(p) for _, p in posts)
+        self._insert_posts(post_row(p) for _, p in posts)
 
     @property
     def holding(self) -> bool:
@@ -264,7 +196,7 @@ class ThreadStore:
             self._pairs.spill()
 
     def _insert_posts(self, rows: Iterator[tuple]) -> int:
-        sql = f"INSERT INTO posts VALUES ({', '.join('?' * len(_POST_COLS))})"
+        sql = f"INSERT INTO posts VALUES ({', '.join('?' * len(POST_COLS))})"
         n = 0
         self.db.execute("BEGIN")
         try:
@@ -289,7 +221,7 @@ class ThreadStore:
             return self._post_by_id.get(post_id)
         self.index_posts()
         row = self.db.execute(_POST_BY_ID, (post_id,)).fetchone()
-        return None if row is None else _post_from_row(row)
+        return None if row is None else post_from_row(row)
 
     def posts_from(self, post_id: str, n: int) -> tuple[Post | None, list[Post]]:
         """``post(post_id)``, and up to ``n`` posts stored right after that copy, each the
@@ -306,8 +238,8 @@ class ThreadStore:
             self._dup_ids = {r[0] for r in self.db.execute(
                 "SELECT id FROM posts INDEXED BY posts_by_id GROUP BY id HAVING COUNT(*) > 1")}
         dup = self._dup_ids
-        after = [_post_from_row(r) for r in self.db.execute(_POSTS_AFTER, (row[0], n)) if r[0] not in dup]
-        return _post_from_row(row[1:]), after
+        after = [post_from_row(r) for r in self.db.execute(_POSTS_AFTER, (row[0], n)) if r[0] not in dup]
+        return post_from_row(row[1:]), after
 
     def finish_loading(self) -> None:
         """Build the post index once, after the bulk load (one sort instead of N inserts)."""
@@ -333,7 +265,7 @@ class ThreadStore:
             posts = sorted(self._held_posts, key=_FIRST)  # sorted() is stable
         else:
             posts = self.db.execute(
-                f"SELECT {', '.join(_POST_COLS)} FROM posts INDEXED BY posts_by_id ORDER BY id, rowid")
+                f"SELECT {', '.join(POST_COLS)} FROM posts INDEXED BY posts_by_id ORDER BY id, rowid")
         if self._runs.paths and self._held:  # spilled: the rest too, so the walk holds no more than a chunk per run
             self._write_run()
         held = popped(self._held, self, _ROW_BYTES) if release else sorted(self._held, key=_FIRST)
@@ -368,6 +300,6 @@ class ThreadStore:
 
 def _thread(post_id: str, post_rows: list[tuple], comment_rows: list[tuple]) -> Thread:
     # Rowid order: the last copy wins. A held row is (id, post), a stored one the columns.
-    post = (post_rows[-1][1] if len(post_rows[-1]) == 2 else _post_from_row(post_rows[-1])) if post_rows else None
-    return Thread(post_id, post, [_comment_from_row(r) for r in comment_rows], [r[-1] for r in comment_rows],
+    post = (post_rows[-1][1] if len(post_rows[-1]) == 2 else post_from_row(post_rows[-1])) if post_rows else None
+    return Thread(post_id, post, [comment_from_row(r) for r in comment_rows], [r[-1] for r in comment_rows],
                   duplicate_posts=max(0, len(post_rows) - 1))

@@ -7,7 +7,8 @@ import random
 
 from rmbench.prepare.held import HeldPairs
 from rmbench.prepare.pairtable import PairTable
-from rmbench.prepare.store import ThreadStore, held_row
+from rmbench.prepare.store import ThreadStore
+from rmbench.prepare.stored import held_row
 from rmbench.records import Comment
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import random
 
 from rmbench.prepare import runs
-from rmbench.prepare.runs import Runs, fields
+from rmbench.prepare.runs import Runs
+from rmbench.prepare.stored import fields
 from rmbench.records import Comment
 
 

@@ -83,11 +83,11 @@ def test_comment_flags_come_back_as_booleans_as_the_columns_gave_them(tmp_path):
 def test_an_id_row_comes_back_as_its_id_in_read_order(tmp_path):
     """A comment no task kept is stored as its id alone (mask 0), in its place among the kept
     copies: the load stage's "last copy read wins" reads only ids and masks."""
-    from rmbench.prepare.store import comment_row, id_row
+    from rmbench.prepare.stored import held_row, id_row
 
     with ThreadStore(tmp_path / "s.sqlite") as store:
         store.add_posts([_post("p")])
-        assert store.add_comment_rows([comment_row(_com("c", "p"), 1), id_row("p", "c"), comment_row(_com("d", "p"), 2)]) == 3
+        assert store.add_comment_rows([held_row(_com("c", "p"), 1), id_row("p", "c"), held_row(_com("d", "p"), 2)]) == 3
         (t,) = list(store.threads())
     assert [(c.id, c.post_id, m) for c, m in zip(t.comments, t.masks)] == [("c", "p", 1), ("c", "p", 0), ("d", "p", 2)]
     assert t.comments[0].body == "body c" and t.comments[1].body == ""
@@ -96,7 +96,7 @@ def test_an_id_row_comes_back_as_its_id_in_read_order(tmp_path):
 def _mixed_rows() -> list[tuple]:
     """Rows as the load stage makes them, in time order: kept comments of many threads with
     their masks, duplicates, id rows, and flags a SQLite round trip turns into booleans."""
-    from rmbench.prepare.store import held_row, id_row
+    from rmbench.prepare.stored import held_row, id_row
 
     rng = random.Random(1)
     rows = []
@@ -174,7 +174,7 @@ def test_a_post_sqlite_would_change_is_not_held(tmp_path):
 
 
 def test_a_budget_passed_in_a_later_call_spills_what_earlier_calls_held(tmp_path):
-    from rmbench.prepare.store import held_row
+    from rmbench.prepare.stored import held_row
 
     with ThreadStore(tmp_path / "s.sqlite", hold_bytes=2_000) as store:
         assert store.add_comment_rows([held_row(_com("a", "p", body="x" * 100))]) == 1
