@@ -10,7 +10,7 @@ were added, exactly as when everything fitted in memory.
 Why not SQLite, which held them before: a row went in through a bound insert, came back
 through an index built after the load, and the read-back walked that index in random
 order over the table's pages; on the 4x replicated dump the comments' share of that cost
-~1 CPU s of 8.5 (BENCHMARKS.md, Prepare). A run is written once and read once, in order,
+~0.8 CPU s of 8.7 (BENCHMARKS.md, Prepare). A run is written once and read once, in order,
 and memory stays bounded by the budget plus one chunk per run.
 """
 
