@@ -49,10 +49,8 @@ CACHE_KIB = 32768  # SQLite's page cache, per connection
 _ROW_BYTES = 320  # a held comment row's objects beside its body: the tuple, the Comment, short strings
 _POST_BYTES = 400  # the same for a held post, beside its title and selftext
 
-# The last copy read of one post (built once: comments look posts up by the thousand).
-_POST_BY_ID = (f"SELECT {', '.join(POST_COLS)} FROM posts INDEXED BY posts_by_id "
-               "WHERE id = ? ORDER BY rowid DESC LIMIT 1")
-# The same with its rowid, and the posts stored after a rowid (``posts_from``).
+# The last copy read of one post with its rowid (built once: comments look posts up by the
+# thousand), and the posts stored after a rowid (``posts_from``).
 _POST_ROWID = (f"SELECT rowid, {', '.join(POST_COLS)} FROM posts INDEXED BY posts_by_id "
                "WHERE id = ? ORDER BY rowid DESC LIMIT 1")
 _POSTS_AFTER = f"SELECT {', '.join(POST_COLS)} FROM posts WHERE rowid > ? ORDER BY rowid LIMIT ?"
@@ -217,11 +215,7 @@ class ThreadStore:
 
     def post(self, post_id: str) -> Post | None:
         """The last copy read of one post, or None when the input has no such post."""
-        if self._post_by_id is not None:
-            return self._post_by_id.get(post_id)
-        self.index_posts()
-        row = self.db.execute(_POST_BY_ID, (post_id,)).fetchone()
-        return None if row is None else post_from_row(row)
+        return self.posts_from(post_id, 0)[0]
 
     def posts_from(self, post_id: str, n: int) -> tuple[Post | None, list[Post]]:
         """``post(post_id)``, and up to ``n`` posts stored right after that copy, each the
@@ -232,8 +226,8 @@ class ThreadStore:
             return self._post_by_id.get(post_id), []
         self.index_posts()
         row = self.db.execute(_POST_ROWID, (post_id,)).fetchone()
-        if row is None:
-            return None, []
+        if row is None or n <= 0:
+            return (None if row is None else post_from_row(row[1:])), []
         if self._dup_ids is None:  # ids stored twice: only an index scan finds their last copy
             self._dup_ids = {r[0] for r in self.db.execute(
                 "SELECT id FROM posts INDEXED BY posts_by_id GROUP BY id HAVING COUNT(*) > 1")}
