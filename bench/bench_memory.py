@@ -129,7 +129,8 @@ def main():
     stderr = proc.stderr.read()
     wall = time.time() - t0
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # ru_maxrss: KiB on Linux
-    out = {"command": " ".join(["rmbench"] + cmd[4:]).replace(str(run), "RUN").replace(str(scaled), f"DUMPSx{args.scale}"),
+    shown = " ".join(["rmbench"] + cmd[4:]).replace(str(run), "RUN")
+    out = {"command": shown.replace(str(scaled), f"DUMPSx{args.scale}") if scaled else shown,
            "exit_code": proc.returncode,
            "wall_s": round(wall, 1), "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
            "peak_rss_mb": round(usage.ru_maxrss * 1024 / MB), "loadavg_before": before,
