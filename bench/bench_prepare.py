@@ -16,6 +16,8 @@ step's alone):
              what the decoder buys in the same run
   prepare/N  ``rmbench.prepare.prepare()`` with its default workers (one process per
              subreddit, at most the CPU count at a time)
+  phases     prepare/1 once more, with the CPU seconds of each stage (importing it, the task
+             registry, posts, comments, pairing, writing, the rest): where the gap to parse is
 Reports objects/s of each, the ratio to parse (issue 23's goal: >= 1.0 in CPU seconds for
 prepare/1), and peak RSS (goal: nearly flat from 1x to 4x); for prepare/N the parent's
 and the largest worker's.
@@ -132,13 +134,65 @@ def step_prepare(dumps: str, workers: int | None) -> dict:
     return {"objects": n, "seconds": dt, "pairs": pairs}
 
 
+def _cpu() -> float:
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+# The stages of prepare/1 that step_phases times, as (label, module, owner, attribute): each
+# call of the attribute is charged to the label. Comments are read while they are judged and
+# stored (one stream), so "comments" holds their reading too; "pairing" holds reading the
+# kept comments back, the pair rules and building the rows.
+PHASES = (("posts: read, store", "rmbench.prepare.store", "ThreadStore", "add_posts"),
+          ("comments: read, judge, store", "rmbench.prepare.store", "ThreadStore", "add_comment_rows"),
+          ("pairing and rows", "rmbench.prepare.load", None, "_pair_all"),
+          ("writing the splits", "rmbench.prepare.build", None, "write_splits"))
+
+
+def step_phases(dumps: str) -> dict:
+    """prepare/1 again, with the CPU seconds of each of its stages (``PHASES``), of importing
+    it and of loading the task registry; "other" is the rest (opening the source, hashing
+    its files, the manifest, temporary directories)."""
+    import importlib
+
+    c0 = _cpu()
+    importlib.import_module("rmbench.prepare").prepare  # what step_prepare imports, timed here
+    from rmbench.registry import all_tasks
+
+    c1 = _cpu()
+    all_tasks()  # what resolve_tasks does first, timed on its own
+    spent = {"import rmbench.prepare": c1 - c0, "task registry": _cpu() - c1}
+    originals = []
+    for label, module, owner, attr in PHASES:
+        holder = importlib.import_module(module)
+        holder = getattr(holder, owner) if owner else holder
+        originals.append((holder, attr, getattr(holder, attr)))
+        spent[label] = 0.0
+
+        def timed(*a, _f=getattr(holder, attr), _label=label, **kw):
+            t = _cpu()
+            try:
+                return _f(*a, **kw)
+            finally:
+                spent[_label] += _cpu() - t
+
+        setattr(holder, attr, timed)
+    try:
+        result = step_prepare(dumps, 1)
+    finally:
+        for holder, attr, f in originals:
+            setattr(holder, attr, f)
+    total = _cpu() - c0
+    spent["other"] = total - sum(spent.values())
+    return {**result, "phases_cpu_s": spent}
+
+
 def _child(step: str, dumps: str) -> None:
     import resource
 
-    def cpu() -> float:
-        own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
+    cpu = _cpu
     c0 = cpu()
     if step == "parse":
         result = step_parse(dumps)
@@ -146,6 +200,8 @@ def _child(step: str, dumps: str) -> None:
         result = step_parse_scan(dumps)
     elif step == "read":
         result = step_read(dumps)
+    elif step == "phases":
+        result = step_phases(dumps)
     else:
         if step == "prepare1_json":
             os.environ["RMBENCH_DECODER"] = "json"
@@ -200,7 +256,7 @@ def main() -> None:
     steps = (("parse", "parse"), ("parse_scan", "parse/scan"), ("read", "read (reader only)"),
              ("prepare1", "prepare, 1 process"),
              ("prepare1_json", "prepare, 1 process, json path"), ("prepareN", f"prepare, {workers} workers"))
-    rows = []
+    rows, phase_rows = [], []
     loads = [os.getloadavg()[0]] if hasattr(os, "getloadavg") else []
     with tempfile.TemporaryDirectory(prefix="bench-scaled-") as tmp:
         scaled = Path(tmp) / f"x{args.scale}"
@@ -208,7 +264,9 @@ def main() -> None:
         make_scaled(args.dumps, scaled, args.scale)
         print(f"built the {args.scale}x dump in {time.perf_counter() - t:.1f}s", file=sys.stderr)
         for label, path in (("1x (real)", args.dumps), (f"{args.scale}x (replicated)", scaled)):
-            res = _median_runs([step for step, _ in steps], path, args.repeat)
+            res = _median_runs([step for step, _ in steps] + ["phases"], path, args.repeat)
+            phase_rows.append({"input": label, "parse_cpu_s": res["parse"]["cpu_seconds"],
+                               "prepare1_cpu_s": res["prepare1"]["cpu_seconds"], **res["phases"]["phases_cpu_s"]})
             if loads:
                 loads.append(os.getloadavg()[0])
             base = res["parse"]
@@ -237,8 +295,24 @@ def main() -> None:
         print(f"| {r['input']} | {r['step']} | {r['objects']:,} | {r['seconds']:.1f} | {r['obj_s']:,.0f} "
               f"| {r['ratio']:.2f} | {r['cpu_s']:.1f} | {r['cpu_ratio']:.2f} "
               f"| {r['ratio_scan']:.2f} / {r['cpu_ratio_scan']:.2f} | {r['rss_mib']:.0f} | {w} |")
+    print()
+    print(phase_table(phase_rows))
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=2))
+        args.json.write_text(json.dumps({"steps": rows, "prepare1_phases": phase_rows}, indent=2))
+
+
+def phase_table(phase_rows: list[dict]) -> str:
+    """Where prepare/1's CPU goes (step_phases, a run of its own), beside parse's CPU: the
+    gap to close for a ratio of 1.0."""
+    labels = ["import rmbench.prepare", "task registry"] + [p[0] for p in PHASES] + ["other"]
+    out = ["Where prepare/1's CPU seconds go (one more prepare/1 run, timed by stage; median of the repeats)",
+           "| input | " + " | ".join(labels) + " | total | prepare/1 | parse |",
+           "|---|" + "---:|" * (len(labels) + 3)]
+    for r in phase_rows:
+        cells = [f"{r[k]:.2f}" for k in labels]
+        out.append(f"| {r['input']} | " + " | ".join(cells) + f" | {sum(r[k] for k in labels):.2f} "
+                   f"| {r['prepare1_cpu_s']:.2f} | {r['parse_cpu_s']:.2f} |")
+    return "\n".join(out)
 
 
 if __name__ == "__main__":

@@ -41,3 +41,38 @@ def test_copies_get_new_ids_and_when_asked_their_own_texts(tmp_path, bench_scrip
         else:
             assert titles == ["Why?"] * 3 and bodies[::2] == ["Because."] * 3
         assert bodies[1::2] == ["[deleted]"] * 3 and [p["selftext"] for p in posts] == [""] * 3
+
+
+def test_phases_add_up_to_the_run_and_each_stage_is_timed(tmp_path, bench_script, monkeypatch):
+    """step_phases times prepare/1's stages by wrapping them: every stage must be found and
+    called (a renamed one fails here, not in a long benchmark), the parts add up, and the
+    stages are themselves again afterwards."""
+    import importlib
+
+    bench = bench_script("bench_prepare")
+    src = tmp_path / "src"
+    src.mkdir()
+    _write(src / "Emory_submissions.zst", [{"id": f"p{i}", "title": f"Question {i}?", "selftext": "", "subreddit": "Emory",
+                                            "created_utc": 1_600_000_000 + i, "score": 10} for i in range(3)])
+    _write(src / "Emory_comments.zst", [
+        {"id": f"c{i}{j}", "link_id": f"t3_p{i}", "parent_id": f"t3_p{i}", "body": f"Answer {j} " * (j + 1),
+         "subreddit": "Emory", "author": f"u{j}", "created_utc": 1_600_000_100 + 10 * j, "score": 3 ** (j + 1)}
+        for i in range(3) for j in range(3)])
+    calls, before = {}, {}
+    for label, module, owner, attr in bench.PHASES:  # count the calls through the same attributes
+        holder = importlib.import_module(module)
+        holder = getattr(holder, owner) if owner else holder
+
+        def counting(*a, _f=getattr(holder, attr), _label=label, **kw):
+            calls[_label] = calls.get(_label, 0) + 1
+            return _f(*a, **kw)
+
+        monkeypatch.setattr(holder, attr, counting)
+        before[label] = (holder, attr, counting)
+    result = bench.step_phases(str(src))
+    spent = result["phases_cpu_s"]
+    assert sorted(calls) == sorted(label for label, *_ in bench.PHASES)
+    assert all(getattr(holder, attr) is f for holder, attr, f in before.values())
+    assert set(spent) == {"import rmbench.prepare", "task registry", "other"} | set(calls)
+    assert all(v >= 0 for k, v in spent.items() if k != "other")
+    assert result["objects"] == 12 and sum(result["pairs"]["emory"].values()) > 0
