@@ -192,8 +192,7 @@ def step_phases(dumps: str) -> dict:
 def _child(step: str, dumps: str) -> None:
     import resource
 
-    cpu = _cpu
-    c0 = cpu()
+    c0 = _cpu()
     if step == "parse":
         result = step_parse(dumps)
     elif step == "parse_scan":
@@ -208,7 +207,7 @@ def _child(step: str, dumps: str) -> None:
         result = step_prepare(dumps, None if step == "prepareN" else 1)
     # CPU seconds (this process and its workers): on a shared machine wall time measures the
     # neighbours too; CPU time is what the step itself costs.
-    result["cpu_seconds"] = cpu() - c0
+    result["cpu_seconds"] = _cpu() - c0
     result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
     result["worker_rss_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # largest child
     print(json.dumps(result))

@@ -45,8 +45,8 @@ def test_copies_get_new_ids_and_when_asked_their_own_texts(tmp_path, bench_scrip
 
 def test_phases_add_up_to_the_run_and_each_stage_is_timed(tmp_path, bench_script, monkeypatch):
     """step_phases times prepare/1's stages by wrapping them: every stage must be found and
-    called (a renamed one fails here, not in a long benchmark), the parts add up, and the
-    stages are themselves again afterwards."""
+    called (a renamed one fails here, not in a long benchmark), every part is reported, and
+    the stages are themselves again afterwards."""
     import importlib
 
     bench = bench_script("bench_prepare")
