@@ -13,8 +13,10 @@ from __future__ import annotations
 import operator
 import weakref
 from collections.abc import Iterator
+from pathlib import Path
 
 from rmbench.prepare.pairtable import PairTable
+from rmbench.prepare.runs import dump_chunks
 from rmbench.records import Comment, Post
 
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1  # what SQLite stores as an integer
@@ -76,6 +78,18 @@ class HeldPairs:
         self.store._hold_left -= sum(len(r[3]) for r in rows) + _PAIR_BYTES * len(rows)
         if self.store._hold_left < 0:
             self.spill()
+
+    def save(self, path: Path) -> bool:
+        """A parallel prepare's worker hands its pairs to the parent (``shards.merge_shards``):
+        held ones are written to ``path`` in the order added (``runs.dump_chunks``; True),
+        which the parent reads back for a fraction of what inserting them here and copying
+        them there through SQLite costs; spilled ones are in this store's database already
+        (nothing written; False)."""
+        if self.table is not None:
+            return False
+        with open(path, "wb") as f:
+            dump_chunks(f, self._rows)
+        return True
 
     def spill(self) -> None:
         """Every held pair into SQLite; the rest go there too."""

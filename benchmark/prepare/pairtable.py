@@ -1,7 +1,7 @@
 """Kept pairs staged in SQLite until every task is paired: cross-task dedup, then each split sorted.
 
 In the thread store's database (``rmbench.prepare.store``), or in the merged database of a
-parallel prepare (``rmbench.prepare.shards``), which attaches each worker's.
+parallel prepare (``rmbench.prepare.shards``), which attaches each spilled worker's.
 """
 
 from __future__ import annotations

@@ -32,6 +32,23 @@ FAN_IN = 16  # runs of one level merged into one of the next (see Runs)
 _FIRST = operator.itemgetter(0)  # a row's thread key (post id)
 
 
+def dump_chunks(f, rows: Iterable[tuple]) -> None:
+    """``rows`` into the open file ``f`` as length-prefixed marshal chunks of ``CHUNK_ROWS``."""
+    rows = iter(rows)
+    while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
+        # Length-prefixed: marshal.load on a file reads object by object (~4x slower).
+        blob = marshal.dumps(chunk)
+        f.write(len(blob).to_bytes(8, "little"))
+        f.write(blob)
+
+
+def load_chunks(path: Path) -> Iterator[list[tuple]]:
+    """The chunks ``dump_chunks`` wrote to ``path``, in order."""
+    with open(path, "rb") as f:
+        while head := f.read(8):
+            yield marshal.loads(f.read(int.from_bytes(head, "little")))
+
+
 def _portable(r: tuple) -> tuple:
     """A held row as marshal can write it: its ``Comment`` as its fields (an id row's id is
     already plain)."""
@@ -71,21 +88,15 @@ class Runs:
     def _write(self, rows: Iterable[tuple], level: int) -> None:
         path = self.base.with_name(f"{self.base.name}.run{self._made}")
         self._made += 1
-        rows = iter(rows)
         with open(path, "wb") as f:
             self.paths.append(path)  # listed before the first write, so remove() finds a half-written run
             self._levels.append(level)
-            while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
-                # Length-prefixed: marshal.load on a file reads object by object (~4x slower).
-                blob = marshal.dumps(chunk)
-                f.write(len(blob).to_bytes(8, "little"))
-                f.write(blob)
+            dump_chunks(f, rows)
 
     @staticmethod
     def _read(path: Path) -> Iterator[tuple]:
-        with open(path, "rb") as f:
-            while head := f.read(8):
-                yield from marshal.loads(f.read(int.from_bytes(head, "little")))
+        for chunk in load_chunks(path):
+            yield from chunk
 
     def merged(self, held: Iterable[tuple]) -> Iterator[tuple]:
         """Every run's rows and then ``held`` (already sorted by post id), merged by post id;

@@ -3,8 +3,10 @@
 Threads never cross subreddits, and every rule sees one thread at a time, so each
 subreddit can be loaded, judged and paired on its own (``prepare_stages.load_and_pair``)
 in a forked worker with its own SQLite file. The parent sums the workers' counts, merges
-their bad-input reports, and copies their staged pairs (small: capped per post) into one
-database, from which the splits are written exactly as in the single-process path. The
+their bad-input reports, and stages their pairs shard by shard as one process would (held
+under the budget, then in SQLite): a worker whose pairs stayed in memory hands them over
+in a file (``HeldPairs.save``), one that spilled leaves them in its database, which the
+parent attaches. The splits are then written exactly as in the single-process path. The
 output is byte-identical either way; only the wall time changes.
 
 A worker reads the files named for its subreddit, but a record belongs to the subreddit
@@ -42,8 +44,9 @@ from rmbench.prepare.pair import TaskStats
 from rmbench.records import BadInputReport
 from rmbench.errors import SourceError, WorkerDiedError
 from rmbench.sources.base import Source
-from rmbench.prepare.pairtable import PairTable
-from rmbench.prepare.store import ThreadStore
+from rmbench.prepare.held import HeldPairs
+from rmbench.prepare.runs import load_chunks
+from rmbench.prepare.store import HOLD_BYTES, ThreadStore
 
 _LABELS = ("loading posts", "loading comments", "pairing threads")
 _POLL_S = 0.1  # how often the parent refreshes the summed progress bars
@@ -131,9 +134,10 @@ def _worker(shard: int, src: Source, by_sub: dict, work: Path, counters, parent:
         stats = {t.name.lower(): TaskStats() for ts in by_sub.values() for t in ts}
         counts: Counter = Counter()
         store = load_and_pair(src, by_sub, stats, counts, work / f"shard-{shard}.sqlite", _SharedBars(counters, shard))
-        store.flush_pairs()  # the parent merges the staged pairs from this worker's database
+        pairs = store.pair_table()  # held: to a file the parent reads; spilled: in this database
+        in_file = isinstance(pairs, HeldPairs) and pairs.save(work / f"shard-{shard}.pairs")
         store.close()
-        result = {"stats": stats, "counts": counts,
+        result = {"stats": stats, "counts": counts, "pairs_in_file": in_file,
                   "report": ({p: dict(r) for p, r in src.report.counts.items()},
                              {p: {k: list(v) for k, v in r.items()} for p, r in src.report.examples.items()})}
     except BaseException as e:  # noqa: BLE001 - everything goes back to the parent, which raises it
@@ -195,6 +199,7 @@ def _run(src: Source, by_sub: dict, jobs: list, workers: int, work: Path, bars, 
                 i, subs, route = pending.pop(0)
                 (work / f"shard-{i}.sqlite").unlink(missing_ok=True)
                 (work / f"shard-{i}.pkl").unlink(missing_ok=True)
+                (work / f"shard-{i}.pairs").unlink(missing_ok=True)  # a first pass's, if this is a re-read
                 p = ctx.Process(target=_worker, args=(i, src, {s: by_sub[s] for s in subs}, work, counters,
                                                       os.getpid(), (watch_r, watch_w), route),
                                 name=f"rmbench-prepare-{'+'.join(sorted(subs))}", daemon=True)
@@ -255,8 +260,10 @@ def _result(work: Path, shard: int, subs: set[str], exitcode: int | None, pid: i
 
 def merge_shards(src: Source, tasks: list, results: dict[int, dict], work: Path,
            bars, dbs: list[Path] | None = None) -> tuple[dict[str, TaskStats], Counter, ThreadStore]:
-    """Sum the shards' counts and reports into ``src.report``; copy their staged pairs (``dbs``,
-    default one ``shard-<i>.sqlite`` per result) into one store. Also the ray engine's merge."""
+    """Sum the shards' counts and reports into ``src.report``; stage their pairs into one
+    store: from the file a worker handed them over in, else from its database (``dbs``,
+    default one ``shard-<i>.sqlite`` per result; the ray engine's buckets always use theirs).
+    Also the ray engine's merge."""
     bars.status("merging shards")
     stats = {t.name.lower(): TaskStats() for t in tasks}
     counts: Counter = Counter()
@@ -274,9 +281,16 @@ def merge_shards(src: Source, tasks: list, results: dict[int, dict], work: Path,
                 seen.extend(examples_by_file.get(path, {}).get(reason, []))
                 seen.sort()
                 del seen[report.max_examples:]
-    store = ThreadStore(work / "merged.sqlite")
-    PairTable(store.db)
-    for db in dbs if dbs is not None else [work / f"shard-{i}.sqlite" for i in sorted(results)]:
+    # The pairs, shard by shard in order, as one process would have added them: held under
+    # the budget while they fit, then in SQLite (rmbench.prepare.held).
+    store = ThreadStore(work / "merged.sqlite", hold_bytes=HOLD_BYTES)
+    pairs = store.pair_table()
+    for i, db in (enumerate(dbs) if dbs is not None else [(i, work / f"shard-{i}.sqlite") for i in sorted(results)]):
+        if dbs is None and results[i].get("pairs_in_file"):  # the last run of shard i said so (_worker)
+            for chunk in load_chunks(work / f"shard-{i}.pairs"):
+                pairs.add(chunk)
+            continue
+        pairs.spill()  # a worker that spilled left its pairs in its database: copied in SQLite
         store.db.execute("ATTACH DATABASE ? AS shard", (str(db),))
         store.db.execute("INSERT INTO pairs SELECT * FROM shard.pairs")
         store.db.execute("INSERT OR IGNORE INTO resp SELECT * FROM shard.resp")

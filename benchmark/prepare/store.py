@@ -189,7 +189,7 @@ class ThreadStore:
         return self._pairs
 
     def flush_pairs(self) -> None:
-        """Held pairs into this database (a worker's, which the parent attaches)."""
+        """Held pairs into this database (a ray bucket's, which the driver attaches)."""
         if isinstance(self._pairs, HeldPairs):
             self._pairs.spill()
 

@@ -126,3 +126,34 @@ def test_a_killed_worker_ends_prepare_with_one_line_and_nothing_left(tmp_path, m
     assert "r/askphysics" in lines[0] and f"killed by {how.name}" in lines[0], lines[0]
     assert "--workers" in lines[0] and "memory" in lines[0], lines[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dumps"]  # no output, no scratch directory
+
+
+def test_held_and_spilled_shards_merge_to_the_same_bytes(tmp_path, monkeypatch, add_thread, write_dumps):
+    """A worker whose pairs stayed in memory hands them over in a file (``HeldPairs.save``);
+    one that spilled leaves them in its database. The parent adds them shard by shard under
+    its own budget, so every mix gives the bytes of one process."""
+    from rmbench.prepare import load, shards
+
+    files: dict[str, list] = {}
+    for i in range(30):
+        add_thread(files, "AskPhysics", f"f{i:02d}", "AskPhysics")  # the big shard: 0
+    for i in range(2):
+        add_thread(files, "askscience", f"s{i:02d}", "askscience")
+    dumps = write_dumps(tmp_path / "dumps", files)
+    tasks = ["askscience", "askphysics"]
+    one = prepare(str(dumps), tmp_path / "one", tasks=tasks, progress=False, workers=1)
+    handed: list[str] = []
+    load_chunks = shards.load_chunks
+    monkeypatch.setattr(shards, "load_chunks", lambda p: (handed.append(p.name), load_chunks(p))[1])
+    # (worker budget, parent budget) -> the shards whose pairs came in a file
+    cases = {(load.HOLD_BYTES, shards.HOLD_BYTES): ["shard-0.pairs", "shard-1.pairs"],  # both held
+             (40_000, shards.HOLD_BYTES): ["shard-1.pairs"],  # the big one spilled, the small one held
+             (load.HOLD_BYTES, 2_000): ["shard-0.pairs", "shard-1.pairs"],  # the parent spills midway
+             (3_000, shards.HOLD_BYTES): []}  # both spilled
+    for k, ((worker, parent), expect) in enumerate(cases.items()):
+        monkeypatch.setattr(load, "HOLD_BYTES", worker)
+        monkeypatch.setattr(shards, "HOLD_BYTES", parent)
+        handed.clear()
+        two = prepare(str(dumps), tmp_path / f"two{k}", tasks=tasks, progress=False, workers=2)
+        assert handed == expect, (worker, parent)
+        assert two == one and _output_bytes(tmp_path / f"two{k}") == _output_bytes(tmp_path / "one"), (worker, parent)
