@@ -151,6 +151,14 @@ PHASES = (("posts: read, store", "rmbench.prepare.store", "ThreadStore", "add_po
           ("writing the splits", "rmbench.prepare.build", None, "write_splits"))
 
 
+def phase_holder(module: str, owner: str | None):
+    """The module or class a ``PHASES`` entry's attribute lives on."""
+    import importlib
+
+    holder = importlib.import_module(module)
+    return getattr(holder, owner) if owner else holder
+
+
 def step_phases(dumps: str) -> dict:
     """prepare/1 again, with the CPU seconds of each of its stages (``PHASES``), of importing
     it and of loading the task registry; "other" is the rest (opening the source, hashing
@@ -166,8 +174,7 @@ def step_phases(dumps: str) -> dict:
     spent = {"import rmbench.prepare": c1 - c0, "task registry": _cpu() - c1}
     originals = []
     for label, module, owner, attr in PHASES:
-        holder = importlib.import_module(module)
-        holder = getattr(holder, owner) if owner else holder
+        holder = phase_holder(module, owner)
         originals.append((holder, attr, getattr(holder, attr)))
         spent[label] = 0.0
 

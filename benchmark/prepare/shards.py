@@ -285,9 +285,13 @@ def merge_shards(src: Source, tasks: list, results: dict[int, dict], work: Path,
     # the budget while they fit, then in SQLite (rmbench.prepare.held).
     store = ThreadStore(work / "merged.sqlite", hold_bytes=HOLD_BYTES)
     pairs = store.pair_table()
-    for i, db in (enumerate(dbs) if dbs is not None else [(i, work / f"shard-{i}.sqlite") for i in sorted(results)]):
-        if dbs is None and results[i].get("pairs_in_file"):  # the last run of shard i said so (_worker)
-            for chunk in load_chunks(work / f"shard-{i}.pairs"):
+    # (file of held pairs or None, database): the file when the last run of a shard wrote one (_worker)
+    sources = ([(None, db) for db in dbs] if dbs is not None else
+               [(work / f"shard-{i}.pairs" if results[i].get("pairs_in_file") else None, work / f"shard-{i}.sqlite")
+                for i in sorted(results)])
+    for held, db in sources:
+        if held is not None:
+            for chunk in load_chunks(held):
                 pairs.add(chunk)
             continue
         pairs.spill()  # a worker that spilled left its pairs in its database: copied in SQLite

@@ -47,8 +47,6 @@ def test_phases_add_up_to_the_run_and_each_stage_is_timed(tmp_path, bench_script
     """step_phases times prepare/1's stages by wrapping them: every stage must be found and
     called (a renamed one fails here, not in a long benchmark), every part is reported, and
     the stages are themselves again afterwards."""
-    import importlib
-
     bench = bench_script("bench_prepare")
     src = tmp_path / "src"
     src.mkdir()
@@ -60,8 +58,7 @@ def test_phases_add_up_to_the_run_and_each_stage_is_timed(tmp_path, bench_script
         for i in range(3) for j in range(3)])
     calls, before = {}, {}
     for label, module, owner, attr in bench.PHASES:  # count the calls through the same attributes
-        holder = importlib.import_module(module)
-        holder = getattr(holder, owner) if owner else holder
+        holder = bench.phase_holder(module, owner)
 
         def counting(*a, _f=getattr(holder, attr), _label=label, **kw):
             calls[_label] = calls.get(_label, 0) + 1
