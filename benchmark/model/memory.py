@@ -11,10 +11,16 @@ Trimming between phases does not lower the peak *inside* a training step: glibc 
 large tensor from ``mmap`` only while it is above a threshold that it raises each time such a
 block is freed, so after the first step the activations come from the heap, where freed
 blocks stay resident and fragment. ``mmap_large_allocations()`` fixes the threshold (as
-``MALLOC_MMAP_THRESHOLD_`` would): every block of 128 KiB or more is mapped on allocation and
-unmapped on free, so resident memory follows what is alive. minilm, 16 x 128 tokens, fp32:
-peak RSS 1,614 -> 1,290 MB over 8 steps; the main job 1,904 -> 1,586 MB, identical
-predictions (BENCHMARKS.md "Memory").
+``MALLOC_MMAP_THRESHOLD_`` would): every block of ``MMAP_THRESHOLD`` (1 MiB) or more is mapped
+on allocation and unmapped on free, so resident memory follows what is alive.
+
+The threshold is a trade between memory and time: a mapped block costs a page fault per
+4 KiB every time it comes back. At 128 KiB (glibc's initial value, this module's first
+default) the main job's peak was lowest (bf16: 1,392 MB) but it spent ~45 s of its ~140 CPU s
+in the kernel (29.5M faults); at 1 MiB the smaller activations of a micro-batch come from the
+heap and are reused: 1,434-1,437 MB, 102-115 CPU s, the same predictions (byte-identical
+on the fp32 path); 2 MiB and up
+passed the 1.5 GB goal (1,530-1,617 MB). BENCHMARKS.md (d) has the runs.
 
 Both are no-ops where there is no glibc (macOS, Windows, musl): they change what the
 process holds, never a result (the same kernels run on the same values).
@@ -33,8 +39,8 @@ from transformers import TrainerCallback
 
 # mallopt's parameter number for the mmap threshold (glibc malloc.h)
 M_MMAP_THRESHOLD = -3
-# glibc's own initial threshold: blocks from here up are tensors, not Python objects
-MMAP_THRESHOLD = 128 * 1024
+# Blocks from here up are mapped on allocation and unmapped on free (the trade: module doc).
+MMAP_THRESHOLD = 1 << 20
 
 
 @functools.lru_cache(maxsize=None)
