@@ -19,8 +19,8 @@ The threshold is a trade between memory and time: a mapped block costs a page fa
 default) the main job's peak was lowest (bf16: 1,392 MB) but it spent ~45 s of its ~140 CPU s
 in the kernel (29.5M faults); at 1 MiB the smaller activations of a micro-batch come from the
 heap and are reused: 1,434-1,437 MB, 102-115 CPU s, the same predictions (byte-identical
-on the fp32 path); 2 MiB and up
-passed the 1.5 GB goal (1,530-1,617 MB). BENCHMARKS.md (d) has the runs.
+on the fp32 path); 2 MiB and up passed the 1.5 GB goal (1,530-1,617 MB). BENCHMARKS.md (d)
+has the runs.
 
 Both are no-ops where there is no glibc (macOS, Windows, musl): they change what the
 process holds, never a result (the same kernels run on the same values).
