@@ -98,6 +98,11 @@ class HeldPairs:
             self.table.add(self._rows)
             self._rows = []
 
+    def attach(self, db_file: Path) -> None:
+        """Another store's staged pairs (``PairTable.attach``), after these: held ones spill first."""
+        self.spill()
+        self.table.attach(db_file)
+
     def _finish(self) -> None:
         if self._dup is not None:
             return

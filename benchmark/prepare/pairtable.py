@@ -36,6 +36,16 @@ class PairTable:
         finally:
             self.db.execute("COMMIT")
 
+    def attach(self, db_file) -> None:
+        """Every pair another store's table staged in the database file ``db_file`` (a spilled
+        worker's, a ray bucket's), added after those here."""
+        self.db.execute("ATTACH DATABASE ? AS shard", (str(db_file),))
+        try:
+            self.db.execute("INSERT INTO pairs SELECT * FROM shard.pairs")
+            self.db.execute("INSERT OR IGNORE INTO resp SELECT * FROM shard.resp")
+        finally:
+            self.db.execute("DETACH DATABASE shard")
+
     def finish(self) -> None:
         if self._finished:
             return

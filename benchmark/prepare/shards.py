@@ -294,11 +294,7 @@ def merge_shards(src: Source, tasks: list, results: dict[int, dict], work: Path,
             for chunk in load_chunks(held):
                 pairs.add(chunk)
             continue
-        pairs.spill()  # a worker that spilled left its pairs in its database: copied in SQLite
-        store.db.execute("ATTACH DATABASE ? AS shard", (str(db),))
-        store.db.execute("INSERT INTO pairs SELECT * FROM shard.pairs")
-        store.db.execute("INSERT OR IGNORE INTO resp SELECT * FROM shard.resp")
-        store.db.execute("DETACH DATABASE shard")
+        pairs.attach(db)  # a worker that spilled left its pairs in its database: copied in SQLite
     for s in stats.values():
         s.check()
     return stats, counts, store
