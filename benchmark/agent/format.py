@@ -22,9 +22,9 @@ PROMPT_TEMPLATE = "Writing prompt: {prompt}\n\nStory:"
 # on average and cut 12.5% at 128, 160 and 192 alike (the few that never end run on at any
 # length); on 24 train prompts 81 tokens, cut 12.5% / 8% / 4% at 128 / 160 / 192. The chain's
 # evaluations (150 generator stories over 25 prompts) then cut 20-27% at 128 and 11% at 192:
-# 48 stories had been too few to measure it. A batch decodes until its longest story stops, so
-# 192 costs more than 128; with both cores the whole chain still fits its ~30 minutes, so the
-# task asks for 192 (BENCHMARKS.md, the agent on smollm2).
+# 48 stories had been too few to measure it. A longer limit costs the stories that run on (and
+# TRL's batches in RL, which decode until their longest story stops); with both cores the whole
+# chain still fits its ~30 minutes, so the task asks for 192 (BENCHMARKS.md, the agent on smollm2).
 CHAT_REQUEST = "Write a very short story of about {words} words for this writing prompt.\n\n{prompt}"
 STORY_WORDS = 100
 
