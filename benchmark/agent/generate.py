@@ -106,6 +106,14 @@ def _warpers(cfg: GenerationConfig):
     return warp
 
 
+def cut_at_end(row: list[int], eos: list[int]) -> list[int]:
+    """A ``generate`` output row up to and including its first end token (all of it without one)."""
+    for n, t in enumerate(row):
+        if t in eos:
+            return row[:n + 1]
+    return row
+
+
 def can_drop_rows(cache) -> bool:
     """Whether finished rows can leave this KV cache (transformers' ``Cache`` classes can)."""
     return hasattr(cache, "batch_select_indices")

@@ -94,28 +94,68 @@ class PairwisePreference:
         return out
 
 
+def decodes_for(trainer) -> bool:
+    """Whether ``rmbench.agent.generate.decode`` samples what this TRL trainer asks for: plain
+    text, transformers' path (no vLLM, no continuous batching), temperature and nucleus only.
+    Any other setting leaves sampling to TRL."""
+    args = getattr(trainer, "args", None)
+    return (getattr(trainer, "use_vllm", None) is False and not getattr(trainer, "use_transformers_continuous_batching", False)
+            and getattr(trainer, "top_k", None) in (0, None) and getattr(trainer, "min_p", 1.0) is None
+            and getattr(trainer, "repetition_penalty", None) == 1.0 and args is not None
+            and not getattr(args, "generation_kwargs", None))
+
+
+def _decode_prompts(trainer, model, prompt_ids: list[list[int]]) -> list[list[int]]:
+    """TRL's completions (each up to and including its end token) from ``decode``: one batch,
+    left-padded, a story leaving it when it ends, sampled with the global torch RNG as TRL's
+    ``generate`` is."""
+    import torch
+
+    from rmbench.agent.generate import GenerationConfig, _warpers, decode
+
+    pad = trainer._tokenizer.pad_token_id
+    width = max(len(p) for p in prompt_ids)
+    device = trainer.accelerator.device
+    ids = torch.tensor([[pad] * (width - len(p)) + list(p) for p in prompt_ids], device=device)
+    mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompt_ids], device=device)
+    warp = _warpers(GenerationConfig(temperature=trainer.temperature, top_p=trainer.top_p))
+
+    def pick(logits, rows):
+        return torch.multinomial(torch.softmax(warp(None, logits), dim=-1), 1).squeeze(1)
+
+    with torch.no_grad():
+        done = dict(decode(model, ids, mask, pick, list(trainer.eos_token_ids), trainer.max_completion_length, pad_id=pad))
+    return [done[i] for i in range(len(prompt_ids))]
+
+
 def fp32_sampling(trainer_cls):
-    """``trainer_cls`` whose sampling runs the policy's own fp32 forward, not accelerate's autocast.
+    """``trainer_cls`` whose sampling runs the policy's own fp32 forward, not accelerate's
+    autocast, through rmbench's decoder where it covers TRL's settings (``decodes_for``).
 
     With bf16 mixed precision, accelerate wraps the model's ``forward`` in a bf16 autocast
     (``model._original_forward`` keeps the plain one) and TRL samples through that wrapper, so
     every decoding step casts all weights to bf16 again: on this 2-core bf16 CPU smollm2 took
     ~30% more CPU to write 8 stories x 48 tokens (9.8-10.6 s against 7.5-7.7 s in fp32). The
     loss and the log-probs still run under TRL's explicit ``accelerator.autocast()``; the stories
-    are sampled from the fp32 policy that is saved and evaluated."""
+    are sampled from the fp32 policy that is saved and evaluated. TRL's ``generate`` computes all
+    of a step's stories until the longest stops; ``decode`` lets each leave when it ends."""
 
     class FP32Sampling(trainer_cls):
         def _generate_single_turn(self, *args, **kwargs):
             model = self.accelerator.unwrap_model(self.model_wrapped)
+            # TRL 1.x calls it with (prompt_ids, images, multimodal_fields).
+            prompt_ids, images, fields = args if len(args) == 3 and not kwargs else (None, None, None)
+            ours = (prompt_ids is not None and decodes_for(self) and not fields
+                    and (images is None or all(i is None for i in images)))
             plain = getattr(model, "_original_forward", None)
-            if plain is None or "forward" not in vars(model):  # no autocast wrapper: nothing to undo
-                return super()._generate_single_turn(*args, **kwargs)
-            wrapped = model.forward
-            model.forward = plain
+            wrapped = model.forward if plain is not None and "forward" in vars(model) else None
+            if wrapped is not None:  # accelerate's autocast wrapper: sample through the plain forward
+                model.forward = plain
             try:
-                return super()._generate_single_turn(*args, **kwargs)
+                return _decode_prompts(self, model, prompt_ids) if ours else super()._generate_single_turn(*args, **kwargs)
             finally:
-                model.forward = wrapped
+                if wrapped is not None:
+                    model.forward = wrapped
 
     FP32Sampling.__name__ = f"FP32Sampling{trainer_cls.__name__}"
     return FP32Sampling
@@ -129,8 +169,11 @@ def train_agent(generator_dir: str, scorer: Scorer, prompts: list[str], out_dir:
     from transformers import AutoTokenizer
     from trl import RLOOConfig, RLOOTrainer
 
-    if not prompts:
-        raise ValueError("no prompts to train the agent on")
+    if len(prompts) < settings.prompts_per_step:
+        # TRL's sampler drops an incomplete batch: with fewer prompts than a step takes it would
+        # train for zero steps and save the generator unchanged as the "agent".
+        raise ValueError(f"{len(prompts)} prompts to train the agent on; a step takes {settings.prompts_per_step} "
+                         "(prompts_per_step): give more prompts or lower it")
     t0 = time.time()
     tok = AutoTokenizer.from_pretrained(generator_dir)
     if tok.pad_token is None:

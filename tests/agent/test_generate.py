@@ -7,7 +7,7 @@ import pytest
 
 from rmbench.agent.format import format_prompt
 from rmbench.agent import generate
-from rmbench.agent.generate import GenerationConfig, decode, load_causal_lm, sample
+from rmbench.agent.generate import GenerationConfig, cut_at_end, decode, load_causal_lm, sample
 
 
 @pytest.fixture
@@ -55,15 +55,7 @@ def _generate(model, tok, enc, eos, n, noise):
 
     rows = model.generate(**enc, do_sample=False, max_new_tokens=n, eos_token_id=eos, pad_token_id=tok.pad_token_id,
                           logits_processor=LogitsProcessorList([noise]))[:, enc["input_ids"].shape[1]:].tolist()
-    out = []
-    for row in rows:
-        ids = []
-        for t in row:
-            ids.append(t)
-            if t in eos:
-                break
-        out.append(ids)
-    return out
+    return [cut_at_end(row, eos) for row in rows]
 
 
 @pytest.mark.parametrize("drop_rows", [True, False])

@@ -84,3 +84,40 @@ def test_sampling_runs_outside_accelerates_bf16_autocast(tmp_path, tiny_generato
     seen.clear()
     fp32_sampling(Sampler)()._generate_single_turn()
     assert seen and not any(seen) and model.forward == wrapped
+
+
+def test_rl_samples_through_rmbenchs_decoder_where_it_covers_trls_settings(tmp_path, tiny_generator_dir, prompts,
+                                                                            word_judge, monkeypatch):
+    from types import SimpleNamespace
+
+    from rmbench.agent import rl
+
+    calls = []
+
+    def spy(trainer, model, prompt_ids):
+        out = real(trainer, model, prompt_ids)
+        calls.append((prompt_ids, out, list(trainer.eos_token_ids)))
+        return out
+
+    real = rl._decode_prompts
+    monkeypatch.setattr(rl, "_decode_prompts", spy)
+    settings = RLSettings(steps=2, prompts_per_step=2, max_new_tokens=6, logging_steps=1, seed=0)
+    train_agent(str(tiny_generator_dir(tmp_path / "gen")), word_judge(), prompts(4), str(tmp_path / "agent"), settings)
+    assert len(calls) == 2
+    for prompt_ids, completions, eos in calls:
+        assert len(completions) == len(prompt_ids) == 4  # two stories of each of two prompts
+        for c in completions:  # as TRL cuts them: up to and including the first end token
+            assert 1 <= len(c) <= 6 and all(t not in eos for t in c[:-1]) and (c[-1] in eos or len(c) == 6)
+
+    ours = dict(use_vllm=False, top_k=0, min_p=None, repetition_penalty=1.0, args=SimpleNamespace(generation_kwargs=None))
+    assert rl.decodes_for(SimpleNamespace(**ours))
+    for other in (dict(top_k=50), dict(min_p=0.1), dict(repetition_penalty=1.2), dict(use_vllm=True),
+                  dict(use_transformers_continuous_batching=True), dict(args=SimpleNamespace(generation_kwargs={"x": 1}))):
+        assert not rl.decodes_for(SimpleNamespace(**{**ours, **other})), other
+
+
+def test_fewer_prompts_than_a_step_takes_is_an_error_not_zero_steps(tmp_path, tiny_generator_dir, prompts, word_judge):
+    settings = RLSettings(steps=1, prompts_per_step=4, max_new_tokens=4)
+    with pytest.raises(ValueError, match="3 prompts.*a step takes 4"):
+        train_agent(str(tiny_generator_dir(tmp_path / "gen")), word_judge(), prompts(3), str(tmp_path / "agent"), settings)
+    assert not (tmp_path / "agent").exists()
