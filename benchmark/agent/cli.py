@@ -112,10 +112,12 @@ def sft_cmd(data_dir, model, mode, out_dir, task, stories, epochs, learning_rate
 @click.option("--beta", default=0.05, show_default=True, type=click.FloatRange(0), help="KL penalty coefficient to the generator.")
 @click.option("--learning-rate", default=1e-5, show_default=True, type=float, help="AdamW learning rate.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("--gradient-checkpointing/--no-gradient-checkpointing", default=True, show_default=True,
+              help="Recompute activations in the backward pass instead of keeping them (less memory).")
 @precision_option
 @gen_options
 def train_cmd(generator_dir, reward_model, data_dir, out_dir, task, limit, steps, prompts_per_step, beta,
-              learning_rate, seed, mixed_precision, max_new_tokens, temperature, top_p):
+              learning_rate, seed, gradient_checkpointing, mixed_precision, max_new_tokens, temperature, top_p):
     """Pairwise RL: two stories per prompt, reward σ(r_a − r_b) from the evaluator, leave-one-out
     baseline, KL penalty to the generator (TRL RLOOTrainer with two generations)."""
     from rmbench.agent.rl import RLSettings, reward_model_info, train_agent
@@ -123,7 +125,7 @@ def train_cmd(generator_dir, reward_model, data_dir, out_dir, task, limit, steps
     prompts = [p for _, p in _prompts(data_dir, task, "train", limit)]
     s = RLSettings(steps=steps, prompts_per_step=prompts_per_step, beta=beta, learning_rate=learning_rate,
                    max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, seed=seed,
-                   mixed_precision=mixed_precision)
+                   mixed_precision=mixed_precision, gradient_checkpointing=gradient_checkpointing)
     card = train_agent(generator_dir, _scorer(reward_model), prompts, out_dir, s, reward_model_info(reward_model))
     last = card["log"][-1] if card["log"] else {}
     click.echo(f"agent: {steps} steps on {len(prompts)} prompts, last KL/token {last.get('kl')}, {card['wall_time_s']}s -> {out_dir}")

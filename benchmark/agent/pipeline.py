@@ -200,7 +200,8 @@ def run_chain(task, out_dir: str, options: dict, log=_stderr) -> dict:
         s = RLSettings(steps=task.rl_steps, prompts_per_step=task.prompts_per_step, beta=task.beta,
                        learning_rate=task.rl_learning_rate, max_new_tokens=task.max_new_tokens,
                        temperature=task.temperature, top_p=task.top_p, seed=task.seed,
-                       logging_steps=max(1, min(10, task.rl_steps)), mixed_precision=precision)
+                       logging_steps=max(1, min(10, task.rl_steps)), mixed_precision=precision,
+                       gradient_checkpointing=task.rl_gradient_checkpointing)
         card = train_agent(gen_dir, RewardScorer(evaluator["path"]), train_prompts, str(out / "agent"), s,
                            reward_model_info(evaluator["path"]))
         return {"path": str(out / "agent"), "log": card["log"][-1:] if card["log"] else []}

@@ -271,3 +271,32 @@ def test_agent_sft_and_train_commands_take_mixed_precision(chain, monkeypatch):
     r = CliRunner().invoke(agent_group, ["train", "--generator", str(out / "generator"), "--reward-model", "x",
                                          "--data", data, "--out", str(out / "x-agent"), "--mixed-precision", "fp8"])
     assert r.exit_code == 2 and "fp8" in r.output
+
+
+def test_rl_gradient_checkpointing_is_on_by_default_and_each_way_can_turn_it_off(chain, tmp_path, monkeypatch):
+    """The task option and `rmbench agent train --no-gradient-checkpointing` reach RLSettings."""
+    import shutil
+
+    import rmbench.agent.cli as cli
+    from rmbench.agent.pipeline import run_chain
+
+    out, _ = chain
+    seen = stop_at_trainers(monkeypatch, RuntimeError)
+    for value in (None, False):
+        opts = {"tiny": True, "data": str(summary_data(out))}
+        if value is not None:
+            opts["rl_gradient_checkpointing"] = value
+        again = tmp_path / f"ckpt-{value}"
+        shutil.copytree(out, again)
+        for later in STEPS[STEPS.index("agent"):]:
+            marker(again, later).unlink()
+        with pytest.raises(RuntimeError, match="stop here"):
+            run_chain(get_task("writingprompts-agent").with_options(opts), str(again), opts, log=lambda line: None)
+        assert seen["rl"].gradient_checkpointing is (value is None)
+    monkeypatch.setattr(cli, "_scorer", lambda path, max_length=512: object())
+    for flag, want in (([], True), (["--no-gradient-checkpointing"], False)):
+        with pytest.raises(RuntimeError, match="stop here"):
+            CliRunner().invoke(agent_group, ["train", "--generator", str(out / "generator"), "--reward-model", "x",
+                                             "--data", summary_data(out), "--out", str(tmp_path / "x-agent"), *flag],
+                               catch_exceptions=False)
+        assert seen["rl"].gradient_checkpointing is want
