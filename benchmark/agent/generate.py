@@ -173,18 +173,26 @@ def sequence_logprobs(model, tok, prompts: list[str], completions: list[tuple[in
     import torch
 
     device = next(model.parameters()).device
-    out: list[float] = []
+    out = [0.0] * len(prompts)
     with progress(desc) as bar, torch.no_grad():
         task = bar.add_task(desc, total=len(prompts))
-        for start in range(0, len(prompts), batch_size):
-            ids, mask, spans = completion_batch(tok, prompts[start:start + batch_size],
-                                                completions[start:start + batch_size], device)
+        for rows in by_length(tok, prompts, completions, batch_size):
+            ids, mask, spans = completion_batch(tok, [prompts[i] for i in rows], [completions[i] for i in rows], device)
             logits = model(input_ids=ids, attention_mask=mask).logits.float()
             logp = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, ids[:, 1:, None]).squeeze(-1)
-            for row, (a, b) in zip(logp, spans):
-                out.append(float(row[a - 1:b - 1].sum()))
+            for r, row, (a, b) in zip(rows, logp, spans):
+                out[r] = float(row[a - 1:b - 1].sum())
             bar.advance(task, len(spans))
     return out
+
+
+def by_length(tok, prompts: list[str], completions: list[tuple[int, ...]], batch_size: int) -> list[list[int]]:
+    """Indices in batches of similar prompt + completion length, so a scoring pass computes little
+    padding (stories run from a few tokens to the limit); callers put results back by index."""
+    lengths = [len(tok(format_prompt(p, tok), add_special_tokens=False)["input_ids"]) + len(c)
+               for p, c in zip(prompts, completions)]
+    order = sorted(range(len(prompts)), key=lambda i: (lengths[i], i))
+    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
 
 
 def completion_batch(tok, prompts: list[str], completions: list[tuple[int, ...]], device):

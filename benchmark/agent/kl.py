@@ -16,7 +16,7 @@ reader can check they agree.
 
 from __future__ import annotations
 
-from rmbench.agent.generate import completion_batch
+from rmbench.agent.generate import by_length, completion_batch
 from rmbench.console import progress
 
 
@@ -32,11 +32,11 @@ def story_kl(policy, reference, tok, prompts: list[str], completions: list[tuple
     if p_vocab != r_vocab:
         raise ValueError(f"KL needs one vocabulary; the models have {p_vocab} and {r_vocab} tokens")
     device = next(policy.parameters()).device
-    exact, log_ratio = [], []
+    exact, log_ratio = [0.0] * len(prompts), [0.0] * len(prompts)
     with progress(desc) as bar, torch.no_grad():
         task = bar.add_task(desc, total=len(prompts))
-        for start in range(0, len(prompts), batch_size):
-            ids, mask, spans = completion_batch(tok, prompts[start:start + batch_size], completions[start:start + batch_size], device)
+        for rows in by_length(tok, prompts, completions, batch_size):
+            ids, mask, spans = completion_batch(tok, [prompts[i] for i in rows], [completions[i] for i in rows], device)
             # Logits at position t-1 predict token t: the completion's tokens a..b-1 use rows a-1..b-2.
             # Only rows from the earliest a-1 on are computed (the prompt's rows predict nothing we
             # score: the vocabulary-wide head and softmax there were most of this pass's memory).
@@ -47,9 +47,9 @@ def story_kl(policy, reference, tok, prompts: list[str], completions: list[tuple
                                              logits_to_keep=keep).logits.float().to(device), dim=-1)
             per_pos = (lp.exp() * (lp - lq)).sum(-1).clamp_min(0.0)  # clamp: float rounding only
             tok_lr = (lp - lq)[:, :-1].gather(-1, ids[:, first + 1:, None]).squeeze(-1)
-            for i, (a, b) in enumerate(spans):
-                exact.append(float(per_pos[i, a - 1 - first:b - 1 - first].sum()))
-                log_ratio.append(float(tok_lr[i, a - 1 - first:b - 1 - first].sum()))
+            for i, (r, (a, b)) in enumerate(zip(rows, spans)):
+                exact[r] = float(per_pos[i, a - 1 - first:b - 1 - first].sum())
+                log_ratio[r] = float(tok_lr[i, a - 1 - first:b - 1 - first].sum())
             bar.advance(task, len(spans))
     return {"exact": exact, "log_ratio": log_ratio, "tokens": [len(c) for c in completions]}
 

@@ -128,3 +128,16 @@ def test_first_tokens_follow_the_models_distribution(tiny, temperature, top_p):
         expected = expected * observed.sum() / expected.sum()
     assert common.sum() >= 5
     assert chisquare(observed.numpy(), expected.numpy()).pvalue > 1e-4
+
+
+def test_sequence_logprobs_keep_each_storys_value_whatever_the_batching(tiny, prompts):
+    from rmbench.agent.generate import sequence_logprobs
+
+    model, tok = tiny
+    ps = prompts(5)
+    stories = sample(model, tok, ps, GenerationConfig(max_new_tokens=24), n=4, seed=2)
+    flat = [p for p, ss in zip(ps, stories) for _ in ss]
+    ids = [s.token_ids for ss in stories for s in ss]
+    assert len({len(i) for i in ids}) > 2  # lengths vary, so the length order is not the input order
+    one = sequence_logprobs(model, tok, flat, ids, batch_size=1)
+    assert sequence_logprobs(model, tok, flat, ids, batch_size=4) == pytest.approx(one, rel=1e-4, abs=1e-5)

@@ -66,3 +66,16 @@ def test_each_story_is_the_sum_of_next_token_kls_given_its_prefix(tmp_path, tiny
                 lq = torch.log_softmax(ref(input_ids=x).logits[0, -1].float(), -1)
                 want += float((lp.exp() * (lp - lq)).sum())
         assert value == pytest.approx(want, rel=1e-4, abs=1e-5)
+
+
+def test_each_story_keeps_its_own_values_whatever_the_batching(tmp_path, tiny_generator_dir, prompts):
+    # Scoring passes batch stories by length; every value must come back to its own story.
+    agent, tok = load_causal_lm(str(tiny_generator_dir(tmp_path / "a", seed=1)), "cpu")
+    ref, _ = load_causal_lm(str(tiny_generator_dir(tmp_path / "b", seed=2)), "cpu")
+    ps, ids = _stories(agent, tok, prompts(6), n=3, seed=5)
+    assert len({len(i) for i in ids}) > 3  # lengths vary, so the length order is not the input order
+    one = story_kl(agent, ref, tok, ps, ids, batch_size=1)
+    for b in (4, 64):
+        got = story_kl(agent, ref, tok, ps, ids, batch_size=b)
+        assert got["exact"] == pytest.approx(one["exact"], rel=1e-4, abs=1e-5)
+        assert got["log_ratio"] == pytest.approx(one["log_ratio"], rel=1e-4, abs=1e-5)
