@@ -114,6 +114,10 @@ def cut_at_end(row: list[int], eos: list[int]) -> list[int]:
     return row
 
 
+class NoKVCache(RuntimeError):
+    """The model gave no KV cache back (``decode`` needs one)."""
+
+
 def can_drop_rows(cache) -> bool:
     """Whether finished rows can leave this KV cache (transformers' ``Cache`` classes can)."""
     return hasattr(cache, "batch_select_indices")
@@ -131,10 +135,14 @@ def decode(model, ids, mask, pick, eos: list[int], max_new_tokens: int, *, pad_i
 
     # Positions count real tokens only, as generate's do under left padding.
     pos = (mask.long().cumsum(-1) - 1).clamp_min(0)
-    out = model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, logits_to_keep=1)
+    params = inspect.signature(model.forward).parameters
+    last_only = {"logits_to_keep": 1} if "logits_to_keep" in params else {}  # the prompt's logits are not needed
+    out = model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, **last_only)
     # transformers 5 calls the KV cache ``cache`` (``past_key_values`` is deprecated), 4.x the old name.
-    name = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+    name = "cache" if "cache" in params else "past_key_values"
     cache, last = out.get(name), pos[:, -1]
+    if cache is None:  # e.g. an older transformers drops the cache of a model training with checkpointing
+        raise NoKVCache(f"{type(model).__name__} returned no KV cache: decoding without one would be wrong")
     can_drop = can_drop_rows(cache)
     rows = list(range(ids.shape[0]))
     done = [False] * len(rows)
@@ -143,7 +151,7 @@ def decode(model, ids, mask, pick, eos: list[int], max_new_tokens: int, *, pad_i
     for step in range(max_new_tokens):
         nxt = pick(out.logits[:, -1, :].float(), rows)
         ended = torch.isin(nxt, eos_t) if eos else torch.zeros_like(nxt, dtype=torch.bool)
-        for j, (r, t, e) in enumerate(zip(rows, nxt.tolist(), ended.tolist())):
+        for r, t, e in zip(rows, nxt.tolist(), ended.tolist()):
             if done[r]:
                 continue
             story[r].append(t)

@@ -108,13 +108,13 @@ def decodes_for(trainer) -> bool:
             and not getattr(args, "generation_kwargs", None))
 
 
-def _decode_prompts(trainer, model, prompt_ids: list[list[int]]) -> list[list[int]]:
+def _decode_prompts(trainer, model, prompt_ids: list[list[int]]) -> list[list[int]] | None:
     """TRL's completions (each up to and including its end token) from ``decode``: one batch,
     left-padded, a story leaving it when it ends, sampled with the global torch RNG as TRL's
-    ``generate`` is."""
+    ``generate`` is. None when the model gives no KV cache back: then TRL samples."""
     import torch
 
-    from rmbench.agent.generate import GenerationConfig, _warpers, decode
+    from rmbench.agent.generate import GenerationConfig, NoKVCache, _warpers, decode
 
     pad = trainer._tokenizer.pad_token_id
     width = max(len(p) for p in prompt_ids)
@@ -126,8 +126,14 @@ def _decode_prompts(trainer, model, prompt_ids: list[list[int]]) -> list[list[in
     def pick(logits, rows):
         return torch.multinomial(torch.softmax(warp(None, logits), dim=-1), 1).squeeze(1)
 
+    # Without gradients transformers 5 keeps the cache of a model that trains with checkpointing
+    # (TRL's own sampling turns checkpointing off around generate for the same reason).
     with torch.no_grad():
-        done = dict(decode(model, ids, mask, pick, list(trainer.eos_token_ids), trainer.max_completion_length, pad_id=pad))
+        try:
+            done = dict(decode(model, ids, mask, pick, list(trainer.eos_token_ids), trainer.max_completion_length,
+                               pad_id=pad))
+        except NoKVCache:
+            return None
     return [done[i] for i in range(len(prompt_ids))]
 
 
@@ -155,7 +161,8 @@ def fp32_sampling(trainer_cls):
             if wrapped is not None:  # accelerate's autocast wrapper: sample through the plain forward
                 model.forward = plain
             try:
-                return _decode_prompts(self, model, prompt_ids) if ours else super()._generate_single_turn(*args, **kwargs)
+                got = _decode_prompts(self, model, prompt_ids) if ours else None
+                return got if got is not None else super()._generate_single_turn(*args, **kwargs)
             finally:
                 if wrapped is not None:
                     model.forward = wrapped

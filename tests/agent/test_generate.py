@@ -141,3 +141,28 @@ def test_sequence_logprobs_keep_each_storys_value_whatever_the_batching(tiny, pr
     assert len({len(i) for i in ids}) > 2  # lengths vary, so the length order is not the input order
     one = sequence_logprobs(model, tok, flat, ids, batch_size=1)
     assert sequence_logprobs(model, tok, flat, ids, batch_size=4) == pytest.approx(one, rel=1e-4, abs=1e-5)
+
+
+def test_a_model_that_gives_no_cache_back_is_refused_not_decoded_wrong(tiny, prompts):
+    import torch
+
+    from rmbench.agent.generate import NoKVCache
+
+    model, tok = tiny
+
+    class NoCache(torch.nn.Module):  # as an older transformers under gradient checkpointing
+        def __init__(self):
+            super().__init__()
+            self.inner = model
+
+        def forward(self, **kw):
+            out = model(**kw)
+            for name in ("cache", "past_key_values"):
+                if name in out:
+                    out[name] = None
+            return out
+
+    enc = _left_padded(tok, [format_prompt(p, tok) for p in prompts(2)])
+    with pytest.raises(NoKVCache, match="no KV cache"):
+        list(decode(NoCache(), enc["input_ids"], enc["attention_mask"], lambda logits, rows: logits.argmax(-1),
+                    [tok.eos_token_id], 5))

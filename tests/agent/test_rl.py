@@ -121,3 +121,14 @@ def test_fewer_prompts_than_a_step_takes_is_an_error_not_zero_steps(tmp_path, ti
     with pytest.raises(ValueError, match="3 prompts.*a step takes 4"):
         train_agent(str(tiny_generator_dir(tmp_path / "gen")), word_judge(), prompts(3), str(tmp_path / "agent"), settings)
     assert not (tmp_path / "agent").exists()
+
+
+def test_rl_falls_back_to_trls_sampling_when_the_decoder_cannot_run(tmp_path, tiny_generator_dir, prompts, word_judge,
+                                                                    monkeypatch):
+    from rmbench.agent import rl
+
+    tried = []
+    monkeypatch.setattr(rl, "_decode_prompts", lambda *a: tried.append(1))  # None: e.g. the model gave no KV cache
+    settings = RLSettings(steps=1, prompts_per_step=2, max_new_tokens=4, logging_steps=1, seed=0)
+    card = train_agent(str(tiny_generator_dir(tmp_path / "gen")), word_judge(), prompts(4), str(tmp_path / "agent"), settings)
+    assert tried and card["log"] and 1 <= card["log"][-1]["completions/mean_length"] <= 4
