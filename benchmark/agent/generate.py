@@ -70,7 +70,7 @@ def sample(model, tok, prompts: list[str], cfg: GenerationConfig, *, n: int = 1,
     tok.padding_side = "left"
     eos = _eos_ids(model, tok)
     device = next(model.parameters()).device
-    warp = _warpers(cfg)
+    warp = logit_warpers(cfg)
     out: list[list[Sample | None]] = [[None] * n for _ in prompts]
     jobs = [(i, k, format_prompt(p, tok)) for i, p in enumerate(prompts) for k in range(n)]
     with progress(desc) as bar, torch.no_grad():
@@ -94,7 +94,7 @@ def sample(model, tok, prompts: list[str], cfg: GenerationConfig, *, n: int = 1,
     return out
 
 
-def _warpers(cfg: GenerationConfig):
+def logit_warpers(cfg: GenerationConfig):
     """Temperature, then nucleus: transformers' own warpers, in the order ``generate`` applies them."""
     from transformers import LogitsProcessorList, TemperatureLogitsWarper, TopPLogitsWarper
 

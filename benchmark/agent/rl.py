@@ -114,14 +114,14 @@ def _decode_prompts(trainer, model, prompt_ids: list[list[int]]) -> list[list[in
     ``generate`` is. None when the model gives no KV cache back: then TRL samples."""
     import torch
 
-    from rmbench.agent.generate import GenerationConfig, NoKVCache, _warpers, decode
+    from rmbench.agent.generate import GenerationConfig, NoKVCache, decode, logit_warpers
 
     pad = trainer._tokenizer.pad_token_id
     width = max(len(p) for p in prompt_ids)
     device = trainer.accelerator.device
     ids = torch.tensor([[pad] * (width - len(p)) + list(p) for p in prompt_ids], device=device)
     mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompt_ids], device=device)
-    warp = _warpers(GenerationConfig(temperature=trainer.temperature, top_p=trainer.top_p))
+    warp = logit_warpers(GenerationConfig(temperature=trainer.temperature, top_p=trainer.top_p))
 
     def pick(logits, rows):
         return torch.multinomial(torch.softmax(warp(None, logits), dim=-1), 1).squeeze(1)
