@@ -30,7 +30,7 @@ CANNOT_RUN = {
     "gpt2": "a hub model (no network here)",
     "--model-kind judge": "a 135M judge reads ~7 s per pair on a CPU",
     "feedback serve": "a server: runs until interrupted",
-    "runs/agent-smollm2": "the whole smollm2 chain: 20-25 min on a 2-core CPU with bf16 (BENCHMARKS.md) (tests/agent runs it with tiny models)",
+    "runs/agent-smollm2": "the whole smollm2 chain: about 13 min on a 2-core CPU with bf16 (BENCHMARKS.md) (tests/agent runs it with tiny models)",
     "page/": "needs the comparison page of an example skipped above",
     "...": "an elided command line",
 }

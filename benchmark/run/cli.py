@@ -304,9 +304,10 @@ def evaluate_cmd(ctx, eval_tasks, quiet, config_file, settings, fmt, **_):
 @click.option("--adapt-epochs", type=float, default=3.0, show_default=True, help="Passes over the K adaptation pairs.")
 @click.option("--epochs", type=float, help="Passes over each cell's training pairs.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted sweep (the newest one without --out).")
+@format_option()
 @common_options
 @click.pass_context
-def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, adapt, adapt_epochs, quiet, config_file,
+def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, adapt, adapt_epochs, fmt, quiet, config_file,
               settings, **_):
     """Learning curves, the transfer matrix and the few-shot adaptation curve, with PNG plots.
 
@@ -322,17 +323,23 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
     With no flags (sizes 250,1k,4k,all -- all is ~6,700 demo pairs -- and the six-task
     transfer matrix: 10 cells) a sweep runs for hours on a CPU.
     """
-    from rmbench.run.sweep import parse_sizes, run_sweep
+    import time
 
+    from rmbench.run.sweep import parse_sizes, run_sweep
+    from rmbench.run.sweep_report import show_sweep
+
+    start = time.monotonic()
     try:
         base = resolve_config(ctx, config_file, settings)
         out = Path(base.out) if base.out else default_out("sweep", holdout.lower(), ctx.params.get("resume"))
         ks = [k for k in parse_sizes(adapt) if k >= 0] if adapt else None
         default = ks is None  # --adapt alone runs only the adaptation curve
-        run_sweep(base, out, holdout=holdout, models=[m.strip() for m in (models or base.model.name).split(",") if m.strip()],
+        result = run_sweep(base, out, holdout=holdout, models=[m.strip() for m in (models or base.model.name).split(",") if m.strip()],
                   sizes=parse_sizes(sizes), transfer_tasks=[t.strip() for t in (transfer_tasks or "").split(",") if t.strip()] or None,
                   curves=default if curves is None else curves, transfer=default if transfer is None else transfer,
                   adapt=ks, adapt_epochs=adapt_epochs, console=stderr_console(), progress=not quiet)
     except RmbenchError as err:
         raise click.ClickException(str(err)) from err
-    click.echo(f"sweep: {out / 'sweep.json'}")
+    pngs = [out / result[k] for k in ("learning_curves_png", "transfer_png", "adapt_png") if result.get(k)]
+    show_sweep(result, [f"sweep: {out / 'sweep.json'}  plots: {', '.join(map(str, pngs)) or 'none'}  "
+                        f"wall time {time.monotonic() - start:.0f} s"], fmt)

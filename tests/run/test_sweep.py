@@ -42,14 +42,19 @@ def test_sweep_cells_plots_and_resume(tmp_path, monkeypatch, tiny_bert_dir, writ
     assert gap["value"] == pytest.approx(diag - off, abs=1e-6)
     assert t["accuracy_heldout_all"][0][1] is not None and t["accuracy_heldout_all"][1][1] is None
     assert (out / "learning_curves.png").stat().st_size > 1000 and (out / "transfer.png").stat().st_size > 1000
+    # it ends with its numbers, not only a path: sweep.json's values, as tables
+    assert "Learning curves: held-out writingprompts" in result.output and "Transfer matrix" in result.output
+    assert f"{100 * curve[0]['accuracy']:.1f}" in result.output and str(out / "transfer.png") in result.output
 
     def no_training(*a, **kw):
         raise AssertionError("a finished cell was recomputed")
 
     monkeypatch.setattr("rmbench.model.train.fit", no_training)
-    again = CliRunner().invoke(main, args + ["--resume"], catch_exceptions=False)
+    again = CliRunner().invoke(main, args + ["--resume", "--format", "json"], catch_exceptions=False)
     assert again.exit_code == 0, again.output
     assert json.loads((out / "sweep.json").read_text())["transfer"]["accuracy"] == t["accuracy"]
+    rows = json.loads(again.stdout)  # stdout is data alone; the paths went to stderr
+    assert [r["part"] for r in rows] == ["curve"] + ["transfer"] * 4
 
 
 @pytest.mark.slow

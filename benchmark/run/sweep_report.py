@@ -1,0 +1,131 @@
+"""What `rmbench sweep` prints when it ends: its numbers as tables, read from sweep.json.
+
+Why: a sweep runs for many minutes and its figures were only in sweep.json and the PNGs, so
+a log of the run ended with a path. Now it ends like `rmbench run`, with its results:
+
+- ``table`` (for people): one table per part that ran -- the learning curves, the transfer
+  matrix (rows: trained on, columns: evaluated on) with its in-domain - held-out gaps, and
+  the few-shot adaptation curve;
+- ``tsv``/``csv``/``json`` (for programs): one long table of every point, a row each, so
+  that one header describes the whole output (``points_sheet``).
+
+Every value is sweep.json's own; nothing is recomputed here.
+"""
+
+from __future__ import annotations
+
+from rmbench.tables import Column, Sheet
+
+_PCT, _CI = "pct", "pct_ci"
+
+
+def curve_sheet(result: dict) -> Sheet | None:
+    curves = result.get("learning_curves")
+    if not curves:
+        return None
+    first = next((p for pts in curves.values() for p in pts), {})
+    split = first.get("split", "heldout_all")
+    hard = "heldout_all_hard" if split == "heldout_all" else "test_hard"
+    sheet = Sheet([Column("model"), Column("train_pairs", "train pairs", "int"),
+                   Column("accuracy", f"{split} %", _PCT), Column("ci95", "95% CI", _CI),
+                   Column("accuracy_hard", f"{hard} %", _PCT), Column("ci95_hard", "95% CI", _CI),
+                   Column("accuracy_test", "test %", _PCT), Column("best_baseline", "best baseline"),
+                   Column("best_baseline_accuracy", "its %", _PCT),
+                   Column("clears_best_baseline", "clears it", "bool")],
+                  title=f"Learning curves: held-out {result.get('holdout', '')} ({split}: every held-out post)")
+    for model, points in curves.items():
+        for p in points:
+            sheet.add(model, p["train_pairs"], p["accuracy"], p["ci95"], p.get("accuracy_hard"), p.get("ci95_hard"),
+                      p.get("accuracy_test"), p.get("best_baseline"), p.get("best_baseline_accuracy"),
+                      p.get("clears_best_baseline"))
+    return sheet
+
+
+def transfer_sheet(result: dict) -> Sheet | None:
+    t = result.get("transfer")
+    if not t:
+        return None
+    evals = t["eval_tasks"]
+    sheet = Sheet([Column("train_task", "trained on")] + [Column(f"on_{u}", u, _PCT) for u in evals],
+                  title="Transfer matrix: test accuracy % (rows: trained on; columns: evaluated on; "
+                        "the diagonal is in-domain)")
+    for name, row in zip(t["train_tasks"], t["accuracy"]):
+        sheet.add(name, *row)
+    return sheet
+
+
+def gap_sheet(result: dict) -> Sheet | None:
+    gaps = (result.get("transfer") or {}).get("gaps")
+    if not gaps:
+        return None
+    sheet = Sheet([Column("eval_task", "evaluated on"), Column("train_task", "trained on"),
+                   Column("gap", "in-domain - held-out pp", "pp"), Column("ci95", "95% CI", "pp_ci"),
+                   Column("n", "pairs", "int"), Column("posts", "posts", "int")],
+                  title="In-domain - held-out gap on each task's test pairs (paired, post-clustered)")
+    for u, by_train in gaps.items():
+        for t, g in by_train.items():
+            sheet.add(u, t, g["value"], g["ci95"], g["n"], g["posts"])
+    return sheet
+
+
+def adapt_sheet(result: dict) -> Sheet | None:
+    a = result.get("adapt")
+    if not a:
+        return None
+    sheet = Sheet([Column("k"), Column("train_pairs", "adapt pairs", "int"), Column("accuracy", "test %", _PCT),
+                   Column("ci95", "95% CI", _CI), Column("accuracy_hard", "test_hard %", _PCT),
+                   Column("ci95_hard", "95% CI", _CI), Column("longer", "longer-wins %", _PCT),
+                   Column("confounds", "confounds %", _PCT), Column("clears_best_baseline", "clears best", "bool")],
+                  title=f"Few-shot adaptation: held-out {a['holdout']} (k = 0 is pure transfer)")
+    for p in a["points"]:
+        sheet.add(p["k"], p["train_pairs"], p["accuracy"], p["ci95"], p.get("accuracy_hard"), p.get("ci95_hard"),
+                  p.get("longer"), p.get("confounds"), p.get("clears_best_baseline"))
+    return sheet
+
+
+def points_sheet(result: dict) -> Sheet:
+    """Every point of every part, one row each: the machine formats' single table."""
+    sheet = Sheet([Column("part"), Column("model"), Column("train_task"), Column("eval_task"), Column("split"),
+                   Column("train_pairs", kind="int"), Column("accuracy", kind=_PCT), Column("ci95", kind=_CI),
+                   Column("accuracy_hard", kind=_PCT), Column("ci95_hard", kind=_CI),
+                   Column("best_baseline"), Column("best_baseline_accuracy", kind=_PCT),
+                   Column("gap", kind="pp"), Column("gap_ci95", kind="pp_ci")])
+    holdout = result.get("holdout")
+    for model, points in (result.get("learning_curves") or {}).items():
+        for p in points:
+            sheet.add("curve", model, None, holdout, p["split"], p["train_pairs"], p["accuracy"], p["ci95"],
+                      p.get("accuracy_hard"), p.get("ci95_hard"), p.get("best_baseline"),
+                      p.get("best_baseline_accuracy"), None, None)
+    t = result.get("transfer")
+    if t:
+        gaps = t.get("gaps") or {}
+        for i, name in enumerate(t["train_tasks"]):
+            for j, u in enumerate(t["eval_tasks"]):
+                if t["accuracy"][i][j] is None:
+                    continue
+                g = (gaps.get(u) or {}).get(name) or {}
+                sheet.add("transfer", None, name, u, t.get("split", "test"), None, t["accuracy"][i][j],
+                          t["ci95"][i][j], None, None, None, None, g.get("value"), g.get("ci95"))
+    a = result.get("adapt")
+    if a:
+        for p in a["points"]:
+            best = p.get("best_baseline")
+            sheet.add("adapt", None, None, a["holdout"], a.get("split", "test"), p["train_pairs"], p["accuracy"],
+                      p["ci95"], p.get("accuracy_hard"), p.get("ci95_hard"), best,
+                      p.get(best) if best in ("longer", "confounds") else None, None, None)
+    return sheet
+
+
+def show_sweep(result: dict, paths: list[str], fmt: str = "table", console=None) -> None:
+    """The sweep's tables on stdout (``fmt``), then where its files are."""
+    from rmbench.tables import emit, note, stdout_console
+
+    if fmt == "table":
+        console = console or stdout_console()
+        for sheet in (curve_sheet(result), transfer_sheet(result), gap_sheet(result), adapt_sheet(result)):
+            if sheet is not None and sheet.rows:
+                emit(sheet, fmt, console=console)
+    else:
+        emit(points_sheet(result), fmt)
+    for line in paths:
+        note(line, fmt, console=console)

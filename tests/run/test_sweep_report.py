@@ -1,0 +1,71 @@
+"""`rmbench sweep`'s closing tables: sweep.json's own numbers, in every format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from rmbench.run.sweep_report import adapt_sheet, curve_sheet, gap_sheet, points_sheet, show_sweep, transfer_sheet
+
+
+def _result() -> dict:
+    point = {"requested": 250, "train_pairs": 250, "split": "heldout_all", "accuracy": 0.8217, "ci95": [0.798, 0.844],
+             "accuracy_hard": 0.826, "ci95_hard": [0.795, 0.854], "accuracy_test": 0.912, "ci95_test": [0.88, 0.94],
+             "best_baseline": "confounds", "clears_best_baseline": True, "best_baseline_accuracy": 0.695}
+    return {"holdout": "writingprompts",
+            "learning_curves": {"minilm": [point, {**point, "train_pairs": 1000, "accuracy": 0.827}]},
+            "transfer": {"train_tasks": ["a", "b"], "eval_tasks": ["a", "b"], "split": "test",
+                         "accuracy": [[0.9, 0.6], [None, 0.8]], "ci95": [[[0.85, 0.95], [0.5, 0.7]], [None, [0.7, 0.9]]],
+                         "gaps": {"b": {"a": {"value": 0.2, "ci95": [0.1, 0.3], "n": 40, "posts": 12}}}},
+            "adapt": {"holdout": "writingprompts", "split": "test", "points": [
+                {"k": 0, "train_pairs": 0, "accuracy": 0.7, "ci95": [0.6, 0.8], "accuracy_hard": None, "ci95_hard": None,
+                 "best_baseline": "longer", "clears_best_baseline": False, "longer": 0.65, "confounds": 0.6},
+                {"k": 100, "train_pairs": 100, "accuracy": 0.75, "ci95": [0.65, 0.85], "accuracy_hard": 0.7,
+                 "ci95_hard": [0.6, 0.8], "best_baseline": "longer", "clears_best_baseline": True, "longer": 0.65,
+                 "confounds": 0.6}]}}
+
+
+def test_part_sheets_hold_sweep_json_values():
+    r = _result()
+    curve = curve_sheet(r).records()
+    assert [(c["train_pairs"], c["accuracy_pct"], c["ci95_low_pct"]) for c in curve] == [(250, 82.2, 79.8), (1000, 82.7, 79.8)]
+    matrix = transfer_sheet(r).records()
+    assert matrix == [{"train_task": "a", "on_a_pct": 90.0, "on_b_pct": 60.0},
+                      {"train_task": "b", "on_a_pct": None, "on_b_pct": 80.0}]
+    gap = gap_sheet(r).records()
+    assert gap == [{"eval_task": "b", "train_task": "a", "gap_pp": 20.0, "ci95_low_pp": 10.0, "ci95_high_pp": 30.0,
+                    "n": 40, "posts": 12}]
+    assert [(p["k"], p["accuracy_pct"], p["longer_pct"]) for p in adapt_sheet(r).records()] == [(0, 70.0, 65.0), (100, 75.0, 65.0)]
+    # a part that did not run has no table
+    assert curve_sheet({"holdout": "x"}) is None and transfer_sheet({}) is None and adapt_sheet({}) is None
+
+
+def test_points_sheet_is_one_row_per_point():
+    rows = points_sheet(_result()).records()
+    assert [r["part"] for r in rows] == ["curve", "curve", "transfer", "transfer", "transfer", "adapt", "adapt"]
+    off = next(r for r in rows if r["part"] == "transfer" and r["train_task"] == "a" and r["eval_task"] == "b")
+    assert (off["accuracy_pct"], off["gap_pp"], off["gap_ci95_low_pp"]) == (60.0, 20.0, 10.0)
+    diag = next(r for r in rows if r["part"] == "transfer" and r["train_task"] == "a" and r["eval_task"] == "a")
+    assert diag["gap_pp"] is None
+    assert [r["best_baseline_accuracy_pct"] for r in rows if r["part"] == "adapt"] == [65.0, 65.0]
+
+
+def test_show_sweep_machine_formats_keep_stdout_parseable(capsys):
+    show_sweep(_result(), ["sweep: out/sweep.json"], "csv")
+    out, err = capsys.readouterr()
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 7 and rows[0]["accuracy_pct"] == "82.2"
+    assert "sweep: out/sweep.json" in err and "sweep:" not in out
+    show_sweep(_result(), ["sweep: out/sweep.json"], "json")
+    assert len(json.loads(capsys.readouterr().out)) == 7
+
+
+def test_show_sweep_table_prints_every_part(capsys):
+    show_sweep(_result(), ["sweep: out/sweep.json"], "table")
+    out = capsys.readouterr().out
+    for title in ("Learning curves: held-out writingprompts", "Transfer matrix", "In-domain - held-out gap",
+                  "Few-shot adaptation"):
+        assert title in out
+    assert "82.2" in out and "[79.8, 84.4]" in out and "+20.0" in out
+    assert out.rstrip().endswith("sweep: out/sweep.json")
