@@ -30,10 +30,9 @@ def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, 
                 progress: bool = True) -> dict:
     """Fine-tune ``base_dir/model`` on k held-out training pairs; returns results.json."""
     from rmbench.model.load import weights_sha256
-    from rmbench.model.scoring import RewardScorer
     from rmbench.model.train import fit
     from rmbench.prepared.resolve import resolve_data
-    from rmbench.run.harness import Clock, finish, score_targets
+    from rmbench.run.harness import Clock, finish, kind_scorer, resolve_model, score_targets
     from rmbench.run.rundir import prepare_run_dir
     from rmbench.run.plan import plan
 
@@ -46,6 +45,9 @@ def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, 
     cfg.train.epochs = epochs
     cfg.out = str(run_dir)
     cfg.train.resume = (run_dir / "config.json").is_file()
+    # The auto values (max length, input format, kind) settled as the base cell settled them,
+    # so the adapted model reads its inputs as the model it starts from did.
+    spec = resolve_model(cfg, training=True, console=console)
     data_dir = resolve_data(cfg.data.source, cfg.data.cache_dir, progress=progress)
     p = plan(cfg, data_dir, [cfg.data.holdout], cfg.data.train_tasks or None)
     p.heldout_splits = ("test", "test_hard")
@@ -62,8 +64,7 @@ def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, 
         shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
         clock.mark()
     info = read_json_file(info_path)
-    scorer = RewardScorer(str(model_dir), max_length=cfg.model.max_length, batch_size=cfg.eval.batch_size)
-    scorer.memo = {}
+    scorer = kind_scorer(cfg, spec, model_dir, console)
     results, pairs_by, rewards_by = score_targets(cfg, p, run_dir, scorer, console, progress,
                                                   role_of_heldout=ADAPTED, clock=clock)
     model_info = {"id": f"{base_cfg.model.name}+{holdout}:{k}", "base_model": base_cfg.model.name,

@@ -54,7 +54,8 @@ def test_sweep_cells_plots_and_resume(tmp_path, monkeypatch, tiny_bert_dir, writ
     assert again.exit_code == 0, again.output
     assert json.loads((out / "sweep.json").read_text())["transfer"]["accuracy"] == t["accuracy"]
     rows = json.loads(again.stdout)  # stdout is data alone; the paths went to stderr
-    assert [r["part"] for r in rows] == ["curve"] + ["transfer"] * 4
+    assert [(r["part"], r["split"]) for r in rows] == [("curve", "heldout_all")] + [("transfer", "test")] * 4 + [
+        ("transfer", "heldout_all")] * 2  # off the diagonal
 
 
 @pytest.mark.slow
@@ -64,8 +65,8 @@ def test_adapt_curve_fine_tunes_on_k_heldout_pairs(tmp_path, tiny_bert_dir, writ
     tiny = tiny_bert_dir(tmp_path / "tiny")
     out = tmp_path / "adapt"
     args = ["sweep", "--holdout", "writingprompts", "--models", str(tiny), "--adapt", "1000",
-            "--data", str(data), "--out", str(out), "--epochs", "1", "--adapt-epochs", "1", "--max-length", "32",
-            "--quiet", "--set", "eval.bootstrap_samples=100"]
+            "--data", str(data), "--out", str(out), "--epochs", "1", "--adapt-epochs", "1",
+            "--quiet", "--set", "eval.bootstrap_samples=100"]  # --max-length auto: as the --help example
     result = CliRunner().invoke(main, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     doc = json.loads((out / "sweep.json").read_text())
@@ -77,6 +78,11 @@ def test_adapt_curve_fine_tunes_on_k_heldout_pairs(tmp_path, tiny_bert_dir, writ
     assert cell["results"]["writingprompts"]["role"] == "adapted"
     assert set(cell["results"]["writingprompts"]["splits"]) == {"test", "test_hard"}  # never heldout_all
     assert cell["model"]["training"]["adapt"]["from"].endswith("adapt-0/model")
+    # the adapted model reads its inputs as its base did (auto settled the same way, not 0)
+    base_cfg = json.loads((out / "cells" / "adapt-0" / "config.json").read_text())["model"]
+    adapted_cfg = json.loads((out / "cells" / "adapt-1000" / "config.json").read_text())["model"]
+    assert adapted_cfg["max_length"] == base_cfg["max_length"] == 128
+    assert adapted_cfg["input_format"] == base_cfg["input_format"]
     assert (out / "adapt.png").stat().st_size > 1000
     # the adapted model is one the sweep trained: it gets its card, with its adapted results
     assert "| writingprompts | adapted | test" in (out / "cells" / "adapt-1000" / "model" / "README.md").read_text()
