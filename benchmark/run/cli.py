@@ -314,14 +314,16 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
     \b
     Each cell is a full `rmbench run` under OUT/cells/, resumable; finished cells are
     never recomputed. A cell costs what `rmbench run` costs: the default run (256 pairs,
-    every held-out post scored) takes about 3 min on 2 idle CPU cores. Start small:
+    every held-out post scored) takes about a minute on 2 idle CPU cores. Start small:
       rmbench sweep --holdout WritingPrompts --sizes 48,96 --no-transfer --limit 100 --out runs/curves-small
-    (2 cells, 100 pairs per scored split: 9 min on 2 shared CPU cores). Then:
+    (2 cells, 100 pairs per scored split: 70 s on 2 idle CPU cores with bf16). Then:
       rmbench sweep --holdout WritingPrompts --sizes 250,1k --no-transfer --out runs/curves
-    (2 cells, every post: about 10 min on 2 idle CPU cores, estimated from the default run)
+    (2 cells, every post: 3.6 min)
       rmbench sweep --holdout askacademia --adapt 0,100,1000 --out runs/adapt
-    With no flags (sizes 250,1k,4k,all -- all is ~6,700 demo pairs -- and the six-task
-    transfer matrix: 10 cells) a sweep runs for hours on a CPU.
+    (3 cells: 7 min). With no flags (sizes 250,1k,4k,all -- all is ~6,700 demo
+    pairs -- and the six-task transfer matrix: 10 cells) a sweep takes about 40 min
+    (BENCHMARKS.md). It ends with its tables; rerun it with the same --out to print
+    them again.
     """
     import time
 

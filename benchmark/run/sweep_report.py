@@ -4,8 +4,8 @@ Why: a sweep runs for many minutes and its figures were only in sweep.json and t
 a log of the run ended with a path. Now it ends like `rmbench run`, with its results:
 
 - ``table`` (for people): one table per part that ran -- the learning curves, the transfer
-  matrix (rows: trained on, columns: evaluated on) with its in-domain - held-out gaps, and
-  the few-shot adaptation curve;
+  matrix (rows: trained on, columns: evaluated on) on test and on every held-out post, its
+  in-domain - held-out gaps, and the few-shot adaptation curve;
 - ``tsv``/``csv``/``json`` (for programs): one long table of every point, a row each, so
   that one header describes the whole output (``points_sheet``).
 
@@ -41,15 +41,19 @@ def curve_sheet(result: dict) -> Sheet | None:
     return sheet
 
 
-def transfer_sheet(result: dict) -> Sheet | None:
+def transfer_sheet(result: dict, split: str = "test") -> Sheet | None:
+    """The matrix on ``test`` (in-domain on the diagonal) or on ``heldout_all`` (every post of
+    the evaluated task: off the diagonal only, a task's own posts are not held out from it)."""
     t = result.get("transfer")
-    if not t:
+    key = "accuracy" if split == "test" else f"accuracy_{split}"
+    if not t or not t.get(key):
         return None
-    evals = t["eval_tasks"]
-    sheet = Sheet([Column("train_task", "trained on")] + [Column(f"on_{u}", u, _PCT) for u in evals],
-                  title="Transfer matrix: test accuracy % (rows: trained on; columns: evaluated on; "
-                        "the diagonal is in-domain)")
-    for name, row in zip(t["train_tasks"], t["accuracy"]):
+    title = ("Transfer matrix: test accuracy % (rows: trained on; columns: evaluated on; the diagonal is in-domain)"
+             if split == "test" else
+             f"Transfer matrix: {split} accuracy %, every post of the evaluated task (off the diagonal)")
+    sheet = Sheet([Column("train_task", "trained on")] + [Column(f"on_{u}", u, _PCT) for u in t["eval_tasks"]],
+                  title=title)
+    for name, row in zip(t["train_tasks"], t[key]):
         sheet.add(name, *row)
     return sheet
 
@@ -72,7 +76,7 @@ def adapt_sheet(result: dict) -> Sheet | None:
     a = result.get("adapt")
     if not a:
         return None
-    sheet = Sheet([Column("k"), Column("train_pairs", "adapt pairs", "int"), Column("accuracy", "test %", _PCT),
+    sheet = Sheet([Column("k", kind="int"), Column("train_pairs", "adapt pairs", "int"), Column("accuracy", "test %", _PCT),
                    Column("ci95", "95% CI", _CI), Column("accuracy_hard", "test_hard %", _PCT),
                    Column("ci95_hard", "95% CI", _CI), Column("longer", "longer-wins %", _PCT),
                    Column("confounds", "confounds %", _PCT), Column("clears_best_baseline", "clears best", "bool")],
@@ -106,6 +110,12 @@ def points_sheet(result: dict) -> Sheet:
                 g = (gaps.get(u) or {}).get(name) or {}
                 sheet.add("transfer", None, name, u, t.get("split", "test"), None, t["accuracy"][i][j],
                           t["ci95"][i][j], None, None, None, None, g.get("value"), g.get("ci95"))
+        for i, name in enumerate(t["train_tasks"]):  # sweep.json keeps these without an interval
+            for j, u in enumerate(t["eval_tasks"]):
+                every = (t.get("accuracy_heldout_all") or [[None] * len(t["eval_tasks"])] * len(t["train_tasks"]))[i][j]
+                if every is not None:
+                    sheet.add("transfer", None, name, u, "heldout_all", None, every, None,
+                              None, None, None, None, None, None)
     a = result.get("adapt")
     if a:
         for p in a["points"]:
@@ -122,7 +132,8 @@ def show_sweep(result: dict, paths: list[str], fmt: str = "table", console=None)
 
     if fmt == "table":
         console = console or stdout_console()
-        for sheet in (curve_sheet(result), transfer_sheet(result), gap_sheet(result), adapt_sheet(result)):
+        for sheet in (curve_sheet(result), transfer_sheet(result), transfer_sheet(result, "heldout_all"),
+                      gap_sheet(result), adapt_sheet(result)):
             if sheet is not None and sheet.rows:
                 emit(sheet, fmt, console=console)
     else:

@@ -17,6 +17,7 @@ def _result() -> dict:
             "learning_curves": {"minilm": [point, {**point, "train_pairs": 1000, "accuracy": 0.827}]},
             "transfer": {"train_tasks": ["a", "b"], "eval_tasks": ["a", "b"], "split": "test",
                          "accuracy": [[0.9, 0.6], [None, 0.8]], "ci95": [[[0.85, 0.95], [0.5, 0.7]], [None, [0.7, 0.9]]],
+                         "accuracy_heldout_all": [[None, 0.55], [0.5, None]],
                          "gaps": {"b": {"a": {"value": 0.2, "ci95": [0.1, 0.3], "n": 40, "posts": 12}}}},
             "adapt": {"holdout": "writingprompts", "split": "test", "points": [
                 {"k": 0, "train_pairs": 0, "accuracy": 0.7, "ci95": [0.6, 0.8], "accuracy_hard": None, "ci95_hard": None,
@@ -33,6 +34,8 @@ def test_part_sheets_hold_sweep_json_values():
     matrix = transfer_sheet(r).records()
     assert matrix == [{"train_task": "a", "on_a_pct": 90.0, "on_b_pct": 60.0},
                       {"train_task": "b", "on_a_pct": None, "on_b_pct": 80.0}]
+    assert transfer_sheet(r, "heldout_all").records() == [{"train_task": "a", "on_a_pct": None, "on_b_pct": 55.0},
+                                                          {"train_task": "b", "on_a_pct": 50.0, "on_b_pct": None}]
     gap = gap_sheet(r).records()
     assert gap == [{"eval_task": "b", "train_task": "a", "gap_pp": 20.0, "ci95_low_pp": 10.0, "ci95_high_pp": 30.0,
                     "n": 40, "posts": 12}]
@@ -43,7 +46,10 @@ def test_part_sheets_hold_sweep_json_values():
 
 def test_points_sheet_is_one_row_per_point():
     rows = points_sheet(_result()).records()
-    assert [r["part"] for r in rows] == ["curve", "curve", "transfer", "transfer", "transfer", "adapt", "adapt"]
+    assert [(r["part"], r["split"]) for r in rows] == [("curve", "heldout_all")] * 2 + [("transfer", "test")] * 3 + [
+        ("transfer", "heldout_all")] * 2 + [("adapt", "test")] * 2
+    assert [(r["train_task"], r["eval_task"], r["accuracy_pct"]) for r in rows if r["split"] == "heldout_all"
+            and r["part"] == "transfer"] == [("a", "b", 55.0), ("b", "a", 50.0)]
     off = next(r for r in rows if r["part"] == "transfer" and r["train_task"] == "a" and r["eval_task"] == "b")
     assert (off["accuracy_pct"], off["gap_pp"], off["gap_ci95_low_pp"]) == (60.0, 20.0, 10.0)
     diag = next(r for r in rows if r["part"] == "transfer" and r["train_task"] == "a" and r["eval_task"] == "a")
@@ -55,16 +61,17 @@ def test_show_sweep_machine_formats_keep_stdout_parseable(capsys):
     show_sweep(_result(), ["sweep: out/sweep.json"], "csv")
     out, err = capsys.readouterr()
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert len(rows) == 7 and rows[0]["accuracy_pct"] == "82.2"
+    assert len(rows) == 9 and rows[0]["accuracy_pct"] == "82.2"
     assert "sweep: out/sweep.json" in err and "sweep:" not in out
     show_sweep(_result(), ["sweep: out/sweep.json"], "json")
-    assert len(json.loads(capsys.readouterr().out)) == 7
+    assert len(json.loads(capsys.readouterr().out)) == 9
 
 
 def test_show_sweep_table_prints_every_part(capsys):
     show_sweep(_result(), ["sweep: out/sweep.json"], "table")
     out = capsys.readouterr().out
-    for title in ("Learning curves: held-out writingprompts", "Transfer matrix", "In-domain - held-out gap",
+    for title in ("Learning curves: held-out writingprompts", "Transfer matrix: test", "Transfer matrix: heldout_all",
+                  "In-domain - held-out gap",
                   "Few-shot adaptation"):
         assert title in out
     assert "82.2" in out and "[79.8, 84.4]" in out and "+20.0" in out
