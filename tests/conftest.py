@@ -313,7 +313,7 @@ def tiny_cli_env(tmp_path_factory) -> dict:
 
     root = tmp_path_factory.mktemp("tiny-cli")
     model = tiny_bert_dir(root / "tiny-bert")
-    config = {"model": {"name": str(model), "max_length": 48},
+    config = {"model": {"name": str(model)},  # max_length auto, as a user has it
               "train": {"epochs": 1, "batch_size": 16, "learning_rate": 1e-3},
               "data": {"max_train_pairs": 64, "max_validation_pairs": 32, "limit": 80},
               "eval": {"bootstrap_samples": 100}}
