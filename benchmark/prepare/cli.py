@@ -68,7 +68,7 @@ def prepare_cmd(sources, tasks, out, overwrite, workers, split_by, strict, quiet
     \b
     Examples: rmbench prepare --source demo --out prepared
               rmbench prepare --source demo --tasks writingprompts,askacademia --out prepared --overwrite --format tsv
-              rmbench prepare --source DUMPS --out prepared-time --split-by time:2023-01-01
+              rmbench prepare --source DUMPS --out prepared-time --split-by time:2021-01-01
               rmbench prepare --source hf:stanfordnlp/SHP --source hf:euclaise/WritingPrompts_preferences --out shp-wp
               rmbench prepare --source DUMPS --out prepared --engine ray --ray-address auto
     """
