@@ -110,9 +110,8 @@ def points_sheet(result: dict) -> Sheet:
                 g = (gaps.get(u) or {}).get(name) or {}
                 sheet.add("transfer", None, name, u, t.get("split", "test"), None, t["accuracy"][i][j],
                           t["ci95"][i][j], None, None, None, None, g.get("value"), g.get("ci95"))
-        for i, name in enumerate(t["train_tasks"]):  # sweep.json keeps these without an interval
-            for j, u in enumerate(t["eval_tasks"]):
-                every = (t.get("accuracy_heldout_all") or [[None] * len(t["eval_tasks"])] * len(t["train_tasks"]))[i][j]
+        for name, row in zip(t["train_tasks"], t.get("accuracy_heldout_all") or []):  # kept without an interval
+            for u, every in zip(t["eval_tasks"], row):
                 if every is not None:
                     sheet.add("transfer", None, name, u, "heldout_all", None, every, None,
                               None, None, None, None, None, None)
