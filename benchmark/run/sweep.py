@@ -27,6 +27,27 @@ from rmbench.jsonlimits import read_json_file
 DEFAULT_SIZES = "250,1000,4000,all"
 
 
+class CellLog:
+    """"sweep: cell 3 of 10 (...)" on stderr before each cell, so a log of a 40-minute sweep
+    says where it is: the cells' own progress lines do not say which cell they belong to."""
+
+    def __init__(self, total: int, console=None, progress: bool = True):
+        self.total, self.done, self.console, self.progress = total, 0, console, progress
+
+    def start(self, what: str, run_dir: Path) -> None:
+        self.done += 1
+        if not self.progress:
+            return
+        reused = " (finished before: read back)" if (run_dir / "results.json").is_file() else ""
+        line = f"sweep: cell {self.done} of {self.total}: {what} -> {run_dir}{reused}"
+        if self.console is not None:
+            self.console.print(line, markup=False, highlight=False)
+        else:
+            import sys
+
+            print(line, file=sys.stderr)
+
+
 def _cell(base, run_dir: Path, console, progress, *, model=None, pairs=None, train_tasks=None, holdouts=None) -> dict:
     from rmbench.run.harness import run_holdout
 
@@ -59,15 +80,19 @@ def parse_sizes(text: str) -> list[int]:
     return sizes
 
 
-def learning_curves(base, out: Path, models: list[str], sizes: list[int], console, progress) -> dict:
+def learning_curves(base, out: Path, models: list[str], sizes: list[int], console, progress,
+                    log: CellLog | None = None) -> dict:
     """Per model, one point per size: the headline split (heldout_all, every held-out post;
     test where a cell lacks it), its hard counterpart, and test for comparison."""
+    log = log or CellLog(len(models) * len(sizes), console, progress)
     curves = {}
     for model in models:
         points = []
         for n in sizes:
             slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", model).strip("-")[-40:]
-            doc = _cell(base, out / "cells" / f"curve-{slug}-{n or 'all'}", console, progress, model=model, pairs=n)
+            cell = out / "cells" / f"curve-{slug}-{n or 'all'}"
+            log.start(f"learning curve, {model}, {f'{n:,}' if n else 'all'} training pairs", cell)
+            doc = _cell(base, cell, console, progress, model=model, pairs=n)
             held = doc["results"][doc["holdout"][0]]["splits"]
             split = "heldout_all" if "heldout_all" in held else "test"
             main = held[split]
@@ -83,11 +108,14 @@ def learning_curves(base, out: Path, models: list[str], sizes: list[int], consol
     return curves
 
 
-def transfer_matrix(base, out: Path, tasks: list[str], console, progress) -> dict:
+def transfer_matrix(base, out: Path, tasks: list[str], console, progress, log: CellLog | None = None) -> dict:
+    log = log or CellLog(len(tasks), console, progress)
     matrix, cis, every = [], [], []
     for t in tasks:
         others = [u for u in tasks if u != t]
-        doc = _cell(base, out / "cells" / f"transfer-{t}", console, progress, train_tasks=[t], holdouts=others)
+        cell = out / "cells" / f"transfer-{t}"
+        log.start(f"transfer matrix, trained on {t}", cell)
+        doc = _cell(base, cell, console, progress, train_tasks=[t], holdouts=others)
         row, row_ci, row_all = [], [], []
         for u in tasks:
             splits = doc["results"].get(u, {}).get("splits", {})
@@ -135,15 +163,19 @@ def transfer_gaps(out: Path, tasks: list[str], samples: int, seed: int) -> dict:
     return gaps
 
 
-def adapt_curve(base, out: Path, ks: list[int], epochs: float, console, progress, model: str | None = None) -> dict:
+def adapt_curve(base, out: Path, ks: list[int], epochs: float, console, progress, model: str | None = None,
+                log: CellLog | None = None) -> dict:
     """The k = 0 transfer cell, then one fine-tuned cell per k > 0 (``rmbench.run.adapt``)."""
     from rmbench.run.adapt import adapt_points, run_adapted
 
+    log = log or CellLog(len(set(ks) | {0}), console, progress)
     base = copy.deepcopy(base)
     base.model.name = model or base.model.name
     base_dir = out / "cells" / "adapt-0"
+    log.start("adaptation, k = 0 (pure transfer)", base_dir)
     docs = {0: _cell(base, base_dir, console, progress)}
     for k in (k for k in ks if k > 0):
+        log.start(f"adaptation, k = {k:,} held-out pairs", out / "cells" / f"adapt-{k}")
         docs[k] = run_adapted(base, base_dir, out / "cells" / f"adapt-{k}", k, epochs, console, progress)
     holdout = docs[0]["holdout"][0]
     return {"holdout": holdout, "split": "test", "epochs": epochs, "points": adapt_points(docs, holdout)}
@@ -165,21 +197,23 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
     result = {"kind": "rmbench.sweep", "schema_version": 1, "data_fingerprint": data.fingerprint,
               "synthetic_data": data.synthetic, "holdout": holdout.lower(), "config": base.to_dict()}
     out.mkdir(parents=True, exist_ok=True)
+    names = ([t.lower() for t in transfer_tasks] if transfer_tasks else data.tasks_with("train", "test")) if transfer else []
+    ks = sorted(set(adapt) | {0}) if adapt else []
+    log = CellLog(len(models) * len(sizes) * bool(curves) + len(names) + len(ks), console, progress)
     if curves:
-        result["learning_curves"] = learning_curves(base, out, models, sizes, console, progress)
+        result["learning_curves"] = learning_curves(base, out, models, sizes, console, progress, log)
         pts = {m: [(p["train_pairs"], p["accuracy"], *(p["ci95"] or [None, None])) for p in v]
                for m, v in result["learning_curves"].items()}
         first = next(iter(result["learning_curves"].values()), [])
         best = {first[0]["best_baseline"]: first[0]["best_baseline_accuracy"]} if first and first[0]["best_baseline"] else {}
         result["learning_curves_png"] = plots.learning_curves(pts, out / "learning_curves.png", best)
     if transfer:
-        names = [t.lower() for t in transfer_tasks] if transfer_tasks else data.tasks_with("train", "test")
-        result["transfer"] = transfer_matrix(base, out, names, console, progress)
+        result["transfer"] = transfer_matrix(base, out, names, console, progress, log)
         result["transfer_png"] = plots.transfer_heatmap(names, names, result["transfer"]["accuracy"],
                                                         out / "transfer.png")
     if adapt:
-        result["adapt"] = a = adapt_curve(base, out, sorted(set(adapt) | {0}), adapt_epochs, console, progress,
-                                                  model=models[0] if models else None)
+        result["adapt"] = a = adapt_curve(base, out, ks, adapt_epochs, console, progress,
+                                          model=models[0] if models else None, log=log)
         first = a["points"][0]
         result["adapt_png"] = plots.adapt_curve(a["points"], out / "adapt.png",
                                                 {"longer": first["longer"], "confounds": first["confounds"]},

@@ -53,6 +53,12 @@ def test_sweep_cells_plots_and_resume(tmp_path, monkeypatch, tiny_bert_dir, writ
     again = CliRunner().invoke(main, args + ["--resume", "--format", "json"], catch_exceptions=False)
     assert again.exit_code == 0, again.output
     assert json.loads((out / "sweep.json").read_text())["transfer"]["accuracy"] == t["accuracy"]
+    assert "sweep: cell" not in again.stderr  # --quiet
+    loud = CliRunner().invoke(main, [a for a in args if a != "--quiet"] + ["--resume"], catch_exceptions=False)
+    lines = [ln for ln in loud.stderr.splitlines() if ln.startswith("sweep: cell")]
+    assert [ln.split(":")[1] for ln in lines] == [" cell 1 of 3", " cell 2 of 3", " cell 3 of 3"]
+    assert "learning curve" in lines[0] and "trained on askacademia" in lines[1]
+    assert all(ln.endswith("(finished before: read back)") for ln in lines)
     rows = json.loads(again.stdout)  # stdout is data alone; the paths went to stderr
     assert [(r["part"], r["split"]) for r in rows] == [("curve", "heldout_all")] + [("transfer", "test")] * 4 + [
         ("transfer", "heldout_all")] * 2  # off the diagonal
@@ -84,5 +90,8 @@ def test_adapt_curve_fine_tunes_on_k_heldout_pairs(tmp_path, tiny_bert_dir, writ
     assert adapted_cfg["max_length"] == base_cfg["max_length"] == 128
     assert adapted_cfg["input_format"] == base_cfg["input_format"]
     assert (out / "adapt.png").stat().st_size > 1000
+    loud = CliRunner().invoke(main, [a for a in args if a != "--quiet"] + ["--resume"], catch_exceptions=False)
+    assert [ln.split(" -> ")[0] for ln in loud.stderr.splitlines() if ln.startswith("sweep: cell")] == [
+        "sweep: cell 1 of 2: adaptation, k = 0 (pure transfer)", "sweep: cell 2 of 2: adaptation, k = 1,000 held-out pairs"]
     # the adapted model is one the sweep trained: it gets its card, with its adapted results
     assert "| writingprompts | adapted | test" in (out / "cells" / "adapt-1000" / "model" / "README.md").read_text()
