@@ -32,12 +32,12 @@ def _b(v):
 
 
 def fields(c: Comment) -> tuple:
-    """What a comment is stored as (``Comment``'s fields up to ``synthetic``; flags as None
-    or bool): ``Comment(*fields(c))`` gives the comment back as the store reads it."""
+    """What a comment is stored as (``Comment``'s fields, flags as None or bool):
+    ``Comment(*fields(c))`` gives the comment back as the store reads it."""
     return (c.id, c.post_id, c.parent_id, c.subreddit, c.body, c.created_utc, c.author, c.score,
             None if c.edited is None else bool(c.edited), c.distinguished,
             None if c.stickied is None else bool(c.stickied),
-            None if c.is_submitter is None else bool(c.is_submitter), bool(c.synthetic))
+            None if c.is_submitter is None else bool(c.is_submitter), bool(c.synthetic), c.retrieved_utc)
 
 
 def held_row(c: Comment, mask: int = 1) -> tuple:
@@ -54,9 +54,9 @@ def id_row(post_id: str, comment_id: str) -> tuple:
 
 
 def as_stored(c: Comment) -> Comment:
-    """The comment as the store gives it back (``fields``): flags None or bool,
-    ``retrieved_utc`` not stored. Nearly every comment already is."""
-    if (c.retrieved_utc is None and (c.edited is None or c.edited is True or c.edited is False)
+    """The comment as the store gives it back (``fields``): flags None or bool. Nearly every
+    comment already is."""
+    if ((c.edited is None or c.edited is True or c.edited is False)
             and (c.stickied is None or c.stickied is True or c.stickied is False)
             and (c.is_submitter is None or c.is_submitter is True or c.is_submitter is False)
             and (c.synthetic is True or c.synthetic is False)):

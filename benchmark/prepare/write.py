@@ -27,6 +27,10 @@ from rmbench.prepare.splits import ALL_SPLITS, FingerprintBuilder
 MANIFEST = "manifest.json"
 KIND = "rmbench.prepared"
 SCHEMA_VERSION = 1
+# What prepare writes for the same inputs and task versions; a cached build of another revision
+# is prepared again (``rmbench.prepared.resolve``). Bump it when the rows change without a task
+# version changing. 2: score ages read from dumps (before, every one was null).
+PREPARE_REVISION = 2
 
 _FALSE = '"cross_task_dup": false'
 _TRUE = '"cross_task_dup": true'
@@ -125,6 +129,7 @@ def manifest_document(*, source: dict, bad_input: dict, tasks: dict[str, dict]) 
         "kind": KIND,
         "schema_version": SCHEMA_VERSION,
         "rmbench_version": __version__,
+        "prepare_revision": PREPARE_REVISION,
         "source": source,
         "bad_input": bad_input,
         "tasks": tasks,
@@ -147,5 +152,5 @@ def write_manifest(out_dir: Path, doc: dict) -> None:
     write_json(Path(out_dir) / MANIFEST, doc)
 
 
-__all__ = ["COLUMNS", "KIND", "MANIFEST", "SCHEMA_VERSION", "dict_rows", "manifest_document", "manifest_fingerprint",
+__all__ = ["COLUMNS", "KIND", "MANIFEST", "PREPARE_REVISION", "SCHEMA_VERSION", "dict_rows", "manifest_document", "manifest_fingerprint",
            "task_entry", "write_manifest", "write_split", "write_splits"]

@@ -59,6 +59,11 @@ class Prepared:
         return self.doc.get("rmbench_version")
 
     @property
+    def prepare_revision(self) -> int:
+        """``rmbench.prepare.write.PREPARE_REVISION`` of the build (1: before it was recorded)."""
+        return self.doc.get("prepare_revision", 1)
+
+    @property
     def split_by(self) -> dict:
         """How posts were assigned to splits (``--split-by``); builds before the flag used the hash."""
         return dict(self.doc.get("split_by") or {"rule": "hash"})

@@ -29,7 +29,7 @@ from rmbench.atomic import write_json
 from rmbench.cache import cache_root
 from rmbench.errors import DataError, NotPreparedError, RmbenchError
 from rmbench.prepare.card import CARD
-from rmbench.prepare.write import MANIFEST
+from rmbench.prepare.write import MANIFEST, PREPARE_REVISION
 from rmbench.prepared.manifest import Prepared
 from rmbench.registry import all_tasks
 
@@ -67,9 +67,10 @@ def cache_key(source: str) -> str:
 
 
 def _is_current(data: Prepared) -> bool:
-    """The cached build was made by this rmbench with today's task versions, and has its
-    dataset card (a build from before cards existed is made again, once)."""
-    if data.rmbench_version != __version__ or not (data.path / CARD).is_file():
+    """The cached build was made by this rmbench, prepare revision and task versions, and has
+    its dataset card (a build from before cards existed is made again, once)."""
+    if (data.rmbench_version != __version__ or data.prepare_revision != PREPARE_REVISION
+            or not (data.path / CARD).is_file()):
         return False
     tasks = all_tasks()
     return all(name in tasks and tasks[name].version == data.version(name) for name in data.tasks)

@@ -18,7 +18,13 @@ Reasons written to the ``BadInputReport`` (stable keys: the manifest shows them)
   integral float such as ``5.0``), ``<flag>_string`` (``"true"/"false"/"0"/"1"`` for a
   boolean flag), ``<flag>_number`` (0/1 for a flag), ``surrogates_replaced`` (lone UTF-16
   surrogates in a text, as JSON escapes or raw bytes, replaced with U+FFFD), ``score_null``
-  (null or absent score: kept so the pairing rule can drop it as ``score_missing``).
+  (null or absent score: kept so the pairing rule can drop it as ``score_missing``),
+  ``retrieved_unusable`` (a comment's score snapshot time that is not a time, or is before
+  the comment: its score age is unknown, as when the dump does not say, and the comment kept).
+
+When a comment's score was read (``Comment.retrieved_utc``, the score age's clock) is decided
+by ``snapshot_value`` and ``snapshot``.
+
 This module is the hot path of every dump read: a comment whose values all have their type
 and range takes one combined check (``comment_from_raw``'s fast path); anything else goes
 through the careful path, which decides it field by field.
@@ -181,6 +187,46 @@ def subreddit_of(v, hint: str | None, fixes: list) -> str:
     return s
 
 
+_UNUSABLE = object()  # snapshot_value: a ``_meta`` that is not an object says nothing usable
+
+
+def snapshot_value(get):
+    """The raw value that says when a comment's score was read, from a record's ``get``: Arctic
+    Shift's ``_meta.retrieved_2nd_on``, else ``retrieved_utc``, else ``retrieved_on``; None when
+    it has none of them. Why that order: Arctic Shift reads every record twice, seconds after it
+    is posted (when the score is Reddit's placeholder 1) and ~36 hours later, which writes
+    ``_meta.retrieved_2nd_on`` and the settled values; Pushshift wrote ``retrieved_utc`` (later
+    dumps) or ``retrieved_on``."""
+    meta = get("_meta")
+    if meta is not None:
+        if type(meta) is dict:
+            second = meta.get("retrieved_2nd_on")
+        else:  # the typed decoder's CheckedMeta, or something that is not an object at all
+            second = getattr(meta, "retrieved_2nd_on", _UNUSABLE)
+        if second is not None:
+            return second
+    v = get("retrieved_utc")
+    return get("retrieved_on") if v is None else v
+
+
+def snapshot(v, created: int, fixes: list) -> int | None:
+    """A snapshot time as epoch seconds (``epoch``'s repairs), or None: unknown, because the
+    record does not say or because what it says is not a time at or after ``created``
+    (``retrieved_unusable``; the comment is kept, as one without a snapshot would be)."""
+    if v is None:
+        return None
+    own: list = []
+    try:
+        x = _UNUSABLE if v is _UNUSABLE else integer(v, "retrieved_utc", own, 0, TIME_MAX - 1, fraction=True)
+    except Bad:
+        x = _UNUSABLE
+    if x is _UNUSABLE or x < created:
+        fixes.append("retrieved_unusable")
+        return None
+    fixes.extend(own)
+    return x
+
+
 def required(d: dict, names: tuple[str, ...], fixes: list) -> list[str]:
     """The required text fields, in order; the first absent/null one is ``missing_<name>``."""
     out = []
@@ -202,15 +248,16 @@ def comment_from_raw(d: dict, subreddit: str | None, path: str, line: int, repor
     get = d.get
     return comment_from_values(get("id"), get("link_id"), get("parent_id"), get("body"), get("created_utc"),
                                get("subreddit"), get("author"), get("score"), get("distinguished"), get("edited"),
-                               get("stickied"), get("is_submitter"), d, subreddit, path, line, report, synthetic)
+                               get("stickied"), get("is_submitter"), snapshot_value(get), d, subreddit, path, line,
+                               report, synthetic)
 
 
 def comment_from_fields(s, subreddit: str | None, path: str, line: int, report: BadInputReport,
                         synthetic: bool = False) -> Comment | None:
     """``comment_from_raw`` for the typed decoder's record (``rmbench.sources.typed``)."""
     return comment_from_values(s.id, s.link_id, s.parent_id, s.body, s.created_utc, s.subreddit, s.author, s.score,
-                               s.distinguished, s.edited, s.stickied, s.is_submitter, s, subreddit, path, line,
-                               report, synthetic)
+                               s.distinguished, s.edited, s.stickied, s.is_submitter, snapshot_value(s.get), s,
+                               subreddit, path, line, report, synthetic)
 
 
 def comment_from_checked(s, subreddit: str | None, path: str, line: int, report: BadInputReport,
@@ -219,16 +266,24 @@ def comment_from_checked(s, subreddit: str | None, path: str, line: int, report:
     every type and range ``comment_from_values``' fast path tests, and msgspec never yields a
     lone surrogate, so only what a type cannot say is left: a non-blank subreddit (or a file
     that names one) and a prefixed parent id. Anything else takes the careful path."""
-    sub, parent = s.subreddit, s.parent_id
-    if (sub.strip() if sub is not None else subreddit) and parent.startswith(("t1_", "t3_")):
+    sub, parent, created = s.subreddit, s.parent_id, s.created_utc
+    if type(created) is float:  # the 2024 schema's 1706745600.0: truncated, as epoch() does
+        created = int(created)
+    meta = s._meta  # a CheckedMeta: its time has its type and range, like the two below
+    snap = meta.retrieved_2nd_on if meta is not None and meta.retrieved_2nd_on is not None else (
+        s.retrieved_utc if s.retrieved_utc is not None else s.retrieved_on)
+    if type(snap) is float:
+        snap = int(snap)
+    if ((sub.strip() if sub is not None else subreddit) and parent.startswith(("t1_", "t3_"))
+            and (snap is None or snap >= created)):
         cid, link = s.id, s.link_id
         return Comment(cid[3:] if cid.startswith("t1_") else cid, link[3:] if link.startswith("t3_") else link,
-                       parent, sub or subreddit, s.body, s.created_utc, s.author, s.score, s.edited, s.distinguished,
-                       s.stickied, s.is_submitter, synthetic)
+                       parent, sub or subreddit, s.body, created, s.author, s.score, s.edited, s.distinguished,
+                       s.stickied, s.is_submitter, synthetic, snap)
     return _careful_comment(s, subreddit, path, line, report, synthetic)
 
 
-def comment_from_values(cid, link, parent, body, created, sub, author, sc, dist, ed, stk, sbm, d,
+def comment_from_values(cid, link, parent, body, created, sub, author, sc, dist, ed, stk, sbm, snap, d,
                         subreddit: str | None, path: str, line: int, report: BadInputReport,
                         synthetic: bool) -> Comment | None:
     """The comment whose fields are these values; ``d`` (a dict, or anything with its ``get``)
@@ -241,12 +296,13 @@ def comment_from_values(cid, link, parent, body, created, sub, author, sc, dist,
             and (type(sub) is str and sub.strip() or sub is None and subreddit)
             and (author is None or type(author) is str) and (dist is None or type(dist) is str)
             and (ed is None or ed is True or ed is False) and (stk is None or stk is True or stk is False)
-            and (sbm is None or sbm is True or sbm is False) and parent.startswith(("t1_", "t3_"))):
+            and (sbm is None or sbm is True or sbm is False) and parent.startswith(("t1_", "t3_"))
+            and (snap is None or type(snap) is int and created <= snap < TIME_MAX)):
         short = cid + link + parent + (sub or "") + (author or "") + (dist or "")
         if (short.isascii() or _SURROGATE.search(short) is None) and (body.isascii() or _SURROGATE.search(body) is None):
             # Positional, in Comment's field order: measurably cheaper than keywords per record.
             return Comment(cid[3:] if cid.startswith("t1_") else cid, link[3:] if link.startswith("t3_") else link,
-                           parent, sub or subreddit, body, created, author, sc, ed, dist, stk, sbm, synthetic)
+                           parent, sub or subreddit, body, created, author, sc, ed, dist, stk, sbm, synthetic, snap)
     return _careful_comment(d, subreddit, path, line, report, synthetic)
 
 
@@ -264,7 +320,7 @@ def _careful_comment(d, subreddit: str | None, path: str, line: int, report: Bad
         c = Comment(cid[3:] if cid.startswith("t1_") else cid, link[3:] if link.startswith("t3_") else link,
                     parent, sub, body, created, author, sc, edited(get("edited"), fixes), distinguished,
                     flag(get("stickied"), "stickied", fixes), flag(get("is_submitter"), "is_submitter", fixes),
-                    synthetic)
+                    synthetic, snapshot(snapshot_value(get), created, fixes))
     except Bad as e:
         report.add(path, e.reason, line)
         return None
@@ -307,8 +363,10 @@ def post_from_checked(s, subreddit: str | None, path: str, line: int, report: Ba
     sub = s.subreddit
     if not (sub.strip() if sub else subreddit):
         return post_from_raw(s, subreddit, path, line, report, synthetic)
-    pid = s.id
-    return Post(pid[3:] if pid.startswith("t3_") else pid, sub or subreddit, s.title, s.selftext or "", s.created_utc,
+    pid, created = s.id, s.created_utc
+    if type(created) is float:  # truncated, as epoch() does
+        created = int(created)
+    return Post(pid[3:] if pid.startswith("t3_") else pid, sub or subreddit, s.title, s.selftext or "", created,
                 s.author, s.score, s.is_self, s.upvote_ratio, s.over_18, s.stickied, s.distinguished, s.edited,
                 s.removed_by_category, s.num_comments, synthetic)
 

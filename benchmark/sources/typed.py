@@ -74,6 +74,10 @@ class CommentFields(_Record, gc=False):
     edited: Any = None
     stickied: Any = None
     is_submitter: Any = None
+    # when the score was read (normalize.snapshot_value)
+    retrieved_utc: Any = None
+    retrieved_on: Any = None
+    _meta: Any = None
 
 
 class PostFields(_Record, gc=False):
@@ -96,6 +100,14 @@ class PostFields(_Record, gc=False):
 
 
 _Int64 = Annotated[int, msgspec.Meta(ge=INT64_MIN, le=INT64_MAX)]
+# A time as epoch seconds: an int, or a float as the 2024 schema writes them (normalize.epoch
+# truncates it, without a note), in [0, TIME_MAX).
+_Time = Annotated[int, msgspec.Meta(ge=0, lt=TIME_MAX)] | Annotated[float, msgspec.Meta(ge=0, lt=TIME_MAX)]
+
+
+class CheckedMeta(msgspec.Struct, gc=False):
+    # Arctic Shift's ``_meta``: only the second retrieval's time is read (its other keys are skipped).
+    retrieved_2nd_on: _Time | None = None
 
 
 class CheckedComment(_Record, gc=False):
@@ -105,7 +117,7 @@ class CheckedComment(_Record, gc=False):
     link_id: str
     parent_id: str
     body: str
-    created_utc: Annotated[int, msgspec.Meta(ge=0, lt=TIME_MAX)]
+    created_utc: _Time
     score: _Int64
     subreddit: str | None = None
     author: str | None = None
@@ -113,6 +125,9 @@ class CheckedComment(_Record, gc=False):
     edited: bool | None = None
     stickied: bool | None = None
     is_submitter: bool | None = None
+    retrieved_utc: _Time | None = None
+    retrieved_on: _Time | None = None
+    _meta: CheckedMeta | None = None
 
 
 class CheckedPost(_Record, gc=False):
@@ -120,7 +135,7 @@ class CheckedPost(_Record, gc=False):
     # repair: score_null); anything else fails the decode.
     id: str
     title: str
-    created_utc: Annotated[int, msgspec.Meta(ge=0, lt=TIME_MAX)]
+    created_utc: _Time
     score: _Int64
     selftext: str | None = None
     subreddit: str | None = None

@@ -8,7 +8,7 @@ import random
 import pytest
 
 from rmbench.errors import DataError
-from rmbench.eval.confounds import ConfoundsModel, feature_names, fit_confounds, text_features
+from rmbench.eval.confounds import AGE_FEATURES, ConfoundsModel, feature_names, fit_confounds, text_features
 from rmbench.eval.metrics import pair_outcomes
 
 WORDS = "the a data paper advisor thesis lab funding review grant".split()
@@ -66,7 +66,21 @@ def test_delay_only_where_allowed_and_known():
     assert "log_delay_min" not in feature_names(rows, use_delay=False)  # later-but-higher: it leaks the label
     assert "log_delay_min" not in feature_names(corpus(50, 4, "none"), use_delay=True)  # unknown delays
     aged = [dict(r, chosen_score_age_s=86_400, rejected_score_age_s=None) for r in rows]
-    assert "log_score_age_h" in feature_names(aged, use_delay=False)
+    assert "log_score_age_h" in feature_names(aged, use_delay=True)
+
+
+def test_score_age_never_gives_a_later_but_higher_label_away():
+    """A dump reads a thread at about one moment, so a later response has a younger score:
+    under later-but-higher the age says which side is chosen. It is left out there, as the
+    delay is; where the time order is free it is a feature (an immature score is a confound)."""
+    rows = corpus(200, 7, "none")
+    snapshot = 2_000_000
+    aged = [dict(r, chosen_delay_s=7_200, rejected_delay_s=60, chosen_score_age_s=snapshot - 7_200,
+                 rejected_score_age_s=snapshot - 60) for r in rows]
+    assert not set(AGE_FEATURES) & set(feature_names(aged, use_delay=False))
+    model = fit_confounds(aged, use_delay=False, fit_tasks=["t"])
+    assert accuracy(model, aged) < 0.7  # the text alone: near a coin flip here (the age would give 100%)
+    assert set(AGE_FEATURES) <= set(feature_names(aged, use_delay=True))
 
 
 def test_round_trips_through_results_json_and_needs_training_pairs():

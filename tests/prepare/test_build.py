@@ -228,6 +228,11 @@ def test_default_tasks_follow_the_source_subreddits(tmp_path):
 
 
 # -- the commands, on tiny dump files through the real dump source ------------------------------
+def _age(comment_id: str) -> int:
+    """The seconds between a test dump's comment and its score snapshot (``retrieved_on``)."""
+    return 3_600 * (1 + sum(map(ord, comment_id)) % 50)
+
+
 def _write_dump(folder: Path, sub: str, n_posts: int) -> None:
     folder.mkdir(exist_ok=True)
     posts, comments = [], []
@@ -236,7 +241,8 @@ def _write_dump(folder: Path, sub: str, n_posts: int) -> None:
         posts.append({"id": p.id, "subreddit": sub, "title": p.title, "selftext": p.selftext, "is_self": True,
                       "author": "op", "created_utc": p.created_utc, "score": p.score, "over_18": False})
         comments += [{"id": c.id, "link_id": f"t3_{p.id}", "parent_id": c.parent_id, "subreddit": sub,
-                      "body": c.body, "author": c.author, "created_utc": c.created_utc, "score": c.score}
+                      "body": c.body, "author": c.author, "created_utc": c.created_utc, "score": c.score,
+                      "retrieved_on": c.created_utc + _age(c.id)}
                      for c in cs]
     (folder / f"{sub}_submissions.ndjson").write_text("".join(json.dumps(x) + "\n" for x in posts) + "{broken\n")
     (folder / f"{sub}_comments.ndjson").write_text("".join(json.dumps(x) + "\n" for x in comments))
@@ -300,6 +306,33 @@ def test_parallel_shards_match_serial(tmp_path):
         for split in ALL_SPLITS:
             name = f"{task}/{split}.jsonl"
             assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "parallel" / name).read_bytes()
+
+
+def test_score_ages_reach_the_rows_on_every_storage_path(tmp_path, monkeypatch):
+    """The dump's score snapshot time (``retrieved_on`` here) survives the thread store
+    whether the kept comments stay in memory, spill to sorted runs, or go through workers:
+    every row's ages are the snapshot minus the response time. (The store once dropped it,
+    and every prepared score age was null.)"""
+    from rmbench.prepare import load
+
+    _write_dump(tmp_path / "dumps", "askscience", 30)
+    _write_dump(tmp_path / "dumps", "AskPhysics", 30)
+    held = prepare(str(tmp_path / "dumps"), tmp_path / "held", progress=False, workers=1)
+    parallel = prepare(str(tmp_path / "dumps"), tmp_path / "parallel", progress=False, workers=2)
+    monkeypatch.setattr(load, "HOLD_BYTES", 0)  # every kept comment through a run on disk
+    spilled = prepare(str(tmp_path / "dumps"), tmp_path / "spilled", progress=False, workers=1)
+    assert held == parallel == spilled
+    rows = 0
+    for task in held["tasks"]:
+        for split in ALL_SPLITS:
+            name = f"{task}/{split}.jsonl"
+            text = (tmp_path / "held" / name).read_bytes()
+            assert text == (tmp_path / "spilled" / name).read_bytes() == (tmp_path / "parallel" / name).read_bytes()
+            for r in map(json.loads, text.splitlines()):
+                assert (r["chosen_score_age_s"], r["rejected_score_age_s"]) == (_age(r["chosen_id"]),
+                                                                                _age(r["rejected_id"]))
+                rows += 1
+    assert rows > 100
 
 
 def test_worker_source_error_leaves_nothing(tmp_path):

@@ -81,6 +81,10 @@ def test_every_kept_pair_obeys_every_rule(prepared, records):
                 # the row says what the records say
                 assert r["pair_id"] == f"{post.id}:{chosen.id}:{rejected.id}" and r["task"] == name
                 assert (r["chosen"], r["rejected"], r["prompt"]) == (chosen.body, rejected.body, prompt_of(post))
+                # the dumps say when each score was read (retrieved_on): the age is that minus the response time
+                assert chosen.retrieved_utc is not None and rejected.retrieved_utc is not None
+                assert r["chosen_score_age_s"] == chosen.retrieved_utc - chosen.created_utc >= 0
+                assert r["rejected_score_age_s"] == rejected.retrieved_utc - rejected.created_utc >= 0
                 assert r["chosen_delay_s"] == chosen.created_utc - post.created_utc
                 assert r["rejected_delay_s"] == rejected.created_utc - post.created_utc
                 assert r["score_ratio"] == pytest.approx(chosen.score / rejected.score)

@@ -52,11 +52,13 @@ def test_no_runs_is_the_held_rows_alone(tmp_path):
 
 
 def test_a_comment_comes_back_as_the_store_reads_it(tmp_path):
-    c = Comment("c", "p", "t3_p", "sub", "body", 5, author=None, score=3, edited=1, stickied=0, synthetic=1)
+    c = Comment("c", "p", "t3_p", "sub", "body", 5, author=None, score=3, edited=1, stickied=0, synthetic=1,
+                retrieved_utc=86_405)
     r = Runs(tmp_path / "s")
-    r.write([("p", c, 1)])
-    ((pid, rec, mask),) = list(r.merged([]))
+    r.write([("p", c, 1), ("q", Comment("d", "q", "t3_q", "sub", "b", 5), 1)])
+    ((pid, rec, mask), (_, unknown, _)) = list(r.merged([]))
     back = Comment(*rec)
     assert (pid, mask) == ("p", 1) and back.edited is True and back.stickied is False and back.synthetic is True
-    assert back.body == "body" and back.score == 3 and back.retrieved_utc is None
+    assert back.body == "body" and back.score == 3 and back.retrieved_utc == 86_405
+    assert Comment(*unknown).retrieved_utc is None
     r.remove()

@@ -68,7 +68,8 @@ def test_every_field_round_trips_and_unknown_stays_unknown(tmp_path):
 
 def test_comment_flags_come_back_as_booleans_as_the_columns_gave_them(tmp_path):
     """A comment is stored as one record; its flags come back as they did from 0/1 columns:
-    None stays None, anything else is a bool. Its score snapshot time is not stored."""
+    None stays None, anything else is a bool. Its score snapshot time comes back as it was
+    (it was once dropped here, which left every prepared score age null)."""
     c = Comment(id="c", post_id="p", parent_id="t3_p", subreddit="s", body="B", created_utc=9, author="a",
                 score=3, edited=1, distinguished=None, stickied=0, is_submitter=None, synthetic=0,
                 retrieved_utc=99)
@@ -77,7 +78,7 @@ def test_comment_flags_come_back_as_booleans_as_the_columns_gave_them(tmp_path):
         (t,) = list(store.threads())
     (back,) = t.comments
     assert (back.edited, back.stickied, back.is_submitter, back.synthetic) == (True, False, None, False)
-    assert type(back.edited) is bool and back.retrieved_utc is None and back.score == 3
+    assert type(back.edited) is bool and back.retrieved_utc == 99 and back.score == 3
 
 
 def test_an_id_row_comes_back_as_its_id_in_read_order(tmp_path):
@@ -153,7 +154,7 @@ def test_records_held_in_memory_read_back_as_stored(tmp_path, monkeypatch):
     assert got["held"] == got["stored"] and got["spilled"] == got["stored"] and got["posts spilled"] == got["stored"]
     threads = got["held"][0]
     odd = [c for t in threads for c in t[2] if c.body and c.edited is not None]
-    assert odd and all(c.edited is True and c.stickied is False and c.synthetic is True and c.retrieved_utc is None
+    assert odd and all(c.edited is True and c.stickied is False and c.synthetic is True and c.retrieved_utc == 500
                        for c in odd)
     assert [t[1].score for t in threads if t[0] == "p03"] == [99] and [t[4] for t in threads if t[0] == "p03"] == [1]
     assert any(t[1] is None for t in threads) and got["held"][1][3].title == "again" and got["held"][1][1] is None

@@ -36,10 +36,17 @@ def test_demo_is_prepared_once_then_reused(tmp_path, monkeypatch, write_prepared
     (first / "manifest.json").write_text(json.dumps(m))
     resolve_data("demo", tmp_path / "cache", progress=False)
     assert calls == ["demo", "demo"]
+    # so is one from before prepare recorded its revision (its score ages were all null)
+    m = json.loads((first / "manifest.json").read_text())
+    assert m.pop("prepare_revision") == 2
+    (first / "manifest.json").write_text(json.dumps(m))
+    resolve_data("demo", tmp_path / "cache", progress=False)
+    resolve_data("demo", tmp_path / "cache", progress=False)
+    assert calls == ["demo", "demo", "demo"]
     # a build from before dataset cards existed is rebuilt, and so gets its card
     (first / "README.md").unlink()
     resolve_data("demo", tmp_path / "cache", progress=False)
-    assert calls == ["demo", "demo", "demo"] and (first / "README.md").is_file()
+    assert calls == ["demo", "demo", "demo", "demo"] and (first / "README.md").is_file()
 
 
 def test_unknown_data_source_is_a_clear_error(tmp_path):

@@ -132,9 +132,16 @@ def test_records_of_the_usual_types_are_checked_by_msgspec_and_the_rest_left_to_
     decode = typed.line_decoder(False)
     assert type(decode(_dumps(GOOD_COMMENT))) is typed.CheckedComment
     assert type(decode(_dumps(GOOD_COMMENT | {"author": None, "edited": None}))) is typed.CheckedComment
-    for name, value in [("score", "12"), ("score", 1.0), ("score", 2**63), ("created_utc", 1706745600.0),
+    # the 2024 schema's float times, and Arctic Shift's second retrieval, take the checked record too
+    for extra in ({"created_utc": 1706745600.0}, {"created_utc": 1706745600.5, "retrieved_utc": 1706745700.0},
+                  {"_meta": {"retrieved_2nd_on": 1706875209, "removal_type": "deleted"}}, {"_meta": None},
+                  {"_meta": {"note": "no_2nd_retrieval"}, "retrieved_on": 1706745615}):
+        assert type(decode(_dumps(GOOD_COMMENT | extra))) is typed.CheckedComment, extra
+    for name, value in [("score", "12"), ("score", 1.0), ("score", 2**63), ("created_utc", -0.5),
                         ("created_utc", 2**33), ("created_utc", -1), ("edited", 1700000000), ("stickied", 0),
-                        ("id", None), ("body", ["x"]), ("subreddit", 5), ("is_submitter", "true")]:
+                        ("id", None), ("body", ["x"]), ("subreddit", 5), ("is_submitter", "true"),
+                        ("retrieved_on", "1600090000"), ("retrieved_utc", True), ("_meta", []),
+                        ("_meta", {"retrieved_2nd_on": "x"})]:
         rec = decode(_dumps(GOOD_COMMENT | {name: value}))
         assert type(rec) is typed.CommentFields and rec.get(name) == value, name
     assert type(decode(_dumps({k: v for k, v in GOOD_COMMENT.items() if k != "link_id"}))) is typed.CommentFields
@@ -145,9 +152,10 @@ def test_records_of_the_usual_types_are_checked_by_msgspec_and_the_rest_left_to_
     posts = typed.line_decoder(True)
     assert type(posts(_dumps(GOOD_POST))) is typed.CheckedPost
     assert type(posts(_dumps(GOOD_POST | {"upvote_ratio": 1, "num_comments": None}))) is typed.CheckedPost
+    assert type(posts(_dumps(GOOD_POST | {"created_utc": 1706745600.0}))) is typed.CheckedPost
     for name, value in [("score", None), ("score", "5"), ("upvote_ratio", 1.5), ("upvote_ratio", "0.5"),
                         ("upvote_ratio", True), ("num_comments", 2.0), ("is_self", 1), ("edited", 1700000000),
-                        ("title", None), ("selftext", 3), ("created_utc", 1706745600.0)]:
+                        ("title", None), ("selftext", 3), ("created_utc", -0.5)]:
         rec = posts(_dumps(GOOD_POST | {name: value}))
         assert type(rec) is typed.PostFields and rec.get(name) == value, name
 
@@ -161,6 +169,7 @@ def test_the_typed_record_lists_every_field_normalize_reads():
     for names in (normalize.COMMENT_REQUIRED, normalize.POST_REQUIRED):
         read |= set(names)
     fields = set(typed.CommentFields.__struct_fields__) | set(typed.PostFields.__struct_fields__)
+    fields |= set(typed.CheckedMeta.__struct_fields__)  # read inside ``_meta``
     assert {"score", "is_submitter", "num_comments", "upvote_ratio"} <= read  # the scan found the reads
     assert read <= fields
 
@@ -233,3 +242,43 @@ def test_prepare_on_the_real_dumps_gives_the_json_paths_bytes(shared_dumps, tmp_
     got, want = _output_bytes(tmp_path / "typed"), _output_bytes(tmp_path / "json")
     assert got == want and "manifest.json" in got and len(got) > 3
     assert sum(new["source"]["records"][k] for k in ("posts", "comments")) > 100_000  # the real data, read
+
+
+T = GOOD_COMMENT["created_utc"]
+# (snapshot fields of a comment created at T, the snapshot time read, bad-input reasons)
+SNAPSHOTS = [
+    ({}, None, []),  # the dump does not say
+    ({"retrieved_on": T + 90}, T + 90, []),  # Pushshift
+    ({"retrieved_utc": T + 50, "retrieved_on": T + 90}, T + 50, []),  # later Pushshift dumps
+    # Arctic Shift: the second retrieval (~36 h on, with the settled score) wins; without one
+    # (``note: no_2nd_retrieval``), the first, seconds after posting, is what the score is
+    ({"_meta": {"retrieved_2nd_on": T + 129_609, "is_edited": True}, "retrieved_on": T + 15}, T + 129_609, []),
+    ({"_meta": {"note": "no_2nd_retrieval"}, "retrieved_on": T + 15.0}, T + 15, []),
+    ({"_meta": {"retrieved_2nd_on": None}, "retrieved_utc": T + 15}, T + 15, []),
+    ({"retrieved_on": f"{T + 90}"}, T + 90, ["retrieved_utc_string"]),
+    ({"retrieved_on": T + 90.75}, T + 90, []),  # truncated, as created_utc
+    ({"retrieved_on": T}, T, []),  # read the second it was posted: an age of 0
+    # unusable: the age is unknown and the comment kept, with a note
+    ({"retrieved_on": T - 1}, None, ["retrieved_unusable"]),  # before the comment
+    ({"retrieved_on": "soon"}, None, ["retrieved_unusable"]),
+    ({"retrieved_on": True}, None, ["retrieved_unusable"]),
+    ({"retrieved_on": [T]}, None, ["retrieved_unusable"]),
+    ({"retrieved_on": 2**33}, None, ["retrieved_unusable"]),
+    ({"retrieved_on": 1e300}, None, ["retrieved_unusable"]),
+    ({"_meta": "x", "retrieved_on": T + 90}, None, ["retrieved_unusable"]),  # no second retrieval to trust
+    ({"_meta": {"retrieved_2nd_on": "later"}, "retrieved_on": T + 15}, None, ["retrieved_unusable"]),
+    ({"retrieved_on": f"{T - 5}"}, None, ["retrieved_unusable"]),  # a note for what was dropped, not its repair
+]
+
+
+@pytest.mark.parametrize("fields,expected,reasons", SNAPSHOTS)
+def test_the_score_snapshot_time_is_read_the_same_by_both_decoders(fields, expected, reasons, monkeypatch):
+    """When a comment's score was read (``Comment.retrieved_utc``, which the score age and
+    ``min_score_age_s`` use): the same record, time and notes from the typed decoder and the
+    json path, on the usual types and on odd ones; an unusable time is unknown, never a reason
+    to drop the comment."""
+    good = {k: v for k, v in GOOD_COMMENT.items() if k != "retrieved_on"}
+    (rec,), report = _same([_dumps(good | fields)], "comments", monkeypatch)
+    assert rec.retrieved_utc == expected and type(rec.retrieved_utc) is (int if expected is not None else type(None))
+    assert sorted(r for per_file in report.values() for r in per_file) == reasons
+    assert all(v["input"] == "kept" for per_file in report.values() for v in per_file.values())
