@@ -1,4 +1,6 @@
-"""Prepare throughput and memory on the real dumps (1x) and a synthetic dump 4x larger.
+"""Prepare throughput and memory on the real dumps (1x), the same comments in the 2024 schema
+(``make_schema2024``: 71 fields a comment, as today's Arctic Shift dumps; when the shared schema
+sample is there) and a synthetic dump 4x larger.
 
 For each size, in the same run and each in its own subprocess (so peak RSS is that
 step's alone):
@@ -84,6 +86,32 @@ def make_scaled(src: Path, dst: Path, scale: int, distinct_text: bool = False) -
                             if isinstance(v, str) and v.strip() not in ("", "[deleted]", "[removed]"):
                                 d[key] = f"{v} (copy {k})"
                     w.write((json.dumps(d) + "\n").encode())
+
+
+SCHEMA_SAMPLE = REPO.parent / "shared" / "data" / "schema-samples" / "arctic_shift_comments_2024.ndjson"
+
+
+def make_schema2024(src: Path, dst: Path, sample: Path = SCHEMA_SAMPLE) -> None:
+    """The real dumps with every comment in the 71-field 2024 Arctic Shift schema, as today's
+    dumps are: the fields of the schema sample's first record, the real comment's own values
+    where it has them, ``created_utc``/``created`` as floats (as the sample writes them) and
+    ``_meta.retrieved_2nd_on`` one day after the real ``retrieved_on``. Submissions are copied
+    unchanged (there is no 2024 submission sample)."""
+    import zstandard
+
+    template = json.loads(sample.read_text(encoding="utf-8").splitlines()[0])
+    dst.mkdir(parents=True, exist_ok=True)
+    for f in sorted(src.glob("*.zst")):
+        if "_comments" not in f.name:
+            shutil.copy(f, dst / f.name)
+            continue
+        with open(dst / f.name, "wb") as out, zstandard.ZstdCompressor(level=3).stream_writer(out) as w:
+            for raw in _lines(f):
+                d = json.loads(raw)
+                r = {**template, **d, "created_utc": float(d["created_utc"]), "created": float(d["created_utc"]),
+                     "ups": d.get("score"), "subreddit_name_prefixed": f"r/{d['subreddit']}",
+                     "_meta": {"retrieved_2nd_on": int(d["retrieved_on"]) + 86_400}}
+                w.write((json.dumps(r, ensure_ascii=False) + "\n").encode())
 
 
 # -- the two measured steps, each run in a child process ---------------------------------------
@@ -265,11 +293,15 @@ def main() -> None:
     rows, phase_rows = [], []
     loads = [os.getloadavg()[0]] if hasattr(os, "getloadavg") else []
     with tempfile.TemporaryDirectory(prefix="bench-scaled-") as tmp:
-        scaled = Path(tmp) / f"x{args.scale}"
+        scaled, modern = Path(tmp) / f"x{args.scale}", Path(tmp) / "schema2024"
         t = time.perf_counter()
         make_scaled(args.dumps, scaled, args.scale)
         print(f"built the {args.scale}x dump in {time.perf_counter() - t:.1f}s", file=sys.stderr)
-        for label, path in (("1x (real)", args.dumps), (f"{args.scale}x (replicated)", scaled)):
+        inputs = [("1x (real)", args.dumps), (f"{args.scale}x (replicated)", scaled)]
+        if SCHEMA_SAMPLE.is_file():
+            make_schema2024(args.dumps, modern)
+            inputs.insert(1, ("1x, 2024 schema", modern))
+        for label, path in inputs:
             res = _median_runs([step for step, _ in steps] + ["phases"], path, args.repeat)
             phase_rows.append({"input": label, "parse_cpu_s": res["parse"]["cpu_seconds"],
                                "prepare1_cpu_s": res["prepare1"]["cpu_seconds"], **res["phases"]["phases_cpu_s"]})
@@ -292,7 +324,7 @@ def main() -> None:
                              "pairs": r.get("pairs")})
     load = ", ".join(f"{x:.1f}" for x in loads) if loads else "unknown"
     print(f"{os.cpu_count()} CPUs, {args.repeat} run(s) per step (medians), 1-min load average {load} "
-          "(start, after 1x, after the scaled input)")
+          "(at the start and after each input)")
     print("| input | step | objects | wall s | objects/s (wall) | ratio to parse (wall) | CPU s | ratio to parse (CPU) "
           "| ratio to parse/scan (wall / CPU) | peak RSS MiB | largest worker RSS MiB |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

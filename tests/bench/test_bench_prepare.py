@@ -73,3 +73,36 @@ def test_phases_add_up_to_the_run_and_each_stage_is_timed(tmp_path, bench_script
     assert set(spent) == {"import rmbench.prepare", "task registry", "other"} | set(calls)
     assert all(v >= 0 for k, v in spent.items() if k != "other")
     assert result["objects"] == 12 and sum(result["pairs"]["emory"].values()) > 0
+
+
+def test_the_2024_schema_copy_keeps_every_comment_and_prepares_to_the_same_pairs(tmp_path, bench_script):
+    """make_schema2024: each comment gains the sample's fields but keeps its own values (its
+    time as a float, its second read a day after its retrieved_on); prepare reads both copies
+    into the same pairs, the copy's score ages from ``_meta.retrieved_2nd_on``."""
+    from rmbench.prepare import prepare
+
+    bench = bench_script("bench_prepare")
+    src = tmp_path / "src"
+    src.mkdir()
+    _write(src / "Emory_submissions.zst", [{"id": f"p{i}", "title": f"Question {i}?", "selftext": "", "subreddit": "Emory",
+                                            "created_utc": 1_600_000_000 + i, "score": 10} for i in range(3)])
+    comments = [{"id": f"c{i}{j}", "link_id": f"t3_p{i}", "parent_id": f"t3_p{i}", "body": f"Answer {j} " * (j + 1),
+                 "subreddit": "Emory", "author": f"u{j}", "created_utc": 1_600_000_100 + 10 * j, "score": 3 ** (j + 1),
+                 "retrieved_on": 1_600_090_000} for i in range(3) for j in range(3)]
+    _write(src / "Emory_comments.zst", comments)
+    sample = tmp_path / "sample.ndjson"
+    sample.write_text(json.dumps({"_meta": {"retrieved_2nd_on": 1}, "all_awardings": [], "archived": False,
+                                  "body": "x", "created_utc": 1.0, "id": "x", "gilded": 0, "score": 1}) + "\n")
+    bench.make_schema2024(src, tmp_path / "modern", sample)
+    modern = _read(tmp_path / "modern" / "Emory_comments.zst")
+    assert [c["id"] for c in modern] == [c["id"] for c in comments]
+    assert all(m["archived"] is False and m["body"] == c["body"] and m["created_utc"] == float(c["created_utc"])
+               and m["_meta"] == {"retrieved_2nd_on": 1_600_090_000 + 86_400} for m, c in zip(modern, comments))
+    assert (tmp_path / "modern" / "Emory_submissions.zst").read_bytes() == (src / "Emory_submissions.zst").read_bytes()
+    rows = {}
+    for name in ("src", "modern"):
+        prepare(str(tmp_path / name), tmp_path / f"out-{name}", progress=False, workers=1)
+        rows[name] = [json.loads(x) for x in (tmp_path / f"out-{name}" / "emory" / "train.jsonl").read_text().splitlines()]
+    assert rows["src"] and [r["pair_id"] for r in rows["src"]] == [r["pair_id"] for r in rows["modern"]]
+    for a, b in zip(rows["src"], rows["modern"]):
+        assert b["chosen_score_age_s"] == a["chosen_score_age_s"] + 86_400
