@@ -24,6 +24,7 @@ and scratch left by a killed run is removed by the next one.
 
 from __future__ import annotations
 
+import difflib
 import os
 import shutil
 from collections import Counter
@@ -183,7 +184,8 @@ def _build(src: Source, tasks: list[RedditTask], tmp: Path, progress: bool, work
                     timesplit.restate(stats[name], splits)
                     rule.setdefault("posts_by_date", {})[name] = timesplit.date_counts(splits, span)
                 entries[name] = task_entry(t, splits, stats=stats[name], cross_task_dups=pairs.dup_pairs(name))
-            manifest = manifest_document(source=_source_block(src, counts, entries), bad_input=src.report.as_dict(),
+            manifest = manifest_document(source=_source_block(src, counts, entries, set(by_sub)),
+                                         bad_input=src.report.as_dict(),
                                          tasks=entries)
             manifest["split_by"] = rule
             if engine is not None:
@@ -204,10 +206,34 @@ def _split_rows(pairs: HeldPairs | PairTable, name: str, stats: TaskStats, rule:
     return {sp: gen() for sp, gen in timesplit.time_split_rows(rows_of, rule["cutoff_utc"]).items()}
 
 
-def _source_block(src: Source, counts: Counter, entries: dict) -> dict:
+def files_not_read(src: Source, subreddits: set[str]) -> dict[str, str]:
+    """Dump files whose name says a subreddit that no registered task pairs, by path, with why.
+    The reader never opens a file named for a subreddit outside the build
+    (``DumpSource._selected``): right for a task left out on purpose, but a file named unlike
+    the layout (``r_AskAcademia_comments.zst`` reads as the subreddit "r_AskAcademia") would
+    otherwise cost a task its comments without a word."""
+    from rmbench.sources.dumps import data_suffix
+
+    known = {s.lower() for t in all_tasks().values() if isinstance(t, RedditTask) for s in t.subreddits}
+    out: dict[str, str] = {}
+    for s in getattr(src, "sources", [src]):
+        for f in getattr(s, "dump_files", ()):
+            sub = (f.subreddit or "").lower()
+            if sub and sub not in subreddits and sub not in known:
+                guess = difflib.get_close_matches(sub, sorted(known), n=1, cutoff=0.6)
+                out[str(f.path)] = (f"its name says subreddit {f.subreddit!r}, which no registered task pairs"
+                                    + (f" (did you mean {guess[0]!r}? name it "
+                                       f"{guess[0]}_{f.kind}{data_suffix(f.path.name)})" if guess else ""))
+    return out
+
+
+def _source_block(src: Source, counts: Counter, entries: dict, subreddits: set[str]) -> dict:
     block = {"spec": src.spec, "synthetic": bool(src.synthetic), "files": src.files(),
              "records": {"posts": counts["posts"], "comments": counts["comments"],
                          "other_subreddits": {"posts": counts["other_posts"], "comments": counts["other_comments"]}}}
+    unread = files_not_read(src, subreddits)
+    if unread:
+        block["files_not_read"] = unread
     if isinstance(src, MultiSource):  # each source, its files and what it gave (from its tasks' counts)
         block["sources"] = []
         for b in src.blocks():

@@ -143,6 +143,8 @@ def print_summary(manifest: dict, out: Path, fmt: str = "table") -> None:
         emit(bad, fmt)
     else:
         sys.stderr.write(render(bad, "tsv" if fmt == "tsv" else "csv"))
+    for path, why in (manifest["source"].get("files_not_read") or {}).items():
+        note(f"not read: {path}: {why}", fmt)
     rule = manifest.get("split_by") or {}
     if rule.get("rule") == "time":
         lost = sum((rule.get("dropped_time_unknown") or {}).values())

@@ -316,6 +316,9 @@ def task_warnings(task: RedditTask, stats: TaskStats) -> list[str]:
                         "(is the submissions file missing?)")
     if stats.posts_seen == 0:
         warnings.append("no posts of this task's subreddits in the input")
+    elif stats.comments_seen == 0:
+        warnings.append("no comments of this task's subreddits in the input (is the comments file missing, "
+                        "or named for another subreddit?)")
     if task.min_score_age_s and stats.score_age_unknown:
         warnings.append(f"min_score_age_s={task.min_score_age_s} could not judge {stats.score_age_unknown} "
                         "responses whose score snapshot time is unknown (kept)")

@@ -40,7 +40,8 @@ from rmbench.sources.normalize import (comment_from_checked, comment_from_fields
                                       post_from_checked, post_from_raw)
 
 _DATA_NAME = re.compile(r"\.(zst|zstd|gz|bz2|xz|ndjson|jsonl|json)$", re.I)  # a README.txt beside dumps is not data
-_SUBREDDIT_FILE = re.compile(r"^(?P<sub>[A-Za-z0-9_]+?)_(?P<kind>submissions|comments)$", re.I)
+# <Sub>_submissions / <Sub>_comments (the torrents); <Sub>_posts is read as submissions.
+_SUBREDDIT_FILE = re.compile(r"^(?P<sub>[A-Za-z0-9_]+?)_(?P<kind>submissions|posts|comments)$", re.I)
 _MONTHLY_FILE = re.compile(r"^R(?P<kind>[SC])_\d{4}-\d{2}", re.I)  # RS_2024-01.zst, RC_2024-01.zst
 # Named like a dump but in a container rmbench cannot stream: noted, never skipped silently.
 _OTHER_ARCHIVE = re.compile(r"\.(7z|zip|rar|tar|tgz|lz4|lzma|br)$", re.I)
@@ -59,11 +60,16 @@ def _stem(name: str) -> str:
     return name
 
 
+def data_suffix(name: str) -> str:
+    """What follows the stem of a dump file's name (``.zst``, ``.ndjson.gz``...)."""
+    return name[len(_stem(name)):]
+
+
 def classify(path: Path) -> DumpFile:
     stem = _stem(path.name)
     m = _SUBREDDIT_FILE.match(stem)
     if m:
-        return DumpFile(path, m["kind"].lower(), m["sub"])
+        return DumpFile(path, "comments" if m["kind"].lower() == "comments" else "submissions", m["sub"])
     m = _MONTHLY_FILE.match(stem)
     if m:
         return DumpFile(path, "submissions" if m["kind"].upper() == "S" else "comments", None)

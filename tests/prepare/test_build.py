@@ -335,6 +335,31 @@ def test_score_ages_reach_the_rows_on_every_storage_path(tmp_path, monkeypatch):
     assert rows > 100
 
 
+def test_a_file_named_for_no_task_is_reported_not_passed_over_in_silence(tmp_path):
+    """A comments file whose name reads as another subreddit (``r_askscience_comments``: the
+    subreddit "r_askscience") is never opened; the manifest and the summary say so, with the
+    name it needs, and the task whose comments it held warns that it read none. A file of a
+    registered task left out on purpose (AskPhysics here) is not listed."""
+    _write_dump(tmp_path / "dumps", "askscience", 20)
+    _write_dump(tmp_path / "dumps", "AskPhysics", 5)
+    (tmp_path / "dumps" / "askscience_comments.ndjson").rename(tmp_path / "dumps" / "r_askscience_comments.ndjson")
+    res = CliRunner(env={"COLUMNS": "250"}).invoke(main, ["prepare", "--source", str(tmp_path / "dumps"), "--out",
+                                                          str(tmp_path / "out"), "--tasks", "askscience", "--quiet"])
+    assert res.exit_code == 0, res.output
+    manifest = read_manifest(tmp_path / "out")
+    unread = manifest["source"]["files_not_read"]
+    assert list(unread) == [str(tmp_path / "dumps" / "r_askscience_comments.ndjson")]
+    assert "'r_askscience'" in unread[next(iter(unread))] and "askscience_comments.ndjson" in unread[next(iter(unread))]
+    assert "not read: " in res.output and "did you mean 'askscience'?" in " ".join(res.output.split())
+    task = manifest["tasks"]["askscience"]
+    assert task["posts"]["seen"] == 20 and task["comments"]["seen"] == 0
+    assert any("no comments of this task's subreddits" in w for w in task["warnings"])
+    (tmp_path / "dumps" / "r_askscience_comments.ndjson").rename(tmp_path / "dumps" / "askscience_comments.ndjson")
+    again = prepare(str(tmp_path / "dumps"), tmp_path / "again", tasks=["askscience"], progress=False)
+    assert "files_not_read" not in again["source"] and again["tasks"]["askscience"]["pairs"]["kept"] > 0
+    assert not any("no comments" in w for w in again["tasks"]["askscience"]["warnings"])
+
+
 def test_worker_source_error_leaves_nothing(tmp_path):
     _write_dump(tmp_path / "dumps", "askscience", 10)
     _write_dump(tmp_path / "dumps", "AskPhysics", 10)

@@ -15,7 +15,7 @@ from rmbench.records import Comment, Post
 from rmbench.errors import SourceError
 from rmbench.sources import open_source
 from rmbench.sources.depth import too_deep
-from rmbench.sources.dumps import DumpSource, classify
+from rmbench.sources.dumps import DumpFile, DumpSource, classify
 from rmbench.sources.lines import iter_lines
 
 SCHEMA_SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "schema-samples" / "arctic_shift_comments_2024.ndjson"
@@ -177,6 +177,8 @@ def test_directory_spec_filters_and_provenance(good_dir: Path):
 def test_file_names_decide_the_kind():
     assert classify(Path("AskCulinary_submissions.zst")).kind == "submissions"
     assert classify(Path("Ask_Culinary_comments.ndjson.gz")).subreddit == "Ask_Culinary"
+    assert classify(Path("AskCulinary_posts.jsonl")) == DumpFile(Path("AskCulinary_posts.jsonl"), "submissions",
+                                                                  "AskCulinary")
     assert classify(Path("RS_2024-01.zst")).kind == "submissions"
     assert classify(Path("RC_2024-01.zst")).kind == "comments"
     assert classify(Path("export.jsonl")).kind == "mixed"
