@@ -38,6 +38,11 @@ from rmbench.task import DELETED_BODIES, RedditTask
 
 # Bodies a moderator or the author wiped; their share drives the removed-fraction warning.
 _WIPED = frozenset(b for b in DELETED_BODIES if b)
+# A score read this soon after its comment may still be moving (Arctic Shift's first read, seconds
+# after posting, is Reddit's placeholder 1): the manifest counts the kept pairs with one, and warns
+# past YOUNG_WARNING_FRACTION of them (the shared dumps: 3.4%). min_score_age_s drops them.
+YOUNG_SCORE_S = 2 * 86_400
+YOUNG_WARNING_FRACTION = 0.10
 
 def prompt_of(post: Post) -> str:
     """Title, blank line, selftext; the selftext is omitted when empty (docs/formats.md)."""
@@ -67,6 +72,8 @@ class TaskStats:
     hard_candidates: int = 0  # hard pairs of every post before max_hard_pairs_per_post
     hard_capped: int = 0  # of those, left out by the cap
     hard_posts_capped: int = 0  # posts that had more hard pairs than the cap
+    score_age_pairs: int = 0  # kept pairs (train/validation/test) whose two score ages are known
+    young_score_pairs: int = 0  # of those, pairs with a score read within YOUNG_SCORE_S of its comment
 
     def check(self) -> None:
         """The bookkeeping identities; a violation is a bug in the engine, not bad input."""
@@ -279,6 +286,11 @@ def pair_kept(task: RedditTask, post: Post, kept: list[Comment], split: str, sta
     stats.capped += n_survivors - len(heap)
     for _, i, j in sorted(heap, reverse=True):  # smallest hash first; the files are sorted later anyway
         out.append(build_row(text, i, j, split, hashes))
+        a, b = kept[i], kept[j]
+        if a.retrieved_utc is not None and b.retrieved_utc is not None:
+            stats.score_age_pairs += 1
+            if min(a.retrieved_utc - a.created_utc, b.retrieved_utc - b.created_utc) < YOUNG_SCORE_S:
+                stats.young_score_pairs += 1
     stats.pairs_kept += len(heap)
     stats.split_pairs[split] += len(heap)
     stats.split_posts[split] += 1
@@ -319,6 +331,11 @@ def task_warnings(task: RedditTask, stats: TaskStats) -> list[str]:
     elif stats.comments_seen == 0:
         warnings.append("no comments of this task's subreddits in the input (is the comments file missing, "
                         "or named for another subreddit?)")
+    young = stats.young_score_pairs
+    if young > YOUNG_WARNING_FRACTION * stats.score_age_pairs:
+        warnings.append(f"{young} of {stats.score_age_pairs} pairs ({young / stats.score_age_pairs:.0%}) have a "
+                        f"response whose score was read within {YOUNG_SCORE_S // 3600} h of it, when it may still "
+                        "have been moving (min_score_age_s drops them)")
     if task.min_score_age_s and stats.score_age_unknown:
         warnings.append(f"min_score_age_s={task.min_score_age_s} could not judge {stats.score_age_unknown} "
                         "responses whose score snapshot time is unknown (kept)")
@@ -329,5 +346,5 @@ def task_warnings(task: RedditTask, stats: TaskStats) -> list[str]:
     return warnings
 
 
-__all__ = ["PairRow", "TaskStats", "count_orphans", "dedupe_kept", "first_rule_drops_replies", "judge_comments",
+__all__ = ["YOUNG_SCORE_S", "PairRow", "TaskStats", "count_orphans", "dedupe_kept", "first_rule_drops_replies", "judge_comments",
            "judge_post", "judge_replies", "pair_kept", "prompt_of", "row_json", "task_warnings"]

@@ -21,7 +21,7 @@ from pathlib import Path
 from rmbench import __version__
 from rmbench.atomic import write_json
 from rmbench.prepare.card import write_card
-from rmbench.prepare.pair import TaskStats, row_json, task_warnings
+from rmbench.prepare.pair import YOUNG_SCORE_S, TaskStats, row_json, task_warnings
 from rmbench.prepare.splits import ALL_SPLITS, FingerprintBuilder
 
 MANIFEST = "manifest.json"
@@ -113,6 +113,10 @@ def task_entry(task, splits: dict[str, dict], *, stats: TaskStats | None = None,
             "hard_cap": {"max_per_post": getattr(task, "max_hard_pairs_per_post", 0),
                          "candidates": s.hard_candidates, "capped": s.hard_capped,
                          "posts_capped": s.hard_posts_capped},
+            # kept pairs (train/validation/test) with both score ages known, and of those, pairs
+            # with a score read within young_s of its comment (rmbench.prepare.pair.YOUNG_SCORE_S)
+            "score_age": {"pairs_known": s.score_age_pairs, "pairs_young": s.young_score_pairs,
+                          "young_s": YOUNG_SCORE_S},
         })
     entry["splits"] = {sp: splits[sp] for sp in ALL_SPLITS}
     entry["test_hard"] = {"pairs": hard, "small": hard < min_pairs, "min_pairs": min_pairs,

@@ -273,6 +273,26 @@ def test_score_age_fields_and_min_score_age_rule(run):
     rows, stats = run(with_rules(min_score_age_s=7_200), post(), good_pair())
     assert len(rows) == 1 and rows[0].row["chosen_score_age_s"] is None and stats.score_age_unknown == 2
     assert any("min_score_age_s" in w for w in task_warnings(with_rules(min_score_age_s=7_200), stats))
+    assert stats.score_age_pairs == stats.young_score_pairs == 0  # unknown ages are neither
+
+
+def test_pairs_with_a_score_read_too_soon_are_counted_and_warned_about(run):
+    """A kept pair with a response whose score was read within two days of it (an Arctic Shift
+    first read, a real-time Pushshift ingest) is counted; past a tenth of the pairs, the manifest warns."""
+    from rmbench.prepare.pair import YOUNG_SCORE_S, task_warnings
+
+    def thread(age_b: int):
+        return [com("a", 30, 600, retrieved_utc=T0 + 600 + 30 * 86_400), com("b", 10, 60, retrieved_utc=T0 + 60 + age_b)]
+
+    stats = TaskStats()
+    for k in range(10):
+        _, s = run(SCIENCE, post(), thread(YOUNG_SCORE_S - 1 if k == 0 else YOUNG_SCORE_S))
+        stats.score_age_pairs += s.score_age_pairs
+        stats.young_score_pairs += s.young_score_pairs
+    assert (stats.score_age_pairs, stats.young_score_pairs) == (10, 1)
+    assert not any("read within" in w for w in task_warnings(SCIENCE, stats))  # 10%: not past it
+    stats.young_score_pairs = 2
+    assert any("2 of 10 pairs (20%)" in w and "within 48 h" in w for w in task_warnings(SCIENCE, stats))
 
 
 def test_short_and_emoji_replies_are_never_duplicates_of_each_other():

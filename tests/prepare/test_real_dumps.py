@@ -135,6 +135,10 @@ def test_counts_and_fingerprints_match_the_manifest(prepared):
             assert t["splits"][split]["pairs"] == len(ids)
             assert t["splits"][split]["fingerprint"] == fingerprint(ids)
         assert t["pairs"]["kept"] == sum(len(rows[name][s]) for s in ("train", "validation", "test"))
+        # every kept pair's score ages are known here; the young ones are those the rows say
+        young = sum(min(r["chosen_score_age_s"], r["rejected_score_age_s"]) < t["score_age"]["young_s"]
+                    for s in ("train", "validation", "test") for r in rows[name][s])
+        assert t["score_age"]["pairs_known"] == t["pairs"]["kept"] and t["score_age"]["pairs_young"] == young
         assert t["pairs"]["candidates"] == t["pairs"]["kept"] + t["pairs"]["capped"] + sum(t["pairs"]["dropped"].values())
         c = t["comments"]
         assert c["seen"] == c["kept"] + sum(c["dropped"].values()) + c["orphans"]
