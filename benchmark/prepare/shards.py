@@ -137,7 +137,10 @@ def _worker(shard: int, src: Source, by_sub: dict, work: Path, counters, parent:
         pairs = store.pair_table()  # held: to a file the parent reads; spilled: in this database
         in_file = isinstance(pairs, HeldPairs) and pairs.save(work / f"shard-{shard}.pairs")
         store.close()
-        result = {"stats": stats, "counts": counts, "pairs_in_file": in_file,
+        # The sha256 of each file this worker read in full: the parent records them rather
+        # than reading every input once more to hash it (DumpSource.files).
+        hashes = src.read_hashes() if hasattr(src, "read_hashes") else {}
+        result = {"stats": stats, "counts": counts, "pairs_in_file": in_file, "hashes": hashes,
                   "report": ({p: dict(r) for p, r in src.report.counts.items()},
                              {p: {k: list(v) for k, v in r.items()} for p, r in src.report.examples.items()})}
     except BaseException as e:  # noqa: BLE001 - everything goes back to the parent, which raises it
@@ -177,8 +180,9 @@ def run_shards(src: Source, by_sub: dict, tasks: list, shards: list[set[str]], w
             again.append((i, {t}, {"others": frozenset(by_sub) - {t}, "spill_dir": None, "inject_dir": spills / t}))
         redo = _run(src, by_sub, again, workers, work, bars, label="re-reading mis-filed records")
         for i, r in redo.items():
-            kept_report = results.get(i, {}).get("report", ({}, {}))  # lines were counted on the first read
-            results[i] = {**r, "report": kept_report}
+            first_pass = results.get(i, {})
+            kept_report = first_pass.get("report", ({}, {}))  # lines were counted on the first read
+            results[i] = {**r, "report": kept_report, "hashes": {**first_pass.get("hashes", {}), **r["hashes"]}}
     return merge_shards(src, tasks, results, work, bars)
 
 
@@ -270,6 +274,8 @@ def merge_shards(src: Source, tasks: list, results: dict[int, dict], work: Path,
     report = src.report
     for i in sorted(results):
         r = results[i]
+        if r.get("hashes") and hasattr(src, "add_hashes"):
+            src.add_hashes(r["hashes"])
         counts.update(r["counts"])
         for name, s in r["stats"].items():
             stats[name] = _add(stats[name], s)

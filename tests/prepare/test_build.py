@@ -308,6 +308,26 @@ def test_parallel_shards_match_serial(tmp_path):
             assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "parallel" / name).read_bytes()
 
 
+def test_workers_hand_back_the_hashes_of_the_files_they_read(tmp_path, monkeypatch):
+    """The manifest's sha256 of each input comes from the pass that read it, in a worker too:
+    the parent never reads a file again only to hash it (it once did, every file)."""
+    import hashlib
+
+    from rmbench.sources import dumps
+
+    _write_dump(tmp_path / "dumps", "askscience", 10)
+    _write_dump(tmp_path / "dumps", "AskPhysics", 10)
+    hashed = []
+    real = dumps.sha256_file
+    monkeypatch.setattr(dumps, "sha256_file", lambda p: hashed.append(p) or real(p))
+    files = prepare(str(tmp_path / "dumps"), tmp_path / "out", progress=False, workers=2)["source"]["files"]
+    assert hashed == [] and len(files) == 4
+    assert all(f["sha256"] == hashlib.sha256(Path(p).read_bytes()).hexdigest() for p, f in files.items())
+    # a file no task of the build reads is still recorded, hashed on its own
+    one = prepare(str(tmp_path / "dumps"), tmp_path / "one", tasks=["askscience"], progress=False, workers=2)
+    assert one["source"]["files"] == files and len(hashed) == 2
+
+
 def test_score_ages_reach_the_rows_on_every_storage_path(tmp_path, monkeypatch):
     """The dump's score snapshot time (``retrieved_on`` here) survives the thread store
     whether the kept comments stay in memory, spill to sorted runs, or go through workers:
