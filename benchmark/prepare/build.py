@@ -228,6 +228,7 @@ def files_not_read(src: Source, subreddits: set[str]) -> dict[str, str]:
 
 
 def _source_block(src: Source, counts: Counter, entries: dict, subreddits: set[str]) -> dict:
+    src.hash_unread = False  # a file this build never opened is recorded by its size, not read for a hash
     block = {"spec": src.spec, "synthetic": bool(src.synthetic), "files": src.files(),
              "records": {"posts": counts["posts"], "comments": counts["comments"],
                          "other_subreddits": {"posts": counts["other_posts"], "comments": counts["other_comments"]}}}

@@ -13,6 +13,7 @@ from rmbench.errors import RmbenchError, SourceError, UnknownTaskError
 from rmbench.tables import Column, Sheet, emit, format_option, note, render
 
 TOP_REASONS = 3  # drop reasons shown per level in the summary; the manifest has them all
+UNREAD_SHOWN = 5  # "not read:" lines printed; the rest are counted (the manifest lists them all)
 
 
 def task_list(value: str | None) -> list[str] | None:
@@ -143,8 +144,12 @@ def print_summary(manifest: dict, out: Path, fmt: str = "table") -> None:
         emit(bad, fmt)
     else:
         sys.stderr.write(render(bad, "tsv" if fmt == "tsv" else "csv"))
-    for path, why in (manifest["source"].get("files_not_read") or {}).items():
+    unread = list((manifest["source"].get("files_not_read") or {}).items())
+    for path, why in unread[:UNREAD_SHOWN]:  # a torrent folder holds thousands
         note(f"not read: {path}: {why}", fmt)
+    if len(unread) > UNREAD_SHOWN:
+        note(f"not read: {len(unread) - UNREAD_SHOWN:,} more files named for subreddits no registered task pairs "
+             "(manifest: source.files_not_read)", fmt)
     rule = manifest.get("split_by") or {}
     if rule.get("rule") == "time":
         lost = sum((rule.get("dropped_time_unknown") or {}).values())

@@ -131,7 +131,9 @@ def same_source(target: Path, data: Prepared, source: str) -> bool:
             return False
         if st == seen.get(name):
             continue  # same size and mtime: trusted without reading the file
-        if st[0] != info.get("bytes") or sha256_file(Path(path))[0] != info.get("sha256"):
+        if st[0] != info.get("bytes") or info.get("sha256") is None:  # changed, and never hashed: build again
+            return False
+        if sha256_file(Path(path))[0] != info["sha256"]:
             return False
         changed = True  # touched but identical: remember the new mtime
     if changed:

@@ -137,6 +137,7 @@ class DumpSource(Source):
         self._stats: list[FileStats] = []
         self.spill_dir: Path | None = None
         self.inject_dir: Path | None = None
+        self.hash_unread = True  # files(): hash a file no pass read (prepare: record its size only)
 
     # -- what is here ------------------------------------------------------------------
     def subreddits(self) -> set[str] | None:
@@ -144,11 +145,19 @@ class DumpSource(Source):
         return None if None in subs else subs  # type: ignore[return-value]
 
     def files(self) -> dict[str, dict]:
+        """Every file's sha256 and size: from the pass that read it, else hashed now, unless
+        ``hash_unread`` is off (prepare turns it off): then a file never read in full is
+        recorded by its size alone, ``{"sha256": None, "bytes": n, "read": False}``, rather
+        than read whole for its hash (a torrent folder holds thousands of subreddits a build
+        never opens)."""
         out = {}
         for f in self.dump_files:
             key = str(f.path)
-            if key not in self._hashes:  # not yet read in full: hash it now
+            if key not in self._hashes:  # not yet read in full
                 try:
+                    if not self.hash_unread:
+                        out[key] = {"sha256": None, "bytes": f.path.stat().st_size, "read": False}
+                        continue
                     self._hashes[key] = sha256_file(f.path)
                 except OSError as e:
                     raise SourceError(key, f"cannot read: {e}") from None

@@ -28,7 +28,7 @@ from rmbench.records import Comment, Post
 from rmbench.sources.base import Source
 
 # What prepare (and a worker process) sets on the source it reads: handed to every child.
-_SHARED = ("report", "unselected", "others", "count_unselected", "spill_dir", "inject_dir")
+_SHARED = ("report", "unselected", "others", "count_unselected", "spill_dir", "inject_dir", "hash_unread")
 
 
 def parse_task_sources(pairs: Sequence[str]) -> dict[str, str]:

@@ -323,9 +323,13 @@ def test_workers_hand_back_the_hashes_of_the_files_they_read(tmp_path, monkeypat
     files = prepare(str(tmp_path / "dumps"), tmp_path / "out", progress=False, workers=2)["source"]["files"]
     assert hashed == [] and len(files) == 4
     assert all(f["sha256"] == hashlib.sha256(Path(p).read_bytes()).hexdigest() for p, f in files.items())
-    # a file no task of the build reads is still recorded, hashed on its own
+    # a file no task of the build reads is recorded by its size, never read only to be hashed
     one = prepare(str(tmp_path / "dumps"), tmp_path / "one", tasks=["askscience"], progress=False, workers=2)
-    assert one["source"]["files"] == files and len(hashed) == 2
+    physics = {p for p in files if "AskPhysics" in p}
+    assert hashed == [] and len(physics) == 2 and {p: f for p, f in one["source"]["files"].items() if p not in physics} \
+        == {p: f for p, f in files.items() if p not in physics}
+    assert all(one["source"]["files"][p] == {"sha256": None, "bytes": Path(p).stat().st_size, "read": False}
+               for p in physics)
 
 
 def test_score_ages_reach_the_rows_on_every_storage_path(tmp_path, monkeypatch):
@@ -378,6 +382,13 @@ def test_a_file_named_for_no_task_is_reported_not_passed_over_in_silence(tmp_pat
     again = prepare(str(tmp_path / "dumps"), tmp_path / "again", tasks=["askscience"], progress=False)
     assert "files_not_read" not in again["source"] and again["tasks"]["askscience"]["pairs"]["kept"] > 0
     assert not any("no comments" in w for w in again["tasks"]["askscience"]["warnings"])
+    for k in range(7):  # a torrent folder: thousands of subreddits no task pairs; the summary counts past five
+        (tmp_path / "dumps" / f"Zz{k}_comments.ndjson").write_text("{}\n")
+    res = CliRunner(env={"COLUMNS": "250"}).invoke(main, ["prepare", "--source", str(tmp_path / "dumps"), "--out",
+                                                          str(tmp_path / "many"), "--tasks", "askscience", "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("not read: /") == 5 and "not read: 2 more files" in res.output
+    assert len(read_manifest(tmp_path / "many")["source"]["files_not_read"]) == 7
 
 
 def test_worker_source_error_leaves_nothing(tmp_path):

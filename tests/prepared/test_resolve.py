@@ -132,3 +132,33 @@ def test_changed_dumps_are_prepared_again_and_unchanged_ones_reused(tmp_path, mo
     (dumps / "Emory_comments_2.ndjson").write_text("")  # a file added
     resolve_data(str(dumps), cache, progress=False)
     assert len(calls) == 4
+
+
+def test_a_dump_no_task_reads_is_recorded_by_size_never_read(tmp_path, monkeypatch):
+    """A file in the folder that no registered task pairs (a torrent folder holds thousands)
+    is never opened: the manifest records its size with ``read: false``, not a sha256 that
+    would cost reading it whole; an unchanged one lets the cache be reused, a touched one,
+    never hashed, makes it build again."""
+    import os
+
+    import rmbench.prepare as prepare_pkg
+    from rmbench.sources import dumps as dumps_mod
+
+    calls, hashed = [], []
+    real, real_hash = prepare_pkg.prepare, dumps_mod.sha256_file
+    monkeypatch.setattr(prepare_pkg, "prepare", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    monkeypatch.setattr(dumps_mod, "sha256_file", lambda p: hashed.append(p) or real_hash(p))
+    folder, cache = tmp_path / "dumps", tmp_path / "cache"
+    _dump(folder, 4)
+    other = folder / "SomeOtherSub_comments.ndjson"
+    other.write_text('{"id": "x"}\n' * 1000)
+    first = resolve_data(str(folder), cache, progress=False)
+    files = Prepared.open(first).doc["source"]["files"]
+    assert files[str(other)] == {"sha256": None, "bytes": other.stat().st_size, "read": False}
+    assert all(f["sha256"] for p, f in files.items() if p != str(other)) and hashed == []
+    assert "not read" in (first / "README.md").read_text()
+    assert resolve_data(str(folder), cache, progress=False) == first and len(calls) == 1
+    stat = os.stat(other)
+    os.utime(other, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    resolve_data(str(folder), cache, progress=False)
+    assert len(calls) == 2 and hashed == []
