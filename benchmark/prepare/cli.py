@@ -64,7 +64,8 @@ def prepare_cmd(sources, tasks, out, overwrite, workers, split_by, strict, quiet
     Writes OUT/manifest.json and OUT/<task>/{train,validation,test,test_hard,all_hard}.jsonl
     (docs/formats.md) with the dataset card OUT/README.md (so datasets.load_dataset(OUT,
     TASK) gives each split file as its own split), then prints pairs per task and split,
-    test_hard sizes, the main drop reasons and any bad input lines.
+    test_hard sizes, the main drop reasons, any bad input lines and any dump file it did not
+    read because its name says a subreddit no registered task pairs.
 
     \b
     Examples: rmbench prepare --source demo --out prepared
