@@ -134,9 +134,9 @@ def card_text(doc: dict, sizes: dict[tuple[str, str], int] | None = None) -> str
     files = src.get("files") or {}
     if files:
         body += ["| file | bytes | sha256 |", "|---|---:|---|"]
+        unread = "not read (no task of this build pairs its subreddit)"
         body += [f"| `{Path(p).name}` | {_count(f.get('bytes', ''))} | "
-                 + (f"`{f['sha256']}` |" if f.get("sha256") else "not read (no task of this build pairs its subreddit) |")
-                 for p, f in sorted(files.items())]
+                 + (f"`{f['sha256']}` |" if f.get("sha256") else f"{unread} |") for p, f in sorted(files.items())]
     else:
         body.append(f"`{source_name(src.get('spec', ''))}` (no input files recorded).")
     records = src.get("records")

@@ -346,5 +346,5 @@ def task_warnings(task: RedditTask, stats: TaskStats) -> list[str]:
     return warnings
 
 
-__all__ = ["YOUNG_SCORE_S", "PairRow", "TaskStats", "count_orphans", "dedupe_kept", "first_rule_drops_replies", "judge_comments",
-           "judge_post", "judge_replies", "pair_kept", "prompt_of", "row_json", "task_warnings"]
+__all__ = ["YOUNG_SCORE_S", "PairRow", "TaskStats", "count_orphans", "dedupe_kept", "first_rule_drops_replies",
+           "judge_comments", "judge_post", "judge_replies", "pair_kept", "prompt_of", "row_json", "task_warnings"]

@@ -156,5 +156,5 @@ def write_manifest(out_dir: Path, doc: dict) -> None:
     write_json(Path(out_dir) / MANIFEST, doc)
 
 
-__all__ = ["COLUMNS", "KIND", "MANIFEST", "PREPARE_REVISION", "SCHEMA_VERSION", "dict_rows", "manifest_document", "manifest_fingerprint",
-           "task_entry", "write_manifest", "write_split", "write_splits"]
+__all__ = ["COLUMNS", "KIND", "MANIFEST", "PREPARE_REVISION", "SCHEMA_VERSION", "dict_rows", "manifest_document",
+           "manifest_fingerprint", "task_entry", "write_manifest", "write_split", "write_splits"]
