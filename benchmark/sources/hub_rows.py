@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 
 from rmbench.records import BadInputReport, Comment, Post
-from rmbench.sources.normalize import TIME_MAX, Bad, epoch, flag, opt_integer, opt_text, ratio, score, text
+from rmbench.sources.values import TIME_MAX, Bad, epoch, flag, opt_integer, opt_text, ratio, score, text
 
 SHP_COLUMNS = frozenset({"post_id", "domain", "history", "c_root_id_A", "c_root_id_B", "human_ref_A",
                          "human_ref_B", "score_A", "score_B"})

@@ -3,11 +3,12 @@ for type and range, every repair and every drop counted.
 
 Accepts everything from 2011 Pushshift dumps (few fields, string timestamps) to the
 71-field Arctic Shift schema of 2024 (float timestamps, ``edited`` as an epoch). Fields
-a record lacks stay ``None`` ("unknown"), never a guessed value. This is the one place
-value-level input hygiene lives; the hub converters (``hub_rows``) use the same checks.
-Nothing here decodes JSON: it classifies values the decoder produced, so the decoder can
-change (``dumps.py``; ``typed.py`` decodes only the fields read here, into a record with
-``get`` like a dict) without touching the rules.
+a record lacks stay ``None`` ("unknown"), never a guessed value. With the single-value
+checks of ``rmbench.sources.values``, this is the one place value-level input hygiene lives;
+the hub converters (``hub_rows``) use the same checks. Nothing here decodes JSON: it
+classifies values the decoder produced, so the decoder can change (``dumps.py``;
+``typed.py`` decodes only the fields read here, into a record with ``get`` like a dict)
+without touching the rules.
 
 Reasons written to the ``BadInputReport`` (stable keys: the manifest shows them):
 - record skipped: ``missing_<field>`` (a required field absent or null), ``bad_<field>``
@@ -32,161 +33,13 @@ through the careful path, which decides it field by field.
 
 from __future__ import annotations
 
-import math
-import re
-
 from rmbench.records import BadInputReport, Comment, Post
+# The single-value checks (rmbench.sources.values), also importable from here as they long were.
+from rmbench.sources.values import (_SURROGATE, INT64_MAX, INT64_MIN, TIME_MAX, Bad, edited, epoch, flag, integer,
+                                    opt_integer, opt_text, ratio, score, subreddit_of, text)
 
 COMMENT_REQUIRED = ("id", "link_id", "parent_id", "body", "created_utc")
 POST_REQUIRED = ("id", "title", "created_utc")
-INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1  # what SQLite stores as an integer
-TIME_MAX = 1 << 33  # year 2242: a bigger "epoch" is milliseconds or garbage, not a Reddit time
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_TRUE, _FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
-
-
-class Bad(Exception):
-    """A value that cannot be used: the record is skipped under ``reason``."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-def text(v, name: str, fixes: list) -> str:
-    """A string as it is, or with its lone surrogates replaced (``surrogates_replaced``)."""
-    if type(v) is not str:
-        raise Bad(f"bad_{name}")
-    if v.isascii() or _SURROGATE.search(v) is None:
-        return v
-    fixes.append("surrogates_replaced")
-    return _SURROGATE.sub("\ufffd", v)
-
-
-def opt_text(v, name: str, fixes: list) -> str | None:
-    return None if v is None else text(v, name, fixes)
-
-
-def integer(v, name: str, fixes: list, lo: int = INT64_MIN, hi: int = INT64_MAX, fraction: bool = False) -> int:
-    """An int in [lo, hi]; integral floats and numeric strings repaired (``fraction``: truncate)."""
-    t = type(v)
-    if t is int:
-        x = v
-    elif t is float:
-        if not math.isfinite(v) or not (fraction or v.is_integer()):
-            raise Bad(f"bad_{name}")
-        x = int(v)
-        if not fraction:
-            fixes.append(f"{name}_float")
-    elif t is str:
-        try:
-            x = int(v)
-        except ValueError:
-            try:
-                f = float(v)
-            except ValueError:
-                raise Bad(f"bad_{name}") from None
-            if not math.isfinite(f) or not (fraction or f.is_integer()):
-                raise Bad(f"bad_{name}") from None
-            x = int(f)
-        fixes.append(f"{name}_string")
-    else:  # bool, list, dict
-        raise Bad(f"bad_{name}")
-    if not lo <= x <= hi:
-        raise Bad(f"bad_{name}")
-    return x
-
-
-def opt_integer(v, name: str, fixes: list) -> int | None:
-    return None if v is None else integer(v, name, fixes)
-
-
-def flag(v, name: str, fixes: list) -> bool | None:
-    """True/False/None; 0/1 and the strings true/false/0/1 repaired; anything else is bad."""
-    if v is None or v is True or v is False:
-        return v
-    if type(v) is int and v in (0, 1):
-        fixes.append(f"{name}_number")
-        return v == 1
-    if type(v) is str:
-        low = v.strip().lower()
-        if low in _TRUE or low in _FALSE:
-            fixes.append(f"{name}_string")
-            return low in _TRUE
-    raise Bad(f"bad_{name}")
-
-
-def edited(v, fixes: list) -> bool | None:
-    """``edited`` is false, true, or the epoch of the edit (a number or a numeric string)."""
-    if v is None or v is False or v is True:
-        return v
-    t = type(v)
-    if t is int or t is float:
-        if not math.isfinite(v) or v < 0:
-            raise Bad("bad_edited")
-        return v != 0
-    if t is str:
-        low = v.strip().lower()
-        if low in ("true", "false"):
-            fixes.append("edited_string")
-            return low == "true"
-        try:
-            x = float(low)
-        except ValueError:
-            raise Bad("bad_edited") from None
-        if not math.isfinite(x) or x < 0:
-            raise Bad("bad_edited")
-        fixes.append("edited_string")
-        return x != 0
-    raise Bad("bad_edited")
-
-
-def ratio(v, fixes: list) -> float | None:
-    if v is None:
-        return None
-    t = type(v)
-    if t is str:
-        try:
-            v = float(v)
-        except ValueError:
-            raise Bad("bad_upvote_ratio") from None
-        fixes.append("upvote_ratio_string")
-    elif t is not int and t is not float:
-        raise Bad("bad_upvote_ratio")
-    if not (math.isfinite(v) and 0 <= v <= 1):
-        raise Bad("bad_upvote_ratio")
-    return float(v)
-
-
-def score(v, fixes: list) -> int | None:
-    if type(v) is int and INT64_MIN <= v <= INT64_MAX:
-        return v
-    if v is None:
-        fixes.append("score_null")
-        return None
-    return integer(v, "score", fixes)
-
-
-def epoch(v, fixes: list) -> int:
-    """Seconds since 1970; floats (the 2024 schema's 1706745600.0) truncate without a note."""
-    if type(v) is int and 0 <= v < TIME_MAX:
-        return v
-    if v is None:
-        raise Bad("missing_created_utc")
-    return integer(v, "created_utc", fixes, 0, TIME_MAX - 1, fraction=True)
-
-
-def subreddit_of(v, hint: str | None, fixes: list) -> str:
-    if v is None or v == "":
-        if not hint:
-            raise Bad("missing_subreddit")
-        return hint
-    s = text(v, "subreddit", fixes)
-    if not s.strip():
-        raise Bad("bad_subreddit")
-    return s
-
-
 _UNUSABLE = object()  # snapshot_value: a ``_meta`` that is not an object says nothing usable
 
 
@@ -374,3 +227,9 @@ def post_from_checked(s, subreddit: str | None, path: str, line: int, report: Ba
 def looks_like_comment(d: dict) -> bool:
     """For files whose name does not say what they hold (e.g. an API export)."""
     return "link_id" in d or "body" in d
+
+
+__all__ = ["COMMENT_REQUIRED", "INT64_MAX", "INT64_MIN", "POST_REQUIRED", "TIME_MAX", "Bad", "comment_from_checked",
+           "comment_from_fields", "comment_from_raw", "comment_from_values", "edited", "epoch", "flag", "integer",
+           "looks_like_comment", "opt_integer", "opt_text", "post_from_checked", "post_from_raw", "ratio", "required",
+           "score", "snapshot", "snapshot_value", "subreddit_of", "text"]

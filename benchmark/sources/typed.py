@@ -49,7 +49,7 @@ from typing import Annotated, Any
 import msgspec
 
 from rmbench.sources.depth import MAX_DEPTH
-from rmbench.sources.normalize import INT64_MAX, INT64_MIN, TIME_MAX
+from rmbench.sources.values import INT64_MAX, INT64_MIN, TIME_MAX
 
 
 class _Record(msgspec.Struct, gc=False):
