@@ -24,7 +24,6 @@ and scratch left by a killed run is removed by the next one.
 
 from __future__ import annotations
 
-import difflib
 import os
 import shutil
 from collections import Counter
@@ -32,7 +31,7 @@ from pathlib import Path
 
 from rmbench.atomic import atomic_dir
 from rmbench.console import progress_bar
-from rmbench.errors import ConfigError, DataError
+from rmbench.errors import ConfigError, DataError, did_you_mean
 from rmbench.prepare.load import cyclic_gc_paused, load_and_pair
 from rmbench.prepare.held import HeldPairs
 from rmbench.prepare.pair import TaskStats
@@ -220,10 +219,9 @@ def files_not_read(src: Source, subreddits: set[str]) -> dict[str, str]:
         for f in getattr(s, "dump_files", ()):
             sub = (f.subreddit or "").lower()
             if sub and sub not in subreddits and sub not in known:
-                guess = difflib.get_close_matches(sub, sorted(known), n=1, cutoff=0.6)
-                out[str(f.path)] = (f"its name says subreddit {f.subreddit!r}, which no registered task pairs"
-                                    + (f" (did you mean {guess[0]!r}? name it "
-                                       f"{guess[0]}_{f.kind}{data_suffix(f.path.name)})" if guess else ""))
+                out[str(f.path)] = (f"its name says subreddit {f.subreddit!r}, which no registered task pairs "
+                                    f"(a dump is named <Subreddit>_{f.kind}{data_suffix(f.path.name)})."
+                                    + did_you_mean(sub, sorted(known), n=1))
     return out
 
 

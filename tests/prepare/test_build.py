@@ -373,8 +373,9 @@ def test_a_file_named_for_no_task_is_reported_not_passed_over_in_silence(tmp_pat
     manifest = read_manifest(tmp_path / "out")
     unread = manifest["source"]["files_not_read"]
     assert list(unread) == [str(tmp_path / "dumps" / "r_askscience_comments.ndjson")]
-    assert "'r_askscience'" in unread[next(iter(unread))] and "askscience_comments.ndjson" in unread[next(iter(unread))]
-    assert "not read: " in res.output and "did you mean 'askscience'?" in " ".join(res.output.split())
+    why = unread[next(iter(unread))]
+    assert "'r_askscience'" in why and "<Subreddit>_comments.ndjson" in why and why.endswith("Did you mean askscience?")
+    assert "not read: " in res.output and "Did you mean askscience?" in " ".join(res.output.split())
     task = manifest["tasks"]["askscience"]
     assert task["posts"]["seen"] == 20 and task["comments"]["seen"] == 0
     assert any("no comments of this task's subreddits" in w for w in task["warnings"])
