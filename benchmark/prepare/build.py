@@ -131,6 +131,7 @@ def prepare(source: str | Source | list[str], out_dir: str | Path, tasks: list[s
     with atomic_dir(out, overwrite=overwrite, owned=is_prepared_dir, what="prepared-data directory",
                     command="prepare", inputs=inputs) as tmp:
         src = open_any(source)
+        src.hash_unread = False  # a dump file this build never opens is recorded by its size, not read for a hash
         if selected is None:
             selected = resolve_tasks(None, src)
         if isinstance(src, MultiSource):
@@ -226,7 +227,6 @@ def files_not_read(src: Source, subreddits: set[str]) -> dict[str, str]:
 
 
 def _source_block(src: Source, counts: Counter, entries: dict, subreddits: set[str]) -> dict:
-    src.hash_unread = False  # a file this build never opened is recorded by its size, not read for a hash
     block = {"spec": src.spec, "synthetic": bool(src.synthetic), "files": src.files(),
              "records": {"posts": counts["posts"], "comments": counts["comments"],
                          "other_subreddits": {"posts": counts["other_posts"], "comments": counts["other_comments"]}}}

@@ -122,7 +122,9 @@ def comment_from_checked(s, subreddit: str | None, path: str, line: int, report:
     sub, parent, created = s.subreddit, s.parent_id, s.created_utc
     if type(created) is float:  # the 2024 schema's 1706745600.0: truncated, as epoch() does
         created = int(created)
-    meta = s._meta  # a CheckedMeta: its time has its type and range, like the two below
+    # snapshot_value's order, inlined (this runs once per comment); a CheckedMeta's time, like
+    # the two below, already has its type and range. test_typed_decoder checks both paths agree.
+    meta = s._meta
     snap = meta.retrieved_2nd_on if meta is not None and meta.retrieved_2nd_on is not None else (
         s.retrieved_utc if s.retrieved_utc is not None else s.retrieved_on)
     if type(snap) is float:
