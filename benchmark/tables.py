@@ -175,6 +175,24 @@ def render(sheet: Sheet, fmt: str) -> str:
     raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
 
 
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#!"})
+
+
+def markdown(sheet: Sheet) -> str:
+    """The sheet as a Markdown table (the table format's cells, numbers right-aligned), its
+    title above it in bold: for report pages. Every cell is escaped, so a task or model name
+    is shown as written, never read as Markdown or HTML."""
+    esc = lambda text: " ".join(str(text).split()).translate(_MD_SPECIAL)  # noqa: E731
+    right = [c.right if c.right is not None else c.kind != "text" for c in sheet.columns]
+    lines = [f"**{esc(sheet.title)}**", ""] if sheet.title else []
+    lines.append("| " + " | ".join(esc(c.title or c.key) for c in sheet.columns) + " |")
+    lines.append("|" + "|".join("---:" if r else "---" for r in right) + "|")
+    lines += ["| " + " | ".join(esc(c.cell(v)) for c, v in zip(sheet.columns, row)) + " |" for row in sheet.rows]
+    if sheet.caption:
+        lines += ["", esc(sheet.caption)]
+    return "\n".join(lines) + "\n"
+
+
 def _plain(value):
     return str(value).lower() if isinstance(value, bool) else value
 

@@ -16,6 +16,7 @@ from rmbench.atomic import atomic_dir
 from rmbench.leaderboard.pages import contributing_page, detail_page, index_page
 from rmbench.leaderboard.ranking import Board
 from rmbench.errors import LeaderboardError
+from rmbench.htmlpage import markdown_to_html
 
 MARKER = ".rmbench-site"
 FALLBACK_HOWTO = """# Submitting to the leaderboard
@@ -32,11 +33,6 @@ then open a pull request with the new `leaderboard/submissions/my-model.json`.
 """
 
 
-def markdown_to_html(text: str) -> str:
-    """CommonMark with raw HTML switched off (it is escaped) and unsafe link schemes refused."""
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
 
 
 def submitting_section(text: str) -> str:

@@ -93,3 +93,18 @@ def test_no_command_builds_its_own_rich_table_console_or_bar():
              for n, line in enumerate(p.read_text().splitlines(), 1)
              if re.search(r"(?<![\w.])(Console|Table|Progress)\(", line)]
     assert not found, found
+
+
+def test_markdown_table_escapes_names_and_keeps_the_table_cells():
+    from rmbench.htmlpage import markdown_to_html
+    from rmbench.tables import markdown
+
+    sheet = Sheet([Column("model"), Column("acc", "acc %", "pct"), Column("ci", "95% CI", "pct_ci")], title="T | x")
+    sheet.add("a|b <i>x</i> *m_1*", 0.5, (0.4, 0.6))
+    sheet.add("c", None, None)
+    md = markdown(sheet)
+    assert md.splitlines()[2:4] == ["| model | acc % | 95% CI |", "|---|---:|---:|"]
+    html = markdown_to_html(md)
+    assert "<td>a|b &lt;i&gt;x&lt;/i&gt; *m_1*</td>" in html  # shown as written: no cell split, no markup
+    assert '<td style="text-align:right">50.0</td>' in html and "<td style=\"text-align:right\">[40.0, 60.0]</td>" in html
+    assert html.count("<tr>") == 3

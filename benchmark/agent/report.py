@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from rmbench.atomic import write_text
+
 STYLE = ("body{font:15px/1.5 system-ui,sans-serif;max-width:70rem;margin:1rem auto;padding:0 1rem}"
          "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}"
          ".note{background:#fff3cd;padding:.5rem;border-radius:6px}.pair{display:grid;grid-template-columns:1fr 1fr;gap:1rem}.s{white-space:pre-wrap;border:1px solid #ddd;"
@@ -57,4 +59,4 @@ def write_report(res: dict, examples: list[dict], path: str | Path) -> None:
         body.append(f"<p class=p>{_fmt(ex['prompt'])}</p><div class=pair>"
                     f"<div><b>agent</b> (reward {_fmt(ex['agent_reward'])})<div class=s>{_fmt(ex['agent'])}</div></div>"
                     f"<div><b>generator</b> (reward {_fmt(ex['generator_reward'])})<div class=s>{_fmt(ex['generator'])}</div></div></div>")
-    Path(path).write_text("\n".join(body) + "\n", encoding="utf-8")
+    write_text(path, "\n".join(body) + "\n")  # atomic: a reader never sees half a page

@@ -1,4 +1,5 @@
-"""The human-readable side of a run: report.md and the rich summary table on the terminal.
+"""The human-readable side of a run: report.md (and report.html, the same text as a page) and the rich
+summary table on the terminal.
 
 Both read only results.json. The report says in words what the numbers mean: which splits
 are the headline (every post of a held-out task), whether the model clears the best
@@ -9,7 +10,10 @@ noise ceiling say, which splits were too small to count, and how much input was 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rmbench.atomic import write_text as write_text_atomic
+from rmbench.htmlpage import write_page
 from rmbench.eval.stacked import verdict_text
 
 SPLIT_ORDER = ("heldout_all", "heldout_all_hard", "test", "test_hard")
@@ -319,4 +323,7 @@ def write_report(doc: dict, path) -> None:
     lines += _provenance_lines(doc) + [""]
     for plot in doc.get("plots", []):
         lines.append(f"![{plot}]({plot})")
-    write_text_atomic(path, "\n".join(lines) + "\n")
+    text = "\n".join(lines) + "\n"
+    write_text_atomic(path, text)
+    # The same text as one self-contained page (plots inlined): report.html beside report.md.
+    write_page(text, f"rmbench run: {doc['model']['id']}", Path(path).with_suffix(".html"))

@@ -160,7 +160,8 @@ def run_cmd(ctx, holdout, pipeline, pipeline_options, help_config, quiet, config
     against confounds alone). Held-out pairs whose post or a response also occurs in a
     held-in task are dropped and counted (--keep-contaminated keeps them). Writes
     results.json, model/ (with its README.md model card), predictions.jsonl,
-    train_log.jsonl, plots/*.png and report.md under --out.
+    train_log.jsonl, plots/*.png, report.md and report.html (the same report as one page,
+    plots inside) under --out.
     Works under `accelerate launch` (one process per device). A classifier (any
     --model, with a fresh one-logit head) is trained; --model-kind judge or dpo scores
     the model as it is, on the same splits, without training.
@@ -234,7 +235,7 @@ def _show(doc: dict, run_dir: Path, fmt: str = "table") -> None:
         note(confounds_note(doc), fmt, console=out)
     for flag in doc.get("flags", []):
         note(f"FLAG {flag}: the delay input gives the label away under this pairing rule.", fmt, console=out)
-    note(f"results: {run_dir / 'results.json'}  report: {run_dir / 'report.md'}  "
+    note(f"results: {run_dir / 'results.json'}  report: {run_dir / 'report.md'} (page: report.html)  "
          f"wall time {doc.get('wall_time_s')} s", fmt, console=out)
 
 
@@ -309,7 +310,8 @@ def evaluate_cmd(ctx, eval_tasks, quiet, config_file, settings, fmt, **_):
 @click.pass_context
 def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, adapt, adapt_epochs, fmt, quiet, config_file,
               settings, **_):
-    """Learning curves, the transfer matrix and the few-shot adaptation curve, with PNG plots.
+    """Learning curves, the transfer matrix and the few-shot adaptation curve, with PNG plots
+    and a report (OUT/sweep.md, and OUT/sweep.html: one page, the plots inside).
 
     \b
     Each cell is a full `rmbench run` under OUT/cells/, resumable; finished cells are
@@ -343,5 +345,5 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
     except RmbenchError as err:
         raise click.ClickException(str(err)) from err
     pngs = [out / result[k] for k in ("learning_curves_png", "transfer_png", "adapt_png") if result.get(k)]
-    show_sweep(result, [f"sweep: {out / 'sweep.json'}  plots: {', '.join(map(str, pngs)) or 'none'}  "
+    show_sweep(result, [f"sweep: {out / 'sweep.json'}  report: {out / 'sweep.html'}  plots: {', '.join(map(str, pngs)) or 'none'}  "
                         f"wall time {time.monotonic() - start:.0f} s"], fmt)

@@ -7,7 +7,7 @@ Each finished step leaves its output in the run directory, written atomically, a
     RUN/model/                 the trained model (training step done), with RUN/train_log.jsonl;
                                its card model/README.md is written in the last step
     RUN/scores/<task>.<split>.json   rewards of one evaluated split (one file per split)
-    RUN/results.json, predictions.jsonl, plots/, report.md   (last step)
+    RUN/results.json, predictions.jsonl, plots/, report.md, report.html   (last step)
 
 Programmatic use::
 

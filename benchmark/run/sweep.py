@@ -11,8 +11,9 @@
 
 Every cell is a complete run directory under ``OUT/cells/``; a cell with results.json
 is never recomputed, and an interrupted one continues from its checkpoint. The numbers
-land in ``OUT/sweep.json`` and the figures in ``OUT/learning_curves.png``,
-``OUT/transfer.png`` and ``OUT/adapt.png``. The command is ``rmbench sweep`` (``rmbench.run.cli``).
+land in ``OUT/sweep.json``, the figures in ``OUT/learning_curves.png``,
+``OUT/transfer.png`` and ``OUT/adapt.png``, and both as a report in ``OUT/sweep.md`` and
+``OUT/sweep.html`` (one self-contained page). The command is ``rmbench sweep`` (``rmbench.run.cli``).
 """
 
 from __future__ import annotations
@@ -188,6 +189,7 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
     from rmbench.atomic import write_json
     from rmbench.eval import plots
     from rmbench.prepared.manifest import Prepared
+    from rmbench.run.sweep_report import write_sweep_report
     from rmbench.prepared.resolve import resolve_data
 
     base.data.holdout = holdout
@@ -219,4 +221,5 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
                                                 {"longer": first["longer"], "confounds": first["confounds"]},
                                                 title=f"Few-shot adaptation: held-out {a['holdout']} (test)")
     write_json(out / "sweep.json", result)
+    write_sweep_report(result, out)
     return result

@@ -1,4 +1,4 @@
-"""What `rmbench sweep` prints when it ends: its numbers as tables, read from sweep.json.
+"""What `rmbench sweep` prints when it ends, and its report: its numbers as tables, read from sweep.json.
 
 Why: a sweep runs for many minutes and its figures were only in sweep.json and the PNGs, so
 a log of the run ended with a path. Now it ends like `rmbench run`, with its results:
@@ -7,7 +7,9 @@ a log of the run ended with a path. Now it ends like `rmbench run`, with its res
   matrix (rows: trained on, columns: evaluated on) on test and on every held-out post, its
   in-domain - held-out gaps, and the few-shot adaptation curve;
 - ``tsv``/``csv``/``json`` (for programs): one long table of every point, a row each, so
-  that one header describes the whole output (``points_sheet``).
+  that one header describes the whole output (``points_sheet``);
+- ``sweep.md`` and ``sweep.html`` beside sweep.json: the same tables with the plots, the page
+  self-contained (``write_sweep_report``, ``rmbench.htmlpage``).
 
 Every value is sweep.json's own; nothing is recomputed here.
 """
@@ -125,16 +127,51 @@ def points_sheet(result: dict) -> Sheet:
     return sheet
 
 
+def _sheets(result: dict) -> list[Sheet]:
+    found = (curve_sheet(result), transfer_sheet(result), transfer_sheet(result, "heldout_all"),
+             gap_sheet(result), adapt_sheet(result))
+    return [s for s in found if s is not None and s.rows]
+
+
+PLOTS = ("learning_curves_png", "transfer_png", "adapt_png")
+
+
+def sweep_markdown(result: dict) -> str:
+    """sweep.md: the same tables as the terminal, then the plots (paths beside sweep.json)."""
+    from rmbench.tables import markdown
+
+    lines = [f"# rmbench sweep: held out {result.get('holdout', '')}", ""]
+    if result.get("synthetic_data"):
+        lines += ["> **Synthetic data.** These numbers come from the generated demo corpus, not from "
+                  "people's votes. They show the harness works, not how a model transfers.", ""]
+    lines += [f"- data fingerprint `{(result.get('data_fingerprint') or '-')[:16]}`; every figure is "
+              "sweep.json's own; intervals are 95%, resampling whole posts", ""]
+    for sheet in _sheets(result):
+        lines += [markdown(sheet), ""]
+    lines += [f"![{result[k]}]({result[k]})" for k in PLOTS if result.get(k)]
+    return "\n".join(lines) + "\n"
+
+
+def write_sweep_report(result: dict, out) -> list:
+    """sweep.md and sweep.html (the same text as one page, the plots inside) in ``out``."""
+    from pathlib import Path
+
+    from rmbench.atomic import write_text
+    from rmbench.htmlpage import write_page
+
+    text = sweep_markdown(result)
+    write_text(Path(out) / "sweep.md", text)
+    return [Path(out) / "sweep.md", write_page(text, f"rmbench sweep: {result.get('holdout', '')}", Path(out) / "sweep.html")]
+
+
 def show_sweep(result: dict, paths: list[str], fmt: str = "table", console=None) -> None:
     """The sweep's tables on stdout (``fmt``), then where its files are."""
     from rmbench.tables import emit, note, stdout_console
 
     if fmt == "table":
         console = console or stdout_console()
-        for sheet in (curve_sheet(result), transfer_sheet(result), transfer_sheet(result, "heldout_all"),
-                      gap_sheet(result), adapt_sheet(result)):
-            if sheet is not None and sheet.rows:
-                emit(sheet, fmt, console=console)
+        for sheet in _sheets(result):
+            emit(sheet, fmt, console=console)
     else:
         emit(points_sheet(result), fmt)
     for line in paths:

@@ -69,6 +69,26 @@ def test_run_writes_every_output(finished):
     assert "plots/training.png" in doc["plots"] and (finished / "plots" / "training.png").stat().st_size > 1000
     report = (finished / "report.md").read_text()
     assert "Synthetic data" in report and "\\* by construction" in report and "| earlier* | later* |" in report
+    # report.html: the same report as one page, its plots inside it
+    page = (finished / "report.html").read_text()
+    assert "<strong>Synthetic data.</strong>" in page and "<th>earlier*</th>" in page
+    assert page.count("data:image/png;base64,") == len(doc["plots"]) == 3 and "Not inlined" not in page
+
+
+def test_report_html_opens_in_a_browser_with_its_plots(finished, browser, artifacts_dir, tmp_path):
+    """Copied alone, away from plots/: every plot still loads, and the wide tables scroll
+    inside the page instead of widening it."""
+    alone = tmp_path / "report.html"
+    alone.write_bytes((finished / "report.html").read_bytes())
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(alone.as_uri())
+        sizes = page.evaluate("[...document.images].map(i => i.complete ? i.naturalWidth : 0)")
+        assert len(sizes) == 3 and min(sizes) > 100, sizes
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+        page.screenshot(path=str(artifacts_dir / "run-report.png"), full_page=True)
+    finally:
+        page.close()
 
 
 def test_saved_model_loads_anywhere_and_evaluate_reproduces_it(finished, data, tmp_path):

@@ -45,6 +45,11 @@ def test_sweep_cells_plots_and_resume(tmp_path, monkeypatch, tiny_bert_dir, writ
     # it ends with its numbers, not only a path: sweep.json's values, as tables
     assert "Learning curves: held-out writingprompts" in result.output and "Transfer matrix" in result.output
     assert f"{100 * curve[0]['accuracy']:.1f}" in result.output and str(out / "transfer.png") in result.output
+    # and a report: the same tables with both plots, the page self-contained
+    md, page = (out / "sweep.md").read_text(), (out / "sweep.html").read_text()
+    assert f"| {tiny} | 12 | {100 * curve[0]['accuracy']:.1f} |" in md.replace("\\_", "_")
+    assert page.count("data:image/png;base64,") == 2 and "Not inlined" not in page
+    assert str(out / "sweep.html") in result.output
 
     def no_training(*a, **kw):
         raise AssertionError("a finished cell was recomputed")

@@ -6,7 +6,8 @@ import csv
 import io
 import json
 
-from rmbench.run.sweep_report import adapt_sheet, curve_sheet, gap_sheet, points_sheet, show_sweep, transfer_sheet
+from rmbench.run.sweep_report import (adapt_sheet, curve_sheet, gap_sheet, points_sheet, show_sweep, sweep_markdown,
+                                      transfer_sheet, write_sweep_report)
 
 
 def _result() -> dict:
@@ -76,3 +77,17 @@ def test_show_sweep_table_prints_every_part(capsys):
         assert title in out
     assert "82.2" in out and "[79.8, 84.4]" in out and "+20.0" in out
     assert out.rstrip().endswith("sweep: out/sweep.json")
+
+
+def test_sweep_report_has_every_table_and_names_its_plots(tmp_path):
+    result = {**_result(), "synthetic_data": True, "transfer_png": "transfer.png", "adapt_png": "adapt.png"}
+    md = sweep_markdown(result)
+    assert md.startswith("# rmbench sweep: held out writingprompts") and "Synthetic data" in md
+    for title in ("Learning curves", "Transfer matrix: test", "Transfer matrix: heldout\\_all", "In-domain - held-out gap",
+                  "Few-shot adaptation"):
+        assert title in md
+    assert "| minilm | 250 | 82.2 | \\[79.8, 84.4\\] |" in md  # the terminal table's cells, escaped for Markdown
+    assert md.rstrip().endswith("![transfer.png](transfer.png)\n![adapt.png](adapt.png)")
+    md_path, html_path = write_sweep_report(result, tmp_path)  # the plots are not there: the page says so
+    assert md_path.read_text() == md
+    assert "Not inlined" in html_path.read_text() and "<td>minilm</td>" in html_path.read_text()
