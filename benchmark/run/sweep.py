@@ -99,8 +99,10 @@ def learning_curves(base, out: Path, models: list[str], sizes: list[int], consol
             main = held[split]
             hard = held.get("heldout_all_hard" if split == "heldout_all" else "test_hard", {})
             best = main["best_baseline"]
+            # n and the sample label: under --limit the split is a seeded sample, never "every post"
             points.append({"requested": n or "all", "train_pairs": doc["model"]["training"]["train_pairs"],
-                           "split": split, "accuracy": main["accuracy"], "ci95": main["ci95"],
+                           "split": split, "n": main["n"], "sample": (main.get("sample") or {}).get("label"),
+                           "accuracy": main["accuracy"], "ci95": main["ci95"],
                            "accuracy_hard": hard.get("accuracy"), "ci95_hard": hard.get("ci95"),
                            "accuracy_test": held["test"]["accuracy"], "ci95_test": held["test"]["ci95"],
                            "best_baseline": best, "clears_best_baseline": main["clears_best_baseline"],

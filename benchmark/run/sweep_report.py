@@ -21,6 +21,19 @@ from rmbench.tables import Column, Sheet
 _PCT, _CI = "pct", "pct_ci"
 
 
+def _limit(result: dict) -> int | None:
+    """The sweep's --limit (data.limit): every scored split was then a seeded sample."""
+    return ((result.get("config") or {}).get("data") or {}).get("limit") or None
+
+
+def scope(result: dict, split: str) -> str:
+    """What a held-out split of this sweep holds, in words: every post, or a sample (--limit)."""
+    limit = _limit(result)
+    if limit:
+        return f"{split}: a sample of at most {limit:,} pairs, --limit"
+    return f"{split}: every held-out post" if split == "heldout_all" else split
+
+
 def curve_sheet(result: dict) -> Sheet | None:
     curves = result.get("learning_curves")
     if not curves:
@@ -28,16 +41,16 @@ def curve_sheet(result: dict) -> Sheet | None:
     first = next((p for pts in curves.values() for p in pts), {})
     split = first.get("split", "heldout_all")
     hard = "heldout_all_hard" if split == "heldout_all" else "test_hard"
-    sheet = Sheet([Column("model"), Column("train_pairs", "train pairs", "int"),
+    sheet = Sheet([Column("model"), Column("train_pairs", "train pairs", "int"), Column("n", "pairs scored", "int"),
                    Column("accuracy", f"{split} %", _PCT), Column("ci95", "95% CI", _CI),
                    Column("accuracy_hard", f"{hard} %", _PCT), Column("ci95_hard", "95% CI", _CI),
                    Column("accuracy_test", "test %", _PCT), Column("best_baseline", "best baseline"),
                    Column("best_baseline_accuracy", "its %", _PCT),
                    Column("clears_best_baseline", "clears it", "bool")],
-                  title=f"Learning curves: held-out {result.get('holdout', '')} ({split}: every held-out post)")
+                  title=f"Learning curves: held-out {result.get('holdout', '')} ({scope(result, split)})")
     for model, points in curves.items():
         for p in points:
-            sheet.add(model, p["train_pairs"], p["accuracy"], p["ci95"], p.get("accuracy_hard"), p.get("ci95_hard"),
+            sheet.add(model, p["train_pairs"], p.get("n"), p["accuracy"], p["ci95"], p.get("accuracy_hard"), p.get("ci95_hard"),
                       p.get("accuracy_test"), p.get("best_baseline"), p.get("best_baseline_accuracy"),
                       p.get("clears_best_baseline"))
     return sheet
@@ -52,7 +65,9 @@ def transfer_sheet(result: dict, split: str = "test") -> Sheet | None:
         return None
     title = ("Transfer matrix: test accuracy % (rows: trained on; columns: evaluated on; the diagonal is in-domain)"
              if split == "test" else
-             f"Transfer matrix: {split} accuracy %, every post of the evaluated task (off the diagonal)")
+             f"Transfer matrix: {split} accuracy %, "
+             + (f"a sample of at most {_limit(result):,} pairs of each evaluated task (--limit)" if _limit(result)
+                else "every post of the evaluated task") + " (off the diagonal)")
     sheet = Sheet([Column("train_task", "trained on")] + [Column(f"on_{u}", u, _PCT) for u in t["eval_tasks"]],
                   title=title)
     for name, row in zip(t["train_tasks"], t[key]):

@@ -47,7 +47,7 @@ def test_sweep_cells_plots_and_resume(tmp_path, monkeypatch, tiny_bert_dir, writ
     assert f"{100 * curve[0]['accuracy']:.1f}" in result.output and str(out / "transfer.png") in result.output
     # and a report: the same tables with both plots, the page self-contained
     md, page = (out / "sweep.md").read_text(), (out / "sweep.html").read_text()
-    assert f"| {tiny} | 12 | {100 * curve[0]['accuracy']:.1f} |" in md.replace("\\_", "_")
+    assert f"| {tiny} | 12 | {curve[0]['n']} | {100 * curve[0]['accuracy']:.1f} |" in md.replace("\\_", "_")
     assert page.count("data:image/png;base64,") == 2 and "Not inlined" not in page
     assert str(out / "sweep.html") in result.output
 

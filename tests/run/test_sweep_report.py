@@ -11,7 +11,7 @@ from rmbench.run.sweep_report import (adapt_sheet, curve_sheet, gap_sheet, point
 
 
 def _result() -> dict:
-    point = {"requested": 250, "train_pairs": 250, "split": "heldout_all", "accuracy": 0.8217, "ci95": [0.798, 0.844],
+    point = {"requested": 250, "train_pairs": 250, "split": "heldout_all", "n": 1375, "accuracy": 0.8217, "ci95": [0.798, 0.844],
              "accuracy_hard": 0.826, "ci95_hard": [0.795, 0.854], "accuracy_test": 0.912, "ci95_test": [0.88, 0.94],
              "best_baseline": "confounds", "clears_best_baseline": True, "best_baseline_accuracy": 0.695}
     return {"holdout": "writingprompts",
@@ -86,8 +86,19 @@ def test_sweep_report_has_every_table_and_names_its_plots(tmp_path):
     for title in ("Learning curves", "Transfer matrix: test", "Transfer matrix: heldout\\_all", "In-domain - held-out gap",
                   "Few-shot adaptation"):
         assert title in md
-    assert "| minilm | 250 | 82.2 | \\[79.8, 84.4\\] |" in md  # the terminal table's cells, escaped for Markdown
+    assert "| minilm | 250 | 1,375 | 82.2 | \\[79.8, 84.4\\] |" in md  # the terminal table's cells, escaped for Markdown
     assert md.rstrip().endswith("![transfer.png](transfer.png)\n![adapt.png](adapt.png)")
     md_path, html_path = write_sweep_report(result, tmp_path)  # the plots are not there: the page says so
     assert md_path.read_text() == md
     assert "Not inlined" in html_path.read_text() and "<td>minilm</td>" in html_path.read_text()
+
+
+def test_a_sweep_under_limit_never_says_every_post():
+    """--limit scores a seeded sample of each split: the tables say so, as a run's report does."""
+    every = sweep_markdown(_result())
+    assert "heldout\\_all: every held-out post" in every and "every post of the evaluated task" in every
+    sampled = {**_result(), "config": {"data": {"limit": 100}}}
+    md = sweep_markdown(sampled)
+    assert "every" not in md.replace("every figure", "")
+    assert "heldout\\_all: a sample of at most 100 pairs, --limit" in md
+    assert "a sample of at most 100 pairs of each evaluated task (--limit)" in md
