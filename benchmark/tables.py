@@ -178,11 +178,16 @@ def render(sheet: Sheet, fmt: str) -> str:
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#!"})
 
 
+def md_escape(text) -> str:
+    """``text`` on one line, every Markdown-special character escaped: shown as written."""
+    return " ".join(str(text).split()).translate(_MD_SPECIAL)
+
+
 def markdown(sheet: Sheet) -> str:
     """The sheet as a Markdown table (the table format's cells, numbers right-aligned), its
     title above it in bold: for report pages. Every cell is escaped, so a task or model name
     is shown as written, never read as Markdown or HTML."""
-    esc = lambda text: " ".join(str(text).split()).translate(_MD_SPECIAL)  # noqa: E731
+    esc = md_escape
     right = [c.right if c.right is not None else c.kind != "text" for c in sheet.columns]
     lines = [f"**{esc(sheet.title)}**", ""] if sheet.title else []
     lines.append("| " + " | ".join(esc(c.title or c.key) for c in sheet.columns) + " |")

@@ -429,3 +429,34 @@ def write_hub_cache(cache: Path, repo_id: str, folder: Path, revision: str = "0"
 def _write_hub_cache_fixture():
     """``write_hub_cache(cache, repo_id, folder, revision=...) -> cache`` (the hub cache's layout)."""
     return write_hub_cache
+
+
+# -- run folders for `rmbench compare` ------------------------------------------------------
+def write_run(path: Path, outcomes: dict[str, float], *, fingerprint: str = "f" * 64, split: str = "heldout_all",
+              extra_lines: list[str] = (), model: str = "m") -> Path:
+    """A run folder: results.json's few fields compare reads, and one predictions line per pair
+    (reward_chosen above, below or equal to reward_rejected for outcome 1, 0, 0.5)."""
+    import json
+
+    path.mkdir(parents=True)
+    (path / "results.json").write_text(json.dumps({"model": {"id": model}, "synthetic_data": False,
+                                                   "data": {"manifest_fingerprint": fingerprint}}))
+    lines = [json.dumps({"task": "t", "split": split, "pair_id": pid, "reward_chosen": o, "reward_rejected": 0.5})
+             for pid, o in outcomes.items()]
+    (path / "predictions.jsonl").write_text("\n".join([*lines, *extra_lines]) + "\n")
+    return path
+
+
+def pair_ids(posts: int, per_post: int = 2) -> list[str]:
+    """``per_post`` pair ids for each of ``posts`` posts (post id before the first colon)."""
+    return [f"p{i}:c{j}:r{j}" for i in range(posts) for j in range(per_post)]
+
+
+@pytest.fixture(name="write_run")
+def _write_run_fixture():
+    return write_run
+
+
+@pytest.fixture(name="pair_ids")
+def _pair_ids_fixture():
+    return pair_ids

@@ -110,6 +110,25 @@ def test_saved_model_loads_anywhere_and_evaluate_reproduces_it(finished, data, t
             orig["results"]["writingprompts"]["splits"][split]["accuracy"]
 
 
+def test_compare_reproduces_the_runs_own_paired_difference_to_a_baseline(finished, data, tmp_path):
+    """`rmbench compare` on a baseline's evaluation and the run: the same pairs, resamples and
+    seed as the run's own scorecard, so the same difference and interval, to the digit."""
+    base = tmp_path / "longer"
+    result = run(["evaluate", "--model", "baseline:longer", "--tasks", "writingprompts", "--train-tasks", "askacademia",
+                  "--data", str(data), "--out", str(base), "--quiet", "--set", "eval.bootstrap_samples=200"])
+    assert result.exit_code == 0, result.output
+    result = run(["compare", str(base), str(finished), "--out", str(tmp_path / "cmp")])
+    assert result.exit_code == 0, result.output
+    rows = {(r["task"], r["split"]): r for r in json.loads((tmp_path / "cmp" / "compare.json").read_text())["rows"]}
+    own = json.loads((finished / "results.json").read_text())["results"]["writingprompts"]["splits"]
+    for split in ("heldout_all", "test"):
+        row, card = rows[("writingprompts", split)], own[split]
+        assert row["n"] == card["n"] and (row["only_first"], row["only_this"]) == (0, 0)
+        assert row["accuracy"] == {"value": card["accuracy"], "ci95": card["ci95"]}
+        longer = card["baselines"]["longer"]
+        assert row["diff"] == {"value": longer["diff"], "ci95": longer["diff_ci95"]}
+
+
 def test_same_seed_same_predictions(finished, data, tiny, tmp_path):
     out = tmp_path / "again"
     result = run(["run", "--holdout", "WritingPrompts", "--data", str(data), "--model", str(tiny), "--out", str(out), *FAST])

@@ -1,0 +1,73 @@
+"""``rmbench compare``: runs of one prepared dataset, paired on the pairs they share (``rmbench.eval.compare``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from rmbench.errors import RmbenchError
+from rmbench.tables import emit, format_option, note
+
+OUT_FILE = "compare.json"
+
+
+def _eval_setting(doc: dict, key: str, default: int) -> int:
+    value = ((doc.get("config") or {}).get("eval") or {}).get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
+
+
+@click.command("compare")
+@click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None,
+              help="Also write compare.json, compare.md and compare.html (one page) into this new folder.")
+@click.option("--overwrite", is_flag=True, help="Replace an --out folder an earlier `rmbench compare` wrote.")
+@click.option("--samples", type=click.IntRange(min=100), default=None,
+              help="Bootstrap resamples (default: the first run's eval.bootstrap_samples, else 1000).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the resamples.")
+@click.option("--any-data", is_flag=True,
+              help="Compare runs of different prepared data anyway, on the pair ids they share.")
+@format_option()
+def compare_cmd(runs, out, overwrite, samples, seed, any_data, fmt):
+    """Compare two or more runs on the pairs they all scored: each later run against the first.
+
+    \b
+    RUNS are `rmbench run` or `rmbench evaluate` output folders (results.json and
+    predictions.jsonl) of one prepared dataset. Per task and split both runs scored:
+    each accuracy and the paired difference to the first run, with a 95% interval that
+    resamples whole posts; a difference is called only when its interval excludes 0.
+    Pairs only one run scored are counted, not compared. Example (a run, then a
+    baseline scored on the same data, then the two side by side):
+      rmbench run --holdout WritingPrompts --train-tasks askacademia,askscience --limit 200 --out runs/wp
+      rmbench evaluate --model baseline:longer --tasks writingprompts --out runs/longer
+      rmbench compare runs/longer runs/wp --out runs/compare
+    """
+    from rmbench.eval.compare import compare_runs, labels_for, load_run, markdown, notes, sheet
+
+    try:
+        labels = labels_for(list(runs))
+        loaded = [load_run(p, lab) for p, lab in zip(runs, labels)]
+        first = loaded[0].doc
+        doc = compare_runs(loaded, samples=samples or _eval_setting(first, "bootstrap_samples", 1000), seed=seed,
+                           min_pairs=_eval_setting(first, "min_report_pairs", 50),
+                           min_posts=_eval_setting(first, "min_report_posts", 20), any_data=any_data)
+        if out is not None:
+            _write(doc, markdown(doc), out, overwrite, runs)
+    except RmbenchError as e:
+        raise click.ClickException(str(e)) from None
+    emit(sheet(doc), fmt)
+    for line in notes(doc):
+        note(line, fmt)
+    if out is not None:
+        note(f"comparison: {out / OUT_FILE}  page: {out / 'compare.html'}", fmt)
+
+
+def _write(doc: dict, text: str, out: Path, overwrite: bool, inputs) -> None:
+    from rmbench.atomic import atomic_dir, write_json, write_text
+    from rmbench.htmlpage import write_page
+
+    with atomic_dir(out, overwrite=overwrite, owned=lambda d: (d / OUT_FILE).is_file(), what="comparison",
+                    command="rmbench compare", inputs=inputs) as tmp:
+        write_json(tmp / OUT_FILE, doc)
+        write_text(tmp / "compare.md", text)
+        write_page(text, f"rmbench compare: {doc['first']}", tmp / "compare.html")

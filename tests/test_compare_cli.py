@@ -1,0 +1,56 @@
+"""`rmbench compare`: the command over rmbench.eval.compare (outputs, formats, the output rule)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from click.testing import CliRunner
+
+from rmbench.cli import main
+
+
+def _runs(tmp_path, write_run, pair_ids):
+    ids = pair_ids(60)
+    a = write_run(tmp_path / "a", {pid: 1.0 for pid in ids})
+    b = write_run(tmp_path / "b", {pid: float(k % 2) for k, pid in enumerate(ids)})
+    return a, b
+
+
+def test_compare_prints_the_table_and_writes_json_markdown_and_a_page(tmp_path, write_run, pair_ids):
+    a, b = _runs(tmp_path, write_run, pair_ids)
+    out = tmp_path / "cmp"
+    res = CliRunner().invoke(main, ["compare", str(a), str(b), "--out", str(out), "--samples", "200"])
+    assert res.exit_code == 0, res.output
+    assert "Paired comparison with a" in res.stdout and "worse" in res.stdout
+    doc = json.loads((out / "compare.json").read_text())
+    assert doc["kind"] == "rmbench.compare" and doc["bootstrap"]["samples"] == 200
+    assert [r["label"] for r in doc["runs"]] == ["a", "b"] and len(doc["runs"][0]["results_sha256"]) == 64
+    assert (out / "compare.md").read_text().startswith("# rmbench compare: against a")
+    assert "<td>worse</td>" in (out / "compare.html").read_text()
+    assert (out / ".rmbench-output.json").is_file()
+    # the same --out again: refused, then replaced with --overwrite (it is a comparison)
+    again = CliRunner().invoke(main, ["compare", str(a), str(b), "--out", str(out)])
+    assert again.exit_code == 1 and "exists" in again.output
+    assert CliRunner().invoke(main, ["compare", str(a), str(b), "--out", str(out), "--overwrite"]).exit_code == 0
+
+
+def test_compare_never_writes_into_a_folder_it_did_not_make(tmp_path, write_run, pair_ids):
+    a, b = _runs(tmp_path, write_run, pair_ids)
+    res = CliRunner().invoke(main, ["compare", str(a), str(b), "--out", str(a), "--overwrite"])
+    assert res.exit_code == 1
+    assert sorted(p.name for p in a.iterdir()) == ["predictions.jsonl", "results.json"]
+
+
+def test_compare_for_programs_and_its_errors(tmp_path, write_run, pair_ids):
+    a, b = _runs(tmp_path, write_run, pair_ids)
+    res = CliRunner().invoke(main, ["compare", str(a), str(b), "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    (row,) = csv.DictReader(io.StringIO(res.stdout))
+    assert (row["n"], row["diff_pp"], row["verdict"]) == ("120", "-50.0", "worse")
+    one = CliRunner().invoke(main, ["compare", str(a)])
+    assert one.exit_code == 1 and "at least two" in one.output
+    (tmp_path / "empty").mkdir()
+    bad = CliRunner().invoke(main, ["compare", str(a), str(tmp_path / "empty")])
+    assert bad.exit_code == 1 and "not a run folder" in bad.output
