@@ -1,4 +1,5 @@
-"""What the plain accuracy hides: length-controlled accuracy, the cue-conflict cell, the noise ceiling.
+"""What the plain accuracy hides: length-controlled accuracy, the cue-conflict cell, the noise
+ceiling, accuracy by vote margin.
 
 Each one is computed for one split's pairs and a scorer's outcomes, with intervals from
 the one bootstrap (``rmbench.eval.metrics.ClusterBootstrap``, posts resampled whole).
@@ -33,6 +34,13 @@ the observed order as the truth, votes are not independent (early, visible comme
 more), and the pairing rules keep only clear wins (score ratio >= 2), so the ceiling is
 high by construction. Read it as "the labels are this reliable", not as a bound any
 model must stay under.
+
+**Accuracy by vote margin** (SHP's advice: report a curve, not one number, since a pair the
+voters split 10:1 is easier than one they split 2:1). The split's pairs in buckets of their
+score ratio (chosen / rejected score; ``eval.score_ratio_edges``), each with the model's
+accuracy, its interval (the bucket's posts resampled whole) and the rule baselines' and
+confounds' accuracy on the same pairs: a model that only tracks length rises with the
+margin exactly as longer-wins does.
 """
 
 from __future__ import annotations
@@ -110,3 +118,26 @@ def noise_ceiling(pairs: Sequence[dict], boot: ClusterBootstrap) -> dict:
     q = keep_order_probability([p["chosen_score"] for p in pairs], [p["rejected_score"] for p in pairs])
     point, ci = boot.mean(q)
     return {**estimate(point, ci), "method": "vote_resampling"}
+
+
+# Baselines shown beside the model in each vote-margin bucket: the surface rules a model may
+# have learned instead of content (earlier/later are by construction under later-but-higher).
+CURVE_BASELINES = ("longer", "confounds")
+
+
+def score_ratio_curve(posts: Sequence[str], outcomes: Sequence[float], others: dict, ratios: Sequence[float | None],
+                      edges: Sequence[float], samples: int, seed: int) -> list[dict]:
+    """Per score-ratio bucket (the buckets of ``metrics.by_score_ratio``; pairs without a ratio
+    left out): {"bucket", "n", "posts", "accuracy", "ci95", "baselines": {name: accuracy}}."""
+    from rmbench.eval.metrics import score_ratio_buckets
+
+    y = np.asarray(outcomes, dtype=float)
+    posts = np.asarray([str(p) for p in posts], dtype=object)
+    rows = []
+    for label, m in score_ratio_buckets(ratios, edges):
+        acc, ci = ClusterBootstrap(posts[m], samples, seed).mean(y[m])
+        base = {k: _r(float(np.asarray(others[k], dtype=float)[m].mean())) for k in CURVE_BASELINES
+                if k in others and not isinstance(others[k], str)}
+        rows.append({"bucket": label, "n": int(m.sum()), "posts": len(set(posts[m])), "accuracy": _r(acc),
+                     "ci95": [_r(ci[0]), _r(ci[1])], "baselines": base})
+    return rows

@@ -175,21 +175,23 @@ def bucket_label(lo: float, hi: float | None) -> str:
     return f"{lo:g}+" if hi is None else f"{lo:g}-{hi:g}"
 
 
-def by_score_ratio(outcomes: Sequence[float], ratios: Sequence[float], edges: Sequence[float]) -> list[dict]:
-    """Accuracy per score-ratio bucket [e_i, e_{i+1}), plus '<e_0' when present. Empty buckets
-    (and pairs without a ratio: a score <= 0) are left out."""
-    x = np.asarray(outcomes, dtype=float)
+def score_ratio_buckets(ratios: Sequence[float | None], edges: Sequence[float]) -> list[tuple[str, np.ndarray]]:
+    """(label, mask) per score-ratio bucket [e_i, e_{i+1}), plus '<e_0' when present. Empty
+    buckets (and pairs without a ratio: a score <= 0) are left out."""
     q = np.asarray([math.nan if v is None else v for v in ratios], dtype=float)
     edges = sorted(float(e) for e in edges)
     bounds = [(-math.inf, edges[0], f"<{edges[0]:g}")]
     bounds += [(lo, hi, bucket_label(lo, hi)) for lo, hi in zip(edges, edges[1:])]
     bounds += [(edges[-1], math.inf, bucket_label(edges[-1], None))]
-    rows = []
-    for lo, hi, label in bounds:
-        m = (q >= lo) & (q < hi)
-        if m.any():
-            rows.append({"bucket": label, "n": int(m.sum()), "accuracy": _r(float(x[m].mean()))})
-    return rows
+    masks = [(label, (q >= lo) & (q < hi)) for lo, hi, label in bounds]
+    return [(label, m) for label, m in masks if m.any()]
+
+
+def by_score_ratio(outcomes: Sequence[float], ratios: Sequence[float], edges: Sequence[float]) -> list[dict]:
+    """Accuracy per score-ratio bucket (``score_ratio_buckets``)."""
+    x = np.asarray(outcomes, dtype=float)
+    return [{"bucket": label, "n": int(m.sum()), "accuracy": _r(float(x[m].mean()))}
+            for label, m in score_ratio_buckets(ratios, edges)]
 
 
 def _r(v: float) -> float:

@@ -135,13 +135,48 @@ def training_curve(log: list[dict], path: Path) -> str:
     return _save(fig, path)
 
 
+def score_ratio_plot(doc: dict, path: Path) -> str | None:
+    """Accuracy by vote margin on the held-out headline splits, longer-wins and confounds
+    beside it (report.curve_rows); None when no such split has score ratios."""
+    from rmbench.eval.report import curve_rows
+
+    cards = curve_rows(doc)
+    if not cards:
+        return None
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(cards), figsize=(4.2 * len(cards), 3.6), squeeze=False, sharey=True)
+    for ax, (r, curve) in zip(axes[0], cards):
+        xs = range(len(curve))
+        errs = [_err(b) for b in curve]
+        ax.errorbar(xs, [b["accuracy"] for b in curve], yerr=[[e[0] for e in errs], [e[1] for e in errs]], marker="o",
+                    capsize=3, color=COLORS.get("model", "#1f77b4"), label=doc["model"]["id"])
+        for name in ("longer", "confounds"):
+            ys = [b["baselines"].get(name) for b in curve]
+            if any(y is not None for y in ys):
+                ax.plot(xs, [float("nan") if y is None else y for y in ys], ls="--", marker=".",
+                        color=COLORS.get(name, "#777"), label=name)
+        ax.axhline(0.5, color="black", lw=0.6, ls=":")
+        ax.set_xticks(list(xs))
+        ax.set_xticklabels([f"{b['bucket']}\nn={b['n']}" for b in curve], fontsize=7)
+        ax.set_title(f"{r['task']} {r['split']}", fontsize=9)
+        ax.set_xlabel("score ratio (chosen / other)")
+    axes[0][0].set_ylim(0, 1.05)
+    axes[0][0].set_ylabel("pairwise accuracy (95% CI)")
+    axes[0][-1].legend(fontsize=7, loc="lower right")
+    fig.suptitle("Accuracy by vote margin" + (" - SYNTHETIC demo data" if doc.get("synthetic_data") else ""), fontsize=10)
+    return _save(fig, path)
+
+
 def run_plots(doc: dict, rewards_by: dict, out_dir: Path, train_log: list[dict] | None = None) -> list[str]:
-    """A run's figures; ``train_log`` (a trained model's log history) adds training.png."""
+    """A run's figures; ``train_log`` (a trained model's log history) adds training.png, and
+    held-out splits with score ratios add score_ratio.png."""
     names = [f"plots/{training_curve(train_log, out_dir / 'training.png')}"] if train_log is not None else []
     if not doc["results"]:
         return names
+    margin = score_ratio_plot(doc, out_dir / "score_ratio.png")
     return [f"plots/{accuracy_bars(doc, out_dir / 'accuracy.png')}",
-            f"plots/{calibration(rewards_by, out_dir / 'calibration.png', 10)}"] + names
+            f"plots/{calibration(rewards_by, out_dir / 'calibration.png', 10)}"] + names + (
+           [f"plots/{margin}"] if margin else [])
 
 
 def learning_curves(curves: dict, path: Path, baseline: dict | None = None) -> str:

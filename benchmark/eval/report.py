@@ -224,6 +224,33 @@ def _lines_table(doc: dict) -> list[str]:
     return lines
 
 
+def curve_rows(doc: dict) -> list[tuple[dict, list]]:
+    """(row, accuracy by vote margin) of the held-out splits that count, the headline ones
+    where they were scored: the report's table and plots/score_ratio.png."""
+    held = [r for r in rows(doc) if r["role"] == "heldout" and not r["too_small"]]
+    if any(r["split"] in SPLIT_ORDER[:2] for r in held):
+        held = [r for r in held if r["split"] in SPLIT_ORDER[:2]]
+    return [(r, c) for r in held if (c := doc["results"][r["task"]]["splits"][r["split"]].get("score_ratio_curve"))]
+
+
+def _curve_lines(doc: dict) -> list[str]:
+    """Accuracy by vote margin on the held-out headline splits (controls.score_ratio_curve)."""
+    cards = curve_rows(doc)
+    if not cards:
+        return []
+    lines = ["", "Accuracy by vote margin (the chosen response's score over the other's; a wide margin is an "
+             "easier pair, so a model that only tracks length rises with it as longer-wins does):", "",
+             "| task | split | score ratio | n (posts) | accuracy % | 95% CI | longer % | confounds % |",
+             "|---|---|---|---:|---:|---|---:|---:|"]
+    for r, curve in cards:
+        for b in curve:
+            base = b["baselines"]
+            lines.append(f"| {r['task']} | {_split_cell(r)} | {b['bucket']} | {b['n']} ({b['posts']}) | "
+                         f"{_pct(b['accuracy'])} | {_ci(b['ci95'])} | {_pct(base.get('longer'))} | "
+                         f"{_pct(base.get('confounds'))} |")
+    return lines
+
+
 def _control_md(cell: dict, with_ci: bool) -> str:
     """report.md's control cell: figure (and interval) with its n, or "too small (n)"."""
     n = control_n(cell) or 0
@@ -319,8 +346,8 @@ def write_report(doc: dict, path) -> None:
               "timestamps. Intervals: posts resampled with all their pairs; Δ is paired (same resamples). "
               "Length-controlled: the accuracy predicted at equal lengths. Cue-conflict: pairs whose chosen "
               "response is the shorter by the task's hard ratio (longer-wins scores 0% there). Noise ceiling: "
-              "how often the vote order survives a re-draw of the votes (docs/harness.md).", ""]
-    lines += _provenance_lines(doc) + [""]
+              "how often the vote order survives a re-draw of the votes (docs/harness.md)."]
+    lines += _curve_lines(doc) + [""] + _provenance_lines(doc) + [""]
     for plot in doc.get("plots", []):
         lines.append(f"![{plot}]({plot})")
     text = "\n".join(lines) + "\n"

@@ -95,7 +95,10 @@ def split_scorecard(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected
     card["cue_conflict"] = controls.cue_conflict(pairs, outcomes, hard_ratio, cfg.bootstrap_samples, seed)
     for cell in (card["length_controlled"], card["cue_conflict"]):  # the split's rule, per control cell
         cell["too_small"] = controls.too_small(cell, cfg.min_report_pairs, cfg.min_report_posts)
-    card["by_score_ratio"] = by_score_ratio(outcomes, [p.get("score_ratio") for p in pairs], cfg.score_ratio_edges)
+    ratios = [p.get("score_ratio") for p in pairs]
+    card["by_score_ratio"] = by_score_ratio(outcomes, ratios, cfg.score_ratio_edges)
+    card["score_ratio_curve"] = controls.score_ratio_curve(posts, outcomes, others, ratios, cfg.score_ratio_edges,
+                                                           cfg.bootstrap_samples, seed)
     card["small"] = small if small is not None else card["too_small"]
     card["truncated"] = truncation(truncated, len(pairs))
     return card

@@ -46,3 +46,25 @@ def test_length_controlled_accuracy_is_50_for_longer_wins_and_keeps_a_blind_scor
     lb = length_controlled(rows, blind, boot)
     assert lb["accuracy"] == pytest.approx(0.62, abs=0.03) and abs(lb["length_dependence"]) < 0.06
     assert lb["ci95"][0] < lb["accuracy"] < lb["ci95"][1]
+
+
+def test_accuracy_by_vote_margin_per_bucket_with_intervals_and_the_surface_baselines():
+    from rmbench.eval.controls import score_ratio_curve
+
+    # 40 posts x 3 pairs: ratios 2.5 (right 1/3 of the time), 4 (always wrong), 12 (always right), and
+    # one pair per post with no ratio (a score <= 0): left out of every bucket
+    posts, outcomes, ratios, longer = [], [], [], []
+    for i in range(40):
+        for ratio, right in ((2.5, float(i % 3 == 0)), (4.0, 0.0), (12.0, 1.0), (None, 1.0)):
+            posts.append(f"p{i}")
+            outcomes.append(right)
+            ratios.append(ratio)
+            longer.append(1.0 - right)  # longer-wins is right exactly where the model is wrong
+    others = {"longer": np.asarray(longer), "confounds": "not fitted: 3 pairs", "random": np.full(160, 0.5)}
+    curve = score_ratio_curve(posts, outcomes, others, ratios, [2, 3, 5, 10], 300, 0)
+    assert [(b["bucket"], b["n"], b["posts"]) for b in curve] == [("2-3", 40, 40), ("3-5", 40, 40), ("10+", 40, 40)]
+    low, mid, high = curve
+    assert low["accuracy"] == pytest.approx(14 / 40) and low["ci95"][0] < low["accuracy"] < low["ci95"][1]
+    assert (mid["accuracy"], mid["ci95"]) == (0.0, [0.0, 0.0]) and (high["accuracy"], high["ci95"]) == (1.0, [1.0, 1.0])
+    # the same pairs' longer-wins accuracy; an unfitted baseline and chance are not listed
+    assert [b["baselines"] for b in curve] == [{"longer": pytest.approx(26 / 40)}, {"longer": 1.0}, {"longer": 0.0}]

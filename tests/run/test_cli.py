@@ -72,7 +72,12 @@ def test_run_writes_every_output(finished):
     # report.html: the same report as one page, its plots inside it
     page = (finished / "report.html").read_text()
     assert "<strong>Synthetic data.</strong>" in page and "<th>earlier*</th>" in page
-    assert page.count("data:image/png;base64,") == len(doc["plots"]) == 3 and "Not inlined" not in page
+    assert page.count("data:image/png;base64,") == len(doc["plots"]) == 4 and "Not inlined" not in page
+    # accuracy by vote margin: its table in the report, its figure among the plots, its buckets in results.json
+    curve = wp["splits"]["heldout_all"]["score_ratio_curve"]
+    assert sum(b["n"] for b in curve) == sum(b["n"] for b in wp["splits"]["heldout_all"]["by_score_ratio"])
+    assert "plots/score_ratio.png" in doc["plots"] and "Accuracy by vote margin" in report
+    assert f"| writingprompts | heldout_all | {curve[0]['bucket']} | {curve[0]['n']} ({curve[0]['posts']}) |" in report
 
 
 def test_report_html_opens_in_a_browser_with_its_plots(finished, browser, artifacts_dir, tmp_path):
@@ -84,7 +89,7 @@ def test_report_html_opens_in_a_browser_with_its_plots(finished, browser, artifa
     try:
         page.goto(alone.as_uri())
         sizes = page.evaluate("[...document.images].map(i => i.complete ? i.naturalWidth : 0)")
-        assert len(sizes) == 3 and min(sizes) > 100, sizes
+        assert len(sizes) == 4 and min(sizes) > 100, sizes
         assert page.evaluate("document.documentElement.scrollWidth") <= 1280
         page.screenshot(path=str(artifacts_dir / "run-report.png"), full_page=True)
     finally:
