@@ -67,17 +67,19 @@ def load_run(path: str | Path, label: str | None = None) -> RunPredictions:
     if not isinstance(doc, dict) or not isinstance(doc.get("model"), dict):
         raise DataError(f"{results}: not an rmbench results.json (no model block)")
     run = RunPredictions(path, label or path.name, doc, hashlib.sha256(results.read_bytes()).hexdigest())
-    with open(preds, encoding="utf-8", errors="replace") as f:
+    with open(preds, "rb") as f:
         while line := f.readline(LINE_MAX_CHARS + 1):
             if not line.strip():
                 continue
             if len(line) > LINE_MAX_CHARS:
                 run.dropped["line too long"] += 1
-                while line and not line.endswith("\n"):  # skip the rest of that line
+                while line and not line.endswith(b"\n"):  # skip the rest of that line
                     line = f.readline(LINE_MAX_CHARS + 1)
                 continue
-            try:
-                got = _outcome(loads(line))
+            try:  # strict UTF-8: a replaced byte in a pair id would silently make another pair
+                got = _outcome(loads(line.decode("utf-8")))
+            except UnicodeDecodeError:
+                got = "not UTF-8"
             except ValueError:
                 got = "not JSON"
             if isinstance(got, str):

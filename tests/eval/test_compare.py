@@ -43,15 +43,18 @@ def test_unreadable_lines_are_skipped_counted_and_named(tmp_path, write_run, pai
            '{"task": "t", "split": "heldout_all", "pair_id": "y:1:2", "reward_chosen": NaN, "reward_rejected": 0}',
            json.dumps({"task": "t", "split": "heldout_all", "pair_id": ids[0], "reward_chosen": 0, "reward_rejected": 1}),
            "[1, 2]"]
-    b = load_run(write_run(tmp_path / "b", {pid: 1.0 for pid in ids}, extra_lines=bad))
+    b_dir = write_run(tmp_path / "b", {pid: 1.0 for pid in ids}, extra_lines=bad)
+    with open(b_dir / "predictions.jsonl", "ab") as f:
+        f.write(b'{"task": "t", "split": "heldout_all", "pair_id": "z\xff:1:2", "reward_chosen": 1, "reward_rejected": 0}\n')
+    b = load_run(b_dir)
     assert b.dropped == {"not JSON": 2, "reward not a finite number": 1, "task, split or pair_id missing": 1,
-                         "pair listed twice (first kept)": 1, "not a JSON object": 1}
+                         "pair listed twice (first kept)": 1, "not a JSON object": 1, "not UTF-8": 1}
     assert b.outcomes[("t", "heldout_all")][ids[0]] == 1.0  # the first line of a pair is the one kept
     doc = compare_runs([load_run(write_run(tmp_path / "a", {pid: 1.0 for pid in ids})), b])
     assert doc["rows"][0]["n"] == 60
     (line,) = notes(doc)
-    assert line == ("b: predictions lines skipped: not JSON 2, not a JSON object 1, pair listed twice (first kept) 1, "
-                    "reward not a finite number 1, task, split or pair_id missing 1")
+    assert line == ("b: predictions lines skipped: not JSON 2, not UTF-8 1, not a JSON object 1, "
+                    "pair listed twice (first kept) 1, reward not a finite number 1, task, split or pair_id missing 1")
 
 
 def test_only_shared_pairs_are_compared_and_the_rest_counted(tmp_path, write_run, pair_ids):
