@@ -72,6 +72,27 @@ def metrics_table(results: dict, row: Row) -> str:
     return f'<div class="scroll"><table><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></div>'
 
 
+def margin_table(row: Row) -> str:
+    """Accuracy by vote margin on each held-out split, recomputed from the predictions
+    (rmbench.eval.controls.score_ratio_curve); empty when no split has score ratios."""
+    body = []
+    for key, card in sorted(row.splits.items()):
+        for b in card.get("score_ratio_curve") or []:
+            base = b.get("baselines") or {}
+            body.append(f'<tr><td class="text">{esc(key)}</td><td class="text">{esc(b["bucket"])}</td>'
+                        f'<td>{esc(b["n"])} ({esc(b["posts"])})</td><td>{esc(fmt(b["accuracy"], "pct"))}</td>'
+                        f"<td>{esc(_ci_text(b.get('ci95')))}</td><td>{esc(fmt(base.get('longer'), 'pct'))}</td>"
+                        f"<td>{esc(fmt(base.get('confounds'), 'pct'))}</td></tr>")
+    if not body:
+        return ""
+    head = ('<tr><th class="text">Task/split</th><th class="text">Score ratio</th><th>n (posts)</th><th>Accuracy %</th>'
+            "<th>95% CI</th><th>longer %</th><th>confounds %</th></tr>")
+    return ("<h2>Accuracy by vote margin</h2><p class=\"note\">The held-out pairs by the chosen response's score over "
+            "the other's, recomputed from the predictions: a wide margin is an easier pair, and a model that only "
+            "tracks length rises with it as longer-wins does.</p>"
+            f'<div class="scroll"><table><thead>{head}</thead><tbody>{"".join(body)}</tbody></table></div>')
+
+
 def _flat(prefix: str, value) -> list[tuple[str, object]]:
     if isinstance(value, dict):
         return [kv for k, v in value.items() for kv in _flat(f"{prefix}.{k}" if prefix else str(k), v)]
@@ -147,7 +168,7 @@ def detail_body(sub: dict, row: Row, track: Track) -> str:
     return "\n".join([
         f"<h1>{esc(sub['name'])}</h1>", _facts(facts), "<h2>Metrics</h2>", metrics_table(res, row),
         '<p class="note">Accuracies and baselines in %; ECE (expected calibration error) as a fraction from 0 '
-        "(calibrated) to 1.</p>",
+        "(calibrated) to 1.</p>", margin_table(row),
         "<h2>Plots</h2>", f'<div class="plots">{plots}</div>' if plots else '<p class="muted">No plots submitted.</p>',
         "<h2>Hardware</h2>", key_value_table(res.get("hardware"), "what the run ran on"),
         "<h2>Configuration</h2>",

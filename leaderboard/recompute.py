@@ -97,6 +97,7 @@ def recompute(res: dict, track: Track, predictions: dict) -> tuple[Recomputed, l
     """(numbers, problems as (rule, where, message)). ``predictions``: (task, split) -> pair -> rewards."""
     import numpy as np
 
+    from rmbench.eval.controls import score_ratio_curve
     from rmbench.eval.metrics import by_score_ratio, expected_calibration_error, pair_outcomes
     from rmbench.eval.results import summary
     from rmbench.eval.scorecard import outcome_card
@@ -136,8 +137,12 @@ def recompute(res: dict, track: Track, predictions: dict) -> tuple[Recomputed, l
                                 preferred_later=bool(base.get("preferred_later")), seed=seed,
                                 learned="confounds" in others)
             card["ece"] = expected_calibration_error(rc, rr, cfg.ece_bins)
-            card["by_score_ratio"] = by_score_ratio(outcomes, [r["score_ratio"] for r in frozen],
-                                                    cfg.score_ratio_edges)
+            ratios = [r["score_ratio"] for r in frozen]
+            card["by_score_ratio"] = by_score_ratio(outcomes, ratios, cfg.score_ratio_edges)
+            # shown on the submission's page; not compared with the submitted file (runs before
+            # this curve existed have none, and its intervals depend on the run's settings)
+            card["score_ratio_curve"] = score_ratio_curve([r["post_id"] for r in frozen], outcomes, others, ratios,
+                                                          cfg.score_ratio_edges, cfg.bootstrap_samples, seed)
             card["best_baseline_accuracy"] = (base["table"][base["best"]]["accuracy"] if base["best"] else None)
             if fit is not None and frozen and CONFOUNDS_LOGIT in frozen[0]:  # the run's stacked fit, re-scored
                 card["stacked"] = stacked_card(fit, [r["post_id"] for r in frozen], [r[CONFOUNDS_LOGIT] for r in frozen],

@@ -432,7 +432,7 @@ def _write_hub_cache_fixture():
 
 
 # -- run folders for `rmbench compare` ------------------------------------------------------
-def write_run(path: Path, outcomes: dict[str, float], *, fingerprint: str = "f" * 64, split: str = "heldout_all",
+def write_run_folder(path: Path, outcomes: dict[str, float], *, fingerprint: str = "f" * 64, split: str = "heldout_all",
               extra_lines: list[str] = (), model: str = "m") -> Path:
     """A run folder: results.json's few fields compare reads, and one predictions line per pair
     (reward_chosen above, below or equal to reward_rejected for outcome 1, 0, 0.5)."""
@@ -452,9 +452,9 @@ def pair_ids(posts: int, per_post: int = 2) -> list[str]:
     return [f"p{i}:c{j}:r{j}" for i in range(posts) for j in range(per_post)]
 
 
-@pytest.fixture(name="write_run")
-def _write_run_fixture():
-    return write_run
+@pytest.fixture(name="write_run_folder")
+def _write_run_folder_fixture():
+    return write_run_folder
 
 
 @pytest.fixture(name="pair_ids")

@@ -11,15 +11,15 @@ from click.testing import CliRunner
 from rmbench.cli import main
 
 
-def _runs(tmp_path, write_run, pair_ids):
+def _runs(tmp_path, write_run_folder, pair_ids):
     ids = pair_ids(60)
-    a = write_run(tmp_path / "a", {pid: 1.0 for pid in ids})
-    b = write_run(tmp_path / "b", {pid: float(k % 2) for k, pid in enumerate(ids)})
+    a = write_run_folder(tmp_path / "a", {pid: 1.0 for pid in ids})
+    b = write_run_folder(tmp_path / "b", {pid: float(k % 2) for k, pid in enumerate(ids)})
     return a, b
 
 
-def test_compare_prints_the_table_and_writes_json_markdown_and_a_page(tmp_path, write_run, pair_ids):
-    a, b = _runs(tmp_path, write_run, pair_ids)
+def test_compare_prints_the_table_and_writes_json_markdown_and_a_page(tmp_path, write_run_folder, pair_ids):
+    a, b = _runs(tmp_path, write_run_folder, pair_ids)
     out = tmp_path / "cmp"
     res = CliRunner().invoke(main, ["compare", str(a), str(b), "--out", str(out), "--samples", "200"])
     assert res.exit_code == 0, res.output
@@ -36,15 +36,15 @@ def test_compare_prints_the_table_and_writes_json_markdown_and_a_page(tmp_path, 
     assert CliRunner().invoke(main, ["compare", str(a), str(b), "--out", str(out), "--overwrite"]).exit_code == 0
 
 
-def test_compare_never_writes_into_a_folder_it_did_not_make(tmp_path, write_run, pair_ids):
-    a, b = _runs(tmp_path, write_run, pair_ids)
+def test_compare_never_writes_into_a_folder_it_did_not_make(tmp_path, write_run_folder, pair_ids):
+    a, b = _runs(tmp_path, write_run_folder, pair_ids)
     res = CliRunner().invoke(main, ["compare", str(a), str(b), "--out", str(a), "--overwrite"])
     assert res.exit_code == 1
     assert sorted(p.name for p in a.iterdir()) == ["predictions.jsonl", "results.json"]
 
 
-def test_compare_for_programs_and_its_errors(tmp_path, write_run, pair_ids):
-    a, b = _runs(tmp_path, write_run, pair_ids)
+def test_compare_for_programs_and_its_errors(tmp_path, write_run_folder, pair_ids):
+    a, b = _runs(tmp_path, write_run_folder, pair_ids)
     res = CliRunner().invoke(main, ["compare", str(a), str(b), "--format", "csv"])
     assert res.exit_code == 0, res.output
     (row,) = csv.DictReader(io.StringIO(res.stdout))

@@ -11,10 +11,10 @@ from rmbench.errors import ConfigError
 from rmbench.eval.compare import compare_runs, labels_for, load_run, markdown, notes, sheet
 
 
-def test_a_clearly_worse_run_is_called_worse_with_a_paired_interval(tmp_path, write_run, pair_ids):
+def test_a_clearly_worse_run_is_called_worse_with_a_paired_interval(tmp_path, write_run_folder, pair_ids):
     ids = pair_ids(60)
-    a = write_run(tmp_path / "a", {pid: 1.0 for pid in ids})
-    b = write_run(tmp_path / "b", {pid: float(k % 2) for k, pid in enumerate(ids)})  # one of each post's two
+    a = write_run_folder(tmp_path / "a", {pid: 1.0 for pid in ids})
+    b = write_run_folder(tmp_path / "b", {pid: float(k % 2) for k, pid in enumerate(ids)})  # one of each post's two
     doc = compare_runs([load_run(a), load_run(b)], samples=500)
     (row,) = doc["rows"]
     assert (row["n"], row["posts"], row["accuracy_first"]["value"], row["accuracy"]["value"]) == (120, 60, 1.0, 0.5)
@@ -26,16 +26,16 @@ def test_a_clearly_worse_run_is_called_worse_with_a_paired_interval(tmp_path, wr
     assert flipped["diff"]["value"] == 0.5 and flipped["verdict"] == "better"
 
 
-def test_equal_runs_show_no_difference_and_ties_count_half(tmp_path, write_run, pair_ids):
+def test_equal_runs_show_no_difference_and_ties_count_half(tmp_path, write_run_folder, pair_ids):
     ids = pair_ids(40)
     mixed = {pid: [1.0, 0.0, 0.5][k % 3] for k, pid in enumerate(ids)}
-    doc = compare_runs([load_run(write_run(tmp_path / "a", mixed)), load_run(write_run(tmp_path / "b", mixed))])
+    doc = compare_runs([load_run(write_run_folder(tmp_path / "a", mixed)), load_run(write_run_folder(tmp_path / "b", mixed))])
     (row,) = doc["rows"]
     assert row["diff"]["value"] == 0 and row["verdict"] == "no difference detected"
     assert row["accuracy"]["value"] == pytest.approx(sum(mixed.values()) / len(mixed), abs=1e-6)
 
 
-def test_unreadable_lines_are_skipped_counted_and_named(tmp_path, write_run, pair_ids):
+def test_unreadable_lines_are_skipped_counted_and_named(tmp_path, write_run_folder, pair_ids):
     ids = pair_ids(30)
     bad = ["{not json", json.dumps({"task": "t", "split": "heldout_all", "pair_id": "x:1:2", "reward_chosen": "high",
                                     "reward_rejected": 0}),
@@ -43,59 +43,59 @@ def test_unreadable_lines_are_skipped_counted_and_named(tmp_path, write_run, pai
            '{"task": "t", "split": "heldout_all", "pair_id": "y:1:2", "reward_chosen": NaN, "reward_rejected": 0}',
            json.dumps({"task": "t", "split": "heldout_all", "pair_id": ids[0], "reward_chosen": 0, "reward_rejected": 1}),
            "[1, 2]"]
-    b_dir = write_run(tmp_path / "b", {pid: 1.0 for pid in ids}, extra_lines=bad)
+    b_dir = write_run_folder(tmp_path / "b", {pid: 1.0 for pid in ids}, extra_lines=bad)
     with open(b_dir / "predictions.jsonl", "ab") as f:
         f.write(b'{"task": "t", "split": "heldout_all", "pair_id": "z\xff:1:2", "reward_chosen": 1, "reward_rejected": 0}\n')
     b = load_run(b_dir)
     assert b.dropped == {"not JSON": 2, "reward not a finite number": 1, "task, split or pair_id missing": 1,
                          "pair listed twice (first kept)": 1, "not a JSON object": 1, "not UTF-8": 1}
     assert b.outcomes[("t", "heldout_all")][ids[0]] == 1.0  # the first line of a pair is the one kept
-    doc = compare_runs([load_run(write_run(tmp_path / "a", {pid: 1.0 for pid in ids})), b])
+    doc = compare_runs([load_run(write_run_folder(tmp_path / "a", {pid: 1.0 for pid in ids})), b])
     assert doc["rows"][0]["n"] == 60
     (line,) = notes(doc)
     assert line == ("b: predictions lines skipped: not JSON 2, not UTF-8 1, not a JSON object 1, "
                     "pair listed twice (first kept) 1, reward not a finite number 1, task, split or pair_id missing 1")
 
 
-def test_only_shared_pairs_are_compared_and_the_rest_counted(tmp_path, write_run, pair_ids):
+def test_only_shared_pairs_are_compared_and_the_rest_counted(tmp_path, write_run_folder, pair_ids):
     ids = pair_ids(40)
-    a = write_run(tmp_path / "a", {pid: 1.0 for pid in ids[:70]})
-    b = write_run(tmp_path / "b", {pid: 1.0 for pid in ids[10:]})
+    a = write_run_folder(tmp_path / "a", {pid: 1.0 for pid in ids[:70]})
+    b = write_run_folder(tmp_path / "b", {pid: 1.0 for pid in ids[10:]})
     (row,) = compare_runs([load_run(a), load_run(b)])["rows"]
     assert (row["n"], row["only_first"], row["only_this"]) == (60, 10, 10)
 
 
-def test_small_splits_are_shown_but_not_called(tmp_path, write_run, pair_ids):
+def test_small_splits_are_shown_but_not_called(tmp_path, write_run_folder, pair_ids):
     ids = pair_ids(10)
-    a = write_run(tmp_path / "a", {pid: 1.0 for pid in ids})
-    b = write_run(tmp_path / "b", {pid: 0.0 for pid in ids})
+    a = write_run_folder(tmp_path / "a", {pid: 1.0 for pid in ids})
+    b = write_run_folder(tmp_path / "b", {pid: 0.0 for pid in ids})
     (row,) = compare_runs([load_run(a), load_run(b)], min_pairs=50, min_posts=20)["rows"]
     assert row["too_small"] and row["verdict"] == "too small" and row["diff"]["value"] == -1.0
 
 
-def test_runs_of_other_data_are_refused_unless_asked(tmp_path, write_run, pair_ids):
+def test_runs_of_other_data_are_refused_unless_asked(tmp_path, write_run_folder, pair_ids):
     ids = pair_ids(30)
-    a = load_run(write_run(tmp_path / "a", {pid: 1.0 for pid in ids}))
-    b = load_run(write_run(tmp_path / "b", {pid: 1.0 for pid in ids}, fingerprint="0" * 64))
+    a = load_run(write_run_folder(tmp_path / "a", {pid: 1.0 for pid in ids}))
+    b = load_run(write_run_folder(tmp_path / "b", {pid: 1.0 for pid in ids}, fingerprint="0" * 64))
     with pytest.raises(ConfigError, match="different prepared data .*--any-data"):
         compare_runs([a, b])
     doc = compare_runs([a, b], any_data=True)
     assert doc["rows"][0]["n"] == 60 and any("Different prepared data" in line for line in notes(doc))
 
 
-def test_a_folder_that_is_not_a_run_is_a_clear_error(tmp_path, write_run, pair_ids):
+def test_a_folder_that_is_not_a_run_is_a_clear_error(tmp_path, write_run_folder, pair_ids):
     (tmp_path / "x").mkdir()
     with pytest.raises(ConfigError, match="not a run folder"):
         load_run(tmp_path / "x")
     with pytest.raises(ConfigError, match="at least two"):
-        compare_runs([load_run(write_run(tmp_path / "a", {"p:1:2": 1.0}))])
+        compare_runs([load_run(write_run_folder(tmp_path / "a", {"p:1:2": 1.0}))])
 
 
-def test_labels_stay_apart_and_names_are_escaped_in_the_report(tmp_path, write_run, pair_ids):
+def test_labels_stay_apart_and_names_are_escaped_in_the_report(tmp_path, write_run_folder, pair_ids):
     assert labels_for([Path("x/run"), Path("y/run"), Path("z/other")]) == ["x/run", "y/run", "other"]
     assert labels_for([Path("run"), Path("run")]) == ["run#1", "run#2"]
     ids = pair_ids(30)
-    a = load_run(write_run(tmp_path / "a", {pid: 1.0 for pid in ids}, model="<b>m|1</b>"), "a|<i>")
-    b = load_run(write_run(tmp_path / "b", {pid: 1.0 for pid in ids}), "b")
+    a = load_run(write_run_folder(tmp_path / "a", {pid: 1.0 for pid in ids}, model="<b>m|1</b>"), "a|<i>")
+    b = load_run(write_run_folder(tmp_path / "b", {pid: 1.0 for pid in ids}), "b")
     md = markdown(compare_runs([a, b]))
     assert "\\<b\\>m\\|1\\</b\\>" in md and "# rmbench compare: against a\\|\\<i\\>" in md

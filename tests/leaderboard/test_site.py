@@ -61,6 +61,16 @@ def test_site_has_every_page_and_fetches_nothing(site):
         assert "url(" not in text and "@import" not in text, page
 
 
+def test_a_submission_page_shows_accuracy_by_vote_margin_recomputed(site):
+    page = (site / "s" / "strong-rm.html").read_text()
+    assert "<h2>Accuracy by vote margin</h2>" in page
+    cells = re.findall(r'<tr><td class="text">writingprompts/(\w+)</td><td class="text">([^<]+)</td><td>(\d+) \((\d+)\)', page)
+    assert cells and {split for split, *_ in cells} <= {"heldout_all", "heldout_all_hard", "test", "test_hard"}
+    # the buckets of a split hold at most its pairs (pairs without a score ratio are in none)
+    n_test = int(re.search(r'<td class="text">test</td><td>(\d+)</td>', page).group(1))
+    assert 0 < sum(int(n) for split, _, n, _ in cells if split == "test") <= n_test
+
+
 def test_submission_text_is_escaped(site):
     detail = (site / "s" / "strong-rm.html").read_text()
     assert "<script>alert(1)</script>" not in detail and "&lt;script&gt;alert(1)&lt;/script&gt;" in detail
