@@ -18,7 +18,7 @@ def _eval_setting(doc: dict, key: str, default: int) -> int:
 
 
 @click.command("compare")
-@click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None,
               help="Also write compare.json, compare.md and compare.html (one page) into this new folder.")
 @click.option("--overwrite", is_flag=True, help="Replace an --out folder an earlier `rmbench compare` wrote.")
@@ -33,7 +33,8 @@ def compare_cmd(runs, out, overwrite, samples, seed, any_data, fmt):
 
     \b
     RUNS are `rmbench run` or `rmbench evaluate` output folders (results.json and
-    predictions.jsonl) of one prepared dataset. Per task and split both runs scored:
+    predictions.jsonl) of one prepared dataset, or leaderboard submission files
+    (leaderboard/submissions/NAME.json: a ranked entry beside your run). Per task and split both runs scored:
     each accuracy and the paired difference to the first run, with a 95% interval that
     resamples whole posts; a difference is called only when its interval excludes 0.
     Pairs only one run scored are counted, not compared. Example (a run, then a
@@ -41,6 +42,7 @@ def compare_cmd(runs, out, overwrite, samples, seed, any_data, fmt):
       rmbench run --holdout WritingPrompts --train-tasks askacademia,askscience --limit 200 --out runs/wp
       rmbench evaluate --model baseline:longer --tasks writingprompts --out runs/longer
       rmbench compare runs/longer runs/wp --out runs/compare
+      rmbench compare leaderboard/submissions/baseline-longer-demo.json leaderboard/submissions/minilm-demo.json
     """
     from rmbench.eval.compare import compare_runs, labels_for, load_run, markdown, notes, sheet
 

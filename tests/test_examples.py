@@ -33,6 +33,8 @@ CANNOT_RUN = {
     "runs/agent-smollm2": "the whole smollm2 chain: about 13 min on a 2-core CPU with bf16 (BENCHMARKS.md) (tests/agent runs it with tiny models)",
     "page/": "needs the comparison page of an example skipped above",
     "...": "an elided command line",
+    "leaderboard/submissions/": "files of the checkout, not of the scratch directory (tests/eval/test_compare.py "
+                                "compares these two)",
 }
 PLACEHOLDER = re.compile(r"(?<![\w/.-])[A-Z]{1,3}(?![\w/.-])")  # D, A, G: stand for a path of yours
 ORDER = ["", "tasks", "models", "prepare", "export", "run", "evaluate", "sweep", "leaderboard", "submit", "push",

@@ -8,6 +8,10 @@ the first run, with a 95% interval that resamples whole posts (the pairs of a po
 prompt and responses, so they are not independent). Both runs are scored on the same
 resamples, as every paired difference in rmbench is (``ClusterBootstrap``).
 
+A leaderboard submission file (``leaderboard/submissions/NAME.json``) counts as a run: its
+results and its embedded predictions, so a new run can be set beside a ranked entry of a
+track prepared from the same data.
+
 Only pairs both runs scored are compared; pairs only one run has are counted, never dropped
 silently. A predictions line that cannot be read is skipped and counted with its reason; the
 comparison goes on. Runs of different prepared data (another manifest fingerprint) are
@@ -56,13 +60,31 @@ def _outcome(row) -> tuple[tuple[str, str], str, float] | str:
     return (task, split), pid, 1.0 if a > b else 0.0 if a < b else 0.5
 
 
+def load_submission(path: Path, label: str | None = None) -> RunPredictions:
+    """A leaderboard submission file (``rmbench submit``): its results and embedded predictions,
+    read by the leaderboard's own strict reader (a bad row is an error there, as in ``validate``)."""
+    from rmbench.leaderboard.frozen import predictions_by_split
+
+    sub = read_json_file(path)
+    if not isinstance(sub, dict) or sub.get("kind") != "rmbench.submission" or not isinstance(sub.get("results"), dict):
+        raise ConfigError(f"{path}: not a run folder or a leaderboard submission (rmbench submit writes those)")
+    run = RunPredictions(path, label or str(sub.get("name") or path.stem), sub["results"],
+                         hashlib.sha256(path.read_bytes()).hexdigest())
+    for key, rewards in predictions_by_split(sub.get("predictions")).items():
+        run.outcomes[key] = {pid: 1.0 if a > b else 0.0 if a < b else 0.5 for pid, (a, b) in rewards.items()}
+    return run
+
+
 def load_run(path: str | Path, label: str | None = None) -> RunPredictions:
-    """A run folder's results.json and predictions.jsonl; a clear error if it is not one."""
+    """A run folder's results.json and predictions.jsonl, or a leaderboard submission file;
+    a clear error if it is neither."""
     path = Path(path)
+    if path.is_file():
+        return load_submission(path, label)
     results, preds = path / "results.json", path / "predictions.jsonl"
     if not results.is_file() or not preds.is_file():
         raise ConfigError(f"{path}: not a run folder (it needs results.json and predictions.jsonl, which "
-                          "`rmbench run` and `rmbench evaluate` write under --out)")
+                          "`rmbench run` and `rmbench evaluate` write under --out) or a leaderboard submission file")
     doc = read_json_file(results)
     if not isinstance(doc, dict) or not isinstance(doc.get("model"), dict):
         raise DataError(f"{results}: not an rmbench results.json (no model block)")
@@ -147,8 +169,9 @@ def compare_runs(runs: list[RunPredictions], *, samples: int = 1000, seed: int =
 
 
 def labels_for(paths: list[Path]) -> list[str]:
-    """Each run's folder name; where two share a name, their parent too, then a number."""
-    names = [p.name or p.resolve().name for p in paths]  # "." is named for the folder it is
+    """Each run's folder name (a submission file's name without .json); where two share a
+    name, their parent too, then a number."""
+    names = [(p.stem if p.is_file() else p.name) or p.resolve().name for p in paths]  # ".": its folder's name
     out = []
     for p, name in zip(paths, names):
         label = name if names.count(name) == 1 or not p.parent.name else f"{p.parent.name}/{name}"

@@ -99,3 +99,19 @@ def test_labels_stay_apart_and_names_are_escaped_in_the_report(tmp_path, write_r
     b = load_run(write_run_folder(tmp_path / "b", {pid: 1.0 for pid in ids}), "b")
     md = markdown(compare_runs([a, b]))
     assert "\\<b\\>m\\|1\\</b\\>" in md and "# rmbench compare: against a\\|\\<i\\>" in md
+
+
+def test_leaderboard_submissions_compare_like_runs_and_reproduce_their_own_figures(tmp_path):
+    board = Path(__file__).resolve().parents[2] / "leaderboard" / "submissions"
+    longer, minilm = load_run(board / "baseline-longer-demo.json"), load_run(board / "minilm-demo.json")
+    assert (longer.label, minilm.label) == ("baseline-longer-demo", "minilm-demo")
+    doc = compare_runs([longer, minilm])
+    rows = {r["split"]: r for r in doc["rows"]}
+    # the submission's own scorecard: same pairs, same seed and resamples, so the same figures
+    card = minilm.doc["results"]["writingprompts"]["splits"]["heldout_all"]
+    assert rows["heldout_all"]["n"] == card["n"] and rows["heldout_all"]["verdict"] == "better"
+    assert rows["heldout_all"]["diff"] == {"value": card["baselines"]["longer"]["diff"],
+                                           "ci95": card["baselines"]["longer"]["diff_ci95"]}
+    (tmp_path / "other.json").write_text(json.dumps({"kind": "something else"}))
+    with pytest.raises(ConfigError, match="not a run folder or a leaderboard submission"):
+        load_run(tmp_path / "other.json")
