@@ -20,6 +20,7 @@ COMMANDS = {
     "evaluate": ("rmbench.run.cli:evaluate_cmd", "Score an existing reward model (or a baseline) on prepared tasks."),
     "models": ("rmbench.model.cli:models_cmd", "List reward-model presets and aliases, or show how one --model name resolves."),
     "sweep": ("rmbench.run.cli:sweep_cmd", "Learning curves and the task-transfer matrix, with plots."),
+    "report": ("rmbench.report_cli:report_cmd", "Write a run's, sweep's or comparison's report again from its JSON."),
     "compare": ("rmbench.compare_cli:compare_cmd", "Compare runs on the pairs they share: paired differences with intervals."),
     "submit": ("rmbench.leaderboard.cli:submit_cmd", "Validate a run's results.json and add it to the leaderboard."),
     "leaderboard": ("rmbench.leaderboard.cli:leaderboard_group", "Validate, show, verify and build the leaderboard."),

@@ -134,6 +134,19 @@ def test_compare_reproduces_the_runs_own_paired_difference_to_a_baseline(finishe
         assert row["diff"] == {"value": longer["diff"], "ci95": longer["diff_ci95"]}
 
 
+def test_report_writes_a_runs_report_again_from_results_json(finished, tmp_path):
+    import shutil
+
+    copy = tmp_path / "old-run"
+    shutil.copytree(finished, copy, ignore=shutil.ignore_patterns("model", "scores"))
+    (copy / "report.html").unlink()  # as a run made before the page existed
+    (copy / "report.md").write_text("stale\n")
+    result = run(["report", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert (copy / "report.md").read_text() == (finished / "report.md").read_text()
+    assert (copy / "report.html").read_text() == (finished / "report.html").read_text()
+
+
 def test_same_seed_same_predictions(finished, data, tiny, tmp_path):
     out = tmp_path / "again"
     result = run(["run", "--holdout", "WritingPrompts", "--data", str(data), "--model", str(tiny), "--out", str(out), *FAST])

@@ -1,0 +1,81 @@
+"""``rmbench report``: write a run's, sweep's or comparison's report again from its JSON.
+
+Why: the reports are views of results.json / sweep.json / compare.json, and a folder made by
+an older rmbench has an older view (no report.html before 0.1's HTML pages, no vote-margin
+table). Rewriting them reads only that JSON and writes only report.md / report.html (or
+sweep.* / compare.*) in a folder rmbench made; nothing is recomputed or re-scored, so the
+numbers are the ones the run wrote. Plots are not redrawn (they need the rewards): the page
+inlines the ones the folder has.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from rmbench.errors import ConfigError, RmbenchError
+
+
+def rewrite(folder: Path) -> list[Path]:
+    """The report files of ``folder`` written again; a ConfigError if rmbench did not make it."""
+    from rmbench.atomic import MARKER, read_marker
+    from rmbench.jsonlimits import read_json_file
+
+    if (folder / "results.json").is_file():
+        doc = read_json_file(folder / "results.json")
+        if read_marker(folder) is None or not isinstance(doc, dict) or not isinstance(doc.get("model"), dict):
+            raise ConfigError(f"{folder}: results.json without rmbench's {MARKER} marker, or not rmbench's: "
+                              "left as it is")
+        from rmbench.eval.report import write_report
+
+        write_report(doc, folder / "report.md")
+        return [folder / "report.md", folder / "report.html"]
+    for name, kind in (("sweep.json", "rmbench.sweep"), ("compare.json", "rmbench.compare")):
+        if (folder / name).is_file():
+            doc = read_json_file(folder / name)
+            if not isinstance(doc, dict) or doc.get("kind") != kind:
+                raise ConfigError(f"{folder / name}: not an rmbench {kind.split('.')[1]} (kind {kind!r}): left as it is")
+            return _rewrite_sweep(doc, folder) if kind == "rmbench.sweep" else _rewrite_compare(doc, folder)
+    raise ConfigError(f"{folder}: no results.json, sweep.json or compare.json: not a run, sweep or comparison folder")
+
+
+def _rewrite_sweep(doc: dict, folder: Path) -> list[Path]:
+    from rmbench.run.sweep_report import write_sweep_report
+
+    return write_sweep_report(doc, folder)
+
+
+def _rewrite_compare(doc: dict, folder: Path) -> list[Path]:
+    from rmbench.atomic import write_text
+    from rmbench.eval.compare import markdown
+    from rmbench.htmlpage import write_page
+
+    text = markdown(doc)
+    write_text(folder / "compare.md", text)
+    return [folder / "compare.md", write_page(text, f"rmbench compare: {doc['first']}", folder / "compare.html")]
+
+
+@click.command("report")
+@click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+def report_cmd(folders):
+    """Write the reports of run, sweep or comparison FOLDERS again, from their JSON.
+
+    \b
+    For a folder an older rmbench made (no report.html) or after an upgrade: reads only
+    results.json, sweep.json or compare.json and rewrites report.md and report.html (or
+    sweep.md/.html, compare.md/.html) beside it; nothing is re-scored and plots are not
+    redrawn. Every folder is tried; one that is not rmbench's is named and left alone.
+    Example:
+      rmbench report runs/wp runs/compare
+    """
+    failed = 0
+    for folder in folders:
+        try:
+            for path in rewrite(folder):
+                click.echo(str(path))
+        except RmbenchError as e:
+            failed += 1
+            click.echo(f"Error: {e}", err=True)
+    if failed:
+        raise click.exceptions.Exit(1)

@@ -1,0 +1,46 @@
+"""`rmbench report`: reports written again from their JSON, only in folders rmbench made."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from rmbench.cli import main
+from rmbench.eval.compare import compare_runs, load_run
+
+
+def test_sweep_and_comparison_reports_are_written_again(tmp_path, write_run_folder, pair_ids):
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / "sweep.json").write_text(json.dumps({"kind": "rmbench.sweep", "holdout": "writingprompts", "adapt": {
+        "holdout": "writingprompts", "split": "test", "points": [
+            {"k": 0, "train_pairs": 0, "accuracy": 0.7, "ci95": [0.6, 0.8], "longer": 0.65, "confounds": 0.6}]}}))
+    ids = pair_ids(30)
+    a = write_run_folder(tmp_path / "a", {pid: 1.0 for pid in ids})
+    b = write_run_folder(tmp_path / "b", {pid: 0.0 for pid in ids})
+    cmp = tmp_path / "cmp"
+    cmp.mkdir()
+    (cmp / "compare.json").write_text(json.dumps(compare_runs([load_run(a), load_run(b)])))
+    res = CliRunner().invoke(main, ["report", str(sweep), str(cmp)])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.split() == [str(sweep / "sweep.md"), str(sweep / "sweep.html"), str(cmp / "compare.md"),
+                                  str(cmp / "compare.html")]
+    assert "Few-shot adaptation" in (sweep / "sweep.md").read_text()
+    assert "<td>worse</td>" in (cmp / "compare.html").read_text()
+
+
+def test_folders_rmbench_did_not_make_are_named_and_left_alone(tmp_path, write_run_folder):
+    # results.json but no output marker: someone else's folder
+    foreign = write_run_folder(tmp_path / "foreign", {"p:1:2": 1.0})
+    (foreign / "report.md").write_text("mine\n")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "sweep.json").write_text(json.dumps({"kind": "not-rmbench"}))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = CliRunner().invoke(main, ["report", str(foreign), str(other), str(empty)])
+    assert res.exit_code == 1
+    assert "marker" in res.stderr and "not an rmbench sweep" in res.stderr and "not a run, sweep or comparison" in res.stderr
+    assert (foreign / "report.md").read_text() == "mine\n" and not (foreign / "report.html").exists()
+    assert sorted(p.name for p in other.iterdir()) == ["sweep.json"]
