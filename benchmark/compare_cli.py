@@ -20,7 +20,8 @@ def _eval_setting(doc: dict, key: str, default: int) -> int:
 @click.command("compare")
 @click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None,
-              help="Also write compare.json, compare.md and compare.html (one page) into this new folder.")
+              help="Also write compare.json, compare.md, compare.png (the differences with their intervals) "
+                   "and compare.html (one page) into this new folder.")
 @click.option("--overwrite", is_flag=True, help="Replace an --out folder an earlier `rmbench compare` wrote.")
 @click.option("--samples", type=click.IntRange(min=100), default=None,
               help="Bootstrap resamples (default: the first run's eval.bootstrap_samples, else 1000).")
@@ -44,7 +45,7 @@ def compare_cmd(runs, out, overwrite, samples, seed, any_data, fmt):
       rmbench compare runs/longer runs/wp --out runs/compare
       rmbench compare leaderboard/submissions/baseline-longer-demo.json leaderboard/submissions/minilm-demo.json
     """
-    from rmbench.eval.compare import compare_runs, labels_for, load_run, markdown, notes, sheet
+    from rmbench.eval.compare import compare_runs, labels_for, load_run, notes, sheet
 
     try:
         labels = labels_for(list(runs))
@@ -54,7 +55,7 @@ def compare_cmd(runs, out, overwrite, samples, seed, any_data, fmt):
                            min_pairs=_eval_setting(first, "min_report_pairs", 50),
                            min_posts=_eval_setting(first, "min_report_posts", 20), any_data=any_data)
         if out is not None:
-            _write(doc, markdown(doc), out, overwrite, runs)
+            _write(doc, out, overwrite, runs)
     except RmbenchError as e:
         raise click.ClickException(str(e)) from None
     emit(sheet(doc), fmt)
@@ -64,12 +65,16 @@ def compare_cmd(runs, out, overwrite, samples, seed, any_data, fmt):
         note(f"comparison: {out / OUT_FILE}  page: {out / 'compare.html'}", fmt)
 
 
-def _write(doc: dict, text: str, out: Path, overwrite: bool, inputs) -> None:
+def _write(doc: dict, out: Path, overwrite: bool, inputs) -> None:
     from rmbench.atomic import atomic_dir, write_json, write_text
+    from rmbench.eval.compare import markdown
     from rmbench.htmlpage import write_page
+
+    from rmbench.eval.plots import compare_forest
 
     with atomic_dir(out, overwrite=overwrite, owned=lambda d: (d / OUT_FILE).is_file(), what="comparison",
                     command="rmbench compare", inputs=inputs) as tmp:
+        text = markdown(doc, compare_forest(doc, tmp / "compare.png"))
         write_json(tmp / OUT_FILE, doc)
         write_text(tmp / "compare.md", text)
         write_page(text, f"rmbench compare: {doc['first']}", tmp / "compare.html")

@@ -51,7 +51,7 @@ def _rewrite_compare(doc: dict, folder: Path) -> list[Path]:
     from rmbench.eval.compare import markdown
     from rmbench.htmlpage import write_page
 
-    text = markdown(doc)
+    text = markdown(doc, "compare.png" if (folder / "compare.png").is_file() else None)
     write_text(folder / "compare.md", text)
     return [folder / "compare.md", write_page(text, f"rmbench compare: {doc['first']}", folder / "compare.html")]
 

@@ -28,7 +28,9 @@ def test_compare_prints_the_table_and_writes_json_markdown_and_a_page(tmp_path, 
     assert doc["kind"] == "rmbench.compare" and doc["bootstrap"]["samples"] == 200
     assert [r["label"] for r in doc["runs"]] == ["a", "b"] and len(doc["runs"][0]["results_sha256"]) == 64
     assert (out / "compare.md").read_text().startswith("# rmbench compare: against a")
-    assert "<td>worse</td>" in (out / "compare.html").read_text()
+    page = (out / "compare.html").read_text()
+    assert "<td>worse</td>" in page and page.count("data:image/png;base64,") == 1  # compare.png, inlined
+    assert (out / "compare.png").stat().st_size > 1000 and "![compare.png](compare.png)" in (out / "compare.md").read_text()
     assert (out / ".rmbench-output.json").is_file()
     # the same --out again: refused, then replaced with --overwrite (it is a comparison)
     again = CliRunner().invoke(main, ["compare", str(a), str(b), "--out", str(out)])

@@ -216,8 +216,8 @@ def notes(doc: dict) -> list[str]:
     return lines
 
 
-def markdown(doc: dict) -> str:
-    """compare.md: the runs, the table and the notes."""
+def markdown(doc: dict, plot: str | None = None) -> str:
+    """compare.md: the runs, the table, the notes, and ``plot`` (a file beside it) when given."""
     from rmbench.tables import markdown as table_md
     from rmbench.tables import md_escape as esc
 
@@ -228,6 +228,7 @@ def markdown(doc: dict) -> str:
     body += [f"> **{esc(line)}**\n" for line in said if line.startswith("Synthetic")]
     body += [*runs, "", table_md(sheet(doc))]
     body += [f"- {esc(line)}" for line in said if not line.startswith("Synthetic")]
+    body += ["", f"![{plot}]({plot})"] if plot else []
     return "\n".join(body) + "\n"
 
 

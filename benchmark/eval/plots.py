@@ -167,6 +167,32 @@ def score_ratio_plot(doc: dict, path: Path) -> str | None:
     return _save(fig, path)
 
 
+def compare_forest(doc: dict, path: Path) -> str | None:
+    """``rmbench compare``'s differences as a forest plot: one row per run, task and split,
+    the paired difference to the first run with its 95% interval; None with no rows."""
+    rows = doc["rows"]
+    if not rows:
+        return None
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 0.9 + 0.32 * len(rows)))
+    ys = list(range(len(rows)))[::-1]
+    for y, r in zip(ys, rows):
+        d, (lo, hi) = 100 * r["diff"]["value"], r["diff"]["ci95"]
+        color = "#9e9e9e" if r["too_small"] else "#2ca02c" if r["verdict"] == "better" else (
+            "#d62728" if r["verdict"] == "worse" else COLORS["model"])
+        if lo is not None:
+            ax.plot([100 * lo, 100 * hi], [y, y], color=color, lw=2)
+        ax.plot([d], [y], "o", color=color)
+    ax.axvline(0, color="black", lw=0.8, ls=":")
+    ax.set_yticks(ys)
+    ax.set_yticklabels([f"{r['run']}: {r['task']} {r['split']} (n={r['n']})" + (", too small" if r["too_small"] else "")
+                        for r in rows], fontsize=7)
+    ax.set_xlabel(f"accuracy difference to {doc['first']}, points (95% CI, posts resampled)")
+    synthetic = any(r["synthetic_data"] for r in doc["runs"])
+    ax.set_title(f"Paired differences to {doc['first']}" + (" - SYNTHETIC demo data" if synthetic else ""), fontsize=9)
+    return _save(fig, path)
+
+
 def run_plots(doc: dict, rewards_by: dict, out_dir: Path, train_log: list[dict] | None = None) -> list[str]:
     """A run's figures; ``train_log`` (a trained model's log history) adds training.png, and
     held-out splits with score ratios add score_ratio.png."""
