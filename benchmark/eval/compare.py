@@ -120,6 +120,12 @@ def _fingerprint(run: RunPredictions) -> str | None:
     return (run.doc.get("data") or {}).get("manifest_fingerprint")
 
 
+def _role(run: RunPredictions, task: str) -> str | None:
+    """heldout or in_domain, as the first run's results.json says (None where it does not)."""
+    entry = (run.doc.get("results") or {}).get(task)
+    return entry.get("role") if isinstance(entry, dict) else None
+
+
 def _order(key: tuple[str, str]) -> tuple:
     task, split = key
     return (split not in ("heldout_all", "heldout_all_hard"), task,
@@ -156,7 +162,8 @@ def compare_runs(runs: list[RunPredictions], *, samples: int = 1000, seed: int =
             # the verdict of this run against the first, called only where the interval excludes 0
             verdict = ("too small" if too_small else "better" if ci[0] > 0 else "worse" if ci[1] < 0
                        else "no difference detected")
-            rows.append({"task": key[0], "split": key[1], "run": other.label, "n": len(ids), "posts": n_posts,
+            rows.append({"task": key[0], "split": key[1], "role": _role(base, key[0]), "run": other.label,
+                         "n": len(ids), "posts": n_posts,
                          "only_first": len(a) - len(ids), "only_this": len(b) - len(ids),
                          "accuracy_first": estimate(acc_a, ci_a), "accuracy": estimate(acc_b, ci_b),
                          "diff": estimate(d, ci), "too_small": too_small, "verdict": verdict})
@@ -184,7 +191,8 @@ def sheet(doc: dict):
     from rmbench.tables import Column, Sheet
 
     first = doc["first"]
-    out = Sheet([Column("task"), Column("split"), Column("run"), Column("n", "pairs", "int"),
+    out = Sheet([Column("task"), Column("split"), Column("role", f"role in {first}"), Column("run"),
+                 Column("n", "pairs", "int"),
                  Column("posts", kind="int"), Column("accuracy_first", f"{first} %", "pct"),
                  Column("accuracy", "run %", "pct"), Column("ci95", "run 95% CI", "pct_ci"),
                  Column("diff", f"run - {first} (points)", "pp"), Column("diff_ci95", "95% CI", "pp_ci"),
@@ -194,7 +202,7 @@ def sheet(doc: dict):
                         "its interval excludes 0; too small: under "
                         f"{doc['min_report']['pairs']} pairs or {doc['min_report']['posts']} posts.")
     for r in doc["rows"]:
-        out.add(r["task"], r["split"], r["run"], r["n"], r["posts"], r["accuracy_first"]["value"],
+        out.add(r["task"], r["split"], r.get("role"), r["run"], r["n"], r["posts"], r["accuracy_first"]["value"],
                 r["accuracy"]["value"], r["accuracy"]["ci95"], r["diff"]["value"], r["diff"]["ci95"], r["verdict"],
                 r["only_first"] + r["only_this"])
     return out

@@ -110,6 +110,7 @@ def test_leaderboard_submissions_compare_like_runs_and_reproduce_their_own_figur
     # the submission's own scorecard: same pairs, same seed and resamples, so the same figures
     card = minilm.doc["results"]["writingprompts"]["splits"]["heldout_all"]
     assert rows["heldout_all"]["n"] == card["n"] and rows["heldout_all"]["verdict"] == "better"
+    assert {r["role"] for r in doc["rows"]} == {"heldout"}  # as the first run's results.json says
     assert rows["heldout_all"]["diff"] == {"value": card["baselines"]["longer"]["diff"],
                                            "ci95": card["baselines"]["longer"]["diff_ci95"]}
     (tmp_path / "other.json").write_text(json.dumps({"kind": "something else"}))
