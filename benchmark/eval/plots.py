@@ -138,7 +138,7 @@ def training_curve(log: list[dict], path: Path) -> str:
 def score_ratio_plot(doc: dict, path: Path) -> str | None:
     """Accuracy by vote margin on the held-out headline splits, longer-wins and confounds
     beside it (report.curve_rows); None when no such split has score ratios."""
-    from rmbench.eval.report import curve_rows
+    from rmbench.eval.report_margin import curve_rows
 
     cards = curve_rows(doc)
     if not cards:

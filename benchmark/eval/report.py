@@ -158,14 +158,18 @@ def _headline_scope(doc: dict, split: str) -> str:
     return "; ".join(samples) if samples else "every post of the held-out task"
 
 
+def counted_heldout(doc: dict) -> list[dict]:
+    """The held-out rows that count (not too small): the headline splits where they were scored."""
+    held = [r for r in rows(doc) if r["role"] == "heldout" and not r["too_small"]]
+    headline = [r for r in held if r["split"] in SPLIT_ORDER[:2]]
+    return headline or held
+
+
 def findings(doc: dict) -> list[str]:
     """Sentences about the held-out splits that a reader must not miss."""
     model = doc["model"]["id"]
     out = []
-    held = [r for r in rows(doc) if r["role"] == "heldout" and not r["too_small"]]
-    if any(r["split"] in SPLIT_ORDER[:2] for r in held):  # the headline, where it was scored
-        held = [r for r in held if r["split"] in SPLIT_ORDER[:2]]
-    for r in held:
+    for r in counted_heldout(doc):
         where = f"{r['task']}/{r['split']}"
         longer = r["baselines"].get("longer") or {}
         lci = longer.get("diff_ci95")
@@ -221,33 +225,6 @@ def _lines_table(doc: dict) -> list[str]:
             cells.append("-" if not e else f"{_base_cell(e)} ({_pp(e.get('diff'))})" if e.get("diff") is not None
                          else _base_cell(e))
         lines.append(f"| {r['task']} | {_split_cell(r)} | " + " | ".join(cells) + " |")
-    return lines
-
-
-def curve_rows(doc: dict) -> list[tuple[dict, list]]:
-    """(row, accuracy by vote margin) of the held-out splits that count, the headline ones
-    where they were scored: the report's table and plots/score_ratio.png."""
-    held = [r for r in rows(doc) if r["role"] == "heldout" and not r["too_small"]]
-    if any(r["split"] in SPLIT_ORDER[:2] for r in held):
-        held = [r for r in held if r["split"] in SPLIT_ORDER[:2]]
-    return [(r, c) for r in held if (c := doc["results"][r["task"]]["splits"][r["split"]].get("score_ratio_curve"))]
-
-
-def _curve_lines(doc: dict) -> list[str]:
-    """Accuracy by vote margin on the held-out headline splits (controls.score_ratio_curve)."""
-    cards = curve_rows(doc)
-    if not cards:
-        return []
-    lines = ["", "Accuracy by vote margin (the chosen response's score over the other's; a wide margin is an "
-             "easier pair, so a model that only tracks length rises with it as longer-wins does):", "",
-             "| task | split | score ratio | n (posts) | accuracy % | 95% CI | longer % | confounds % |",
-             "|---|---|---|---:|---:|---|---:|---:|"]
-    for r, curve in cards:
-        for b in curve:
-            base = b["baselines"]
-            lines.append(f"| {r['task']} | {_split_cell(r)} | {b['bucket']} | {b['n']} ({b['posts']}) | "
-                         f"{_pct(b['accuracy'])} | {_ci(b['ci95'])} | {_pct(base.get('longer'))} | "
-                         f"{_pct(base.get('confounds'))} |")
     return lines
 
 
@@ -347,7 +324,9 @@ def write_report(doc: dict, path) -> None:
               "Length-controlled: the accuracy predicted at equal lengths. Cue-conflict: pairs whose chosen "
               "response is the shorter by the task's hard ratio (longer-wins scores 0% there). Noise ceiling: "
               "how often the vote order survives a re-draw of the votes (docs/harness.md)."]
-    lines += _curve_lines(doc) + [""] + _provenance_lines(doc) + [""]
+    from rmbench.eval.report_margin import curve_lines
+
+    lines += curve_lines(doc) + [""] + _provenance_lines(doc) + [""]
     for plot in doc.get("plots", []):
         lines.append(f"![{plot}]({plot})")
     text = "\n".join(lines) + "\n"
