@@ -17,6 +17,9 @@ from rmbench.htmlpage import write_page
 from rmbench.eval.stacked import verdict_text
 
 SPLIT_ORDER = ("heldout_all", "heldout_all_hard", "test", "test_hard")
+# Above every report of demo numbers (a run's, a sweep's): what they can and cannot show.
+SYNTHETIC_NOTE = ("> **Synthetic data.** These numbers come from the generated demo corpus, not from people's "
+                  "votes. They show the harness works, not how a model transfers.")
 
 
 def _pct(x) -> str:
@@ -294,8 +297,7 @@ def _provenance_lines(doc: dict) -> list[str]:
 def write_report(doc: dict, path) -> None:
     lines = [f"# rmbench run: {doc['model']['id']}", ""]
     if doc.get("synthetic_data"):
-        lines += ["> **Synthetic data.** These numbers come from the generated demo corpus, "
-                  "not from people's votes. They show the harness works, not how a model transfers.", ""]
+        lines += [SYNTHETIC_NOTE, ""]
     for flag in doc.get("flags", []):
         lines += [f"> **Flag: {flag}.** The response-delay input was on under a pairing rule that fixes "
                   "the time order, so the delay gives the label away; these accuracies are not comparable.", ""]

@@ -330,7 +330,7 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
     import time
 
     from rmbench.run.sweep import parse_sizes, run_sweep
-    from rmbench.run.sweep_report import show_sweep
+    from rmbench.run.sweep_report import PLOTS, show_sweep
 
     start = time.monotonic()
     try:
@@ -344,6 +344,6 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
                   adapt=ks, adapt_epochs=adapt_epochs, console=stderr_console(), progress=not quiet)
     except RmbenchError as err:
         raise click.ClickException(str(err)) from err
-    pngs = [out / result[k] for k in ("learning_curves_png", "transfer_png", "adapt_png") if result.get(k)]
+    pngs = [out / result[k] for k in PLOTS if result.get(k)]
     show_sweep(result, [f"sweep: {out / 'sweep.json'}  report: {out / 'sweep.html'}  plots: {', '.join(map(str, pngs)) or 'none'}  "
                         f"wall time {time.monotonic() - start:.0f} s"], fmt)

@@ -50,9 +50,9 @@ def curve_sheet(result: dict) -> Sheet | None:
                   title=f"Learning curves: held-out {result.get('holdout', '')} ({scope(result, split)})")
     for model, points in curves.items():
         for p in points:
-            sheet.add(model, p["train_pairs"], p.get("n"), p["accuracy"], p["ci95"], p.get("accuracy_hard"), p.get("ci95_hard"),
-                      p.get("accuracy_test"), p.get("best_baseline"), p.get("best_baseline_accuracy"),
-                      p.get("clears_best_baseline"))
+            sheet.add(model, p["train_pairs"], p.get("n"), p["accuracy"], p["ci95"], p.get("accuracy_hard"),
+                      p.get("ci95_hard"), p.get("accuracy_test"), p.get("best_baseline"),
+                      p.get("best_baseline_accuracy"), p.get("clears_best_baseline"))
     return sheet
 
 
@@ -153,12 +153,12 @@ PLOTS = ("learning_curves_png", "transfer_png", "adapt_png")
 
 def sweep_markdown(result: dict) -> str:
     """sweep.md: the same tables as the terminal, then the plots (paths beside sweep.json)."""
+    from rmbench.eval.report import SYNTHETIC_NOTE
     from rmbench.tables import markdown
 
     lines = [f"# rmbench sweep: held out {result.get('holdout', '')}", ""]
     if result.get("synthetic_data"):
-        lines += ["> **Synthetic data.** These numbers come from the generated demo corpus, not from "
-                  "people's votes. They show the harness works, not how a model transfers.", ""]
+        lines += [SYNTHETIC_NOTE, ""]
     lines += [f"- data fingerprint `{(result.get('data_fingerprint') or '-')[:16]}`; every figure is "
               "sweep.json's own; intervals are 95%, resampling whole posts", ""]
     for sheet in _sheets(result):
@@ -176,7 +176,8 @@ def write_sweep_report(result: dict, out) -> list:
 
     text = sweep_markdown(result)
     write_text(Path(out) / "sweep.md", text)
-    return [Path(out) / "sweep.md", write_page(text, f"rmbench sweep: {result.get('holdout', '')}", Path(out) / "sweep.html")]
+    page = write_page(text, f"rmbench sweep: {result.get('holdout', '')}", Path(out) / "sweep.html")
+    return [Path(out) / "sweep.md", page]
 
 
 def show_sweep(result: dict, paths: list[str], fmt: str = "table", console=None) -> None:
