@@ -30,14 +30,15 @@ def _eval_setting(doc: dict, key: str, default: int) -> int:
               help="Compare runs of different prepared data anyway, on the pair ids they share.")
 @format_option()
 def compare_cmd(runs, out, overwrite, samples, seed, any_data, fmt):
-    """Compare two or more runs on the pairs they all scored: each later run against the first.
+    """Compare two or more runs on the pairs they share: each later run against the first.
 
     \b
     RUNS are `rmbench run` or `rmbench evaluate` output folders (results.json and
     predictions.jsonl) of one prepared dataset, or leaderboard submission files
-    (leaderboard/submissions/NAME.json: a ranked entry beside your run). Per task and split both runs scored:
-    each accuracy and the paired difference to the first run, with a 95% interval that
-    resamples whole posts; a difference is called only when its interval excludes 0.
+    (leaderboard/submissions/NAME.json: a ranked entry beside your run). Per task and
+    split both runs scored: each accuracy and the paired difference to the first run,
+    with a 95% interval that resamples whole posts; a difference is called only when
+    its interval excludes 0.
     Pairs only one run scored are counted, not compared. Example (a run, then a
     baseline scored on the same data, then the two side by side):
       rmbench run --holdout WritingPrompts --train-tasks askacademia,askscience --limit 200 --out runs/wp
