@@ -67,15 +67,12 @@ def compare_cmd(runs, out, overwrite, samples, seed, any_data, fmt):
 
 
 def _write(doc: dict, out: Path, overwrite: bool, inputs) -> None:
-    from rmbench.atomic import atomic_dir, write_json, write_text
-    from rmbench.eval.compare import markdown
-    from rmbench.htmlpage import write_page
+    from rmbench.atomic import atomic_dir, write_json
+    from rmbench.eval.compare import write_report
 
     from rmbench.eval.plots import compare_forest
 
     with atomic_dir(out, overwrite=overwrite, owned=lambda d: (d / OUT_FILE).is_file(), what="comparison",
                     command="rmbench compare", inputs=inputs) as tmp:
-        text = markdown(doc, compare_forest(doc, tmp / "compare.png"))
         write_json(tmp / OUT_FILE, doc)
-        write_text(tmp / "compare.md", text)
-        write_page(text, f"rmbench compare: {doc['first']}", tmp / "compare.html")
+        write_report(doc, tmp, compare_forest(doc, tmp / "compare.png"))

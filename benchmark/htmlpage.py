@@ -101,4 +101,14 @@ def write_page(markdown_text: str, title: str, path: str | Path) -> Path:
     return path
 
 
-__all__ = ["markdown_to_html", "page", "write_page"]
+def write_markdown_and_page(md_path: str | Path, text: str, title: str) -> list[Path]:
+    """``text`` to ``md_path`` and as a page beside it (same name, ``.html``), both atomically:
+    every report rmbench writes comes as this pair, so the two never disagree."""
+    from rmbench.atomic import write_text
+
+    md_path = Path(md_path)
+    write_text(md_path, text)
+    return [md_path, write_page(text, title, md_path.with_suffix(".html"))]
+
+
+__all__ = ["markdown_to_html", "page", "write_markdown_and_page", "write_page"]

@@ -47,13 +47,9 @@ def _rewrite_sweep(doc: dict, folder: Path) -> list[Path]:
 
 
 def _rewrite_compare(doc: dict, folder: Path) -> list[Path]:
-    from rmbench.atomic import write_text
-    from rmbench.eval.compare import markdown
-    from rmbench.htmlpage import write_page
+    from rmbench.eval.compare import write_report
 
-    text = markdown(doc, "compare.png" if (folder / "compare.png").is_file() else None)
-    write_text(folder / "compare.md", text)
-    return [folder / "compare.md", write_page(text, f"rmbench compare: {doc['first']}", folder / "compare.html")]
+    return write_report(doc, folder, "compare.png" if (folder / "compare.png").is_file() else None)
 
 
 @click.command("report")

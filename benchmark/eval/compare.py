@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rmbench.errors import ConfigError, DataError
-from rmbench.eval.metrics import LEVEL, ClusterBootstrap, estimate, post_ids_of
+from rmbench.eval.metrics import LEVEL, ClusterBootstrap, estimate, pair_outcomes, post_ids_of
 from rmbench.jsonlimits import read_json_file
 from rmbench.jsonl import LINE_MAX_CHARS, loads
 
@@ -47,8 +47,8 @@ class RunPredictions:
     dropped: Counter = field(default_factory=Counter)  # reason -> predictions lines skipped
 
 
-def _outcome(row) -> tuple[tuple[str, str], str, float] | str:
-    """(key, pair id, outcome) of one predictions row, or why it cannot be used."""
+def _rewards(row) -> tuple[tuple[str, str], str, float, float] | str:
+    """(key, pair id, reward of chosen, of rejected) of one predictions row, or why it cannot be used."""
     if not isinstance(row, dict):
         return "not a JSON object"
     task, split, pid = row.get("task"), row.get("split"), row.get("pair_id")
@@ -57,7 +57,7 @@ def _outcome(row) -> tuple[tuple[str, str], str, float] | str:
     a, b = row.get("reward_chosen"), row.get("reward_rejected")
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (a, b)):
         return "reward not a finite number"
-    return (task, split), pid, 1.0 if a > b else 0.0 if a < b else 0.5
+    return (task, split), pid, float(a), float(b)
 
 
 def load_submission(path: Path, label: str | None = None) -> RunPredictions:
@@ -70,9 +70,16 @@ def load_submission(path: Path, label: str | None = None) -> RunPredictions:
         raise ConfigError(f"{path}: not a run folder or a leaderboard submission (rmbench submit writes those)")
     run = RunPredictions(path, label or str(sub.get("name") or path.stem), sub["results"],
                          hashlib.sha256(path.read_bytes()).hexdigest())
-    for key, rewards in predictions_by_split(sub.get("predictions")).items():
-        run.outcomes[key] = {pid: 1.0 if a > b else 0.0 if a < b else 0.5 for pid, (a, b) in rewards.items()}
+    _set_outcomes(run, predictions_by_split(sub.get("predictions")))
     return run
+
+
+def _set_outcomes(run: RunPredictions, rewards: dict[tuple[str, str], dict[str, tuple[float, float]]]) -> None:
+    """Each pair's outcome by ``metrics.pair_outcomes`` (the project's one rule for wins and ties)."""
+    for key, by_pair in rewards.items():
+        ids = list(by_pair)
+        run.outcomes[key] = dict(zip(ids, pair_outcomes([by_pair[i][0] for i in ids], [by_pair[i][1] for i in ids])
+                                     .tolist()))
 
 
 def load_run(path: str | Path, label: str | None = None) -> RunPredictions:
@@ -89,6 +96,7 @@ def load_run(path: str | Path, label: str | None = None) -> RunPredictions:
     if not isinstance(doc, dict) or not isinstance(doc.get("model"), dict):
         raise DataError(f"{results}: not an rmbench results.json (no model block)")
     run = RunPredictions(path, label or path.name, doc, hashlib.sha256(results.read_bytes()).hexdigest())
+    rewards: dict[tuple[str, str], dict[str, tuple[float, float]]] = {}
     with open(preds, "rb") as f:
         while line := f.readline(LINE_MAX_CHARS + 1):
             if not line.strip():
@@ -99,7 +107,7 @@ def load_run(path: str | Path, label: str | None = None) -> RunPredictions:
                     line = f.readline(LINE_MAX_CHARS + 1)
                 continue
             try:  # strict UTF-8: a replaced byte in a pair id would silently make another pair
-                got = _outcome(loads(line.decode("utf-8")))
+                got = _rewards(loads(line.decode("utf-8")))
             except UnicodeDecodeError:
                 got = "not UTF-8"
             except ValueError:
@@ -107,12 +115,13 @@ def load_run(path: str | Path, label: str | None = None) -> RunPredictions:
             if isinstance(got, str):
                 run.dropped[got] += 1
                 continue
-            key, pid, outcome = got
-            seen = run.outcomes.setdefault(key, {})
+            key, pid, chosen, rejected = got
+            seen = rewards.setdefault(key, {})
             if pid in seen:
                 run.dropped["pair listed twice (first kept)"] += 1
             else:
-                seen[pid] = outcome
+                seen[pid] = (chosen, rejected)
+    _set_outcomes(run, rewards)
     return run
 
 
@@ -240,4 +249,11 @@ def markdown(doc: dict, plot: str | None = None) -> str:
     return "\n".join(body) + "\n"
 
 
-__all__ = ["RunPredictions", "compare_runs", "labels_for", "load_run", "markdown", "notes", "sheet"]
+def write_report(doc: dict, folder: Path, plot: str | None = None) -> list[Path]:
+    """compare.md and compare.html in ``folder`` (``plot``: a file there the page inlines)."""
+    from rmbench.htmlpage import write_markdown_and_page
+
+    return write_markdown_and_page(Path(folder) / "compare.md", markdown(doc, plot), f"rmbench compare: {doc['first']}")
+
+
+__all__ = ["RunPredictions", "write_report", "compare_runs", "labels_for", "load_run", "markdown", "notes", "sheet"]

@@ -10,10 +10,7 @@ noise ceiling say, which splits were too small to count, and how much input was 
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from rmbench.atomic import write_text as write_text_atomic
-from rmbench.htmlpage import write_page
+from rmbench.htmlpage import write_markdown_and_page
 from rmbench.eval.stacked import verdict_text
 
 SPLIT_ORDER = ("heldout_all", "heldout_all_hard", "test", "test_hard")
@@ -332,6 +329,5 @@ def write_report(doc: dict, path) -> None:
     for plot in doc.get("plots", []):
         lines.append(f"![{plot}]({plot})")
     text = "\n".join(lines) + "\n"
-    write_text_atomic(path, text)
-    # The same text as one self-contained page (plots inlined): report.html beside report.md.
-    write_page(text, f"rmbench run: {doc['model']['id']}", Path(path).with_suffix(".html"))
+    # report.html beside it: the same text as one self-contained page, the plots inlined
+    write_markdown_and_page(path, text, f"rmbench run: {doc['model']['id']}")

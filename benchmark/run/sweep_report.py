@@ -171,13 +171,10 @@ def write_sweep_report(result: dict, out) -> list:
     """sweep.md and sweep.html (the same text as one page, the plots inside) in ``out``."""
     from pathlib import Path
 
-    from rmbench.atomic import write_text
-    from rmbench.htmlpage import write_page
+    from rmbench.htmlpage import write_markdown_and_page
 
     text = sweep_markdown(result)
-    write_text(Path(out) / "sweep.md", text)
-    page = write_page(text, f"rmbench sweep: {result.get('holdout', '')}", Path(out) / "sweep.html")
-    return [Path(out) / "sweep.md", page]
+    return write_markdown_and_page(Path(out) / "sweep.md", text, f"rmbench sweep: {result.get('holdout', '')}")
 
 
 def show_sweep(result: dict, paths: list[str], fmt: str = "table", console=None) -> None:
