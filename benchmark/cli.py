@@ -19,7 +19,7 @@ COMMANDS = {
     "run": ("rmbench.run.cli:run_cmd", "Train on held-in tasks, evaluate on a held-out task beside baselines."),
     "evaluate": ("rmbench.run.cli:evaluate_cmd", "Score an existing reward model (or a baseline) on prepared tasks."),
     "models": ("rmbench.model.cli:models_cmd", "List reward-model presets and aliases, or show how one --model name resolves."),
-    "sweep": ("rmbench.run.cli:sweep_cmd", "Learning curves and the task-transfer matrix, with plots."),
+    "sweep": ("rmbench.run.sweep_cli:sweep_cmd", "Learning curves, the task-transfer matrix and leave-one-out, with plots."),
     "report": ("rmbench.report_cli:report_cmd", "Write a run's, sweep's or comparison's report again from its JSON."),
     "compare": ("rmbench.compare_cli:compare_cmd", "Compare runs on the pairs they share: paired differences with intervals."),
     "submit": ("rmbench.leaderboard.cli:submit_cmd", "Validate a run's results.json and add it to the leaderboard."),

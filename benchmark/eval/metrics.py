@@ -83,19 +83,19 @@ class ClusterBootstrap:
             out.append(np.stack([(c @ s) / size for s in sums], axis=1))
         return np.concatenate(out) if out else np.empty((0, len(values)))
 
+    def resampled_sums(self, *values: Sequence[float]) -> np.ndarray:
+        """(samples, 1 + len(values)): the resample's pair count, then each value array's sum."""
+        sums = [np.bincount(self.codes, weights=np.asarray(v, dtype=float), minlength=self.k) for v in values]
+        out = [np.stack([c @ self.sizes] + [c @ s for s in sums], axis=1) for c in self.counts()]
+        return np.concatenate(out) if out else np.empty((0, 1 + len(values)))
+
     def resampled(self, stat: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         """Any statistic: ``stat(weights)`` gets (chunk, n) per-pair weights (how often each
         pair's cluster was drawn) and returns (chunk,) values."""
         return np.concatenate([stat(c[:, self.codes]) for c in self.counts()])
 
     def interval(self, draws: np.ndarray) -> tuple[float, float]:
-        draws = np.asarray(draws, dtype=float)
-        draws = draws[~np.isnan(draws)]
-        if draws.size == 0:
-            return (math.nan, math.nan)
-        tail = (1 - self.level) / 2 * 100
-        lo, hi = np.percentile(draws, [tail, 100 - tail])
-        return (float(lo), float(hi))
+        return percentile_interval(draws, self.level)
 
     # -- the statistics everyone reports --------------------------------------------------
     def mean(self, values: Sequence[float]) -> tuple[float, tuple[float, float]]:
@@ -115,6 +115,35 @@ class ClusterBootstrap:
         y = np.asarray(b, dtype=float)
         m = self.resampled_means(x, y)
         return float(x.mean() - y.mean()), self.interval(m[:, 0] - m[:, 1])
+
+
+def percentile_interval(draws: Sequence[float], level: float = LEVEL) -> tuple[float, float]:
+    """The percentile interval of resampled statistics (NaN draws left out; none: (nan, nan))."""
+    x = np.asarray(draws, dtype=float)
+    x = x[~np.isnan(x)]
+    if x.size == 0:
+        return (math.nan, math.nan)
+    tail = (1 - level) / 2 * 100
+    lo, hi = np.percentile(x, [tail, 100 - tail])
+    return (float(lo), float(hi))
+
+
+def stratified_means(strata: Sequence[tuple[Sequence, Sequence[Sequence[float]]]], samples: int = 1000,
+                     seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Pooled and per-stratum resampled means over independent strata (e.g. held-out tasks).
+
+    ``strata``: per stratum, its clusters (post ids) and the value arrays to average (e.g.
+    the model's and a baseline's outcomes on its pairs). Each stratum's posts are drawn by
+    its own ``ClusterBootstrap`` (seed ``seed + i`` for the i-th, so the strata are drawn
+    independently and the first is drawn exactly as a one-task run draws it). Returns
+    ``pooled`` (samples, values): the pair-weighted mean over every stratum's pairs in each
+    resample, and ``per`` (strata, samples, values): each stratum's own mean, whose average
+    over strata is the unweighted (macro) mean.
+    """
+    per = np.stack([ClusterBootstrap(clusters, samples, seed + i).resampled_sums(*values)
+                    for i, (clusters, values) in enumerate(strata)])  # (strata, samples, 1 + values)
+    total = per.sum(axis=0)
+    return total[:, 1:] / total[:, :1], per[:, :, 1:] / per[:, :, :1]
 
 
 def bootstrap_ci(values: Sequence[float], samples: int = 1000, seed: int = 0, level: float = LEVEL,

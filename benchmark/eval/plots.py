@@ -193,6 +193,41 @@ def compare_forest(doc: dict, path: Path) -> str | None:
     return _save(fig, path)
 
 
+def leave_one_out(doc: dict, path: Path, synthetic: bool = False) -> str | None:
+    """``sweep --leave-one-out``: per held-out split, each task's paired difference to
+    confounds with its interval, then the pooled and mean-of-tasks summaries (bold)."""
+    splits = [s for s in ("heldout_all", "heldout_all_hard") if any(r["split"] == s for r in doc["rows"])]
+    if not splits:
+        return None
+    plt = _plt()
+    height = 1.2 + 0.34 * (len(doc["tasks"]) + 2)
+    fig, axes = plt.subplots(1, len(splits), figsize=(5.2 * len(splits), height), squeeze=False)
+    for ax, split in zip(axes[0], splits):
+        summ = doc["summary"].get(split) or {}
+        items = [(f"{r['task']} (n={r['n']})", r["diff_confounds"], r["diff_confounds_ci95"], False)
+                 for r in doc["rows"] if r["split"] == split]
+        for key, label in (("pooled", "all pairs, pooled"), ("mean_of_tasks", "mean of tasks")):
+            d = (summ.get(key) or {}).get("diff") or {}
+            items.append((f"{label} (n={summ.get('n', 0)})", d.get("value"), d.get("ci95"), True))
+        ys = list(range(len(items)))[::-1]
+        for y, (_, d, ci, bold) in zip(ys, items):
+            if d is None:
+                continue
+            lo, hi = ci if ci and ci[0] is not None else (d, d)
+            color = "#2ca02c" if lo > 0 else "#d62728" if hi < 0 else COLORS["model"]
+            ax.plot([100 * lo, 100 * hi], [y, y], color=color, lw=3 if bold else 2)
+            ax.plot([100 * d], [y], "D" if bold else "o", color=color)
+        ax.axvline(0, color="black", lw=0.8, ls=":")
+        ax.set_yticks(ys)
+        ax.set_yticklabels([it[0] for it in items], fontsize=7)
+        for tick, it in zip(ax.get_yticklabels(), items):
+            tick.set_fontweight("bold" if it[3] else "normal")
+        ax.set_title(split, fontsize=9)
+        ax.set_xlabel(f"model - {doc['versus']}, accuracy points (95% CI, posts resampled)", fontsize=8)
+    fig.suptitle("Each task held out in turn" + (" - SYNTHETIC demo data" if synthetic else ""), fontsize=10, y=1.03)
+    return _save(fig, path)
+
+
 def run_plots(doc: dict, rewards_by: dict, out_dir: Path, train_log: list[dict] | None = None) -> list[str]:
     """A run's figures; ``train_log`` (a trained model's log history) adds training.png, and
     held-out splits with score ratios add score_ratio.png."""

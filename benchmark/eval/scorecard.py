@@ -68,19 +68,20 @@ def baseline_outcomes(pairs: Sequence[dict], seed: int, confounds=None) -> dict[
 def split_scorecard(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected: Sequence[float], *,
                     cfg: EvalConfig, seed: int, preferred_later: bool, small: bool | None = None,
                     truncated: dict | None = None, confounds=None,
-                    hard_ratio: float = HARD_MAX_LENGTH_RATIO) -> dict:
+                    hard_ratio: float = HARD_MAX_LENGTH_RATIO, others: dict | None = None) -> dict:
     """The per-split entry of results.json (docs/formats.md).
 
     ``pairs`` need ``pair_id``, ``chosen``, ``rejected``, the scores, the creation times
     (else the time baselines are not applicable) and ``score_ratio``; ``confounds`` is a
     fitted ``ConfoundsModel`` to stand beside the rules, or the reason it was not fitted
     (shown as not applicable: it enters no verdict); ``hard_ratio`` bounds the
-    cue-conflict cell (the task's ``hard_max_length_ratio``).
+    cue-conflict cell (the task's ``hard_max_length_ratio``); ``others`` is
+    ``baseline_outcomes(pairs, seed, confounds)`` where the caller already has it.
     """
     outcomes = pair_outcomes(r_chosen, r_rejected)
     posts = post_ids_of([p["pair_id"] for p in pairs])
     boot = ClusterBootstrap(posts, cfg.bootstrap_samples, seed) if pairs else None
-    others = baseline_outcomes(pairs, seed, confounds)
+    others = baseline_outcomes(pairs, seed, confounds) if others is None else others
     card = outcome_card(posts, outcomes, others, cfg=cfg, preferred_later=preferred_later, boot=boot,
                         seed=seed, learned="confounds" in others)
     card["ece"] = expected_calibration_error(r_chosen, r_rejected, cfg.ece_bins)

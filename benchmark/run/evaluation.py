@@ -104,7 +104,7 @@ def _target(scorer_or_baseline, p):
 def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progress: bool = True,
                   role_of_heldout: str = "heldout", clock=None) -> tuple[dict, dict, dict]:
     """Score every target (skipping those already on disk) and build per-task scorecards."""
-    from rmbench.eval.scorecard import sample_block, split_scorecard
+    from rmbench.eval.scorecard import baseline_outcomes, sample_block, split_scorecard
     from rmbench.run.harness import kind_cards, score_rows
     from rmbench.run.plan import evaluation_targets
 
@@ -123,6 +123,11 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
             saved = score_rows(target, pairs, with_delay=cfg.data.with_delay, seed=cfg.seed,
                                label=f"{task}/{split}", console=console, progress=progress)
         saved["pair_ids"] = ids
+        confounds = p.confounds or p.confounds_missing
+        others = baseline_outcomes(pairs, cfg.seed, confounds)
+        # each baseline's per-pair outcome beside the model's, so that figures pooled over
+        # runs (sweep --leave-one-out) pair the model with exactly the baseline its card used
+        saved["baselines"] = {k: v if isinstance(v, str) else v.tolist() for k, v in others.items()}
         write_json(path, saved)
         if clock:
             clock.mark()
@@ -130,8 +135,8 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
         ratio = p.data.rules(task).get("hard_max_length_ratio") or HARD_MAX_LENGTH_RATIO
         card = split_scorecard(pairs, saved["chosen"], saved["rejected"], cfg=cfg.eval, seed=cfg.seed,
                                preferred_later=p.data.preferred_later(task), small=small,
-                               truncated=saved["truncated"], confounds=p.confounds or p.confounds_missing,
-                               hard_ratio=float(ratio))
+                               truncated=saved["truncated"], confounds=confounds,
+                               hard_ratio=float(ratio), others=others)
         card.update(kind_cards(saved, cfg.eval, cfg.seed))
         if cfg.data.limit and p.data.pairs(task, split) > cfg.data.limit:  # load_split drew a sample
             card["sample"] = sample_block(len(pairs), card["posts"], p.data.posts(task, split))

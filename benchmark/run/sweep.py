@@ -8,11 +8,13 @@
   post-clustered interval: both models were scored on the same U test pairs.
 - Few-shot adaptation (``--adapt 0,100,1000``, ``rmbench.run.adapt``): the transfer model
   fine-tuned on k pairs of the held-out task, scored on its test split.
+- Leave one out (``--leave-one-out``, ``rmbench.run.loo``): each task held out in turn,
+  trained on the others, and the held-out results pooled over all of them.
 
 Every cell is a complete run directory under ``OUT/cells/``; a cell with results.json
 is never recomputed, and an interrupted one continues from its checkpoint. The numbers
 land in ``OUT/sweep.json``, the figures in ``OUT/learning_curves.png``,
-``OUT/transfer.png`` and ``OUT/adapt.png``, and both as a report in ``OUT/sweep.md`` and
+``OUT/transfer.png``, ``OUT/adapt.png`` and ``OUT/leave_one_out.png``, and both as a report in ``OUT/sweep.md`` and
 ``OUT/sweep.html`` (one self-contained page). The command is ``rmbench sweep`` (``rmbench.run.cli``).
 """
 
@@ -186,7 +188,7 @@ def adapt_curve(base, out: Path, ks: list[int], epochs: float, console, progress
 
 def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[int], transfer_tasks: list[str] | None,
               curves: bool = True, transfer: bool = True, console=None, progress: bool = True,
-              adapt: list[int] | None = None, adapt_epochs: float = 3.0) -> dict:
+              adapt: list[int] | None = None, adapt_epochs: float = 3.0, leave_one_out: bool = False) -> dict:
     """Run (or resume) the sweep's cells under ``out`` and write ``out/sweep.json``; returns it."""
     from rmbench.atomic import write_json
     from rmbench.eval import plots
@@ -201,9 +203,11 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
     result = {"kind": "rmbench.sweep", "schema_version": 1, "data_fingerprint": data.fingerprint,
               "synthetic_data": data.synthetic, "holdout": holdout.lower(), "config": base.to_dict()}
     out.mkdir(parents=True, exist_ok=True)
-    names = ([t.lower() for t in transfer_tasks] if transfer_tasks else data.tasks_with("train", "test")) if transfer else []
+    listed = [t.lower() for t in transfer_tasks] if transfer_tasks else data.tasks_with("train", "test")
+    names = listed if transfer else []
     ks = sorted(set(adapt) | {0}) if adapt else []
-    log = CellLog(len(models) * len(sizes) * bool(curves) + len(names) + len(ks), console, progress)
+    loo = listed if leave_one_out else []
+    log = CellLog(len(models) * len(sizes) * bool(curves) + len(names) + len(ks) + len(loo), console, progress)
     if curves:
         result["learning_curves"] = learning_curves(base, out, models, sizes, console, progress, log)
         pts = {m: [(p["train_pairs"], p["accuracy"], *(p["ci95"] or [None, None])) for p in v]
@@ -222,6 +226,14 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
         result["adapt_png"] = plots.adapt_curve(a["points"], out / "adapt.png",
                                                 {"longer": first["longer"], "confounds": first["confounds"]},
                                                 title=f"Few-shot adaptation: held-out {a['holdout']} (test)")
+    if leave_one_out:
+        from rmbench.run.loo import leave_one_out as run_loo
+
+        cells = copy.deepcopy(base)
+        cells.model.name = models[0] if models else base.model.name
+        result["leave_one_out"] = run_loo(cells, out, loo, console, progress, log)
+        result["leave_one_out_png"] = plots.leave_one_out(result["leave_one_out"], out / "leave_one_out.png",
+                                                          synthetic=data.synthetic)
     write_json(out / "sweep.json", result)
     write_sweep_report(result, out)
     return result

@@ -5,7 +5,8 @@ a log of the run ended with a path. Now it ends like `rmbench run`, with its res
 
 - ``table`` (for people): one table per part that ran -- the learning curves, the transfer
   matrix (rows: trained on, columns: evaluated on) on test and on every held-out post, its
-  in-domain - held-out gaps, and the few-shot adaptation curve;
+  in-domain - held-out gaps, the few-shot adaptation curve, and leave-one-out (each task
+  held out in turn, then pooled over them);
 - ``tsv``/``csv``/``json`` (for programs): one long table of every point, a row each, so
   that one header describes the whole output (``points_sheet``);
 - ``sweep.md`` and ``sweep.html`` beside sweep.json: the same tables with the plots, the page
@@ -104,19 +105,64 @@ def adapt_sheet(result: dict) -> Sheet | None:
     return sheet
 
 
+def loo_sheet(result: dict) -> Sheet | None:
+    """--leave-one-out: one row per held-out task and split, each its own cell's scorecard."""
+    loo = result.get("leave_one_out")
+    if not loo or not loo.get("rows"):
+        return None
+    sheet = Sheet([Column("task", "held out"), Column("split"), Column("train_pairs", "train pairs", "int"),
+                   Column("n", "pairs", "int"), Column("posts", kind="int"), Column("accuracy", "model %", _PCT),
+                   Column("ci95", "95% CI", _CI), Column("longer", "longer-wins %", _PCT),
+                   Column("confounds", "confounds %", _PCT), Column("diff_confounds", "Δ confounds", "pp"),
+                   Column("diff_confounds_ci95", "Δ 95% CI", "pp_ci"), Column("stacked_diff", "Δ stacked", "pp"),
+                   Column("stacked_diff_ci95", "Δ stacked 95% CI", "pp_ci"),
+                   Column("adds_information", "adds info?", "bool")],
+                  title="Leave one out: each task held out in turn, trained on the others "
+                        f"({scope(result, 'heldout_all')}; Δ = model - confounds, paired)")
+    for r in loo["rows"]:
+        sheet.add(r["task"], r["split"], r.get("train_pairs"), r["n"], r["posts"], r["accuracy"], r["ci95"],
+                  r.get("longer"), r.get("confounds"), r.get("diff_confounds"), r.get("diff_confounds_ci95"),
+                  r.get("stacked_diff"), r.get("stacked_diff_ci95"), r.get("adds_information"))
+    return sheet
+
+
+def _summaries(result: dict):
+    """(split, name, summary, its block) for each available leave-one-out summary."""
+    for split, summ in ((result.get("leave_one_out") or {}).get("summary") or {}).items():
+        if summ.get("available"):
+            for name in ("pooled", "mean_of_tasks"):
+                yield split, name, summ, summ[name]
+
+
+def loo_summary_sheet(result: dict) -> Sheet | None:
+    """The answer over every held-out task: pooled over all pairs, and the mean of tasks."""
+    sheet = Sheet([Column("split"), Column("summary"), Column("tasks", kind="int"), Column("n", "pairs", "int"),
+                   Column("posts", kind="int"), Column("accuracy", "model %", _PCT), Column("ci95", "95% CI", _CI),
+                   Column("confounds", "confounds %", _PCT), Column("diff", "Δ confounds", "pp"),
+                   Column("diff_ci95", "Δ 95% CI", "pp_ci"), Column("clears", "clears confounds", "bool")],
+                  title="Leave one out, over every held-out task (posts resampled within each task; "
+                        "pooled: every pair counts once, mean of tasks: every task counts once)")
+    for split, name, summ, b in _summaries(result):
+        d = b.get("diff") or {}
+        sheet.add(split, name.replace("_", " "), len(summ["tasks"]), summ["n"], summ["posts"], b["accuracy"]["value"],
+                  b["accuracy"]["ci95"], b.get("confounds"), d.get("value"), d.get("ci95"), b.get("clears"))
+    return sheet if sheet.rows else None
+
+
 def points_sheet(result: dict) -> Sheet:
     """Every point of every part, one row each: the machine formats' single table."""
     sheet = Sheet([Column("part"), Column("model"), Column("train_task"), Column("eval_task"), Column("split"),
                    Column("train_pairs", kind="int"), Column("accuracy", kind=_PCT), Column("ci95", kind=_CI),
                    Column("accuracy_hard", kind=_PCT), Column("ci95_hard", kind=_CI),
                    Column("best_baseline"), Column("best_baseline_accuracy", kind=_PCT),
-                   Column("gap", kind="pp"), Column("gap_ci95", kind="pp_ci")])
+                   Column("gap", kind="pp"), Column("gap_ci95", kind="pp_ci"),
+                   Column("diff_confounds", kind="pp"), Column("diff_confounds_ci95", kind="pp_ci")])
     holdout = result.get("holdout")
     for model, points in (result.get("learning_curves") or {}).items():
         for p in points:
             sheet.add("curve", model, None, holdout, p["split"], p["train_pairs"], p["accuracy"], p["ci95"],
                       p.get("accuracy_hard"), p.get("ci95_hard"), p.get("best_baseline"),
-                      p.get("best_baseline_accuracy"), None, None)
+                      p.get("best_baseline_accuracy"), None, None, None, None)
     t = result.get("transfer")
     if t:
         gaps = t.get("gaps") or {}
@@ -126,29 +172,46 @@ def points_sheet(result: dict) -> Sheet:
                     continue
                 g = (gaps.get(u) or {}).get(name) or {}
                 sheet.add("transfer", None, name, u, t.get("split", "test"), None, t["accuracy"][i][j],
-                          t["ci95"][i][j], None, None, None, None, g.get("value"), g.get("ci95"))
+                          t["ci95"][i][j], None, None, None, None, g.get("value"), g.get("ci95"), None, None)
         for name, row in zip(t["train_tasks"], t.get("accuracy_heldout_all") or []):  # kept without an interval
             for u, every in zip(t["eval_tasks"], row):
                 if every is not None:
                     sheet.add("transfer", None, name, u, "heldout_all", None, every, None,
-                              None, None, None, None, None, None)
+                              None, None, None, None, None, None, None, None)
     a = result.get("adapt")
     if a:
         for p in a["points"]:
             best = p.get("best_baseline")
             sheet.add("adapt", None, None, a["holdout"], a.get("split", "test"), p["train_pairs"], p["accuracy"],
                       p["ci95"], p.get("accuracy_hard"), p.get("ci95_hard"), best,
-                      p.get(best) if best in ("longer", "confounds") else None, None, None)
+                      p.get(best) if best in ("longer", "confounds") else None, None, None, None, None)
+    for r in (result.get("leave_one_out") or {}).get("rows") or ():
+        sheet.add("leave_one_out", None, None, r["task"], r["split"], r.get("train_pairs"), r["accuracy"], r["ci95"],
+                  None, None, "confounds", r.get("confounds"), None, None, r.get("diff_confounds"),
+                  r.get("diff_confounds_ci95"))
+    for split, name, _, b in _summaries(result):
+        d = b.get("diff") or {}
+        sheet.add("leave_one_out", None, None, name, split, None, b["accuracy"]["value"], b["accuracy"]["ci95"],
+                  None, None, "confounds", b.get("confounds"), None, None, d.get("value"), d.get("ci95"))
     return sheet
 
 
 def _sheets(result: dict) -> list[Sheet]:
     found = (curve_sheet(result), transfer_sheet(result), transfer_sheet(result, "heldout_all"),
-             gap_sheet(result), adapt_sheet(result))
+             gap_sheet(result), adapt_sheet(result), loo_sheet(result), loo_summary_sheet(result))
     return [s for s in found if s is not None and s.rows]
 
 
-PLOTS = ("learning_curves_png", "transfer_png", "adapt_png")
+PLOTS = ("learning_curves_png", "transfer_png", "adapt_png", "leave_one_out_png")
+
+
+def heading(result: dict) -> str:
+    """What the sweep held out: its --holdout, or with leave-one-out alone, each task in turn."""
+    parts = [f"held out {result.get('holdout', '')}"] if any(
+        result.get(k) for k in ("learning_curves", "transfer", "adapt")) else []
+    if result.get("leave_one_out"):
+        parts.append(f"each of {', '.join(result['leave_one_out']['tasks'])} held out in turn")
+    return "; ".join(parts) or f"held out {result.get('holdout', '')}"
 
 
 def sweep_markdown(result: dict) -> str:
@@ -156,7 +219,7 @@ def sweep_markdown(result: dict) -> str:
     from rmbench.eval.report import SYNTHETIC_NOTE
     from rmbench.tables import markdown
 
-    lines = [f"# rmbench sweep: held out {result.get('holdout', '')}", ""]
+    lines = [f"# rmbench sweep: {heading(result)}", ""]
     if result.get("synthetic_data"):
         lines += [SYNTHETIC_NOTE, ""]
     lines += [f"- data fingerprint `{(result.get('data_fingerprint') or '-')[:16]}`; every figure is "
@@ -174,7 +237,7 @@ def write_sweep_report(result: dict, out) -> list:
     from rmbench.htmlpage import write_markdown_and_page
 
     text = sweep_markdown(result)
-    return write_markdown_and_page(Path(out) / "sweep.md", text, f"rmbench sweep: {result.get('holdout', '')}")
+    return write_markdown_and_page(Path(out) / "sweep.md", text, f"rmbench sweep: {heading(result)}")
 
 
 def show_sweep(result: dict, paths: list[str], fmt: str = "table", console=None) -> None:

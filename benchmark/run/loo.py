@@ -1,0 +1,138 @@
+"""Leave one community out: each task held out in turn, then one answer over all of them.
+
+``rmbench sweep --leave-one-out`` runs one cell per task T of ``--tasks`` (default: every
+task with train and test data): a full ``rmbench run --holdout T`` trained on the *other*
+tasks of the list, scored on every post of T (``heldout_all``, ``heldout_all_hard``). This
+is the benchmark's question asked of every community instead of one, so the answer does not
+depend on which community a paper happened to hold out.
+
+Per task the row is the cell's own scorecard (results.json: accuracy, the paired difference
+to ``baseline:confounds``, the stacked verdict). Over all tasks, two summaries, both with a
+95% interval that resamples posts *within* each task (each task drawn independently, its
+pairs whole with their post):
+
+- **pooled**: accuracy over every held-out pair of every task (pair-weighted: big
+  communities count more) and its paired difference to confounds on the same pairs;
+- **mean of tasks**: the unweighted mean of the per-task accuracies (each community counts
+  once, the leaderboard's mean), and its difference to confounds' mean.
+
+Confounds is refitted in each cell on that cell's held-in tasks: the baseline a model of the
+same cell must beat. Its per-pair outcomes come from the cell's ``scores/<task>.<split>.json``
+(``baselines``), so the pooled difference pairs each model with exactly the baseline its own
+card used. A summary is "clears" only where its interval's lower bound is above 0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from rmbench.jsonlimits import read_json_file
+
+SPLITS = ("heldout_all", "heldout_all_hard")
+VERSUS = "confounds"  # the baseline every summary difference is taken against
+
+
+def cell_dir(out: Path, task: str) -> Path:
+    return out / "cells" / f"loo-{task}"
+
+
+def run_cells(base, out: Path, tasks: list[str], console, progress, log) -> dict[str, dict]:
+    """One ``rmbench run`` per task, trained on the others; finished cells are read back."""
+    from rmbench.errors import ConfigError
+    from rmbench.run.sweep import _cell
+
+    if len(tasks) < 2:
+        raise ConfigError(f"--leave-one-out needs at least two tasks (got {', '.join(tasks) or 'none'}): "
+                          "one is held out, the others are trained on")
+    docs = {}
+    for t in tasks:
+        others = [u for u in tasks if u != t]
+        log.start(f"leave one out, {t} held out, trained on {', '.join(others)}", cell_dir(out, t))
+        docs[t] = _cell(base, cell_dir(out, t), console, progress, train_tasks=others, holdouts=[t])
+    return docs
+
+
+def _row(task: str, doc: dict, split: str) -> dict | None:
+    card = ((doc.get("results") or {}).get(task) or {}).get("splits", {}).get(split)
+    if not card:
+        return None
+    conf = (card.get("baselines") or {}).get(VERSUS) or {}
+    stacked = card.get("stacked") or {}
+    return {"task": task, "split": split, "train_tasks": doc.get("train_tasks"),
+            "train_pairs": ((doc.get("model") or {}).get("training") or {}).get("train_pairs"),
+            "n": card["n"], "posts": card["posts"], "too_small": card.get("too_small"),
+            "sample": (card.get("sample") or {}).get("label"),
+            "accuracy": card["accuracy"], "ci95": card["ci95"],
+            "longer": ((card.get("baselines") or {}).get("longer") or {}).get("accuracy"),
+            "confounds": conf.get("accuracy"), "diff_confounds": conf.get("diff"),
+            "diff_confounds_ci95": conf.get("diff_ci95"),
+            "best_baseline": card.get("best_baseline"), "clears_best_baseline": card.get("clears_best_baseline"),
+            "stacked_diff": stacked.get("diff"), "stacked_diff_ci95": stacked.get("diff_ci95"),
+            "adds_information": stacked.get("adds_information")}
+
+
+def _outcomes(cell: Path, task: str, split: str) -> tuple[list[str], np.ndarray, np.ndarray | str]:
+    """Post ids, the model's per-pair outcomes, and confounds' (or why there are none)."""
+    from rmbench.eval.metrics import pair_outcomes, post_ids_of
+
+    saved = read_json_file(cell / "scores" / f"{task}.{split}.json")
+    model = pair_outcomes(saved["chosen"], saved["rejected"])
+    conf = (saved.get("baselines") or {}).get(VERSUS)
+    if conf is None:
+        conf = "the cell's scores predate per-pair baseline outcomes (rerun the cell)"
+    elif not isinstance(conf, str):
+        conf = np.asarray(conf, dtype=float)
+    return post_ids_of(saved["pair_ids"]), model, conf
+
+
+def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
+              min_pairs: int = 0, min_posts: int = 0) -> dict:
+    """The pooled and mean-of-tasks summaries of one split over the tasks' cells."""
+    from rmbench.eval.metrics import estimate, percentile_interval, stratified_means
+
+    strata, missing, why = [], [], None
+    for t in tasks:
+        path = cell_dir(out, t) / "scores" / f"{t}.{split}.json"
+        if not path.is_file():
+            missing.append(t)
+            continue
+        posts, model, conf = _outcomes(cell_dir(out, t), t, split)
+        if isinstance(conf, str):
+            why = why or f"{t}: {conf}"
+            conf = np.full(model.shape, np.nan)
+        strata.append((t, posts, model, conf))
+    doc = {"split": split, "tasks": [s[0] for s in strata], "missing": missing}
+    if not strata:
+        return {**doc, "available": False, "reason": f"no task has a {split} split"}
+    pooled, per = stratified_means([(posts, [m, c]) for _, posts, m, c in strata], samples, seed)
+    models = np.concatenate([s[2] for s in strata])
+    confs = np.concatenate([s[3] for s in strata])
+    n, posts_n = int(models.size), sum(len(set(s[1])) for s in strata)
+    task_means = np.array([[s[2].mean(), s[3].mean()] for s in strata])
+
+    def block(point_model, point_conf, draws_model, draws_conf) -> dict:
+        iv = percentile_interval  # the one interval rule every figure uses
+        acc = estimate(point_model, iv(draws_model))
+        if why:
+            return {"accuracy": acc, "confounds": None, "diff": None, "clears": None, "reason": why}
+        diff = estimate(point_model - point_conf, iv(draws_model - draws_conf))
+        return {"accuracy": acc, "confounds": round(float(point_conf), 6), "diff": diff,
+                "clears": bool(diff["ci95"][0] > 0)}
+
+    too_small = n < min_pairs or posts_n < min_posts
+    return {**doc, "available": True, "n": n, "posts": posts_n, "too_small": too_small,
+            "pooled": block(models.mean(), confs.mean(), pooled[:, 0], pooled[:, 1]),
+            "mean_of_tasks": block(task_means[:, 0].mean(), task_means[:, 1].mean(),
+                                   per[:, :, 0].mean(axis=0), per[:, :, 1].mean(axis=0))}
+
+
+def leave_one_out(base, out: Path, tasks: list[str], console, progress, log) -> dict:
+    """Run (or read back) the cells and build sweep.json's ``leave_one_out`` block."""
+    docs = run_cells(base, out, tasks, console, progress, log)
+    rows = [r for t in tasks for split in SPLITS if (r := _row(t, docs[t], split))]
+    ev = base.eval
+    return {"tasks": tasks, "versus": VERSUS, "rows": rows,
+            "summary": {split: summarize(out, tasks, split, ev.bootstrap_samples, base.seed,
+                                         ev.min_report_pairs, ev.min_report_posts) for split in SPLITS}}

@@ -1,0 +1,72 @@
+"""``rmbench sweep``: flags -> RunConfig -> rmbench.run.sweep (its cells are ``rmbench run``s)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from rmbench.console import stderr_console
+from rmbench.errors import RmbenchError
+from rmbench.run.cli import common_options, default_out, resolve_config
+from rmbench.tables import format_option
+
+
+@click.command("sweep")
+@click.option("--holdout", default="WritingPrompts", show_default=True, help="Held-out task of the learning curves and the adaptation curve.")
+@click.option("--models", default=None, help="Comma-separated models for the learning curves (the first one for --adapt) [default: model.name, minilm].")
+@click.option("--sizes", default="250,1000,4000,all", show_default=True, help="Training-pair counts (250, 1k, all).")
+@click.option("--tasks", "transfer_tasks", help="Tasks of the transfer matrix and of --leave-one-out [default: every task with train and test data].")
+@click.option("--curves/--no-curves", default=None, help="Run the learning curves [default: yes, no with --adapt].")
+@click.option("--transfer/--no-transfer", default=None, help="Run the transfer matrix [default: yes, no with --adapt].")
+@click.option("--adapt", "adapt", metavar="K,K,...", help="Few-shot curve: fine-tune the transfer model on K pairs of the held-out task, e.g. 0,100,1000 (0: pure transfer).")
+@click.option("--leave-one-out", "loo", is_flag=True, help="Hold out each task of --tasks in turn (the first of --models, trained on the other tasks as `rmbench run` trains: "
+                   "data.max_train_pairs, --set to change) and pool the held-out results: one answer over every community.")
+@click.option("--adapt-epochs", type=float, default=3.0, show_default=True, help="Passes over the K adaptation pairs.")
+@click.option("--epochs", type=float, help="Passes over each cell's training pairs.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted sweep (the newest one without --out).")
+@format_option()
+@common_options
+@click.pass_context
+def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, adapt, loo, adapt_epochs, fmt, quiet,
+              config_file, settings, **_):
+    """Learning curves, the transfer matrix, the few-shot adaptation curve and leave-one-out,
+    with PNG plots and a report (OUT/sweep.md, and OUT/sweep.html: one page, the plots inside).
+
+    \b
+    Each cell is a full `rmbench run` under OUT/cells/, resumable; finished cells are
+    never recomputed. A cell costs what `rmbench run` costs: the default run (256 pairs,
+    every held-out post scored) takes about a minute on 2 idle CPU cores. Start small:
+      rmbench sweep --holdout WritingPrompts --sizes 48,96 --no-transfer --limit 100 --out runs/curves-small
+    (2 cells, 100 pairs per scored split: 70 s on 2 idle CPU cores with bf16). Then:
+      rmbench sweep --holdout WritingPrompts --sizes 250,1k --no-transfer --out runs/curves
+    (2 cells, every post: 3.6 min)
+      rmbench sweep --holdout askacademia --adapt 0,100,1000 --out runs/adapt
+    (3 cells: 7 min). With no flags (sizes 250,1k,4k,all -- all is ~6,700 demo
+    pairs -- and the six-task transfer matrix: 10 cells) a sweep takes about 40 min
+    (BENCHMARKS.md). Every community held out in turn, pooled into one answer (a cell
+    per task, each trained on the other tasks):
+      rmbench sweep --leave-one-out --tasks writingprompts,askacademia,gradschool --out runs/loo-demo
+      rmbench sweep --leave-one-out --data DUMPS --set data.max_train_pairs=2000 --out runs/loo
+    It ends with its tables; rerun it with the same --out to print them again.
+    """
+    import time
+
+    from rmbench.run.sweep import parse_sizes, run_sweep
+    from rmbench.run.sweep_report import PLOTS, show_sweep
+
+    start = time.monotonic()
+    try:
+        base = resolve_config(ctx, config_file, settings)
+        out = Path(base.out) if base.out else default_out("sweep", holdout.lower(), ctx.params.get("resume"))
+        ks = [k for k in parse_sizes(adapt) if k >= 0] if adapt else None
+        default = ks is None and not loo  # --adapt or --leave-one-out alone runs only that part
+        result = run_sweep(base, out, holdout=holdout, models=[m.strip() for m in (models or base.model.name).split(",") if m.strip()],
+                  sizes=parse_sizes(sizes), transfer_tasks=[t.strip() for t in (transfer_tasks or "").split(",") if t.strip()] or None,
+                  curves=default if curves is None else curves, transfer=default if transfer is None else transfer,
+                  adapt=ks, adapt_epochs=adapt_epochs, leave_one_out=loo, console=stderr_console(), progress=not quiet)
+    except RmbenchError as err:
+        raise click.ClickException(str(err)) from err
+    pngs = [out / result[k] for k in PLOTS if result.get(k)]
+    show_sweep(result, [f"sweep: {out / 'sweep.json'}  report: {out / 'sweep.html'}  plots: {', '.join(map(str, pngs)) or 'none'}  "
+                        f"wall time {time.monotonic() - start:.0f} s"], fmt)

@@ -1,0 +1,111 @@
+"""`rmbench sweep --leave-one-out`: a cell per task, and the pooled answer over all of them."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from rmbench.cli import main
+from rmbench.eval.metrics import ClusterBootstrap, pair_outcomes, post_ids_of, stratified_means
+from rmbench.run.loo import summarize
+
+
+def test_stratified_means_one_stratum_is_the_plain_cluster_bootstrap():
+    rng = np.random.default_rng(3)
+    posts = [f"p{i // 3}" for i in range(60)]
+    a, b = rng.integers(0, 2, 60).astype(float), rng.integers(0, 2, 60).astype(float)
+    pooled, per = stratified_means([(posts, [a, b])], samples=200, seed=7)
+    boot = ClusterBootstrap(posts, 200, 7)
+    assert np.allclose(pooled, boot.resampled_means(a, b)) and np.allclose(per[0], pooled)
+    assert boot.interval(pooled[:, 0] - pooled[:, 1]) == boot.diff(a, b)[1]
+
+
+def test_stratified_means_pool_by_pairs_and_average_by_task():
+    small = ([f"s{i}" for i in range(10)], [np.ones(10)])
+    big = ([f"b{i // 2}" for i in range(90)], [np.zeros(90)])
+    pooled, per = stratified_means([small, big], samples=50, seed=0)
+    # every resample keeps each task's pair count here (equal-sized posts), so the pooled
+    # mean is 10/100 in every draw and the mean of tasks 1/2
+    assert np.allclose(pooled[:, 0], 0.1) and np.allclose(per.mean(axis=0)[:, 0], 0.5)
+
+
+@pytest.mark.slow
+def test_leave_one_out_cells_pool_and_resume(tmp_path, monkeypatch, tiny_bert_dir, write_prepared):
+    tasks = ("writingprompts", "askacademia", "gradschool")
+    sizes = {t: {"train": 24, "validation": 8, "test": 14, "test_hard": 6} for t in tasks}
+    data = write_prepared(tmp_path / "data", sizes)
+    tiny = tiny_bert_dir(tmp_path / "tiny")
+    out = tmp_path / "loo"
+    args = ["sweep", "--leave-one-out", "--models", str(tiny), "--data", str(data), "--out", str(out), "--epochs", "1",
+            "--max-length", "32", "--quiet", "--set", "eval.bootstrap_samples=100", "--set", "data.max_train_pairs=16",
+            "--set", "eval.min_fit_pairs=20", "--set", "eval.min_fit_posts=5"]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "sweep.json").read_text())
+    assert "learning_curves" not in doc and "transfer" not in doc  # --leave-one-out alone runs only that part
+    loo = doc["leave_one_out"]
+    assert sorted(loo["tasks"]) == sorted(tasks)
+    for t in tasks:  # each cell held out one task and trained on the others
+        cell = json.loads((out / "cells" / f"loo-{t}" / "results.json").read_text())
+        assert cell["holdout"] == [t] and sorted(cell["train_tasks"]) == sorted(set(tasks) - {t})
+        assert cell["model"]["training"]["train_pairs"] == 16
+    rows = [r for r in loo["rows"] if r["split"] == "heldout_all"]
+    assert [r["task"] for r in rows] == loo["tasks"]
+
+    # the pooled figures, recomputed here from the cells' own per-pair outcomes
+    summ = loo["summary"]["heldout_all"]
+    model, conf, strata = [], [], []
+    for t in loo["tasks"]:
+        saved = json.loads((out / "cells" / f"loo-{t}" / "scores" / f"{t}.heldout_all.json").read_text())
+        m = pair_outcomes(saved["chosen"], saved["rejected"])
+        c = np.asarray(saved["baselines"]["confounds"], dtype=float)
+        row = next(r for r in rows if r["task"] == t)
+        assert row["n"] == len(m) and row["accuracy"] == pytest.approx(m.mean(), abs=1e-6)
+        assert row["confounds"] == pytest.approx(c.mean(), abs=1e-6)  # the card's confounds, pair for pair
+        model.append(m)
+        conf.append(c)
+        strata.append((post_ids_of(saved["pair_ids"]), [m, c]))
+    allm, allc = np.concatenate(model), np.concatenate(conf)
+    assert summ["n"] == allm.size
+    assert summ["pooled"]["accuracy"]["value"] == pytest.approx(allm.mean(), abs=1e-6)
+    assert summ["pooled"]["diff"]["value"] == pytest.approx(allm.mean() - allc.mean(), abs=1e-6)
+    macro = np.mean([m.mean() for m in model]) - np.mean([c.mean() for c in conf])
+    assert summ["mean_of_tasks"]["diff"]["value"] == pytest.approx(macro, abs=1e-6)
+    lo, hi = summ["pooled"]["diff"]["ci95"]
+    assert lo <= summ["pooled"]["diff"]["value"] <= hi and lo < hi
+    assert summ["pooled"]["clears"] == (lo > 0)
+
+    # a one-task summary is that task's own card: the same interval, to the digit
+    first = loo["tasks"][0]
+    one = summarize(out, [first], "heldout_all", 100, 0)
+    card = json.loads((out / "cells" / f"loo-{first}" / "results.json").read_text())
+    conf_card = card["results"][first]["splits"]["heldout_all"]["baselines"]["confounds"]
+    assert one["pooled"]["diff"]["ci95"] == conf_card["diff_ci95"]
+
+    # tables, report and plot
+    assert "Leave one out" in result.output and "mean of tasks" in result.output
+    md, page = (out / "sweep.md").read_text(), (out / "sweep.html").read_text()
+    assert "each of" in md and f"{100 * summ['pooled']['accuracy']['value']:.1f}" in md
+    assert (out / "leave_one_out.png").stat().st_size > 1000 and page.count("data:image/png;base64,") == 1
+
+    def no_training(*a, **kw):
+        raise AssertionError("a finished cell was recomputed")
+
+    monkeypatch.setattr("rmbench.model.train.fit", no_training)
+    again = CliRunner().invoke(main, args + ["--resume", "--format", "json"], catch_exceptions=False)
+    assert again.exit_code == 0, again.output
+    points = [r for r in json.loads(again.stdout) if r["part"] == "leave_one_out"]
+    assert {r["eval_task"] for r in points} == set(tasks) | {"pooled", "mean_of_tasks"}
+
+
+def test_summary_says_why_when_cells_predate_baseline_outcomes(tmp_path):
+    cell = tmp_path / "cells" / "loo-a" / "scores"
+    cell.mkdir(parents=True)
+    (cell / "a.heldout_all.json").write_text(json.dumps(
+        {"chosen": [1, 0, 1], "rejected": [0, 1, 0], "pair_ids": ["p1:x:y", "p2:x:y", "p3:x:y"]}))
+    s = summarize(tmp_path, ["a", "b"], "heldout_all", 50, 0)
+    assert s["missing"] == ["b"] and s["pooled"]["accuracy"]["value"] == pytest.approx(2 / 3, abs=1e-6)
+    assert s["pooled"]["diff"] is None and "predate" in s["pooled"]["reason"]
