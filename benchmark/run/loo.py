@@ -14,7 +14,10 @@ pairs whole with their post):
 - **pooled**: accuracy over every held-out pair of every task (pair-weighted: big
   communities count more) and its paired difference to confounds on the same pairs;
 - **mean of tasks**: the unweighted mean of the per-task accuracies (each community counts
-  once, the leaderboard's mean), and its difference to confounds' mean.
+  once, the leaderboard's mean), and its difference to confounds' mean;
+- in each, the **stacked** predictor (confounds plus the model's margin, fitted in each cell
+  on its held-in validation pairs) against confounds: does the model add information beyond
+  surface features, over all the communities at once?
 
 Confounds is refitted in each cell on that cell's held-in tasks: the baseline a model of the
 same cell must beat. Its per-pair outcomes come from the cell's ``scores/<task>.<split>.json``
@@ -73,8 +76,9 @@ def _row(task: str, doc: dict, split: str) -> dict | None:
             "adds_information": stacked.get("adds_information")}
 
 
-def _outcomes(cell: Path, task: str, split: str) -> tuple[list[str], np.ndarray, np.ndarray | str]:
-    """Post ids, the model's per-pair outcomes, and confounds' (or why there are none)."""
+def _outcomes(cell: Path, task: str, split: str) -> tuple[list[str], np.ndarray, np.ndarray | str, np.ndarray | None]:
+    """Post ids, the model's per-pair outcomes, confounds' (or why there are none), and the
+    stacked predictor's (None where the cell could not fit it)."""
     from rmbench.eval.metrics import pair_outcomes, post_ids_of
 
     saved = read_json_file(cell / "scores" / f"{task}.{split}.json")
@@ -84,7 +88,8 @@ def _outcomes(cell: Path, task: str, split: str) -> tuple[list[str], np.ndarray,
         conf = "the cell's scores predate per-pair baseline outcomes (rerun the cell)"
     elif not isinstance(conf, str):
         conf = np.asarray(conf, dtype=float)
-    return post_ids_of(saved["pair_ids"]), model, conf
+    stacked = np.asarray(saved["stacked"], dtype=float) if saved.get("stacked") is not None else None
+    return post_ids_of(saved["pair_ids"]), model, conf, stacked
 
 
 def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
@@ -92,40 +97,47 @@ def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
     """The pooled and mean-of-tasks summaries of one split over the tasks' cells."""
     from rmbench.eval.metrics import estimate, percentile_interval, stratified_means
 
-    strata, missing, why = [], [], None
+    strata, missing, why, no_stack = [], [], None, None
     for t in tasks:
         path = cell_dir(out, t) / "scores" / f"{t}.{split}.json"
         if not path.is_file():
             missing.append(t)
             continue
-        posts, model, conf = _outcomes(cell_dir(out, t), t, split)
+        posts, model, conf, stacked = _outcomes(cell_dir(out, t), t, split)
         if isinstance(conf, str):
             why = why or f"{t}: {conf}"
             conf = np.full(model.shape, np.nan)
-        strata.append((t, posts, model, conf))
+        if stacked is None:
+            no_stack = no_stack or f"{t}: the cell has no stacked predictor (its results.json says why)"
+            stacked = np.full(model.shape, np.nan)
+        strata.append((t, posts, np.stack([model, conf, stacked])))
     doc = {"split": split, "tasks": [s[0] for s in strata], "missing": missing}
     if not strata:
         return {**doc, "available": False, "reason": f"no task has a {split} split"}
-    pooled, per = stratified_means([(posts, [m, c]) for _, posts, m, c in strata], samples, seed)
-    models = np.concatenate([s[2] for s in strata])
-    confs = np.concatenate([s[3] for s in strata])
-    n, posts_n = int(models.size), sum(len(set(s[1])) for s in strata)
-    task_means = np.array([[s[2].mean(), s[3].mean()] for s in strata])
+    pooled, per = stratified_means([(posts, list(v)) for _, posts, v in strata], samples, seed)
+    every = np.concatenate([v for _, _, v in strata], axis=1)  # (model, confounds, stacked) x pairs
+    n, posts_n = every.shape[1], sum(len(set(s[1])) for s in strata)
+    iv = percentile_interval  # the one interval rule every figure uses
 
-    def block(point_model, point_conf, draws_model, draws_conf) -> dict:
-        iv = percentile_interval  # the one interval rule every figure uses
-        acc = estimate(point_model, iv(draws_model))
+    def block(point: np.ndarray, draws: np.ndarray) -> dict:
+        """point: (3,) means; draws: (samples, 3) resampled means of model, confounds, stacked."""
+        acc = estimate(point[0], iv(draws[:, 0]))
         if why:
-            return {"accuracy": acc, "confounds": None, "diff": None, "clears": None, "reason": why}
-        diff = estimate(point_model - point_conf, iv(draws_model - draws_conf))
-        return {"accuracy": acc, "confounds": round(float(point_conf), 6), "diff": diff,
-                "clears": bool(diff["ci95"][0] > 0)}
+            return {"accuracy": acc, "confounds": None, "diff": None, "clears": None, "reason": why,
+                    "stacked": None}
+        diff = estimate(point[0] - point[1], iv(draws[:, 0] - draws[:, 1]))
+        stacked = {"available": False, "reason": no_stack} if no_stack else {
+            "accuracy": estimate(point[2], iv(draws[:, 2])),
+            "diff": (d := estimate(point[2] - point[1], iv(draws[:, 2] - draws[:, 1]))),
+            "adds_information": bool(d["ci95"][0] > 0)}
+        return {"accuracy": acc, "confounds": round(float(point[1]), 6), "diff": diff,
+                "clears": bool(diff["ci95"][0] > 0), "stacked": stacked}
 
     too_small = n < min_pairs or posts_n < min_posts
-    return {**doc, "available": True, "n": n, "posts": posts_n, "too_small": too_small,
-            "pooled": block(models.mean(), confs.mean(), pooled[:, 0], pooled[:, 1]),
-            "mean_of_tasks": block(task_means[:, 0].mean(), task_means[:, 1].mean(),
-                                   per[:, :, 0].mean(axis=0), per[:, :, 1].mean(axis=0))}
+    task_means = np.stack([v.mean(axis=1) for _, _, v in strata])  # (tasks, 3)
+    return {**doc, "available": True, "n": int(n), "posts": posts_n, "too_small": too_small,
+            "pooled": block(every.mean(axis=1), pooled),
+            "mean_of_tasks": block(task_means.mean(axis=0), per.mean(axis=0))}
 
 
 def leave_one_out(base, out: Path, tasks: list[str], console, progress, log) -> dict:

@@ -139,13 +139,19 @@ def loo_summary_sheet(result: dict) -> Sheet | None:
     sheet = Sheet([Column("split"), Column("summary"), Column("tasks", kind="int"), Column("n", "pairs", "int"),
                    Column("posts", kind="int"), Column("accuracy", "model %", _PCT), Column("ci95", "95% CI", _CI),
                    Column("confounds", "confounds %", _PCT), Column("diff", "Δ confounds", "pp"),
-                   Column("diff_ci95", "Δ 95% CI", "pp_ci"), Column("clears", "clears confounds", "bool")],
+                   Column("diff_ci95", "Δ 95% CI", "pp_ci"), Column("clears", "clears confounds", "bool"),
+                   Column("stacked_diff", "Δ stacked", "pp"), Column("stacked_diff_ci95", "Δ stacked 95% CI", "pp_ci"),
+                   Column("adds_information", "adds info?", "bool")],
                   title="Leave one out, over every held-out task (posts resampled within each task; "
-                        "pooled: every pair counts once, mean of tasks: every task counts once)")
+                        "pooled: every pair counts once, mean of tasks: every task counts once; "
+                        "Δ stacked: confounds + the model's margin, minus confounds)")
     for split, name, summ, b in _summaries(result):
         d = b.get("diff") or {}
+        st = b.get("stacked") or {}
+        sd = st.get("diff") or {}
         sheet.add(split, name.replace("_", " "), len(summ["tasks"]), summ["n"], summ["posts"], b["accuracy"]["value"],
-                  b["accuracy"]["ci95"], b.get("confounds"), d.get("value"), d.get("ci95"), b.get("clears"))
+                  b["accuracy"]["ci95"], b.get("confounds"), d.get("value"), d.get("ci95"), b.get("clears"),
+                  sd.get("value"), sd.get("ci95"), st.get("adds_information"))
     return sheet if sheet.rows else None
 
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from rmbench.cli import main
-from rmbench.eval.metrics import ClusterBootstrap, pair_outcomes, post_ids_of, stratified_means
+from rmbench.eval.metrics import ClusterBootstrap, pair_outcomes, stratified_means
 from rmbench.run.loo import summarize
 
 
@@ -35,13 +35,14 @@ def test_stratified_means_pool_by_pairs_and_average_by_task():
 @pytest.mark.slow
 def test_leave_one_out_cells_pool_and_resume(tmp_path, monkeypatch, tiny_bert_dir, write_prepared):
     tasks = ("writingprompts", "askacademia", "gradschool")
-    sizes = {t: {"train": 24, "validation": 8, "test": 14, "test_hard": 6} for t in tasks}
+    sizes = {t: {"train": 24, "validation": 30, "test": 14, "test_hard": 6} for t in tasks}
     data = write_prepared(tmp_path / "data", sizes)
     tiny = tiny_bert_dir(tmp_path / "tiny")
     out = tmp_path / "loo"
     args = ["sweep", "--leave-one-out", "--models", str(tiny), "--data", str(data), "--out", str(out), "--epochs", "1",
             "--max-length", "32", "--quiet", "--set", "eval.bootstrap_samples=100", "--set", "data.max_train_pairs=16",
-            "--set", "eval.min_fit_pairs=20", "--set", "eval.min_fit_posts=5"]
+            "--set", "eval.min_fit_pairs=20", "--set", "eval.min_fit_posts=5",
+            "--set", "eval.min_report_pairs=20", "--set", "eval.min_report_posts=5"]
     result = CliRunner().invoke(main, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     doc = json.loads((out / "sweep.json").read_text())
@@ -57,7 +58,7 @@ def test_leave_one_out_cells_pool_and_resume(tmp_path, monkeypatch, tiny_bert_di
 
     # the pooled figures, recomputed here from the cells' own per-pair outcomes
     summ = loo["summary"]["heldout_all"]
-    model, conf, strata = [], [], []
+    model, conf, stacked = [], [], []
     for t in loo["tasks"]:
         saved = json.loads((out / "cells" / f"loo-{t}" / "scores" / f"{t}.heldout_all.json").read_text())
         m = pair_outcomes(saved["chosen"], saved["rejected"])
@@ -65,10 +66,13 @@ def test_leave_one_out_cells_pool_and_resume(tmp_path, monkeypatch, tiny_bert_di
         row = next(r for r in rows if r["task"] == t)
         assert row["n"] == len(m) and row["accuracy"] == pytest.approx(m.mean(), abs=1e-6)
         assert row["confounds"] == pytest.approx(c.mean(), abs=1e-6)  # the card's confounds, pair for pair
+        card = json.loads((out / "cells" / f"loo-{t}" / "results.json").read_text())
+        st = card["results"][t]["splits"]["heldout_all"]["stacked"]
+        assert st["available"] and st["accuracy"] == pytest.approx(np.mean(saved["stacked"]), abs=1e-6)
         model.append(m)
         conf.append(c)
-        strata.append((post_ids_of(saved["pair_ids"]), [m, c]))
-    allm, allc = np.concatenate(model), np.concatenate(conf)
+        stacked.append(np.asarray(saved["stacked"]))
+    allm, allc, alls = np.concatenate(model), np.concatenate(conf), np.concatenate(stacked)
     assert summ["n"] == allm.size
     assert summ["pooled"]["accuracy"]["value"] == pytest.approx(allm.mean(), abs=1e-6)
     assert summ["pooled"]["diff"]["value"] == pytest.approx(allm.mean() - allc.mean(), abs=1e-6)
@@ -77,6 +81,9 @@ def test_leave_one_out_cells_pool_and_resume(tmp_path, monkeypatch, tiny_bert_di
     lo, hi = summ["pooled"]["diff"]["ci95"]
     assert lo <= summ["pooled"]["diff"]["value"] <= hi and lo < hi
     assert summ["pooled"]["clears"] == (lo > 0)
+    pst = summ["pooled"]["stacked"]  # does the model add information beyond surface features, over all tasks?
+    assert pst["diff"]["value"] == pytest.approx(alls.mean() - allc.mean(), abs=1e-6)
+    assert pst["adds_information"] == (pst["diff"]["ci95"][0] > 0)
 
     # a one-task summary is that task's own card: the same interval, to the digit
     first = loo["tasks"][0]
@@ -84,6 +91,8 @@ def test_leave_one_out_cells_pool_and_resume(tmp_path, monkeypatch, tiny_bert_di
     card = json.loads((out / "cells" / f"loo-{first}" / "results.json").read_text())
     conf_card = card["results"][first]["splits"]["heldout_all"]["baselines"]["confounds"]
     assert one["pooled"]["diff"]["ci95"] == conf_card["diff_ci95"]
+    stacked_card = card["results"][first]["splits"]["heldout_all"]["stacked"]
+    assert one["pooled"]["stacked"]["diff"]["ci95"] == stacked_card["diff_ci95"]
 
     # tables, report and plot
     assert "Leave one out" in result.output and "mean of tasks" in result.output
@@ -109,3 +118,8 @@ def test_summary_says_why_when_cells_predate_baseline_outcomes(tmp_path):
     s = summarize(tmp_path, ["a", "b"], "heldout_all", 50, 0)
     assert s["missing"] == ["b"] and s["pooled"]["accuracy"]["value"] == pytest.approx(2 / 3, abs=1e-6)
     assert s["pooled"]["diff"] is None and "predate" in s["pooled"]["reason"]
+    (cell / "a.heldout_all.json").write_text(json.dumps(
+        {"chosen": [1, 0, 1], "rejected": [0, 1, 0], "pair_ids": ["p1:x:y", "p2:x:y", "p3:x:y"],
+         "baselines": {"confounds": [1.0, 1.0, 0.0]}}))
+    s = summarize(tmp_path, ["a"], "heldout_all", 50, 0)
+    assert s["pooled"]["diff"]["value"] == 0.0 and s["pooled"]["stacked"]["available"] is False
