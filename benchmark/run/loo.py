@@ -2,7 +2,8 @@
 
 ``rmbench sweep --leave-one-out`` runs one cell per task T of ``--tasks`` (default: every
 task with train and test data): a full ``rmbench run --holdout T`` trained on the *other*
-tasks of the list, scored on every post of T (``heldout_all``, ``heldout_all_hard``). This
+tasks of the list (without ``--tasks``: on every other task with training pairs, as
+``rmbench run --holdout T`` trains), scored on every post of T (``heldout_all``, ``heldout_all_hard``). This
 is the benchmark's question asked of every community instead of one, so the answer does not
 depend on which community a paper happened to hold out.
 
@@ -41,8 +42,11 @@ def cell_dir(out: Path, task: str) -> Path:
     return out / "cells" / f"loo-{task}"
 
 
-def run_cells(base, out: Path, tasks: list[str], console, progress, log) -> dict[str, dict]:
-    """One ``rmbench run`` per task, trained on the others; finished cells are read back."""
+def run_cells(base, out: Path, tasks: list[str], console, progress, log, listed: bool = True) -> dict[str, dict]:
+    """One ``rmbench run`` per task, trained on the others; finished cells are read back.
+    ``listed``: the tasks were named (--tasks), so each cell trains on the other named ones;
+    else it trains as ``rmbench run --holdout T`` does, on every other task with training pairs
+    (a task too small to hold out, with no test pairs, is still trained on)."""
     from rmbench.errors import ConfigError
     from rmbench.run.sweep import _cell
 
@@ -51,8 +55,9 @@ def run_cells(base, out: Path, tasks: list[str], console, progress, log) -> dict
                           "one is held out, the others are trained on")
     docs = {}
     for t in tasks:
-        others = [u for u in tasks if u != t]
-        log.start(f"leave one out, {t} held out, trained on {', '.join(others)}", cell_dir(out, t))
+        others = [u for u in tasks if u != t] if listed else None
+        log.start(f"leave one out, {t} held out, trained on {', '.join(others) if listed else 'every other task'}",
+                  cell_dir(out, t))
         docs[t] = _cell(base, cell_dir(out, t), console, progress, train_tasks=others, holdouts=[t])
     return docs
 
@@ -140,9 +145,9 @@ def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
             "mean_of_tasks": block(task_means.mean(axis=0), per.mean(axis=0))}
 
 
-def leave_one_out(base, out: Path, tasks: list[str], console, progress, log) -> dict:
+def leave_one_out(base, out: Path, tasks: list[str], console, progress, log, listed: bool = True) -> dict:
     """Run (or read back) the cells and build sweep.json's ``leave_one_out`` block."""
-    docs = run_cells(base, out, tasks, console, progress, log)
+    docs = run_cells(base, out, tasks, console, progress, log, listed)
     rows = [r for t in tasks for split in SPLITS if (r := _row(t, docs[t], split))]
     ev = base.eval
     return {"tasks": tasks, "versus": VERSUS, "rows": rows,

@@ -231,7 +231,7 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
 
         cells = copy.deepcopy(base)
         cells.model.name = models[0] if models else base.model.name
-        result["leave_one_out"] = run_loo(cells, out, loo, console, progress, log)
+        result["leave_one_out"] = run_loo(cells, out, loo, console, progress, log, listed=bool(transfer_tasks))
         result["leave_one_out_png"] = plots.leave_one_out(result["leave_one_out"], out / "leave_one_out.png",
                                                           synthetic=data.synthetic)
     write_json(out / "sweep.json", result)

@@ -20,8 +20,9 @@ from rmbench.tables import format_option
 @click.option("--curves/--no-curves", default=None, help="Run the learning curves [default: yes, no with --adapt].")
 @click.option("--transfer/--no-transfer", default=None, help="Run the transfer matrix [default: yes, no with --adapt].")
 @click.option("--adapt", "adapt", metavar="K,K,...", help="Few-shot curve: fine-tune the transfer model on K pairs of the held-out task, e.g. 0,100,1000 (0: pure transfer).")
-@click.option("--leave-one-out", "loo", is_flag=True, help="Hold out each task of --tasks in turn (the first of --models, trained on the other tasks as `rmbench run` trains: "
-                   "data.max_train_pairs, --set to change) and pool the held-out results: one answer over every community.")
+@click.option("--leave-one-out", "loo", is_flag=True, help="Hold out each task of --tasks in turn (the first of --models, trained on the other tasks -- without --tasks on "
+                   "every other task, as `rmbench run` trains: data.max_train_pairs, --set to change) and pool the held-out "
+                   "results: one answer over every community.")
 @click.option("--adapt-epochs", type=float, default=3.0, show_default=True, help="Passes over the K adaptation pairs.")
 @click.option("--epochs", type=float, help="Passes over each cell's training pairs.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted sweep (the newest one without --out).")

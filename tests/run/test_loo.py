@@ -36,6 +36,7 @@ def test_stratified_means_pool_by_pairs_and_average_by_task():
 def test_leave_one_out_cells_pool_and_resume(tmp_path, monkeypatch, tiny_bert_dir, write_prepared):
     tasks = ("writingprompts", "askacademia", "gradschool")
     sizes = {t: {"train": 24, "validation": 30, "test": 14, "test_hard": 6} for t in tasks}
+    sizes["emory"] = {"train": 10}  # no test pairs: never held out, but trained on, as `rmbench run` would
     data = write_prepared(tmp_path / "data", sizes)
     tiny = tiny_bert_dir(tmp_path / "tiny")
     out = tmp_path / "loo"
@@ -51,7 +52,7 @@ def test_leave_one_out_cells_pool_and_resume(tmp_path, monkeypatch, tiny_bert_di
     assert sorted(loo["tasks"]) == sorted(tasks)
     for t in tasks:  # each cell held out one task and trained on the others
         cell = json.loads((out / "cells" / f"loo-{t}" / "results.json").read_text())
-        assert cell["holdout"] == [t] and sorted(cell["train_tasks"]) == sorted(set(tasks) - {t})
+        assert cell["holdout"] == [t] and sorted(cell["train_tasks"]) == sorted(set(tasks) - {t} | {"emory"})
         assert cell["model"]["training"]["train_pairs"] == 16
     rows = [r for r in loo["rows"] if r["split"] == "heldout_all"]
     assert [r["task"] for r in rows] == loo["tasks"]
@@ -123,3 +124,19 @@ def test_summary_says_why_when_cells_predate_baseline_outcomes(tmp_path):
          "baselines": {"confounds": [1.0, 1.0, 0.0]}}))
     s = summarize(tmp_path, ["a"], "heldout_all", 50, 0)
     assert s["pooled"]["diff"]["value"] == 0.0 and s["pooled"]["stacked"]["available"] is False
+
+
+def test_named_tasks_train_on_each_other_and_unnamed_as_run_does(tmp_path, monkeypatch):
+    from rmbench.run import loo
+    from rmbench.run.sweep import CellLog
+
+    seen = []
+    monkeypatch.setattr("rmbench.run.sweep._cell", lambda base, cell, c, p, **kw: seen.append(kw) or {})
+    loo.run_cells(None, tmp_path, ["a", "b", "c"], None, False, CellLog(3, progress=False), listed=True)
+    assert [s["train_tasks"] for s in seen] == [["b", "c"], ["a", "c"], ["a", "b"]]
+    assert [s["holdouts"] for s in seen] == [["a"], ["b"], ["c"]]
+    seen.clear()
+    loo.run_cells(None, tmp_path, ["a", "b"], None, False, CellLog(2, progress=False), listed=False)
+    assert [s["train_tasks"] for s in seen] == [None, None]  # the run's default: every other task with pairs
+    with pytest.raises(Exception, match="at least two tasks"):
+        loo.run_cells(None, tmp_path, ["a"], None, False, CellLog(1, progress=False))
