@@ -207,8 +207,9 @@ def leave_one_out(doc: dict, path: Path, synthetic: bool = False) -> str | None:
         items = [(f"{r['task']} (n={r['n']})", r["diff_confounds"], r["diff_confounds_ci95"], False)
                  for r in doc["rows"] if r["split"] == split]
         for key, label in (("pooled", "all pairs, pooled"), ("mean_of_tasks", "mean of tasks")):
-            d = (summ.get(key) or {}).get("diff") or {}
-            items.append((f"{label} (n={summ.get('n', 0)})", d.get("value"), d.get("ci95"), True))
+            b = summ.get(key) or {}
+            d = b.get("diff") or {}
+            items.append((f"{label} (n={b.get('n', summ.get('n', 0))})", d.get("value"), d.get("ci95"), True))
         ys = list(range(len(items)))[::-1]
         for y, (_, d, ci, bold) in zip(ys, items):
             if d is None:

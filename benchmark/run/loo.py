@@ -15,7 +15,8 @@ pairs whole with their post):
 - **pooled**: accuracy over every held-out pair of every task (pair-weighted: big
   communities count more) and its paired difference to confounds on the same pairs;
 - **mean of tasks**: the unweighted mean of the per-task accuracies (each community counts
-  once, the leaderboard's mean), and its difference to confounds' mean;
+  once, the leaderboard's mean, and like it leaving out a task whose split is under the
+  report's minimum pairs or posts), and its difference to confounds' mean;
 - in each, the **stacked** predictor (confounds plus the model's margin, fitted in each cell
   on its held-in validation pairs) against confounds: does the model add information beyond
   surface features, over all the communities at once?
@@ -98,8 +99,10 @@ def _outcomes(cell: Path, task: str, split: str) -> tuple[list[str], np.ndarray,
 
 
 def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
-              min_pairs: int = 0, min_posts: int = 0) -> dict:
-    """The pooled and mean-of-tasks summaries of one split over the tasks' cells."""
+              min_pairs: int = 0, min_posts: int = 0, small: frozenset[str] | set[str] = frozenset()) -> dict:
+    """The pooled and mean-of-tasks summaries of one split over the tasks' cells. Tasks in
+    ``small`` (their split under the report's minimum pairs or posts) count in no mean, as on
+    the leaderboard; their pairs still count in the pooled figures, where a pair is a pair."""
     from rmbench.eval.metrics import estimate, percentile_interval, stratified_means
 
     strata, missing, why, no_stack = [], [], None, None
@@ -139,10 +142,16 @@ def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
                 "clears": bool(diff["ci95"][0] > 0), "stacked": stacked}
 
     too_small = n < min_pairs or posts_n < min_posts
-    task_means = np.stack([v.mean(axis=1) for _, _, v in strata])  # (tasks, 3)
+    counted = [i for i, (t, _, _) in enumerate(strata) if t not in small]
+    if counted:
+        task_means = np.stack([strata[i][2].mean(axis=1) for i in counted])  # (tasks, 3)
+        macro = {**block(task_means.mean(axis=0), per[counted].mean(axis=0)), "tasks": [strata[i][0] for i in counted],
+                 "n": sum(strata[i][2].shape[1] for i in counted), "posts": sum(len(set(strata[i][1])) for i in counted)}
+    else:
+        macro = {"available": False, "reason": "every task's split is too small to count in a mean", "tasks": []}
     return {**doc, "available": True, "n": int(n), "posts": posts_n, "too_small": too_small,
-            "pooled": block(every.mean(axis=1), pooled),
-            "mean_of_tasks": block(task_means.mean(axis=0), per.mean(axis=0))}
+            "excluded_too_small": [t for t, _, _ in strata if t in small],
+            "pooled": block(every.mean(axis=1), pooled), "mean_of_tasks": macro}
 
 
 def leave_one_out(base, out: Path, tasks: list[str], console, progress, log, listed: bool = True) -> dict:
@@ -150,6 +159,7 @@ def leave_one_out(base, out: Path, tasks: list[str], console, progress, log, lis
     docs = run_cells(base, out, tasks, console, progress, log, listed)
     rows = [r for t in tasks for split in SPLITS if (r := _row(t, docs[t], split))]
     ev = base.eval
+    small = {split: {r["task"] for r in rows if r["split"] == split and r["too_small"]} for split in SPLITS}
     return {"tasks": tasks, "versus": VERSUS, "rows": rows,
             "summary": {split: summarize(out, tasks, split, ev.bootstrap_samples, base.seed,
-                                         ev.min_report_pairs, ev.min_report_posts) for split in SPLITS}}
+                                         ev.min_report_pairs, ev.min_report_posts, small[split]) for split in SPLITS}}

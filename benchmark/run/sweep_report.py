@@ -131,7 +131,8 @@ def _summaries(result: dict):
     for split, summ in ((result.get("leave_one_out") or {}).get("summary") or {}).items():
         if summ.get("available"):
             for name in ("pooled", "mean_of_tasks"):
-                yield split, name, summ, summ[name]
+                if summ[name].get("available", True):
+                    yield split, name, summ, summ[name]
 
 
 def loo_summary_sheet(result: dict) -> Sheet | None:
@@ -149,7 +150,9 @@ def loo_summary_sheet(result: dict) -> Sheet | None:
         d = b.get("diff") or {}
         st = b.get("stacked") or {}
         sd = st.get("diff") or {}
-        sheet.add(split, name.replace("_", " "), len(summ["tasks"]), summ["n"], summ["posts"], b["accuracy"]["value"],
+        sheet.add(split, name.replace("_", " "), len(b.get("tasks") or summ["tasks"]), b.get("n", summ["n"]),
+                  b.get("posts", summ["posts"]),
+                  b["accuracy"]["value"],
                   b["accuracy"]["ci95"], b.get("confounds"), d.get("value"), d.get("ci95"), b.get("clears"),
                   sd.get("value"), sd.get("ci95"), st.get("adds_information"))
     return sheet if sheet.rows else None

@@ -140,3 +140,17 @@ def test_named_tasks_train_on_each_other_and_unnamed_as_run_does(tmp_path, monke
     assert [s["train_tasks"] for s in seen] == [None, None]  # the run's default: every other task with pairs
     with pytest.raises(Exception, match="at least two tasks"):
         loo.run_cells(None, tmp_path, ["a"], None, False, CellLog(1, progress=False))
+
+
+def test_a_too_small_task_counts_in_the_pooled_pairs_but_in_no_mean(tmp_path):
+    for task, outcome, n in (("big", 1.0, 60), ("tiny", 0.0, 4)):
+        cell = tmp_path / "cells" / f"loo-{task}" / "scores"
+        cell.mkdir(parents=True)
+        (cell / f"{task}.heldout_all.json").write_text(json.dumps(
+            {"chosen": [outcome] * n, "rejected": [0.5] * n, "pair_ids": [f"{task}{i}:x:y" for i in range(n)],
+             "baselines": {"confounds": [0.0] * n}, "stacked": [1.0] * n}))
+    s = summarize(tmp_path, ["big", "tiny"], "heldout_all", 50, 0, small={"tiny"})
+    assert s["excluded_too_small"] == ["tiny"] and s["mean_of_tasks"]["tasks"] == ["big"]
+    assert s["mean_of_tasks"]["accuracy"]["value"] == 1.0 and s["mean_of_tasks"]["n"] == 60
+    assert s["pooled"]["accuracy"]["value"] == pytest.approx(60 / 64, abs=1e-6) and s["n"] == 64
+    assert s["pooled"]["stacked"]["diff"]["value"] == 1.0 and s["pooled"]["stacked"]["adds_information"]
