@@ -125,7 +125,12 @@ def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
     pooled, per = stratified_means([(posts, list(v)) for _, posts, v in strata], samples, seed)
     every = np.concatenate([v for _, _, v in strata], axis=1)  # (model, confounds, stacked) x pairs
     n, posts_n = every.shape[1], sum(len(set(s[1])) for s in strata)
+    too_small = n < min_pairs or posts_n < min_posts
     iv = percentile_interval  # the one interval rule every figure uses
+
+    def verdict(ci: list) -> bool | None:
+        """Above 0 (the lower bound), or None where the split is too small for a verdict."""
+        return None if too_small or ci[0] is None else bool(ci[0] > 0)
 
     def block(point: np.ndarray, draws: np.ndarray) -> dict:
         """point: (3,) means; draws: (samples, 3) resampled means of model, confounds, stacked."""
@@ -137,11 +142,10 @@ def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
         stacked = {"available": False, "reason": no_stack} if no_stack else {
             "accuracy": estimate(point[2], iv(draws[:, 2])),
             "diff": (d := estimate(point[2] - point[1], iv(draws[:, 2] - draws[:, 1]))),
-            "adds_information": bool(d["ci95"][0] > 0)}
+            "adds_information": verdict(d["ci95"])}
         return {"accuracy": acc, "confounds": round(float(point[1]), 6), "diff": diff,
-                "clears": bool(diff["ci95"][0] > 0), "stacked": stacked}
+                "clears": verdict(diff["ci95"]), "stacked": stacked}
 
-    too_small = n < min_pairs or posts_n < min_posts
     counted = [i for i, (t, _, _) in enumerate(strata) if t not in small]
     if counted:
         task_means = np.stack([strata[i][2].mean(axis=1) for i in counted])  # (tasks, 3)
