@@ -201,21 +201,22 @@ def leave_one_out(doc: dict, path: Path, synthetic: bool = False) -> str | None:
         return None
     plt = _plt()
     height = 1.2 + 0.34 * (len(doc["tasks"]) + 2)
-    fig, axes = plt.subplots(1, len(splits), figsize=(5.2 * len(splits), height), squeeze=False)
+    fig, axes = plt.subplots(1, len(splits), figsize=(5.6 * len(splits), height), squeeze=False, layout="constrained")
     for ax, split in zip(axes[0], splits):
         summ = doc["summary"].get(split) or {}
-        items = [(f"{r['task']} (n={r['n']})", r["diff_confounds"], r["diff_confounds_ci95"], False)
-                 for r in doc["rows"] if r["split"] == split]
+        items = [(f"{r['task']} (n={r['n']}{', too small' if r.get('too_small') else ''})", r["diff_confounds"],
+                  r["diff_confounds_ci95"], False, bool(r.get("too_small"))) for r in doc["rows"] if r["split"] == split]
         for key, label in (("pooled", "all pairs, pooled"), ("mean_of_tasks", "mean of tasks")):
             b = summ.get(key) or {}
             d = b.get("diff") or {}
-            items.append((f"{label} (n={b.get('n', summ.get('n', 0))})", d.get("value"), d.get("ci95"), True))
+            items.append((f"{label} (n={b.get('n', summ.get('n', 0))})", d.get("value"), d.get("ci95"), True,
+                          bool(summ.get("too_small"))))
         ys = list(range(len(items)))[::-1]
-        for y, (_, d, ci, bold) in zip(ys, items):
+        for y, (_, d, ci, bold, small) in zip(ys, items):
             if d is None:
                 continue
             lo, hi = ci if ci and ci[0] is not None else (d, d)
-            color = "#2ca02c" if lo > 0 else "#d62728" if hi < 0 else COLORS["model"]
+            color = "#9e9e9e" if small else "#2ca02c" if lo > 0 else "#d62728" if hi < 0 else COLORS["model"]
             ax.plot([100 * lo, 100 * hi], [y, y], color=color, lw=3 if bold else 2)
             ax.plot([100 * d], [y], "D" if bold else "o", color=color)
         ax.axvline(0, color="black", lw=0.8, ls=":")
@@ -225,7 +226,7 @@ def leave_one_out(doc: dict, path: Path, synthetic: bool = False) -> str | None:
             tick.set_fontweight("bold" if it[3] else "normal")
         ax.set_title(split, fontsize=9)
         ax.set_xlabel(f"model - {doc['versus']}, accuracy points (95% CI, posts resampled)", fontsize=8)
-    fig.suptitle("Each task held out in turn" + (" - SYNTHETIC demo data" if synthetic else ""), fontsize=10, y=1.03)
+    fig.suptitle("Each task held out in turn" + (" - SYNTHETIC demo data" if synthetic else ""), fontsize=10)
     return _save(fig, path)
 
 
