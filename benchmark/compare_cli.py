@@ -34,11 +34,13 @@ def compare_cmd(runs, out, overwrite, samples, seed, any_data, fmt):
 
     \b
     RUNS are `rmbench run` or `rmbench evaluate` output folders (results.json and
-    predictions.jsonl) of one prepared dataset, or leaderboard submission files
+    predictions.jsonl) of one prepared dataset, `rmbench sweep --leave-one-out` folders
+    (each task as the cell holding it out scored it), or leaderboard submission files
     (leaderboard/submissions/NAME.json: a ranked entry beside your run). Per task and
     split both runs scored: each accuracy and the paired difference to the first run,
     with a 95% interval that resamples whole posts; a difference is called only when
-    its interval excludes 0.
+    its interval excludes 0. With two or more held-out tasks, a (pooled) row per
+    held-out split: every shared pair of those tasks, posts resampled within each task.
     Pairs only one run scored are counted, not compared. Example (a run, then a
     baseline scored on the same data, then the two side by side):
       rmbench run --holdout WritingPrompts --train-tasks askacademia,askscience --limit 200 --out runs/wp

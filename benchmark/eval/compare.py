@@ -88,14 +88,54 @@ def load_run(path: str | Path, label: str | None = None) -> RunPredictions:
     path = Path(path)
     if path.is_file():
         return load_submission(path, label)
+    if (path / "sweep.json").is_file():
+        return load_sweep(path, label)
     results, preds = path / "results.json", path / "predictions.jsonl"
     if not results.is_file() or not preds.is_file():
         raise ConfigError(f"{path}: not a run folder (it needs results.json and predictions.jsonl, which "
-                          "`rmbench run` and `rmbench evaluate` write under --out) or a leaderboard submission file")
-    doc = read_json_file(results)
-    if not isinstance(doc, dict) or not isinstance(doc.get("model"), dict):
-        raise DataError(f"{results}: not an rmbench results.json (no model block)")
+                          "`rmbench run` and `rmbench evaluate` write under --out), a leave-one-out sweep "
+                          "or a leaderboard submission file")
+    doc = _results(results)
     run = RunPredictions(path, label or path.name, doc, hashlib.sha256(results.read_bytes()).hexdigest())
+    _set_outcomes(run, _read_predictions(preds, run))
+    return run
+
+
+def _results(path: Path) -> dict:
+    doc = read_json_file(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("model"), dict):
+        raise DataError(f"{path}: not an rmbench results.json (no model block)")
+    return doc
+
+
+def load_sweep(path: Path, label: str | None = None) -> RunPredictions:
+    """A ``sweep --leave-one-out`` folder as one run: each cell's held-out task, as that cell
+    scored it (its model never trained on that task), so two such sweeps compare per task and
+    pooled over every community."""
+    sweep = read_json_file(path / "sweep.json")
+    tasks = ((sweep.get("leave_one_out") or {}) if isinstance(sweep, dict) else {}).get("tasks")
+    if not tasks:
+        raise ConfigError(f"{path}: a sweep without --leave-one-out; compare its cells instead "
+                          f"({path / 'cells'}/NAME are run folders)")
+    from rmbench.run.loo import cell_dir
+
+    docs, rewards = {}, {}
+    run = RunPredictions(path, label or path.name, {}, hashlib.sha256((path / "sweep.json").read_bytes()).hexdigest())
+    for t in tasks:
+        cell = cell_dir(path, t)
+        if not (cell / "results.json").is_file() or not (cell / "predictions.jsonl").is_file():
+            raise DataError(f"{path}: the leave-one-out cell of {t} is not finished ({cell}); "
+                            "rerun the sweep with --resume")
+        docs[t] = _results(cell / "results.json")
+        rewards.update({k: v for k, v in _read_predictions(cell / "predictions.jsonl", run).items() if k[0] == t})
+    first = docs[tasks[0]]
+    run.doc = {**first, "results": {t: docs[t]["results"][t] for t in tasks if t in docs[t].get("results", {})}}
+    _set_outcomes(run, rewards)
+    return run
+
+
+def _read_predictions(preds: Path, run: RunPredictions) -> dict[tuple[str, str], dict[str, tuple[float, float]]]:
+    """(task, split) -> pair id -> rewards; a line that cannot be used is counted in ``run.dropped``."""
     rewards: dict[tuple[str, str], dict[str, tuple[float, float]]] = {}
     with open(preds, "rb") as f:
         while line := f.readline(LINE_MAX_CHARS + 1):
@@ -121,8 +161,7 @@ def load_run(path: str | Path, label: str | None = None) -> RunPredictions:
                 run.dropped["pair listed twice (first kept)"] += 1
             else:
                 seen[pid] = (chosen, rejected)
-    _set_outcomes(run, rewards)
-    return run
+    return rewards
 
 
 def _fingerprint(run: RunPredictions) -> str | None:
@@ -168,20 +207,64 @@ def compare_runs(runs: list[RunPredictions], *, samples: int = 1000, seed: int =
             d, ci = boot.diff(xb, xa)
             n_posts = len(set(posts))
             too_small = len(ids) < min_pairs or n_posts < min_posts
-            # the verdict of this run against the first, called only where the interval excludes 0
-            verdict = ("too small" if too_small else "better" if ci[0] > 0 else "worse" if ci[1] < 0
-                       else "no difference detected")
+            verdict = _verdict(ci, too_small)
             rows.append({"task": key[0], "split": key[1], "role": _role(base, key[0]), "run": other.label,
                          "n": len(ids), "posts": n_posts,
                          "only_first": len(a) - len(ids), "only_this": len(b) - len(ids),
                          "accuracy_first": estimate(acc_a, ci_a), "accuracy": estimate(acc_b, ci_b),
                          "diff": estimate(d, ci), "too_small": too_small, "verdict": verdict})
+        rows += pooled_rows(base, other, samples, seed, min_pairs, min_posts)
     return {"kind": "rmbench.compare", "schema_version": 1, "first": base.label,
             "runs": [{"label": r.label, "path": str(r.path), "model": r.doc["model"].get("id"),
                       "data_fingerprint": _fingerprint(r), "synthetic_data": bool(r.doc.get("synthetic_data")),
                       "results_sha256": r.results_sha256, "dropped": dict(r.dropped)} for r in runs],
             "bootstrap": {"samples": samples, "seed": seed, "level": LEVEL, "cluster": "post"},
             "min_report": {"pairs": min_pairs, "posts": min_posts}, "rows": rows}
+
+
+def _verdict(ci, too_small: bool) -> str:
+    """This run against the first, called only where the interval excludes 0."""
+    return ("too small" if too_small else "better" if ci[0] > 0 else "worse" if ci[1] < 0
+            else "no difference detected")
+
+
+POOLED = "(pooled)"
+
+
+def pooled_rows(base: RunPredictions, other: RunPredictions, samples: int, seed: int, min_pairs: int,
+                min_posts: int) -> list[dict]:
+    """Per held-out headline split with two or more held-out tasks: both runs over every pair of
+    those tasks they share, posts resampled within each task (``metrics.stratified_means``, as
+    ``sweep --leave-one-out`` pools)."""
+    from rmbench.eval.metrics import percentile_interval, stratified_means
+
+    rows = []
+    for split in ("heldout_all", "heldout_all_hard"):
+        keys = sorted(k for k in set(base.outcomes) & set(other.outcomes)
+                      if k[1] == split and _role(base, k[0]) == "heldout")
+        strata = []
+        for key in keys:
+            a, b = base.outcomes[key], other.outcomes[key]
+            ids = sorted(set(a) & set(b))
+            if ids:
+                strata.append((key[0], post_ids_of(ids), [a[i] for i in ids], [b[i] for i in ids]))
+        if len(strata) < 2:
+            continue
+        draws, _ = stratified_means([(posts, [xa, xb]) for _, posts, xa, xb in strata], samples, seed)
+        xa = [v for s in strata for v in s[2]]
+        xb = [v for s in strata for v in s[3]]
+        n, n_posts = len(xa), sum(len(set(s[1])) for s in strata)
+        ci = percentile_interval(draws[:, 1] - draws[:, 0])
+        too_small = n < min_pairs or n_posts < min_posts
+        rows.append({"task": POOLED, "tasks": [s[0] for s in strata], "split": split, "role": "heldout",
+                     "run": other.label, "n": n, "posts": n_posts,
+                     "only_first": sum(len(base.outcomes[k]) for k in keys) - n,
+                     "only_this": sum(len(other.outcomes[k]) for k in keys) - n,
+                     "accuracy_first": estimate(sum(xa) / n, percentile_interval(draws[:, 0])),
+                     "accuracy": estimate(sum(xb) / n, percentile_interval(draws[:, 1])),
+                     "diff": estimate((sum(xb) - sum(xa)) / n, ci), "too_small": too_small,
+                     "verdict": _verdict(ci, too_small)})
+    return rows
 
 
 def labels_for(paths: list[Path]) -> list[str]:
@@ -256,4 +339,5 @@ def write_report(doc: dict, folder: Path, plot: str | None = None) -> list[Path]
     return write_markdown_and_page(Path(folder) / "compare.md", markdown(doc, plot), f"rmbench compare: {doc['first']}")
 
 
-__all__ = ["RunPredictions", "write_report", "compare_runs", "labels_for", "load_run", "markdown", "notes", "sheet"]
+__all__ = ["RunPredictions", "write_report", "compare_runs", "labels_for", "load_run", "load_sweep", "markdown", "notes",
+           "pooled_rows", "sheet"]

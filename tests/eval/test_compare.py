@@ -116,3 +116,65 @@ def test_leaderboard_submissions_compare_like_runs_and_reproduce_their_own_figur
     (tmp_path / "other.json").write_text(json.dumps({"kind": "something else"}))
     with pytest.raises(ConfigError, match="not a run folder or a leaderboard submission"):
         load_run(tmp_path / "other.json")
+
+
+def _loo_sweep(path: Path, outcomes: dict[str, dict[str, float]], model: str = "m") -> Path:
+    """A `sweep --leave-one-out` folder: per task a cell holding it out, whose predictions also
+    carry another task's in-domain rows (which the comparison must leave out)."""
+    tasks = list(outcomes)
+    path.mkdir(parents=True)
+    (path / "sweep.json").write_text(json.dumps({"kind": "rmbench.sweep", "leave_one_out": {"tasks": tasks}}))
+    for t in tasks:
+        cell = path / "cells" / f"loo-{t}"
+        cell.mkdir(parents=True)
+        other = next(u for u in tasks if u != t)
+        (cell / "results.json").write_text(json.dumps({
+            "model": {"id": model}, "synthetic_data": False, "data": {"manifest_fingerprint": "f" * 64},
+            "results": {t: {"role": "heldout"}, other: {"role": "in_domain"}}}))
+        rows = [{"task": t, "split": "heldout_all", "pair_id": pid, "reward_chosen": o, "reward_rejected": 0.5}
+                for pid, o in outcomes[t].items()]
+        rows += [{"task": other, "split": "test", "pair_id": pid, "reward_chosen": 1.0, "reward_rejected": 0.0}
+                 for pid in list(outcomes[other])[:5]]
+        (cell / "predictions.jsonl").write_text("\n".join(map(json.dumps, rows)) + "\n")
+    return path
+
+
+def test_leave_one_out_sweeps_compare_per_task_and_pooled(tmp_path):
+    import numpy as np
+
+    from rmbench.eval.metrics import percentile_interval, post_ids_of, stratified_means
+
+    rng = np.random.default_rng(1)
+    ids = {"a": [f"a{i}:x:{j}" for i in range(40) for j in range(3)], "b": [f"b{i}:x:{j}" for i in range(25) for j in range(2)]}
+    first = {t: {pid: float(rng.integers(0, 2)) for pid in v} for t, v in ids.items()}
+    second = {t: {pid: float(rng.integers(0, 2)) for pid in v} for t, v in ids.items()}
+    doc = compare_runs([load_run(_loo_sweep(tmp_path / "s1", first)), load_run(_loo_sweep(tmp_path / "s2", second))],
+                       samples=300, seed=4)
+    assert [(r["task"], r["split"]) for r in doc["rows"]] == [("a", "heldout_all"), ("b", "heldout_all"),
+                                                              ("(pooled)", "heldout_all")]  # no in-domain test rows
+    pooled = doc["rows"][-1]
+    assert pooled["tasks"] == ["a", "b"] and pooled["n"] == 170 and pooled["posts"] == 65
+    xa = [first[t][p] for t in ("a", "b") for p in sorted(ids[t])]
+    xb = [second[t][p] for t in ("a", "b") for p in sorted(ids[t])]
+    assert pooled["diff"]["value"] == pytest.approx(np.mean(xb) - np.mean(xa), abs=1e-6)
+    draws, _ = stratified_means([(post_ids_of(sorted(ids[t])), [[first[t][p] for p in sorted(ids[t])],
+                                                                [second[t][p] for p in sorted(ids[t])]])
+                                 for t in ("a", "b")], 300, 4)
+    lo, hi = percentile_interval(draws[:, 1] - draws[:, 0])
+    assert pooled["diff"]["ci95"] == [round(lo, 6), round(hi, 6)]
+    assert pooled["verdict"] == ("better" if lo > 0 else "worse" if hi < 0 else "no difference detected")
+    assert "(pooled)" in markdown(doc)
+
+
+def test_a_sweep_that_is_not_leave_one_out_or_unfinished_is_a_clear_error(tmp_path):
+    from rmbench.errors import DataError
+
+    plain = tmp_path / "curves"
+    plain.mkdir()
+    (plain / "sweep.json").write_text(json.dumps({"kind": "rmbench.sweep", "learning_curves": {}}))
+    with pytest.raises(ConfigError, match="without --leave-one-out"):
+        load_run(plain)
+    half = _loo_sweep(tmp_path / "half", {"a": {"a1:x:y": 1.0}, "b": {"b1:x:y": 0.0}})
+    (half / "cells" / "loo-b" / "predictions.jsonl").unlink()
+    with pytest.raises(DataError, match="cell of b is not finished"):
+        load_run(half)
