@@ -194,6 +194,7 @@ def compare_runs(runs: list[RunPredictions], *, samples: int = 1000, seed: int =
     base = runs[0]
     rows = []
     for other in runs[1:]:
+        mine = []
         for key in sorted(set(base.outcomes) & set(other.outcomes), key=_order):
             a, b = base.outcomes[key], other.outcomes[key]
             ids = sorted(set(a) & set(b))
@@ -208,12 +209,14 @@ def compare_runs(runs: list[RunPredictions], *, samples: int = 1000, seed: int =
             n_posts = len(set(posts))
             too_small = len(ids) < min_pairs or n_posts < min_posts
             verdict = _verdict(ci, too_small)
-            rows.append({"task": key[0], "split": key[1], "role": _role(base, key[0]), "run": other.label,
+            mine.append({"task": key[0], "split": key[1], "role": _role(base, key[0]), "run": other.label,
                          "n": len(ids), "posts": n_posts,
                          "only_first": len(a) - len(ids), "only_this": len(b) - len(ids),
                          "accuracy_first": estimate(acc_a, ci_a), "accuracy": estimate(acc_b, ci_b),
                          "diff": estimate(d, ci), "too_small": too_small, "verdict": verdict})
-        rows += pooled_rows(base, other, samples, seed, min_pairs, min_posts)
+        # the pooled rows right after the held-out headline rows they pool
+        cut = next((i for i, r in enumerate(mine) if r["split"] not in ("heldout_all", "heldout_all_hard")), len(mine))
+        rows += mine[:cut] + pooled_rows(base, other, samples, seed, min_pairs, min_posts) + mine[cut:]
     return {"kind": "rmbench.compare", "schema_version": 1, "first": base.label,
             "runs": [{"label": r.label, "path": str(r.path), "model": r.doc["model"].get("id"),
                       "data_fingerprint": _fingerprint(r), "synthetic_data": bool(r.doc.get("synthetic_data")),
