@@ -105,6 +105,7 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
                   role_of_heldout: str = "heldout", clock=None) -> tuple[dict, dict, dict]:
     """Score every target (skipping those already on disk) and build per-task scorecards."""
     from rmbench.eval.scorecard import baseline_outcomes, sample_block, split_scorecard
+    from rmbench.run.incremental import confounds_logits
     from rmbench.run.harness import kind_cards, score_rows
     from rmbench.run.plan import evaluation_targets
 
@@ -125,9 +126,12 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
         saved["pair_ids"] = ids
         confounds = p.confounds or p.confounds_missing
         others = baseline_outcomes(pairs, cfg.seed, confounds)
-        # each baseline's per-pair outcome beside the model's, so that figures pooled over
-        # runs (sweep --leave-one-out) pair the model with exactly the baseline its card used
+        # each baseline's per-pair outcome beside the model's (and confounds' logit), so that
+        # figures pooled over runs (sweep --leave-one-out) pair the model with exactly the
+        # baseline and stacked predictor its card used
         saved["baselines"] = {k: v if isinstance(v, str) else v.tolist() for k, v in others.items()}
+        if p.confounds is not None:  # with results.json's stacked fit, the stacked predictor's logit per pair
+            saved["confounds_logit"] = confounds_logits(p.confounds, pairs).tolist()
         write_json(path, saved)
         if clock:
             clock.mark()

@@ -54,8 +54,7 @@ def fit_block(cfg, p, run_dir: Path, target, console=None, progress: bool = True
 def add_stacked(cfg, p, run_dir: Path, target, results: dict, pairs_by: dict, rewards_by: dict, console=None,
                 progress: bool = True) -> dict:
     """Fit the stacked predictor and give every held-out split's card its ``stacked`` entry."""
-    from rmbench.eval.metrics import pair_outcomes
-    from rmbench.eval.stacked import stacked_card, stacked_logits
+    from rmbench.eval.stacked import stacked_card
 
     fit = fit_block(cfg, p, run_dir, target, console, progress)
     for (task, split), pairs in pairs_by.items():
@@ -69,14 +68,4 @@ def add_stacked(cfg, p, run_dir: Path, target, results: dict, pairs_by: dict, re
         card["stacked"] = stacked_card(fit, post_ids_of([x["pair_id"] for x in pairs]), logits, margin,
                                        samples=cfg.eval.bootstrap_samples, seed=cfg.seed,
                                        too_small=bool(card.get("too_small")))
-        if fit.get("available"):  # per pair, beside the model's and the baselines' (sweep --leave-one-out pools them)
-            keep_outcomes(run_dir / "scores" / f"{task}.{split}.json", "stacked",
-                          pair_outcomes(stacked_logits(fit, logits, margin), np.zeros(len(pairs))))
     return fit
-
-
-def keep_outcomes(path: Path, key: str, outcomes: np.ndarray) -> None:
-    """Add one predictor's per-pair outcomes to a split's scores file."""
-    saved = read_json_file(path)
-    saved[key] = [float(v) for v in outcomes]
-    write_json(path, saved)

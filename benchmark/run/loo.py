@@ -23,8 +23,9 @@ pairs whole with their post):
 
 Confounds is refitted in each cell on that cell's held-in tasks: the baseline a model of the
 same cell must beat. Its per-pair outcomes come from the cell's ``scores/<task>.<split>.json``
-(``baselines``), so the pooled difference pairs each model with exactly the baseline its own
-card used. A summary is "clears" only where its interval's lower bound is above 0.
+(``baselines``, and ``confounds_logit``, which with results.json's stacked fit gives the
+stacked predictor's), so the pooled difference pairs each model with exactly the baseline
+and stacked predictor its own card used. A summary is "clears" only where its interval's lower bound is above 0.
 """
 
 from __future__ import annotations
@@ -84,17 +85,24 @@ def _row(task: str, doc: dict, split: str) -> dict | None:
 
 def _outcomes(cell: Path, task: str, split: str) -> tuple[list[str], np.ndarray, np.ndarray | str, np.ndarray | None]:
     """Post ids, the model's per-pair outcomes, confounds' (or why there are none), and the
-    stacked predictor's (None where the cell could not fit it)."""
+    stacked predictor's (None where the cell could not fit it): from its fit in results.json
+    and the split's confounds logits, as the cell's own card computed it."""
     from rmbench.eval.metrics import pair_outcomes, post_ids_of
+    from rmbench.eval.stacked import stacked_logits
 
     saved = read_json_file(cell / "scores" / f"{task}.{split}.json")
     model = pair_outcomes(saved["chosen"], saved["rejected"])
+    results = cell / "results.json"
+    fit = (read_json_file(results).get("stacked") or {}) if results.is_file() else {}
+    stacked = None
+    if fit.get("available") and saved.get("confounds_logit") is not None:
+        margin = np.asarray(saved["chosen"], dtype=float) - np.asarray(saved["rejected"], dtype=float)
+        stacked = pair_outcomes(stacked_logits(fit, saved["confounds_logit"], margin), np.zeros(len(margin)))
     conf = (saved.get("baselines") or {}).get(VERSUS)
     if conf is None:
         conf = "the cell's scores predate per-pair baseline outcomes (rerun the cell)"
     elif not isinstance(conf, str):
         conf = np.asarray(conf, dtype=float)
-    stacked = np.asarray(saved["stacked"], dtype=float) if saved.get("stacked") is not None else None
     return post_ids_of(saved["pair_ids"]), model, conf, stacked
 
 

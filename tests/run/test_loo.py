@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from rmbench.cli import main
 from rmbench.eval.metrics import ClusterBootstrap, pair_outcomes, stratified_means
+from rmbench.eval.stacked import stacked_logits
 from rmbench.run.loo import summarize
 
 
@@ -69,10 +70,12 @@ def test_leave_one_out_cells_pool_and_resume(tmp_path, monkeypatch, tiny_bert_di
         assert row["confounds"] == pytest.approx(c.mean(), abs=1e-6)  # the card's confounds, pair for pair
         card = json.loads((out / "cells" / f"loo-{t}" / "results.json").read_text())
         st = card["results"][t]["splits"]["heldout_all"]["stacked"]
-        assert st["available"] and st["accuracy"] == pytest.approx(np.mean(saved["stacked"]), abs=1e-6)
+        s = pair_outcomes(stacked_logits(card["stacked"], saved["confounds_logit"], np.subtract(saved["chosen"],
+                                                                                               saved["rejected"])), 0)
+        assert st["available"] and st["accuracy"] == pytest.approx(s.mean(), abs=1e-6)
         model.append(m)
         conf.append(c)
-        stacked.append(np.asarray(saved["stacked"]))
+        stacked.append(s)
     allm, allc, alls = np.concatenate(model), np.concatenate(conf), np.concatenate(stacked)
     assert summ["n"] == allm.size
     assert summ["pooled"]["accuracy"]["value"] == pytest.approx(allm.mean(), abs=1e-6)
@@ -143,12 +146,15 @@ def test_named_tasks_train_on_each_other_and_unnamed_as_run_does(tmp_path, monke
 
 
 def test_a_too_small_task_counts_in_the_pooled_pairs_but_in_no_mean(tmp_path):
+    # stacked: all weight on the confounds logit, which is +1 on every pair, so it always wins
+    fit = {"available": True, "coef": {"confounds_logit": 1.0, "margin": 0.0}, "margin_scale": 1.0}
     for task, outcome, n in (("big", 1.0, 60), ("tiny", 0.0, 4)):
         cell = tmp_path / "cells" / f"loo-{task}" / "scores"
         cell.mkdir(parents=True)
+        (cell.parent / "results.json").write_text(json.dumps({"stacked": fit}))
         (cell / f"{task}.heldout_all.json").write_text(json.dumps(
             {"chosen": [outcome] * n, "rejected": [0.5] * n, "pair_ids": [f"{task}{i}:x:y" for i in range(n)],
-             "baselines": {"confounds": [0.0] * n}, "stacked": [1.0] * n}))
+             "baselines": {"confounds": [0.0] * n}, "confounds_logit": [1.0] * n}))
     s = summarize(tmp_path, ["big", "tiny"], "heldout_all", 50, 0, small={"tiny"})
     assert s["excluded_too_small"] == ["tiny"] and s["mean_of_tasks"]["tasks"] == ["big"]
     assert s["mean_of_tasks"]["accuracy"]["value"] == 1.0 and s["mean_of_tasks"]["n"] == 60
