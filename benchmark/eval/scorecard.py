@@ -49,9 +49,11 @@ def best_baseline(table: dict) -> str | None:
     return max(eligible, key=lambda k: (eligible[k]["accuracy"], _PRIORITY.get(k, 1)))
 
 
-def baseline_outcomes(pairs: Sequence[dict], seed: int, confounds=None) -> dict[str, np.ndarray | str]:
+def baseline_outcomes(pairs: Sequence[dict], seed: int, confounds=None,
+                      confounds_logit: Sequence[float] | None = None) -> dict[str, np.ndarray | str]:
     """Per-pair outcomes of every rule baseline (and the confounds model when given); a
-    baseline that cannot score these pairs maps to the reason why."""
+    baseline that cannot score these pairs maps to the reason why. ``confounds_logit``:
+    the model's pair logits (chosen minus rejected reward) where the caller has them."""
     out: dict[str, np.ndarray | str] = {}
     for name in BASELINES:
         if name == "random":
@@ -60,6 +62,8 @@ def baseline_outcomes(pairs: Sequence[dict], seed: int, confounds=None) -> dict[
         out[name] = why if why else pair_outcomes(*baseline_rewards(name, pairs, seed))
     if isinstance(confounds, str):  # why it was not fitted: shown, never a verdict's baseline
         out["confounds"] = confounds
+    elif confounds_logit is not None:  # logit > 0 exactly where chosen's reward > rejected's
+        out["confounds"] = pair_outcomes(confounds_logit, np.zeros(len(pairs)))
     elif confounds is not None:
         out["confounds"] = pair_outcomes(*confounds.rewards(pairs))
     return out

@@ -112,7 +112,7 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
     if p.contamination_index is None:
         prepare_reference(cfg, p)
     target = _target(scorer_or_baseline, p)
-    results, pairs_by, rewards_by = {}, {}, {}
+    results, pairs_by, rewards_by, logits_by = {}, {}, {}, {}
     for task, split, role in evaluation_targets(p, role_of_heldout):
         pairs = split_rows(cfg, p, task, split, role)
         if not pairs:
@@ -125,13 +125,14 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
                                label=f"{task}/{split}", console=console, progress=progress)
         saved["pair_ids"] = ids
         confounds = p.confounds or p.confounds_missing
-        others = baseline_outcomes(pairs, cfg.seed, confounds)
-        # each baseline's per-pair outcome beside the model's (and confounds' logit), so that
-        # figures pooled over runs (sweep --leave-one-out) pair the model with exactly the
-        # baseline and stacked predictor its card used
+        logit = confounds_logits(p.confounds, pairs) if p.confounds is not None else None  # once: 0.3 s per 5k pairs
+        others = baseline_outcomes(pairs, cfg.seed, confounds, logit)
+        # each baseline's per-pair outcome beside the model's (and confounds' logit, which with
+        # results.json's stacked fit gives the stacked predictor's), so that figures pooled over
+        # runs (sweep --leave-one-out) pair the model with exactly what its card used
         saved["baselines"] = {k: v if isinstance(v, str) else v.tolist() for k, v in others.items()}
-        if p.confounds is not None:  # with results.json's stacked fit, the stacked predictor's logit per pair
-            saved["confounds_logit"] = confounds_logits(p.confounds, pairs).tolist()
+        if logit is not None:
+            saved["confounds_logit"] = logit.tolist()
         write_json(path, saved)
         if clock:
             clock.mark()
@@ -149,8 +150,9 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
         if task in p.contamination:
             entry["contamination"] = contamination_block(p)[task]
         pairs_by[(task, split)] = pairs
+        logits_by[(task, split)] = logit
         rewards_by[(task, split)] = (saved["chosen"], saved["rejected"])
     from rmbench.run.incremental import add_stacked
 
-    p.stacked = add_stacked(cfg, p, run_dir, target, results, pairs_by, rewards_by, console, progress)
+    p.stacked = add_stacked(cfg, p, run_dir, target, results, pairs_by, rewards_by, console, progress, logits_by)
     return results, pairs_by, rewards_by

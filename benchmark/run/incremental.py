@@ -52,8 +52,9 @@ def fit_block(cfg, p, run_dir: Path, target, console=None, progress: bool = True
 
 
 def add_stacked(cfg, p, run_dir: Path, target, results: dict, pairs_by: dict, rewards_by: dict, console=None,
-                progress: bool = True) -> dict:
-    """Fit the stacked predictor and give every held-out split's card its ``stacked`` entry."""
+                progress: bool = True, logits_by: dict | None = None) -> dict:
+    """Fit the stacked predictor and give every held-out split's card its ``stacked`` entry
+    (``logits_by``: each split's confounds logits where the caller computed them already)."""
     from rmbench.eval.stacked import stacked_card
 
     fit = fit_block(cfg, p, run_dir, target, console, progress)
@@ -64,7 +65,9 @@ def add_stacked(cfg, p, run_dir: Path, target, results: dict, pairs_by: dict, re
         card = entry["splits"][split]
         rc, rr = rewards_by[(task, split)]
         margin = np.asarray(rc, dtype=float) - np.asarray(rr, dtype=float)
-        logits = confounds_logits(p.confounds, pairs) if p.confounds is not None else np.zeros(len(pairs))
+        logits = (logits_by or {}).get((task, split))
+        if logits is None:
+            logits = confounds_logits(p.confounds, pairs) if p.confounds is not None else np.zeros(len(pairs))
         card["stacked"] = stacked_card(fit, post_ids_of([x["pair_id"] for x in pairs]), logits, margin,
                                        samples=cfg.eval.bootstrap_samples, seed=cfg.seed,
                                        too_small=bool(card.get("too_small")))
