@@ -76,12 +76,8 @@ class ClusterBootstrap:
 
     def resampled_means(self, *values: Sequence[float]) -> np.ndarray:
         """(samples, len(values)): each value array's mean in each resample (pair-weighted)."""
-        sums = [np.bincount(self.codes, weights=np.asarray(v, dtype=float), minlength=self.k) for v in values]
-        out = []
-        for c in self.counts():
-            size = c @ self.sizes
-            out.append(np.stack([(c @ s) / size for s in sums], axis=1))
-        return np.concatenate(out) if out else np.empty((0, len(values)))
+        sums = self.resampled_sums(*values)
+        return sums[:, 1:] / sums[:, :1]
 
     def resampled_sums(self, *values: Sequence[float]) -> np.ndarray:
         """(samples, 1 + len(values)): the resample's pair count, then each value array's sum."""
