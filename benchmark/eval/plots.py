@@ -195,18 +195,22 @@ def compare_forest(doc: dict, path: Path) -> str | None:
 
 def leave_one_out(doc: dict, path: Path, synthetic: bool = False) -> str | None:
     """``sweep --leave-one-out``: per held-out split, each task's paired difference to
-    confounds with its interval, then the pooled and mean-of-tasks summaries (bold)."""
+    confounds with its interval (one line per seed with ``--seeds``), then the pooled and
+    mean-of-tasks summaries (bold; with seeds, over each pair's outcomes averaged over them)."""
     splits = [s for s in ("heldout_all", "heldout_all_hard") if any(r["split"] == s for r in doc["rows"])]
     if not splits:
         return None
     plt = _plt()
-    height = 1.2 + 0.34 * (len(doc["tasks"]) + 2)
+    seeded = len(doc.get("seeds") or []) > 1
+    height = 1.2 + 0.34 * (len(doc["tasks"]) * (len(doc["seeds"]) if seeded else 1) + 2)
     fig, axes = plt.subplots(1, len(splits), figsize=(5.6 * len(splits), height), squeeze=False, layout="constrained")
     for ax, split in zip(axes[0], splits):
         summ = doc["summary"].get(split) or {}
-        items = [(f"{r['task']} (n={r['n']}{', too small' if r.get('too_small') else ''})", r["diff_confounds"],
+        items = [(f"{r['task']}{' seed %s' % r.get('seed') if seeded else ''} "
+                  f"(n={r['n']}{', too small' if r.get('too_small') else ''})", r["diff_confounds"],
                   r["diff_confounds_ci95"], False, bool(r.get("too_small"))) for r in doc["rows"] if r["split"] == split]
-        for key, label in (("pooled", "all pairs, pooled"), ("mean_of_tasks", "mean of tasks")):
+        over = f", mean of {len(doc['seeds'])} seeds" if seeded else ""
+        for key, label in (("pooled", f"all pairs, pooled{over}"), ("mean_of_tasks", f"mean of tasks{over}")):
             b = summ.get(key) or {}
             d = b.get("diff") or {}
             items.append((f"{label} (n={b.get('n', summ.get('n', 0))})", d.get("value"), d.get("ci95"), True,

@@ -26,6 +26,15 @@ same cell must beat. Its per-pair outcomes come from the cell's ``scores/<task>.
 (``baselines``, and ``confounds_logit``, which with results.json's stacked fit gives the
 stacked predictor's), so the pooled difference pairs each model with exactly the baseline
 and stacked predictor its own card used. A summary is "clears" only where its interval's lower bound is above 0.
+
+**Seeds** (``--seeds 0,1,2``): the post-resampled intervals hold the trained model fixed, yet
+another training seed (other sampled training pairs, another head initialisation, another
+order) gives another model. With several seeds every task gets a cell per seed, each a full
+run with ``seed`` set (the config's own seed keeps the plain ``loo-<task>`` cell, so seeds can
+be added to a finished sweep), and every summary is taken on each pair's outcome averaged over
+the seeds (the recipe's expected accuracy on that pair; its interval still resamples posts),
+beside each seed's own summary and the spread of the seeds' differences: an answer that
+holds for one seed and not another is not yet an answer.
 """
 
 from __future__ import annotations
@@ -40,15 +49,23 @@ SPLITS = ("heldout_all", "heldout_all_hard")
 VERSUS = "confounds"  # the baseline every summary difference is taken against
 
 
-def cell_dir(out: Path, task: str) -> Path:
-    return out / "cells" / f"loo-{task}"
+def cell_dir(out: Path, task: str, seed: int | None = None) -> Path:
+    """Task ``task``'s cell; ``seed`` None (or the config's own seed, see ``seed_cells``) is the plain one."""
+    return out / "cells" / (f"loo-{task}" if seed is None else f"loo-{task}-seed{seed}")
 
 
-def run_cells(base, out: Path, tasks: list[str], console, progress, log, listed: bool = True) -> dict[str, dict]:
-    """One ``rmbench run`` per task, trained on the others; finished cells are read back.
-    ``listed``: the tasks were named (--tasks), so each cell trains on the other named ones;
-    else it trains as ``rmbench run --holdout T`` does, on every other task with training pairs
-    (a task too small to hold out, with no test pairs, is still trained on)."""
+def seed_cells(seeds: list[int] | None, base_seed: int) -> list[tuple[int, int | None]]:
+    """(seed, its cell's seed suffix) per seed: the config's own seed keeps the plain cell."""
+    return [(s, None if s == base_seed else s) for s in (seeds or [base_seed])]
+
+
+def run_cells(base, out: Path, tasks: list[str], console, progress, log, listed: bool = True,
+              seeds: list[int] | None = None) -> dict[tuple[str, int], dict]:
+    """One ``rmbench run`` per task and seed, trained on the other tasks; finished cells are
+    read back. ``listed``: the tasks were named (--tasks), so each cell trains on the other
+    named ones; else it trains as ``rmbench run --holdout T`` does, on every other task with
+    training pairs (a task too small to hold out, with no test pairs, is still trained on).
+    Returns each cell's results by (task, seed)."""
     from rmbench.errors import ConfigError
     from rmbench.run.sweep import _cell
 
@@ -56,21 +73,24 @@ def run_cells(base, out: Path, tasks: list[str], console, progress, log, listed:
         raise ConfigError(f"--leave-one-out needs at least two tasks (got {', '.join(tasks) or 'none'}): "
                           "one is held out, the others are trained on")
     docs = {}
+    base_seed = getattr(base, "seed", 0)
     for t in tasks:
         others = [u for u in tasks if u != t] if listed else None
-        log.start(f"leave one out, {t} held out, trained on {', '.join(others) if listed else 'every other task'}",
-                  cell_dir(out, t))
-        docs[t] = _cell(base, cell_dir(out, t), console, progress, train_tasks=others, holdouts=[t])
+        for seed, suffix in seed_cells(seeds, base_seed):
+            what = f"leave one out, {t} held out, trained on {', '.join(others) if listed else 'every other task'}"
+            log.start(what + (f", seed {seed}" if seeds and len(seeds) > 1 else ""), cell_dir(out, t, suffix))
+            docs[t, seed] = _cell(base, cell_dir(out, t, suffix), console, progress, train_tasks=others, holdouts=[t],
+                                  seed=seed)
     return docs
 
 
-def _row(task: str, doc: dict, split: str) -> dict | None:
+def _row(task: str, doc: dict, split: str, seed: int | None = None) -> dict | None:
     card = ((doc.get("results") or {}).get(task) or {}).get("splits", {}).get(split)
     if not card:
         return None
     conf = (card.get("baselines") or {}).get(VERSUS) or {}
     stacked = card.get("stacked") or {}
-    return {"task": task, "split": split, "train_tasks": doc.get("train_tasks"),
+    return {"task": task, "split": split, "seed": seed, "train_tasks": doc.get("train_tasks"),
             "train_pairs": ((doc.get("model") or {}).get("training") or {}).get("train_pairs"),
             "n": card["n"], "posts": card["posts"], "too_small": card.get("too_small"),
             "sample": (card.get("sample") or {}).get("label"),
@@ -84,10 +104,10 @@ def _row(task: str, doc: dict, split: str) -> dict | None:
 
 
 def _outcomes(cell: Path, task: str, split: str) -> tuple[list[str], np.ndarray, np.ndarray | str, np.ndarray | None]:
-    """Post ids, the model's per-pair outcomes, confounds' (or why there are none), and the
+    """Pair ids, the model's per-pair outcomes, confounds' (or why there are none), and the
     stacked predictor's (None where the cell could not fit it): from its fit in results.json
     and the split's confounds logits, as the cell's own card computed it."""
-    from rmbench.eval.metrics import pair_outcomes, post_ids_of
+    from rmbench.eval.metrics import pair_outcomes
     from rmbench.eval.stacked import stacked_logits
 
     saved = read_json_file(cell / "scores" / f"{task}.{split}.json")
@@ -103,30 +123,47 @@ def _outcomes(cell: Path, task: str, split: str) -> tuple[list[str], np.ndarray,
         conf = "the cell's scores predate per-pair baseline outcomes (rerun the cell)"
     elif not isinstance(conf, str):
         conf = np.asarray(conf, dtype=float)
-    return post_ids_of(saved["pair_ids"]), model, conf, stacked
+    return list(saved["pair_ids"]), model, conf, stacked
 
 
 def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
-              min_pairs: int = 0, min_posts: int = 0, small: frozenset[str] | set[str] = frozenset()) -> dict:
+              min_pairs: int = 0, min_posts: int = 0, small: frozenset[str] | set[str] = frozenset(),
+              seeds: list[int] | None = None, base_seed: int | None = None) -> dict:
     """The pooled and mean-of-tasks summaries of one split over the tasks' cells. Tasks in
     ``small`` (their split under the report's minimum pairs or posts) count in no mean, as on
-    the leaderboard; their pairs still count in the pooled figures, where a pair is a pair."""
-    from rmbench.eval.metrics import estimate, percentile_interval, stratified_means
+    the leaderboard; their pairs still count in the pooled figures, where a pair is a pair.
+    ``seeds`` (the cells' training seeds; ``base_seed``, default ``seed``, is the one of the
+    plain cells): with several, each pair's outcomes are averaged over the seeds' cells, and
+    each seed's own summary (bootstrapped with that seed, as its cards were) and the spread of
+    their differences come with it. ``seed`` seeds the post resampling."""
+    from rmbench.eval.metrics import estimate, percentile_interval, post_ids_of, stratified_means
 
+    base_seed = seed if base_seed is None else base_seed
+    runs = seed_cells(seeds, base_seed)
     strata, missing, why, no_stack = [], [], None, None
     for t in tasks:
-        path = cell_dir(out, t) / "scores" / f"{t}.{split}.json"
-        if not path.is_file():
-            missing.append(t)
+        got = {s: cell_dir(out, t, suffix) for s, suffix in runs}
+        absent = [s for s, cell in got.items() if not (cell / "scores" / f"{t}.{split}.json").is_file()]
+        if absent:
+            missing.append(t if len(runs) == 1 else f"{t} (seed {', '.join(map(str, absent))})")
             continue
-        posts, model, conf, stacked = _outcomes(cell_dir(out, t), t, split)
-        if isinstance(conf, str):
-            why = why or f"{t}: {conf}"
-            conf = np.full(model.shape, np.nan)
-        if stacked is None:
-            no_stack = no_stack or f"{t}: the cell has no stacked predictor (its results.json says why)"
-            stacked = np.full(model.shape, np.nan)
-        strata.append((t, posts, np.stack([model, conf, stacked])))
+        per_seed, ids = [], None
+        for s, cell in got.items():
+            pair_ids, model, conf, stacked = _outcomes(cell, t, split)
+            if ids is None:
+                ids = pair_ids
+            elif pair_ids != ids:  # averaging needs the same pairs in the same order
+                return {"split": split, "tasks": [], "missing": missing, "available": False,
+                        "reason": f"{t}: the cells of seeds {runs[0][0]} and {s} scored different pairs "
+                                  "(another prepared dataset or --limit?): their outcomes cannot be averaged"}
+            if isinstance(conf, str):
+                why = why or f"{t}: {conf}"
+                conf = np.full(model.shape, np.nan)
+            if stacked is None:
+                no_stack = no_stack or f"{t}: the cell has no stacked predictor (its results.json says why)"
+                stacked = np.full(model.shape, np.nan)
+            per_seed.append(np.stack([model, conf, stacked]))
+        strata.append((t, post_ids_of(ids), np.mean(per_seed, axis=0)))
     doc = {"split": split, "tasks": [s[0] for s in strata], "missing": missing}
     if not strata:
         return {**doc, "available": False, "reason": f"no task has a {split} split"}
@@ -161,17 +198,40 @@ def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
                  "n": sum(strata[i][2].shape[1] for i in counted), "posts": sum(len(set(strata[i][1])) for i in counted)}
     else:
         macro = {"available": False, "reason": "every task's split is too small to count in a mean", "tasks": []}
-    return {**doc, "available": True, "n": int(n), "posts": posts_n, "too_small": too_small,
-            "excluded_too_small": [t for t, _, _ in strata if t in small],
-            "pooled": block(every.mean(axis=1), pooled), "mean_of_tasks": macro}
+    doc = {**doc, "available": True, "n": int(n), "posts": posts_n, "too_small": too_small,
+           "excluded_too_small": [t for t, _, _ in strata if t in small],
+           "pooled": block(every.mean(axis=1), pooled), "mean_of_tasks": macro}
+    if len(runs) > 1:
+        by_seed = {s: summarize(out, tasks, split, samples, s, min_pairs, min_posts, small, [s], base_seed)
+                   for s, _ in runs}
+        doc["seeds"] = [s for s, _ in runs]
+        doc["by_seed"] = {str(s): b for s, b in by_seed.items()}
+        for name in ("pooled", "mean_of_tasks"):
+            if doc[name].get("available", True):
+                doc[name]["over_seeds"] = _spread([b[name] for b in by_seed.values() if b.get("available")])
+    return doc
 
 
-def leave_one_out(base, out: Path, tasks: list[str], console, progress, log, listed: bool = True) -> dict:
+def _spread(blocks: list[dict]) -> dict:
+    """How the seeds' own summaries of one kind agree: the range of their differences to
+    confounds (model, and stacked) and in how many the verdict holds."""
+    blocks = [b for b in blocks if b.get("available", True)]
+    diffs = [b["diff"]["value"] for b in blocks if b.get("diff")]
+    stacked = [b["stacked"]["diff"]["value"] for b in blocks if (b.get("stacked") or {}).get("diff")]
+    return {"seeds": len(blocks), "diff_range": [min(diffs), max(diffs)] if diffs else None,
+            "clears": sum(bool(b.get("clears")) for b in blocks),
+            "stacked_diff_range": [min(stacked), max(stacked)] if stacked else None,
+            "adds_information": sum(bool((b.get("stacked") or {}).get("adds_information")) for b in blocks)}
+
+
+def leave_one_out(base, out: Path, tasks: list[str], console, progress, log, listed: bool = True,
+                  seeds: list[int] | None = None) -> dict:
     """Run (or read back) the cells and build sweep.json's ``leave_one_out`` block."""
-    docs = run_cells(base, out, tasks, console, progress, log, listed)
-    rows = [r for t in tasks for split in SPLITS if (r := _row(t, docs[t], split))]
+    docs = run_cells(base, out, tasks, console, progress, log, listed, seeds)
+    runs = [s for s, _ in seed_cells(seeds, base.seed)]
+    rows = [r for t in tasks for s in runs for split in SPLITS if (r := _row(t, docs[t, s], split, s))]
     ev = base.eval
     small = {split: {r["task"] for r in rows if r["split"] == split and r["too_small"]} for split in SPLITS}
-    return {"tasks": tasks, "versus": VERSUS, "rows": rows,
-            "summary": {split: summarize(out, tasks, split, ev.bootstrap_samples, base.seed,
-                                         ev.min_report_pairs, ev.min_report_posts, small[split]) for split in SPLITS}}
+    return {"tasks": tasks, "versus": VERSUS, "seeds": runs, "rows": rows,
+            "summary": {split: summarize(out, tasks, split, ev.bootstrap_samples, base.seed, ev.min_report_pairs,
+                                         ev.min_report_posts, small[split], runs) for split in SPLITS}}

@@ -51,7 +51,8 @@ class CellLog:
             print(line, file=sys.stderr)
 
 
-def _cell(base, run_dir: Path, console, progress, *, model=None, pairs=None, train_tasks=None, holdouts=None) -> dict:
+def _cell(base, run_dir: Path, console, progress, *, model=None, pairs=None, train_tasks=None, holdouts=None,
+          seed=None) -> dict:
     from rmbench.run.harness import run_holdout
 
     done = run_dir / "results.json"
@@ -64,6 +65,8 @@ def _cell(base, run_dir: Path, console, progress, *, model=None, pairs=None, tra
         cfg.data.max_train_pairs = pairs
     if train_tasks is not None:
         cfg.data.train_tasks = list(train_tasks)
+    if seed is not None:
+        cfg.seed = seed
     cfg.out = str(run_dir)
     cfg.train.resume = (run_dir / "config.json").is_file()
     return run_holdout(cfg, run_dir, console=console, progress=progress, holdouts=holdouts)
@@ -81,6 +84,23 @@ def parse_sizes(text: str) -> list[int]:
         else:
             raise ConfigError(f"--sizes {part!r}: expected a number (250, 1k) or 'all'")
     return sizes
+
+
+def parse_seeds(text: str | None, leave_one_out: bool) -> list[int] | None:
+    """'0,1,2' -> [0, 1, 2] (each once, in order); None without --seeds."""
+    if not text:
+        return None
+    if not leave_one_out:
+        raise ConfigError("--seeds applies to --leave-one-out (a cell per task and seed); add --leave-one-out")
+    seeds: list[int] = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        if not re.fullmatch(r"\d+", part):
+            raise ConfigError(f"--seeds {part!r}: expected whole numbers, e.g. --seeds 0,1,2")
+        if int(part) not in seeds:
+            seeds.append(int(part))
+    if not seeds:
+        raise ConfigError("--seeds: no seed given (e.g. --seeds 0,1,2)")
+    return seeds
 
 
 def learning_curves(base, out: Path, models: list[str], sizes: list[int], console, progress,
@@ -188,8 +208,10 @@ def adapt_curve(base, out: Path, ks: list[int], epochs: float, console, progress
 
 def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[int], transfer_tasks: list[str] | None,
               curves: bool = True, transfer: bool = True, console=None, progress: bool = True,
-              adapt: list[int] | None = None, adapt_epochs: float = 3.0, leave_one_out: bool = False) -> dict:
-    """Run (or resume) the sweep's cells under ``out`` and write ``out/sweep.json``; returns it."""
+              adapt: list[int] | None = None, adapt_epochs: float = 3.0, leave_one_out: bool = False,
+              seeds: list[int] | None = None) -> dict:
+    """Run (or resume) the sweep's cells under ``out`` and write ``out/sweep.json``; returns it.
+    ``seeds``: the leave-one-out cells' training seeds (a cell per task and seed)."""
     from rmbench.atomic import write_json
     from rmbench.eval import plots
     from rmbench.prepared.manifest import Prepared
@@ -207,7 +229,8 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
     names = listed if transfer else []
     ks = sorted(set(adapt) | {0}) if adapt else []
     loo = listed if leave_one_out else []
-    log = CellLog(len(models) * len(sizes) * bool(curves) + len(names) + len(ks) + len(loo), console, progress)
+    log = CellLog(len(models) * len(sizes) * bool(curves) + len(names) + len(ks) + len(loo) * len(seeds or [0]),
+                  console, progress)
     if curves:
         result["learning_curves"] = learning_curves(base, out, models, sizes, console, progress, log)
         pts = {m: [(p["train_pairs"], p["accuracy"], *(p["ci95"] or [None, None])) for p in v]
@@ -231,7 +254,8 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
 
         cells = copy.deepcopy(base)
         cells.model.name = models[0] if models else base.model.name
-        result["leave_one_out"] = run_loo(cells, out, loo, console, progress, log, listed=bool(transfer_tasks))
+        result["leave_one_out"] = run_loo(cells, out, loo, console, progress, log, listed=bool(transfer_tasks),
+                                         seeds=seeds)
         result["leave_one_out_png"] = plots.leave_one_out(result["leave_one_out"], out / "leave_one_out.png",
                                                           synthetic=data.synthetic)
     write_json(out / "sweep.json", result)

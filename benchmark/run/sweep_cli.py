@@ -23,13 +23,15 @@ from rmbench.tables import format_option
 @click.option("--leave-one-out", "loo", is_flag=True, help="Hold out each task of --tasks in turn (the first of --models, trained on the other tasks -- without --tasks on "
                    "every other task, as `rmbench run` trains: data.max_train_pairs, --set to change) and pool the held-out "
                    "results: one answer over every community.")
+@click.option("--seeds", metavar="S,S,...", help="--leave-one-out: train every cell with each of these seeds (e.g. 0,1,2: a cell per task and seed) and "
+                   "summarise each pair's outcome averaged over them, beside each seed's own answer [default: the config's seed].")
 @click.option("--adapt-epochs", type=float, default=3.0, show_default=True, help="Passes over the K adaptation pairs.")
 @click.option("--epochs", type=float, help="Passes over each cell's training pairs.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted sweep (the newest one without --out).")
 @format_option()
 @common_options
 @click.pass_context
-def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, adapt, loo, adapt_epochs, fmt, quiet,
+def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, adapt, loo, seeds, adapt_epochs, fmt, quiet,
               config_file, settings, **_):
     """Learning curves, the transfer matrix, the few-shot adaptation curve and leave-one-out,
     with PNG plots and a report (OUT/sweep.md, and OUT/sweep.html: one page, the plots inside).
@@ -50,11 +52,14 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
       rmbench sweep --leave-one-out --tasks writingprompts,askacademia,gradschool --out runs/loo-demo
     (3 cells: 3 min), and on real dumps (3 cells: 16 min with 2,000 pairs a cell):
       rmbench sweep --leave-one-out --data DUMPS --set data.max_train_pairs=2000 --out runs/loo
+    Add --seeds 0,1,2 for a cell per task and training seed (three times the cells; the
+    config's seed reuses the cells above): the answer on each pair's outcome averaged over
+    the seeds, each seed's own, and in how many seeds it holds.
     It ends with its tables; rerun it with the same --out to print them again.
     """
     import time
 
-    from rmbench.run.sweep import parse_sizes, run_sweep
+    from rmbench.run.sweep import parse_seeds, parse_sizes, run_sweep
     from rmbench.run.sweep_report import PLOTS, show_sweep
 
     start = time.monotonic()
@@ -62,11 +67,12 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
         base = resolve_config(ctx, config_file, settings)
         out = Path(base.out) if base.out else default_out("sweep", holdout.lower(), ctx.params.get("resume"))
         ks = [k for k in parse_sizes(adapt) if k >= 0] if adapt else None
+        seed_list = parse_seeds(seeds, loo)
         default = ks is None and not loo  # --adapt or --leave-one-out alone runs only that part
         result = run_sweep(base, out, holdout=holdout, models=[m.strip() for m in (models or base.model.name).split(",") if m.strip()],
                   sizes=parse_sizes(sizes), transfer_tasks=[t.strip() for t in (transfer_tasks or "").split(",") if t.strip()] or None,
                   curves=default if curves is None else curves, transfer=default if transfer is None else transfer,
-                  adapt=ks, adapt_epochs=adapt_epochs, leave_one_out=loo, console=stderr_console(), progress=not quiet)
+                  adapt=ks, adapt_epochs=adapt_epochs, leave_one_out=loo, seeds=seed_list, console=stderr_console(), progress=not quiet)
     except RmbenchError as err:
         raise click.ClickException(str(err)) from err
     pngs = [out / result[k] for k in PLOTS if result.get(k)]

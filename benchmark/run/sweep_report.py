@@ -105,12 +105,20 @@ def adapt_sheet(result: dict) -> Sheet | None:
     return sheet
 
 
+def _seeds(result: dict) -> list:
+    """The leave-one-out cells' training seeds when there are several (``--seeds``), else []."""
+    seeds = (result.get("leave_one_out") or {}).get("seeds") or []
+    return seeds if len(seeds) > 1 else []
+
+
 def loo_sheet(result: dict) -> Sheet | None:
-    """--leave-one-out: one row per held-out task and split, each its own cell's scorecard."""
+    """--leave-one-out: one row per held-out task (and seed) and split, each its own cell's scorecard."""
     loo = result.get("leave_one_out")
     if not loo or not loo.get("rows"):
         return None
-    sheet = Sheet([Column("task", "held out"), Column("split"), Column("train_pairs", "train pairs", "int"),
+    seeded = bool(_seeds(result))
+    sheet = Sheet([Column("task", "held out"), *([Column("seed", kind="int")] if seeded else []), Column("split"),
+                   Column("train_pairs", "train pairs", "int"),
                    Column("n", "pairs", "int"), Column("posts", kind="int"), Column("accuracy", "model %", _PCT),
                    Column("ci95", "95% CI", _CI), Column("longer", "longer-wins %", _PCT),
                    Column("confounds", "confounds %", _PCT), Column("diff_confounds", "Δ confounds", "pp"),
@@ -120,41 +128,58 @@ def loo_sheet(result: dict) -> Sheet | None:
                   title="Leave one out: each task held out in turn, trained on the others "
                         f"({scope(result, 'heldout_all')}; Δ = model - confounds, paired)")
     for r in loo["rows"]:
-        sheet.add(r["task"], r["split"], r.get("train_pairs"), r["n"], r["posts"], r["accuracy"], r["ci95"],
+        sheet.add(r["task"], *([r.get("seed")] if seeded else []), r["split"], r.get("train_pairs"), r["n"], r["posts"],
+                  r["accuracy"], r["ci95"],
                   r.get("longer"), r.get("confounds"), r.get("diff_confounds"), r.get("diff_confounds_ci95"),
                   r.get("stacked_diff"), r.get("stacked_diff_ci95"), r.get("adds_information"))
     return sheet
 
 
 def _summaries(result: dict):
-    """(split, name, summary, its block) for each available leave-one-out summary."""
+    """(split, name, seed, summary, its block) for each available leave-one-out summary: with
+    several seeds, the one over all of them (seed None) and then each seed's own."""
     for split, summ in ((result.get("leave_one_out") or {}).get("summary") or {}).items():
         if summ.get("available"):
-            for name in ("pooled", "mean_of_tasks"):
-                if summ[name].get("available", True):
-                    yield split, name, summ, summ[name]
+            for seed, one in [(None, summ)] + [(int(k), v) for k, v in (summ.get("by_seed") or {}).items()]:
+                for name in ("pooled", "mean_of_tasks"):
+                    if one.get("available") and one[name].get("available", True):
+                        yield split, name, seed, one, one[name]
+
+
+def _agree(b: dict, key: str) -> str | None:
+    """"2 of 3": in how many seeds' own summaries a verdict holds (the averaged rows only)."""
+    over = b.get("over_seeds")
+    return f"{over[key]} of {over['seeds']}" if over else None
 
 
 def loo_summary_sheet(result: dict) -> Sheet | None:
-    """The answer over every held-out task: pooled over all pairs, and the mean of tasks."""
-    sheet = Sheet([Column("split"), Column("summary"), Column("tasks", kind="int"), Column("n", "pairs", "int"),
+    """The answer over every held-out task: pooled over all pairs, and the mean of tasks;
+    with several seeds, over the seeds (each pair's outcomes averaged) and per seed."""
+    n_seeds = len(_seeds(result))
+    seeded = [Column("seed", "seeds")] if n_seeds else []
+    agree = [Column("clears_in", "clears in seeds"), Column("adds_in", "adds info in seeds")] if n_seeds else []
+    sheet = Sheet([Column("split"), Column("summary"), *seeded, Column("tasks", kind="int"), Column("n", "pairs", "int"),
                    Column("posts", kind="int"), Column("accuracy", "model %", _PCT), Column("ci95", "95% CI", _CI),
                    Column("confounds", "confounds %", _PCT), Column("diff", "Δ confounds", "pp"),
                    Column("diff_ci95", "Δ 95% CI", "pp_ci"), Column("clears", "clears confounds", "bool"),
                    Column("stacked_diff", "Δ stacked", "pp"), Column("stacked_diff_ci95", "Δ stacked 95% CI", "pp_ci"),
-                   Column("adds_information", "adds info?", "bool")],
+                   Column("adds_information", "adds info?", "bool"), *agree],
                   title="Leave one out, over every held-out task (posts resampled within each task; "
                         "pooled: every pair counts once, mean of tasks: every task counts once; "
-                        "Δ stacked: confounds + the model's margin, minus confounds)")
-    for split, name, summ, b in _summaries(result):
+                        "Δ stacked: confounds + the model's margin, minus confounds"
+                        + (f"; seeds: each pair's outcomes averaged over {n_seeds} training seeds, then each seed"
+                           if n_seeds else "") + ")")
+    for split, name, seed, summ, b in _summaries(result):
         d = b.get("diff") or {}
         st = b.get("stacked") or {}
         sd = st.get("diff") or {}
-        sheet.add(split, name.replace("_", " "), len(b.get("tasks") or summ["tasks"]), b.get("n", summ["n"]),
+        label = ([f"mean of {n_seeds}" if seed is None else str(seed)] if n_seeds else [])
+        sheet.add(split, name.replace("_", " "), *label, len(b.get("tasks") or summ["tasks"]), b.get("n", summ["n"]),
                   b.get("posts", summ["posts"]),
                   b["accuracy"]["value"],
                   b["accuracy"]["ci95"], b.get("confounds"), d.get("value"), d.get("ci95"), b.get("clears"),
-                  sd.get("value"), sd.get("ci95"), st.get("adds_information"))
+                  sd.get("value"), sd.get("ci95"), st.get("adds_information"),
+                  *([_agree(b, "clears"), _agree(b, "adds_information")] if n_seeds else []))
     return sheet if sheet.rows else None
 
 
@@ -165,13 +190,14 @@ def points_sheet(result: dict) -> Sheet:
                    Column("accuracy_hard", kind=_PCT), Column("ci95_hard", kind=_CI),
                    Column("best_baseline"), Column("best_baseline_accuracy", kind=_PCT),
                    Column("gap", kind="pp"), Column("gap_ci95", kind="pp_ci"),
-                   Column("diff_confounds", kind="pp"), Column("diff_confounds_ci95", kind="pp_ci")])
+                   Column("diff_confounds", kind="pp"), Column("diff_confounds_ci95", kind="pp_ci"),
+                   Column("seed", kind="int")])
     holdout = result.get("holdout")
     for model, points in (result.get("learning_curves") or {}).items():
         for p in points:
             sheet.add("curve", model, None, holdout, p["split"], p["train_pairs"], p["accuracy"], p["ci95"],
                       p.get("accuracy_hard"), p.get("ci95_hard"), p.get("best_baseline"),
-                      p.get("best_baseline_accuracy"), None, None, None, None)
+                      p.get("best_baseline_accuracy"), None, None, None, None, None)
     t = result.get("transfer")
     if t:
         gaps = t.get("gaps") or {}
@@ -181,27 +207,27 @@ def points_sheet(result: dict) -> Sheet:
                     continue
                 g = (gaps.get(u) or {}).get(name) or {}
                 sheet.add("transfer", None, name, u, t.get("split", "test"), None, t["accuracy"][i][j],
-                          t["ci95"][i][j], None, None, None, None, g.get("value"), g.get("ci95"), None, None)
+                          t["ci95"][i][j], None, None, None, None, g.get("value"), g.get("ci95"), None, None, None)
         for name, row in zip(t["train_tasks"], t.get("accuracy_heldout_all") or []):  # kept without an interval
             for u, every in zip(t["eval_tasks"], row):
                 if every is not None:
                     sheet.add("transfer", None, name, u, "heldout_all", None, every, None,
-                              None, None, None, None, None, None, None, None)
+                              None, None, None, None, None, None, None, None, None)
     a = result.get("adapt")
     if a:
         for p in a["points"]:
             best = p.get("best_baseline")
             sheet.add("adapt", None, None, a["holdout"], a.get("split", "test"), p["train_pairs"], p["accuracy"],
                       p["ci95"], p.get("accuracy_hard"), p.get("ci95_hard"), best,
-                      p.get(best) if best in ("longer", "confounds") else None, None, None, None, None)
+                      p.get(best) if best in ("longer", "confounds") else None, None, None, None, None, None)
     for r in (result.get("leave_one_out") or {}).get("rows") or ():
         sheet.add("leave_one_out", None, None, r["task"], r["split"], r.get("train_pairs"), r["accuracy"], r["ci95"],
                   None, None, "confounds", r.get("confounds"), None, None, r.get("diff_confounds"),
-                  r.get("diff_confounds_ci95"))
-    for split, name, _, b in _summaries(result):
+                  r.get("diff_confounds_ci95"), r.get("seed"))
+    for split, name, seed, _, b in _summaries(result):
         d = b.get("diff") or {}
         sheet.add("leave_one_out", None, None, name, split, None, b["accuracy"]["value"], b["accuracy"]["ci95"],
-                  None, None, "confounds", b.get("confounds"), None, None, d.get("value"), d.get("ci95"))
+                  None, None, "confounds", b.get("confounds"), None, None, d.get("value"), d.get("ci95"), seed)
     return sheet
 
 

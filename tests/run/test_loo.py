@@ -113,6 +113,28 @@ def test_leave_one_out_cells_pool_and_resume(tmp_path, monkeypatch, tiny_bert_di
     points = [r for r in json.loads(again.stdout) if r["part"] == "leave_one_out"]
     assert {r["eval_task"] for r in points} == set(tasks) | {"pooled", "mean_of_tasks"}
 
+    # a second seed added to the finished sweep: seed 0's cells are read back, seed 1's trained
+    monkeypatch.undo()
+    seeded = CliRunner().invoke(main, args + ["--seeds", "0,1"], catch_exceptions=False)
+    assert seeded.exit_code == 0, seeded.output
+    doc = json.loads((out / "sweep.json").read_text())["leave_one_out"]
+    assert doc["seeds"] == [0, 1] and len(doc["rows"]) == 2 * len(loo["rows"])
+    summ2 = doc["summary"]["heldout_all"]
+    both = []
+    for t in doc["tasks"]:
+        cell = out / "cells" / f"loo-{t}-seed1"
+        assert json.loads((cell / "results.json").read_text())["config"]["seed"] == 1
+        one = json.loads((cell / "scores" / f"{t}.heldout_all.json").read_text())
+        zero = json.loads((out / "cells" / f"loo-{t}" / "scores" / f"{t}.heldout_all.json").read_text())
+        assert one["pair_ids"] == zero["pair_ids"]
+        both.append((pair_outcomes(zero["chosen"], zero["rejected"]) + pair_outcomes(one["chosen"], one["rejected"])) / 2)
+    assert summ2["pooled"]["accuracy"]["value"] == pytest.approx(np.concatenate(both).mean(), abs=1e-6)
+    assert summ2["by_seed"]["0"]["pooled"] == summ["pooled"]  # seed 0's own answer is the one-seed sweep's
+    over = summ2["pooled"]["over_seeds"]
+    diffs = [summ2["by_seed"][k]["pooled"]["diff"]["value"] for k in ("0", "1")]
+    assert over["seeds"] == 2 and over["diff_range"] == [min(diffs), max(diffs)]
+    assert "mean of 2" in seeded.output and "clears in seeds" in seeded.output
+
 
 def test_summary_says_why_when_cells_predate_baseline_outcomes(tmp_path):
     cell = tmp_path / "cells" / "loo-a" / "scores"
@@ -160,3 +182,58 @@ def test_a_too_small_task_counts_in_the_pooled_pairs_but_in_no_mean(tmp_path):
     assert s["mean_of_tasks"]["accuracy"]["value"] == 1.0 and s["mean_of_tasks"]["n"] == 60
     assert s["pooled"]["accuracy"]["value"] == pytest.approx(60 / 64, abs=1e-6) and s["n"] == 64
     assert s["pooled"]["stacked"]["diff"]["value"] == 1.0 and s["pooled"]["stacked"]["adds_information"]
+
+
+def _fake_cell(root, name, task, chosen, pair_ids, conf):
+    cell = root / "cells" / name / "scores"
+    cell.mkdir(parents=True)
+    (cell / f"{task}.heldout_all.json").write_text(json.dumps(
+        {"chosen": chosen, "rejected": [0.5] * len(chosen), "pair_ids": pair_ids, "baselines": {"confounds": conf}}))
+
+
+def test_seeds_average_each_pair_and_keep_each_seeds_own_answer(tmp_path):
+    ids = [f"p{i // 2}:x{i}:y" for i in range(40)]
+    rng = np.random.default_rng(0)
+    outs = {s: rng.integers(0, 2, 40).astype(float) for s in (0, 1, 2)}
+    conf = rng.integers(0, 2, 40).astype(float).tolist()
+    for s, o in outs.items():
+        _fake_cell(tmp_path, "loo-a" if s == 0 else f"loo-a-seed{s}", "a", o.tolist(), ids, conf)
+    s = summarize(tmp_path, ["a"], "heldout_all", 200, 0, seeds=[0, 1, 2])
+    mean = np.mean([outs[k] for k in (0, 1, 2)], axis=0)
+    assert s["seeds"] == [0, 1, 2] and s["pooled"]["accuracy"]["value"] == pytest.approx(mean.mean(), abs=1e-6)
+    assert s["pooled"]["diff"]["value"] == pytest.approx(mean.mean() - np.mean(conf), abs=1e-6)
+    assert s["by_seed"]["0"] == summarize(tmp_path, ["a"], "heldout_all", 200, 0)  # the plain cell, as before
+    one = summarize(tmp_path, ["a"], "heldout_all", 200, 2, seeds=[2], base_seed=0)
+    assert s["by_seed"]["2"] == one and one["pooled"]["accuracy"]["value"] == pytest.approx(outs[2].mean(), abs=1e-6)
+    diffs = [outs[k].mean() - np.mean(conf) for k in (0, 1, 2)]
+    over = s["pooled"]["over_seeds"]
+    assert over["seeds"] == 3 and over["diff_range"] == pytest.approx([min(diffs), max(diffs)], abs=1e-6)
+    assert over["clears"] == sum(bool(s["by_seed"][k]["pooled"]["clears"]) for k in ("0", "1", "2"))
+    assert over["stacked_diff_range"] is None  # these cells have no stacked fit
+
+    # a seed's cell missing: the task is left out and named with the seed
+    s = summarize(tmp_path, ["a"], "heldout_all", 50, 0, seeds=[0, 3])
+    assert s["available"] is False and s["missing"] == ["a (seed 3)"]
+    # cells that scored other pairs cannot be averaged pair by pair
+    _fake_cell(tmp_path, "loo-a-seed4", "a", outs[1].tolist(), ids[::-1], conf)
+    s = summarize(tmp_path, ["a"], "heldout_all", 50, 0, seeds=[0, 4])
+    assert s["available"] is False and "scored different pairs" in s["reason"]
+
+
+def test_seed_cells_and_the_seeds_flag(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from rmbench.errors import ConfigError
+    from rmbench.run import loo
+    from rmbench.run.sweep import CellLog, parse_seeds
+
+    seen = []
+    monkeypatch.setattr("rmbench.run.sweep._cell", lambda base, cell, c, p, **kw: seen.append((cell.name, kw["seed"])) or {})
+    loo.run_cells(SimpleNamespace(seed=1), tmp_path, ["a", "b"], None, False, CellLog(4, progress=False), seeds=[0, 1])
+    # the config's own seed keeps the plain cell, so seeds can be added to a finished sweep
+    assert seen == [("loo-a-seed0", 0), ("loo-a", 1), ("loo-b-seed0", 0), ("loo-b", 1)]
+    assert parse_seeds("0, 1,1,2", True) == [0, 1, 2] and parse_seeds(None, True) is None
+    for text, flag, match in (("0,1", False, "add --leave-one-out"), ("0,x", True, "whole numbers"),
+                              ("-1", True, "whole numbers"), (",", True, "no seed")):
+        with pytest.raises(ConfigError, match=match):
+            parse_seeds(text, flag)
