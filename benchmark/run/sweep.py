@@ -53,6 +53,7 @@ class CellLog:
 
 def _cell(base, run_dir: Path, console, progress, *, model=None, pairs=None, train_tasks=None, holdouts=None,
           seed=None) -> dict:
+    from rmbench.run.cellproc import isolated, run_cell
     from rmbench.run.harness import run_holdout
 
     done = run_dir / "results.json"
@@ -69,6 +70,8 @@ def _cell(base, run_dir: Path, console, progress, *, model=None, pairs=None, tra
         cfg.seed = seed
     cfg.out = str(run_dir)
     cfg.train.resume = (run_dir / "config.json").is_file()
+    if isolated():  # a process per cell: its memory goes back when it ends (rmbench.run.cellproc)
+        return run_cell(run_dir, run_holdout, cfg, run_dir, progress=progress, holdouts=holdouts)
     return run_holdout(cfg, run_dir, console=console, progress=progress, holdouts=holdouts)
 
 
@@ -192,6 +195,7 @@ def adapt_curve(base, out: Path, ks: list[int], epochs: float, console, progress
                 log: CellLog | None = None) -> dict:
     """The k = 0 transfer cell, then one fine-tuned cell per k > 0 (``rmbench.run.adapt``)."""
     from rmbench.run.adapt import adapt_points, run_adapted
+    from rmbench.run.cellproc import isolated, run_cell
 
     log = log or CellLog(len(set(ks) | {0}), console, progress)
     base = copy.deepcopy(base)
@@ -201,7 +205,10 @@ def adapt_curve(base, out: Path, ks: list[int], epochs: float, console, progress
     docs = {0: _cell(base, base_dir, console, progress)}
     for k in (k for k in ks if k > 0):
         log.start(f"adaptation, k = {k:,} held-out pairs", out / "cells" / f"adapt-{k}")
-        docs[k] = run_adapted(base, base_dir, out / "cells" / f"adapt-{k}", k, epochs, console, progress)
+        cell = out / "cells" / f"adapt-{k}"
+        docs[k] = (run_cell(cell, run_adapted, base, base_dir, cell, k, epochs, progress=progress)
+                   if isolated() and not (cell / "results.json").is_file()
+                   else run_adapted(base, base_dir, cell, k, epochs, console, progress))
     holdout = docs[0]["holdout"][0]
     return {"holdout": holdout, "split": "test", "epochs": epochs, "points": adapt_points(docs, holdout)}
 

@@ -108,6 +108,7 @@ def test_leave_one_out_cells_pool_and_resume(tmp_path, monkeypatch, tiny_bert_di
         raise AssertionError("a finished cell was recomputed")
 
     monkeypatch.setattr("rmbench.model.train.fit", no_training)
+    monkeypatch.setenv("RMBENCH_SWEEP_IN_PROCESS", "1")  # a recomputed cell would run here, where fit is patched
     again = CliRunner().invoke(main, args + ["--resume", "--format", "json"], catch_exceptions=False)
     assert again.exit_code == 0, again.output
     points = [r for r in json.loads(again.stdout) if r["part"] == "leave_one_out"]

@@ -55,6 +55,7 @@ def test_sweep_cells_plots_and_resume(tmp_path, monkeypatch, tiny_bert_dir, writ
         raise AssertionError("a finished cell was recomputed")
 
     monkeypatch.setattr("rmbench.model.train.fit", no_training)
+    monkeypatch.setenv("RMBENCH_SWEEP_IN_PROCESS", "1")  # a recomputed cell would run here, where fit is patched
     again = CliRunner().invoke(main, args + ["--resume", "--format", "json"], catch_exceptions=False)
     assert again.exit_code == 0, again.output
     assert json.loads((out / "sweep.json").read_text())["transfer"]["accuracy"] == t["accuracy"]
