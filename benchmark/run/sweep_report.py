@@ -245,7 +245,9 @@ def heading(result: dict) -> str:
     parts = [f"held out {result.get('holdout', '')}"] if any(
         result.get(k) for k in ("learning_curves", "transfer", "adapt")) else []
     if result.get("leave_one_out"):
-        parts.append(f"each of {', '.join(result['leave_one_out']['tasks'])} held out in turn")
+        seeds = _seeds(result)
+        parts.append(f"each of {', '.join(result['leave_one_out']['tasks'])} held out in turn"
+                     + (f", training seeds {', '.join(map(str, seeds))}" if seeds else ""))
     return "; ".join(parts) or f"held out {result.get('holdout', '')}"
 
 

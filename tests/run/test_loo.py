@@ -135,6 +135,7 @@ def test_leave_one_out_cells_pool_and_resume(tmp_path, monkeypatch, tiny_bert_di
     diffs = [summ2["by_seed"][k]["pooled"]["diff"]["value"] for k in ("0", "1")]
     assert over["seeds"] == 2 and over["diff_range"] == [min(diffs), max(diffs)]
     assert "mean of 2" in seeded.output and "clears in seeds" in seeded.output
+    assert "training seeds 0, 1" in (out / "sweep.md").read_text().splitlines()[0]
 
 
 def test_summary_says_why_when_cells_predate_baseline_outcomes(tmp_path):
