@@ -28,8 +28,12 @@ def _eval_setting(doc: dict, key: str, default: int) -> int:
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the resamples.")
 @click.option("--any-data", is_flag=True,
               help="Compare runs of different prepared data anyway, on the pair ids they share.")
+@click.option("--sweep-seeds", "sweep_seeds", default=None, metavar="LIST",
+              help="Training seeds to read from `sweep --leave-one-out --seeds` folders, e.g. 0,1 (default: every "
+                   "seed each sweep lists). With two or more, each pair's outcome is the mean over the seeds, and "
+                   "each row says in how many seeds the verdict holds.")
 @format_option()
-def compare_cmd(runs, out, overwrite, samples, seed, any_data, fmt):
+def compare_cmd(runs, out, overwrite, samples, seed, any_data, sweep_seeds, fmt):
     """Compare two or more runs on the pairs they share: each later run against the first.
 
     \b
@@ -41,7 +45,9 @@ def compare_cmd(runs, out, overwrite, samples, seed, any_data, fmt):
     with a 95% interval that resamples whole posts; a difference is called only when
     its interval excludes 0. With two or more held-out tasks, a (pooled) row per
     held-out split: every shared pair of those tasks, posts resampled within each task.
-    Pairs only one run scored are counted, not compared. Example (a run, then a
+    Pairs only one run scored are counted, not compared. A sweep run with --seeds
+    is read over its seeds: each pair's outcome averaged, and each seed's own
+    verdict counted ("better in 2 of 3"). Example (a run, then a
     baseline scored on the same data, then the two side by side):
       rmbench run --holdout WritingPrompts --train-tasks askacademia,askscience --limit 200 --out runs/wp
       rmbench evaluate --model baseline:longer --tasks writingprompts --out runs/longer
@@ -50,9 +56,12 @@ def compare_cmd(runs, out, overwrite, samples, seed, any_data, fmt):
     """
     from rmbench.eval.compare import compare_runs, labels_for, load_run, notes, sheet
 
+    from rmbench.run.sweep import parse_seeds
+
     try:
+        seeds = parse_seeds(sweep_seeds, True, "--sweep-seeds")
         labels = labels_for(list(runs))
-        loaded = [load_run(p, lab) for p, lab in zip(runs, labels)]
+        loaded = [load_run(p, lab, seeds) for p, lab in zip(runs, labels)]
         first = loaded[0].doc
         doc = compare_runs(loaded, samples=samples or _eval_setting(first, "bootstrap_samples", 1000), seed=seed,
                            min_pairs=_eval_setting(first, "min_report_pairs", 50),

@@ -452,6 +452,49 @@ def pair_ids(posts: int, per_post: int = 2) -> list[str]:
     return [f"p{i}:c{j}:r{j}" for i in range(posts) for j in range(per_post)]
 
 
+def loo_sweep(path: Path, outcomes: dict[str, dict[str, float]], model: str = "m") -> Path:
+    """A `sweep --leave-one-out` folder: per task a cell holding it out, whose predictions also
+    carry another task's in-domain rows (which the comparison must leave out)."""
+    import json
+
+    tasks = list(outcomes)
+    path.mkdir(parents=True)
+    (path / "sweep.json").write_text(json.dumps({"kind": "rmbench.sweep", "leave_one_out": {"tasks": tasks}}))
+    for t in tasks:
+        cell = path / "cells" / f"loo-{t}"
+        cell.mkdir(parents=True)
+        other = next(u for u in tasks if u != t)
+        (cell / "results.json").write_text(json.dumps({
+            "model": {"id": model}, "synthetic_data": False, "data": {"manifest_fingerprint": "f" * 64},
+            "results": {t: {"role": "heldout"}, other: {"role": "in_domain"}}}))
+        rows = [{"task": t, "split": "heldout_all", "pair_id": pid, "reward_chosen": o, "reward_rejected": 0.5}
+                for pid, o in outcomes[t].items()]
+        rows += [{"task": other, "split": "test", "pair_id": pid, "reward_chosen": 1.0, "reward_rejected": 0.0}
+                 for pid in list(outcomes[other])[:5]]
+        (cell / "predictions.jsonl").write_text("\n".join(map(json.dumps, rows)) + "\n")
+    return path
+
+
+def seeded_sweep(path: Path, by_seed: dict[int, dict[str, dict[str, float]]], base: int = 0) -> Path:
+    """A `sweep --leave-one-out --seeds` folder: per task and seed a cell (the config's own seed
+    keeps the plain `loo-T` name, as the sweep writes them)."""
+    import json
+
+    seeds = list(by_seed)
+    loo_sweep(path, by_seed[base])
+    (path / "sweep.json").write_text(json.dumps({"kind": "rmbench.sweep", "config": {"seed": base},
+                                                 "leave_one_out": {"tasks": list(by_seed[base]), "seeds": seeds}}))
+    for s in seeds:
+        if s != base:
+            loo_sweep(path / "tmp", by_seed[s])
+            for cell in (path / "tmp" / "cells").iterdir():
+                cell.rename(path / "cells" / f"{cell.name}-seed{s}")
+            for f in (path / "tmp").iterdir():
+                f.unlink() if f.is_file() else f.rmdir()
+            (path / "tmp").rmdir()
+    return path
+
+
 @pytest.fixture(name="write_run_folder")
 def _write_run_folder_fixture():
     return write_run_folder
@@ -460,3 +503,13 @@ def _write_run_folder_fixture():
 @pytest.fixture(name="pair_ids")
 def _pair_ids_fixture():
     return pair_ids
+
+
+@pytest.fixture(name="loo_sweep")
+def _loo_sweep_fixture():
+    return loo_sweep
+
+
+@pytest.fixture(name="seeded_sweep")
+def _seeded_sweep_fixture():
+    return seeded_sweep

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from rmbench.cli import main
@@ -56,3 +57,22 @@ def test_compare_for_programs_and_its_errors(tmp_path, write_run_folder, pair_id
     (tmp_path / "empty").mkdir()
     bad = CliRunner().invoke(main, ["compare", str(a), str(tmp_path / "empty")])
     assert bad.exit_code == 1 and "not a run folder" in bad.output
+
+
+def test_compare_reads_seeded_sweeps_over_their_seeds_or_the_ones_named(tmp_path, seeded_sweep):
+    ids = {"a": [f"a{i}:x:y" for i in range(30)], "b": [f"b{i}:x:y" for i in range(30)]}
+    ones = {t: {p: 1.0 for p in v} for t, v in ids.items()}
+    zeros = {t: {p: 0.0 for p in v} for t, v in ids.items()}
+    plain = seeded_sweep(tmp_path / "plain", {0: zeros, 1: zeros, 2: zeros})
+    other = seeded_sweep(tmp_path / "other", {0: ones, 1: ones, 2: zeros})  # better in seeds 0 and 1
+    res = CliRunner().invoke(main, ["compare", str(plain), str(other), "--samples", "200", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    pooled = next(r for r in rows if r["task"] == "(pooled)")
+    assert pooled["seeds"] == "better in 2 of 3" and pooled["diff_pp"] == pytest.approx(66.7, abs=0.05)
+    assert (pooled["seed_range_low_pp"], pooled["seed_range_high_pp"]) == (0.0, 100.0)
+    two = CliRunner().invoke(main, ["compare", str(plain), str(other), "--sweep-seeds", "2,1", "--format", "json"])
+    assert two.exit_code == 0, two.output
+    assert next(r for r in json.loads(two.stdout) if r["task"] == "(pooled)")["seeds"] == "better in 1 of 2"
+    bad = CliRunner().invoke(main, ["compare", str(plain), str(other), "--sweep-seeds", "x"])
+    assert bad.exit_code == 1 and "--sweep-seeds 'x': expected whole numbers" in bad.output

@@ -20,148 +20,13 @@ refused unless asked for, since their pair ids need not mean the same pairs.
 
 from __future__ import annotations
 
-import hashlib
-import math
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from rmbench.errors import ConfigError, DataError
-from rmbench.eval.metrics import LEVEL, ClusterBootstrap, estimate, pair_outcomes, post_ids_of
-from rmbench.jsonlimits import read_json_file
-from rmbench.jsonl import LINE_MAX_CHARS, loads
+from rmbench.errors import ConfigError
+from rmbench.eval.compare_load import Outcomes, RunPredictions, load_run, load_submission, load_sweep
+from rmbench.eval.metrics import LEVEL, ClusterBootstrap, estimate, post_ids_of
 
 SPLIT_ORDER = ("heldout_all", "heldout_all_hard", "test", "test_hard")
-
-
-@dataclass
-class RunPredictions:
-    """One run folder: its results.json and, per (task, split), pair id -> outcome (1 the
-    chosen response got the higher reward, 0 the lower, 0.5 a tie)."""
-
-    path: Path
-    label: str
-    doc: dict
-    results_sha256: str
-    outcomes: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
-    dropped: Counter = field(default_factory=Counter)  # reason -> predictions lines skipped
-
-
-def _rewards(row) -> tuple[tuple[str, str], str, float, float] | str:
-    """(key, pair id, reward of chosen, of rejected) of one predictions row, or why it cannot be used."""
-    if not isinstance(row, dict):
-        return "not a JSON object"
-    task, split, pid = row.get("task"), row.get("split"), row.get("pair_id")
-    if not all(isinstance(v, str) and v for v in (task, split, pid)):
-        return "task, split or pair_id missing"
-    a, b = row.get("reward_chosen"), row.get("reward_rejected")
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (a, b)):
-        return "reward not a finite number"
-    return (task, split), pid, float(a), float(b)
-
-
-def load_submission(path: Path, label: str | None = None) -> RunPredictions:
-    """A leaderboard submission file (``rmbench submit``): its results and embedded predictions,
-    read by the leaderboard's own strict reader (a bad row is an error there, as in ``validate``)."""
-    from rmbench.leaderboard.frozen import predictions_by_split
-
-    sub = read_json_file(path)
-    if not isinstance(sub, dict) or sub.get("kind") != "rmbench.submission" or not isinstance(sub.get("results"), dict):
-        raise ConfigError(f"{path}: not a run folder or a leaderboard submission (rmbench submit writes those)")
-    run = RunPredictions(path, label or str(sub.get("name") or path.stem), sub["results"],
-                         hashlib.sha256(path.read_bytes()).hexdigest())
-    _set_outcomes(run, predictions_by_split(sub.get("predictions")))
-    return run
-
-
-def _set_outcomes(run: RunPredictions, rewards: dict[tuple[str, str], dict[str, tuple[float, float]]]) -> None:
-    """Each pair's outcome by ``metrics.pair_outcomes`` (the project's one rule for wins and ties)."""
-    for key, by_pair in rewards.items():
-        ids = list(by_pair)
-        run.outcomes[key] = dict(zip(ids, pair_outcomes([by_pair[i][0] for i in ids], [by_pair[i][1] for i in ids])
-                                     .tolist()))
-
-
-def load_run(path: str | Path, label: str | None = None) -> RunPredictions:
-    """A run folder's results.json and predictions.jsonl, or a leaderboard submission file;
-    a clear error if it is neither."""
-    path = Path(path)
-    if path.is_file():
-        return load_submission(path, label)
-    if (path / "sweep.json").is_file():
-        return load_sweep(path, label)
-    results, preds = path / "results.json", path / "predictions.jsonl"
-    if not results.is_file() or not preds.is_file():
-        raise ConfigError(f"{path}: not a run folder (it needs results.json and predictions.jsonl, which "
-                          "`rmbench run` and `rmbench evaluate` write under --out), a leave-one-out sweep "
-                          "or a leaderboard submission file")
-    doc = _results(results)
-    run = RunPredictions(path, label or path.name, doc, hashlib.sha256(results.read_bytes()).hexdigest())
-    _set_outcomes(run, _read_predictions(preds, run))
-    return run
-
-
-def _results(path: Path) -> dict:
-    doc = read_json_file(path)
-    if not isinstance(doc, dict) or not isinstance(doc.get("model"), dict):
-        raise DataError(f"{path}: not an rmbench results.json (no model block)")
-    return doc
-
-
-def load_sweep(path: Path, label: str | None = None) -> RunPredictions:
-    """A ``sweep --leave-one-out`` folder as one run: each cell's held-out task, as that cell
-    scored it (its model never trained on that task), so two such sweeps compare per task and
-    pooled over every community."""
-    sweep = read_json_file(path / "sweep.json")
-    tasks = ((sweep.get("leave_one_out") or {}) if isinstance(sweep, dict) else {}).get("tasks")
-    if not tasks:
-        raise ConfigError(f"{path}: a sweep without --leave-one-out; compare its cells instead "
-                          f"({path / 'cells'}/NAME are run folders)")
-    from rmbench.run.loo import cell_dir
-
-    docs, rewards = {}, {}
-    run = RunPredictions(path, label or path.name, {}, hashlib.sha256((path / "sweep.json").read_bytes()).hexdigest())
-    for t in tasks:
-        cell = cell_dir(path, t)
-        if not (cell / "results.json").is_file() or not (cell / "predictions.jsonl").is_file():
-            raise DataError(f"{path}: the leave-one-out cell of {t} is not finished ({cell}); "
-                            "rerun the sweep with --resume")
-        docs[t] = _results(cell / "results.json")
-        rewards.update({k: v for k, v in _read_predictions(cell / "predictions.jsonl", run).items() if k[0] == t})
-    first = docs[tasks[0]]
-    run.doc = {**first, "results": {t: docs[t]["results"][t] for t in tasks if t in docs[t].get("results", {})}}
-    _set_outcomes(run, rewards)
-    return run
-
-
-def _read_predictions(preds: Path, run: RunPredictions) -> dict[tuple[str, str], dict[str, tuple[float, float]]]:
-    """(task, split) -> pair id -> rewards; a line that cannot be used is counted in ``run.dropped``."""
-    rewards: dict[tuple[str, str], dict[str, tuple[float, float]]] = {}
-    with open(preds, "rb") as f:
-        while line := f.readline(LINE_MAX_CHARS + 1):
-            if not line.strip():
-                continue
-            if len(line) > LINE_MAX_CHARS:
-                run.dropped["line too long"] += 1
-                while line and not line.endswith(b"\n"):  # skip the rest of that line
-                    line = f.readline(LINE_MAX_CHARS + 1)
-                continue
-            try:  # strict UTF-8: a replaced byte in a pair id would silently make another pair
-                got = _rewards(loads(line.decode("utf-8")))
-            except UnicodeDecodeError:
-                got = "not UTF-8"
-            except ValueError:
-                got = "not JSON"
-            if isinstance(got, str):
-                run.dropped[got] += 1
-                continue
-            key, pid, chosen, rejected = got
-            seen = rewards.setdefault(key, {})
-            if pid in seen:
-                run.dropped["pair listed twice (first kept)"] += 1
-            else:
-                seen[pid] = (chosen, rejected)
-    return rewards
 
 
 def _fingerprint(run: RunPredictions) -> str | None:
@@ -195,6 +60,7 @@ def compare_runs(runs: list[RunPredictions], *, samples: int = 1000, seed: int =
     rows = []
     for other in runs[1:]:
         mine = []
+        pairing = seed_pairing(base, other)
         for key in sorted(set(base.outcomes) & set(other.outcomes), key=_order):
             a, b = base.outcomes[key], other.outcomes[key]
             ids = sorted(set(a) & set(b))
@@ -214,11 +80,16 @@ def compare_runs(runs: list[RunPredictions], *, samples: int = 1000, seed: int =
                          "only_first": len(a) - len(ids), "only_this": len(b) - len(ids),
                          "accuracy_first": estimate(acc_a, ci_a), "accuracy": estimate(acc_b, ci_b),
                          "diff": estimate(d, ci), "too_small": too_small, "verdict": verdict})
+            if pairing:
+                mine[-1]["over_seeds"] = _over_seeds(
+                    [(s, *boot.diff([sb[key][i] for i in ids], [sa[key][i] for i in ids])) for s, sa, sb in pairing],
+                    too_small)
         # the pooled rows right after the held-out headline rows they pool
         cut = next((i for i, r in enumerate(mine) if r["split"] not in ("heldout_all", "heldout_all_hard")), len(mine))
         rows += mine[:cut] + pooled_rows(base, other, samples, seed, min_pairs, min_posts) + mine[cut:]
     return {"kind": "rmbench.compare", "schema_version": 1, "first": base.label,
-            "runs": [{"label": r.label, "path": str(r.path), "model": r.doc["model"].get("id"),
+            "runs": [{"label": r.label, "path": str(r.path), "model": r.doc["model"].get("id"), "seeds": r.seeds,
+                      "pairs_not_every_seed": r.not_every_seed,
                       "data_fingerprint": _fingerprint(r), "synthetic_data": bool(r.doc.get("synthetic_data")),
                       "results_sha256": r.results_sha256, "dropped": dict(r.dropped)} for r in runs],
             "bootstrap": {"samples": samples, "seed": seed, "level": LEVEL, "cluster": "post"},
@@ -231,6 +102,33 @@ def _verdict(ci, too_small: bool) -> str:
             else "no difference detected")
 
 
+def seed_pairing(base: RunPredictions, other: RunPredictions) -> list[tuple[int, Outcomes, Outcomes]]:
+    """(seed, the first run's outcomes, this run's) per training seed judged on its own: the seeds
+    both sweeps trained, when both have several (a seed trains on the same sampled pairs in
+    both); else each seed of the one with several against the other's outcomes; else none."""
+    a, b = base.by_seed, other.by_seed
+    if a and b:
+        common = sorted(set(a) & set(b))
+        return [(s, a[s], b[s]) for s in common] if len(common) >= 2 else []
+    return ([(s, a[s], other.outcomes) for s in a] if a else [(s, base.outcomes, b[s]) for s in b] if b else [])
+
+
+def _over_seeds(per_seed: list[tuple[int, float, list]], too_small: bool) -> dict:
+    """Each seed's own paired difference and verdict, and how they agree."""
+    each = [{"seed": s, "diff": estimate(d, ci), "verdict": _verdict(ci, too_small)} for s, d, ci in per_seed]
+    diffs = [e["diff"]["value"] for e in each]
+    return {"seeds": [e["seed"] for e in each], "by_seed": each, "diff_range": [min(diffs), max(diffs)],
+            "better": sum(e["verdict"] == "better" for e in each), "worse": sum(e["verdict"] == "worse" for e in each)}
+
+
+def seeds_text(over: dict | None) -> str | None:
+    """'better in 2 of 3', 'worse in 3 of 3', 'better in 1, worse in 1 of 3', 'in none of 3'."""
+    if not over:
+        return None
+    said = [f"{word} in {over[word]}" for word in ("better", "worse") if over[word]]
+    return f"{', '.join(said) or 'in none'} of {len(over['seeds'])}"
+
+
 POOLED = "(pooled)"
 
 
@@ -239,35 +137,42 @@ def pooled_rows(base: RunPredictions, other: RunPredictions, samples: int, seed:
     """Per held-out headline split with two or more held-out tasks: both runs over every pair of
     those tasks they share, posts resampled within each task (``metrics.stratified_means``, as
     ``sweep --leave-one-out`` pools)."""
-    from rmbench.eval.metrics import percentile_interval, stratified_means
-
     rows = []
+    pairing = seed_pairing(base, other)
     for split in ("heldout_all", "heldout_all_hard"):
         keys = sorted(k for k in set(base.outcomes) & set(other.outcomes)
                       if k[1] == split and _role(base, k[0]) == "heldout")
-        strata = []
-        for key in keys:
-            a, b = base.outcomes[key], other.outcomes[key]
-            ids = sorted(set(a) & set(b))
-            if ids:
-                strata.append((key[0], post_ids_of(ids), [a[i] for i in ids], [b[i] for i in ids]))
-        if len(strata) < 2:
+        shared = [(k, ids) for k in keys if (ids := sorted(set(base.outcomes[k]) & set(other.outcomes[k])))]
+        if len(shared) < 2:
             continue
-        draws, _ = stratified_means([(posts, [xa, xb]) for _, posts, xa, xb in strata], samples, seed)
-        xa = [v for s in strata for v in s[2]]
-        xb = [v for s in strata for v in s[3]]
-        n, n_posts = len(xa), sum(len(set(s[1])) for s in strata)
-        ci = percentile_interval(draws[:, 1] - draws[:, 0])
+        (d, ci), (acc_a, ci_a), (acc_b, ci_b) = _pooled(shared, base.outcomes, other.outcomes, samples, seed)
+        n = sum(len(ids) for _, ids in shared)
+        n_posts = sum(len(set(post_ids_of(ids))) for _, ids in shared)
         too_small = n < min_pairs or n_posts < min_posts
-        rows.append({"task": POOLED, "tasks": [s[0] for s in strata], "split": split, "role": "heldout",
-                     "run": other.label, "n": n, "posts": n_posts,
-                     "only_first": sum(len(base.outcomes[k]) for k in keys) - n,
-                     "only_this": sum(len(other.outcomes[k]) for k in keys) - n,
-                     "accuracy_first": estimate(sum(xa) / n, percentile_interval(draws[:, 0])),
-                     "accuracy": estimate(sum(xb) / n, percentile_interval(draws[:, 1])),
-                     "diff": estimate((sum(xb) - sum(xa)) / n, ci), "too_small": too_small,
-                     "verdict": _verdict(ci, too_small)})
+        row = {"task": POOLED, "tasks": [k[0] for k, _ in shared], "split": split, "role": "heldout",
+               "run": other.label, "n": n, "posts": n_posts,
+               "only_first": sum(len(base.outcomes[k]) for k in keys) - n,
+               "only_this": sum(len(other.outcomes[k]) for k in keys) - n,
+               "accuracy_first": estimate(acc_a, ci_a), "accuracy": estimate(acc_b, ci_b),
+               "diff": estimate(d, ci), "too_small": too_small, "verdict": _verdict(ci, too_small)}
+        if pairing:
+            row["over_seeds"] = _over_seeds([(s, *_pooled(shared, sa, sb, samples, seed)[0]) for s, sa, sb in pairing],
+                                            too_small)
+        rows.append(row)
     return rows
+
+
+def _pooled(shared: list, a: Outcomes, b: Outcomes, samples: int, seed: int) -> tuple:
+    """(difference b - a, its interval), (accuracy of a, interval), (of b, interval) over the
+    ``shared`` (key, pair ids) strata, posts resampled within each."""
+    from rmbench.eval.metrics import percentile_interval, stratified_means
+
+    strata = [(post_ids_of(ids), [a[k][i] for i in ids], [b[k][i] for i in ids]) for k, ids in shared]
+    draws, _ = stratified_means([(posts, [xa, xb]) for posts, xa, xb in strata], samples, seed)
+    n = sum(len(xa) for _, xa, _ in strata)
+    sa, sb = sum(v for _, xa, _ in strata for v in xa), sum(v for _, _, xb in strata for v in xb)
+    return (((sb - sa) / n, percentile_interval(draws[:, 1] - draws[:, 0])),
+            (sa / n, percentile_interval(draws[:, 0])), (sb / n, percentile_interval(draws[:, 1])))
 
 
 def labels_for(paths: list[Path]) -> list[str]:
@@ -286,12 +191,15 @@ def sheet(doc: dict):
     from rmbench.tables import Column, Sheet
 
     first = doc["first"]
+    seeded = any(r.get("over_seeds") for r in doc["rows"])
     out = Sheet([Column("task"), Column("split"), Column("role", f"role in {first}"), Column("run"),
                  Column("n", "pairs", "int"),
                  Column("posts", kind="int"), Column("accuracy_first", f"{first} %", "pct"),
                  Column("accuracy", "run %", "pct"), Column("ci95", "run 95% CI", "pct_ci"),
                  Column("diff", f"run - {first} (points)", "pp"), Column("diff_ci95", "95% CI", "pp_ci"),
-                 Column("verdict", f"run vs {first}"), Column("unshared", "pairs in one run only", "int")],
+                 Column("verdict", f"run vs {first}"), Column("unshared", "pairs in one run only", "int")]
+                + ([Column("seeds", "verdict in seeds"), Column("seed_range", "diff range over seeds", "pp_ci")]
+                   if seeded else []),
                 title=f"Paired comparison with {first}, on the pairs both runs scored",
                 caption="Intervals: 95%, posts resampled with all their pairs; a difference is called only when "
                         "its interval excludes 0; too small: under "
@@ -299,7 +207,8 @@ def sheet(doc: dict):
     for r in doc["rows"]:
         out.add(r["task"], r["split"], r.get("role"), r["run"], r["n"], r["posts"], r["accuracy_first"]["value"],
                 r["accuracy"]["value"], r["accuracy"]["ci95"], r["diff"]["value"], r["diff"]["ci95"], r["verdict"],
-                r["only_first"] + r["only_this"])
+                r["only_first"] + r["only_this"],
+                *([seeds_text(r.get("over_seeds")), (r.get("over_seeds") or {}).get("diff_range")] if seeded else []))
     return out
 
 
@@ -311,6 +220,11 @@ def notes(doc: dict) -> list[str]:
     if len({r["data_fingerprint"] for r in doc["runs"]}) > 1:
         lines.append("Different prepared data (--any-data): only the pair ids the runs share are compared.")
     for r in doc["runs"]:
+        if r.get("seeds") and len(r["seeds"]) > 1:
+            left = r.get("pairs_not_every_seed") or 0
+            lines.append(f"{r['label']}: each pair's outcome is the mean over training seeds "
+                         f"{', '.join(map(str, r['seeds']))}" + (f" ({left:,} pairs not scored by every seed's cell left out)"
+                                                                if left else ""))
         if r["dropped"]:
             why = ", ".join(f"{k} {v:,}" for k, v in sorted(r["dropped"].items()))
             lines.append(f"{r['label']}: predictions lines skipped: {why}")
@@ -342,5 +256,5 @@ def write_report(doc: dict, folder: Path, plot: str | None = None) -> list[Path]
     return write_markdown_and_page(Path(folder) / "compare.md", markdown(doc, plot), f"rmbench compare: {doc['first']}")
 
 
-__all__ = ["RunPredictions", "write_report", "compare_runs", "labels_for", "load_run", "load_sweep", "markdown", "notes",
-           "pooled_rows", "sheet"]
+__all__ = ["RunPredictions", "write_report", "compare_runs", "labels_for", "load_run", "load_submission", "load_sweep",
+           "markdown", "notes", "pooled_rows", "seed_pairing", "seeds_text", "sheet"]

@@ -89,20 +89,20 @@ def parse_sizes(text: str) -> list[int]:
     return sizes
 
 
-def parse_seeds(text: str | None, leave_one_out: bool) -> list[int] | None:
-    """'0,1,2' -> [0, 1, 2] (each once, in order); None without --seeds."""
+def parse_seeds(text: str | None, leave_one_out: bool, flag: str = "--seeds") -> list[int] | None:
+    """'0,1,2' -> [0, 1, 2] (each once, in order); None without ``flag`` (its name in the errors)."""
     if not text:
         return None
     if not leave_one_out:
-        raise ConfigError("--seeds applies to --leave-one-out (a cell per task and seed); add --leave-one-out")
+        raise ConfigError(f"{flag} applies to --leave-one-out (a cell per task and seed); add --leave-one-out")
     seeds: list[int] = []
     for part in filter(None, (p.strip() for p in text.split(","))):
         if not re.fullmatch(r"\d+", part):
-            raise ConfigError(f"--seeds {part!r}: expected whole numbers, e.g. --seeds 0,1,2")
+            raise ConfigError(f"{flag} {part!r}: expected whole numbers, e.g. {flag} 0,1,2")
         if int(part) not in seeds:
             seeds.append(int(part))
     if not seeds:
-        raise ConfigError("--seeds: no seed given (e.g. --seeds 0,1,2)")
+        raise ConfigError(f"{flag}: no seed given (e.g. {flag} 0,1,2)")
     return seeds
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rmbench.errors import ConfigError
-from rmbench.eval.compare import compare_runs, labels_for, load_run, markdown, notes, sheet
+from rmbench.eval.compare import compare_runs, labels_for, load_run, markdown, notes, seeds_text, sheet
 
 
 def test_a_clearly_worse_run_is_called_worse_with_a_paired_interval(tmp_path, write_run_folder, pair_ids):
@@ -118,28 +118,7 @@ def test_leaderboard_submissions_compare_like_runs_and_reproduce_their_own_figur
         load_run(tmp_path / "other.json")
 
 
-def _loo_sweep(path: Path, outcomes: dict[str, dict[str, float]], model: str = "m") -> Path:
-    """A `sweep --leave-one-out` folder: per task a cell holding it out, whose predictions also
-    carry another task's in-domain rows (which the comparison must leave out)."""
-    tasks = list(outcomes)
-    path.mkdir(parents=True)
-    (path / "sweep.json").write_text(json.dumps({"kind": "rmbench.sweep", "leave_one_out": {"tasks": tasks}}))
-    for t in tasks:
-        cell = path / "cells" / f"loo-{t}"
-        cell.mkdir(parents=True)
-        other = next(u for u in tasks if u != t)
-        (cell / "results.json").write_text(json.dumps({
-            "model": {"id": model}, "synthetic_data": False, "data": {"manifest_fingerprint": "f" * 64},
-            "results": {t: {"role": "heldout"}, other: {"role": "in_domain"}}}))
-        rows = [{"task": t, "split": "heldout_all", "pair_id": pid, "reward_chosen": o, "reward_rejected": 0.5}
-                for pid, o in outcomes[t].items()]
-        rows += [{"task": other, "split": "test", "pair_id": pid, "reward_chosen": 1.0, "reward_rejected": 0.0}
-                 for pid in list(outcomes[other])[:5]]
-        (cell / "predictions.jsonl").write_text("\n".join(map(json.dumps, rows)) + "\n")
-    return path
-
-
-def test_leave_one_out_sweeps_compare_per_task_and_pooled(tmp_path):
+def test_leave_one_out_sweeps_compare_per_task_and_pooled(tmp_path, loo_sweep):
     import numpy as np
 
     from rmbench.eval.metrics import percentile_interval, post_ids_of, stratified_means
@@ -148,7 +127,7 @@ def test_leave_one_out_sweeps_compare_per_task_and_pooled(tmp_path):
     ids = {"a": [f"a{i}:x:{j}" for i in range(40) for j in range(3)], "b": [f"b{i}:x:{j}" for i in range(25) for j in range(2)]}
     first = {t: {pid: float(rng.integers(0, 2)) for pid in v} for t, v in ids.items()}
     second = {t: {pid: float(rng.integers(0, 2)) for pid in v} for t, v in ids.items()}
-    doc = compare_runs([load_run(_loo_sweep(tmp_path / "s1", first)), load_run(_loo_sweep(tmp_path / "s2", second))],
+    doc = compare_runs([load_run(loo_sweep(tmp_path / "s1", first)), load_run(loo_sweep(tmp_path / "s2", second))],
                        samples=300, seed=4)
     assert [(r["task"], r["split"]) for r in doc["rows"]] == [("a", "heldout_all"), ("b", "heldout_all"),
                                                               ("(pooled)", "heldout_all")]  # no in-domain test rows
@@ -166,7 +145,7 @@ def test_leave_one_out_sweeps_compare_per_task_and_pooled(tmp_path):
     assert "(pooled)" in markdown(doc)
 
 
-def test_a_sweep_that_is_not_leave_one_out_or_unfinished_is_a_clear_error(tmp_path):
+def test_a_sweep_that_is_not_leave_one_out_or_unfinished_is_a_clear_error(tmp_path, loo_sweep):
     from rmbench.errors import DataError
 
     plain = tmp_path / "curves"
@@ -174,7 +153,97 @@ def test_a_sweep_that_is_not_leave_one_out_or_unfinished_is_a_clear_error(tmp_pa
     (plain / "sweep.json").write_text(json.dumps({"kind": "rmbench.sweep", "learning_curves": {}}))
     with pytest.raises(ConfigError, match="without --leave-one-out"):
         load_run(plain)
-    half = _loo_sweep(tmp_path / "half", {"a": {"a1:x:y": 1.0}, "b": {"b1:x:y": 0.0}})
+    half = loo_sweep(tmp_path / "half", {"a": {"a1:x:y": 1.0}, "b": {"b1:x:y": 0.0}})
     (half / "cells" / "loo-b" / "predictions.jsonl").unlink()
     with pytest.raises(DataError, match="cell of b is not finished"):
         load_run(half)
+
+
+def _draws(seed_count: int, rng, ids):
+    return {s: {t: {pid: float(rng.choice([0.0, 0.5, 1.0])) for pid in v} for t, v in ids.items()}
+            for s in range(seed_count)}
+
+
+def test_seeded_sweeps_compare_seed_averaged_outcomes_and_each_seed_on_its_own(tmp_path, seeded_sweep):
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    ids = {"a": [f"a{i}:x:{j}" for i in range(40) for j in range(3)], "b": [f"b{i}:x:{j}" for i in range(30) for j in range(2)]}
+    first, second = _draws(3, rng, ids), _draws(3, rng, ids)
+    pa, pb = seeded_sweep(tmp_path / "plain", first), seeded_sweep(tmp_path / "poe", second)
+    a, b = load_run(pa), load_run(pb)
+    assert a.seeds == [0, 1, 2] and sorted(a.by_seed) == [0, 1, 2] and a.not_every_seed == 0
+    pid = ids["a"][5]
+    assert a.outcomes[("a", "heldout_all")][pid] == pytest.approx(np.mean([first[s]["a"][pid] for s in range(3)]))
+    doc = compare_runs([a, b], samples=300, seed=2)
+    rows = {r["task"]: r for r in doc["rows"]}
+    mean_a = np.mean([np.mean([first[s]["a"][p] for s in range(3)]) for p in ids["a"]])
+    mean_b = np.mean([np.mean([second[s]["a"][p] for s in range(3)]) for p in ids["a"]])
+    assert rows["a"]["diff"]["value"] == pytest.approx(mean_b - mean_a, abs=1e-6)
+    # each seed's own verdict is the comparison of that seed's cells alone (--sweep-seeds S)
+    for s in range(3):
+        alone = {r["task"]: r for r in compare_runs([load_run(pa, seeds=[s]), load_run(pb, seeds=[s])],
+                                                    samples=300, seed=2)["rows"]}
+        for task in ("a", "b", "(pooled)"):
+            mine = rows[task]["over_seeds"]["by_seed"][s]
+            assert mine["seed"] == s and mine["diff"] == alone[task]["diff"] and mine["verdict"] == alone[task]["verdict"]
+    over = rows["(pooled)"]["over_seeds"]
+    diffs = [e["diff"]["value"] for e in over["by_seed"]]
+    assert over["diff_range"] == [min(diffs), max(diffs)] and over["seeds"] == [0, 1, 2]
+    assert over["better"] == sum(e["verdict"] == "better" for e in over["by_seed"])
+    rec = sheet(doc).records()[0]  # task a, heldout_all
+    assert rec["seeds"] == seeds_text(rows["a"]["over_seeds"])
+    assert rec["seed_range_low_pp"] == pytest.approx(100 * rows["a"]["over_seeds"]["diff_range"][0], abs=0.05)
+    assert doc["runs"][0]["seeds"] == [0, 1, 2]
+    assert "plain: each pair's outcome is the mean over training seeds 0, 1, 2" in notes(doc)
+
+
+def test_a_seeded_sweep_against_a_single_run_judges_each_seed_against_it(tmp_path, loo_sweep, seeded_sweep):
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    ids = {"a": [f"a{i}:x:{j}" for i in range(30) for j in range(2)], "b": [f"b{i}:x:{j}" for i in range(30) for j in range(2)]}
+    seeded = seeded_sweep(tmp_path / "seeded", _draws(2, rng, ids), base=1)  # seed 0 in loo-T-seed0
+    assert (seeded / "cells" / "loo-a-seed0").is_dir() and load_run(seeded).seeds == [0, 1]
+    single = loo_sweep(tmp_path / "single", _draws(1, rng, ids)[0])
+    doc = compare_runs([load_run(single), load_run(seeded)], samples=200)
+    for row in doc["rows"]:
+        assert row["over_seeds"]["seeds"] == [0, 1]
+    assert compare_runs([load_run(single), load_run(single)], samples=200)["rows"][0].get("over_seeds") is None
+    assert "seeds" not in sheet(compare_runs([load_run(single), load_run(single)], samples=200)).records()[0]
+
+
+def test_pairs_not_scored_by_every_seed_are_left_out_and_counted(tmp_path, seeded_sweep):
+    ids = {"a": [f"a{i}:x:y" for i in range(30)], "b": [f"b{i}:x:y" for i in range(30)]}
+    by_seed = {0: {t: {p: 1.0 for p in v} for t, v in ids.items()}, 1: {t: {p: 0.0 for p in v} for t, v in ids.items()}}
+    del by_seed[1]["a"][ids["a"][0]]  # seed 1's cell did not score one pair
+    run = load_run(seeded_sweep(tmp_path / "s", by_seed))
+    assert run.not_every_seed == 1 and ids["a"][0] not in run.outcomes[("a", "heldout_all")]
+    assert set(run.outcomes[("a", "heldout_all")].values()) == {0.5}
+    doc = compare_runs([run, load_run(tmp_path / "s", seeds=[0])], samples=200)
+    assert "(1 pairs not scored by every seed's cell left out)" in notes(doc)[0]
+
+
+def test_sweep_seeds_that_a_sweep_lacks_are_a_clear_error(tmp_path, loo_sweep, seeded_sweep):
+    ids = {"a": {"a1:x:y": 1.0}, "b": {"b1:x:y": 0.0}}
+    seeded = seeded_sweep(tmp_path / "s", {0: ids, 1: ids})
+    with pytest.raises(ConfigError, match="no cells of seed 5 .its seeds: 0, 1."):
+        load_run(seeded, seeds=[0, 5])
+    with pytest.raises(ConfigError, match="has no --seeds cells"):
+        load_run(loo_sweep(tmp_path / "plain", ids), seeds=[1])
+    (seeded / "cells" / "loo-b-seed1" / "results.json").unlink()
+    from rmbench.errors import DataError
+
+    with pytest.raises(DataError, match=r"cell of b \(seed 1\) is not finished"):
+        load_run(seeded)
+    assert load_run(seeded, seeds=[0]).seeds == [0]  # the finished seed alone still reads
+
+
+def test_seeds_text_says_in_how_many_seeds_a_verdict_holds():
+    def over(better, worse, n):
+        return {"seeds": list(range(n)), "better": better, "worse": worse}
+    assert seeds_text(over(2, 0, 3)) == "better in 2 of 3"
+    assert seeds_text(over(0, 3, 3)) == "worse in 3 of 3"
+    assert seeds_text(over(1, 1, 3)) == "better in 1, worse in 1 of 3"
+    assert seeds_text(over(0, 0, 2)) == "in none of 2"
+    assert seeds_text(None) is None
