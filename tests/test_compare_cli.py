@@ -65,9 +65,15 @@ def test_compare_reads_seeded_sweeps_over_their_seeds_or_the_ones_named(tmp_path
     zeros = {t: {p: 0.0 for p in v} for t, v in ids.items()}
     plain = seeded_sweep(tmp_path / "plain", {0: zeros, 1: zeros, 2: zeros})
     other = seeded_sweep(tmp_path / "other", {0: ones, 1: ones, 2: zeros})  # better in seeds 0 and 1
-    res = CliRunner().invoke(main, ["compare", str(plain), str(other), "--samples", "200", "--format", "json"])
+    out = tmp_path / "cmp"
+    res = CliRunner().invoke(main, ["compare", str(plain), str(other), "--samples", "200", "--format", "json",
+                                    "--out", str(out)])
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)
+    doc = json.loads((out / "compare.json").read_text())
+    assert [r["seeds"] for r in doc["runs"]] == [[0, 1, 2], [0, 1, 2]]
+    assert all(len(r["over_seeds"]["by_seed"]) == 3 for r in doc["rows"]) and (out / "compare.png").stat().st_size > 1000
+    assert "verdict in seeds" in (out / "compare.md").read_text()
     pooled = next(r for r in rows if r["task"] == "(pooled)")
     assert pooled["seeds"] == "better in 2 of 3" and pooled["diff_pp"] == pytest.approx(66.7, abs=0.05)
     assert (pooled["seed_range_low_pp"], pooled["seed_range_high_pp"]) == (0.0, 100.0)

@@ -183,11 +183,15 @@ def compare_forest(doc: dict, path: Path) -> str | None:
         if lo is not None:
             ax.plot([100 * lo, 100 * hi], [y, y], color=color, lw=2)
         ax.plot([d], [y], "o", color=color)
+        seeds = (r.get("over_seeds") or {}).get("by_seed") or []  # each training seed on its own
+        ax.plot([100 * e["diff"]["value"] for e in seeds], [y] * len(seeds), "x", color="black", ms=4, alpha=0.6)
     ax.axvline(0, color="black", lw=0.8, ls=":")
     ax.set_yticks(ys)
     ax.set_yticklabels([f"{r['run']}: {r['task']} {r['split']} (n={r['n']})" + (", too small" if r["too_small"] else "")
                         for r in rows], fontsize=7)
-    ax.set_xlabel(f"accuracy difference to {doc['first']}, points (95% CI, posts resampled)")
+    seeded = any(r.get("over_seeds") for r in rows)
+    ax.set_xlabel(f"accuracy difference to {doc['first']}, points (95% CI, posts resampled)"
+                  + ("\nover seeds: o their mean, x each seed" if seeded else ""))
     synthetic = any(r["synthetic_data"] for r in doc["runs"])
     ax.set_title(f"Paired differences to {doc['first']}" + (" - SYNTHETIC demo data" if synthetic else ""), fontsize=9)
     return _save(fig, path)
