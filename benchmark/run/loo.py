@@ -118,6 +118,10 @@ def _outcomes(cell: Path, task: str, split: str) -> tuple[list[str], np.ndarray,
     if fit.get("available") and saved.get("confounds_logit") is not None:
         margin = np.asarray(saved["chosen"], dtype=float) - np.asarray(saved["rejected"], dtype=float)
         stacked = pair_outcomes(stacked_logits(fit, saved["confounds_logit"], margin), np.zeros(len(margin)))
+    elif fit.get("available") and isinstance(saved.get("stacked"), list) and len(saved["stacked"]) == len(model):
+        # a cell of rmbench before 95a5d2f wrote the stacked outcomes themselves: a finished sweep
+        # resumed with more --seeds keeps its old cells, and their stacked summary with them
+        stacked = np.asarray(saved["stacked"], dtype=float)
     conf = (saved.get("baselines") or {}).get(VERSUS)
     if conf is None:
         conf = "the cell's scores predate per-pair baseline outcomes (rerun the cell)"

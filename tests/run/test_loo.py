@@ -186,6 +186,20 @@ def test_a_too_small_task_counts_in_the_pooled_pairs_but_in_no_mean(tmp_path):
     assert s["pooled"]["stacked"]["diff"]["value"] == 1.0 and s["pooled"]["stacked"]["adds_information"]
 
 
+def test_cells_that_wrote_stacked_outcomes_themselves_still_give_the_stacked_summary(tmp_path):
+    # before 95a5d2f a cell kept the stacked predictor's per-pair outcomes, not confounds' logit
+    cell = tmp_path / "cells" / "loo-a" / "scores"
+    cell.mkdir(parents=True)
+    (cell.parent / "results.json").write_text(json.dumps({"stacked": {"available": True}}))
+    doc = {"chosen": [1, 0, 1, 1], "rejected": [0, 1, 0, 0], "pair_ids": [f"p{i}:x:y" for i in range(4)],
+           "baselines": {"confounds": [0.0, 0.0, 1.0, 1.0]}, "stacked": [1.0, 1.0, 1.0, 0.0]}
+    (cell / "a.heldout_all.json").write_text(json.dumps(doc))
+    s = summarize(tmp_path, ["a"], "heldout_all", 50, 0)
+    assert s["pooled"]["stacked"]["accuracy"]["value"] == 0.75 and s["pooled"]["stacked"]["diff"]["value"] == 0.25
+    (cell / "a.heldout_all.json").write_text(json.dumps({**doc, "stacked": [1.0]}))  # not one per pair: not used
+    assert summarize(tmp_path, ["a"], "heldout_all", 50, 0)["pooled"]["stacked"]["available"] is False
+
+
 def _fake_cell(root, name, task, chosen, pair_ids, conf):
     cell = root / "cells" / name / "scores"
     cell.mkdir(parents=True)
