@@ -20,11 +20,12 @@ refused unless asked for, since their pair ids need not mean the same pairs.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from rmbench.errors import ConfigError
 from rmbench.eval.compare_load import Outcomes, RunPredictions, load_run, load_submission, load_sweep
-from rmbench.eval.metrics import LEVEL, ClusterBootstrap, estimate, post_ids_of
+from rmbench.eval.metrics import LEVEL, ClusterBootstrap, bootstrap_p, estimate, holm, percentile_interval, post_ids_of
 
 SPLIT_ORDER = ("heldout_all", "heldout_all_hard", "test", "test_hard")
 
@@ -71,7 +72,8 @@ def compare_runs(runs: list[RunPredictions], *, samples: int = 1000, seed: int =
             xa, xb = [a[i] for i in ids], [b[i] for i in ids]
             acc_a, ci_a = boot.mean(xa)
             acc_b, ci_b = boot.mean(xb)
-            d, ci = boot.diff(xb, xa)
+            d, draws = boot.diff_draws(xb, xa)
+            ci = boot.interval(draws)
             n_posts = len(set(posts))
             too_small = len(ids) < min_pairs or n_posts < min_posts
             verdict = _verdict(ci, too_small)
@@ -79,14 +81,14 @@ def compare_runs(runs: list[RunPredictions], *, samples: int = 1000, seed: int =
                          "n": len(ids), "posts": n_posts,
                          "only_first": len(a) - len(ids), "only_this": len(b) - len(ids),
                          "accuracy_first": estimate(acc_a, ci_a), "accuracy": estimate(acc_b, ci_b),
-                         "diff": estimate(d, ci), "too_small": too_small, "verdict": verdict})
+                         "diff": estimate(d, ci), "p": bootstrap_p(draws), "too_small": too_small, "verdict": verdict})
             if pairing:
                 mine[-1]["over_seeds"] = _over_seeds(
                     [(s, *boot.diff([sb[key][i] for i in ids], [sa[key][i] for i in ids])) for s, sa, sb in pairing],
                     too_small)
         # the pooled rows right after the held-out headline rows they pool
         cut = next((i for i, r in enumerate(mine) if r["split"] not in ("heldout_all", "heldout_all_hard")), len(mine))
-        rows += mine[:cut] + pooled_rows(base, other, samples, seed, min_pairs, min_posts) + mine[cut:]
+        rows += adjust(mine[:cut] + pooled_rows(base, other, samples, seed, min_pairs, min_posts) + mine[cut:])
     return {"kind": "rmbench.compare", "schema_version": 1, "first": base.label,
             "runs": [{"label": r.label, "path": str(r.path), "model": r.doc["model"].get("id"), "seeds": r.seeds,
                       "pairs_not_every_seed": r.not_every_seed,
@@ -100,6 +102,21 @@ def _verdict(ci, too_small: bool) -> str:
     """This run against the first, called only where the interval excludes 0."""
     return ("too small" if too_small else "better" if ci[0] > 0 else "worse" if ci[1] < 0
             else "no difference detected")
+
+
+def adjust(rows: list[dict], level: float = 0.05) -> list[dict]:
+    """Holm's adjustment over one run's rows with a verdict (not too small): ``p_holm`` and
+    ``verdict_holm``, the verdict that holds for the whole table at once (a table of 14 rows,
+    each at 5%, calls something by chance more often than 5% of the time)."""
+    family = [r for r in rows if not r["too_small"] and not math.isnan(r["p"])]
+    for r, p in zip(family, holm([r["p"] for r in family])):
+        r["p_holm"] = round(p, 6)
+        r["verdict_holm"] = "no difference detected" if p > level else "better" if r["diff"]["value"] > 0 else "worse"
+    for r in rows:
+        r["p"] = None if math.isnan(r["p"]) else round(r["p"], 6)
+        r.setdefault("p_holm", None)
+        r.setdefault("verdict_holm", "too small" if r["too_small"] else None)
+    return rows
 
 
 def seed_pairing(base: RunPredictions, other: RunPredictions) -> list[tuple[int, Outcomes, Outcomes]]:
@@ -145,7 +162,8 @@ def pooled_rows(base: RunPredictions, other: RunPredictions, samples: int, seed:
         shared = [(k, ids) for k in keys if (ids := sorted(set(base.outcomes[k]) & set(other.outcomes[k])))]
         if len(shared) < 2:
             continue
-        (d, ci), (acc_a, ci_a), (acc_b, ci_b) = _pooled(shared, base.outcomes, other.outcomes, samples, seed)
+        (d, draws), (acc_a, ci_a), (acc_b, ci_b) = _pooled(shared, base.outcomes, other.outcomes, samples, seed)
+        ci = percentile_interval(draws)
         n = sum(len(ids) for _, ids in shared)
         n_posts = sum(len(set(post_ids_of(ids))) for _, ids in shared)
         too_small = n < min_pairs or n_posts < min_posts
@@ -154,24 +172,25 @@ def pooled_rows(base: RunPredictions, other: RunPredictions, samples: int, seed:
                "only_first": sum(len(base.outcomes[k]) for k in keys) - n,
                "only_this": sum(len(other.outcomes[k]) for k in keys) - n,
                "accuracy_first": estimate(acc_a, ci_a), "accuracy": estimate(acc_b, ci_b),
-               "diff": estimate(d, ci), "too_small": too_small, "verdict": _verdict(ci, too_small)}
+               "diff": estimate(d, ci), "p": bootstrap_p(draws), "too_small": too_small,
+               "verdict": _verdict(ci, too_small)}
         if pairing:
-            row["over_seeds"] = _over_seeds([(s, *_pooled(shared, sa, sb, samples, seed)[0]) for s, sa, sb in pairing],
-                                            too_small)
+            per_seed = [(s, _pooled(shared, sa, sb, samples, seed)[0]) for s, sa, sb in pairing]
+            row["over_seeds"] = _over_seeds([(s, d_s, percentile_interval(dr)) for s, (d_s, dr) in per_seed], too_small)
         rows.append(row)
     return rows
 
 
 def _pooled(shared: list, a: Outcomes, b: Outcomes, samples: int, seed: int) -> tuple:
-    """(difference b - a, its interval), (accuracy of a, interval), (of b, interval) over the
-    ``shared`` (key, pair ids) strata, posts resampled within each."""
-    from rmbench.eval.metrics import percentile_interval, stratified_means
+    """(difference b - a, its resampled values), (accuracy of a, interval), (of b, interval) over
+    the ``shared`` (key, pair ids) strata, posts resampled within each."""
+    from rmbench.eval.metrics import stratified_means
 
     strata = [(post_ids_of(ids), [a[k][i] for i in ids], [b[k][i] for i in ids]) for k, ids in shared]
     draws, _ = stratified_means([(posts, [xa, xb]) for posts, xa, xb in strata], samples, seed)
     n = sum(len(xa) for _, xa, _ in strata)
     sa, sb = sum(v for _, xa, _ in strata for v in xa), sum(v for _, _, xb in strata for v in xb)
-    return (((sb - sa) / n, percentile_interval(draws[:, 1] - draws[:, 0])),
+    return (((sb - sa) / n, draws[:, 1] - draws[:, 0]),
             (sa / n, percentile_interval(draws[:, 0])), (sb / n, percentile_interval(draws[:, 1])))
 
 
@@ -197,17 +216,20 @@ def sheet(doc: dict):
                  Column("posts", kind="int"), Column("accuracy_first", f"{first} %", "pct"),
                  Column("accuracy", "run %", "pct"), Column("ci95", "run 95% CI", "pct_ci"),
                  Column("diff", f"run - {first} (points)", "pp"), Column("diff_ci95", "95% CI", "pp_ci"),
-                 Column("verdict", f"run vs {first}"), Column("unshared", "pairs in one run only", "int")]
+                 Column("verdict", f"run vs {first}"), Column("verdict_holm", "Holm"),
+                 Column("unshared", "pairs in one run only", "int")]
                 + ([Column("seeds", "verdict in seeds"), Column("seed_range", "diff range over seeds", "pp_ci")]
                    if seeded else []),
                 title=f"Paired comparison with {first}, on the pairs both runs scored",
                 caption="Intervals: 95%, posts resampled with all their pairs; a difference is called only when "
                         "its interval excludes 0; too small: under "
-                        f"{doc['min_report']['pairs']} pairs or {doc['min_report']['posts']} posts.")
+                        f"{doc['min_report']['pairs']} pairs or {doc['min_report']['posts']} posts. Holm: the verdict "
+                        "with every row of that run in one family (bootstrap p-values, Holm's step-down at 5%), "
+                        "for reading the whole table at once.")
     for r in doc["rows"]:
         out.add(r["task"], r["split"], r.get("role"), r["run"], r["n"], r["posts"], r["accuracy_first"]["value"],
                 r["accuracy"]["value"], r["accuracy"]["ci95"], r["diff"]["value"], r["diff"]["ci95"], r["verdict"],
-                r["only_first"] + r["only_this"],
+                r.get("verdict_holm"), r["only_first"] + r["only_this"],
                 *([seeds_text(r.get("over_seeds")), (r.get("over_seeds") or {}).get("diff_range")] if seeded else []))
     return out
 

@@ -102,15 +102,42 @@ class ClusterBootstrap:
 
     def diff(self, a: Sequence[float], b: Sequence[float] | float) -> tuple[float, tuple[float, float]]:
         """mean(a) - mean(b) and its interval, on the same resampled clusters (``b`` may be a constant)."""
+        point, draws = self.diff_draws(a, b)
+        return point, (math.nan, math.nan) if draws is None else self.interval(draws)
+
+    def diff_draws(self, a: Sequence[float], b: Sequence[float] | float) -> tuple[float, np.ndarray | None]:
+        """mean(a) - mean(b) and its resampled values (None with no pairs): ``diff`` before the interval."""
         x = np.asarray(a, dtype=float)
         if x.size == 0:
-            return math.nan, (math.nan, math.nan)
+            return math.nan, None
         if np.isscalar(b):
-            d = self.resampled_means(x)[:, 0] - float(b)
-            return float(x.mean() - float(b)), self.interval(d)
+            return float(x.mean() - float(b)), self.resampled_means(x)[:, 0] - float(b)
         y = np.asarray(b, dtype=float)
         m = self.resampled_means(x, y)
-        return float(x.mean() - y.mean()), self.interval(m[:, 0] - m[:, 1])
+        return float(x.mean() - y.mean()), m[:, 0] - m[:, 1]
+
+
+def bootstrap_p(draws: Sequence[float]) -> float:
+    """Two-sided p-value of "the difference is 0" from resampled differences: twice the smaller
+    share of draws on either side of 0, counted as (k + 1) / (B + 1) so that it is never 0 (with
+    B = 1,000 the smallest is 0.002). NaN draws are left out; none left: NaN."""
+    x = np.asarray(draws, dtype=float)
+    x = x[~np.isnan(x)]
+    if x.size == 0:
+        return math.nan
+    k = min(int((x <= 0).sum()), int((x >= 0).sum()))
+    return min(1.0, 2 * (k + 1) / (x.size + 1))
+
+
+def holm(pvalues: Sequence[float]) -> list[float]:
+    """Holm's step-down adjustment: each p-value made valid for the whole family (any dependence
+    between the tests); a hypothesis is rejected at level a when its adjusted p is at most a."""
+    order = sorted(range(len(pvalues)), key=lambda i: pvalues[i])
+    out, running = [math.nan] * len(pvalues), 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(pvalues) - rank) * pvalues[i]))
+        out[i] = running
+    return out
 
 
 def percentile_interval(draws: Sequence[float], level: float = LEVEL) -> tuple[float, float]:

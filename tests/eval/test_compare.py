@@ -247,3 +247,20 @@ def test_seeds_text_says_in_how_many_seeds_a_verdict_holds():
     assert seeds_text(over(1, 1, 3)) == "better in 1, worse in 1 of 3"
     assert seeds_text(over(0, 0, 2)) == "in none of 2"
     assert seeds_text(None) is None
+
+
+def test_holm_verdicts_count_every_row_of_a_run_as_one_family(tmp_path, write_run_folder, pair_ids):
+    from rmbench.eval.compare import adjust
+
+    def row(p, d, too_small=False):
+        return {"p": p, "diff": {"value": d}, "too_small": too_small}
+    rows = adjust([row(0.01, -0.1), row(0.03, 0.2), row(0.04, 0.1), row(0.001, 0.3, too_small=True)])
+    # three rows in the family: 3 x 0.01 = 0.03 is called; 2 x 0.03 = 0.06 and then 0.06 are not
+    assert [r["p_holm"] for r in rows] == [0.03, 0.06, 0.06, None]
+    assert [r["verdict_holm"] for r in rows] == ["worse", "no difference detected", "no difference detected", "too small"]
+    ids = pair_ids(60)
+    a = write_run_folder(tmp_path / "a", {pid: 1.0 for pid in ids})
+    b = write_run_folder(tmp_path / "b", {pid: float(k % 2) for k, pid in enumerate(ids)})
+    (r,) = compare_runs([load_run(a), load_run(b)], samples=500)["rows"]
+    assert r["p"] == round(2 / 501, 6) and r["p_holm"] == r["p"] and r["verdict_holm"] == "worse"
+    assert sheet(compare_runs([load_run(a), load_run(b)], samples=500)).records()[0]["verdict_holm"] == "worse"

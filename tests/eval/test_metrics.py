@@ -134,3 +134,38 @@ def test_resamples_are_the_same_for_every_statistic_and_seeded():
 def test_mean_confidence_sees_an_unconfident_model():
     assert mean_confidence([0.0] * 4, [0.0] * 4) == 0.0
     assert mean_confidence([10.0] * 4, [0.0] * 4) == pytest.approx(0.5, abs=1e-3)
+
+
+def test_holm_adjusts_a_textbook_family_and_never_lowers_a_p_value():
+    from rmbench.eval.metrics import holm
+
+    # sorted 0.005, 0.01, 0.03, 0.04 -> 4 x 0.005, 3 x 0.01, 2 x 0.03, max(that, 1 x 0.04)
+    assert holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert holm([0.5, 0.9]) == pytest.approx([1.0, 1.0]) and holm([]) == []
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0, 0.2, 30).tolist()
+    adj = holm(p)
+    assert all(a >= b for a, b in zip(adj, p))
+    order = sorted(range(30), key=lambda i: p[i])
+    assert all(adj[order[k]] <= adj[order[k + 1]] for k in range(29))  # the order of the p-values is kept
+
+
+def test_bootstrap_p_is_never_zero_and_agrees_with_the_interval():
+    from rmbench.eval.metrics import ClusterBootstrap, bootstrap_p
+
+    assert bootstrap_p(np.full(999, -0.2)) == pytest.approx(2 / 1000)  # every draw below 0
+    assert bootstrap_p(np.r_[np.full(500, -1.0), np.full(500, 1.0)]) == 1.0
+    assert np.isnan(bootstrap_p([np.nan]))
+    rng = np.random.default_rng(3)
+    posts = [f"p{i // 3}" for i in range(600)]
+    for shift in (0.0, 0.05, 0.1, 0.2):
+        a = (rng.uniform(size=600) < 0.6 + shift).astype(float)
+        b = (rng.uniform(size=600) < 0.6).astype(float)
+        boot = ClusterBootstrap(posts, 2000, 1)
+        _, draws = boot.diff_draws(a, b)
+        lo, hi = boot.interval(draws)
+        p = bootstrap_p(draws)
+        if lo > 0 or hi < 0:
+            assert p <= 0.05 + 2 / 2001
+        else:
+            assert p >= 0.05 - 2 / 2001
