@@ -29,9 +29,9 @@ def _eval_setting(doc: dict, key: str, default: int) -> int:
 @click.option("--any-data", is_flag=True,
               help="Compare runs of different prepared data anyway, on the pair ids they share.")
 @click.option("--sweep-seeds", "sweep_seeds", default=None, metavar="LIST",
-              help="Training seeds to read from `sweep --leave-one-out --seeds` folders, e.g. 0,1 (default: every "
-                   "seed each sweep lists). With two or more, each pair's outcome is the mean over the seeds, and "
-                   "each row says in how many seeds the verdict holds.")
+              help="Training seeds to read from `sweep --leave-one-out --seeds` folders and folders of run "
+                   "folders, e.g. 0,1 (default: every seed each has). With two or more, each pair's outcome is the "
+                   "mean over the seeds, and each row says in how many seeds the verdict holds.")
 @format_option()
 def compare_cmd(runs, out, overwrite, samples, seed, any_data, sweep_seeds, fmt):
     """Compare two or more runs on the pairs they share: each later run against the first.
@@ -46,9 +46,10 @@ def compare_cmd(runs, out, overwrite, samples, seed, any_data, sweep_seeds, fmt)
     its interval excludes 0 (Holm: the same, adjusted for every row of the
     table at once). With two or more held-out tasks, a (pooled) row per
     held-out split: every shared pair of those tasks, posts resampled within each task.
-    Pairs only one run scored are counted, not compared. A sweep run with --seeds
-    is read over its seeds: each pair's outcome averaged, and each seed's own
-    verdict counted ("better in 2 of 3"). Example (a run, then a
+    Pairs only one run scored are counted, not compared. A sweep run with --seeds,
+    or a folder holding one run folder per --seed of one recipe (runs/poe/seed0,
+    runs/poe/seed1, ...), is read over its seeds: each pair's outcome averaged, and
+    each seed's own verdict counted ("better in 2 of 3"). Example (a run, then a
     baseline scored on the same data, then the two side by side):
       rmbench run --holdout WritingPrompts --train-tasks askacademia,askscience --limit 200 --out runs/wp
       rmbench evaluate --model baseline:longer --tasks writingprompts --out runs/longer

@@ -2,7 +2,8 @@
 each as per-pair outcomes (``rmbench.eval.compare`` pairs them up).
 
 A seeded leave-one-out sweep (``sweep --leave-one-out --seeds 0,1,2``) holds a cell per task
-and training seed. It is read as one run whose outcome on a pair is the average of the seeds'
+and training seed, a run group (a folder of ``rmbench run --seed S`` folders) a run per seed.
+Either is read as one run whose outcome on a pair is the average of the seeds'
 outcomes (the recipe's expected accuracy on that pair, as the sweep's own summaries take it),
 and it keeps each seed's outcomes too, so a comparison can say in how many seeds a verdict holds.
 """
@@ -77,19 +78,21 @@ def _outcomes(rewards: dict[tuple[str, str], dict[str, tuple[float, float]]]) ->
 
 
 def load_run(path: str | Path, label: str | None = None, seeds: list[int] | None = None) -> RunPredictions:
-    """A run folder's results.json and predictions.jsonl, a leave-one-out sweep (``seeds``: which
-    of its training seeds to read; default every seed it lists), or a leaderboard submission
-    file; a clear error if it is none of them."""
+    """A run folder's results.json and predictions.jsonl, a leave-one-out sweep or a folder of
+    run folders (``seeds``: which of their training seeds to read; default every one), or a
+    leaderboard submission file; a clear error if it is none of them."""
     path = Path(path)
     if path.is_file():
         return load_submission(path, label)
     if (path / "sweep.json").is_file():
         return load_sweep(path, label, seeds)
+    if is_run_group(path):
+        return load_group(path, label, seeds)
     results, preds = path / "results.json", path / "predictions.jsonl"
     if not results.is_file() or not preds.is_file():
         raise ConfigError(f"{path}: not a run folder (it needs results.json and predictions.jsonl, which "
-                          "`rmbench run` and `rmbench evaluate` write under --out), a leave-one-out sweep "
-                          "or a leaderboard submission file")
+                          "`rmbench run` and `rmbench evaluate` write under --out), a leave-one-out sweep, "
+                          "a folder of run folders (one per seed) or a leaderboard submission file")
     run = RunPredictions(path, label or path.name, _results(results), hashlib.sha256(results.read_bytes()).hexdigest())
     run.outcomes = _outcomes(_read_predictions(preds, run))
     return run
@@ -150,11 +153,59 @@ def load_sweep(path: Path, label: str | None = None, seeds: list[int] | None = N
         per_seed[seed] = _outcomes(rewards)
     if which != [None]:
         run.seeds = list(which)
+    _set_seeds(run, per_seed)
+    return run
+
+
+def _set_seeds(run: RunPredictions, per_seed: dict) -> None:
+    """One seed's outcomes as they are; several averaged, each kept in ``by_seed``."""
     if len(per_seed) == 1:
         run.outcomes = next(iter(per_seed.values()))
     else:
         run.by_seed = dict(per_seed)
         run.outcomes, run.not_every_seed = average_over_seeds(list(per_seed.values()))
+
+
+def is_run_group(path: Path) -> bool:
+    """A folder of run folders (no results.json or sweep.json of its own, a run folder inside)."""
+    return (path.is_dir() and not (path / "results.json").exists() and not (path / "sweep.json").exists()
+            and any((d / "results.json").is_file() for d in path.iterdir() if d.is_dir()))
+
+
+def load_group(path: Path, label: str | None = None, seeds: list[int] | None = None) -> RunPredictions:
+    """A folder of ``rmbench run`` folders of one recipe trained with different ``--seed``s
+    (``runs/poe/seed0``, ``runs/poe/seed1``...), read as a seeded sweep is: each pair's outcome
+    averaged over the runs, each run kept as its seed's. ``seeds`` picks some of them."""
+    runs = {}
+    for d in sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if not (d / "results.json").is_file():
+            raise ConfigError(f"{d}: not a run folder, in {path}: a folder of runs holds one `rmbench run` folder "
+                              "per training seed and nothing else")
+        run = load_run(d)
+        seed = (run.doc.get("config") or {}).get("seed")
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise DataError(f"{d}: its results.json records no training seed (config.seed), so it cannot count as "
+                            f"one seed of {path}")
+        if seed in runs:
+            raise ConfigError(f"{path}: {runs[seed].path.name} and {d.name} were both trained with seed {seed}; a group "
+                              "holds one run per seed of one recipe")
+        runs[seed] = run
+    missing = [s for s in seeds or [] if s not in runs]
+    if missing:
+        raise ConfigError(f"{path}: no run of seed {', '.join(map(str, missing))} (its seeds: "
+                          f"{', '.join(map(str, sorted(runs)))})")
+    picked = {s: runs[s] for s in (seeds or sorted(runs))}
+    prints = {(r.doc.get("data") or {}).get("manifest_fingerprint") for r in picked.values()}
+    if len(prints) > 1:
+        raise ConfigError(f"{path}: its runs were scored on different prepared data, so their pair ids need not be "
+                          "the same pairs; a group holds runs of one prepared dataset")
+    first = picked[min(picked)]
+    run = RunPredictions(path, label or path.name, first.doc,
+                         hashlib.sha256("".join(picked[s].results_sha256 for s in sorted(picked)).encode()).hexdigest(),
+                         seeds=list(picked))
+    for r in picked.values():
+        run.dropped.update(r.dropped)
+    _set_seeds(run, {s: r.outcomes for s, r in picked.items()})
     return run
 
 
@@ -201,4 +252,5 @@ def _read_predictions(preds: Path, run: RunPredictions) -> dict[tuple[str, str],
     return rewards
 
 
-__all__ = ["Outcomes", "RunPredictions", "average_over_seeds", "load_run", "load_submission", "load_sweep"]
+__all__ = ["Outcomes", "RunPredictions", "average_over_seeds", "is_run_group", "load_group", "load_run", "load_submission",
+           "load_sweep"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -264,3 +265,45 @@ def test_holm_verdicts_count_every_row_of_a_run_as_one_family(tmp_path, write_ru
     (r,) = compare_runs([load_run(a), load_run(b)], samples=500)["rows"]
     assert r["p"] == round(2 / 501, 6) and r["p_holm"] == r["p"] and r["verdict_holm"] == "worse"
     assert sheet(compare_runs([load_run(a), load_run(b)], samples=500)).records()[0]["verdict_holm"] == "worse"
+
+
+def test_a_folder_of_run_folders_is_one_recipe_over_its_seeds(tmp_path, write_run_folder, pair_ids):
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    ids = pair_ids(40, 3)
+
+    def group(name, seeds):
+        for s in seeds:
+            d = write_run_folder(tmp_path / name / f"seed{s}", {p: float(rng.choice([0.0, 1.0])) for p in ids})
+            doc = json.loads((d / "results.json").read_text())
+            (d / "results.json").write_text(json.dumps({**doc, "config": {"seed": s}}))
+        return tmp_path / name
+
+    plain, poe = group("plain", [0, 1, 2]), group("poe", [0, 1, 2])
+    a, b = load_run(plain), load_run(poe)
+    assert a.seeds == [0, 1, 2] and sorted(a.by_seed) == [0, 1, 2] and a.label == "plain"
+    mean = np.mean([[load_run(plain / f"seed{s}").outcomes[("t", "heldout_all")][p] for p in ids] for s in range(3)], axis=0)
+    assert [a.outcomes[("t", "heldout_all")][p] for p in ids] == pytest.approx(mean.tolist())
+    (row,) = compare_runs([a, b], samples=200)["rows"]
+    for s, e in enumerate(row["over_seeds"]["by_seed"]):  # each seed: that seed's two runs compared alone
+        (alone,) = compare_runs([load_run(plain / f"seed{s}"), load_run(poe / f"seed{s}")], samples=200)["rows"]
+        assert e["diff"] == alone["diff"] and e["verdict"] == alone["verdict"]
+    assert load_run(plain, seeds=[2, 0]).seeds == [2, 0]
+    with pytest.raises(ConfigError, match="no run of seed 7"):
+        load_run(plain, seeds=[7])
+    # two runs of one seed, a folder that is not a run, runs of other data: each a clear error
+    dup = group("dup", [0])
+    shutil.copytree(dup / "seed0", dup / "again")
+    with pytest.raises(ConfigError, match="both trained with seed 0"):
+        load_run(dup)
+    (plain / "plots").mkdir()
+    with pytest.raises(ConfigError, match="plots: not a run folder"):
+        load_run(plain)
+    (plain / "plots").rmdir()
+    other = write_run_folder(tmp_path / "x", {p: 1.0 for p in ids}, fingerprint="e" * 64)
+    (other / "results.json").write_text(json.dumps({**json.loads((other / "results.json").read_text()),
+                                                    "config": {"seed": 3}}))
+    shutil.move(str(other), str(plain / "seed3"))
+    with pytest.raises(ConfigError, match="different prepared data"):
+        load_run(plain)
