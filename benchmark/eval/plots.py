@@ -250,10 +250,16 @@ def run_plots(doc: dict, rewards_by: dict, out_dir: Path, train_log: list[dict] 
            [f"plots/{margin}"] if margin else [])
 
 
-def learning_curves(curves: dict, path: Path, baseline: dict | None = None) -> str:
-    """``curves``: model -> [(train pairs, accuracy, lo, hi)]; ``baseline``: name -> accuracy."""
+def learning_curves(curves: dict, path: Path, baseline: dict | None = None, diffs: dict | None = None) -> str:
+    """``curves``: model -> [(train pairs, accuracy, lo, hi)]; ``baseline``: label -> accuracy
+    (a flat line: confounds is fitted on every training pair, whatever the size). ``diffs``:
+    split -> model -> [(train pairs, Δ, lo, hi)], the paired difference to confounds, drawn in a
+    second panel with its zero line -- where a curve crosses it the model clears the surface."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 4))
+    panels = any(p[1] is not None for by in (diffs or {}).values() for pts in by.values() for p in pts)
+    fig, axes = plt.subplots(1, 2 if panels else 1, figsize=(11 if panels else 6, 4), squeeze=False)
+    ax = axes[0][0]
+    sizes = sorted({p[0] for pts in curves.values() for p in pts if p[0]})
     for model, pts in curves.items():
         pts = sorted(p for p in pts if p[1] is not None)
         if not pts:
@@ -262,12 +268,31 @@ def learning_curves(curves: dict, path: Path, baseline: dict | None = None) -> s
         ax.plot(x, y, marker="o", label=model)
         ax.fill_between(x, [p[2] for p in pts], [p[3] for p in pts], alpha=0.2)
     for name, acc in (baseline or {}).items():
-        ax.axhline(acc, ls="--", lw=0.8, color=COLORS.get(name, "#777"), label=f"best baseline ({name})")
-    _ticks_at(ax, sorted({p[0] for pts in curves.values() for p in pts if p[0]}), log=True)
+        ax.axhline(acc, ls="--", lw=0.8, color=COLORS.get(name.split(" ")[0], "#777"), label=name)
+    _ticks_at(ax, sizes, log=True)
     ax.set_xlabel("training pairs")
     ax.set_ylabel("held-out accuracy (95% CI)")
     ax.set_title("Learning curves")
     ax.legend(fontsize=8)
+    if panels:
+        ax = axes[0][1]
+        for split, by_model in diffs.items():
+            for model, pts in by_model.items():
+                pts = sorted(p for p in pts if p[1] is not None)
+                if not pts:
+                    continue
+                x = [p[0] for p in pts]
+                label = f"{model}, {split}" if len(by_model) > 1 else split
+                ax.plot(x, [100 * p[1] for p in pts], marker="o" if "hard" not in split else "s", label=label)
+                # a split under the report minimum has a difference but no interval: no band there
+                band = [[float("nan") if v is None else 100 * v for v in (p[2], p[3])] for p in pts]
+                ax.fill_between(x, [b[0] for b in band], [b[1] for b in band], alpha=0.15)
+        ax.axhline(0, color="black", lw=0.8)
+        _ticks_at(ax, sizes, log=True)
+        ax.set_xlabel("training pairs")
+        ax.set_ylabel("model - confounds, points (paired 95% CI)")
+        ax.set_title("Beyond the surface features?")
+        ax.legend(fontsize=8)
     return _save(fig, path)
 
 

@@ -84,7 +84,9 @@ def run_cells(base, out: Path, tasks: list[str], console, progress, log, listed:
     return docs
 
 
-def _row(task: str, doc: dict, split: str, seed: int | None = None) -> dict | None:
+def card_row(task: str, doc: dict, split: str, seed: int | None = None) -> dict | None:
+    """One held-out split of a run's results.json, flat: accuracy, confounds and the paired
+    difference to it, the stacked verdict (None where the run has no such split)."""
     card = ((doc.get("results") or {}).get(task) or {}).get("splits", {}).get(split)
     if not card:
         return None
@@ -233,7 +235,7 @@ def leave_one_out(base, out: Path, tasks: list[str], console, progress, log, lis
     """Run (or read back) the cells and build sweep.json's ``leave_one_out`` block."""
     docs = run_cells(base, out, tasks, console, progress, log, listed, seeds)
     runs = [s for s, _ in seed_cells(seeds, base.seed)]
-    rows = [r for t in tasks for s in runs for split in SPLITS if (r := _row(t, docs[t, s], split, s))]
+    rows = [r for t in tasks for s in runs for split in SPLITS if (r := card_row(t, docs[t, s], split, s))]
     ev = base.eval
     small = {split: {r["task"] for r in rows if r["split"] == split and r["too_small"]} for split in SPLITS}
     return {"tasks": tasks, "versus": VERSUS, "seeds": runs, "rows": rows,

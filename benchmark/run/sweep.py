@@ -106,10 +106,17 @@ def parse_seeds(text: str | None, leave_one_out: bool, flag: str = "--seeds") ->
     return seeds
 
 
+# each curve point's comparison with confounds, on the headline split and (suffixed _hard) its hard one
+_VERSUS = ("confounds", "diff_confounds", "diff_confounds_ci95", "stacked_diff", "stacked_diff_ci95", "adds_information")
+
+
 def learning_curves(base, out: Path, models: list[str], sizes: list[int], console, progress,
                     log: CellLog | None = None) -> dict:
     """Per model, one point per size: the headline split (heldout_all, every held-out post;
-    test where a cell lacks it), its hard counterpart, and test for comparison."""
+    test where a cell lacks it), its hard counterpart, and test for comparison; on both the
+    first two, the paired difference to confounds and the stacked verdict."""
+    from rmbench.run.loo import card_row
+
     log = log or CellLog(len(models) * len(sizes), console, progress)
     curves = {}
     for model in models:
@@ -124,8 +131,14 @@ def learning_curves(base, out: Path, models: list[str], sizes: list[int], consol
             main = held[split]
             hard = held.get("heldout_all_hard" if split == "heldout_all" else "test_hard", {})
             best = main["best_baseline"]
+            # Confounds is fitted on every reference training pair whatever the size (run/evaluation.py),
+            # so along a curve only the model moves: does more data take it past the surface features?
+            versus = {}
+            for suffix, name in (("", split), ("_hard", "heldout_all_hard" if split == "heldout_all" else "test_hard")):
+                row = card_row(doc["holdout"][0], doc, name) or {}
+                versus.update({f"{k}{suffix}": row.get(k) for k in _VERSUS})
             # n and the sample label: under --limit the split is a seeded sample, never "every post"
-            points.append({"requested": n or "all", "train_pairs": doc["model"]["training"]["train_pairs"],
+            points.append({**versus, "requested": n or "all", "train_pairs": doc["model"]["training"]["train_pairs"],
                            "split": split, "n": main["n"], "sample": (main.get("sample") or {}).get("label"),
                            "accuracy": main["accuracy"], "ci95": main["ci95"],
                            "accuracy_hard": hard.get("accuracy"), "ci95_hard": hard.get("ci95"),
@@ -134,6 +147,27 @@ def learning_curves(base, out: Path, models: list[str], sizes: list[int], consol
                            "best_baseline_accuracy": main["baselines"][best]["accuracy"] if best else None})
         curves[model] = points
     return curves
+
+
+def curves_plot(curves: dict, path: Path) -> str:
+    """learning_curves.png: accuracy per size beside confounds' flat line, and the paired
+    difference to confounds on the headline split and its hard one."""
+    from rmbench.eval import plots
+
+    first = next(iter(curves.values()), [{}])[0]
+    lines = {}
+    if first.get("confounds") is not None:
+        lines["confounds (every training pair)"] = first["confounds"]
+    if first.get("best_baseline") not in (None, "confounds"):
+        lines[f"best baseline ({first['best_baseline']})"] = first["best_baseline_accuracy"]
+    split = first.get("split", "heldout_all")
+    diffs = {}
+    for suffix, name in (("", split), ("_hard", "heldout_all_hard" if split == "heldout_all" else "test_hard")):
+        diffs[name] = {m: [(p["train_pairs"], p.get(f"diff_confounds{suffix}"),
+                            *(p.get(f"diff_confounds{suffix}_ci95") or [None, None])) for p in pts]
+                       for m, pts in curves.items()}
+    acc = {m: [(p["train_pairs"], p["accuracy"], *(p["ci95"] or [None, None])) for p in pts] for m, pts in curves.items()}
+    return plots.learning_curves(acc, path, lines, diffs)
 
 
 def transfer_matrix(base, out: Path, tasks: list[str], console, progress, log: CellLog | None = None) -> dict:
@@ -240,11 +274,7 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
                   console, progress)
     if curves:
         result["learning_curves"] = learning_curves(base, out, models, sizes, console, progress, log)
-        pts = {m: [(p["train_pairs"], p["accuracy"], *(p["ci95"] or [None, None])) for p in v]
-               for m, v in result["learning_curves"].items()}
-        first = next(iter(result["learning_curves"].values()), [])
-        best = {first[0]["best_baseline"]: first[0]["best_baseline_accuracy"]} if first and first[0]["best_baseline"] else {}
-        result["learning_curves_png"] = plots.learning_curves(pts, out / "learning_curves.png", best)
+        result["learning_curves_png"] = curves_plot(result["learning_curves"], out / "learning_curves.png")
     if transfer:
         result["transfer"] = transfer_matrix(base, out, names, console, progress, log)
         result["transfer_png"] = plots.transfer_heatmap(names, names, result["transfer"]["accuracy"],

@@ -47,13 +47,20 @@ def curve_sheet(result: dict) -> Sheet | None:
                    Column("accuracy_hard", f"{hard} %", _PCT), Column("ci95_hard", "95% CI", _CI),
                    Column("accuracy_test", "test %", _PCT), Column("best_baseline", "best baseline"),
                    Column("best_baseline_accuracy", "its %", _PCT),
-                   Column("clears_best_baseline", "clears it", "bool")],
-                  title=f"Learning curves: held-out {result.get('holdout', '')} ({scope(result, split)})")
+                   Column("clears_best_baseline", "clears it", "bool"),
+                   Column("diff_confounds", "Δ confounds", "pp"), Column("diff_confounds_ci95", "Δ 95% CI", "pp_ci"),
+                   Column("diff_confounds_hard", f"Δ confounds, {hard}", "pp"),
+                   Column("diff_confounds_hard_ci95", "Δ 95% CI", "pp_ci"),
+                   Column("stacked_diff", "Δ stacked", "pp"), Column("adds_information", "adds info", "bool")],
+                  title=f"Learning curves: held-out {result.get('holdout', '')} ({scope(result, split)}; "
+                        "Δ = model - confounds, paired; Δ stacked: confounds + the model's margin, minus confounds)")
     for model, points in curves.items():
         for p in points:
             sheet.add(model, p["train_pairs"], p.get("n"), p["accuracy"], p["ci95"], p.get("accuracy_hard"),
                       p.get("ci95_hard"), p.get("accuracy_test"), p.get("best_baseline"),
-                      p.get("best_baseline_accuracy"), p.get("clears_best_baseline"))
+                      p.get("best_baseline_accuracy"), p.get("clears_best_baseline"), p.get("diff_confounds"),
+                      p.get("diff_confounds_ci95"), p.get("diff_confounds_hard"), p.get("diff_confounds_hard_ci95"),
+                      p.get("stacked_diff"), p.get("adds_information"))
     return sheet
 
 
@@ -197,7 +204,8 @@ def points_sheet(result: dict) -> Sheet:
         for p in points:
             sheet.add("curve", model, None, holdout, p["split"], p["train_pairs"], p["accuracy"], p["ci95"],
                       p.get("accuracy_hard"), p.get("ci95_hard"), p.get("best_baseline"),
-                      p.get("best_baseline_accuracy"), None, None, None, None, None)
+                      p.get("best_baseline_accuracy"), None, None, p.get("diff_confounds"),
+                      p.get("diff_confounds_ci95"), None)
     t = result.get("transfer")
     if t:
         gaps = t.get("gaps") or {}

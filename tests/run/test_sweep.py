@@ -24,7 +24,8 @@ def test_sweep_cells_plots_and_resume(tmp_path, monkeypatch, tiny_bert_dir, writ
     tiny = tiny_bert_dir(tmp_path / "tiny")
     out = tmp_path / "sweep"
     args = ["sweep", "--holdout", "writingprompts", "--models", str(tiny), "--sizes", "12", "--data", str(data),
-            "--out", str(out), "--epochs", "1", "--max-length", "32", "--quiet", "--set", "eval.bootstrap_samples=100"]
+            "--out", str(out), "--epochs", "1", "--max-length", "32", "--quiet", "--set", "eval.bootstrap_samples=100",
+            "--set", "eval.min_fit_pairs=20", "--set", "eval.min_fit_posts=5"]  # confounds fitted on 24 pairs
     result = CliRunner().invoke(main, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     doc = json.loads((out / "sweep.json").read_text())
@@ -35,6 +36,19 @@ def test_sweep_cells_plots_and_resume(tmp_path, monkeypatch, tiny_bert_dir, writ
     assert t["train_tasks"] == ["askacademia", "writingprompts"]
     assert all(v is not None for row in t["accuracy"] for v in row)
     assert curve[0]["split"] == "heldout_all" and curve[0]["accuracy_test"] is not None
+    # each point against confounds, as its cell's own card has it, on the headline split and the hard one
+    [cell] = (out / "cells").glob("curve-*")
+    card = json.loads((cell / "results.json").read_text())
+    for split, suffix in (("heldout_all", ""), ("heldout_all_hard", "_hard")):
+        held = card["results"]["writingprompts"]["splits"].get(split)
+        if held is None:  # no hard pair among these few held-out posts
+            assert split != "heldout_all" and curve[0][f"diff_confounds{suffix}"] is None
+            continue
+        conf = held["baselines"]["confounds"]
+        assert conf["diff"] is not None and curve[0][f"diff_confounds{suffix}"] == conf["diff"]
+        assert curve[0][f"diff_confounds{suffix}_ci95"] == conf["diff_ci95"]
+        assert curve[0][f"confounds{suffix}"] == conf["accuracy"]
+        assert curve[0][f"stacked_diff{suffix}"] == (held.get("stacked") or {}).get("diff")
     # in-domain - held-out gap per evaluated task, paired on its test pairs
     gap = t["gaps"]["writingprompts"]["askacademia"]
     assert gap["n"] == 12 and gap["ci95"][0] <= gap["value"] <= gap["ci95"][1]

@@ -13,7 +13,10 @@ from rmbench.run.sweep_report import (adapt_sheet, curve_sheet, gap_sheet, point
 def _result() -> dict:
     point = {"requested": 250, "train_pairs": 250, "split": "heldout_all", "n": 1375, "accuracy": 0.8217, "ci95": [0.798, 0.844],
              "accuracy_hard": 0.826, "ci95_hard": [0.795, 0.854], "accuracy_test": 0.912, "ci95_test": [0.88, 0.94],
-             "best_baseline": "confounds", "clears_best_baseline": True, "best_baseline_accuracy": 0.695}
+             "best_baseline": "confounds", "clears_best_baseline": True, "best_baseline_accuracy": 0.695,
+             "confounds": 0.695, "diff_confounds": 0.1267, "diff_confounds_ci95": [0.1, 0.15],
+             "diff_confounds_hard": -0.012, "diff_confounds_hard_ci95": [-0.05, 0.03], "stacked_diff": 0.02,
+             "stacked_diff_ci95": [0.01, 0.03], "adds_information": True}
     return {"holdout": "writingprompts",
             "learning_curves": {"minilm": [point, {**point, "train_pairs": 1000, "accuracy": 0.827}]},
             "transfer": {"train_tasks": ["a", "b"], "eval_tasks": ["a", "b"], "split": "test",
@@ -32,6 +35,9 @@ def test_part_sheets_hold_sweep_json_values():
     r = _result()
     curve = curve_sheet(r).records()
     assert [(c["train_pairs"], c["accuracy_pct"], c["ci95_low_pct"]) for c in curve] == [(250, 82.2, 79.8), (1000, 82.7, 79.8)]
+    assert [(c["diff_confounds_pp"], c["diff_confounds_ci95_low_pp"], c["diff_confounds_hard_pp"],
+             c["diff_confounds_hard_ci95_high_pp"], c["stacked_diff_pp"], c["adds_information"]) for c in curve] == [
+        (12.7, 10.0, -1.2, 3.0, 2.0, True)] * 2
     matrix = transfer_sheet(r).records()
     assert matrix == [{"train_task": "a", "on_a_pct": 90.0, "on_b_pct": 60.0},
                       {"train_task": "b", "on_a_pct": None, "on_b_pct": 80.0}]
