@@ -106,7 +106,8 @@ def parse_seeds(text: str | None, leave_one_out: bool, flag: str = "--seeds") ->
     return seeds
 
 
-# each curve point's comparison with confounds, on the headline split and (suffixed _hard) its hard one
+# each curve point's comparison with confounds, on the headline split and its hard one (the key
+# with _hard before any _ci95: diff_confounds_hard, diff_confounds_hard_ci95)
 _VERSUS = ("confounds", "diff_confounds", "diff_confounds_ci95", "stacked_diff", "stacked_diff_ci95", "adds_information")
 
 
@@ -136,7 +137,8 @@ def learning_curves(base, out: Path, models: list[str], sizes: list[int], consol
             versus = {}
             for suffix, name in (("", split), ("_hard", "heldout_all_hard" if split == "heldout_all" else "test_hard")):
                 row = card_row(doc["holdout"][0], doc, name) or {}
-                versus.update({f"{k}{suffix}": row.get(k) for k in _VERSUS})
+                versus.update({k.replace("_ci95", "") + suffix + ("_ci95" if k.endswith("_ci95") else ""): row.get(k)
+                               for k in _VERSUS})
             # n and the sample label: under --limit the split is a seeded sample, never "every post"
             points.append({**versus, "requested": n or "all", "train_pairs": doc["model"]["training"]["train_pairs"],
                            "split": split, "n": main["n"], "sample": (main.get("sample") or {}).get("label"),

@@ -51,7 +51,8 @@ def curve_sheet(result: dict) -> Sheet | None:
                    Column("diff_confounds", "Δ confounds", "pp"), Column("diff_confounds_ci95", "Δ 95% CI", "pp_ci"),
                    Column("diff_confounds_hard", f"Δ confounds, {hard}", "pp"),
                    Column("diff_confounds_hard_ci95", "Δ 95% CI", "pp_ci"),
-                   Column("stacked_diff", "Δ stacked", "pp"), Column("adds_information", "adds info", "bool")],
+                   Column("stacked_diff", "Δ stacked", "pp"), Column("adds_information", "adds info", "bool"),
+                   Column("stacked_diff_hard", f"Δ stacked, {hard}", "pp")],
                   title=f"Learning curves: held-out {result.get('holdout', '')} ({scope(result, split)}; "
                         "Δ = model - confounds, paired; Δ stacked: confounds + the model's margin, minus confounds)")
     for model, points in curves.items():
@@ -60,7 +61,7 @@ def curve_sheet(result: dict) -> Sheet | None:
                       p.get("ci95_hard"), p.get("accuracy_test"), p.get("best_baseline"),
                       p.get("best_baseline_accuracy"), p.get("clears_best_baseline"), p.get("diff_confounds"),
                       p.get("diff_confounds_ci95"), p.get("diff_confounds_hard"), p.get("diff_confounds_hard_ci95"),
-                      p.get("stacked_diff"), p.get("adds_information"))
+                      p.get("stacked_diff"), p.get("adds_information"), p.get("stacked_diff_hard"))
     return sheet
 
 

@@ -115,3 +115,24 @@ def test_adapt_curve_fine_tunes_on_k_heldout_pairs(tmp_path, tiny_bert_dir, writ
         "sweep: cell 1 of 2: adaptation, k = 0 (pure transfer)", "sweep: cell 2 of 2: adaptation, k = 1,000 held-out pairs"]
     # the adapted model is one the sweep trained: it gets its card, with its adapted results
     assert "| writingprompts | adapted | test" in (out / "cells" / "adapt-1000" / "model" / "README.md").read_text()
+
+
+def test_curve_points_carry_the_cells_difference_to_confounds_on_both_splits(tmp_path, monkeypatch):
+    from rmbench.run.sweep import CellLog, learning_curves
+
+    def card(acc: float, conf: float, diff: float, ci: list, stacked: float, sci: list) -> dict:
+        return {"n": 40, "posts": 12, "accuracy": acc, "ci95": [0.5, 0.9], "best_baseline": "confounds",
+                "clears_best_baseline": False,
+                "baselines": {"confounds": {"accuracy": conf, "diff": diff, "diff_ci95": ci}},
+                "stacked": {"diff": stacked, "diff_ci95": sci, "adds_information": sci[0] > 0}}
+
+    doc = {"holdout": ["g"], "model": {"training": {"train_pairs": 100}},
+           "results": {"g": {"splits": {"heldout_all": card(0.7, 0.72, -0.02, [-0.07, 0.03], 0.0, [-0.01, 0.01]),
+                                        "heldout_all_hard": card(0.6, 0.51, 0.09, [0.04, 0.14], 0.05, [0.04, 0.06]),
+                                        "test": card(0.75, 0.74, 0.01, [-0.1, 0.1], 0.0, [-0.1, 0.1])}}}}
+    monkeypatch.setattr("rmbench.run.sweep._cell", lambda *a, **kw: doc)
+    [p] = learning_curves(None, tmp_path, ["m"], [100], None, False, CellLog(1, progress=False))["m"]
+    assert (p["confounds"], p["diff_confounds"], p["diff_confounds_ci95"]) == (0.72, -0.02, [-0.07, 0.03])
+    assert (p["stacked_diff"], p["stacked_diff_ci95"], p["adds_information"]) == (0.0, [-0.01, 0.01], False)
+    assert (p["confounds_hard"], p["diff_confounds_hard"], p["diff_confounds_hard_ci95"]) == (0.51, 0.09, [0.04, 0.14])
+    assert (p["stacked_diff_hard"], p["stacked_diff_hard_ci95"], p["adds_information_hard"]) == (0.05, [0.04, 0.06], True)
