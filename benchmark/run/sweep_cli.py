@@ -15,7 +15,9 @@ from rmbench.tables import format_option
 @click.command("sweep")
 @click.option("--holdout", default="WritingPrompts", show_default=True, help="Held-out task of the learning curves and the adaptation curve.")
 @click.option("--models", default=None, help="Comma-separated models for the learning curves (the first one for --adapt) [default: model.name, minilm].")
-@click.option("--sizes", default="250,1000,4000,all", show_default=True, help="Training-pair counts (250, 1k, all).")
+@click.option("--sizes", default="250,1000,4000,all", show_default=True,
+              help="Training-pair counts of the learning curves (250, 1k, all); each point also gives its paired "
+                   "difference to confounds (fitted on every training pair) on all and on hard held-out pairs.")
 @click.option("--tasks", "transfer_tasks", help="Tasks of the transfer matrix and of --leave-one-out [default: every task with train and test data].")
 @click.option("--curves/--no-curves", default=None, help="Run the learning curves [default: yes, no with --adapt].")
 @click.option("--transfer/--no-transfer", default=None, help="Run the transfer matrix [default: yes, no with --adapt].")
