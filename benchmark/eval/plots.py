@@ -284,7 +284,7 @@ def learning_curves(curves: dict, path: Path, baseline: dict | None = None, diff
                 x = [p[0] for p in pts]
                 label = f"{model}, {split}" if len(by_model) > 1 else split
                 ax.plot(x, [100 * p[1] for p in pts], marker="o" if "hard" not in split else "s", label=label)
-                # a split under the report minimum has a difference but no interval: no band there
+                # a difference can come with null bounds (no resample gave an interval): no band there
                 band = [[float("nan") if v is None else 100 * v for v in (p[2], p[3])] for p in pts]
                 ax.fill_between(x, [b[0] for b in band], [b[1] for b in band], alpha=0.15)
         ax.axhline(0, color="black", lw=0.8)

@@ -33,8 +33,8 @@ def test_learning_curves_draw_the_difference_to_confounds_beside_accuracy(tmp_pa
     old = {"minilm": [_point(500, None, None), _point(2000, None, None)]}
     one = _size(tmp_path / curves_plot(old, tmp_path / "one.png"))
     assert two[0] > 1.6 * one[0] and two[1] == one[1]
-    # a difference without its interval (a split under the report minimum) is drawn, without a band
-    bare = {"minilm": [{**_point(500, -0.03, 0.04), "diff_confounds_ci95": None}, _point(2000, 0.01, None)]}
+    # a difference without its interval (null bounds, or none at all) is drawn, without a band
+    bare = {"minilm": [{**_point(500, -0.03, 0.04), "diff_confounds_ci95": [None, None]}, _point(2000, 0.01, None)]}
     assert _size(tmp_path / curves_plot(bare, tmp_path / "bare.png"))[0] > 1.6 * one[0]
 
 
