@@ -106,9 +106,18 @@ def parse_seeds(text: str | None, leave_one_out: bool, flag: str = "--seeds") ->
     return seeds
 
 
-# each curve point's comparison with confounds, on the headline split and its hard one (the key
-# with _hard before any _ci95: diff_confounds_hard, diff_confounds_hard_ci95)
+# each curve point's comparison with confounds, on the headline split and its hard one
 _VERSUS = ("confounds", "diff_confounds", "diff_confounds_ci95", "stacked_diff", "stacked_diff_ci95", "adds_information")
+
+
+def hard_of(split: str) -> str:
+    """The hard counterpart of a curve's headline split."""
+    return "heldout_all_hard" if split == "heldout_all" else "test_hard"
+
+
+def _hard_key(key: str) -> str:
+    """A point's key for the hard split: _hard before any _ci95 (diff_confounds_hard_ci95)."""
+    return key.removesuffix("_ci95") + "_hard" + ("_ci95" if key.endswith("_ci95") else "")
 
 
 def learning_curves(base, out: Path, models: list[str], sizes: list[int], console, progress,
@@ -130,15 +139,12 @@ def learning_curves(base, out: Path, models: list[str], sizes: list[int], consol
             held = doc["results"][doc["holdout"][0]]["splits"]
             split = "heldout_all" if "heldout_all" in held else "test"
             main = held[split]
-            hard = held.get("heldout_all_hard" if split == "heldout_all" else "test_hard", {})
+            hard = held.get(hard_of(split), {})
             best = main["best_baseline"]
             # Confounds is fitted on every reference training pair whatever the size (run/evaluation.py),
             # so along a curve only the model moves: does more data take it past the surface features?
-            versus = {}
-            for suffix, name in (("", split), ("_hard", "heldout_all_hard" if split == "heldout_all" else "test_hard")):
-                row = card_row(doc["holdout"][0], doc, name) or {}
-                versus.update({k.replace("_ci95", "") + suffix + ("_ci95" if k.endswith("_ci95") else ""): row.get(k)
-                               for k in _VERSUS})
+            row, row_hard = (card_row(doc["holdout"][0], doc, name) or {} for name in (split, hard_of(split)))
+            versus = {**{k: row.get(k) for k in _VERSUS}, **{_hard_key(k): row_hard.get(k) for k in _VERSUS}}
             # n and the sample label: under --limit the split is a seeded sample, never "every post"
             points.append({**versus, "requested": n or "all", "train_pairs": doc["model"]["training"]["train_pairs"],
                            "split": split, "n": main["n"], "sample": (main.get("sample") or {}).get("label"),
@@ -164,9 +170,8 @@ def curves_plot(curves: dict, path: Path) -> str:
         lines[f"best baseline ({first['best_baseline']})"] = first["best_baseline_accuracy"]
     split = first.get("split", "heldout_all")
     diffs = {}
-    for suffix, name in (("", split), ("_hard", "heldout_all_hard" if split == "heldout_all" else "test_hard")):
-        diffs[name] = {m: [(p["train_pairs"], p.get(f"diff_confounds{suffix}"),
-                            *(p.get(f"diff_confounds{suffix}_ci95") or [None, None])) for p in pts]
+    for name, key in ((split, "diff_confounds"), (hard_of(split), "diff_confounds_hard")):
+        diffs[name] = {m: [(p["train_pairs"], p.get(key), *(p.get(f"{key}_ci95") or [None, None])) for p in pts]
                        for m, pts in curves.items()}
     acc = {m: [(p["train_pairs"], p["accuracy"], *(p["ci95"] or [None, None])) for p in pts] for m, pts in curves.items()}
     return plots.learning_curves(acc, path, lines, diffs)
