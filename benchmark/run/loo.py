@@ -134,18 +134,20 @@ def _outcomes(cell: Path, task: str, split: str) -> tuple[list[str], np.ndarray,
 
 def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
               min_pairs: int = 0, min_posts: int = 0, small: frozenset[str] | set[str] = frozenset(),
-              seeds: list[int] | None = None, base_seed: int | None = None) -> dict:
+              seeds: list[int] | None = None, base_seed: int | None = None, read: dict | None = None) -> dict:
     """The pooled and mean-of-tasks summaries of one split over the tasks' cells. Tasks in
     ``small`` (their split under the report's minimum pairs or posts) count in no mean, as on
     the leaderboard; their pairs still count in the pooled figures, where a pair is a pair.
     ``seeds`` (the cells' training seeds; ``base_seed``, default ``seed``, is the one of the
     plain cells): with several, each pair's outcomes are averaged over the seeds' cells, and
     each seed's own summary (bootstrapped with that seed, as its cards were) and the spread of
-    their differences come with it. ``seed`` seeds the post resampling."""
+    their differences come with it. ``seed`` seeds the post resampling. ``read``: each cell's
+    outcomes by (cell, task), filled here, so that the seeds' own summaries read no file again."""
     from rmbench.eval.metrics import estimate, percentile_interval, post_ids_of, stratified_means
 
     base_seed = seed if base_seed is None else base_seed
     runs = seed_cells(seeds, base_seed)
+    read = {} if read is None else read
     strata, missing, why, no_stack = [], [], None, None
     for t in tasks:
         got = {s: cell_dir(out, t, suffix) for s, suffix in runs}
@@ -155,7 +157,9 @@ def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
             continue
         per_seed, ids = [], None
         for s, cell in got.items():
-            pair_ids, model, conf, stacked = _outcomes(cell, t, split)
+            if (cell, t) not in read:
+                read[cell, t] = _outcomes(cell, t, split)
+            pair_ids, model, conf, stacked = read[cell, t]
             if ids is None:
                 ids = pair_ids
             elif pair_ids != ids:  # averaging needs the same pairs in the same order
@@ -208,7 +212,7 @@ def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
            "excluded_too_small": [t for t, _, _ in strata if t in small],
            "pooled": block(every.mean(axis=1), pooled), "mean_of_tasks": macro}
     if len(runs) > 1:
-        by_seed = {s: summarize(out, tasks, split, samples, s, min_pairs, min_posts, small, [s], base_seed)
+        by_seed = {s: summarize(out, tasks, split, samples, s, min_pairs, min_posts, small, [s], base_seed, read)
                    for s, _ in runs}
         doc["seeds"] = [s for s, _ in runs]
         doc["by_seed"] = {str(s): b for s, b in by_seed.items()}

@@ -227,6 +227,17 @@ def test_seeds_average_each_pair_and_keep_each_seeds_own_answer(tmp_path):
     assert over["clears"] == sum(bool(s["by_seed"][k]["pooled"]["clears"]) for k in ("0", "1", "2"))
     assert over["stacked_diff_range"] is None  # these cells have no stacked fit
 
+    # the seeds' own summaries reuse the outcomes read for the average: each cell once
+    from rmbench.run import loo
+    reads = []
+    real = loo._outcomes
+    loo._outcomes = lambda cell, task, split: reads.append(cell.name) or real(cell, task, split)
+    try:
+        assert summarize(tmp_path, ["a"], "heldout_all", 200, 0, seeds=[0, 1, 2]) == s
+    finally:
+        loo._outcomes = real
+    assert sorted(reads) == ["loo-a", "loo-a-seed1", "loo-a-seed2"]
+
     # a seed's cell missing: the task is left out and named with the seed
     s = summarize(tmp_path, ["a"], "heldout_all", 50, 0, seeds=[0, 3])
     assert s["available"] is False and s["missing"] == ["a (seed 3)"]
