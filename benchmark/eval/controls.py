@@ -41,6 +41,13 @@ score ratio (chosen / rejected score; ``eval.score_ratio_edges``), each with the
 accuracy, its interval (the bucket's posts resampled whole) and the rule baselines' and
 confounds' accuracy on the same pairs: a model that only tracks length rises with the
 margin exactly as longer-wins does.
+
+**By response cut.** A scorer reads at most ``max_length`` tokens, so a response past its
+budget loses its end, and with it the length it really has, while confounds counts every
+character. The split's pairs in two parts by the scorer's own per-pair cut flags: both
+responses read whole, and one or both cut; each part with the model's accuracy and its
+paired difference to confounds. A model held under confounds by its token budget falls
+short on the cut part; BENCHMARKS.md (l) measured whether it does on real votes.
 """
 
 from __future__ import annotations
@@ -141,3 +148,36 @@ def score_ratio_curve(posts: Sequence[str], outcomes: Sequence[float], others: d
         rows.append({"bucket": label, "n": int(m.sum()), "posts": len(set(posts[m])), "accuracy": _r(acc),
                      "ci95": [_r(ci[0]), _r(ci[1])], "baselines": base})
     return rows
+
+
+def by_response_cut(posts: Sequence[str], outcomes: Sequence[float], others: dict, cuts: dict | None,
+                    samples: int, seed: int) -> dict | None:
+    """{"whole": part, "cut": part}, a part being {"n", "posts", "accuracy", "ci95", "longer",
+    "confounds", "diff_confounds", "diff_confounds_ci95"} (figures None on an empty part; confounds'
+    None where it was not fitted). ``cuts``: the scorer's per-pair flags (scores/TASK.SPLIT.json's
+    "cuts"); None without them (a baseline reads no tokens)."""
+    y = np.asarray(outcomes, dtype=float)
+    if not cuts or len(cuts.get("chosen") or []) != y.size or len(cuts.get("rejected") or []) != y.size:
+        return None
+    cut = np.asarray(cuts["chosen"], dtype=bool) | np.asarray(cuts["rejected"], dtype=bool)
+    posts = np.asarray([str(p) for p in posts], dtype=object)
+    conf = others.get("confounds")
+    conf = None if conf is None or isinstance(conf, str) else np.asarray(conf, dtype=float)
+    longer = others.get("longer")
+    longer = None if longer is None or isinstance(longer, str) else np.asarray(longer, dtype=float)
+    out = {}
+    for name, m in (("whole", ~cut), ("cut", cut)):
+        part = {"n": int(m.sum()), "posts": len(set(posts[m])), "accuracy": None, "ci95": None, "longer": None,
+                "confounds": None, "diff_confounds": None, "diff_confounds_ci95": None}
+        if m.any():
+            boot = ClusterBootstrap(posts[m], samples, seed)
+            acc, ci = boot.mean(y[m])
+            part.update({"accuracy": _r(acc), "ci95": [_r(ci[0]), _r(ci[1])]})
+            if longer is not None:
+                part["longer"] = _r(float(longer[m].mean()))
+            if conf is not None:
+                diff, dci = boot.diff(y[m], conf[m])
+                part.update({"confounds": _r(float(conf[m].mean())), "diff_confounds": _r(diff),
+                             "diff_confounds_ci95": [_r(dci[0]), _r(dci[1])]})
+        out[name] = part
+    return out

@@ -323,9 +323,9 @@ def write_report(doc: dict, path) -> None:
               "Length-controlled: the accuracy predicted at equal lengths. Cue-conflict: pairs whose chosen "
               "response is the shorter by the task's hard ratio (longer-wins scores 0% there). Noise ceiling: "
               "how often the vote order survives a re-draw of the votes (docs/harness.md)."]
-    from rmbench.eval.report_margin import curve_lines
+    from rmbench.eval.report_margin import curve_lines, cut_lines
 
-    lines += curve_lines(doc) + [""] + _provenance_lines(doc) + [""]
+    lines += curve_lines(doc) + cut_lines(doc) + [""] + _provenance_lines(doc) + [""]
     for plot in doc.get("plots", []):
         lines.append(f"![{plot}]({plot})")
     text = "\n".join(lines) + "\n"

@@ -1,12 +1,14 @@
-"""Accuracy by vote margin in the report: which splits show it, and its report.md table.
+"""Two breakdowns of the held-out headline splits in report.md: by vote margin, and by
+whether the model read both responses whole.
 
-The numbers are ``controls.score_ratio_curve``'s, read from results.json; ``curve_rows`` is
-also what ``plots.score_ratio_plot`` draws, so the table and the figure show the same splits.
+The numbers are ``controls.score_ratio_curve``'s and ``controls.by_response_cut``'s, read from
+results.json; ``curve_rows`` is also what ``plots.score_ratio_plot`` draws, so the table and the
+figure show the same splits.
 """
 
 from __future__ import annotations
 
-from rmbench.eval.report import _ci, _pct, _split_cell, counted_heldout
+from rmbench.eval.report import _ci, _dci, _pct, _pp, _split_cell, counted_heldout
 
 
 def curve_rows(doc: dict) -> list[tuple[dict, list]]:
@@ -30,4 +32,24 @@ def curve_lines(doc: dict) -> list[str]:
             lines.append(f"| {r['task']} | {_split_cell(r)} | {b['bucket']} | {b['n']} ({b['posts']}) | "
                          f"{_pct(b['accuracy'])} | {_ci(b['ci95'])} | {_pct(base.get('longer'))} | "
                          f"{_pct(base.get('confounds'))} |")
+    return lines
+
+
+def cut_lines(doc: dict) -> list[str]:
+    """Accuracy where the model read both responses whole and where it cut one (controls.by_response_cut),
+    on the held-out headline splits; nothing where no held-out response was cut."""
+    cards = [(r, c) for r in counted_heldout(doc)
+             if (c := doc["results"][r["task"]]["splits"][r["split"]].get("by_response_cut")) and c["cut"]["n"]]
+    if not cards:
+        return []
+    lines = ["", "Where the model read both responses whole, and where its token budget cut one or both (confounds "
+             "counts every character, so a model held under it by the budget falls short on the cut pairs):", "",
+             "| task | split | responses | n (posts) | accuracy % | 95% CI | longer % | confounds % | Δ confounds | 95% CI |",
+             "|---|---|---|---:|---:|---|---:|---:|---:|---|"]
+    for r, parts in cards:
+        for name, label in (("whole", "both whole"), ("cut", "one or both cut")):
+            p = parts[name]
+            lines.append(f"| {r['task']} | {_split_cell(r)} | {label} | {p['n']} ({p['posts']}) | {_pct(p['accuracy'])} | "
+                         f"{_ci(p['ci95'])} | {_pct(p['longer'])} | {_pct(p['confounds'])} | "
+                         f"{_pp(p['diff_confounds'])} | {_dci(p['diff_confounds_ci95'])} |")
     return lines

@@ -71,7 +71,7 @@ def baseline_outcomes(pairs: Sequence[dict], seed: int, confounds=None,
 
 def split_scorecard(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected: Sequence[float], *,
                     cfg: EvalConfig, seed: int, preferred_later: bool, small: bool | None = None,
-                    truncated: dict | None = None, confounds=None,
+                    truncated: dict | None = None, cuts: dict | None = None, confounds=None,
                     hard_ratio: float = HARD_MAX_LENGTH_RATIO, others: dict | None = None) -> dict:
     """The per-split entry of results.json (docs/formats.md).
 
@@ -80,7 +80,8 @@ def split_scorecard(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected
     fitted ``ConfoundsModel`` to stand beside the rules, or the reason it was not fitted
     (shown as not applicable: it enters no verdict); ``hard_ratio`` bounds the
     cue-conflict cell (the task's ``hard_max_length_ratio``); ``others`` is
-    ``baseline_outcomes(pairs, seed, confounds)`` where the caller already has it.
+    ``baseline_outcomes(pairs, seed, confounds)`` where the caller already has it; ``cuts``
+    the scorer's per-pair cut flags (``controls.by_response_cut``).
     """
     outcomes = pair_outcomes(r_chosen, r_rejected)
     posts = post_ids_of([p["pair_id"] for p in pairs])
@@ -106,6 +107,7 @@ def split_scorecard(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected
                                                            cfg.bootstrap_samples, seed)
     card["small"] = small if small is not None else card["too_small"]
     card["truncated"] = truncation(truncated, len(pairs))
+    card["by_response_cut"] = controls.by_response_cut(posts, outcomes, others, cuts, cfg.bootstrap_samples, seed)
     return card
 
 

@@ -140,7 +140,7 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
         ratio = p.data.rules(task).get("hard_max_length_ratio") or HARD_MAX_LENGTH_RATIO
         card = split_scorecard(pairs, saved["chosen"], saved["rejected"], cfg=cfg.eval, seed=cfg.seed,
                                preferred_later=p.data.preferred_later(task), small=small,
-                               truncated=saved["truncated"], confounds=confounds,
+                               truncated=saved["truncated"], cuts=saved.get("cuts"), confounds=confounds,
                                hard_ratio=float(ratio), others=others)
         card.update(kind_cards(saved, cfg.eval, cfg.seed))
         if cfg.data.limit and p.data.pairs(task, split) > cfg.data.limit:  # load_split drew a sample

@@ -68,3 +68,31 @@ def test_accuracy_by_vote_margin_per_bucket_with_intervals_and_the_surface_basel
     assert (mid["accuracy"], mid["ci95"]) == (0.0, [0.0, 0.0]) and (high["accuracy"], high["ci95"]) == (1.0, [1.0, 1.0])
     # the same pairs' longer-wins accuracy; an unfitted baseline and chance are not listed
     assert [b["baselines"] for b in curve] == [{"longer": pytest.approx(26 / 40)}, {"longer": 1.0}, {"longer": 0.0}]
+
+
+def test_by_response_cut_splits_on_either_side_and_differs_from_confounds_in_each_part():
+    from rmbench.eval.controls import by_response_cut
+
+    posts = [f"p{i // 2}" for i in range(40)]
+    # the model is right on every whole pair and wrong on every cut one; confounds the other way round
+    cut_c = [i % 4 == 0 for i in range(40)]
+    cut_r = [i % 4 == 1 for i in range(40)]
+    cut = np.array(cut_c) | np.array(cut_r)
+    model = (~cut).astype(float)
+    others = {"confounds": cut.astype(float), "longer": np.ones(40), "earlier": "no timestamps"}
+    out = by_response_cut(posts, model, others, {"prompt": [True] * 40, "chosen": cut_c, "rejected": cut_r}, 200, 0)
+    whole, part = out["whole"], out["cut"]
+    assert (whole["n"], part["n"]) == (20, 20) and whole["posts"] == part["posts"] == 10  # a post: two pairs
+    assert (whole["accuracy"], whole["confounds"], whole["diff_confounds"]) == (1.0, 0.0, 1.0)
+    assert (part["accuracy"], part["confounds"], part["diff_confounds"]) == (0.0, 1.0, -1.0)
+    assert part["diff_confounds_ci95"] == [-1.0, -1.0] and whole["longer"] == 1.0
+    # a cut prompt alone does not count: the model still read both responses whole
+    none_cut = by_response_cut(posts, model, others, {"prompt": [True] * 40, "chosen": [False] * 40,
+                                                     "rejected": [False] * 40}, 200, 0)
+    assert none_cut["whole"]["n"] == 40 and none_cut["cut"]["n"] == 0 and none_cut["cut"]["accuracy"] is None
+    # confounds not fitted (its reason instead of outcomes): accuracies without a difference
+    no_conf = by_response_cut(posts, model, {"confounds": "too few pairs"}, {"chosen": cut_c, "rejected": cut_r}, 50, 0)
+    assert no_conf["cut"]["accuracy"] == 0.0 and no_conf["cut"]["diff_confounds"] is None
+    # no per-pair flags (a baseline), or flags of another length: no breakdown
+    assert by_response_cut(posts, model, others, None, 50, 0) is None
+    assert by_response_cut(posts, model, others, {"chosen": cut_c[:5], "rejected": cut_r[:5]}, 50, 0) is None

@@ -65,3 +65,19 @@ def test_the_terminal_table_prints_every_control_n():
     Console(file=buf, width=1000).print(rich_table(summary_sheet(_doc(_pairs(200, shorter_chosen=1))), terminal=False))
     out = buf.getvalue()
     assert "cue n" in out and "len-ctrl n" in out and "too small" in out
+
+
+def test_report_breaks_a_heldout_split_down_by_response_cut_only_where_one_was_cut():
+    from rmbench.eval.report_margin import cut_lines
+
+    rows = _pairs(200, shorter_chosen=80)
+    cut = [i < 60 for i in range(200)]
+    card = split_scorecard(rows, [1.0 if i >= 60 else 0.0 for i in range(200)], [0.5] * 200, cfg=CFG, seed=0,
+                           preferred_later=True, cuts={"prompt": [False] * 200, "chosen": cut, "rejected": [False] * 200})
+    assert card["by_response_cut"]["cut"]["n"] == 60 and card["by_response_cut"]["cut"]["accuracy"] == 0.0
+    doc = {"model": {"id": "m"}, "holdout": ["wp"], "results": {"wp": {"role": "heldout", "splits": {"heldout_all": card}}}}
+    lines = cut_lines(doc)
+    assert any(line.startswith("| wp | heldout_all | one or both cut | 60 (60) | 0.0 |") for line in lines)
+    assert any(line.startswith("| wp | heldout_all | both whole | 140 (140) | 100.0 |") for line in lines)
+    # nothing cut (or no flags at all): no table
+    assert cut_lines(_doc(rows)) == [] and _doc(rows)["results"]["wp"]["splits"]["test"]["by_response_cut"] is None

@@ -61,12 +61,18 @@ def test_evaluate_a_judge(tmp_path, data, lms):
 
 
 def test_evaluate_a_dpo_policy(tmp_path, data, lms):
-    doc = evaluate(tmp_path / "dpo", lms[0], data, "--ref-model", str(lms[1]), "--max-length", "64", "--dpo-beta", "0.5")
+    doc = evaluate(tmp_path / "dpo", lms[0], data, "--ref-model", str(lms[1]), "--max-length", "32", "--dpo-beta", "0.5")  # 32: some responses are cut
     assert not schema_problems(doc)
     assert doc["model"]["model_kind"] == "dpo"
     assert doc["model"]["input"]["dpo"] == {**doc["model"]["input"]["dpo"], "ref_model": str(lms[1]), "beta": 0.5}
     assert len(doc["model"]["input"]["dpo"]["ref_weights_sha256"]) == 64
-    assert doc["results"]["writingprompts"]["splits"]["test"]["truncated"]["prompt"] >= 0
+    card = doc["results"]["writingprompts"]["splits"]["test"]
+    assert card["truncated"]["prompt"] >= 0
+    # the breakdown by response cut follows predictions.jsonl's per-pair flags
+    rows = [r for r in predictions(tmp_path / "dpo") if r["task"] == "writingprompts" and r["split"] == "test"]
+    cut = sum(bool(r["truncated"]["chosen"] or r["truncated"]["rejected"]) for r in rows)
+    parts = card["by_response_cut"]
+    assert cut and parts["cut"]["n"] == cut and parts["whole"]["n"] + cut == card["n"] == len(rows)
 
 
 def test_run_trains_a_chat_classifier_and_evaluate_reads_it_back(tmp_path, data, tiny_llama_classifier_dir):
