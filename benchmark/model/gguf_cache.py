@@ -12,6 +12,7 @@ load reads that directory in a second or two. Deleting the cache only costs the 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.util
@@ -67,6 +68,28 @@ def is_built(out: Path, sha: str) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def quiet_gguf_bar():
+    """transformers draws its own tqdm bar over a GGUF file's tensors, which its logging switch
+    does not reach: off a terminal (a log, a pipe) it would write a line of carriage returns per
+    tensor batch. This turns that one bar off there, for the duration of the build."""
+    from rmbench.console import bars_on_terminal
+
+    try:
+        import transformers.modeling_gguf_pytorch_utils as gguf_utils
+    except ImportError:  # a transformers without GGUF support: nothing to quiet
+        gguf_utils = None
+    bar = getattr(gguf_utils, "tqdm", None)
+    if bar is None or bars_on_terminal():
+        yield
+        return
+    gguf_utils.tqdm = functools.partial(bar, disable=True)
+    try:
+        yield
+    finally:
+        gguf_utils.tqdm = bar
+
+
 def dequantise(gguf: Path, out: Path) -> None:
     """Write the HF directory of ``gguf`` into the empty directory ``out``."""
     import torch
@@ -77,7 +100,8 @@ def dequantise(gguf: Path, out: Path) -> None:
         raise UnknownModelError(f"reading {gguf.name} needs the 'gguf' package: {INSTALL}")
     from rmbench.atomic import shareable, write_json
 
-    quantised = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    with quiet_gguf_bar():
+        quantised = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
     config = quantised.config
     if hasattr(config, "quantization_config"):
         del config.quantization_config  # the weights below are plain fp32 tensors

@@ -98,3 +98,19 @@ def test_real_smollm2_dequantises_into_a_plain_checkpoint(smollm2_dir):
     assert "Paris" in tok.decode(out[0, ids["input_ids"].shape[1]:])  # the weights survived dequantisation
     cls = AutoModelForSequenceClassification.from_pretrained(smollm2_dir, num_labels=1)
     assert cls.config.num_labels == 1  # a one-logit head for `rmbench run` to train
+
+
+def test_transformers_own_gguf_bar_is_off_in_a_log_and_left_alone_on_a_terminal(capfd, monkeypatch):
+    gu = pytest.importorskip("transformers.modeling_gguf_pytorch_utils")
+    bar = gu.tqdm
+    for _ in gu.tqdm(range(3), desc="Converting tensors"):
+        pass
+    assert "Converting tensors" in capfd.readouterr().err  # what a log got before
+    monkeypatch.setattr("rmbench.console.bars_on_terminal", lambda: False)
+    with gc.quiet_gguf_bar():
+        for _ in gu.tqdm(range(3), desc="Converting tensors"):
+            pass
+    assert "Converting tensors" not in capfd.readouterr().err and gu.tqdm is bar  # restored after
+    monkeypatch.setattr("rmbench.console.bars_on_terminal", lambda: True)
+    with gc.quiet_gguf_bar():
+        assert gu.tqdm is bar  # a terminal redraws the bar in place: kept
