@@ -8,7 +8,8 @@ per-pair cut flags (``scores/TASK.SPLIT.json``: which side lost tokens) split th
 two: those where the first run read both responses whole, and those where it cut one or
 both. On each part every run's accuracy and its paired difference to ``baseline:confounds``
 (whose length feature sees every character) are given, with 95% intervals that resample
-whole posts (``rmbench.eval.metrics.ClusterBootstrap``, as every rmbench figure).
+whole posts: ``rmbench.eval.controls.by_response_cut``, which gives every card the same
+breakdown by its own run's flags.
 
 The question: if truncation is what keeps the model under confounds on all pairs, the first
 run's shortfall sits on the cut pairs, and a run that reads more closes it there.
@@ -24,32 +25,36 @@ from pathlib import Path
 
 import numpy as np
 
-from rmbench.eval.metrics import ClusterBootstrap, pair_outcomes, post_ids_of
+from rmbench.eval.controls import by_response_cut
+from rmbench.eval.metrics import pair_outcomes, post_ids_of
 
 
 def load(run: Path, task: str, split: str) -> dict:
     doc = json.loads((run / "scores" / f"{task}.{split}.json").read_text())
     max_length = json.loads((run / "config.json").read_text())["model"]["max_length"]
-    cuts = doc["cuts"]
     return {"run": run.name, "max_length": max_length, "pair_ids": doc["pair_ids"],
-            "model": pair_outcomes(doc["chosen"], doc["rejected"]),
-            "confounds": np.asarray(doc["baselines"]["confounds"], dtype=float),
-            "longer": np.asarray(doc["baselines"]["longer"], dtype=float),
-            "response_cut": np.asarray(cuts["chosen"], dtype=bool) | np.asarray(cuts["rejected"], dtype=bool)}
+            "model": pair_outcomes(doc["chosen"], doc["rejected"]), "cuts": doc["cuts"],
+            "others": {k: np.asarray(doc["baselines"][k], dtype=float) for k in ("confounds", "longer")}}
 
 
-def part(runs: list[dict], mask: np.ndarray, samples: int, seed: int) -> dict:
-    posts = [p for p, keep in zip(post_ids_of(runs[0]["pair_ids"]), mask) if keep]
-    boot = ClusterBootstrap(posts, samples=samples, seed=seed)
-    conf = runs[0]["confounds"][mask]
-    out = {"n": int(mask.sum()), "posts": len(set(posts)), "confounds": round(float(conf.mean()), 4),
-           "longer": round(float(runs[0]["longer"][mask].mean()), 4), "runs": []}
-    for r in runs:
-        acc, acc_ci = boot.mean(r["model"][mask])
-        diff, diff_ci = boot.diff(r["model"][mask], conf)
-        out["runs"].append({"run": r["run"], "max_length": r["max_length"], "accuracy": round(acc, 4),
-                            "ci95": [round(v, 4) for v in acc_ci], "diff_confounds": round(diff, 4),
-                            "diff_confounds_ci95": [round(v, 4) for v in diff_ci]})
+def parts(runs: list[dict], samples: int, seed: int) -> dict:
+    """All pairs, then the two parts of the first run's cut flags: per part its size, confounds' and
+    longer-wins' accuracy, and every run's accuracy and Δ confounds (``controls.by_response_cut``,
+    the breakdown every card carries, here with the first run's flags for every run)."""
+    first, length = runs[0], runs[0]["max_length"]
+    posts = post_ids_of(first["pair_ids"])
+    uncut = {"chosen": [False] * len(posts), "rejected": [False] * len(posts)}
+    names = {"all pairs": (uncut, "whole"), f"both responses whole at {length}": (first["cuts"], "whole"),
+             f"a response cut at {length}": (first["cuts"], "cut")}
+    out = {}
+    for name, (flags, which) in names.items():
+        cells = [by_response_cut(posts, r["model"], first["others"], flags, samples, seed)[which] for r in runs]
+        if not cells[0]["n"]:
+            continue
+        out[name] = {k: cells[0][k] for k in ("n", "posts", "confounds", "longer")}
+        out[name]["runs"] = [{"run": r["run"], "max_length": r["max_length"],
+                              **{k: c[k] for k in ("accuracy", "ci95", "diff_confounds", "diff_confounds_ci95")}}
+                             for r, c in zip(runs, cells)]
     return out
 
 
@@ -66,11 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in runs[1:]:
         if r["pair_ids"] != runs[0]["pair_ids"]:
             sys.exit(f"{r['run']} scored other pairs than {runs[0]['run']} (another prepared dataset or --limit?)")
-    cut = runs[0]["response_cut"]
-    parts = {"all pairs": np.ones_like(cut), f"both responses whole at {runs[0]['max_length']}": ~cut,
-             f"a response cut at {runs[0]['max_length']}": cut}
-    doc = {"task": args.task, "split": args.split, "parts": {k: part(runs, m, args.samples, args.seed)
-                                                              for k, m in parts.items() if m.any()}}
+    doc = {"task": args.task, "split": args.split, "parts": parts(runs, args.samples, args.seed)}
 
     def pct(v: float) -> str:
         return f"{100 * v:.1f}"
