@@ -93,6 +93,53 @@ def margin_table(row: Row) -> str:
             f'<div class="scroll"><table><thead>{head}</thead><tbody>{"".join(body)}</tbody></table></div>')
 
 
+def _cell(value, n=None) -> str:
+    return fmt(value, "pct") + (f" (n={n:,})" if isinstance(n, int) else "")
+
+
+def _cut_part(part: dict | None) -> list[str]:
+    """A by-response-cut part as two cells: its accuracy (n), and its difference to confounds [95% CI]."""
+    if not part or part.get("accuracy") is None:
+        return ["—", "—"]
+    diff, ci = part.get("diff_confounds"), part.get("diff_confounds_ci95") or [None, None]
+    return [_cell(part["accuracy"], part["n"]),
+            "—" if diff is None else f"{fmt(diff, 'signed')} [{fmt(ci[0], 'signed')}, {fmt(ci[1], 'signed')}]"]
+
+
+def _too_small_or(cell: dict, text: str) -> str:
+    return "too small" + (f" (n={cell['n']:,})" if "n" in cell else "") if cell.get("too_small") else text
+
+
+def controls_table(row: Row) -> str:
+    """What the plain accuracy hides, per held-out split, recomputed from the predictions and
+    the track's frozen lengths, scores and (where submitted) the scorer's cut flags
+    (rmbench.eval.controls); empty for a track frozen without them."""
+    body = []
+    for key, card in sorted(row.splits.items()):
+        lc, cue, ceil = card.get("length_controlled"), card.get("cue_conflict") or {}, card.get("noise_ceiling") or {}
+        if not lc:
+            continue
+        cut = card.get("by_response_cut") or {}
+        cells = [_too_small_or(lc, f"{fmt(lc.get('accuracy'), 'pct')} {_ci_text(lc.get('ci95'))} "
+                                   f"({fmt(lc.get('chosen_longer'), 'pct')} / {fmt(lc.get('chosen_shorter'), 'pct')})"),
+                 _too_small_or(cue, _cell(cue.get("accuracy"), cue.get("n"))), _cell(ceil.get("value")),
+                 *_cut_part(cut.get("whole")), *_cut_part(cut.get("cut"))]
+        body.append(f'<tr><td class="text">{esc(key)}</td>' + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
+    if not body:
+        return ""
+    head = ('<tr><th class="text">Task/split</th><th>Length-controlled % [95% CI] (chosen longer / shorter)</th>'
+            "<th>Cue-conflict %</th><th>Noise ceiling %</th><th>Read whole %</th><th>Δ confounds</th>"
+            "<th>Response cut %</th><th>Δ confounds</th></tr>")
+    return ("<h2>Controls</h2><p class=\"note\">Length-controlled: the mean of the accuracy where the chosen response "
+            "is the longer and where it is the shorter (longer-wins scores 50%). Cue-conflict: the pairs whose chosen "
+            "response is shorter by at least the task's hard ratio (longer-wins scores 0%). Noise ceiling: how often "
+            "the vote order would survive a re-vote. Read whole / response cut: the pairs where the model read both "
+            "responses within its token budget, and the rest, each with its difference to baseline:confounds in points "
+            "[95% CI] (from the scorer's own cut flags; '—' where none were submitted). All recomputed from the "
+            "predictions.</p>"
+            f'<div class="scroll"><table><thead>{head}</thead><tbody>{"".join(body)}</tbody></table></div>')
+
+
 def _flat(prefix: str, value) -> list[tuple[str, object]]:
     if isinstance(value, dict):
         return [kv for k, v in value.items() for kv in _flat(f"{prefix}.{k}" if prefix else str(k), v)]
@@ -168,7 +215,7 @@ def detail_body(sub: dict, row: Row, track: Track) -> str:
     return "\n".join([
         f"<h1>{esc(sub['name'])}</h1>", _facts(facts), "<h2>Metrics</h2>", metrics_table(res, row),
         '<p class="note">Accuracies and baselines in %; ECE (expected calibration error) as a fraction from 0 '
-        "(calibrated) to 1.</p>", margin_table(row),
+        "(calibrated) to 1.</p>", controls_table(row), margin_table(row),
         "<h2>Plots</h2>", f'<div class="plots">{plots}</div>' if plots else '<p class="muted">No plots submitted.</p>',
         "<h2>Hardware</h2>", key_value_table(res.get("hardware"), "what the run ran on"),
         "<h2>Configuration</h2>",

@@ -64,15 +64,16 @@ def _cell(value: object, kind: str, key: str, html_text: str | None = None) -> s
 # Left to each entry's page (or said once above the table), so the index fits 1,280 px: the
 # badge column (shown beside the name), the data column (the track's heading says it), the
 # submission date, and the per-task splits other than the ranked one (the entry's page has
-# every split).
+# every split), and the Best-of-N column on a track where no entry has one.
 _OFF_INDEX = {"badge", "data", "date"}
 
 
-def site_columns(track: Track) -> list:
+def site_columns(track: Track, rows: list[Row] = ()) -> list:
     """``leaderboard show``'s columns less those the index leaves to other places; a per-task
     column only where the track holds more than one held-out task (else it is the score)."""
     per_task = {f"{t}/{track.splits[0]}" for t in track.heldout_tasks} if len(track.heldout_tasks) > 1 else set()
-    return [c for c in columns(track) if c.key not in _OFF_INDEX and ("/" not in c.key or c.key in per_task)]
+    off = _OFF_INDEX | (set() if any(r.best_of_n for r in rows) else {"best_of_n"})
+    return [c for c in columns(track) if c.key not in off and ("/" not in c.key or c.key in per_task)]
 
 
 def breakable(title: str) -> str:
@@ -89,7 +90,7 @@ def with_ci(value: object, ci) -> str:
 
 
 def ranking_table(track: Track, rows: list[Row]) -> str:
-    cols = site_columns(track)
+    cols = site_columns(track, rows)
     head = "".join(f'<th data-key="{esc(c.key)}" data-type="{"text" if c.kind == "text" else "num"}"'
                    f'{_TEXT if c.kind == "text" else ""} title="sort by {esc(c.title)}">{breakable(c.title)}</th>'
                    for c in cols)

@@ -8,8 +8,10 @@ baseline, with the run's own eval settings and seed, plus calibration and score-
 buckets (``rmbench.eval.metrics``); the held-out means come from
 ``rmbench.eval.results.summary`` (the results.json builder's). So when the harness's
 functions change, validate and the board follow, and a submitted interval is never taken
-on trust. (The length-controlled accuracy, cue-conflict cell and noise ceiling need the
-texts, which a track does not hold: they are shown in the run's report, not re-checked.)
+on trust. The length-controlled accuracy, cue-conflict cell and noise ceiling
+(``rmbench.eval.controls.control_cells``) read only each pair's two lengths and two scores,
+which a track frozen since 2026-12-06 holds: they are recomputed and checked too (an older
+track has no lengths, and shows none of them).
 
 Baselines: the board's are the track's, frozen with seed ``FREEZE_SEED`` and the default
 eval settings; ``baseline:confounds`` is fitted on the track's reference tasks (every other
@@ -93,12 +95,14 @@ def stacked_fit(res: dict, track: Track) -> tuple[dict | None, str | None]:
     return fit, None
 
 
-def recompute(res: dict, track: Track, predictions: dict) -> tuple[Recomputed, list[tuple[str, str, str]]]:
-    """(numbers, problems as (rule, where, message)). ``predictions``: (task, split) -> pair -> rewards."""
+def recompute(res: dict, track: Track, predictions: dict, cuts: dict | None = None
+              ) -> tuple[Recomputed, list[tuple[str, str, str]]]:
+    """(numbers, problems as (rule, where, message)). ``predictions``: (task, split) -> pair -> rewards;
+    ``cuts``: (task, split) -> pair -> (chosen cut, rejected cut), the scorer's flags where it read tokens."""
     import numpy as np
 
-    from rmbench.eval.controls import score_ratio_curve
-    from rmbench.eval.metrics import by_score_ratio, expected_calibration_error, pair_outcomes
+    from rmbench.eval.controls import by_response_cut, score_ratio_curve
+    from rmbench.eval.metrics import ClusterBootstrap, by_score_ratio, expected_calibration_error, pair_outcomes
     from rmbench.eval.results import summary
     from rmbench.eval.scorecard import outcome_card
     from rmbench.eval.stacked import stacked_card
@@ -133,9 +137,12 @@ def recompute(res: dict, track: Track, predictions: dict) -> tuple[Recomputed, l
             # the run's seed and resample count, so its own intervals can be checked exactly
             outcomes = pair_outcomes(rc, rr)
             by_split[(t, s)] = outcomes
-            card = outcome_card([r["post_id"] for r in frozen], outcomes, others, cfg=cfg,
-                                preferred_later=bool(base.get("preferred_later")), seed=seed,
-                                learned="confounds" in others)
+            posts = [r["post_id"] for r in frozen]
+            boot = ClusterBootstrap(posts, cfg.bootstrap_samples, seed)
+            card = outcome_card(posts, outcomes, others, cfg=cfg, preferred_later=bool(base.get("preferred_later")),
+                                seed=seed, boot=boot, learned="confounds" in others)
+            if base.get("controls"):  # a track frozen with the pairs' lengths and scores
+                card.update(_controls(frozen, base["controls"], posts, outcomes, cfg, seed, boot))
             card["ece"] = expected_calibration_error(rc, rr, cfg.ece_bins)
             ratios = [r["score_ratio"] for r in frozen]
             card["by_score_ratio"] = by_score_ratio(outcomes, ratios, cfg.score_ratio_edges)
@@ -143,6 +150,11 @@ def recompute(res: dict, track: Track, predictions: dict) -> tuple[Recomputed, l
             # this curve existed have none, and its intervals depend on the run's settings)
             card["score_ratio_curve"] = score_ratio_curve([r["post_id"] for r in frozen], outcomes, others, ratios,
                                                           cfg.score_ratio_edges, cfg.bootstrap_samples, seed)
+            flags = (cuts or {}).get((t, s)) or {}
+            if all(i in flags for i in ids):  # the part where the model read both responses whole, and the rest
+                card["by_response_cut"] = by_response_cut(posts, outcomes, others, {
+                    "chosen": [flags[i][0] for i in ids], "rejected": [flags[i][1] for i in ids]},
+                    cfg.bootstrap_samples, seed)
             card["best_baseline_accuracy"] = (base["table"][base["best"]]["accuracy"] if base["best"] else None)
             if fit is not None and frozen and CONFOUNDS_LOGIT in frozen[0]:  # the run's stacked fit, re-scored
                 card["stacked"] = stacked_card(fit, [r["post_id"] for r in frozen], [r[CONFOUNDS_LOGIT] for r in frozen],
@@ -180,6 +192,7 @@ def _compare(res: dict, track: Track, numbers: Recomputed) -> list[tuple[str, st
             if k in sp and _differs(sp.get(k), card.get(k)):
                 out.append(("recomputed", f"{where}/{k}", f"{sp.get(k)!r}, but the predictions give {card.get(k)!r}"))
         out += _baseline_problems(where, sp.get("baselines"), card["baselines"], numbers.same_settings, learned_too)
+        out += _control_problems(where, sp, card)
         out += _stacked_problems(where, sp.get("stacked"), card.get("stacked"), numbers.same_settings)
     held = res.get("holdout") if isinstance(res.get("holdout"), list) else []
     claimed = res.get("summary") if isinstance(res.get("summary"), dict) else {}
@@ -195,6 +208,46 @@ def _compare(res: dict, track: Track, numbers: Recomputed) -> list[tuple[str, st
             if isinstance(theirs, dict) and _differs(theirs.get("mean_accuracy"), mine.get("mean_accuracy")):
                 out.append(("recomputed", f"results/summary/headline/{split}/mean_accuracy",
                             f"{theirs.get('mean_accuracy')!r}, but the predictions give {mine.get('mean_accuracy')!r}"))
+    return out
+
+
+def _controls(frozen: list[dict], frozen_controls: dict, posts: list, outcomes, cfg, seed: int, boot) -> dict:
+    """The card's length-controlled accuracy, cue-conflict cell and noise ceiling from the
+    track's frozen lengths and scores, by the function the run's own card came from."""
+    from rmbench.eval.controls import control_cells
+
+    return control_cells(posts, outcomes, [r["len_chosen"] for r in frozen], [r["len_rejected"] for r in frozen],
+                         ([r["score_chosen"] for r in frozen], [r["score_rejected"] for r in frozen]),
+                         hard_ratio=float(frozen_controls["hard_ratio"]), samples=cfg.bootstrap_samples, seed=seed,
+                         min_pairs=cfg.min_report_pairs, min_posts=cfg.min_report_posts, boot=boot)
+
+
+CONTROLS = ("length_controlled", "cue_conflict", "noise_ceiling", "by_response_cut")
+
+
+def _flat_parts(cell: dict) -> dict:
+    """A control's keys, a part's keys as ``part/key`` (by_response_cut: {"whole": {...}, "cut": {...}})."""
+    out = {}
+    for k, v in cell.items():
+        if isinstance(v, dict):
+            out.update({f"{k}/{x}": y for x, y in v.items()})
+        else:
+            out[k] = v
+    return out
+
+
+def _control_problems(where: str, given: dict, card: dict) -> list[tuple[str, str, str]]:
+    """A split's submitted controls against the recomputed ones, key by key. Each depends only
+    on the outcomes, the frozen pairs and the run's own seed and resample count, so all of it
+    is checked; a key the run did not report is not."""
+    out = []
+    for name in CONTROLS:
+        want, got = card.get(name), given.get(name)
+        if not isinstance(want, dict) or not isinstance(got, dict):
+            continue
+        want, got = _flat_parts(want), _flat_parts(got)
+        out += [("recomputed", f"{where}/{name}/{k}", f"{got[k]!r}, but the predictions give {want[k]!r}")
+                for k in want if k in got and _differs(got[k], want[k])]
     return out
 
 

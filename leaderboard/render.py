@@ -44,6 +44,7 @@ def columns(track: Track) -> list[Column]:
              Column("mean_hard", f"Tie-break: mean {second}", lambda r: r.mean_hard, "pct"),
              Column("best_baseline", "Best baseline", lambda r: r.best_baseline or ""),
              Column("margin", "Margin", lambda r: r.margin, "signed"),
+             Column("length_controlled", "Length controlled", lambda r: length_controlled_mean(r, track), "pct"),
              Column("stacked", "Δ stacked", lambda r: stacked_mean(r, track), "signed"),
              Column("adds_information", "Adds info", lambda r: adds_information(r, track)),
              Column("best_of_n", "Best-of-N win", lambda r: (r.best_of_n or {}).get("win_rate"), "pct"),
@@ -56,6 +57,14 @@ def columns(track: Track) -> list[Column]:
 def _stacked(r: Row, track: Track) -> list[dict]:
     """The recomputed stacked entries of the track's first split (heldout_all), one per task."""
     return [(r.splits.get(f"{t}/{track.splits[0]}") or {}).get("stacked") or {} for t in track.heldout_tasks]
+
+
+def length_controlled_mean(r: Row, track: Track) -> float | None:
+    """Mean over held-out tasks of the first split's length-controlled accuracy
+    (rmbench.eval.controls), recomputed from the track's frozen lengths; None where a task has none."""
+    accs = [((r.splits.get(f"{t}/{track.splits[0]}") or {}).get("length_controlled") or {}).get("accuracy")
+            for t in track.heldout_tasks]
+    return None if not accs or None in accs else sum(accs) / len(accs)
 
 
 def stacked_mean(r: Row, track: Track) -> float | None:
@@ -119,7 +128,10 @@ RANKING_NOTE = ("Rank: mean accuracy on each track's first split (heldout_all: e
                 "percentage points over each task's best baseline as the track froze it. The score's 95% interval "
                 "resamples posts within each task, on the groups' resamples. " + GROUPS_NOTE + " Numbers: "
                 "verified (the model was re-scored by `rmbench leaderboard verify`) or self-reported. Rows with a "
-                "note (baselines) are for reference, not ranked. Δ stacked / Adds info: baseline:confounds plus the "
+                "note (baselines) are for reference, not ranked. Length controlled: on the first split, the mean of "
+                "the accuracy where the chosen response is the longer and where it is the shorter (longer-wins scores "
+                "50%), over the held-out tasks, recomputed from the track's frozen lengths. Δ stacked / Adds info: "
+                "baseline:confounds plus the "
                 "entry's reward margin (one logistic model, the run's fit) against confounds alone on the first split, "
                 "recomputed from the predictions and the track's frozen confounds logits; 'yes' when the paired "
                 "interval lies above 0 on every held-out task (adds information beyond surface features). Best-of-N win: "

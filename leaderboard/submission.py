@@ -73,7 +73,7 @@ def collect_plots(run: Path, extra: list[Path] = ()) -> tuple[dict, list[str]]:
 def collect_predictions(run: Path, track: Track | None) -> dict:
     """The block of RUN/predictions.jsonl rows on ``track``'s held-out test splits."""
     from rmbench.jsonlimits import JSONLimitError, loads_bounded
-    from rmbench.leaderboard.frozen import PREDICTION_KEYS, pack
+    from rmbench.leaderboard.frozen import pack
 
     path = (run if run.is_dir() else run.parent) / "predictions.jsonl"
     if not path.is_file():
@@ -90,9 +90,23 @@ def collect_predictions(run: Path, track: Track | None) -> dict:
             except JSONLimitError as e:
                 raise LeaderboardError(f"{path}: line {i}: {e}") from None
             if isinstance(row, dict) and (row.get("task"), row.get("split")) in wanted:
-                rows.append({k: row.get(k) for k in PREDICTION_KEYS})
-    rows.sort(key=lambda r: (r["task"], r["split"], str(r["pair_id"])))
-    return pack(rows)
+                rows.append(row)
+    return pack(submitted_rows(rows))
+
+
+def submitted_rows(rows: list[dict]) -> list[dict]:
+    """predictions.jsonl rows as a submission holds them, in pair order: the rewards, and the
+    scorer's cut flags (its ``truncated``) in every row or, where one row lacks them, in none
+    (a baseline reads no tokens)."""
+    from rmbench.leaderboard.frozen import CUT_KEYS, PREDICTION_KEYS
+
+    out = [{k: row.get(k) for k in PREDICTION_KEYS} for row in rows]
+    cuts = [row.get("truncated") for row in rows]
+    if all(isinstance(c, dict) and all(isinstance(c.get(k), bool) for k in ("chosen", "rejected")) for c in cuts):
+        for r, c in zip(out, cuts):
+            r.update({CUT_KEYS[0]: c["chosen"], CUT_KEYS[1]: c["rejected"]})
+    out.sort(key=lambda r: (r["task"], r["split"], str(r["pair_id"])))
+    return out
 
 
 def choose_track(results: dict, tracks: dict[str, Track], wanted: str | None) -> str:

@@ -5,8 +5,9 @@
 ``heldout_all`` and ``heldout_all_hard`` (every post of the held-out task: the headline),
 ``test`` and ``test_hard`` -- the pair and post counts, the fingerprints of the split files
 it is made of, the frozen pairs themselves (pair id, post id, score ratio and each
-baseline's per-pair outcome ``b_NAME`` and baseline:confounds' pair logit ``c_confounds``,
-compressed: ``rmbench.leaderboard.frozen``) and the
+baseline's per-pair outcome ``b_NAME``, baseline:confounds' pair logit ``c_confounds``, and
+the two responses' lengths and scores the controls read, compressed:
+``rmbench.leaderboard.frozen``) and the
 baselines' own numbers. The rows are exactly those a default ``rmbench run --holdout`` or
 ``rmbench evaluate --tasks`` scores (``heldout_rows``: the harness's functions; every other
 task is the reference that ``baseline:confounds`` is fitted on and that contaminated pairs
@@ -72,11 +73,12 @@ class Track:
 
     def frozen_rows(self, task: str, split: str) -> list[dict]:
         """The frozen pairs of one split, sorted by pair id: what the scorecard reads besides rewards."""
-        from rmbench.leaderboard.frozen import PAIR_KEYS, unpack
+        from rmbench.leaderboard.frozen import CONTROL_KEYS, PAIR_KEYS, unpack
 
         base = self.baselines(task, split)
         keys = PAIR_KEYS + tuple(f"b_{k}" for k in base.get("scored", ()))
         keys += (CONFOUNDS_LOGIT,) if base.get("confounds_logit") else ()  # tracks frozen before it lack it
+        keys += CONTROL_KEYS if base.get("controls") else ()  # and these
         return unpack(self.tasks[task]["splits"][split]["pair_rows"], f"track {self.name} {task}/{split}", keys)
 
     def baselines(self, task: str, split: str) -> dict:
@@ -137,14 +139,21 @@ def _split_entry(data, p, task: str, split: str, rows: list[dict]) -> dict:
     from rmbench.eval.config import EvalConfig
     from rmbench.eval.metrics import ClusterBootstrap, post_ids_of
     from rmbench.eval.scorecard import baseline_outcomes, best_baseline, outcome_card
+    from rmbench.eval.controls import lengths_of
     from rmbench.leaderboard.frozen import PAIR_KEYS, pack
     from rmbench.prepare.splits import EVAL_SPLITS
+    from rmbench.run.evaluation import cue_conflict_ratio
 
     cfg = EvalConfig()
     # an unfitted confounds baseline is frozen as not applicable, with why (its fit set is too small)
     others = baseline_outcomes(rows, FREEZE_SEED, p.confounds or p.confounds_missing) if rows else {}
     scored = [k for k, v in others.items() if not isinstance(v, str)]
-    packed = [{**{k: r[k] for k in PAIR_KEYS}, **{f"b_{k}": float(others[k][i]) for k in scored}}
+    lc, lr = lengths_of(rows)
+    # each pair's lengths and scores, so validate recomputes the card's controls (length-controlled
+    # accuracy, cue-conflict cell, noise ceiling) without the texts
+    packed = [{**{k: r[k] for k in PAIR_KEYS}, **{f"b_{k}": float(others[k][i]) for k in scored},
+               "len_chosen": int(lc[i]), "len_rejected": int(lr[i]),
+               "score_chosen": r.get("chosen_score"), "score_rejected": r.get("rejected_score")}
               for i, r in enumerate(rows)]
     if rows and p.confounds is not None:  # per pair, so validate recomputes the stacked predictor (rmbench.eval.stacked)
         from rmbench.run.incremental import confounds_logits
@@ -171,6 +180,7 @@ def _split_entry(data, p, task: str, split: str, rows: list[dict]) -> dict:
                           "scored": scored, "not_applicable": {k: v for k, v in others.items() if isinstance(v, str)},
                           "preferred_later": data.preferred_later(task),
                           "confounds_logit": bool(rows) and p.confounds is not None,
+                          "controls": {"hard_ratio": cue_conflict_ratio(data, task)},
                           "best": best_baseline(table) if table else None}}
 
 

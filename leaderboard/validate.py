@@ -135,12 +135,12 @@ def check_submission(sub: object, tracks: dict[str, Track], *, file_stem: str | 
 
 
 def _recomputed(sub: dict, results: dict, track: Track):
-    from rmbench.leaderboard.frozen import predictions_by_split
+    from rmbench.leaderboard.frozen import read_predictions
     from rmbench.leaderboard.recompute import recompute
 
     try:
-        predictions = predictions_by_split(sub.get("predictions"))
-        numbers, found = recompute(results, track, predictions)
+        predictions, cuts = read_predictions(sub.get("predictions"))
+        numbers, found = recompute(results, track, predictions, cuts)
     except LeaderboardError as e:
         return None, [Problem("predictions", "predictions", str(e))]
     return numbers, [Problem(*f) for f in found]

@@ -70,8 +70,8 @@ def best_of_n(prompts: list[str], stories: list[list[str]], reward_model, judge,
     t_pick, t_rand = texts(picked), texts(rand)
     boot = ClusterBootstrap(prompts, seed=seed)
     outcomes = [1.0 if a > b else 0.0 if a < b else 0.5 for a, b in zip(j_pick, j_rand)]
-    lc = length_controlled([{"chosen": a, "rejected": b} for a, b in zip(t_pick, t_rand)], outcomes, boot)
     len_p, len_r = [float(len(t)) for t in t_pick], [float(len(t)) for t in t_rand]
+    lc = length_controlled(len_p, len_r, outcomes, boot)
     diff, (lo, hi) = boot.diff(len_p, len_r)
     return {
         "n": n, "rounds": len(stories), "prompts": len(set(prompts)),

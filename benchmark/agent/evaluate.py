@@ -63,7 +63,7 @@ def evaluate_agent(agent_dir: str, generator_dir: str, judge, prompts: list[str]
     # The harness's length control (as for reward models and best-of-N): the mean of the win
     # rate where the agent's story is the longer and where it is the shorter, so a judge that
     # only likes length scores 50% whatever the agent's length; prompt-clustered interval.
-    lc = length_controlled([{"chosen": x, "rejected": y} for x, y in zip(a_txt, b_txt)], win_values(ra, rb),
+    lc = length_controlled([len(x) for x in a_txt], [len(y) for y in b_txt], win_values(ra, rb),
                            ClusterBootstrap(flat_p, seed=seed))
     keep = [i for i in range(len(a_txt)) if similar_length(a_txt[i], b_txt[i], length_ratio)]
     similar = win_summary([ra[i] for i in keep], [rb[i] for i in keep], seed=seed, prompts=[flat_p[i] for i in keep])

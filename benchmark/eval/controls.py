@@ -56,14 +56,21 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rmbench.eval.metrics import ClusterBootstrap, _r, estimate, post_ids_of
+from rmbench.eval.metrics import ClusterBootstrap, _r, estimate
 
 
-def length_controlled(pairs: Sequence[dict], outcomes: Sequence[float], boot: ClusterBootstrap) -> dict:
-    """{"accuracy", "ci95", "chosen_longer", "chosen_shorter", "length_dependence"}."""
+def lengths_of(pairs: Sequence[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """Each pair's chosen and rejected length in characters: what the length controls read
+    (a leaderboard track freezes these, so it can recompute them without the texts)."""
+    return (np.array([len(p["chosen"]) for p in pairs], dtype=np.int64),
+            np.array([len(p["rejected"]) for p in pairs], dtype=np.int64))
+
+
+def length_controlled(lc: Sequence[int], lr: Sequence[int], outcomes: Sequence[float], boot: ClusterBootstrap) -> dict:
+    """{"accuracy", "ci95", "chosen_longer", "chosen_shorter", "length_dependence"} from the
+    pairs' lengths (``lengths_of``)."""
     y = np.asarray(outcomes, dtype=float)
-    lc = np.array([len(p["chosen"]) for p in pairs])
-    lr = np.array([len(p["rejected"]) for p in pairs])
+    lc, lr = np.asarray(lc), np.asarray(lr)
     longer, shorter = (lc > lr).astype(float), (lc < lr).astype(float)
     out = {"accuracy": None, "ci95": None, "chosen_longer": None, "chosen_shorter": None, "length_dependence": None,
            "n_longer": int(longer.sum()), "n_shorter": int(shorter.sum())}
@@ -81,12 +88,14 @@ def length_controlled(pairs: Sequence[dict], outcomes: Sequence[float], boot: Cl
     return out
 
 
-def cue_conflict(pairs: Sequence[dict], outcomes: Sequence[float], ratio: float, samples: int, seed: int) -> dict:
+def cue_conflict(lc: Sequence[int], lr: Sequence[int], posts: Sequence[str], outcomes: Sequence[float],
+                 ratio: float, samples: int, seed: int) -> dict:
     """Accuracy where the chosen response is shorter by at least ``ratio`` (longer-wins: 0%)."""
-    keep = [i for i, p in enumerate(pairs) if len(p["rejected"]) >= ratio * max(1, len(p["chosen"]))]
-    posts = post_ids_of([pairs[i]["pair_id"] for i in keep])
+    lc, lr = np.asarray(lc), np.asarray(lr)
+    keep = np.flatnonzero(lr >= ratio * np.maximum(1, lc))
+    posts = [posts[i] for i in keep]
     out = {"min_length_ratio": ratio, "n": len(keep), "posts": len(set(posts)), "accuracy": None, "ci95": None}
-    if keep:
+    if len(keep):
         y = np.asarray(outcomes, dtype=float)[keep]
         boot = ClusterBootstrap(posts, samples, seed)
         acc, ci = boot.mean(y)
@@ -119,12 +128,31 @@ def keep_order_probability(s_chosen: Sequence[float], s_rejected: Sequence[float
     return np.where(n > 0, above + tie / 2, 0.5)
 
 
-def noise_ceiling(pairs: Sequence[dict], boot: ClusterBootstrap) -> dict:
-    if not pairs or any(p.get("chosen_score") is None or p.get("rejected_score") is None for p in pairs):
+def noise_ceiling(s_chosen: Sequence[float | None], s_rejected: Sequence[float | None],
+                  boot: ClusterBootstrap | None) -> dict:
+    """The vote-resampling ceiling from each pair's two scores; None without them."""
+    if boot is None or not len(s_chosen) or any(v is None for v in s_chosen) or any(v is None for v in s_rejected):
         return {"value": None, "ci95": None, "method": "vote_resampling"}  # no vote counts to resample
-    q = keep_order_probability([p["chosen_score"] for p in pairs], [p["rejected_score"] for p in pairs])
-    point, ci = boot.mean(q)
+    point, ci = boot.mean(keep_order_probability(s_chosen, s_rejected))
     return {**estimate(point, ci), "method": "vote_resampling"}
+
+
+def control_cells(posts: Sequence[str], outcomes: Sequence[float], lc: Sequence[int], lr: Sequence[int],
+                  scores: tuple[Sequence, Sequence], *, hard_ratio: float, samples: int, seed: int,
+                  min_pairs: int, min_posts: int, boot: ClusterBootstrap | None) -> dict:
+    """A split card's length-controlled accuracy, noise ceiling and cue-conflict cell, each
+    control cell with the split's "too small" rule. The run's scorecard and the leaderboard's
+    recompute both call this, from the texts' lengths or a track's frozen ones, so the two
+    give the same figures."""
+    if boot is not None:
+        lcell = length_controlled(lc, lr, outcomes, boot)
+    else:
+        lcell = {"accuracy": None, "ci95": None, "length_dependence": None, "n_longer": 0, "n_shorter": 0}
+    cells = {"length_controlled": lcell, "noise_ceiling": noise_ceiling(*scores, boot),
+             "cue_conflict": cue_conflict(lc, lr, posts, outcomes, hard_ratio, samples, seed)}
+    for name in ("length_controlled", "cue_conflict"):
+        cells[name]["too_small"] = too_small(cells[name], min_pairs, min_posts)
+    return cells
 
 
 # Baselines shown beside the model in each vote-margin bucket: the surface rules a model may

@@ -91,16 +91,11 @@ def split_scorecard(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected
                         seed=seed, learned="confounds" in others)
     card["ece"] = expected_calibration_error(r_chosen, r_rejected, cfg.ece_bins)
     card["mean_confidence"] = mean_confidence(r_chosen, r_rejected)
-    if boot is not None:
-        card["length_controlled"] = controls.length_controlled(pairs, outcomes, boot)
-        card["noise_ceiling"] = controls.noise_ceiling(pairs, boot)
-    else:
-        card["length_controlled"] = {"accuracy": None, "ci95": None, "length_dependence": None,
-                                     "n_longer": 0, "n_shorter": 0}
-        card["noise_ceiling"] = {"value": None, "ci95": None, "method": "vote_resampling"}
-    card["cue_conflict"] = controls.cue_conflict(pairs, outcomes, hard_ratio, cfg.bootstrap_samples, seed)
-    for cell in (card["length_controlled"], card["cue_conflict"]):  # the split's rule, per control cell
-        cell["too_small"] = controls.too_small(cell, cfg.min_report_pairs, cfg.min_report_posts)
+    card.update(controls.control_cells(
+        posts, outcomes, *controls.lengths_of(pairs),
+        ([p.get("chosen_score") for p in pairs], [p.get("rejected_score") for p in pairs]),
+        hard_ratio=hard_ratio, samples=cfg.bootstrap_samples, seed=seed,
+        min_pairs=cfg.min_report_pairs, min_posts=cfg.min_report_posts, boot=boot))
     ratios = [p.get("score_ratio") for p in pairs]
     card["by_score_ratio"] = by_score_ratio(outcomes, ratios, cfg.score_ratio_edges)
     card["score_ratio_curve"] = controls.score_ratio_curve(posts, outcomes, others, ratios, cfg.score_ratio_edges,

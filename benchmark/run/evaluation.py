@@ -58,6 +58,12 @@ def prepare_reference(cfg, p) -> None:
     p.contamination_index = index
 
 
+def cue_conflict_ratio(data, task: str) -> float:
+    """The length ratio that bounds a task's cue-conflict cell: its hard-split rule's
+    (``hard_max_length_ratio``), so the cell is the hard split's counterpart."""
+    return float(data.rules(task).get("hard_max_length_ratio") or HARD_MAX_LENGTH_RATIO)
+
+
 def split_rows(cfg, p, task: str, split: str, role: str = "heldout") -> list[dict]:
     """The rows a run scores on one target: the split (at most ``data.limit``),
     without the contaminated pairs of a held-out task. The leaderboard freezes these."""
@@ -137,11 +143,11 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
         if clock:
             clock.mark()
         small = p.data.hard_is_small(task) if split == "test_hard" else None
-        ratio = p.data.rules(task).get("hard_max_length_ratio") or HARD_MAX_LENGTH_RATIO
+        ratio = cue_conflict_ratio(p.data, task)
         card = split_scorecard(pairs, saved["chosen"], saved["rejected"], cfg=cfg.eval, seed=cfg.seed,
                                preferred_later=p.data.preferred_later(task), small=small,
                                truncated=saved["truncated"], cuts=saved.get("cuts"), confounds=confounds,
-                               hard_ratio=float(ratio), others=others)
+                               hard_ratio=ratio, others=others)
         card.update(kind_cards(saved, cfg.eval, cfg.seed))
         if cfg.data.limit and p.data.pairs(task, split) > cfg.data.limit:  # load_split drew a sample
             card["sample"] = sample_block(len(pairs), card["posts"], p.data.posts(task, split))

@@ -20,14 +20,15 @@ def test_keep_order_probability_on_known_cases():
 
 
 def test_noise_ceiling_without_scores_is_null():
-    rows = [{"pair_id": "p:a:b", "chosen_score": None, "rejected_score": 1}]
-    assert noise_ceiling(rows, ClusterBootstrap(["p"], 10))["value"] is None
+    assert noise_ceiling([None], [1], ClusterBootstrap(["p"], 10))["value"] is None
+    assert noise_ceiling([3], [1], None)["value"] is None  # an empty split has no bootstrap
+    assert noise_ceiling([3], [1], ClusterBootstrap(["p"], 10))["value"] == pytest.approx(keep_order_probability([3], [1])[0])
 
 
 def test_length_controlled_accuracy_is_50_for_longer_wins_and_keeps_a_blind_scorer():
     import random
 
-    from rmbench.eval.controls import length_controlled
+    from rmbench.eval.controls import length_controlled, lengths_of
     from rmbench.eval.metrics import pair_outcomes
 
     rng = random.Random(0)
@@ -40,10 +41,10 @@ def test_length_controlled_accuracy_is_50_for_longer_wins_and_keeps_a_blind_scor
     boot = ClusterBootstrap([r["pair_id"].split(":")[0] for r in rows], 300, 0)
     longer = pair_outcomes([len(r["chosen"]) for r in rows], [len(r["rejected"]) for r in rows])
     assert longer.mean() > 0.65
-    lc = length_controlled(rows, longer, boot)
+    lc = length_controlled(*lengths_of(rows), longer, boot)
     assert lc["accuracy"] == 0.5 and lc["length_dependence"] == 1.0
     blind = np.array([1.0 if rng.random() < 0.62 else 0.0 for _ in rows])
-    lb = length_controlled(rows, blind, boot)
+    lb = length_controlled(*lengths_of(rows), blind, boot)
     assert lb["accuracy"] == pytest.approx(0.62, abs=0.03) and abs(lb["length_dependence"]) < 0.06
     assert lb["ci95"][0] < lb["accuracy"] < lb["ci95"][1]
 

@@ -29,14 +29,15 @@ HELD_SPLITS = ("test", "test_hard")
 def make_results(data_dir: Path, holdout: list[str], correct: dict[str, dict[str, int]] | None = None,
                  model_id: str = "minilm", kind: str = "reward_model", parameters: int = 22713601,
                  train_tasks: list[str] | None = None, seed: int = 0,
-                 splits: tuple[str, ...] = HELD_SPLITS) -> dict:
+                 splits: tuple[str, ...] = HELD_SPLITS, cuts=None) -> dict:
     """A results.json for ``holdout`` (``splits``) and in-domain test on the others, scored
     on the rows the harness scores (``rmbench.leaderboard.tracks.heldout_rows``: contaminated
     pairs dropped, baseline:confounds fitted on the other tasks).
 
     ``correct``: task -> split -> pairs the model gets right (default: 70%, 60% on hard
     splits); the first pairs in pair order are the right ones. A ``baseline:NAME`` model gets
-    that baseline's rewards.
+    that baseline's rewards. ``cuts(rows) -> {"chosen": [bool], "rejected": [bool]}``: the
+    scorer's per-pair cut flags on the held-out splits (predictions.jsonl's ``truncated``).
     """
     from rmbench.eval.baselines import baseline_rewards
     from rmbench.eval.config import EvalConfig
@@ -65,11 +66,15 @@ def make_results(data_dir: Path, holdout: list[str], correct: dict[str, dict[str
                 c = correct.get(t, {}).get(s, round(len(rows) * (0.6 if s.endswith("hard") else 0.7)))
                 rc = [1.0 if i < c else 0.0 for i in range(len(rows))]
                 rr = [1.0 - x for x in rc]
+            flags = cuts(rows) if cuts and role == "heldout" else None
             card = split_scorecard(rows, rc, rr, cfg=cfg, seed=seed, preferred_later=data.preferred_later(t),
-                                   confounds=plan.confounds or plan.confounds_missing)
+                                   confounds=plan.confounds or plan.confounds_missing, cuts=flags)
             results.setdefault(t, {"role": role, "splits": {}})["splits"][s] = card
             predictions += [{"task": t, "split": s, "pair_id": r["pair_id"], "reward_chosen": a, "reward_rejected": b}
                             for r, a, b in zip(rows, rc, rr)]
+            if flags:
+                for row, c, x in zip(predictions[-len(rows):], flags["chosen"], flags["rejected"]):
+                    row["truncated"] = {"prompt": False, "chosen": bool(c), "rejected": bool(x)}
     model = {"id": model_id, "base_model": None if kind == "baseline" else model_id, "path": None,
              "parameters": parameters, "weights_sha256": None if kind == "baseline" else "ab" * 32, "kind": kind}
     doc = results_document(cfg={"seed": seed, "model": {"name": model_id, "max_length": 64}, "train": {"epochs": 1},
@@ -99,10 +104,10 @@ def make_board(root: Path, sizes: dict = SIZES, heldout: tuple[str, ...] = ("wri
 def make_submission(name: str, results: dict, track: str = "demo", plots: dict | None = None) -> dict:
     from rmbench import __version__
     from rmbench.leaderboard.frozen import pack
+    from rmbench.leaderboard.submission import submitted_rows
 
     results = copy.deepcopy(results)
-    preds = sorted((p for p in results.pop("_predictions", []) if p["task"] in results.get("holdout", [])),
-                   key=lambda p: (p["task"], p["split"], p["pair_id"]))
+    preds = submitted_rows([p for p in results.pop("_predictions", []) if p["task"] in results.get("holdout", [])])
     return {"kind": "rmbench.submission", "schema_version": 2, "name": name, "organization": "Test Lab",
             "url": "https://example.org/model", "track": track, "submitted_utc": "2026-11-26T06:00:00Z",
             "submitted_with": __version__, "results": results, "plots": plots or {}, "predictions": pack(preds)}

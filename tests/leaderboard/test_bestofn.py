@@ -66,6 +66,14 @@ def test_best_of_n_is_attached_recomputed_and_shown(tmp_path, make_board, make_r
     rows = _show(board)
     assert rows["with-bon"]["best_of_n_pct"] == round(100 * m["win_rate"]["accuracy"], 1) > 60
     assert rows["with-bon"]["best_of_n_ci95_low_pct"] > 50 and rows["plain"]["best_of_n_pct"] is None
+    # the site's index has the column on a track where an entry has a best-of-N result, and only there
+    from rmbench.leaderboard.pages import site_columns
+    from rmbench.leaderboard.ranking import load_board
+
+    loaded = load_board(board)
+    keys = lambda rows: [c.key for c in site_columns(loaded.tracks["demo"], rows)]  # noqa: E731
+    assert "best_of_n" in keys(loaded.rows["demo"])
+    assert "best_of_n" not in keys([r for r in loaded.rows["demo"] if r.name == "plain"])
 
 
 def test_a_changed_win_rate_or_another_models_run_is_refused(tmp_path, make_board, make_results, write_run):

@@ -175,9 +175,9 @@ def test_a_submission_too_big_to_write_is_rejected(good, board):
 # -- every number is recomputed from the predictions (issue 12) -------------------------------------
 def _repack(sub, edit):
     """Change the predictions (``edit(rows)``) and pack them again, consistently."""
-    from rmbench.leaderboard.frozen import PREDICTION_KEYS, pack, unpack
+    from rmbench.leaderboard.frozen import CUT_KEYS, PREDICTION_KEYS, pack, unpack
 
-    rows = unpack(sub["predictions"], "predictions", PREDICTION_KEYS)
+    rows = unpack(sub["predictions"], "predictions", PREDICTION_KEYS, CUT_KEYS)
     sub["predictions"] = pack(edit(rows) or rows)
 
 

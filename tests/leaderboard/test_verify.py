@@ -80,11 +80,11 @@ def test_a_claimed_accuracy_outside_reach_does_not_even_validate(setup, tmp_path
 def test_predictions_the_model_does_not_give_fail_even_when_every_number_agrees(setup):
     """Rewards shifted by 1: the same differences, so every accuracy, interval and calibration still
     validates; only re-scoring the model shows they are not its rewards."""
-    from rmbench.leaderboard.frozen import PREDICTION_KEYS, pack, unpack
+    from rmbench.leaderboard.frozen import CUT_KEYS, PREDICTION_KEYS, pack, unpack
 
     _, board, prep, model = setup
     sub = json.loads((board / "submissions" / "tiny.json").read_text())
-    rows = unpack(sub["predictions"], "p", PREDICTION_KEYS)
+    rows = unpack(sub["predictions"], "p", PREDICTION_KEYS, CUT_KEYS)
     sub["predictions"] = pack([{**r, "reward_chosen": r["reward_chosen"] + 1, "reward_rejected": r["reward_rejected"] + 1}
                                for r in rows])
     write_json(board / "submissions" / "tiny-shifted.json", sub | {"name": "tiny-shifted"})
@@ -169,19 +169,19 @@ def _fabricate(board, name: str, nudge) -> dict:
     """The attack: edit the predictions with ``nudge(pair_id, chosen, rejected) -> (c, r)``,
     then recompute every claimed number from them with the board's own code, so the entry is
     consistent with itself and validates."""
-    from rmbench.leaderboard.frozen import PREDICTION_KEYS, pack, predictions_by_split, unpack
+    from rmbench.leaderboard.frozen import CUT_KEYS, PREDICTION_KEYS, pack, read_predictions, unpack
     from rmbench.leaderboard.recompute import recompute
     from rmbench.leaderboard.tracks import load_tracks
 
     sub = json.loads((board / "submissions" / "tiny.json").read_text())
-    rows = unpack(sub["predictions"], "p", PREDICTION_KEYS)
+    rows = unpack(sub["predictions"], "p", PREDICTION_KEYS, CUT_KEYS)
     edited = []
     for r in rows:
         c, x = nudge(r["pair_id"], r["reward_chosen"], r["reward_rejected"])
         edited.append({**r, "reward_chosen": c, "reward_rejected": x})
     sub["predictions"] = pack(edited)
     track = load_tracks(board)[sub["track"]]
-    numbers, _ = recompute(sub["results"], track, predictions_by_split(sub["predictions"]))
+    numbers, _ = recompute(sub["results"], track, *read_predictions(sub["predictions"]))
     res = sub["results"]
     for (t, s), card in numbers.splits.items():
         sp = res["results"][t]["splits"][s]
