@@ -138,6 +138,7 @@ def _scorer_for(sub: dict, model: str | None, batch_size: int | None, track: Tra
     from transformers import set_seed
 
     from rmbench.model.load import weights_sha256
+    from rmbench.model.presets import DTYPES
     from rmbench.model.scoring import RewardScorer
 
     target = model or stored_model(str(res["model"]["id"]), where)
@@ -146,9 +147,11 @@ def _scorer_for(sub: dict, model: str | None, batch_size: int | None, track: Tra
     weights = ("not checked (no local weights)" if have is None else
                "not checked (none submitted)" if want is None else "match" if have == want else "differ")
     max_length = int(((cfg.get("model") or {}).get("max_length")) or 512)
+    dtype = (cfg.get("model") or {}).get("dtype")  # the run's scoring dtype (--dtype); runs without it scored as saved
+    dtype = dtype if dtype in DTYPES else None
     set_seed(seed)  # a base model gets a new reward head: initialise it as the run did
     try:
-        scorer = RewardScorer(target, max_length=max_length, batch_size=batch_size)
+        scorer = RewardScorer(target, max_length=max_length, batch_size=batch_size, dtype=dtype)
     except Exception as e:  # unknown alias / missing directory / hub unreachable
         raise LeaderboardError(f"cannot load model {target!r}: {e} (pass --model with the trained model directory)") from None
     scorer.memo = {}  # as the run's scorer: a response in several splits (test_hard in test) is scored once

@@ -161,13 +161,14 @@ class RewardScorer(ResponseScorer):
     ``model`` is a preset or alias (``minilm``), a hub id, a local directory, or an already
     loaded model (then ``tokenizer`` is required). ``input_format``: auto (the chat template
     when the tokenizer has one), chat or pair. ``output``: the model output that holds the
-    reward (``logits``; ``score`` for ArmoRM-style models).
+    reward (``logits``; ``score`` for ArmoRM-style models). ``dtype``: what a model named by
+    path or name is loaded and scored in (``model.dtype``; None: as saved, float32 for ours).
     """
 
     def __init__(self, model, tokenizer=None, *, device=None, max_length: int = 512, batch_size: int | None = None,
-                 input_format: str = "auto", output: str = "logits"):
+                 input_format: str = "auto", output: str = "logits", dtype: str | None = None):
         if isinstance(model, (str, bytes)) or hasattr(model, "__fspath__"):
-            model, loaded_tok = load_reward_model(str(model), for_training=False)
+            model, loaded_tok = load_reward_model(str(model), dtype=dtype, for_training=False)
             tokenizer = tokenizer or loaded_tok
         if tokenizer is None:
             raise ValueError("RewardScorer needs a tokenizer when given a loaded model")

@@ -278,8 +278,9 @@ def kind_scorer(cfg: RunConfig, spec, trained_dir: Path | None, console=None):
     from rmbench.model.scoring import RewardScorer
 
     if trained_dir is not None:
+        # scored in the model section's dtype, as an evaluated model is (--dtype; float32 for minilm and smollm2)
         scorer = RewardScorer(str(trained_dir), max_length=spec.max_length, batch_size=cfg.eval.batch_size,
-                              input_format=spec.input_format)
+                              input_format=spec.input_format, dtype=spec.dtype)
     else:
         scorer = build_scorer(spec, cfg.model, cfg.eval.batch_size, console)
     scorer.memo = {}  # test_hard reuses test's responses

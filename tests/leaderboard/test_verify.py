@@ -271,3 +271,26 @@ def test_a_relative_model_path_is_read_beside_the_submission(setup, tmp_path):
     finally:
         path.unlink()
         shutil.rmtree(board / "models")
+
+
+def test_a_run_scored_in_bfloat16_is_re_scored_in_bfloat16(setup):
+    """verify loads the model in the run's scoring dtype (--dtype): the same rewards again; read
+    as float32 instead, the rewards move by bf16's rounding, far past the tolerance."""
+    root, board, prep, model = setup
+    run = CliRunner().invoke(main, ["evaluate", "--model", str(model), "--data", str(prep), "--tasks", "writingprompts",
+                                    "--max-length", "64", "--dtype", "bfloat16", "--out", str(root / "run-bf16"), "--quiet"])
+    assert run.exit_code == 0, run.output
+    assert json.loads((root / "run-bf16" / "results.json").read_text())["config"]["model"]["dtype"] == "bfloat16"
+    sub = CliRunner().invoke(main, ["submit", str(root / "run-bf16"), "--name", "tiny-bf16", "--leaderboard-dir", str(board)])
+    assert sub.exit_code == 0, sub.output
+    path = board / "submissions" / "tiny-bf16.json"
+    try:
+        res = verify(board, "tiny-bf16", "--data", str(prep), "--model", str(model))
+        assert res.exit_code == 0 and "reproduced" in res.output and "NOT" not in res.output, res.output
+        doc = json.loads(path.read_text())
+        doc["results"]["config"]["model"]["dtype"] = "float32"
+        write_json(path, doc)
+        res = verify(board, "tiny-bf16", "--data", str(prep), "--model", str(model))
+        assert res.exit_code == 1 and "NOT reproduced" in res.output, res.output
+    finally:
+        path.unlink()
