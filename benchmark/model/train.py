@@ -182,15 +182,18 @@ def resolve_precision(setting: str) -> str:
     return "bf16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "no"
 
 
-def precision_note(setting: str) -> str:
-    """The line a run prints before training: which precision this machine gets, and why."""
+def precision_note(setting: str, scoring: str = "float32") -> str:
+    """The line a run prints before training: which precision this machine gets, and why;
+    ``scoring``: the dtype the trained model is scored in (``model.dtype``, --dtype)."""
     got = resolve_precision(setting)
     where = "GPU" if torch.cuda.is_available() else "CPU"
+    scored = "fp32" if scoring == "float32" else f"{scoring} (--dtype)"
     if got in ("bf16", "fp16"):
-        return f"precision: {got} autocast for training on this {where} (mixed_precision={setting}); scoring in fp32"
+        return f"precision: {got} autocast for training on this {where} (mixed_precision={setting}); scoring in {scored}"
     why = (f"this {where} has no fast bf16 (no AVX512-BF16/AMX)" if setting == "auto" and where == "CPU"
            else "this GPU has no bf16" if setting == "auto" else f"mixed_precision={setting}")
-    return (f"precision: fp32 for training and scoring ({why}); on a CPU, fp32 training is slower than bf16 "
+    what = "fp32 for training and scoring" if scoring == "float32" else f"fp32 for training, scoring in {scored}"
+    return (f"precision: {what} ({why}); on a CPU, fp32 training is slower than bf16 "
             "on CPUs that have it (BENCHMARKS.md)")
 
 

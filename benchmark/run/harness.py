@@ -185,7 +185,7 @@ def _train_and_score(cfg: RunConfig, spec, p: Plan, data_dir: Path, run_dir: Pat
         if progress and state.is_main_process:
             from rmbench.model.train import precision_note
 
-            print(precision_note(cfg.model.mixed_precision), file=sys.stderr, flush=True)
+            print(precision_note(cfg.model.mixed_precision, spec.dtype), file=sys.stderr, flush=True)
         info = fit(cfg, train, val, run_dir, model_dir, console, progress, debias_delay=delay_ok)
         del train, val
         release_memory()  # training's freed heap (~1.4 GB on CPU) would stay resident through scoring

@@ -167,3 +167,6 @@ def test_the_run_says_which_precision_this_machine_gets(monkeypatch, tmp_path):
     flags.write_text("flags\t: fpu avx512f avx512_bf16 amx_bf16\n")
     assert T.precision_note("auto").startswith("precision: bf16 autocast for training on this CPU")
     assert "mixed_precision=no" in T.precision_note("no")
+    assert T.precision_note("auto").endswith("scoring in fp32")
+    assert T.precision_note("auto", "bfloat16").endswith("scoring in bfloat16 (--dtype)")
+    assert T.precision_note("no", "bfloat16").startswith("precision: fp32 for training, scoring in bfloat16 (--dtype)")
