@@ -26,7 +26,8 @@ class ModelConfig:
     # prompts; an 8B model's 128k context on a CPU would never finish.
     max_length_cap: int = opt(2048, "upper bound on the auto max_length of outside models")
     dtype: str = opt("auto", "scoring dtype: float32 | bfloat16 | float16 | auto (the preset's, else float32, "
-                             "which keeps results batch-size invariant); training keeps fp32 weights")
+                             "which keeps results batch-size invariant); the model a run trains is scored in it "
+                             "too; training keeps fp32 weights")
     trust_remote_code: bool = opt(False, "allow models whose hub repo ships its own code (ArmoRM)")
     ref_model: str = opt("", "dpo: the reference model (default: the preset's)")
     # 0.1: the usual DPO beta. It scales rewards (and so the calibration error), never the ranking.
