@@ -8,8 +8,9 @@ import json
 
 import pytest
 
-from rmbench.leaderboard.frozen import CONTROL_KEYS, CUT_KEYS, PREDICTION_KEYS, pack, read_predictions, unpack
-from rmbench.leaderboard.tracks import load_tracks
+from rmbench.leaderboard.frozen import (CONTROL_KEYS, CUT_KEYS, PAIR_KEYS, PREDICTION_KEYS, pack, read_predictions,
+                                        unpack)
+from rmbench.leaderboard.tracks import CONFOUNDS_LOGIT, load_tracks
 from rmbench.leaderboard.validate import validate_submission
 
 SPLIT = ("writingprompts", "test")
@@ -107,8 +108,8 @@ def test_a_track_frozen_before_the_lengths_still_validates_and_shows_no_controls
     for task in raw["tracks"]["demo"]["tasks"].values():
         for entry in task["splits"].values():
             base = entry["baselines"]
-            keys = tuple(k for k in ("pair_id", "post_id", "score_ratio")) + tuple(f"b_{k}" for k in base["scored"])
-            keys += ("c_confounds",) if base.get("confounds_logit") else ()
+            keys = PAIR_KEYS + tuple(f"b_{k}" for k in base["scored"])
+            keys += (CONFOUNDS_LOGIT,) if base.get("confounds_logit") else ()
             rows = unpack(entry["pair_rows"], "t", keys, CONTROL_KEYS)
             entry["pair_rows"] = pack([{k: r[k] for k in keys} for r in rows])
             del base["controls"]
