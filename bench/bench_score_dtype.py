@@ -11,6 +11,11 @@ outcome flips, the accuracy of each with the paired difference bf16 - fp32 (post
 whole), and each one's paired difference to baseline:confounds. Prints one JSON object;
 BENCHMARKS.md quotes it. It records whether this CPU has AVX512-BF16/AMX: without them bf16
 runs emulated and is slower, not faster.
+
+``--other-isa``: each dtype's rewards once more in a child process whose math libraries are held
+to AVX2 (``ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2``), as a
+CPU without AVX-512 or bf16 would compute them, and how many differ from this machine's by more
+than ``leaderboard verify`` tolerates: what a re-score on such a machine would find.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,6 +43,28 @@ def timed_scores(model: str, rows: list[dict], dtype: str, max_length: int, batc
     saved = score_rows(scorer, rows, with_delay=False, seed=0)
     return {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu, "inputs": scorer.unique_scored,
             "chosen": saved["chosen"], "rejected": saved["rejected"]}
+
+
+AVX2_ONLY = {"ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}
+
+
+def other_isa(argv: list[str], first: dict) -> dict:
+    """Per dtype: the largest reward difference between this process and an AVX2-only child,
+    and how many rewards differ beyond verify's tolerance."""
+    from rmbench.leaderboard.verify import REWARD_ATOL, REWARD_RTOL
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "rewards.json"
+        subprocess.run([sys.executable, __file__, *argv, "--child-rewards", str(out)], check=True,
+                       env={**os.environ, **AVX2_ONLY}, stdout=subprocess.DEVNULL)
+        theirs = json.loads(out.read_text())
+    report = {"env": AVX2_ONLY}
+    for name in DTYPES:
+        mine = first[name]["chosen"] + first[name]["rejected"]
+        gaps = [abs(a - b) for a, b in zip(mine, theirs[name])]
+        report[name] = {"max_abs_diff": max(gaps), "rewards": len(gaps),
+                        "beyond_verify_tolerance": sum(g > REWARD_ATOL + REWARD_RTOL * abs(a) for g, a in zip(gaps, mine))}
+    return report
 
 
 def compare(rows: list[dict], got: dict, confounds, samples: int) -> dict:
@@ -81,12 +111,19 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--rounds", type=int, default=2, help="alternations of the two dtypes; fastest of each")
     ap.add_argument("--limit", type=int, default=0, help="score only the first N pairs (a quick look)")
     ap.add_argument("--samples", type=int, default=1000, help="post resamples for the intervals")
+    ap.add_argument("--other-isa", action="store_true", help="also re-score both dtypes with the math libraries held "
+                                                              "to AVX2 and count the rewards verify would refuse")
+    ap.add_argument("--child-rewards", help=argparse.SUPPRESS)  # --other-isa's child: write each dtype's rewards here
     args = ap.parse_args(argv)
 
     data = Prepared.open(resolve_data(args.data, "", progress=False))
     plan, by_split = heldout_rows(data, [args.holdout], (args.split,))
     rows = by_split[(args.holdout, args.split)]
     rows = rows[:args.limit] if args.limit else rows
+    if args.child_rewards:
+        got = {d: timed_scores(args.model, rows, d, args.max_length, args.batch_size) for d in DTYPES}
+        Path(args.child_rewards).write_text(json.dumps({d: got[d]["chosen"] + got[d]["rejected"] for d in DTYPES}))
+        return {}
     load = os.getloadavg()[0]
     runs: dict[str, list[dict]] = {d: [] for d in DTYPES}
     for _ in range(args.rounds):
@@ -106,6 +143,9 @@ def main(argv: list[str] | None = None) -> dict:
                              / statistics.median(r["cpu_s"] for r in runs["bfloat16"]), 3),
         **compare(rows, first, plan.confounds or plan.confounds_missing, args.samples),
     }
+    if args.other_isa:
+        passed = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--other-isa"]
+        result["other_isa"] = other_isa(passed, first)
     print(json.dumps(result, indent=1))
     return result
 
