@@ -38,8 +38,9 @@ def _facts(items: list[tuple[str, str]]) -> str:
     return '<dl class="facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in items) + "</dl>"
 
 
-def _ci_text(ci) -> str:
-    return f"[{fmt(ci[0], 'pct')}, {fmt(ci[1], 'pct')}]" if isinstance(ci, list) and len(ci) == 2 else "—"
+def _ci_text(ci, kind: str = "pct") -> str:
+    """An interval as "[lo, hi]" (``kind``: pct for accuracies, signed for differences)."""
+    return f"[{fmt(ci[0], kind)}, {fmt(ci[1], kind)}]" if isinstance(ci, list) and len(ci) == 2 else "—"
 
 
 def _ece(value) -> str:
@@ -101,9 +102,9 @@ def _cut_part(part: dict | None) -> list[str]:
     """A by-response-cut part as two cells: its accuracy (n), and its difference to confounds [95% CI]."""
     if not part or part.get("accuracy") is None:
         return ["—", "—"]
-    diff, ci = part.get("diff_confounds"), part.get("diff_confounds_ci95") or [None, None]
+    diff = part.get("diff_confounds")
     return [_cell(part["accuracy"], part["n"]),
-            "—" if diff is None else f"{fmt(diff, 'signed')} [{fmt(ci[0], 'signed')}, {fmt(ci[1], 'signed')}]"]
+            "—" if diff is None else f"{fmt(diff, 'signed')} {_ci_text(part.get('diff_confounds_ci95'), 'signed')}"]
 
 
 def _too_small_or(cell: dict, text: str) -> str:
@@ -180,9 +181,8 @@ def _rank_text(row: Row, track: Track) -> str:
     if row.group is not None:
         rank += f", rank group {row.group}"
         if row.vs_next:
-            lo, hi = row.vs_next["ci95"]
             rank += esc(f" ({fmt(row.vs_next['diff'], 'signed')} points over the next entry, 95% CI "
-                        f"[{fmt(lo, 'signed')}, {fmt(hi, 'signed')}])")
+                        f"{_ci_text(list(row.vs_next['ci95']), 'signed')})")
     return rank
 
 
