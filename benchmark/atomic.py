@@ -1,17 +1,16 @@
 """Atomic outputs and the one output-directory rule every command follows.
 
-- ``write_text`` / ``write_json``: a temporary file beside the target, fsync, one rename.
-  Readers (and an interrupted run) never see half a file; a failed write keeps the old one.
-  ``write_json`` is the project's one JSON format (2-space indent, UTF-8, a final newline,
-  NaN/inf written as null because JSON has no NaN).
+- ``write_text`` / ``write_json`` / ``json_text``: atomic files and the one JSON format
+  (``rmbench.atomicfile``, re-exported here).
 - ``atomic_dir``: build a directory in ``<name>.tmp-XXXX`` beside it, rename it into place
   at the end; on any error the temporary directory is removed and the target left as it was.
 - ``claim_dir``: the same rule for a directory filled step by step (a resumable run).
 
-The rule: a command writes only into a new directory or one carrying its own marker
-(``.rmbench-output.json``, naming the command that made it); ``--overwrite`` replaces only
-such a directory, and only when the caller's ``owned`` check agrees (a feedback page that
-has collected clicks never passes it). ``--out`` may not be an input of the command, hold
+The rule: a command writes only into a new or empty directory or one carrying its own
+marker (``.rmbench-output.json``, naming the command that made it and every entry it wrote);
+``--overwrite`` replaces only such a directory, only when nothing was added to it since (a
+file or folder the marker does not list is the user's: refused, naming it) and only when
+the caller's ``owned`` check agrees (a feedback page that has collected clicks never passes it). ``--out`` may not be an input of the command, hold
 one, or be the current directory. A lock beside the output (``.<name>.lock``, an flock
 released when its process dies) makes a second concurrent writer fail at once with a clear
 message, and every check runs again just before the final rename. Scratch directories of
@@ -24,7 +23,6 @@ import contextlib
 import ctypes
 import errno
 import json
-import math
 import os
 import shutil
 import socket
@@ -35,6 +33,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from rmbench.atomicfile import clean_json, json_text, shareable, write_json, write_text
 from rmbench.errors import OutputBusyError, OutputExistsError, OutputWriteError
 from rmbench.jsonlimits import read_json_file
 
@@ -43,57 +42,14 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: the lock degrades to an O_EXCL file
     fcntl = None
 
-MARKER = ".rmbench-output.json"  # in every directory this module builds: which command made it
+__all__ = ["MARKER", "OutputLock", "add_entries", "atomic_dir", "check_out_path", "check_replaceable", "claim_dir", "clean_json",
+           "env_error", "foreign_entries", "is_empty_dir", "json_text", "owner_alive", "read_marker",
+           "remove_stale_scratch", "shareable", "write_json", "write_text"]
+
+MARKER = ".rmbench-output.json"  # in every directory this module builds: which command made it, and what
+FOREIGN_SHOWN = 3  # entries a refusal names; the rest are counted
 # errno values that mean "the disk or the permissions refuse", not "rmbench has a bug"
 _ENV_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
-
-
-def _umask() -> int:
-    old = os.umask(0)
-    os.umask(old)
-    return old
-
-
-def shareable(path: str | Path) -> None:
-    """mkstemp/mkdtemp create 0600/0700 entries; give them the usual umask-based mode."""
-    mode = 0o777 if Path(path).is_dir() else 0o666
-    os.chmod(path, mode & ~_umask())
-
-
-def write_text(path: str | Path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())  # the rename must not land before the bytes do
-        shareable(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def clean_json(obj):
-    """NaN/inf -> None (JSON has no NaN), tuples -> lists, keys -> str, recursively."""
-    if isinstance(obj, float):
-        return None if math.isnan(obj) or math.isinf(obj) else obj
-    if isinstance(obj, dict):
-        return {str(k): clean_json(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [clean_json(v) for v in obj]
-    return obj
-
-
-def json_text(obj) -> str:
-    """The project's JSON format, as text (what ``write_json`` writes)."""
-    return json.dumps(clean_json(obj), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-def write_json(path: str | Path, obj) -> None:
-    write_text(path, json_text(obj))
 
 
 # -- who made a directory ---------------------------------------------------------------
@@ -156,8 +112,8 @@ def check_replaceable(out: Path, *, overwrite: bool, owned: Callable[[Path], boo
                       what: str = "output", command: str | None = None) -> None:
     """Raise ``OutputExistsError`` unless ``out`` is absent, or replaceable under the rule above."""
     out = Path(out)
-    if not out.exists() and not out.is_symlink():
-        return
+    if not out.exists() and not out.is_symlink() or is_empty_dir(out):
+        return  # nothing there to lose
     if not overwrite:
         raise OutputExistsError(f"{out} already exists; pass --overwrite to replace it")
     if not out.is_dir() or out.is_symlink():
@@ -170,6 +126,43 @@ def check_replaceable(out: Path, *, overwrite: bool, owned: Callable[[Path], boo
     if owned is not None and not owned(out):
         raise OutputExistsError(f"{out} exists and is not a {what} this command wrote; refusing to replace "
                                 "it (move it away or choose another path)")
+    added = foreign_entries(out, mark)
+    if added:
+        shown = ", ".join(added[:FOREIGN_SHOWN]) + (f" and {len(added) - FOREIGN_SHOWN} more"
+                                                    if len(added) > FOREIGN_SHOWN else "")
+        raise OutputExistsError(f"{out} holds what `{command}` did not write ({shown}); refusing to replace it: "
+                                "move those out of it, or choose another path")
+
+
+def is_empty_dir(path: Path) -> bool:
+    """A real (not symlinked) directory with nothing in it: any command may write there."""
+    return path.is_dir() and not path.is_symlink() and next(path.iterdir(), None) is None
+
+
+def _entries(root: Path) -> list[str]:
+    """Every file, folder and link under ``root`` (relative, '/'-separated, sorted), the marker aside."""
+    found = []
+    for parent, dirs, files in os.walk(root):
+        rel = Path(parent).relative_to(root)
+        found += [(rel / name).as_posix() for name in dirs + files]
+    return sorted(e for e in found if e != MARKER)
+
+
+def add_entries(out: Path, names: Iterable[str]) -> None:
+    """List ``names`` (relative paths) in the marker of ``out``: files its command adds after the build."""
+    mark = read_marker(out)
+    if mark is not None and isinstance(mark.get("entries"), list):
+        write_text(Path(out) / MARKER, json.dumps({**mark, "entries": sorted({*mark["entries"], *names})}) + "\n")
+
+
+def foreign_entries(out: Path, mark: dict) -> list[str]:
+    """What is in ``out`` but not in the entries its marker lists (only the topmost of a new folder).
+    A marker from before markers listed entries says nothing: [] (the ``owned`` check decides)."""
+    made = mark.get("entries")
+    if not isinstance(made, list):
+        return []
+    new = set(_entries(out)) - set(made)
+    return sorted(e for e in new if not any(p.as_posix() in new for p in Path(e).parents))
 
 
 def _made(mark: dict | None) -> str:
@@ -297,7 +290,15 @@ def atomic_dir(out: str | Path, *, overwrite: bool = False, owned: Callable[[Pat
             shareable(tmp)
             (tmp / MARKER).write_text(json.dumps(_marker(command)) + "\n", encoding="utf-8")
             yield tmp
+            mark = {**(read_marker(tmp) or _marker(command)), "entries": _entries(tmp)}
+            (tmp / MARKER).write_text(json.dumps(mark) + "\n", encoding="utf-8")
             check_replaceable(out, overwrite=overwrite, owned=owned, what=what, command=command)
+            if is_empty_dir(out):
+                try:
+                    out.rmdir()  # fails, keeping it, if something landed in it since the check
+                except OSError:
+                    raise OutputExistsError(f"{out} was written to while this command ran; "
+                                            "left it alone and kept nothing") from None
             if out.exists():
                 # Move the old output aside first, so a crash between the renames keeps one of them.
                 old = Path(tempfile.mkdtemp(prefix=f"{out.name}.old-", dir=out.parent))

@@ -259,3 +259,38 @@ def test_claim_dir_writes_only_into_a_new_empty_or_own_directory(tmp_path):
         with pytest.raises(OutputBusyError):
             with claim_dir(run, command="run", resume=True, what="run directory"):
                 pass  # pragma: no cover
+
+
+def test_overwrite_refuses_a_directory_holding_entries_the_command_did_not_write(tmp_path):
+    out = tmp_path / "out"
+    with atomic_dir(out, command="export") as tmp:
+        (tmp / "part").mkdir()
+        (tmp / "part" / "a.jsonl").write_text("a")
+    assert read_marker(out)["entries"] == ["part", "part/a.jsonl"]
+    for extra in ("notes.txt", "sub/x.txt", "part/b.txt", "d1/y", "d2/y"):
+        (out / extra).parent.mkdir(exist_ok=True)
+        (out / extra).write_text("mine")
+    with pytest.raises(OutputExistsError, match=r"\(d1, d2, notes.txt and 2 more\)"):
+        with atomic_dir(out, overwrite=True, command="export") as tmp:
+            (tmp / "new.txt").write_text("new")  # pragma: no cover - never reached
+    assert (out / "sub" / "x.txt").exists() and (out / "part" / "b.txt").exists() and _leftovers(tmp_path) == []
+    for extra in ("notes.txt", "sub/x.txt", "part/b.txt", "d1/y", "d2/y"):
+        (out / extra).unlink()
+    for folder in ("sub", "d1", "d2"):
+        (out / folder).rmdir()
+    with atomic_dir(out, overwrite=True, command="export") as tmp:
+        (tmp / "new.txt").write_text("new")
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "new.txt"]
+
+
+def test_an_existing_empty_directory_is_accepted_without_overwrite(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    with atomic_dir(out, command="export") as tmp:
+        (tmp / "a.txt").write_text("a")
+    assert (out / "a.txt").read_text() == "a" and _leftovers(tmp_path) == []
+    (tmp_path / "late").mkdir()
+    with pytest.raises(OutputExistsError, match="already exists"):  # checked again before the swap
+        with atomic_dir(tmp_path / "late", command="export") as tmp:
+            (tmp_path / "late" / "theirs.txt").write_text("theirs")  # lands while the command runs
+    assert (tmp_path / "late" / "theirs.txt").read_text() == "theirs" and _leftovers(tmp_path) == []

@@ -79,6 +79,9 @@ def open_any(source: str | Source | list[str]) -> Source:
     return combine([str(source)] if isinstance(source, (str, os.PathLike)) else [str(s) for s in source])
 
 
+WHAT = "prepared-data directory"  # how an output-directory refusal names prepare's output
+
+
 def is_prepared_dir(path: Path) -> bool:
     """A directory ``prepare`` wrote (its manifest says so): the only kind ``--overwrite`` replaces."""
     from rmbench.jsonlimits import read_json_file
@@ -128,7 +131,7 @@ def prepare(source: str | Source | list[str], out_dir: str | Path, tasks: list[s
     # Named tasks are checked before the source is opened: a typo fails in milliseconds.
     selected = resolve_tasks(tasks) if tasks else None
     inputs = [] if isinstance(source, Source) else [source] if isinstance(source, (str, os.PathLike)) else list(source)
-    with atomic_dir(out, overwrite=overwrite, owned=is_prepared_dir, what="prepared-data directory",
+    with atomic_dir(out, overwrite=overwrite, owned=is_prepared_dir, what=WHAT,
                     command="prepare", inputs=inputs) as tmp:
         src = open_any(source)
         src.hash_unread = False  # a dump file this build never opens is recorded by its size, not read for a hash

@@ -35,7 +35,8 @@ def task_list(value: str | None) -> list[str] | None:
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output directory; built beside it in a temporary directory and renamed at the end.")
 @click.option("--overwrite", is_flag=True,
-              help="Replace OUT if an earlier `rmbench prepare` made it (never another directory).")
+              help="Replace OUT if an earlier `rmbench prepare` made it and nothing was added to it since (never "
+                   "another directory). An existing empty OUT needs no --overwrite.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes pairing subreddits in parallel (default: CPU count; 1: one process). Same output.")
 @click.option("--split-by", "split_by", default="hash", show_default=True, metavar="hash|time:YYYY-MM-DD",
@@ -74,9 +75,10 @@ def prepare_cmd(sources, tasks, out, overwrite, workers, split_by, strict, quiet
               rmbench prepare --source hf:stanfordnlp/SHP --source hf:euclaise/WritingPrompts_preferences --out shp-wp
               rmbench prepare --source DUMPS --out prepared --engine ray --ray-address auto
     """
-    from rmbench.atomic import check_out_path
+    from rmbench.atomic import check_out_path, check_replaceable
     from rmbench.cli import debugging
     from rmbench.prepare import prepare
+    from rmbench.prepare.build import WHAT, is_prepared_dir
     from rmbench.sources.multi import parse_task_sources
 
     source = sources[0] if len(sources) == 1 else list(sources)
@@ -84,8 +86,7 @@ def prepare_cmd(sources, tasks, out, overwrite, workers, split_by, strict, quiet
         raise click.UsageError("--ray-address and --ray-buckets need --engine ray")
     try:
         check_out_path(out, list(sources))
-        if out.exists() and not overwrite:
-            raise click.UsageError(f"{out} already exists; pass --overwrite to replace it")
+        check_replaceable(out, overwrite=overwrite, owned=is_prepared_dir, what=WHAT, command="prepare")
         manifest = prepare(source, out, tasks=task_list(tasks), overwrite=overwrite, progress=not quiet,
                            workers=workers, split_by=split_by, strict=strict,
                            task_source=parse_task_sources(task_sources), engine=engine,

@@ -25,7 +25,7 @@ import os
 from pathlib import Path
 
 from rmbench import __version__
-from rmbench.atomic import write_json
+from rmbench.atomic import add_entries, write_json
 from rmbench.cache import cache_root
 from rmbench.errors import DataError, NotPreparedError, RmbenchError
 from rmbench.prepare.card import CARD
@@ -108,6 +108,7 @@ def record_source(target: Path, data: Prepared, source: str) -> None:
     """Write the sizes and mtimes of the files the cached build at ``target`` was made from."""
     where = _local_files(source)
     write_json(target / STAT_FILE, {p: _stat(where.get(p, p)) for p in data.doc.get("source", {}).get("files", {})})
+    add_entries(target, [STAT_FILE])  # ours: a later rebuild may replace it
 
 
 def same_source(target: Path, data: Prepared, source: str) -> bool:

@@ -204,13 +204,17 @@ def test_existing_output_needs_overwrite(built, tmp_path):
     (out / "stale.txt").write_text("old")
     with pytest.raises(FileExistsError):
         prepare(corpus(), out, tasks=TASKS, progress=False)
+    with pytest.raises(OutputExistsError, match=r"did not write \(stale.txt\)"):  # a file the user added
+        prepare(corpus(), out, tasks=TASKS, overwrite=True, progress=False)
+    (out / "stale.txt").unlink()
+    (out / "manifest.json").write_text((out / "manifest.json").read_text() + " ")  # marks this build's output
     src = corpus()
     src.fail_after = 10
     with pytest.raises(SourceError):
         prepare(src, out, tasks=TASKS, overwrite=True, progress=False)
-    assert (out / "stale.txt").exists()  # a failed rebuild keeps the old output
+    assert (out / "manifest.json").read_text().endswith(" ")  # a failed rebuild keeps the old output
     prepare(corpus(), out, tasks=TASKS, overwrite=True, progress=False)
-    assert not (out / "stale.txt").exists() and (out / "manifest.json").exists()
+    assert not (out / "manifest.json").read_text().endswith(" ")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["foreign", "out"]  # no temp or old folders left
 
 

@@ -153,6 +153,38 @@ def test_overwrite_replaces_only_what_prepare_made(tmp_path, dump_thread, write_
     assert again.exit_code == 0, again.output
 
 
+def test_overwrite_refuses_a_prepared_folder_the_user_added_to(tmp_path, dump_thread, write_dumps):
+    dumps = _dumps(tmp_path / "dumps", dump_thread, write_dumps)
+    out = tmp_path / "out"
+    assert _run(["prepare", "--source", str(dumps), "--out", str(out), "--quiet"]).exit_code == 0
+    made = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+    (out / "my_notes.txt").write_text("mine")
+    (out / "sub").mkdir()
+    (out / "sub" / "a.txt").write_text("mine too")
+    (out / "askscience" / "notes.md").write_text("and this")
+    msg = _one_clear_line(_run(["prepare", "--source", str(dumps), "--out", str(out), "--overwrite"]))
+    assert "askscience/notes.md, my_notes.txt, sub" in msg and "refusing to replace it" in msg
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == sorted(
+        made + ["my_notes.txt", "sub", "sub/a.txt", "askscience/notes.md"])  # nothing deleted
+    for extra in ("my_notes.txt", "sub/a.txt", "sub", "askscience/notes.md"):
+        (out / extra).rmdir() if (out / extra).is_dir() else (out / extra).unlink()
+    again = _run(["prepare", "--source", str(dumps), "--out", str(out), "--overwrite", "--quiet"])
+    assert again.exit_code == 0, again.output
+
+
+def test_an_existing_output_is_one_line_and_exit_1_and_an_empty_one_is_used(tmp_path, dump_thread, write_dumps):
+    dumps = _dumps(tmp_path / "dumps", dump_thread, write_dumps)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    assert "pass --overwrite" in _one_clear_line(_run(["prepare", "--source", str(dumps), "--out", str(out)]))
+    for i, flags in enumerate(([], ["--overwrite"])):  # nothing in it to lose
+        empty = tmp_path / f"empty{i}"
+        empty.mkdir()
+        res = _run(["prepare", "--source", str(dumps), "--out", str(empty), "--quiet", *flags])
+        assert res.exit_code == 0 and (empty / "manifest.json").is_file(), res.output
+
+
 def test_a_second_concurrent_prepare_fails_and_the_first_finishes(tmp_path, dump_thread, write_dumps):
     dumps = _dumps(tmp_path / "dumps", dump_thread, write_dumps)
     out = tmp_path / "out"
