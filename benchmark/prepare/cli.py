@@ -65,8 +65,9 @@ def prepare_cmd(sources, tasks, out, overwrite, workers, split_by, strict, quiet
     Writes OUT/manifest.json and OUT/<task>/{train,validation,test,test_hard,all_hard}.jsonl
     (docs/formats.md) with the dataset card OUT/README.md (so datasets.load_dataset(OUT,
     TASK) gives each split file as its own split), then prints pairs per task and split,
-    test_hard sizes, the main drop reasons, any bad input lines and any dump file it did not
-    read because its name says a subreddit no registered task pairs.
+    test_hard sizes, the main drop reasons, each task's warnings (a line each, "TASK: warning:
+    TEXT"; on stderr with --format tsv/csv/json), any bad input lines and any dump file it did
+    not read because its name says a subreddit no registered task pairs.
 
     \b
     Examples: rmbench prepare --source demo --out prepared
@@ -137,7 +138,7 @@ def summary_sheets(manifest: dict, out: Path) -> tuple[Sheet, Sheet | None]:
 
 def print_summary(manifest: dict, out: Path, fmt: str = "table") -> None:
     """The pairs table on stdout (in ``fmt``); the bad-input table beside it, or on stderr
-    when stdout is data; the notes likewise."""
+    when stdout is data; the notes (each task's warnings among them) likewise."""
     sheet, bad = summary_sheets(manifest, out)
     emit(sheet, fmt)
     if bad is None:
@@ -146,6 +147,9 @@ def print_summary(manifest: dict, out: Path, fmt: str = "table") -> None:
         emit(bad, fmt)
     else:
         sys.stderr.write(render(bad, "tsv" if fmt == "tsv" else "csv"))
+    for task, t in manifest["tasks"].items():  # the texts behind the warnings column
+        for text in t["warnings"]:
+            note(f"{task}: warning: {text}", fmt)
     unread = list((manifest["source"].get("files_not_read") or {}).items())
     for path, why in unread[:UNREAD_SHOWN]:  # a torrent folder holds thousands
         note(f"not read: {path}: {why}", fmt)

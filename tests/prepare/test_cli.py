@@ -185,6 +185,21 @@ def test_an_existing_output_is_one_line_and_exit_1_and_an_empty_one_is_used(tmp_
         assert res.exit_code == 0 and (empty / "manifest.json").is_file(), res.output
 
 
+def test_each_task_warning_is_printed_not_only_counted(tmp_path, dump_thread, write_dumps):
+    import json
+
+    dumps = _dumps(tmp_path / "dumps", dump_thread, write_dumps)  # too few pairs for test_hard: a warning
+    res = CliRunner().invoke(main, ["prepare", "--source", str(dumps), "--out", str(tmp_path / "t"), "--quiet"])
+    assert res.exit_code == 0, res.output
+    lines = [x for x in res.stdout.splitlines() if ": warning: " in x]
+    assert lines and all(x.startswith(("askscience: warning: ", "askphysics: warning: ")) for x in lines), res.stdout
+    assert any("fewer than hard_min_pairs" in x for x in lines)
+    res = CliRunner().invoke(main, ["prepare", "--source", str(dumps), "--out", str(tmp_path / "j"), "--quiet",
+                                    "--format", "json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)  # stdout stays data; the warnings go to stderr
+    assert [x for x in res.stderr.splitlines() if ": warning: " in x] == lines
+
+
 def test_a_second_concurrent_prepare_fails_and_the_first_finishes(tmp_path, dump_thread, write_dumps):
     dumps = _dumps(tmp_path / "dumps", dump_thread, write_dumps)
     out = tmp_path / "out"
@@ -251,5 +266,5 @@ def test_a_time_split_inside_the_data_neither_warns_nor_fails_with_strict(tmp_pa
     dumps = write_dumps(tmp_path / "dumps", files)
     res = CliRunner().invoke(main, ["prepare", "--source", str(dumps), "--out", str(tmp_path / "out"),
                                     "--split-by", "time:2017-07-20", "--strict", "--workers", "1", "--quiet"])
-    assert res.exit_code == 0 and "warning:" not in res.output, res.output
+    assert res.exit_code == 0 and "time split at" not in res.output, res.output  # no date warning
     assert "askscience: 4 posts before 2017-07-20, 4 on or after (first 2017-07-14, last 2017-07-24)" in res.output
