@@ -22,6 +22,8 @@ def rewrite(folder: Path) -> list[Path]:
     from rmbench.atomic import MARKER, read_marker
     from rmbench.jsonlimits import read_json_file
 
+    if not folder.is_dir():
+        raise ConfigError(f"{folder}: " + ("not a folder" if folder.exists() else "no such folder"))
     if (folder / "results.json").is_file():
         doc = read_json_file(folder / "results.json")
         if read_marker(folder) is None or not isinstance(doc, dict) or not isinstance(doc.get("model"), dict):
@@ -53,7 +55,7 @@ def _rewrite_compare(doc: dict, folder: Path) -> list[Path]:
 
 
 @click.command("report")
-@click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))  # each checked in turn
 def report_cmd(folders):
     """Write the reports of run, sweep or comparison FOLDERS again, from their JSON.
 
@@ -61,7 +63,8 @@ def report_cmd(folders):
     For a folder an older rmbench made (no report.html) or after an upgrade: reads only
     results.json, sweep.json or compare.json and rewrites report.md and report.html (or
     sweep.md/.html, compare.md/.html) beside it; nothing is re-scored and plots are not
-    redrawn. Every folder is tried; one that is not rmbench's is named and left alone.
+    redrawn. Every folder is tried; one that is missing or not rmbench's is named (and
+    left alone), and the exit status is then 1.
     Example:
       rmbench report runs/wp runs/compare
     """

@@ -44,3 +44,15 @@ def test_folders_rmbench_did_not_make_are_named_and_left_alone(tmp_path, write_r
     assert "marker" in res.stderr and "not an rmbench sweep" in res.stderr and "not a run, sweep or comparison" in res.stderr
     assert (foreign / "report.md").read_text() == "mine\n" and not (foreign / "report.html").exists()
     assert sorted(p.name for p in other.iterdir()) == ["sweep.json"]
+
+
+def test_a_missing_folder_is_named_and_the_others_are_still_tried(tmp_path):
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / "sweep.json").write_text(json.dumps({"kind": "rmbench.sweep", "holdout": "writingprompts", "adapt": {
+        "holdout": "writingprompts", "split": "test", "points": [
+            {"k": 0, "train_pairs": 0, "accuracy": 0.7, "ci95": [0.6, 0.8], "longer": 0.65, "confounds": 0.6}]}}))
+    res = CliRunner().invoke(main, ["report", str(tmp_path / "nope"), str(sweep), str(tmp_path / "gone")])
+    assert res.exit_code == 1, res.output
+    assert str(sweep / "sweep.md") in res.stdout and (sweep / "sweep.md").is_file()
+    assert res.stderr.count("no such folder") == 2 and "Usage" not in res.output and "Traceback" not in res.output
