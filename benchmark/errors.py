@@ -27,12 +27,17 @@ class SourceError(RmbenchError):
         self.path = path
 
 
+SHOWN_TASKS = 8  # task names an unknown-task error lists; more are an ellipsis
+
+
 class UnknownTaskError(RmbenchError, KeyError):
     """A task name nobody registered (with suggestions)."""
 
-    def __init__(self, name: str, known: list[str]):
-        super().__init__(f"unknown task {name!r}.{did_you_mean(name.lower(), known, cutoff=0.5)} "
-                         f"(`rmbench tasks` lists all {len(known)})")
+    def __init__(self, name: str, known: list[str], holder: str | None = None):
+        """``holder``: what ``known`` is, when not every registered task (e.g. "the prepared data")."""
+        where = (f"{holder} holds {len(known)} task{'s' * (len(known) != 1)}: {', '.join(known[:SHOWN_TASKS])}"
+                 + (", …" if len(known) > SHOWN_TASKS else "") if holder else f"`rmbench tasks` lists all {len(known)}")
+        super().__init__(f"unknown task {name!r}.{did_you_mean(name.lower(), known, cutoff=0.5)} ({where})")
         self.message = self.args[0]
 
     def __str__(self) -> str:  # KeyError would quote the message

@@ -80,7 +80,7 @@ class Prepared:
     def key(self, task: str) -> str:
         """The task's key here (lower case), or ``UnknownTaskError`` listing what this data holds."""
         if task.lower() not in self.doc["tasks"]:
-            raise UnknownTaskError(task, self.tasks)
+            raise UnknownTaskError(task, self.tasks, "the prepared data")
         return task.lower()
 
     def entry(self, task: str) -> dict:

@@ -82,7 +82,8 @@ def test_key_is_case_insensitive_and_an_unknown_task_suggests(data):
     assert "'writingprompt'" in str(err.value)
     with pytest.raises(UnknownTaskError) as err:
         d.key("emory")  # registered, but not in this data
-    assert "Did you mean" not in str(err.value) and "lists all 2" in str(err.value)
+    assert "Did you mean" not in str(err.value) and "`rmbench tasks`" not in str(err.value)  # it lists all 24
+    assert f"(the prepared data holds 2 tasks: {', '.join(d.tasks)})" in str(err.value)
 
 
 def test_open_is_cached_until_the_manifest_changes(data):
