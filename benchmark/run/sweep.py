@@ -272,6 +272,8 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
     data = Prepared.open(data_dir)
     result = {"kind": "rmbench.sweep", "schema_version": 1, "data_fingerprint": data.fingerprint,
               "synthetic_data": data.synthetic, "holdout": holdout.lower(), "config": base.to_dict()}
+    for name in [holdout, *(transfer_tasks or [])]:
+        data.key(name)  # a typo fails here, before the folder is made or a cell is announced
     out.mkdir(parents=True, exist_ok=True)
     listed = [t.lower() for t in transfer_tasks] if transfer_tasks else data.tasks_with("train", "test")
     names = listed if transfer else []

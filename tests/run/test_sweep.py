@@ -17,6 +17,17 @@ def test_parse_sizes():
         parse_sizes("lots")
 
 
+def test_an_unknown_task_fails_before_any_folder_or_progress(tmp_path, write_prepared):
+    sizes = {t: {"train": 24, "validation": 8, "test": 12, "test_hard": 6} for t in ("writingprompts", "askacademia")}
+    data = write_prepared(tmp_path / "data", sizes)
+    for extra, bad in ((["--holdout", "writingprompt"], "'writingprompt'. Did you mean writingprompts?"),
+                       (["--holdout", "writingprompts", "--tasks", "askacademia,foo"], "'foo'")):
+        out = tmp_path / "sweep"
+        res = CliRunner().invoke(main, ["sweep", *extra, "--data", str(data), "--out", str(out), "--sizes", "12"])
+        assert res.exit_code == 1 and f"unknown task {bad}" in res.output, res.output
+        assert "cell 1 of" not in res.output and not out.exists()
+
+
 @pytest.mark.slow
 def test_sweep_cells_plots_and_resume(tmp_path, monkeypatch, tiny_bert_dir, write_prepared):
     sizes = {t: {"train": 24, "validation": 8, "test": 12, "test_hard": 6} for t in ("writingprompts", "askacademia")}
