@@ -157,9 +157,12 @@ def recompute(res: dict, track: Track, predictions: dict, cuts: dict | None = No
                     cfg.bootstrap_samples, seed)
             card["best_baseline_accuracy"] = (base["table"][base["best"]]["accuracy"] if base["best"] else None)
             if fit is not None and frozen and CONFOUNDS_LOGIT in frozen[0]:  # the run's stacked fit, re-scored
+                lengths = ([r["len_chosen"] - r["len_rejected"] for r in frozen] if "len_chosen" in frozen[0]
+                           else None)  # a track frozen before the lengths: judged against confounds alone
                 card["stacked"] = stacked_card(fit, [r["post_id"] for r in frozen], [r[CONFOUNDS_LOGIT] for r in frozen],
                                                np.asarray(rc, dtype=float) - np.asarray(rr, dtype=float),
-                                               samples=cfg.bootstrap_samples, seed=seed, too_small=card["too_small"])
+                                               samples=cfg.bootstrap_samples, seed=seed, too_small=card["too_small"],
+                                               length_margin=lengths)
             cards[(t, s)] = card
             for_summary.setdefault(t, {"role": "heldout", "splits": {}})["splits"][s] = card
     numbers = Recomputed(cards, summary(for_summary) if for_summary else {}, bool(same), by_split)
@@ -256,7 +259,12 @@ def _stacked_problems(where: str, given: object, want: dict | None, same: bool) 
     confounds logits and the predictions: only when the run's confounds is the track's."""
     if want is None or not isinstance(given, dict):
         return []
-    keys = ["accuracy", "diff", "adds_information"] + (["ci95", "diff_ci95"] if same else [])
+    keys = ["accuracy", "diff"] + (["ci95", "diff_ci95"] if same else [])
+    if "surface_diff" in want:  # the run's fit has the surface stack, and the track the lengths
+        keys += ["adds_information", "surface_accuracy", "surface_diff"] + (["surface_diff_ci95"] if same else [])
+    elif "surface_diff" not in given:
+        keys.append("adds_information")
+    # else: a track frozen without lengths cannot re-judge a verdict that weighed the surface stack
     return [("recomputed", f"{where}/stacked/{k}", f"{given.get(k)!r}, but the predictions give {want.get(k)!r}")
             for k in keys if _differs(given.get(k), want.get(k))]
 

@@ -134,7 +134,9 @@ RANKING_NOTE = ("Rank: mean accuracy on each track's first split (heldout_all: e
                 "baseline:confounds plus the "
                 "entry's reward margin (one logistic model, the run's fit) against confounds alone on the first split, "
                 "recomputed from the predictions and the track's frozen confounds logits; 'yes' when the paired "
-                "interval lies above 0 on every held-out task (adds information beyond surface features). Best-of-N win: "
+                "intervals against confounds and against the surface stack (confounds plus the length difference, "
+                "the run's fit) lie above 0 on every held-out task (adds information beyond surface features). "
+                "Best-of-N win: "
                 "the entry's reward model picks one of N stories and a different judge compares it with a random one "
                 "of the N (`rmbench agent bon`; 50% = no better than chance), recomputed from its rounds; not ranked "
                 "on, '—' where none was submitted.")

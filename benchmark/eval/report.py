@@ -188,9 +188,12 @@ def findings(doc: dict) -> list[str]:
                        "below chance: where voters preferred the shorter answer, it preferred the longer one.")
         s = r["stacked"]
         if s.get("available") and s.get("adds_information") is not None:
+            surface = "" if "surface_diff" not in s else (
+                f", and against {_pct(s['surface_accuracy'])}% for the surface stack (confounds plus the length "
+                f"difference, fitted the same way), {_pp(s['surface_diff'])} points {_dci(s['surface_diff_ci95'])}")
             out.append(f"**{verdict_text(s['adds_information'])}** on {where}: confounds plus {model}'s reward margin "
                        f"(one logistic model) scores {_pct(s['accuracy'])}% against {_pct(s['confounds_accuracy'])}% for "
-                       f"baseline:confounds alone, {_pp(s['diff'])} points {_dci(s['diff_ci95'])}.")
+                       f"baseline:confounds alone, {_pp(s['diff'])} points {_dci(s['diff_ci95'])}{surface}.")
         conf = r["baselines"].get("confounds") or {}
         if conf.get("diff_ci95") and conf["diff_ci95"][0] is not None and model != "baseline:confounds":
             beats = conf["diff_ci95"][0] > 0
@@ -247,10 +250,15 @@ def stacked_line(doc: dict) -> str:
     if not s.get("available"):
         return f"stacked predictor (confounds + the model's margin) not fitted: {s.get('reason', 'not computed')}"
     lo, hi = s["margin_coef_ci95"]
+    sf = s.get("surface")
+    surface = "" if not isinstance(sf, dict) else (
+        f"; surface stack: logit = {sf['coef']['confounds_logit']:+.3f} x confounds logit "
+        f"{sf['coef']['length']:+.3f} x length difference / {sf['length_scale']:.4g} characters (its RMS), on the same pairs")
     return (f"stacked predictor: logit = {s['coef']['confounds_logit']:+.3f} x confounds logit "
             f"{s['coef']['margin']:+.3f} x margin / {s['margin_scale']:.4g} (the margin's RMS), fitted on "
             f"{s['fit_pairs']:,} validation pairs from {s['fit_posts']:,} posts of {', '.join(s['fit_tasks'])} (both "
-            f"orders, no intercept); margin coefficient {s['margin_coef']:+.3f} [{lo:+.3f}, {hi:+.3f}] ({s['interval']})")
+            f"orders, no intercept); margin coefficient {s['margin_coef']:+.3f} [{lo:+.3f}, {hi:+.3f}] ({s['interval']})"
+            + surface)
 
 
 def confounds_note(doc: dict) -> str | None:

@@ -111,7 +111,7 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
                   role_of_heldout: str = "heldout", clock=None) -> tuple[dict, dict, dict]:
     """Score every target (skipping those already on disk) and build per-task scorecards."""
     from rmbench.eval.scorecard import baseline_outcomes, sample_block, split_scorecard
-    from rmbench.run.incremental import confounds_logits
+    from rmbench.run.incremental import confounds_logits, length_margins
     from rmbench.run.harness import kind_cards, score_rows
     from rmbench.run.plan import evaluation_targets
 
@@ -139,6 +139,7 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
         saved["baselines"] = {k: v if isinstance(v, str) else v.tolist() for k, v in others.items()}
         if logit is not None:
             saved["confounds_logit"] = logit.tolist()
+            saved["length_margin"] = length_margins(pairs).tolist()  # with them, the surface stack's
         write_json(path, saved)
         if clock:
             clock.mark()

@@ -28,6 +28,15 @@ def confounds_logits(confounds, rows: list[dict]) -> np.ndarray:
     return np.asarray(c, dtype=float) - np.asarray(r, dtype=float)
 
 
+def length_margins(rows: list[dict]) -> np.ndarray:
+    """Each pair's difference in characters, chosen minus rejected: baseline:longer's margin,
+    the surface stack's second feature."""
+    from rmbench.eval.controls import lengths_of
+
+    lc, lr = lengths_of(rows)
+    return (lc - lr).astype(float)
+
+
 def fit_block(cfg, p, run_dir: Path, target, console=None, progress: bool = True) -> dict:
     """results.json's ``stacked`` block: the fit on the reference tasks' validation pairs."""
     from rmbench.eval.stacked import fit_stacked
@@ -48,7 +57,8 @@ def fit_block(cfg, p, run_dir: Path, target, console=None, progress: bool = True
     margin = np.asarray(saved["chosen"], dtype=float) - np.asarray(saved["rejected"], dtype=float) if rows else []
     return fit_stacked(ids, confounds_logits(p.confounds, rows) if rows else [], margin,
                        samples=cfg.eval.bootstrap_samples, seed=cfg.seed, fit_tasks=sorted({r["task"] for r in rows}),
-                       min_pairs=cfg.eval.min_report_pairs, min_posts=cfg.eval.min_report_posts)
+                       min_pairs=cfg.eval.min_report_pairs, min_posts=cfg.eval.min_report_posts,
+                       length_margin=length_margins(rows))
 
 
 def add_stacked(cfg, p, run_dir: Path, target, results: dict, pairs_by: dict, rewards_by: dict, console=None,
@@ -70,5 +80,5 @@ def add_stacked(cfg, p, run_dir: Path, target, results: dict, pairs_by: dict, re
             logits = confounds_logits(p.confounds, pairs) if p.confounds is not None else np.zeros(len(pairs))
         card["stacked"] = stacked_card(fit, post_ids_of([x["pair_id"] for x in pairs]), logits, margin,
                                        samples=cfg.eval.bootstrap_samples, seed=cfg.seed,
-                                       too_small=bool(card.get("too_small")))
+                                       too_small=bool(card.get("too_small")), length_margin=length_margins(pairs))
     return fit

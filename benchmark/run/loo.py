@@ -18,8 +18,9 @@ pairs whole with their post):
   once, the leaderboard's mean, and like it leaving out a task whose split is under the
   report's minimum pairs or posts), and its difference to confounds' mean;
 - in each, the **stacked** predictor (confounds plus the model's margin, fitted in each cell
-  on its held-in validation pairs) against confounds: does the model add information beyond
-  surface features, over all the communities at once?
+  on its held-in validation pairs) against confounds and against the surface stack
+  (confounds plus baseline:longer's margin, fitted the same way: ``rmbench.eval.stacked``):
+  does the model add information beyond surface features, over all the communities at once?
 
 Confounds is refitted in each cell on that cell's held-in tasks: the baseline a model of the
 same cell must beat. Its per-pair outcomes come from the cell's ``scores/<task>.<split>.json``
@@ -105,21 +106,26 @@ def card_row(task: str, doc: dict, split: str, seed: int | None = None) -> dict 
             "adds_information": stacked.get("adds_information")}
 
 
-def _outcomes(cell: Path, task: str, split: str) -> tuple[list[str], np.ndarray, np.ndarray | str, np.ndarray | None]:
-    """Pair ids, the model's per-pair outcomes, confounds' (or why there are none), and the
-    stacked predictor's (None where the cell could not fit it): from its fit in results.json
-    and the split's confounds logits, as the cell's own card computed it."""
+def _outcomes(cell: Path, task: str, split: str) -> tuple[list[str], np.ndarray, np.ndarray | str, np.ndarray | None,
+                                                        np.ndarray | None]:
+    """Pair ids, the model's per-pair outcomes, confounds' (or why there are none), the
+    stacked predictor's (None where the cell could not fit it) and the surface stack's (None
+    for a cell from before it): from its fit in results.json and the split's confounds logits
+    and length margins, as the cell's own card computed them."""
     from rmbench.eval.metrics import pair_outcomes
-    from rmbench.eval.stacked import stacked_logits
+    from rmbench.eval.stacked import stacked_logits, surface_logits
 
     saved = read_json_file(cell / "scores" / f"{task}.{split}.json")
     model = pair_outcomes(saved["chosen"], saved["rejected"])
     results = cell / "results.json"
     fit = (read_json_file(results).get("stacked") or {}) if results.is_file() else {}
-    stacked = None
+    stacked = surface = None
     if fit.get("available") and saved.get("confounds_logit") is not None:
         margin = np.asarray(saved["chosen"], dtype=float) - np.asarray(saved["rejected"], dtype=float)
         stacked = pair_outcomes(stacked_logits(fit, saved["confounds_logit"], margin), np.zeros(len(margin)))
+        if saved.get("length_margin") is not None:
+            logit = surface_logits(fit, saved["confounds_logit"], saved["length_margin"])
+            surface = None if logit is None else pair_outcomes(logit, np.zeros(len(margin)))
     elif fit.get("available") and isinstance(saved.get("stacked"), list) and len(saved["stacked"]) == len(model):
         # a cell of rmbench before 95a5d2f wrote the stacked outcomes themselves: a finished sweep
         # resumed with more --seeds keeps its old cells, and their stacked summary with them
@@ -129,7 +135,7 @@ def _outcomes(cell: Path, task: str, split: str) -> tuple[list[str], np.ndarray,
         conf = "the cell's scores predate per-pair baseline outcomes (rerun the cell)"
     elif not isinstance(conf, str):
         conf = np.asarray(conf, dtype=float)
-    return list(saved["pair_ids"]), model, conf, stacked
+    return list(saved["pair_ids"]), model, conf, stacked, surface
 
 
 def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
@@ -148,7 +154,7 @@ def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
     base_seed = seed if base_seed is None else base_seed
     runs = seed_cells(seeds, base_seed)
     read = {} if read is None else read
-    strata, missing, why, no_stack = [], [], None, None
+    strata, missing, why, no_stack, no_surface = [], [], None, None, None
     for t in tasks:
         got = {s: cell_dir(out, t, suffix) for s, suffix in runs}
         absent = [s for s, cell in got.items() if not (cell / "scores" / f"{t}.{split}.json").is_file()]
@@ -159,7 +165,7 @@ def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
         for s, cell in got.items():
             if (cell, t) not in read:
                 read[cell, t] = _outcomes(cell, t, split)
-            pair_ids, model, conf, stacked = read[cell, t]
+            pair_ids, model, conf, stacked, surface = read[cell, t]
             if ids is None:
                 ids = pair_ids
             elif pair_ids != ids:  # averaging needs the same pairs in the same order
@@ -172,13 +178,16 @@ def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
             if stacked is None:
                 no_stack = no_stack or f"{t}: the cell has no stacked predictor (its results.json says why)"
                 stacked = np.full(model.shape, np.nan)
-            per_seed.append(np.stack([model, conf, stacked]))
+            if surface is None:  # a cell from before the surface stack: judged against confounds alone
+                no_surface = no_surface or f"{t}: the cell predates the surface stack (rerun it)"
+                surface = np.full(model.shape, np.nan)
+            per_seed.append(np.stack([model, conf, stacked, surface]))
         strata.append((t, post_ids_of(ids), np.mean(per_seed, axis=0)))
     doc = {"split": split, "tasks": [s[0] for s in strata], "missing": missing}
     if not strata:
         return {**doc, "available": False, "reason": f"no task has a {split} split"}
     pooled, per = stratified_means([(posts, list(v)) for _, posts, v in strata], samples, seed)
-    every = np.concatenate([v for _, _, v in strata], axis=1)  # (model, confounds, stacked) x pairs
+    every = np.concatenate([v for _, _, v in strata], axis=1)  # (model, confounds, stacked, surface) x pairs
     n, posts_n = every.shape[1], sum(len(set(s[1])) for s in strata)
     too_small = n < min_pairs or posts_n < min_posts
     iv = percentile_interval  # the one interval rule every figure uses
@@ -188,7 +197,8 @@ def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
         return None if too_small or ci[0] is None else bool(ci[0] > 0)
 
     def block(point: np.ndarray, draws: np.ndarray) -> dict:
-        """point: (3,) means; draws: (samples, 3) resampled means of model, confounds, stacked."""
+        """point: (4,) means; draws: (samples, 4) resampled means of model, confounds, stacked,
+        surface stack."""
         acc = estimate(point[0], iv(draws[:, 0]))
         if why:
             return {"accuracy": acc, "confounds": None, "diff": None, "clears": None, "reason": why,
@@ -196,14 +206,20 @@ def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
         diff = estimate(point[0] - point[1], iv(draws[:, 0] - draws[:, 1]))
         stacked = {"available": False, "reason": no_stack} if no_stack else {
             "accuracy": estimate(point[2], iv(draws[:, 2])),
-            "diff": (d := estimate(point[2] - point[1], iv(draws[:, 2] - draws[:, 1]))),
-            "adds_information": verdict(d["ci95"])}
+            "diff": (d := estimate(point[2] - point[1], iv(draws[:, 2] - draws[:, 1])))}
+        if not no_stack and not no_surface:
+            stacked["surface_diff"] = estimate(point[2] - point[3], iv(draws[:, 2] - draws[:, 3]))
+        if not no_stack:
+            verdicts = [verdict(d["ci95"])] + ([verdict(stacked["surface_diff"]["ci95"])] if not no_surface else [])
+            stacked["adds_information"] = None if None in verdicts else all(verdicts)
+            if no_surface:
+                stacked["note"] = no_surface
         return {"accuracy": acc, "confounds": round(float(point[1]), 6), "diff": diff,
                 "clears": verdict(diff["ci95"]), "stacked": stacked}
 
     counted = [i for i, (t, _, _) in enumerate(strata) if t not in small]
     if counted:
-        task_means = np.stack([strata[i][2].mean(axis=1) for i in counted])  # (tasks, 3)
+        task_means = np.stack([strata[i][2].mean(axis=1) for i in counted])  # (tasks, 4)
         macro = {**block(task_means.mean(axis=0), per[counted].mean(axis=0)), "tasks": [strata[i][0] for i in counted],
                  "n": sum(strata[i][2].shape[1] for i in counted), "posts": sum(len(set(strata[i][1])) for i in counted)}
     else:

@@ -66,3 +66,45 @@ def test_too_few_fit_pairs_or_posts_fit_nothing():
     assert fit["available"] is False and fit["reason"].startswith("not fitted (40 pairs from 10 posts")
     card = stacked_card(fit, posts(ids), conf, margin, samples=100, seed=0, too_small=False)
     assert card["available"] is False and card["adds_information"] is None
+
+
+def length_pairs(n: int, length_weight: float, signal: float, seed: int):
+    """Pairs whose vote follows the confounds logit, ``length_weight`` times the pair's length
+    difference beyond it (what confounds got wrong about length here), and a quality only a
+    model sees; returns ids, confounds logits, length margins (characters) and a model margin,
+    all oriented chosen minus rejected."""
+    rng = np.random.default_rng(seed)
+    conf, quality = rng.normal(size=n), rng.normal(size=n)
+    lengths = rng.lognormal(6.0, 0.8, size=(n, 2))
+    dlen = lengths[:, 0] - lengths[:, 1]
+    z = dlen / np.sqrt(np.mean(dlen ** 2))
+    side = np.where(conf + length_weight * z + signal * quality + rng.logistic(size=n) > 0, 1.0, -1.0)
+    return ([f"p{i // 4}:{i}" for i in range(n)], conf * side, dlen * side,
+            3.0 * (quality + rng.normal(scale=0.5, size=n)) * side)
+
+
+def test_a_length_rule_adds_nothing_beyond_the_surface_stack_even_where_it_beats_confounds():
+    # confounds over-rates length on the held-out task (-2 there), a little on the fit set (-0.5):
+    # a raw length margin stacked beside it corrects that and beats confounds on held-out pairs,
+    # which is length, not information beyond the surface (the demo's baseline:longer gained +12)
+    ids, conf, dlen, _ = length_pairs(1200, -0.5, 0.0, seed=0)
+    ids2, conf2, dlen2, _ = length_pairs(3000, -2.0, 0.0, seed=1)
+    for margin, margin2 in ((dlen, dlen2), (-dlen, -dlen2), (dlen / 1000, dlen2 / 1000)):  # longer, shorter, scaled
+        fit = fit_stacked(ids, conf, margin, samples=200, seed=0, length_margin=dlen)
+        card = stacked_card(fit, posts(ids2), conf2, margin2, samples=200, seed=0, too_small=False, length_margin=dlen2)
+        assert card["diff_ci95"][0] > 0  # what the old verdict read: "adds information"
+        assert card["surface_diff"] == 0 and card["surface_diff_ci95"] == [0, 0]
+        assert card["accuracy"] == card["surface_accuracy"] and card["adds_information"] is False
+        # without the lengths (a fit or a track from before the surface stack): confounds alone is the bar
+        old = stacked_card(fit, posts(ids2), conf2, margin2, samples=200, seed=0, too_small=False)
+        assert "surface_diff" not in old and old["adds_information"] is True
+
+
+def test_a_margin_that_sees_quality_beats_both_surface_predictors():
+    ids, conf, dlen, margin = length_pairs(1200, -0.5, 2.0, seed=0)
+    ids2, conf2, dlen2, margin2 = length_pairs(3000, -1.0, 2.0, seed=1)
+    fit = fit_stacked(ids, conf, margin, samples=200, seed=0, length_margin=dlen)
+    assert fit["surface"]["features"] == ["confounds_logit", "length"] and fit["surface"]["length_scale"] > 0
+    card = stacked_card(fit, posts(ids2), conf2, margin2, samples=200, seed=0, too_small=False, length_margin=dlen2)
+    assert card["surface_accuracy"] > card["confounds_accuracy"]  # the surface stack is the stronger bar here
+    assert card["surface_diff_ci95"][0] > 0 and card["diff_ci95"][0] > 0 and card["adds_information"] is True

@@ -15,7 +15,9 @@ from rmbench.leaderboard.validate import validate_submission
 
 FIT = {"available": True, "features": ["confounds_logit", "margin"], "coef": {"confounds_logit": 0.9, "margin": 0.6},
        "margin_scale": 1.0, "margin_coef": 0.6, "margin_coef_ci95": [0.2, 1.0], "fit_tasks": ["askacademia"],
-       "fit_split": "validation", "fit_pairs": 10, "fit_posts": 4}
+       "fit_split": "validation", "fit_pairs": 10, "fit_posts": 4,
+       "surface": {"features": ["confounds_logit", "length"], "coef": {"confounds_logit": 0.9, "length": -0.4},
+                   "length_scale": 300.0}}
 
 
 def with_stacked(results: dict, track) -> dict:
@@ -29,7 +31,8 @@ def with_stacked(results: dict, track) -> dict:
             frozen = track.frozen_rows(task, split)
             margin = np.array([preds[(task, split, r["pair_id"])] for r in frozen])
             card["stacked"] = stacked_card(FIT, [r["post_id"] for r in frozen], [r[CONFOUNDS_LOGIT] for r in frozen],
-                                           margin, samples=1000, seed=0, too_small=card["too_small"])
+                                           margin, samples=1000, seed=0, too_small=card["too_small"],
+                                           length_margin=[r["len_chosen"] - r["len_rejected"] for r in frozen])
     return results
 
 
@@ -42,6 +45,7 @@ def test_the_stacked_verdict_is_recomputed_and_shown(tmp_path, make_board, make_
     assert validate_submission(sub, load_tracks(board)) == []
     numbers, _ = recompute(sub["results"], track, _predictions(sub))
     card = numbers.splits[("writingprompts", "test")]
+    assert "surface_diff" in card["stacked"]  # the track froze the lengths: the surface stack is re-scored
     assert card["stacked"]["adds_information"] == results["results"]["writingprompts"]["splits"]["test"]["stacked"][
         "adds_information"]
     row = make_row(sub, track, numbers)
@@ -56,6 +60,12 @@ def test_the_stacked_verdict_is_recomputed_and_shown(tmp_path, make_board, make_
     where = {p.where for p in validate_submission(bad, load_tracks(board))}
     assert {"results/results/writingprompts/splits/test/stacked/adds_information",
             "results/results/writingprompts/splits/test/stacked/accuracy"} <= where
+    # so is a surface stack's figure, and a card that leaves the surface stack out of a verdict the fit gave it
+    for forged in ({"surface_diff": 0.5}, {"surface_diff": None, "surface_diff_ci95": None, "surface_accuracy": None}):
+        bad = make_submission("stacked-model", results)
+        bad["results"]["results"]["writingprompts"]["splits"]["test"]["stacked"].update(forged)
+        where = {p.where for p in validate_submission(bad, load_tracks(board))}
+        assert "results/results/writingprompts/splits/test/stacked/surface_diff" in where
     # a fit that cannot re-score anything is refused by name
     broken = make_submission("stacked-model", {**results, "stacked": {**FIT, "margin_scale": 0}})
     assert any(p.where.startswith("results/stacked") for p in validate_submission(broken, load_tracks(board)))

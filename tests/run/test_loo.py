@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from rmbench.cli import main
 from rmbench.eval.metrics import ClusterBootstrap, pair_outcomes, stratified_means
-from rmbench.eval.stacked import stacked_logits
+from rmbench.eval.stacked import stacked_logits, surface_logits
 from rmbench.run.loo import summarize
 
 
@@ -60,7 +60,7 @@ def test_leave_one_out_cells_pool_and_resume(tmp_path, monkeypatch, tiny_bert_di
 
     # the pooled figures, recomputed here from the cells' own per-pair outcomes
     summ = loo["summary"]["heldout_all"]
-    model, conf, stacked = [], [], []
+    model, conf, stacked, surface = [], [], [], []
     for t in loo["tasks"]:
         saved = json.loads((out / "cells" / f"loo-{t}" / "scores" / f"{t}.heldout_all.json").read_text())
         m = pair_outcomes(saved["chosen"], saved["rejected"])
@@ -73,9 +73,13 @@ def test_leave_one_out_cells_pool_and_resume(tmp_path, monkeypatch, tiny_bert_di
         s = pair_outcomes(stacked_logits(card["stacked"], saved["confounds_logit"], np.subtract(saved["chosen"],
                                                                                                saved["rejected"])), 0)
         assert st["available"] and st["accuracy"] == pytest.approx(s.mean(), abs=1e-6)
+        # the surface stack: confounds plus the length difference, from the cell's fit and saved lengths
+        f = pair_outcomes(surface_logits(card["stacked"], saved["confounds_logit"], saved["length_margin"]), 0)
+        assert st["surface_accuracy"] == pytest.approx(f.mean(), abs=1e-6)
         model.append(m)
         conf.append(c)
         stacked.append(s)
+        surface.append(f)
     allm, allc, alls = np.concatenate(model), np.concatenate(conf), np.concatenate(stacked)
     assert summ["n"] == allm.size
     assert summ["pooled"]["accuracy"]["value"] == pytest.approx(allm.mean(), abs=1e-6)
@@ -87,7 +91,8 @@ def test_leave_one_out_cells_pool_and_resume(tmp_path, monkeypatch, tiny_bert_di
     assert summ["pooled"]["clears"] == (lo > 0)
     pst = summ["pooled"]["stacked"]  # does the model add information beyond surface features, over all tasks?
     assert pst["diff"]["value"] == pytest.approx(alls.mean() - allc.mean(), abs=1e-6)
-    assert pst["adds_information"] == (pst["diff"]["ci95"][0] > 0)
+    assert pst["surface_diff"]["value"] == pytest.approx(alls.mean() - np.concatenate(surface).mean(), abs=1e-6)
+    assert pst["adds_information"] == (pst["diff"]["ci95"][0] > 0 and pst["surface_diff"]["ci95"][0] > 0)
 
     # a one-task summary is that task's own card: the same interval, to the digit
     first = loo["tasks"][0]
@@ -97,6 +102,8 @@ def test_leave_one_out_cells_pool_and_resume(tmp_path, monkeypatch, tiny_bert_di
     assert one["pooled"]["diff"]["ci95"] == conf_card["diff_ci95"]
     stacked_card = card["results"][first]["splits"]["heldout_all"]["stacked"]
     assert one["pooled"]["stacked"]["diff"]["ci95"] == stacked_card["diff_ci95"]
+    assert one["pooled"]["stacked"]["surface_diff"]["ci95"] == stacked_card["surface_diff_ci95"]
+    assert one["pooled"]["stacked"]["adds_information"] == stacked_card["adds_information"]
 
     # tables, report and plot
     assert "Leave one out" in result.output and "mean of tasks" in result.output
