@@ -35,9 +35,19 @@ def _fingerprint(run: RunPredictions) -> str | None:
 
 
 def _role(run: RunPredictions, task: str) -> str | None:
-    """heldout or in_domain, as the first run's results.json says (None where it does not)."""
+    """heldout or in_domain, as a run's results.json says (None where it does not)."""
     entry = (run.doc.get("results") or {}).get(task)
     return entry.get("role") if isinstance(entry, dict) else None
+
+
+ROLES_DIFFER = "roles differ"
+
+
+def _roles_differ(base: RunPredictions, other: RunPredictions, task: str) -> bool:
+    """One run held the task out and the other trained on it (or adapted to it): their
+    accuracies answer different questions, so no verdict is drawn between them."""
+    a, b = _role(base, task), _role(other, task)
+    return a is not None and b is not None and a != b
 
 
 def _order(key: tuple[str, str]) -> tuple:
@@ -76,8 +86,10 @@ def compare_runs(runs: list[RunPredictions], *, samples: int = 1000, seed: int =
             ci = boot.interval(draws)
             n_posts = len(set(posts))
             too_small = len(ids) < min_pairs or n_posts < min_posts
-            verdict = _verdict(ci, too_small)
-            mine.append({"task": key[0], "split": key[1], "role": _role(base, key[0]), "run": other.label,
+            differ = _roles_differ(base, other, key[0])
+            verdict = ROLES_DIFFER if differ else _verdict(ci, too_small)
+            mine.append({"task": key[0], "split": key[1], "role": _role(base, key[0]),
+                         "role_this": _role(other, key[0]), "roles_differ": differ, "run": other.label,
                          "n": len(ids), "posts": n_posts,
                          "only_first": len(a) - len(ids), "only_this": len(b) - len(ids),
                          "accuracy_first": estimate(acc_a, ci_a), "accuracy": estimate(acc_b, ci_b),
@@ -108,14 +120,14 @@ def adjust(rows: list[dict], level: float = 0.05) -> list[dict]:
     """Holm's adjustment over one run's rows with a verdict (not too small): ``p_holm`` and
     ``verdict_holm``, the verdict that holds for the whole table at once (a table of 14 rows,
     each at 5%, calls something by chance more often than 5% of the time)."""
-    family = [r for r in rows if not r["too_small"] and not math.isnan(r["p"])]
+    family = [r for r in rows if not r["too_small"] and not r.get("roles_differ") and not math.isnan(r["p"])]
     for r, p in zip(family, holm([r["p"] for r in family])):
         r["p_holm"] = round(p, 6)
         r["verdict_holm"] = "no difference detected" if p > level else "better" if r["diff"]["value"] > 0 else "worse"
     for r in rows:
         r["p"] = None if math.isnan(r["p"]) else round(r["p"], 6)
         r.setdefault("p_holm", None)
-        r.setdefault("verdict_holm", "too small" if r["too_small"] else None)
+        r.setdefault("verdict_holm", ROLES_DIFFER if r.get("roles_differ") else "too small" if r["too_small"] else None)
     return rows
 
 
@@ -157,8 +169,8 @@ def pooled_rows(base: RunPredictions, other: RunPredictions, samples: int, seed:
     rows = []
     pairing = seed_pairing(base, other)
     for split in ("heldout_all", "heldout_all_hard"):
-        keys = sorted(k for k in set(base.outcomes) & set(other.outcomes)
-                      if k[1] == split and _role(base, k[0]) == "heldout")
+        keys = sorted(k for k in set(base.outcomes) & set(other.outcomes)  # held out by both runs
+                      if k[1] == split and _role(base, k[0]) == "heldout" and _role(other, k[0]) in ("heldout", None))
         shared = [(k, ids) for k in keys if (ids := sorted(set(base.outcomes[k]) & set(other.outcomes[k])))]
         if len(shared) < 2:
             continue
@@ -168,7 +180,7 @@ def pooled_rows(base: RunPredictions, other: RunPredictions, samples: int, seed:
         n_posts = sum(len(set(post_ids_of(ids))) for _, ids in shared)
         too_small = n < min_pairs or n_posts < min_posts
         row = {"task": POOLED, "tasks": [k[0] for k, _ in shared], "split": split, "role": "heldout",
-               "run": other.label, "n": n, "posts": n_posts,
+               "role_this": "heldout", "roles_differ": False, "run": other.label, "n": n, "posts": n_posts,
                "only_first": sum(len(base.outcomes[k]) for k in keys) - n,
                "only_this": sum(len(other.outcomes[k]) for k in keys) - n,
                "accuracy_first": estimate(acc_a, ci_a), "accuracy": estimate(acc_b, ci_b),
@@ -211,7 +223,8 @@ def sheet(doc: dict):
 
     first = doc["first"]
     seeded = any(r.get("over_seeds") for r in doc["rows"])
-    out = Sheet([Column("task"), Column("split"), Column("role", f"role in {first}"), Column("run"),
+    out = Sheet([Column("task"), Column("split"), Column("role", f"role in {first}"), Column("role_this", "role in run"),
+                 Column("run"),
                  Column("n", "pairs", "int"),
                  Column("posts", kind="int"), Column("accuracy_first", f"{first} %", "pct"),
                  Column("accuracy", "run %", "pct"), Column("ci95", "run 95% CI", "pct_ci"),
@@ -227,7 +240,7 @@ def sheet(doc: dict):
                         "with every row of that run in one family (bootstrap p-values, Holm's step-down at 5%), "
                         "for reading the whole table at once.")
     for r in doc["rows"]:
-        out.add(r["task"], r["split"], r.get("role"), r["run"], r["n"], r["posts"], r["accuracy_first"]["value"],
+        out.add(r["task"], r["split"], r.get("role"), r.get("role_this"), r["run"], r["n"], r["posts"], r["accuracy_first"]["value"],
                 r["accuracy"]["value"], r["accuracy"]["ci95"], r["diff"]["value"], r["diff"]["ci95"], r["verdict"],
                 r.get("verdict_holm"), r["only_first"] + r["only_this"],
                 *([seeds_text(r.get("over_seeds")), (r.get("over_seeds") or {}).get("diff_range")] if seeded else []))
@@ -250,6 +263,10 @@ def notes(doc: dict) -> list[str]:
         if r["dropped"]:
             why = ", ".join(f"{k} {v:,}" for k, v in sorted(r["dropped"].items()))
             lines.append(f"{r['label']}: predictions lines skipped: {why}")
+    differ = sorted({(r["run"], r["task"], r.get("role"), r.get("role_this")) for r in doc["rows"] if r.get("roles_differ")})
+    for run, task, a, b in differ:
+        lines.append(f"{run}: {task} is {b} there but {a} in {doc['first']} (one run trained on it): its rows show "
+                     f"both accuracies and no verdict ({ROLES_DIFFER}), and no pooled row counts it.")
     if not doc["rows"]:
         lines.append("No task and split was scored by both runs: nothing to compare.")
     return lines

@@ -307,3 +307,27 @@ def test_a_folder_of_run_folders_is_one_recipe_over_its_seeds(tmp_path, write_ru
     shutil.move(str(other), str(plain / "seed3"))
     with pytest.raises(ConfigError, match="different prepared data"):
         load_run(plain)
+
+
+def test_a_task_one_run_held_out_and_the_other_trained_on_gets_no_verdict(tmp_path, write_run_folder, pair_ids):
+    """The held-out accuracy of one run against the in-domain accuracy of a run that trained on
+    the task answers no question: both figures are shown, no verdict is drawn, no pooled row
+    or Holm family counts it, and the notes say why."""
+    ids = pair_ids(60)
+    a = write_run_folder(tmp_path / "a", {pid: float(k % 2) for k, pid in enumerate(ids)})
+    b = write_run_folder(tmp_path / "b", {pid: 1.0 for pid in ids})
+    for folder, role in ((a, "heldout"), (b, "in_domain")):
+        doc = json.loads((folder / "results.json").read_text())
+        (folder / "results.json").write_text(json.dumps({**doc, "results": {"t": {"role": role}}}))
+    doc = compare_runs([load_run(a), load_run(b)], samples=300)
+    (row,) = doc["rows"]
+    assert (row["role"], row["role_this"], row["roles_differ"]) == ("heldout", "in_domain", True)
+    assert row["diff"]["value"] == 0.5 and row["verdict"] == row["verdict_holm"] == "roles differ"
+    rec = sheet(doc).records()[0]
+    assert (rec["role"], rec["role_this"]) == ("heldout", "in_domain")
+    assert any("t is in_domain there but heldout in a" in line for line in notes(doc))
+    # the same two runs, both holding the task out: an ordinary verdict
+    doc = json.loads((b / "results.json").read_text())
+    (b / "results.json").write_text(json.dumps({**doc, "results": {"t": {"role": "heldout"}}}))
+    (row,) = compare_runs([load_run(a), load_run(b)], samples=300)["rows"]
+    assert row["roles_differ"] is False and row["verdict"] == "better"
