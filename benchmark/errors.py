@@ -90,9 +90,9 @@ class SameJudgeError(RmbenchError, ValueError):
 
 
 def did_you_mean(name: str, choices: Iterable[str], n: int = 3, cutoff: float = 0.6, prefix: str = "",
-                 also: Iterable[str] = ()) -> str:
-    """`` Did you mean a, b?`` for the closest choices (then ``also``, candidates the caller
-    found its own way), at most ``n``; ``""`` when none is close."""
-    close = difflib.get_close_matches(name, list(choices), n=n, cutoff=cutoff) + list(also)
+                 also: Iterable[str] = (), first: Iterable[str] = ()) -> str:
+    """`` Did you mean a, b?`` for the closest choices (after ``first``, then ``also``: candidates
+    the caller found its own way), at most ``n``; ``""`` when none is close."""
+    close = list(first) + difflib.get_close_matches(name, list(choices), n=n, cutoff=cutoff) + list(also)
     close = list(dict.fromkeys(close))[:n]  # ordered, no repeats
     return f" Did you mean {', '.join(prefix + c for c in close)}?" if close else ""

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import click
-from rmbench.errors import RmbenchError
+from rmbench.errors import RmbenchError, did_you_mean
 from rmbench.registry import all_tasks, get_task
 from rmbench.tables import Column, Sheet, emit, format_option
 
 
-@click.group("tasks", invoke_without_command=True)
+class _TasksGroup(click.Group):
+    def resolve_command(self, ctx, args):
+        """``rmbench tasks NAME`` (a task, not a subcommand) suggests ``rmbench tasks show NAME``."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as e:
+            hint = did_you_mean(args[0].lower(), all_tasks(), n=1, prefix="`rmbench tasks show ") if args else ""
+            raise click.UsageError(f"{e.format_message()}{hint[:-1]}`?" if hint else e.format_message(), ctx) from None
+
+
+@click.group("tasks", cls=_TasksGroup, invoke_without_command=True)
 @format_option()
 @click.pass_context
 def tasks_cmd(ctx, fmt):

@@ -246,3 +246,10 @@ def test_the_cache_dir_help_names_the_default_the_code_uses():
     assert res.exit_code == 0
     assert "[default: $RMBENCH_CACHE, else $XDG_CACHE_HOME/rmbench, else ~/.cache/rmbench]" in text
     assert ".rmbench-cache" not in res.output
+
+
+def test_a_task_name_in_place_of_a_subcommand_suggests_tasks_show():
+    res = CliRunner().invoke(main, ["tasks", "askacademia"])
+    assert res.exit_code == 2 and "Did you mean `rmbench tasks show askacademia`?" in res.output, res.output
+    res = CliRunner().invoke(main, ["tasks", "zzz"])
+    assert res.exit_code == 2 and "No such command 'zzz'." in res.output and "Did you mean" not in res.output

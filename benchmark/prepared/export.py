@@ -83,13 +83,13 @@ ROWS: dict[str, Callable[[dict, str, str], dict]] = {
 
 
 def _check(fmt: str, wanted: list[str], length_check) -> None:
-    if fmt not in FORMATS:
-        from rmbench.errors import did_you_mean
+    from rmbench.errors import did_you_mean
 
+    if fmt not in FORMATS:
         raise ConfigError(f"unknown export format {fmt!r}; known: {', '.join(FORMATS)}.{did_you_mean(fmt, FORMATS)}")
     for sp in wanted:
         if sp not in ALL_SPLITS:
-            raise DataError(f"unknown split {sp!r}; known: {', '.join(ALL_SPLITS)}")
+            raise DataError(f"unknown split {sp!r}; known: {', '.join(ALL_SPLITS)}.{did_you_mean(sp, ALL_SPLITS)}")
     if length_check is not None and fmt not in ("trl", "trl-chat"):
         raise ConfigError("--max-length counts the pairs TRL's RewardTrainer would drop: "
                           "use it with --format trl or trl-chat")

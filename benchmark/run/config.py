@@ -115,7 +115,16 @@ def _unknown(key: str) -> ConfigError:
     # A right leaf in the wrong section (train.max_length) finds its section (model.max_length).
     near_leaves = difflib.get_close_matches(leaf, [k.rsplit(".", 1)[-1] for k in keys], n=3, cutoff=0.75)
     same_leaf = [k for k in keys if k.rsplit(".", 1)[-1] in near_leaves]
-    return ConfigError(f"unknown config key {key!r}.{did_you_mean(key, keys, cutoff=0.6, also=same_leaf)}")
+    # An abbreviation or a word of a key in the same section first: train.lr, train.rate -> train.learning_rate.
+    section = key.rsplit(".", 1)[0] + "." if "." in key else ""
+    short = [k for k in keys if section and k.startswith(section) and _abbreviates(leaf, k[len(section):])]
+    return ConfigError(f"unknown config key {key!r}.{did_you_mean(key, keys, cutoff=0.6, also=same_leaf, first=short)}")
+
+
+def _abbreviates(leaf: str, name: str) -> bool:
+    """``leaf`` is ``name``'s initials (lr: learning_rate), one of its words, or (3+ letters) in it."""
+    words = [w for w in name.split("_") if w]
+    return len(words) > 1 and leaf == "".join(w[0] for w in words) or leaf in words or len(leaf) >= 3 and leaf in name
 
 
 def apply(cfg: RunConfig, values: dict, origin: str) -> RunConfig:

@@ -179,3 +179,9 @@ def test_a_bad_line_is_named_and_nothing_is_left(prepared, tmp_path, write_prepa
     with pytest.raises(DataError, match=r"test\.jsonl, line 4: nested too deeply"):
         export(data, tmp_path / "out", "trl")
     assert not (tmp_path / "out").exists()
+
+
+def test_an_unknown_split_suggests_the_close_one(prepared, tmp_path):
+    with pytest.raises(DataError, match=r"unknown split 'tset'.*Did you mean test\?"):
+        export(prepared, tmp_path / "x", "trl", splits=["tset"])
+    assert not (tmp_path / "x").exists()

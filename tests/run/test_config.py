@@ -33,6 +33,12 @@ def test_unknown_key_typo_and_section_typo():
         resolve(None, {"trian": {"epochs": 1}})
 
 
+def test_an_abbreviated_or_partial_key_suggests_the_key_of_its_section_first():
+    for typo in ("train.lr", "train.rate"):
+        with pytest.raises(ConfigError, match=r"Did you mean train\.learning_rate,"):
+            resolve(None, {typo: 3})
+
+
 def test_type_errors_are_config_errors(tmp_path):
     with pytest.raises(ConfigError, match="expected int"):
         resolve(None, {"model.max_length": "long"})
