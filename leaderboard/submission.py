@@ -120,8 +120,19 @@ def choose_track(results: dict, tracks: dict[str, Track], wanted: str | None) ->
         return fits[0]
     if len(fits) > 1:
         raise LeaderboardError(f"the run fits tracks {fits}; pick one with --track")
-    # No track fits: submit to the closest one so the error lists exactly what differs.
-    return min(tracks, key=lambda name: len(results_problems(results, tracks[name])))
+    # No track fits. One that holds out what the run held out, on the same kind of data, is what
+    # the user meant: submit to the closest such, so the error lists exactly what differs there.
+    held = {t for t, e in (results.get("results") or {}).items() if isinstance(e, dict) and e.get("role") == "heldout"}
+    near = [name for name, t in tracks.items()
+            if set(t.heldout_tasks) <= held and t.synthetic is results.get("synthetic_data")]
+    if near:
+        return min(near, key=lambda name: len(results_problems(results, tracks[name])))
+    kind = {True: "synthetic", False: "real"}.get(results.get("synthetic_data"), "unlabelled")
+    listed = "; ".join(f"{name} holds out {', '.join(t.heldout_tasks)} ({'synthetic' if t.synthetic else 'real'} data)"
+                       for name, t in sorted(tracks.items()))
+    raise LeaderboardError(f"no track fits this run: it holds out {', '.join(sorted(held)) or 'no task'} on {kind} data, "
+                           f"and the tracks are: {listed}. Freeze a track for it (`rmbench leaderboard freeze --data "
+                           "PREPARED --track NAME --holdout TASK`), or name one with --track to see every difference")
 
 
 def build_submission(run: Path, info: SubmitInfo, tracks: dict[str, Track],

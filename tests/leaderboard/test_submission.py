@@ -67,6 +67,19 @@ def test_a_run_matching_no_track_says_what_differs(tmp_path, make_board, make_re
     assert res.exit_code != 0 and "[fingerprint]" in res.output
 
 
+def test_a_run_no_track_holds_out_is_told_so_not_judged_against_another(tmp_path, make_board, make_results,
+                                                                          write_run):
+    """A run holding out another task than every track (or on another kind of data) is not
+    listed the problems of an unrelated track: it is told which tracks exist and how to freeze one."""
+    board, manifest = make_board(tmp_path)
+    run = write_run(tmp_path / "run", make_results(manifest, ["askacademia"]))
+    res = _submit(board, run, "--name", "m")
+    assert res.exit_code != 0 and "no track fits this run: it holds out askacademia on synthetic data" in res.output
+    assert "demo holds out writingprompts (synthetic data)" in res.output and "leaderboard freeze" in res.output
+    assert "[" not in res.output.split("no track fits")[0]  # no problem list of the demo track
+    assert list((board / "submissions").iterdir()) == []
+
+
 def test_submit_refuses_a_duplicate_name_and_keeps_the_first(tmp_path, make_board, make_results, write_run):
     board, manifest = make_board(tmp_path)
     run = write_run(tmp_path / "run", make_results(manifest, ["writingprompts"]))
