@@ -139,7 +139,7 @@ RANKING_NOTE = ("Rank: mean accuracy on each track's first split (heldout_all: e
                 "Best-of-N win: "
                 "the entry's reward model picks one of N stories and a different judge compares it with a random one "
                 "of the N (`rmbench agent bon`; 50% = no better than chance), recomputed from its rounds; not ranked "
-                "on, '—' where none was submitted.")
+                "on, a dash where none was submitted.")
 
 
 _KINDS = {"text": "text", "int": "int", "pct": "pct", "signed": "pp"}  # this module's kinds -> rmbench.tables

@@ -36,7 +36,7 @@ from rmbench.model.config import ModelConfig, TrainConfig
 class DataConfig:
     source: str = opt("demo", "prepared data DIR, 'demo' (the embedded synthetic corpus), a folder of Reddit dumps, local "
                               "files in a hub layout or hf:ID; several sources joined by ' + ' (--data A --data B)")
-    cache_dir: str = opt("", "where sources are prepared once and reused (default: $RMBENCH_CACHE, else ~/.cache/rmbench)")
+    cache_dir: str = opt("", "where sources are prepared once and reused (default: $RMBENCH_CACHE, else $XDG_CACHE_HOME/rmbench, else ~/.cache/rmbench)")
     holdout: str = opt("", "the held-out task: never trained on, evaluated on every post (heldout_all, heldout_all_hard) and on test and test_hard")
     train_tasks: list = opt([], "held-in tasks to train on (default: every task with data except the held-out one); "
                                "evaluate: the tasks the model was trained on, scored in-domain")
