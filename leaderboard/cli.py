@@ -8,7 +8,7 @@ import click
 
 from rmbench.leaderboard.store import PACKAGE_DIR, default_dir, submission_files, submissions_dir
 from rmbench.console import quiet_option
-from rmbench.errors import RmbenchError
+from rmbench.errors import RmbenchError, did_you_mean
 
 BOARD_OPTION = click.option(
     "--leaderboard-dir", "board", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -142,13 +142,16 @@ def show_cmd(sort, reverse, fmt_name, track, board):
     except RmbenchError as e:
         _fail(e)
     if track is not None and track not in b.tracks:
-        raise click.BadParameter(f"{track!r} is not a track (tracks: {', '.join(b.tracks) or 'none'})", param_hint="--track")
+        raise click.BadParameter(f"{track!r} is not a track (tracks: {', '.join(b.tracks) or 'none'}).{did_you_mean(track, b.tracks)}",
+                                 param_hint="--track")
     if not b.rows:
         click.echo(f"{board} has no tracks yet: `rmbench leaderboard freeze` makes one from prepared data", err=True)
         return
     keys = sort_keys([b.tracks[n] for n in b.rows])
     if sort is not None and sort not in keys:
-        raise click.BadParameter(f"{sort!r} is not a column; choose from {', '.join(keys)}", param_hint="--sort")
+        hint = did_you_mean(sort, keys)
+        raise click.BadParameter(f"{sort!r} is not a column." + (hint or f" Choose from {', '.join(keys)}"),
+                                 param_hint="--sort")
     click.echo(render(b, fmt_name, sort, reverse), nl=False)
 
 

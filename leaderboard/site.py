@@ -53,10 +53,11 @@ def build_site(board: Board, out: Path, contributing: Path | None, board_dir: Pa
     from rmbench.atomic import MARKER as OUTPUT_MARKER, read_marker, write_json
 
     out = out.resolve()
-    if out.exists() and not (out / MARKER).is_file():
+    empty = out.is_dir() and not any(out.iterdir())  # nothing in it to lose
+    if out.exists() and not empty and not (out / MARKER).is_file():
         raise LeaderboardError(f"{out} exists and was not built by `rmbench leaderboard build`; "
                                "choose an empty or new --out")
-    if out.is_dir() and read_marker(out) is None:  # built before outputs carried markers: its own MARKER says ours
+    if not empty and out.is_dir() and read_marker(out) is None:  # built before outputs carried markers: its own MARKER says ours
         write_json(out / OUTPUT_MARKER, {"command": "leaderboard build", "adopted": "site built by an earlier rmbench"})
     with atomic_dir(out, overwrite=True, owned=lambda d: (d / MARKER).is_file(), what="leaderboard site",
                     command="leaderboard build", inputs=[board_dir] if board_dir else []) as tmp:

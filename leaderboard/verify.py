@@ -20,8 +20,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rmbench.errors import LeaderboardError
-from rmbench.leaderboard.store import read_json, submissions_dir
+from rmbench.errors import LeaderboardError, did_you_mean
+from rmbench.leaderboard.store import read_json, submission_files, submissions_dir
 from rmbench.leaderboard.tracks import Track, load_tracks
 
 # Rewards re-scored on other hardware differ in the last digits (bf16 vs fp32 kernels, batch
@@ -211,7 +211,8 @@ def verify_submission(board: Path, name: str, data_dir: Path | None = None, mode
     from rmbench.leaderboard.validate import check_file
     path = submissions_dir(board) / f"{name}.json"
     if name_problems(name) or not path.is_file():
-        raise LeaderboardError(f"no submission named {name!r} in {submissions_dir(board)}")
+        names = [f.stem for f in submission_files(board)]
+        raise LeaderboardError(f"no submission named {name!r} in {submissions_dir(board)}.{did_you_mean(name, names)}")
     tracks = load_tracks(board)
     problems, numbers, sub = check_file(path, tracks)
     if problems:

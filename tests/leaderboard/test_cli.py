@@ -87,3 +87,19 @@ def test_one_hostile_file_never_stops_validate_show_or_build(tmp_path, make_boar
     assert [r["model"] for r in rows] == ["good"]
     res = runner.invoke(main, ["leaderboard", "build", "--out", str(tmp_path / "site"), "--leaderboard-dir", str(board)])
     assert res.exit_code == 0 and (tmp_path / "site" / "s" / "good.html").is_file(), res.output
+
+
+def test_show_answers_a_typo_in_track_or_column_with_the_close_name(tmp_path, make_board):
+    from click.testing import CliRunner
+
+    from rmbench.leaderboard.cli import leaderboard_group
+
+    board, _ = make_board(tmp_path)
+    run = CliRunner().invoke
+    res = run(leaderboard_group, ["show", "--track", "demoo", "--leaderboard-dir", str(board)])
+    assert res.exit_code != 0 and "Did you mean demo?" in res.output
+    res = run(leaderboard_group, ["show", "--sort", "dte", "--leaderboard-dir", str(board)])
+    assert res.exit_code != 0 and "Did you mean date?" in res.output
+    assert "parameters" not in res.output  # the close names, not every column
+    res = run(leaderboard_group, ["show", "--sort", "zzzz", "--leaderboard-dir", str(board)])
+    assert res.exit_code != 0 and "Choose from" in res.output and "parameters" in res.output

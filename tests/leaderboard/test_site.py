@@ -105,6 +105,12 @@ def test_rebuild_replaces_the_site_but_never_a_foreign_folder(site, tmp_path):
     (foreign / "keep.txt").write_text("mine")
     res = CliRunner().invoke(leaderboard_group, ["build", "--out", str(foreign), "--leaderboard-dir", str(board)])
     assert res.exit_code != 0 and (foreign / "keep.txt").read_text() == "mine"
+    # an existing empty folder holds nothing to lose: the site is built into it, as its error advises
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = CliRunner().invoke(leaderboard_group, ["build", "--out", str(empty), "--leaderboard-dir", str(board)])
+    assert res.exit_code == 0, res.output
+    assert (empty / "index.html").is_file()
 
 
 def _order(page):

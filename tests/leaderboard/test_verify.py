@@ -147,6 +147,8 @@ def test_unknown_or_unsafe_names_are_refused(setup):
     for name in ("nobody", "../tiny"):
         res = verify(board, name, "--data", str(prep))
         assert res.exit_code != 0 and "no submission named" in res.output
+    res = verify(board, "tinyy", "--data", str(prep))  # a typo is answered with the close name
+    assert res.exit_code != 0 and "Did you mean tiny?" in res.output
 
 
 def test_a_model_without_a_reward_head_is_refused_not_scored_with_a_random_one(tmp_path, write_prepared, tiny_bert_dir):
