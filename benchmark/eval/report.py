@@ -92,8 +92,8 @@ CAPTION = ("heldout_all / heldout_all_hard = every post of the held-out task (th
            "95% interval of the paired difference to the best eligible baseline lies above 0. role in_domain = "
            "trained on. too small = under eval.min_report_pairs/posts: shown, never counted. chance? = the "
            "interval of the difference to 50% includes 0. adds info? = adds information beyond surface features: "
-           "the stacked predictor (baseline:confounds + the model's margin) beats confounds alone, its paired Δ "
-           "interval (Δ stacked) above 0. len-ctrl n / cue n = the pairs each control counts (len-ctrl: both "
+           "the stacked predictor (baseline:confounds + the model's margin) beats confounds alone (its paired Δ "
+           "interval, Δ stacked, above 0) and the surface stack (confounds + the length difference). len-ctrl n / cue n = the pairs each control counts (len-ctrl: both "
            "length groups); a control cell says too small under the split's rule (cue-conflict) or when either "
            "length group holds under half eval.min_report_pairs (len-ctrl). ceiling and ECE count the split's n. "
            "Accuracies in %, differences in points.")
