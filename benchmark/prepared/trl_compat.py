@@ -79,6 +79,9 @@ class LengthCheck:
             raise ConfigError(f"--max-length must be a positive number of tokens, not {max_length}")
         tokenizer = load_tokenizer(model)
         for_trl(tokenizer)
+        # this tokenizer only counts tokens (against max_length, reported): a text past the model's
+        # own limit is what is being measured, not an error to warn about on every export
+        tokenizer.model_max_length = int(1e30)
         return cls(tokenizer, max_length, model)
 
     def too_long(self, rows: list[dict]) -> int:

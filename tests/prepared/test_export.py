@@ -185,3 +185,13 @@ def test_an_unknown_split_suggests_the_close_one(prepared, tmp_path):
     with pytest.raises(DataError, match=r"unknown split 'tset'.*Did you mean test\?"):
         export(prepared, tmp_path / "x", "trl", splits=["tset"])
     assert not (tmp_path / "x").exists()
+
+
+def test_counting_long_texts_does_not_warn_about_the_models_own_limit(tmp_path, tiny_bert_dir, capfd):
+    """--max-length measures texts past the model's limit on purpose: transformers' "Token indices
+    sequence length is longer than the specified maximum" would only be noise in the export's log."""
+    check = LengthCheck.for_model(str(tiny_bert_dir(tmp_path / "tiny")), 64)
+    long_text = "word " * 2000  # past MiniLM's 512
+    rows = [{"prompt": "why?", "chosen": long_text, "rejected": "short", "pair_id": "p:a:b"}]
+    assert check.too_long(rows) == 1
+    assert "Token indices sequence length" not in capfd.readouterr().err
