@@ -12,7 +12,8 @@ Formats (each proved by its consumer in tests/prepared/test_export.py):
   which is what its custom-data loader (``rewardbench.utils.load_and_process_dataset``)
   expects when ``prompt`` is a string.
 - ``hf-disk``: ``OUT/<task>/`` is a ``datasets.DatasetDict`` written by ``save_to_disk``,
-  every prepared column with its pinned type; ``load_from_disk`` reads it back.
+  every prepared column with its pinned type; ``load_from_disk`` reads it back, an empty
+  split as an empty dataset with the same features.
 
 Written in a temporary directory and renamed into place; ``EXPORT.json`` beside the files
 records what was exported, from which manifest, and (with ``--max-length``) how many pairs
@@ -153,7 +154,9 @@ def _save_to_disk(data: Prepared, name: str, wanted: list[str], dest: Path) -> d
 
     full = load_prepared(data.path, name)
     dd = DatasetDict({sp: full[sp] for sp in wanted})
-    dd.save_to_disk(str(dest))
+    # datasets picks min(rows, ...) shards, so an empty split gets none and load_from_disk
+    # then fails with an IndexError; one (empty) shard keeps it loadable, with its features.
+    dd.save_to_disk(str(dest), num_shards={sp: 1 for sp in wanted if not dd[sp].num_rows})
     return {sp: dd[sp].num_rows for sp in wanted}
 
 

@@ -156,6 +156,19 @@ def test_hf_disk_round_trips(prepared, tmp_path):
         assert dd[sp].features == want[sp].features and dd[sp].to_list() == want[sp].to_list()
 
 
+def test_hf_disk_empty_split_loads_with_its_features(tmp_path, write_prepared):
+    from datasets import load_from_disk
+
+    from rmbench.prepared.load import features
+
+    data = write_prepared(tmp_path / "prep", sizes={"gradschool": {"train": 4, "validation": 0, "test": 2}})
+    result = export(data, tmp_path / "hf", "hf-disk")
+    assert result["pairs"]["gradschool"]["validation"] == 0
+    dd = load_from_disk(str(tmp_path / "hf" / "gradschool"))
+    assert dd["validation"].num_rows == 0 and dd["train"].num_rows == 4
+    assert all(dd[sp].features == features() for sp in dd)
+
+
 def test_bad_requests_are_clear_errors(prepared, tmp_path, tiny_bert):
     _, tok = tiny_bert()
     with pytest.raises(ConfigError, match="--format trl or trl-chat"):
