@@ -16,7 +16,7 @@ import pkgutil
 import warnings
 from importlib.metadata import entry_points
 
-from rmbench.errors import PluginError, UnknownTaskError
+from rmbench.errors import PluginError, PluginWarning, UnknownTaskError
 from rmbench.task import Task
 
 ENTRY_POINT_GROUP = "rmbench.tasks"
@@ -93,7 +93,7 @@ def _scan() -> None:
 
 def _problem(message: str) -> None:
     _PROBLEMS.append(message)
-    warnings.warn(message, RuntimeWarning, stacklevel=3)
+    warnings.warn(message, PluginWarning, stacklevel=3)
 
 
 def plugin_problems() -> list[str]:

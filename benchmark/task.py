@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -58,6 +59,48 @@ class Task:
 def rule(default, help: str):
     """A rule parameter: a dataclass field that carries its own help line."""
     return opt(default, help)
+
+
+# The least each numeric rule may be (and the most, where there is one): a value outside
+# these yields no pairs or nonsense, so a task is refused when it registers, naming the rule.
+_RULE_RANGES: dict[str, tuple[float, float | None]] = {
+    "min_score_ratio": (0, None), "max_pairs_per_post": (1, None), "max_hard_pairs_per_post": (0, None),
+    "min_response_chars": (0, None), "max_response_chars": (1, None), "hard_max_length_ratio": (1, None),
+    "hard_max_time_gap_s": (0, None), "min_score_age_s": (0, None), "hard_min_pairs": (0, None),
+    "removed_warning_fraction": (0, 1)}
+
+
+def _type_ok(value: object, annotation: str) -> bool:
+    if annotation == "bool":
+        return isinstance(value, bool)
+    if annotation == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation == "float":
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
+    if annotation == "str":
+        return isinstance(value, str)
+    if annotation == "tuple[str, ...]":
+        return isinstance(value, tuple) and all(isinstance(v, str) for v in value)
+    return True  # a plugin's own field of another type: its own business
+
+
+def check_rules(task: Task) -> None:
+    """Every rule of ``task`` of its declared type and in range, else a ValueError naming the
+    task's class, the rule and the value: a plugin's typo fails when it registers (the
+    registry reports it and keeps every other task), not in the middle of a prepare."""
+    where = f"{type(task).__module__}.{type(task).__qualname__}"
+    for f in dataclasses.fields(task):
+        value = getattr(task, f.name)
+        annotation = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+        if not _type_ok(value, annotation):
+            raise ValueError(f"{where}: rule {f.name}={value!r} is not of type {annotation}")
+        low, high = _RULE_RANGES.get(f.name, (None, None))
+        if low is not None and (value < low or (high is not None and value > high)):
+            raise ValueError(f"{where}: rule {f.name}={value!r} must be at least {low:g}"
+                             + (f" and at most {high:g}" if high is not None else ""))
+    lo, hi = getattr(task, "min_response_chars", None), getattr(task, "max_response_chars", None)
+    if lo is not None and hi is not None and lo > hi:
+        raise ValueError(f"{where}: rule min_response_chars={lo} is above max_response_chars={hi}: no response fits")
 
 
 @dataclass(frozen=True)
@@ -107,6 +150,9 @@ class RedditTask(Task):
     hard_min_pairs: int = rule(100, "a test_hard split smaller than this is flagged as small")
     # -- data-quality warnings --------------------------------------------------------
     removed_warning_fraction: float = rule(0.3, "warn in the manifest when more comments than this were deleted/removed")
+
+    def __post_init__(self) -> None:
+        check_rules(self)
 
     def summary(self) -> str:
         later = "later-but-higher, " if self.preferred_later else ""

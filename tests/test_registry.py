@@ -253,3 +253,39 @@ def test_a_task_name_in_place_of_a_subcommand_suggests_tasks_show():
     assert res.exit_code == 2 and "Did you mean `rmbench tasks show askacademia`?" in res.output, res.output
     res = CliRunner().invoke(main, ["tasks", "zzz"])
     assert res.exit_code == 2 and "No such command 'zzz'." in res.output and "Did you mean" not in res.output
+
+
+def test_a_plugin_with_a_bad_rule_value_is_one_line_naming_it_and_the_rest_works(fresh_registry, monkeypatch):
+    """A typo in a plugin's rules (a string for a number, a negative cap) fails when the plugin
+    registers, with the plugin, the rule and the value named, not mid-prepare with a traceback."""
+    @dataclass(frozen=True)
+    class Typo(RedditTask):
+        name: str = "Gardening"
+        subreddits: tuple[str, ...] = ("gardening",)
+        min_comment_score: int = "two"
+
+    @dataclass(frozen=True)
+    class NoPairs(RedditTask):
+        name: str = "Knitting"
+        subreddits: tuple[str, ...] = ("knitting",)
+        max_pairs_per_post: int = -1
+
+    monkeypatch.setattr(registry, "entry_points", _entry_points(_FakeEntryPoint("gardening", Typo),
+                                                                _FakeEntryPoint("knitting", NoPairs)))
+    with pytest.warns(RuntimeWarning) as caught:
+        tasks = all_tasks()
+    said = [str(w.message) for w in caught]
+    assert any("'gardening'" in m and "min_comment_score='two' is not of type int" in m for m in said)
+    assert any("'knitting'" in m and "max_pairs_per_post=-1 must be at least 1" in m for m in said)
+    assert "gardening" not in tasks and "knitting" not in tasks and BUILT_IN <= set(tasks)
+
+
+def test_plugin_warnings_print_as_one_plain_line():
+    import warnings
+
+    from rmbench.errors import PluginWarning, plain_plugin_warnings
+
+    plain_plugin_warnings()
+    assert warnings.formatwarning("task plugin 'x' failed", PluginWarning, "/x/registry.py", 66) == \
+        "rmbench: warning: task plugin 'x' failed\n"
+    assert "registry.py" in warnings.formatwarning("other", UserWarning, "/x/registry.py", 66)  # others as before
