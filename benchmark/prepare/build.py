@@ -59,15 +59,18 @@ def resolve_tasks(names: list[str] | None, source: Source | None = None) -> list
             if task not in tasks:
                 tasks.append(task)
         return tasks
-    tasks = [t for t in all_tasks().values() if isinstance(t, RedditTask)]
     subs = source.subreddits() if source is not None else None
-    if subs is None:
-        return tasks
-    matched = [t for t in tasks if any(t.matches(s) for s in subs)]
+    matched = covering(subs)
     if not matched:
         raise DataError(f"no registered task covers the source's subreddits ({', '.join(sorted(subs))}); "
                         "register a task for them (see CONTRIBUTING.md) or pass --tasks")
     return matched
+
+
+def covering(subreddits: set[str] | None) -> list[RedditTask]:
+    """Every registered preference task reading one of ``subreddits`` (all of them for None)."""
+    tasks = [t for t in all_tasks().values() if isinstance(t, RedditTask)]
+    return tasks if subreddits is None else [t for t in tasks if any(t.matches(s) for s in subreddits)]
 
 
 def open_any(source: str | Source | list[str]) -> Source:
@@ -246,4 +249,4 @@ def _source_block(src: Source, counts: Counter, entries: dict, subreddits: set[s
     return block
 
 
-__all__ = ["is_prepared_dir", "open_any", "prepare", "resolve_tasks"]
+__all__ = ["covering", "is_prepared_dir", "open_any", "prepare", "resolve_tasks"]

@@ -7,7 +7,8 @@ This is the one explicit "prepare on demand" hop of the harness:
   ``hf:stanfordnlp/SHP``-style hub ids are prepared into the cache (``--cache-dir``, else
   the cache root of ``rmbench.cache``) once, as ``<cache>/prepared-<key>``, and reused
   while the cached manifest still matches the installed rmbench and task versions *and the
-  source's content*; otherwise rebuilt;
+  source's content*, and holds every registered task that reads one of the source's
+  subreddits (a plugin installed since is built in); otherwise rebuilt;
 - several sources (``--data A --data B``, held in the config as ``A + B``) are prepared
   together into one set (``rmbench.sources.multi``), keyed by all of them.
 
@@ -87,12 +88,12 @@ def _stat(path: str) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns]
 
 
-def _local_files(source: str) -> dict[str, str]:
+def _local_files(source: str, src=None) -> dict[str, str]:
     """The manifest's name of each input file -> where it is on this machine (a hub dataset's
-    files sit in the hub cache under their repo names)."""
+    files sit in the hub cache under their repo names); ``src``: ``source`` already opened."""
     from rmbench.prepare.build import open_any
 
-    return {str(k): str(v) for k, v in local_files(open_any(split_sources(source))).items()}
+    return {str(k): str(v) for k, v in local_files(src or open_any(split_sources(source))).items()}
 
 
 def local_files(src) -> dict:
@@ -111,14 +112,15 @@ def record_source(target: Path, data: Prepared, source: str) -> None:
     add_entries(target, [STAT_FILE])  # ours: a later rebuild may replace it
 
 
-def same_source(target: Path, data: Prepared, source: str) -> bool:
-    """Whether ``source`` still holds exactly the files, with the same content, ``data`` was built from."""
+def same_source(target: Path, data: Prepared, source: str, src=None) -> bool:
+    """Whether ``source`` (``src``: opened) still holds exactly the files, with the same
+    content, ``data`` was built from."""
     from rmbench.jsonlimits import read_json_file
     from rmbench.sources.lines import sha256_file
 
     built = data.doc.get("source", {}).get("files", {})
     try:
-        where = _local_files(source)
+        where = _local_files(source, src)
         seen = read_json_file(target / STAT_FILE)
     except (RmbenchError, OSError, ValueError):
         return False
@@ -142,6 +144,38 @@ def same_source(target: Path, data: Prepared, source: str) -> bool:
     return True
 
 
+def same_tasks(data: Prepared, specs: list[str], src=None) -> bool:
+    """Whether ``data`` holds every task prepare would build from the source now: a task
+    registered since (a plugin) that reads one of the source's subreddits means build again.
+    ``src``: the source opened (None for demo only: its subreddits are known unopened)."""
+    from rmbench.prepare.build import covering
+
+    if src is None:
+        from rmbench.sources.demo import DemoConfig, corpus_subreddits
+
+        subs = set(corpus_subreddits(DemoConfig())) if all(is_demo(s) for s in specs) else None
+    else:
+        subs = src.subreddits()
+    return {t.name.lower() for t in covering(subs)} <= {t.lower() for t in data.tasks}
+
+
+def _reusable(target: Path, data: Prepared, specs: list[str]) -> bool:
+    """The cached build is this rmbench's, from the same content, with every task now covering it."""
+    if not _is_current(data):
+        return False
+    src = None
+    if not all(is_demo(s) for s in specs):
+        from rmbench.prepare.build import open_any
+
+        try:
+            src = open_any(specs)
+        except (RmbenchError, OSError, ValueError):
+            return False  # building again says what is wrong
+        if not same_source(target, data, join_sources(specs), src):
+            return False
+    return same_tasks(data, specs, src)
+
+
 def resolve_data(source: str, cache_dir: str | Path = "", progress: bool = True) -> Path:
     """The prepared directory for ``source``, preparing it into the cache when needed."""
     specs = split_sources(source)
@@ -162,8 +196,7 @@ def resolve_data(source: str, cache_dir: str | Path = "", progress: bool = True)
     target = Path(cache_dir or cache_root()) / f"prepared-{cache_key(source)}"
     if (target / MANIFEST).is_file():
         try:
-            cached = Prepared.open(target)
-            if _is_current(cached) and (demo_only or same_source(target, cached, source)):
+            if _reusable(target, Prepared.open(target), specs):
                 return target
         except NotPreparedError:
             pass
@@ -181,4 +214,4 @@ def resolve_data(source: str, cache_dir: str | Path = "", progress: bool = True)
     return target
 
 
-__all__ = ["cache_key", "is_demo", "join_sources", "record_source", "resolve_data", "same_source", "split_sources"]
+__all__ = ["cache_key", "is_demo", "join_sources", "record_source", "resolve_data", "same_source", "same_tasks", "split_sources"]

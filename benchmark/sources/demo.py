@@ -231,11 +231,15 @@ class _Generator:
             c["body"] = (c["body"] + " ") * (10_001 // max(1, len(c["body"])) + 1)  # past max_response_chars
 
 
+def corpus_subreddits(cfg: DemoConfig) -> tuple[str, ...]:
+    """The subreddits the corpus holds, known without generating it."""
+    return ("WritingPrompts",) + tuple(cfg.other_subreddits)
+
+
 def generate(cfg: DemoConfig, out: Path) -> None:
     """Write the corpus into ``out`` (an empty directory)."""
     gen = _Generator(cfg)
-    subs = ("WritingPrompts",) + tuple(cfg.other_subreddits)
-    for i, sub in enumerate(subs):
+    for i, sub in enumerate(corpus_subreddits(cfg)):
         rng = random.Random(f"{cfg.seed}:{i}:{sub}")  # one stream per subreddit: adding a sub leaves others alone
         n = cfg.writingprompts_posts if sub == "WritingPrompts" else cfg.posts_per_other_subreddit
         gen.next_id = 36**5 + i * 10**7  # disjoint id ranges per subreddit

@@ -23,8 +23,8 @@ def test_demo_is_prepared_once_then_reused(tmp_path, monkeypatch, write_prepared
     calls = []
 
     def fake_prepare(source, out, tasks=None, overwrite=False, progress=True):
-        calls.append(source)
-        write_prepared(out)
+        calls.append(source)  # every task that reads a demo subreddit, as prepare builds
+        write_prepared(out, {t: {"train": 4, "validation": 2, "test": 2} for t in DEMO_TASKS})
 
     monkeypatch.setattr("rmbench.prepare.prepare", fake_prepare)
     first = resolve_data("demo", tmp_path / "cache", progress=False)
@@ -47,6 +47,9 @@ def test_demo_is_prepared_once_then_reused(tmp_path, monkeypatch, write_prepared
     (first / "README.md").unlink()
     resolve_data("demo", tmp_path / "cache", progress=False)
     assert calls == ["demo", "demo", "demo", "demo"] and (first / "README.md").is_file()
+
+
+DEMO_TASKS = ("writingprompts", "askacademia", "gradschool", "explainlikeimfive", "askculinary", "askscience")
 
 
 def test_unknown_data_source_is_a_clear_error(tmp_path):
@@ -162,3 +165,33 @@ def test_a_dump_no_task_reads_is_recorded_by_size_never_read(tmp_path, monkeypat
     os.utime(other, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     resolve_data(str(folder), cache, progress=False)
     assert len(calls) == 2 and hashed == []
+
+
+def test_a_plugin_task_installed_since_reading_the_source_is_prepared_in(tmp_path, monkeypatch):
+    """A cached build made before a plugin task for one of the source's subreddits was
+    installed is built again, so ``--tasks <plugin task>`` finds it; then it is reused."""
+    from dataclasses import dataclass
+
+    import rmbench.prepare as prepare_pkg
+    import rmbench.registry as registry
+    from rmbench.task import RedditTask
+
+    calls = []
+    real = prepare_pkg.prepare
+    monkeypatch.setattr(prepare_pkg, "prepare", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    dumps, cache = tmp_path / "dumps", tmp_path / "cache"
+    _dump(dumps, 6)
+    first = resolve_data(str(dumps), cache, progress=False)
+    assert Prepared.open(first).tasks == ["emory"]
+    registry.all_tasks()
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))  # as an installed plugin, undone after
+
+    @registry.register
+    @dataclass(frozen=True)
+    class EmoryDorms(RedditTask):
+        name: str = "emorydorms"
+        subreddits: tuple[str, ...] = ("Emory",)
+
+    again = resolve_data(str(dumps), cache, progress=False)
+    assert len(calls) == 2 and Prepared.open(again).tasks == ["emory", "emorydorms"]
+    assert resolve_data(str(dumps), cache, progress=False) == again and len(calls) == 2  # now reused
