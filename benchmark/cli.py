@@ -126,7 +126,7 @@ def main(debug, quiet):
     (`rmbench run --holdout WritingPrompts > log 2> err`). NO_COLOR is honoured.
     """
     from rmbench.console import set_quiet
-    from rmbench.errors import plain_plugin_warnings
+    from rmbench.registry import plain_plugin_warnings
 
     set_quiet(quiet)  # every invocation starts from its own flags
     plain_plugin_warnings()

@@ -48,27 +48,6 @@ class PluginError(RmbenchError):
     """Two tasks claim one name (a plugin and a built-in, or two plugins)."""
 
 
-class PluginWarning(RuntimeWarning):
-    """A task plugin that could not be loaded; every other task works."""
-
-
-def plain_plugin_warnings() -> None:
-    """Show a ``PluginWarning`` as one ``rmbench: warning: ...`` line: Python's default format
-    adds the registry's file, line and source line, which say nothing about the plugin."""
-    import warnings
-
-    if getattr(warnings.formatwarning, "_rmbench", False):
-        return
-    default = warnings.formatwarning
-
-    def fmt(message, category, filename, lineno, line=None):
-        if issubclass(category, PluginWarning):
-            return f"rmbench: warning: {message}\n"
-        return default(message, category, filename, lineno, line)
-
-    fmt._rmbench = True
-    warnings.formatwarning = fmt
-
 
 class UnknownModelError(RmbenchError, ValueError):
     """A model name that is neither an alias, a local directory nor a loadable hub id."""

@@ -16,7 +16,7 @@ import pkgutil
 import warnings
 from importlib.metadata import entry_points
 
-from rmbench.errors import PluginError, PluginWarning, UnknownTaskError
+from rmbench.errors import PluginError, UnknownTaskError
 from rmbench.task import Task
 
 ENTRY_POINT_GROUP = "rmbench.tasks"
@@ -24,8 +24,28 @@ _REGISTRY: dict[str, Task] = {}
 _PROBLEMS: list[str] = []  # plugins that could not be loaded, one line each
 _loaded = False
 
-__all__ = ["ENTRY_POINT_GROUP", "UnknownTaskError", "all_tasks", "get_task", "plugin_problems", "register",
-           "tasks_for_subreddit"]
+__all__ = ["ENTRY_POINT_GROUP", "PluginWarning", "UnknownTaskError", "all_tasks", "get_task", "plain_plugin_warnings",
+           "plugin_problems", "register", "tasks_for_subreddit"]
+
+
+class PluginWarning(RuntimeWarning):
+    """A task plugin that could not be loaded; every other task works."""
+
+
+def plain_plugin_warnings() -> None:
+    """Show a ``PluginWarning`` as one ``rmbench: warning: ...`` line: Python's default format
+    adds the registry's file, line and source line, which say nothing about the plugin."""
+    if getattr(warnings.formatwarning, "_rmbench", False):
+        return
+    default = warnings.formatwarning
+
+    def fmt(message, category, filename, lineno, line=None):
+        if issubclass(category, PluginWarning):
+            return f"rmbench: warning: {message}\n"
+        return default(message, category, filename, lineno, line)
+
+    fmt._rmbench = True
+    warnings.formatwarning = fmt
 
 
 def _where(task: Task) -> str:

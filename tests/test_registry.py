@@ -283,7 +283,7 @@ def test_a_plugin_with_a_bad_rule_value_is_one_line_naming_it_and_the_rest_works
 def test_plugin_warnings_print_as_one_plain_line():
     import warnings
 
-    from rmbench.errors import PluginWarning, plain_plugin_warnings
+    from rmbench.registry import PluginWarning, plain_plugin_warnings
 
     plain_plugin_warnings()
     assert warnings.formatwarning("task plugin 'x' failed", PluginWarning, "/x/registry.py", 66) == \
