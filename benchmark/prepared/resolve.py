@@ -39,7 +39,15 @@ SEPARATOR = " + "  # several sources in one data.source value (MultiSource.spec 
 
 
 def split_sources(source: str) -> list[str]:
-    return [s.strip() for s in str(source).split(SEPARATOR) if s.strip()]
+    """``"A + B"`` -> ``["A", "B"]``; a path that exists stays one source, ' + ' in its name or not."""
+    parts = str(source).split(SEPARATOR)
+    out, i = [], 0
+    while i < len(parts):  # the longest run of parts from i that names an existing path, else one part
+        j = next((j for j in range(len(parts), i + 1, -1)
+                  if Path(SEPARATOR.join(parts[i:j]).strip()).expanduser().exists()), i + 1)
+        out.append(SEPARATOR.join(parts[i:j]).strip())
+        i = j
+    return [s for s in out if s]
 
 
 def join_sources(specs) -> str:

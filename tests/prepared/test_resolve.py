@@ -195,3 +195,17 @@ def test_a_plugin_task_installed_since_reading_the_source_is_prepared_in(tmp_pat
     again = resolve_data(str(dumps), cache, progress=False)
     assert len(calls) == 2 and Prepared.open(again).tasks == ["emory", "emorydorms"]
     assert resolve_data(str(dumps), cache, progress=False) == again and len(calls) == 2  # now reused
+
+
+def test_a_path_with_a_plus_in_its_name_is_one_source(tmp_path, monkeypatch):
+    """``--data "d + x"`` for a folder of that name is that folder, as ``prepare --source`` reads
+    it; ' + ' still joins sources that are not one existing path."""
+    dumps = tmp_path / "d + x"
+    _dump(dumps, 4)
+    assert resolve.split_sources(str(dumps)) == [str(dumps)]
+    assert resolve.split_sources(f"demo + {dumps} + hf:a/b") == ["demo", str(dumps), "hf:a/b"]
+    assert resolve.split_sources(f"{tmp_path / 'e'} + x") == [str(tmp_path / "e"), "x"]  # no such folder: two
+    assert resolve.cache_key(str(dumps)).startswith("d + x-")
+    built = Prepared.open(resolve_data(str(dumps), tmp_path / "cache", progress=False))
+    assert built.tasks == ["emory"] and sum(built.pairs("emory", s) for s in ("train", "validation", "test")) > 0
+    assert all(p.startswith(str(dumps)) for p in built.doc["source"]["files"])
