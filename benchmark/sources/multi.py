@@ -22,6 +22,7 @@ land in one place whichever child read the line.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from rmbench.errors import ConfigError, DataError
 from rmbench.records import Comment, Post
@@ -173,14 +174,26 @@ class MultiSource(Source):
                 for i, s in enumerate(self.sources)]
 
 
+def _identity(spec: str) -> str:
+    """What a spec reads: a local path by where it resolves, so ``d`` and ``./d/`` are one source."""
+    if spec == "demo" or spec.startswith("demo:"):
+        return spec
+    if spec.startswith("hf:"):
+        return spec.lower()  # hub ids are case-insensitive (rmbench.sources.hub.HUB_IDS)
+    return str(Path(spec).expanduser().resolve())
+
+
 def combine(specs: Sequence[str]) -> Source:
     """One source for the specs given; several become a ``MultiSource`` (a repeated spec is an error)."""
     from rmbench.sources import open_source
 
     seen = [s.strip() for s in specs]
-    dup = sorted({s for s in seen if seen.count(s) > 1})
-    if dup:
-        raise ConfigError(f"--source {dup[0]} is given twice")
+    ids = [_identity(s) for s in seen]
+    for i, key in enumerate(ids):
+        first = ids.index(key)
+        if first < i:
+            same = "" if seen[first] == seen[i] else f" (as {seen[first]!r} and {seen[i]!r}: the same path)"
+            raise ConfigError(f"--source {seen[i]} is given twice{same}; give it once")
     sources = [open_source(s) for s in seen]
     return sources[0] if len(sources) == 1 else MultiSource(sources)
 

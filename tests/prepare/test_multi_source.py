@@ -84,6 +84,19 @@ def test_bad_task_source_values_are_clear(tmp_path, three):
         prepare([shp, shp], tmp_path / "x")
 
 
+def test_one_folder_spelled_two_ways_is_given_twice(tmp_path, three, monkeypatch):
+    """``--source dumps --source ./dumps/`` is one folder: "given twice", not a task in two sources."""
+    dumps, shp, _ = three
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"--source \./dumps/ is given twice \(as 'dumps' and './dumps/'"):
+        prepare(["dumps", "./dumps/"], tmp_path / "x")
+    with pytest.raises(ConfigError, match="given twice"):
+        prepare([dumps, shp, str(tmp_path / "SHP" / ".." / "dumps")], tmp_path / "x")
+    with pytest.raises(ConfigError, match="given twice"):
+        prepare(["hf:stanfordnlp/SHP", "hf:StanfordNLP/shp"], tmp_path / "x")
+    assert not (tmp_path / "x").exists()
+
+
 def test_the_cli_takes_repeated_sources(tmp_path, three):
     dumps, shp, wp = three
     res = CliRunner().invoke(main, ["prepare", "--source", dumps, "--source", shp, "--source", wp, "--out",
