@@ -87,6 +87,33 @@ def _clean(cfg, p, task: str, split: str, rows: list[dict]) -> list[dict]:
     return [r for r, w in zip(rows, why) if w is None]
 
 
+def check_pairs_left(cfg, p) -> None:
+    """Fail before any work (training, a run directory) when dropping the contaminated pairs
+    leaves a held-out task nothing to score, naming the reference tasks its pairs occur in."""
+    from rmbench.prepare.dedup import ContaminationIndex
+    from rmbench.run.plan import HELDOUT_SPLITS
+
+    if p.contamination_index is None:
+        prepare_reference(cfg, p)
+    if cfg.data.keep_contaminated:
+        return
+    for task in p.holdout:
+        splits = p.heldout_splits or HELDOUT_SPLITS
+        if any(split_rows(cfg, p, task, sp) for sp in splits):
+            continue
+        rows = load_split(p.data_dir, task, splits[0], cfg.data.limit, cfg.seed)
+        where = []  # each reference task on its own: which of them holds the copies
+        for ref in p.contamination[task]["checked_against"]:
+            alone = ContaminationIndex().add_rows(load_split(p.data_dir, ref, "heldout_all"))
+            hits = sum(1 for r in rows if alone.reason(r))
+            where += [f"{ref} ({hits} of them)"] if hits else []
+        sample = f" (the --limit {cfg.data.limit} sample)" if cfg.data.limit else ""
+        raise DataError(f"{task}: all {len(rows)} held-out pairs of {splits[0]}{sample} are contaminated -- their post "
+                        f"or a response also occurs in the reference task(s) {', '.join(where)} -- so nothing is left to score. "
+                        "Pass --keep-contaminated to score them anyway (counted and flagged), or check against "
+                        "other tasks (evaluate --reference-tasks, run --train-tasks).")
+
+
 def contamination_block(p) -> dict:
     return {t: {**b, "by_reason": dict(sorted(b["by_reason"].items()))} for t, b in p.contamination.items()}
 

@@ -35,6 +35,7 @@ from rmbench.eval.results import results_document, write_predictions, write_resu
 from rmbench.prepared.load import sample_across
 from rmbench.prepared.resolve import resolve_data
 from rmbench.run.config import RunConfig
+from rmbench.run.evaluation import check_pairs_left
 from rmbench.run.plan import Plan, plan, reference_plan, task_name
 from rmbench.jsonlimits import read_json_file
 from rmbench.run.rundir import run_directory
@@ -157,6 +158,7 @@ def run_holdout(cfg: RunConfig, run_dir: Path, console=None, progress: bool = Tr
         spec = resolve_model(cfg, training=True, console=console)
         data_dir = resolve_data(cfg.data.source, cfg.data.cache_dir, progress=progress and state.is_main_process)
     p = plan(cfg, data_dir, holdouts or [cfg.data.holdout], cfg.data.train_tasks or None)
+    check_pairs_left(cfg, p)  # not after minutes of training
     with run_directory(run_dir, cfg, [data_dir, _local(cfg.model.name)], main=state.is_main_process):
         state.wait_for_everyone()
         return _train_and_score(cfg, spec, p, data_dir, run_dir, state, started, console, progress)
@@ -238,6 +240,7 @@ def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: 
         raise DataError(" ".join(str(data.empty_split_error(t, "test")) for t in empty))
     p = plan(cfg, data_dir, [t for t in names if t not in trained_on], trained_on or None, need_train=False)
     p.reference = reference_plan(data, cfg.data.reference_tasks, p.holdout)  # default: what it may have seen
+    check_pairs_left(cfg, p)
     target = None
     if spec is not None:  # a model that cannot load leaves no run directory behind
         from transformers import set_seed

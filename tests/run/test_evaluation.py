@@ -123,3 +123,29 @@ def test_a_limited_split_says_which_sample_it_is_everywhere(data, tmp_path):
                         "--keep-contaminated")
     assert whole["results"]["writingprompts"]["splits"]["test"]["largest_post_share"] == pytest.approx(share, abs=1e-4)
     assert all("sample" not in c for c in whole["results"]["writingprompts"]["splits"].values())
+
+
+def test_a_task_with_every_pair_contaminated_fails_before_anything_is_written(tmp_path, write_prepared,
+                                                                             tiny_bert_dir):
+    """Not the results schema's "results: {} should be non-empty": the task, the count, the
+    reference task that holds the copies and --keep-contaminated, and no run directory (run:
+    before it trains)."""
+    def copied(task, split, rows):
+        if task == "writingprompts" or (task == "askacademia" and split == "train"):
+            for r in rows:
+                r["prompt"] = SHARED_POST
+
+    data = write_prepared(tmp_path / "dup", SIZES, edit=copied)
+    result, _ = evaluate(data, tmp_path / "e", "--model", "baseline:longer", "--tasks", "writingprompts")
+    assert result.exit_code != 0 and "Traceback" not in result.output and "schema" not in result.output
+    out = " ".join(result.output.split())
+    assert "writingprompts: all 99 held-out pairs of heldout_all are contaminated" in out
+    assert "reference task(s) askacademia (99 of them) --" in out and "--keep-contaminated" in out
+    assert not (tmp_path / "e").exists()
+    tiny = tiny_bert_dir(tmp_path / "tiny")
+    ran = CliRunner().invoke(main, ["run", "--holdout", "writingprompts", "--data", str(data), "--model", str(tiny),
+                                    "--out", str(tmp_path / "r"), "--quiet"])
+    assert ran.exit_code != 0 and "all 99 held-out pairs" in ran.output and not (tmp_path / "r").exists()
+    result, doc = evaluate(data, tmp_path / "k", "--model", "baseline:longer", "--tasks", "writingprompts",
+                           "--keep-contaminated")
+    assert result.exit_code == 0 and doc["results"]["writingprompts"]["contamination"]["pairs"]["heldout_all"] == 99
