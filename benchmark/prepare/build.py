@@ -62,7 +62,8 @@ def resolve_tasks(names: list[str] | None, source: Source | None = None) -> list
     subs = source.subreddits() if source is not None else None
     matched = covering(subs)
     if not matched:
-        raise DataError(f"no registered task covers the source's subreddits ({', '.join(sorted(subs))}); "
+        raise DataError(f"no registered task covers the source's subreddits "
+                        f"({', '.join(sorted(subs)) or 'it names none'}); "
                         "register a task for them (see CONTRIBUTING.md) or pass --tasks")
     return matched
 

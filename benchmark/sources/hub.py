@@ -26,6 +26,7 @@ the author, set to ``UNKNOWN_AUTHOR`` because a null author means "deleted" in d
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -118,6 +119,7 @@ class HubSource(Source):
         self._to_posts = shp_rows_to_posts if layout == "shp" else wp_rows_to_posts
         self._to_comments = shp_rows_to_comments if layout == "shp" else wp_rows_to_comments
         self._resolved: list[tuple[Path, str]] | None = None
+        self._domains: dict[Path, set[str]] = {}  # local SHP file -> subreddits its rows name
 
     def _paths(self) -> list[tuple[Path, str]]:
         if self._resolved is None:
@@ -135,6 +137,8 @@ class HubSource(Source):
         subreddit that is not wanted holds nothing wanted. Anything else may hold anything."""
         if self.layout != "shp":
             return True
+        if self.data_files:  # local files: the domains their rows name
+            return any(sub.lower() in subreddits for sub in self._subreddits_of(path))
         from rmbench.registry import all_tasks
         from rmbench.sources.hub_rows import subreddit_of_domain
 
@@ -169,14 +173,48 @@ class HubSource(Source):
     def subreddits(self) -> set[str] | None:
         if self.layout == "wp":
             return {"WritingPrompts"}
-        if self.data_files:  # local SHP layout: one folder per subreddit
-            from rmbench.sources.hub_rows import subreddit_of_domain
-
-            return {subreddit_of_domain(p.parent.name) for p in self.data_files}
+        if self.data_files:  # local SHP layout: the rows' domains, wherever the files sit
+            return {sub for p in self.data_files for sub in self._subreddits_of(p)}
         return None
+
+    def _subreddits_of(self, path: Path) -> set[str]:
+        if path not in self._domains:
+            self._domains[path] = shp_file_subreddits(path)
+        return self._domains[path]
 
     def progress_total(self, subreddits: set[str] | None = None) -> int:
         return 2 * sum(p.stat().st_size for p in self.data_files)
+
+
+_DOMAIN = re.compile(rb'"domain"\s*:\s*"([^"\\]*)"')
+
+
+def shp_file_subreddits(path: Path) -> set[str]:
+    """The subreddits a local SHP file's rows name in ``domain`` ("askacademia_train"). In SHP's
+    own layout, ``<domain>/train.json``, a file holds its folder's one domain, so the first
+    ``SNIFF_ROWS`` rows agreeing with the folder settle it; any other file (a flat copy, a
+    file given alone) has its whole ``domain`` column read (parquet: that column only)."""
+    from rmbench.sources.hub_rows import subreddit_of_domain
+
+    def subs(domains) -> set[str]:
+        return {subreddit_of_domain(d) for d in domains if isinstance(d, str) and d}
+
+    def domains(lines) -> set[str]:
+        return {m.group(1).decode("utf-8", "replace") for line in lines if (m := _DOMAIN.search(line))}
+
+    try:
+        if path.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            return subs(pq.read_table(path, columns=["domain"]).column("domain").unique().to_pylist())
+        with open(path, "rb") as f:
+            head = subs(domains(line for _, line in zip(range(SNIFF_ROWS), f)))
+            if len(head) == 1 and next(iter(head)).lower() == subreddit_of_domain(path.parent.name).lower():
+                return head
+            f.seek(0)
+            return subs(domains(f))
+    except Exception:  # unreadable, or no domain column: reading the rows reports what is wrong
+        return set()
 
 
 def open_hub(dataset_id: str, spec: str) -> HubSource:

@@ -251,3 +251,34 @@ def test_the_fast_path_reads_what_datasets_reads(shp_dir: Path):
     ours = [row for _, _, row in file_rows(path, "shp", str(path), BadInputReport(), True)]
     theirs = list(datasets.load_dataset("json", data_files=[str(path)], features=shp_features(), split="train"))
     assert ours == theirs
+
+
+# -- local SHP files outside a <domain>/ folder: the rows' domain names the subreddit ---------------
+def test_shp_files_outside_a_domain_folder_are_read_by_their_rows_domain(tmp_path: Path, write_shp_layout):
+    """A folder holding SHP's train.json etc. directly, or one such file, prepares the tasks its
+    rows' ``domain`` names: a folder's name is never taken for a subreddit."""
+    from rmbench.errors import DataError
+    from rmbench.prepare import prepare
+
+    shp = write_shp_layout(tmp_path / "SHP", {"askacademia": 9, "askculinary": 9})
+    flat = tmp_path / "shpflat"
+    (shp / "askacademia").rename(flat)
+    assert open_source(str(flat)).subreddits() == {"AskAcademia"}
+    assert open_source(str(flat / "train.json")).subreddits() == {"AskAcademia"}
+    for spec, out in ((flat, "a"), (flat / "train.json", "b")):
+        m = prepare(str(spec), tmp_path / out, workers=1, progress=False)
+        assert list(m["tasks"]) == ["askacademia"] and m["tasks"]["askacademia"]["pairs"]["kept"] > 0
+    # one file, two domains, in a folder named after a third subreddit: the domain column is read whole
+    mixed = tmp_path / "askscience" / "train.json"
+    mixed.parent.mkdir()
+    mixed.write_text((flat / "train.json").read_text() + (shp / "askculinary" / "train.json").read_text())
+    assert open_source(str(mixed)).subreddits() == {"AskAcademia", "AskCulinary"}
+    m = prepare(str(mixed), tmp_path / "c", tasks=["askculinary"], workers=1, progress=False)
+    assert m["tasks"]["askculinary"]["pairs"]["kept"] > 0  # the folder's name does not skip the file
+    # a domain no task covers is named as the rows name it, never the folder's name
+    lone = tmp_path / "shpflat2" / "train.json"
+    lone.parent.mkdir()
+    lone.write_text((flat / "train.json").read_text().replace("askacademia_train", "knitting_train"))
+    with pytest.raises(DataError, match=r"subreddits \(knitting\)") as err:
+        prepare(str(lone), tmp_path / "d", workers=1, progress=False)
+    assert "shpflat" not in str(err.value) and not (tmp_path / "d").exists()
