@@ -247,8 +247,9 @@ def constructed(doc: dict) -> set[str]:
 def stacked_line(doc: dict) -> str:
     """The stacked predictor's fit in words: where it was fitted and the margin's weight."""
     s = doc.get("stacked") or {}
+    limited = f" ({s['limited']['label']})" if isinstance(s.get("limited"), dict) else ""  # --limit's quick fit
     if not s.get("available"):
-        return f"stacked predictor (confounds + the model's margin) not fitted: {s.get('reason', 'not computed')}"
+        return f"stacked predictor (confounds + the model's margin) not fitted: {s.get('reason', 'not computed')}{limited}"
     lo, hi = s["margin_coef_ci95"]
     sf = s.get("surface")
     surface = "" if not isinstance(sf, dict) else (
@@ -258,7 +259,7 @@ def stacked_line(doc: dict) -> str:
             f"{s['coef']['margin']:+.3f} x margin / {s['margin_scale']:.4g} (the margin's RMS), fitted on "
             f"{s['fit_pairs']:,} validation pairs from {s['fit_posts']:,} posts of {', '.join(s['fit_tasks'])} (both "
             f"orders, no intercept); margin coefficient {s['margin_coef']:+.3f} [{lo:+.3f}, {hi:+.3f}] ({s['interval']})"
-            + surface)
+            + surface + limited)
 
 
 def confounds_note(doc: dict) -> str | None:

@@ -3,7 +3,8 @@ add each held-out split's "adds information beyond surface features" entry.
 
 The fit pairs are the reference tasks' *validation* pairs (a run: the held-in tasks', which
 the model never trained on; ``evaluate``: the reference tasks'), at most
-``eval.stacked_fit_pairs`` of them drawn evenly per task, scored by the same scorer as every
+``eval.stacked_fit_pairs`` of them drawn evenly per task (under ``data.limit``: at most
+max(limit, ``eval.min_report_pairs``), recorded as ``limited``), scored by the same scorer as every
 split and kept in ``scores/stacked-fit.validation.json`` so ``--resume`` reuses them. They
 are not written to predictions.jsonl: they are no evaluated split.
 """
@@ -46,7 +47,8 @@ def fit_block(cfg, p, run_dir: Path, target, console=None, progress: bool = True
     if p.confounds is None:
         return {"available": False, "reason": f"baseline:confounds {p.confounds_missing or 'not fitted'}",
                 "fit_tasks": tasks, "fit_split": "validation", "fit_pairs": 0, "fit_posts": 0}
-    rows = sample_across(p.data_dir, tasks, "validation", cfg.eval.stacked_fit_pairs, cfg.seed) if tasks else []
+    cap, capped = fit_pairs_cap(cfg, sum(p.data.pairs(t, "validation") for t in tasks))
+    rows = sample_across(p.data_dir, tasks, "validation", cap, cfg.seed) if tasks else []
     ids = [r["pair_id"] for r in rows]
     path = run_dir / "scores" / FIT_SCORES
     saved = read_json_file(path) if path.is_file() else None
@@ -55,10 +57,28 @@ def fit_block(cfg, p, run_dir: Path, target, console=None, progress: bool = True
                            console=console, progress=progress)
         write_json(path, {"chosen": saved["chosen"], "rejected": saved["rejected"], "pair_ids": ids})
     margin = np.asarray(saved["chosen"], dtype=float) - np.asarray(saved["rejected"], dtype=float) if rows else []
-    return fit_stacked(ids, confounds_logits(p.confounds, rows) if rows else [], margin,
-                       samples=cfg.eval.bootstrap_samples, seed=cfg.seed, fit_tasks=sorted({r["task"] for r in rows}),
-                       min_pairs=cfg.eval.min_report_pairs, min_posts=cfg.eval.min_report_posts,
-                       length_margin=length_margins(rows))
+    fit = fit_stacked(ids, confounds_logits(p.confounds, rows) if rows else [], margin,
+                      samples=cfg.eval.bootstrap_samples, seed=cfg.seed, fit_tasks=sorted({r["task"] for r in rows}),
+                      min_pairs=cfg.eval.min_report_pairs, min_posts=cfg.eval.min_report_posts,
+                      length_margin=length_margins(rows))
+    if capped:
+        fit["limited"] = {"pairs": cap, "data_limit": cfg.data.limit, "stacked_fit_pairs": cfg.eval.stacked_fit_pairs,
+                          "label": f"at most {cap} fit pairs under --limit {cfg.data.limit} "
+                                   f"(eval.stacked_fit_pairs {cfg.eval.stacked_fit_pairs or 'all'})"}
+    return fit
+
+
+def fit_pairs_cap(cfg, available: int) -> tuple[int, bool]:
+    """How many validation pairs the stacked fit scores, and whether ``--limit`` lowered that.
+    A quick run (``data.limit``) scores max(limit, eval.min_report_pairs) of them, the fewest
+    that can still be fitted, instead of up to ``eval.stacked_fit_pairs`` (1,000: minutes
+    with a slow model)."""
+    cap = cfg.eval.stacked_fit_pairs
+    if cfg.data.limit:
+        quick = max(cfg.data.limit, cfg.eval.min_report_pairs)
+        if min(cap or available, available) > quick:
+            return quick, True
+    return cap, False
 
 
 def add_stacked(cfg, p, run_dir: Path, target, results: dict, pairs_by: dict, rewards_by: dict, console=None,

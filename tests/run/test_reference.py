@@ -98,7 +98,10 @@ def test_run_and_evaluate_with_the_same_reference_fit_the_same_confounds(data, t
     doc = results(run)
     stacked = doc["stacked"]
     assert stacked["available"] and stacked["fit_tasks"] == ["askacademia", "gradschool"]
-    assert (stacked["fit_split"], stacked["fit_pairs"], stacked["fit_posts"]) == ("validation", 60, 20)
+    # --limit 30 caps the fit at eval.min_report_pairs (50) of the 60, not eval.stacked_fit_pairs (1,000)
+    assert (stacked["fit_split"], stacked["fit_pairs"], stacked["fit_posts"]) == ("validation", 50, 20)
+    assert stacked["limited"]["pairs"] == 50 and "at most 50 fit pairs under --limit 30" in (run / "report.md").read_text()
+    assert len(json.loads((run / "scores" / "stacked-fit.validation.json").read_text())["pair_ids"]) == 50
     assert (run / "scores" / "stacked-fit.validation.json").is_file()
     lo, hi = stacked["margin_coef_ci95"]
     assert lo <= stacked["margin_coef"] <= hi
