@@ -35,11 +35,15 @@ def serve_cmd(page_dir, port):
     Raters give a name or token before the first item; keys A/B/T/X/S (or 1-5) answer.
     URL/admin shows votes per item, raters and inter-rater agreement to this machine only.
     """
-    from rmbench.feedback.page import db_path
+    from rmbench.errors import RmbenchError
+    from rmbench.feedback.page import db_path, require_page
     from rmbench.feedback.server import FeedbackServer
 
     try:
+        require_page(page_dir)
         server = FeedbackServer(page_dir, port)
+    except RmbenchError as e:
+        raise click.ClickException(str(e)) from None
     except FileNotFoundError as e:
         raise click.ClickException(f"{page_dir} is not a feedback page: {e}") from None
     except OSError as e:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from rmbench.atomic import atomic_dir
 from rmbench.eval.metrics import accuracy_with_ci
-from rmbench.feedback.page import db_path, load_items, load_provenance
+from rmbench.feedback.page import db_path, load_items, load_provenance, require_page
 from rmbench.feedback.store import ClickStore
 from rmbench.feedback.tally import agreement as rater_agreement
 from rmbench.feedback.tally import per_item
@@ -119,6 +119,7 @@ def export_feedback(page_dir: str, out_dir: str, *, all_test: bool = False, spli
     task = get_task(TASK)
     min_votes = task.min_votes if min_votes is None else min_votes
 
+    require_page(page_dir, private=True)  # one line, not [Errno 2] ... items.json
     items = {it["item_id"]: it for it in load_items(page_dir)}
     prov = load_provenance(page_dir)
     synthetic = bool(prov.get("meta", {}).get("synthetic_data", False))

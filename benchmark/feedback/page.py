@@ -83,6 +83,18 @@ def write_page(out_dir: str, comparisons: list[dict], *, seed: int | None = None
     return {"items": len(items), "dir": str(out_dir)}
 
 
+def require_page(page_dir: str | Path, private: bool = False) -> None:
+    """One error for a folder that is not a page (``serve`` needs items.json, ``export`` also
+    the provenance): a ``ConfigError`` naming what is missing."""
+    from rmbench.errors import ConfigError
+
+    need = ["items.json"] + ([f"{PRIVATE}/{PROVENANCE}"] if private else [])
+    missing = [n for n in need if not (Path(page_dir) / n).is_file()]
+    if missing:
+        raise ConfigError(f"{page_dir} is not a feedback page (no {' or '.join(missing)}): "
+                          "`rmbench agent compare --out DIR` writes one")
+
+
 def load_items(page_dir: str | Path) -> list[dict]:
     from rmbench.jsonlimits import read_json_file
 
