@@ -39,7 +39,29 @@ def rewrite(folder: Path) -> list[Path]:
             if not isinstance(doc, dict) or doc.get("kind") != kind:
                 raise ConfigError(f"{folder / name}: not an rmbench {kind.split('.')[1]} (kind {kind!r}): left as it is")
             return _rewrite_sweep(doc, folder) if kind == "rmbench.sweep" else _rewrite_compare(doc, folder)
+    mark = read_marker(folder)
+    if mark is not None and mark.get("command") == "run":  # rmbench.run.rundir.RUN_COMMAND
+        raise ConfigError(_unfinished(folder))
     raise ConfigError(f"{folder}: no results.json, sweep.json or compare.json: not a run, sweep or comparison folder")
+
+
+def _unfinished(folder: Path) -> str:
+    """A run folder without results.json: a run that stopped (or is still going), with the
+    step it reached and the command that continues it."""
+    from rmbench.jsonlimits import read_json_file
+
+    try:
+        holdout = read_json_file(folder / "config.json")["data"]["holdout"]
+    except (OSError, ValueError, KeyError, TypeError):
+        holdout = None
+    trained = (folder / "train_info.json").is_file()
+    training = not trained and any((folder / n).exists() for n in ("checkpoints", "model", "train_log.jsonl"))
+    step = "training did not finish" if training else "scoring did not finish" if trained or \
+        (folder / "scores").is_dir() else "it stopped before training or scoring"
+    again = (f"`rmbench run --holdout {holdout} --config {folder / 'config.json'} --resume`" if holdout else
+             f"the same `rmbench evaluate` command with --out {folder} --set train.resume=true")
+    return (f"{folder}: a run that did not finish ({step}; no results.json yet), or one still running: "
+            f"continue it with {again}, then its report is written")
 
 
 def _rewrite_sweep(doc: dict, folder: Path) -> list[Path]:
@@ -64,7 +86,8 @@ def report_cmd(folders):
     results.json, sweep.json or compare.json and rewrites report.md and report.html (or
     sweep.md/.html, compare.md/.html) beside it; nothing is re-scored and plots are not
     redrawn. Every folder is tried; one that is missing or not rmbench's is named (and
-    left alone), and the exit status is then 1.
+    left alone; an unfinished run, with the command that resumes it), and the exit
+    status is then 1.
     Example:
       rmbench report runs/wp runs/compare
     """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from rmbench.cli import main
@@ -56,3 +57,30 @@ def test_a_missing_folder_is_named_and_the_others_are_still_tried(tmp_path):
     assert res.exit_code == 1, res.output
     assert str(sweep / "sweep.md") in res.stdout and (sweep / "sweep.md").is_file()
     assert res.stderr.count("no such folder") == 2 and "Usage" not in res.output and "Traceback" not in res.output
+
+
+def test_an_unfinished_run_says_so_and_how_to_continue_it(tmp_path):
+    """A run killed during training has the run marker and config.json but no results.json:
+    not "not a run folder", but the step it reached and the command that resumes it."""
+    from rmbench.run.config import RunConfig
+    from rmbench.run.rundir import run_directory
+
+    def interrupted(out, holdout, *made):
+        cfg = RunConfig()
+        cfg.data.holdout = holdout
+        with pytest.raises(KeyboardInterrupt), run_directory(out, cfg):  # writes what a run writes first
+            for name in made:
+                (out / name).mkdir()
+            raise KeyboardInterrupt
+        return out
+
+    run = interrupted(tmp_path / "run", "writingprompts", "checkpoints")
+    evaluated = interrupted(tmp_path / "eval", "", "scores")
+    res = CliRunner().invoke(main, ["report", str(run), str(evaluated)])
+    assert res.exit_code == 1 and "not a run" not in res.stderr
+    err = " ".join(res.stderr.split())
+    assert (f"{run}: a run that did not finish (training did not finish; no results.json yet)" in err
+            and f"`rmbench run --holdout writingprompts --config {run / 'config.json'} --resume`" in err)
+    assert f"{evaluated}: a run that did not finish (scoring did not finish;" in err
+    assert f"`rmbench evaluate` command with --out {evaluated} --set train.resume=true" in err
+    assert sorted(p.name for p in run.iterdir()) == [".rmbench-output.json", "checkpoints", "config.json"]
