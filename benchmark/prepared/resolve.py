@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 from pathlib import Path
 
 from rmbench import __version__
@@ -216,7 +217,14 @@ def resolve_data(source: str, cache_dir: str | Path = "", progress: bool = True)
         # A cache entry from before outputs carried markers: it sits under rmbench's own cache
         # name (prepared-<key>) and holds a prepared manifest, so it is ours to rebuild.
         write_json(target / MARKER, {"command": "prepare", "adopted": "legacy cache entry"})
-    prepare(specs[0] if len(specs) == 1 else specs, target, overwrite=True, progress=progress)
+    try:
+        prepare(specs[0] if len(specs) == 1 else specs, target, overwrite=True, progress=progress)
+    except DataError as e:
+        if len(specs) > 1 and "--task-source" in str(e):  # a flag of prepare's, not of run's or evaluate's
+            raise DataError(f"{e} (run and evaluate do not take --task-source: prepare the sources once with "
+                            f"`rmbench prepare {' '.join('--source ' + shlex.quote(s) for s in specs)} "
+                            "--task-source TASK=SOURCE --out DIR` and pass --data DIR)") from None
+        raise
     if not demo_only:
         record_source(target, Prepared.open(target), source)
     return target

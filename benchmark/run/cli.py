@@ -108,7 +108,7 @@ def common_options(f):
                                                      "$XDG_CACHE_HOME/rmbench, else ~/.cache/rmbench]."),
         click.option("--max-length", type=int, help="Tokens per input; the post is cut first [default: auto = 128 for training, "
                                                     f"the model's own for scoring, at most {_D.model.max_length_cap}]."),
-        click.option("--limit", type=int, help="Quick runs: at most this many pairs per evaluated split, 0 = all [default: 0]."),
+        click.option("--limit", type=int, help="Quick runs: at most this many pairs per evaluated split, and the stacked fit at most max(this, eval.min_report_pairs), 0 = all [default: 0]."),
         click.option("--eval-batch-size", type=click.IntRange(0), help="Sequences per scoring batch; 0 (default): 8 on a CPU, 64 on a GPU (does not change results)."),
         click.option("--with-delay", is_flag=True, help="Add 'posted N minutes after the prompt' to each response."),
         click.option("--allow-delay-leak", is_flag=True, help="Allow --with-delay under later-but-higher pairing (it leaks the label; results are flagged)."),

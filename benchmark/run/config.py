@@ -47,7 +47,7 @@ class DataConfig:
     # idle CPU cores and reach what 384 pairs at lr 1e-4 reached (BENCHMARKS.md (d)).
     max_train_pairs: int = opt(256, "at most this many training pairs over all held-in tasks, drawn evenly per task (0: all)")
     max_validation_pairs: int = opt(96, "at most this many validation pairs over all held-in tasks for model selection (0: all)")
-    limit: int = opt(0, "quick runs: at most this many pairs per evaluated split, heldout_all included (0: all)")
+    limit: int = opt(0, "quick runs: at most this many pairs per evaluated split, heldout_all included, and the stacked fit at most max(limit, eval.min_report_pairs) (0: all)")
     with_delay: bool = opt(False, "add 'posted N minutes after the prompt' to each response (leaks the label under later-but-higher pairing)")
     allow_delay_leak: bool = opt(False, "allow --with-delay even when the pairing rule fixes the time order (results are flagged)")
     keep_contaminated: bool = opt(False, "keep held-out pairs whose post or a response also occurs in a held-in task's data (they are counted either way)")

@@ -109,3 +109,15 @@ def test_the_cli_takes_repeated_sources(tmp_path, three):
     bad = CliRunner().invoke(main, ["prepare", "--source", shp, "--source", wp, "--task-source", "askculinary",
                                     "--out", str(tmp_path / "o2"), "--quiet"])
     assert bad.exit_code != 0 and "expected TASK=SOURCE" in bad.output
+
+
+def test_run_and_evaluate_are_told_how_to_choose_a_source_they_cannot_choose(tmp_path, dump_thread, write_dumps, three):
+    """--data A --data B (run, evaluate) with a task in both: the error's --task-source is a flag
+    of prepare's, so the message says how to use it there and pass the prepared folder."""
+    from rmbench.prepared.resolve import join_sources, resolve_data
+
+    _, shp, wp = three
+    dumps = str(_dumps(tmp_path / "dumps2", dump_thread, write_dumps, subs=("askscience", "AskAcademia")))
+    with pytest.raises(DataError, match=r"two sources.*run and evaluate do not take --task-source: prepare the "
+                                        r"sources once with `rmbench prepare --source .*--task-source TASK=SOURCE"):
+        resolve_data(join_sources([dumps, shp, wp]), cache_dir=tmp_path / "cache", progress=False)
