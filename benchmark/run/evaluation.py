@@ -45,6 +45,10 @@ def prepare_reference(cfg, p) -> None:
                   "min_fit_posts": cfg.eval.min_fit_posts}
     if len(fit_rows) >= max(1, cfg.eval.min_fit_pairs) and n_posts >= cfg.eval.min_fit_posts:
         p.confounds = fit_confounds(fit_rows, use_delay=use_delay, fit_tasks=sorted({r["task"] for r in fit_rows}))
+    elif not ref:  # every task is evaluated as held out: nothing is left to fit the surface on
+        p.confounds_missing = ("not fitted: there is no reference task (every task of the data is evaluated as held "
+                               "out); name the tasks to evaluate with --tasks, and the others become its reference, "
+                               "or name one with --reference-tasks")
     else:  # a fit on a handful of pairs is noise, and must never decide a verdict
         p.confounds_missing = (f"not fitted ({len(fit_rows)} pairs from {n_posts} posts): the training pairs of "
                                f"the reference tasks ({', '.join(ref) or 'none'}) are under eval.min_fit_pairs "

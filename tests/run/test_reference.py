@@ -120,3 +120,11 @@ def test_run_and_evaluate_with_the_same_reference_fit_the_same_confounds(data, t
     res = cli("run", "--holdout", "writingprompts", "--data", str(data), "--model", str(model),
               "--set", "data.reference_tasks=askacademia", "--out", str(tmp_path / "refused"))
     assert res.exit_code != 0 and "data.reference_tasks is for `rmbench evaluate`" in res.output
+
+
+def test_with_every_task_held_out_confounds_says_there_is_no_reference(data, tmp_path):
+    """`evaluate --model baseline:confounds` without --tasks evaluates every task: nothing is
+    left to fit it on, and the message says so and what to name, not "reference tasks (none)"."""
+    res = cli("evaluate", "--model", "baseline:confounds", "--data", str(data), "--out", str(tmp_path / "all"))
+    assert res.exit_code != 0 and "there is no reference task" in res.output and "--tasks" in res.output
+    assert "(none)" not in res.output
