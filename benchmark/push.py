@@ -137,6 +137,12 @@ def push_cmd(data_dir, model_dir, run_dir, repo, private, dry_run):
     given = [(k, v) for k, v in (("data", data_dir), ("model", model_dir), ("results", run_dir)) if v]
     if len(given) != 1:
         raise click.UsageError("give exactly one of --data, --model, --results")
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:  # the hub's own rule, before anything is planned: a --dry-run must catch it too
+        validate_repo_id(repo)
+    except HFValidationError as e:
+        raise click.BadParameter(str(e).split(". Use `repo_type`")[0], param_hint="--repo") from None
     up = plan_upload(*given[0])
     files = files_of(up)
     where = f"{repo}/{up.path_in_repo}" if up.path_in_repo else repo

@@ -79,6 +79,13 @@ def test_push_results_sends_results_not_weights(run_dir):
     assert api.upload_folder.call_args.kwargs["path_in_repo"] == "runs/my-run"
 
 
+def test_a_repo_id_the_hub_would_refuse_is_refused_before_anything_even_in_a_dry_run(run_dir):
+    for bad in ("bad id", "a/b/c"):
+        res, api = _push("--results", str(run_dir), "--repo", bad, "--dry-run")
+        assert res.exit_code == 2 and "--repo" in res.output and "Traceback" not in res.output
+        api.create_repo.assert_not_called()
+
+
 @pytest.mark.parametrize("flag", ["--data", "--model", "--results"])
 def test_push_refuses_what_rmbench_did_not_make(tmp_path, flag):
     (tmp_path / "stuff").mkdir()
