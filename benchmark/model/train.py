@@ -31,7 +31,7 @@ from rmbench.model.chat import make_encoder
 from rmbench.model.checkpoints import MarkComplete, resumable_checkpoint
 from rmbench.model.debias import check_mode, poe_offsets
 from rmbench.model.memory import TrimMemory
-from rmbench.model.trainlog import LOG_FILE, place_tensorboard, report_integrations, write_log
+from rmbench.model.trainlog import LOG_FILE, place_tensorboard, report_integrations, whole_run_loss, write_log
 
 
 def bradley_terry_loss(r_chosen: torch.Tensor, r_rejected: torch.Tensor, margin: torch.Tensor | None = None,
@@ -312,7 +312,8 @@ def fit(cfg, train_pairs: list[dict], val_pairs: list[dict], work_dir: str | Pat
             "epochs": cfg.train.epochs, "train_seconds": round(seconds, 2), "resumed_from": Path(resume).name if resume else None,
             "pairs_per_s": round(len(train_rows) * cfg.train.epochs / seconds, 3) if not resume else None,
             "tokens_per_s": round(tokens / seconds, 1) if not resume else None,
-            "train_loss": round(out.training_loss, 6),
+            # resumed: Trainer's figure covers only the steps since; the restored log covers them all
+            "train_loss": round((whole_run_loss(trainer.state.log_history) if resume else None) or out.training_loss, 6),
             "best_validation_accuracy": trainer.state.best_metric,
             "best_checkpoint": Path(trainer.state.best_model_checkpoint).name if trainer.state.best_model_checkpoint else None,
             "truncated": cut, "world_size": trainer.args.world_size,

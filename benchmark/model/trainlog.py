@@ -66,3 +66,17 @@ def read_log(path: str | Path) -> list[dict]:
 
 
 __all__ = ["LOG_FILE", "TENSORBOARD_DIR", "place_tensorboard", "read_log", "report_integrations", "write_log"]
+
+
+def whole_run_loss(history: list[dict]) -> float | None:
+    """The mean training loss over every logged step of the run, each logged value weighted by
+    the steps it covers: after a resume, Trainer's own ``training_loss`` covers only the steps
+    run since, while the history (restored from the checkpoint) covers them all."""
+    logged = sorted((e["step"], e["loss"]) for e in history if "loss" in e and "step" in e)
+    total = steps = prev = 0
+    for step, loss in logged:
+        total += loss * (step - prev)
+        steps += step - prev
+        prev = step
+    return total / steps if steps else None
+

@@ -226,6 +226,13 @@ def test_resume_mid_training_continues_from_the_checkpoint(data, tiny, tmp_path,
     assert result.exit_code == 0, result.output
     info = json.loads((out / "train_info.json").read_text())
     assert info["resumed_from"].startswith("checkpoint-")
+    # the run's loss covers every step, the ones before the interruption too (Trainer's own figure
+    # after a resume covers only the steps since): the step-weighted mean of the whole log
+    logged = [(e["step"], e["loss"]) for e in map(json.loads, (out / "train_log.jsonl").read_text().splitlines())
+              if "loss" in e]
+    assert logged[0][0] < int(info["resumed_from"].split("-")[1])  # steps from before the interruption are in it
+    steps = [b[0] - a[0] for a, b in zip([(0, 0)] + logged, logged)]
+    assert info["train_loss"] == pytest.approx(sum(s * x[1] for s, x in zip(steps, logged)) / sum(steps), abs=1e-6)
 
 
 def test_delay_input_is_refused_under_later_but_higher(data, tmp_path):
