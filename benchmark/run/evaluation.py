@@ -33,7 +33,6 @@ from rmbench.task import HARD_MAX_LENGTH_RATIO
 def prepare_reference(cfg, p) -> None:
     """Fit the confounds baseline and index the reference tasks' texts, on the plan."""
     from rmbench.eval.confounds import fit_confounds
-    from rmbench.prepare.dedup import ContaminationIndex
 
     ref = [t for t in p.reference_tasks if t not in p.holdout]
     fit_rows = sample_across(p.data_dir, [t for t in ref if p.data.pairs(t, "train")], "train", 0, cfg.seed)
@@ -54,6 +53,14 @@ def prepare_reference(cfg, p) -> None:
                                f"the reference tasks ({', '.join(ref) or 'none'}) are under eval.min_fit_pairs "
                                f"({cfg.eval.min_fit_pairs}) or eval.min_fit_posts ({cfg.eval.min_fit_posts}); "
                                "name a larger reference with --reference-tasks")
+    index_reference(cfg, p)
+
+
+def index_reference(cfg, p) -> None:
+    """Index the reference tasks' texts: what a held-out pair is checked against for contamination."""
+    from rmbench.prepare.dedup import ContaminationIndex
+
+    ref = [t for t in p.reference_tasks if t not in p.holdout]
     index = ContaminationIndex()
     for t in ref:
         index.add_rows(load_split(p.data_dir, t, "heldout_all"))
@@ -91,14 +98,29 @@ def _clean(cfg, p, task: str, split: str, rows: list[dict]) -> list[dict]:
     return [r for r, w in zip(rows, why) if w is None]
 
 
-def check_pairs_left(cfg, p) -> None:
+def check_pairs_left(cfg, p, release: bool = False) -> None:
     """Fail before any work (training, a run directory) when dropping the contaminated pairs
-    leaves a held-out task nothing to score, naming the reference tasks its pairs occur in."""
+    leaves a held-out task nothing to score, naming the reference tasks its pairs occur in.
+    ``release`` (a run, which trains next): only the index is built, and let go afterwards
+    (``score_targets`` fits confounds and indexes again after training): fitting confounds
+    before training, on every reference training pair, raised the main job's peak RSS by
+    ~60 MB (bench/bench_main_job.py: 1,435 -> 1,495 MB)."""
+    if not release:
+        if p.contamination_index is None:
+            prepare_reference(cfg, p)
+        _check_pairs_left(cfg, p)
+        return
+    index_reference(cfg, p)
+    try:
+        _check_pairs_left(cfg, p)
+    finally:
+        p.contamination_index = None
+
+
+def _check_pairs_left(cfg, p) -> None:
     from rmbench.prepare.dedup import ContaminationIndex
     from rmbench.run.plan import HELDOUT_SPLITS
 
-    if p.contamination_index is None:
-        prepare_reference(cfg, p)
     if cfg.data.keep_contaminated:
         return
     for task in p.holdout:

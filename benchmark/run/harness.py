@@ -158,7 +158,7 @@ def run_holdout(cfg: RunConfig, run_dir: Path, console=None, progress: bool = Tr
         spec = resolve_model(cfg, training=True, console=console)
         data_dir = resolve_data(cfg.data.source, cfg.data.cache_dir, progress=progress and state.is_main_process)
     p = plan(cfg, data_dir, holdouts or [cfg.data.holdout], cfg.data.train_tasks or None)
-    check_pairs_left(cfg, p)  # not after minutes of training
+    check_pairs_left(cfg, p, release=True)  # not after minutes of training; the index is rebuilt to score
     with run_directory(run_dir, cfg, [data_dir, _local(cfg.model.name)], main=state.is_main_process):
         state.wait_for_everyone()
         return _train_and_score(cfg, spec, p, data_dir, run_dir, state, started, console, progress)
