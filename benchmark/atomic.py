@@ -11,7 +11,7 @@ marker (``.rmbench-output.json``, naming the command that made it and every entr
 ``--overwrite`` replaces only such a directory, only when nothing was added to it since (a
 file or folder the marker does not list is the user's: refused, naming it) and only when
 the caller's ``owned`` check agrees (a feedback page that has collected clicks never passes it). ``--out`` may not be an input of the command, hold
-one, or be the current directory. A lock beside the output (``.<name>.lock``, an flock
+one, or be the current directory. A lock beside the output (``.<name>.lock``, an flock; ``rmbench.outputlock``
 released when its process dies) makes a second concurrent writer fail at once with a clear
 message, and every check runs again just before the final rename. Scratch directories of
 runs that died (their owner pid is gone) are removed by the next run, with a line saying so.
@@ -34,13 +34,9 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from rmbench.atomicfile import clean_json, json_text, shareable, write_json, write_text
-from rmbench.errors import OutputBusyError, OutputExistsError, OutputWriteError
+from rmbench.errors import OutputExistsError, OutputWriteError
 from rmbench.jsonlimits import read_json_file
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not POSIX: the lock degrades to an O_EXCL file
-    fcntl = None
+from rmbench.outputlock import ENV_ERRNOS, OutputLock, env_error
 
 __all__ = ["MARKER", "OutputLock", "add_entries", "atomic_dir", "check_out_path", "check_replaceable", "claim_dir", "clean_json",
            "env_error", "foreign_entries", "is_empty_dir", "json_text", "owner_alive", "read_marker",
@@ -49,7 +45,6 @@ __all__ = ["MARKER", "OutputLock", "add_entries", "atomic_dir", "check_out_path"
 MARKER = ".rmbench-output.json"  # in every directory this module builds: which command made it, and what
 FOREIGN_SHOWN = 3  # entries a refusal names; the rest are counted
 # errno values that mean "the disk or the permissions refuse", not "rmbench has a bug"
-_ENV_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
 
 # -- who made a directory ---------------------------------------------------------------
@@ -169,57 +164,11 @@ def _made(mark: dict | None) -> str:
     return f"by `{mark.get('command')}`" if mark else f"without a {MARKER} marker"
 
 
-def env_error(e: OSError, out: Path) -> OutputWriteError:
-    """One clear message for a disk/permission failure while writing ``out``."""
-    why = "the disk is full" if e.errno in (errno.ENOSPC, errno.EDQUOT) else e.strerror or str(e)
-    where = f" ({e.filename})" if e.filename and str(e.filename) != str(out) else ""
-    return OutputWriteError(f"cannot write {out}: {why}{where}; nothing was left behind")
-
-
-# -- the lock and stale scratch -----------------------------------------------------------
-class OutputLock:
-    """An exclusive, non-blocking lock on ``<parent>/.<name>.lock``; released when the holder dies."""
-
-    def __init__(self, out: Path, what: str = "output"):
-        self.out, self.what = Path(out), what
-        self.path = self.out.parent / f".{self.out.name}.lock"
-        self.fd: int | None = None
-
-    def __enter__(self) -> OutputLock:
-        busy = f"{self.out} is being written by another rmbench process"
-        while True:
-            try:
-                self.out.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | (0 if fcntl else os.O_EXCL), 0o666)
-            except FileExistsError:
-                raise OutputBusyError(f"{busy} (lock file {self.path})") from None
-            except OSError as e:
-                raise (env_error(e, self.out) if e.errno in _ENV_ERRNOS else e) from None
-            try:
-                if fcntl:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
-                os.close(fd)
-                raise OutputBusyError(f"{busy} (pid {holder}); wait for it to finish or choose another --out") from None
-            if os.path.exists(self.path) and os.stat(self.path).st_ino == os.fstat(fd).st_ino:
-                break  # not a lock file its last holder unlinked while we waited to open it
-            os.close(fd)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self.fd = fd
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.fd is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.path)
-            os.close(self.fd)
-            self.fd = None
-
-
+# -- stale scratch (the lock: rmbench.outputlock) ----------------------------------------
 def _say(message: str) -> None:  # the default notify: a line on stderr
     print(message, file=sys.stderr)
+
+
 def remove_stale_scratch(out: Path, notify: Callable[[str], None] = _say) -> list[Path]:
     """Remove ``<name>.tmp-*`` / ``<name>.old-*`` beside ``out`` left by dead rmbench runs (only
     directories with this module's marker); an ``.old-*`` whose swap was cut short (``out``
@@ -285,7 +234,7 @@ def atomic_dir(out: str | Path, *, overwrite: bool = False, owned: Callable[[Pat
         try:
             tmp = Path(tempfile.mkdtemp(prefix=f"{out.name}.tmp-", dir=out.parent))
         except OSError as e:
-            raise (env_error(e, out) if e.errno in _ENV_ERRNOS else e) from None
+            raise (env_error(e, out) if e.errno in ENV_ERRNOS else e) from None
         try:
             shareable(tmp)
             (tmp / MARKER).write_text(json.dumps(_marker(command)) + "\n", encoding="utf-8")
@@ -316,7 +265,7 @@ def atomic_dir(out: str | Path, *, overwrite: bool = False, owned: Callable[[Pat
             shutil.rmtree(tmp, ignore_errors=True)
             if isinstance(e, sqlite3.OperationalError) and "full" in str(e):  # SQLite's ENOSPC
                 e = OSError(errno.ENOSPC, str(e))
-            if isinstance(e, OSError) and not isinstance(e, OutputWriteError) and e.errno in _ENV_ERRNOS:
+            if isinstance(e, OSError) and not isinstance(e, OutputWriteError) and e.errno in ENV_ERRNOS:
                 raise env_error(e, out) from None
             raise
 
@@ -347,5 +296,5 @@ def claim_dir(path: str | Path, *, command: str, resume: bool, what: str = "outp
             if not busy:
                 (path / MARKER).write_text(json.dumps(_marker(command)) + "\n", encoding="utf-8")
         except OSError as e:
-            raise (env_error(e, path) if e.errno in _ENV_ERRNOS else e) from None
+            raise (env_error(e, path) if e.errno in ENV_ERRNOS else e) from None
         yield path
