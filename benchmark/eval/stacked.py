@@ -157,8 +157,7 @@ def stacked_card(fit: dict, posts: Sequence[str], confounds_logit: Sequence[floa
     draws = boot.resampled_means(stacked, *against)
     acc_lo, acc_hi = boot.interval(draws[:, 0])
     diffs = [boot.interval(draws[:, 0] - draws[:, k]) for k in range(1, draws.shape[1])]
-    lows = [lo for lo, _ in diffs]
-    verdict = None if too_small or any(math.isnan(lo) for lo in lows) else all(lo > 0 for lo in lows)
+    verdict = adds_information([lo for lo, _ in diffs], too_small)
     out = {"available": True, "accuracy": _r(float(stacked.mean())), "ci95": [_r(acc_lo), _r(acc_hi)],
            "confounds_accuracy": _r(float(conf.mean())), "diff": _r(float(stacked.mean() - conf.mean())),
            "diff_ci95": [_r(v) for v in diffs[0]]}
@@ -167,6 +166,15 @@ def stacked_card(fit: dict, posts: Sequence[str], confounds_logit: Sequence[floa
         out.update({"surface_accuracy": _r(float(surface.mean())), "surface_diff": _r(float(stacked.mean() - surface.mean())),
                     "surface_diff_ci95": [_r(v) for v in diffs[1]]})
     return {**out, "adds_information": verdict, "rule": RULE}
+
+
+def adds_information(lower_bounds: Sequence[float | None], too_small: bool) -> bool | None:
+    """The verdict (``RULE``): every paired difference's 95% lower bound -- against confounds,
+    and against the surface stack where there is one -- above 0; None on a too-small split
+    or where a bound is missing. The run's cards and the sweep's pooled summaries both ask here."""
+    if too_small or any(lo is None or math.isnan(lo) for lo in lower_bounds):
+        return None
+    return all(lo > 0 for lo in lower_bounds)
 
 
 def verdict_text(value: bool | None) -> str:

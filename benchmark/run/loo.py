@@ -150,6 +150,7 @@ def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
     their differences come with it. ``seed`` seeds the post resampling. ``read``: each cell's
     outcomes by (cell, task), filled here, so that the seeds' own summaries read no file again."""
     from rmbench.eval.metrics import estimate, percentile_interval, post_ids_of, stratified_means
+    from rmbench.eval.stacked import adds_information
 
     base_seed = seed if base_seed is None else base_seed
     runs = seed_cells(seeds, base_seed)
@@ -210,8 +211,8 @@ def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
         if not no_stack and not no_surface:
             stacked["surface_diff"] = estimate(point[2] - point[3], iv(draws[:, 2] - draws[:, 3]))
         if not no_stack:
-            verdicts = [verdict(d["ci95"])] + ([verdict(stacked["surface_diff"]["ci95"])] if not no_surface else [])
-            stacked["adds_information"] = None if None in verdicts else all(verdicts)
+            lows = [d["ci95"][0]] + ([stacked["surface_diff"]["ci95"][0]] if not no_surface else [])
+            stacked["adds_information"] = adds_information(lows, too_small)
             if no_surface:
                 stacked["note"] = no_surface
         return {"accuracy": acc, "confounds": round(float(point[1]), 6), "diff": diff,
