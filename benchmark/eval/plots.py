@@ -72,14 +72,32 @@ def compare_forest(doc: dict, path: Path) -> str | None:
         ax.plot([100 * e["diff"]["value"] for e in seeds], [y] * len(seeds), "x", color="black", ms=4, alpha=0.6)
     ax.axvline(0, color="black", lw=0.8, ls=":")
     ax.set_yticks(ys)
-    ax.set_yticklabels([f"{r['run']}: {r['task']} {r['split']} (n={r['n']})" + (", too small" if r["too_small"] else "")
+    # a row's role beside its split where it is not held out: an in-domain row answers another question
+    ax.set_yticklabels([f"{r['run']}: {r['task']} {r['split']} (" + ("" if r.get("role") in (None, "heldout") else
+                        f"{r['role']}, ") + f"n={r['n']:,})" + (", too small" if r["too_small"] else "")
                         for r in rows], fontsize=7)
+    _verdict_legend(ax, rows)
     seeded = any(r.get("over_seeds") for r in rows)
     ax.set_xlabel(f"accuracy difference to {doc['first']}, points (95% CI, posts resampled)"
                   + ("\nover seeds: o their mean, x each seed" if seeded else ""))
     synthetic = any(r["synthetic_data"] for r in doc["runs"])
     ax.set_title(f"Paired differences to {doc['first']}" + (" - SYNTHETIC demo data" if synthetic else ""), fontsize=9)
     return _save(fig, path)
+
+
+def _verdict_legend(ax, rows: list[dict]) -> None:
+    """What each colour of the forest plot means, for the verdicts its rows hold (the colours
+    alone said nothing: blue and green differ only in whether the interval excludes 0)."""
+    from matplotlib.lines import Line2D
+
+    shown = [("better", "#2ca02c", "better (interval above 0)"), ("worse", "#d62728", "worse (interval below 0)"),
+             ("no difference detected", COLORS["model"], "no difference detected"), ("too small", "#9e9e9e", "too small")]
+    present = {"too small" if r["too_small"] else r["verdict"] for r in rows}
+    handles = [Line2D([], [], color=c, lw=2, marker="o", label=label) for v, c, label in shown if v in present]
+    if handles:
+        ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16 - 1.2 / (4 + len(rows))),
+                  ncol=len(handles), frameon=False, title="each row's own 95% interval (Holm: see the table)",
+                  title_fontsize=7)
 
 
 def leave_one_out(doc: dict, path: Path, synthetic: bool = False) -> str | None:

@@ -115,3 +115,17 @@ def test_the_learning_curve_panels_share_a_unit_and_name_the_split(tmp_path, mon
     # the left panel drew 0.6 beside the right panel's points, and never said which split it scores
     assert acc.get_title() == "Learning curves: gradschool heldout_all" and "%" in acc.get_ylabel()
     assert acc.get_ylim()[0] > 50 and "points" in diff.get_ylabel()
+
+
+def test_the_forest_plot_says_what_its_colours_mean_and_which_rows_are_in_domain(tmp_path, monkeypatch):
+    figs = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: figs.append(fig) or path.name)
+    row = {"run": "b", "task": "wp", "split": "heldout_all", "role": "heldout", "n": 1375, "too_small": False,
+           "verdict": "better", "diff": {"value": 0.05, "ci95": [0.02, 0.08]}}
+    rows = [row, {**row, "task": "gs", "split": "test", "role": "in_domain", "n": 30, "too_small": True,
+                  "verdict": "too small", "diff": {"value": 0.1, "ci95": [-0.2, 0.3]}}]
+    plots.compare_forest({"rows": rows, "first": "a", "runs": [{"synthetic_data": False}]}, tmp_path / "f.png")
+    ax = figs[0].axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["b: wp heldout_all (n=1,375)",
+                                                            "b: gs test (in_domain, n=30), too small"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["better (interval above 0)", "too small"]
