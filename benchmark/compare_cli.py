@@ -42,7 +42,8 @@ def compare_cmd(runs, out, overwrite, samples, seed, any_data, sweep_seeds, fmt)
     (each task as the cell holding it out scored it), or leaderboard submission files
     (leaderboard/submissions/NAME.json: a ranked entry beside your run). Per task and
     split both runs scored: each accuracy and the paired difference to the first run,
-    with a 95% interval that resamples whole posts; a difference is called only when
+    with a 95% interval that resamples whole posts (read by the first run's
+    eval.interval rule); a difference is called only when
     its interval excludes 0 (Holm: the same, adjusted for every row of the
     table at once). With two or more held-out tasks, a (pooled) row per
     held-out split: every shared pair of those tasks, posts resampled within each task.

@@ -42,12 +42,14 @@ def bon_block(bon_dir: Path) -> dict:
 
 def recompute(block: dict) -> dict:
     """{n, rounds, win_rate, ci95} from the rows, through the harness's bootstrap."""
-    from rmbench.eval.metrics import accuracy_with_ci, pair_outcomes
+    from rmbench.eval.metrics import INTERVAL_RULES, accuracy_with_ci, pair_outcomes, recorded_rule, using_interval
 
     rows = block["rounds"]
     wins = [float(x) for x in pair_outcomes([r[1] for r in rows], [r[2] for r in rows])]
     seed = ((block["results"].get("config") or {}).get("seed")) or 0  # the bon run's own resamples
-    scored = accuracy_with_ci(wins, seed=seed, clusters=[r[0] for r in rows])
+    rule = recorded_rule(block["results"])  # and its own interval rule (shown, not checked)
+    with using_interval(rule if rule in INTERVAL_RULES else "expanded"):
+        scored = accuracy_with_ci(wins, seed=seed, clusters=[r[0] for r in rows])
     n = (block["results"]["results"][KEY].get("best_of_n") or {}).get("n")
     return {"n": n, "rounds": len(rows), "win_rate": scored["accuracy"], "ci95": scored["ci95"]}
 

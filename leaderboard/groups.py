@@ -35,21 +35,22 @@ def _task_mean(track: Track, per_task: dict, tasks: list[str], samples: int, see
                ) -> tuple[float, tuple[float, float]] | None:
     """The mean over ``tasks`` of per-pair values (task -> array on the first split's frozen
     pairs) with its 95% interval: posts resampled within each task, seeded."""
-    from rmbench.eval.metrics import ClusterBootstrap
+    from rmbench.eval.metrics import ClusterBootstrap, percentile_interval
 
     split = track.splits[0]
-    points, draws = [], []
+    points, draws, clusters = [], [], 0
     for t in tasks:
         d = per_task.get(t)
         if d is None or len(d) == 0:
             return None
         posts = [r["post_id"] for r in track.frozen_rows(t, split)]
         boot = ClusterBootstrap(posts, samples=samples, seed=seed)
+        clusters += boot.k  # the interval is over every task's posts
         points.append(float(d.mean()))
         draws.append(boot.resampled_means(d)[:, 0])
     if not points:
         return None
-    return float(np.mean(points)), boot.interval(np.mean(np.stack(draws), axis=0))
+    return float(np.mean(points)), percentile_interval(np.mean(np.stack(draws), axis=0), clusters=clusters)
 
 
 def paired_difference(track: Track, a: dict, b: dict, tasks: list[str], samples: int, seed: int

@@ -4,7 +4,8 @@ Nothing here is statistics of its own: each split's card comes from
 ``rmbench.eval.scorecard.outcome_card`` (the accuracy, its post-clustered interval, chance,
 every baseline with the paired difference on the same resampled posts, the best eligible
 baseline and the verdict) over the frozen pairs and the frozen per-pair outcomes of every
-baseline, with the run's own eval settings and seed, plus calibration and score-ratio
+baseline, with the run's own eval settings (its interval rule too: ``eval.interval``, "percentile" for a
+run from before it) and seed, plus calibration and score-ratio
 buckets (``rmbench.eval.metrics``); the held-out means come from
 ``rmbench.eval.results.summary`` (the results.json builder's). So when the harness's
 functions change, validate and the board follow, and a submitted interval is never taken
@@ -98,7 +99,23 @@ def stacked_fit(res: dict, track: Track) -> tuple[dict | None, str | None]:
 def recompute(res: dict, track: Track, predictions: dict, cuts: dict | None = None
               ) -> tuple[Recomputed, list[tuple[str, str, str]]]:
     """(numbers, problems as (rule, where, message)). ``predictions``: (task, split) -> pair -> rewards;
-    ``cuts``: (task, split) -> pair -> (chosen cut, rejected cut), the scorer's flags where it read tokens."""
+    ``cuts``: (task, split) -> pair -> (chosen cut, rejected cut), the scorer's flags where it read tokens.
+
+    Intervals follow the rule the run recorded (``eval.interval``); a run from before the option
+    used the plain percentile rule, and is checked against it."""
+    from rmbench.eval.metrics import INTERVAL_RULES, recorded_rule, using_interval
+
+    rule = recorded_rule(res)
+    if rule not in INTERVAL_RULES:
+        return _recompute(res, track, predictions, cuts, [(
+            "recomputed", "results/config/eval/interval",
+            f"unknown interval rule {rule!r} (one of {', '.join(INTERVAL_RULES)}): checked against 'expanded'")])
+    with using_interval(rule):
+        return _recompute(res, track, predictions, cuts, [])
+
+
+def _recompute(res: dict, track: Track, predictions: dict, cuts: dict | None, problems: list
+               ) -> tuple[Recomputed, list[tuple[str, str, str]]]:
     import numpy as np
 
     from rmbench.eval.controls import by_response_cut, score_ratio_curve
@@ -109,7 +126,6 @@ def recompute(res: dict, track: Track, predictions: dict, cuts: dict | None = No
     from rmbench.leaderboard.tracks import CONFOUNDS_LOGIT
 
     cfg, seed = _eval_cfg(res), _seed(res)
-    problems: list[tuple[str, str, str]] = []
     cards, for_summary, by_split = {}, {}, {}
     fit, why = stacked_fit(res, track)
     if why:

@@ -134,9 +134,17 @@ def heldout_rows(data, heldout: list[str], splits: tuple[str, ...]):
 def _split_entry(data, p, task: str, split: str, rows: list[dict]) -> dict:
     """Count, fingerprints, frozen pairs (with each baseline's per-pair outcome) and the frozen
     baselines' table of one held-out split."""
+    from rmbench.eval.config import EvalConfig
+    from rmbench.eval.metrics import using_interval
+
+    cfg = EvalConfig()
+    with using_interval(cfg.interval):  # recorded in the entry's eval block below
+        return _split_entry_under_rule(data, p, task, split, rows, cfg)
+
+
+def _split_entry_under_rule(data, p, task: str, split: str, rows: list[dict], cfg) -> dict:
     import dataclasses as dc
 
-    from rmbench.eval.config import EvalConfig
     from rmbench.eval.metrics import ClusterBootstrap, post_ids_of
     from rmbench.eval.scorecard import baseline_outcomes, best_baseline, outcome_card
     from rmbench.eval.controls import lengths_of
@@ -144,7 +152,6 @@ def _split_entry(data, p, task: str, split: str, rows: list[dict]) -> dict:
     from rmbench.prepare.splits import EVAL_SPLITS
     from rmbench.run.evaluation import cue_conflict_ratio
 
-    cfg = EvalConfig()
     # an unfitted confounds baseline is frozen as not applicable, with why (its fit set is too small)
     others = baseline_outcomes(rows, FREEZE_SEED, p.confounds or p.confounds_missing) if rows else {}
     scored = [k for k, v in others.items() if not isinstance(v, str)]
@@ -223,10 +230,21 @@ def track_from_data(data, name: str, heldout: list[str], label: str,
 
 
 def same_test_sets(a: Track, b: Track) -> bool:
-    """Everything but the freeze time and label: would a submission valid on one be valid on the other?"""
+    """Everything but the freeze time, label and interval rule: would a submission valid on one be
+    valid on the other? (The baselines' intervals are shown, never checked against a submission,
+    so a track frozen before ``eval.interval`` is the same track frozen today.)"""
     keep = ("synthetic", "benchmark_version", "heldout_tasks", "splits", "tasks", "reference_tasks", "confounds")
-    return all(json.dumps(a.as_dict()[k], sort_keys=True) == json.dumps(b.as_dict()[k], sort_keys=True)
-               for k in keep)
+    return all(json.dumps(_without_intervals(a.as_dict()[k]), sort_keys=True)
+               == json.dumps(_without_intervals(b.as_dict()[k]), sort_keys=True) for k in keep)
+
+
+def _without_intervals(value):
+    """``value`` without the figures the interval rule decides: the rule, and every ``ci95``."""
+    if isinstance(value, dict):
+        return {k: _without_intervals(v) for k, v in value.items() if k not in ("ci95", "interval")}
+    if isinstance(value, list):
+        return [_without_intervals(v) for v in value]
+    return value
 
 
 def freeze(board: Path, data_dir: Path, name: str, heldout: list[str], label: str,

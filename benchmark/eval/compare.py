@@ -25,7 +25,8 @@ from pathlib import Path
 
 from rmbench.errors import ConfigError
 from rmbench.eval.compare_load import Outcomes, RunPredictions, load_run, load_submission, load_sweep
-from rmbench.eval.metrics import LEVEL, ClusterBootstrap, bootstrap_p, estimate, holm, percentile_interval, post_ids_of
+from rmbench.eval.metrics import (INTERVAL_RULES, LEVEL, ClusterBootstrap, bootstrap_p, estimate, holm, percentile_interval,
+                                  post_ids_of, recorded_rule, using_interval)
 
 SPLIT_ORDER = ("heldout_all", "heldout_all_hard", "test", "test_hard")
 
@@ -58,9 +59,20 @@ def _order(key: tuple[str, str]) -> tuple:
 
 def compare_runs(runs: list[RunPredictions], *, samples: int = 1000, seed: int = 0, min_pairs: int = 50,
                  min_posts: int = 20, any_data: bool = False) -> dict:
-    """The comparison document: every later run against the first, per (task, split) both scored."""
+    """The comparison document: every later run against the first, per (task, split) both scored.
+    Intervals and p-values follow the first run's recorded interval rule (``eval.interval``), so a
+    run set beside others keeps its own figures."""
     if len(runs) < 2:
         raise ConfigError("compare needs at least two run folders")
+    rule = recorded_rule(runs[0].doc)
+    if rule not in INTERVAL_RULES:
+        raise ConfigError(f"{runs[0].label}: config.eval.interval is {rule!r}, not one of {', '.join(INTERVAL_RULES)}")
+    with using_interval(rule):
+        return {**_compare_runs(runs, samples, seed, min_pairs, min_posts, any_data), "interval": rule}
+
+
+def _compare_runs(runs: list[RunPredictions], samples: int, seed: int, min_pairs: int, min_posts: int,
+                  any_data: bool) -> dict:
     fps = {_fingerprint(r) for r in runs}
     if len(fps) > 1 and not any_data:
         listed = ", ".join(f"{r.label} {(_fingerprint(r) or 'none')[:16]}" for r in runs)
@@ -93,7 +105,7 @@ def compare_runs(runs: list[RunPredictions], *, samples: int = 1000, seed: int =
                          "n": len(ids), "posts": n_posts,
                          "only_first": len(a) - len(ids), "only_this": len(b) - len(ids),
                          "accuracy_first": estimate(acc_a, ci_a), "accuracy": estimate(acc_b, ci_b),
-                         "diff": estimate(d, ci), "p": bootstrap_p(draws), "too_small": too_small, "verdict": verdict})
+                         "diff": estimate(d, ci), "p": boot.p(draws), "too_small": too_small, "verdict": verdict})
             if pairing:
                 mine[-1]["over_seeds"] = _over_seeds(
                     [(s, *boot.diff([sb[key][i] for i in ids], [sa[key][i] for i in ids])) for s, sa, sb in pairing],
@@ -175,20 +187,20 @@ def pooled_rows(base: RunPredictions, other: RunPredictions, samples: int, seed:
         if len(shared) < 2:
             continue
         (d, draws), (acc_a, ci_a), (acc_b, ci_b) = _pooled(shared, base.outcomes, other.outcomes, samples, seed)
-        ci = percentile_interval(draws)
         n = sum(len(ids) for _, ids in shared)
         n_posts = sum(len(set(post_ids_of(ids))) for _, ids in shared)
+        ci = percentile_interval(draws, clusters=n_posts)
         too_small = n < min_pairs or n_posts < min_posts
         row = {"task": POOLED, "tasks": [k[0] for k, _ in shared], "split": split, "role": "heldout",
                "role_this": "heldout", "roles_differ": False, "run": other.label, "n": n, "posts": n_posts,
                "only_first": sum(len(base.outcomes[k]) for k in keys) - n,
                "only_this": sum(len(other.outcomes[k]) for k in keys) - n,
                "accuracy_first": estimate(acc_a, ci_a), "accuracy": estimate(acc_b, ci_b),
-               "diff": estimate(d, ci), "p": bootstrap_p(draws), "too_small": too_small,
+               "diff": estimate(d, ci), "p": bootstrap_p(draws, clusters=n_posts), "too_small": too_small,
                "verdict": _verdict(ci, too_small)}
         if pairing:
             per_seed = [(s, _pooled(shared, sa, sb, samples, seed)[0]) for s, sa, sb in pairing]
-            row["over_seeds"] = _over_seeds([(s, d_s, percentile_interval(dr)) for s, (d_s, dr) in per_seed], too_small)
+            row["over_seeds"] = _over_seeds([(s, d_s, percentile_interval(dr, clusters=n_posts)) for s, (d_s, dr) in per_seed], too_small)
         rows.append(row)
     return rows
 
@@ -201,9 +213,10 @@ def _pooled(shared: list, a: Outcomes, b: Outcomes, samples: int, seed: int) -> 
     strata = [(post_ids_of(ids), [a[k][i] for i in ids], [b[k][i] for i in ids]) for k, ids in shared]
     draws, _ = stratified_means([(posts, [xa, xb]) for posts, xa, xb in strata], samples, seed)
     n = sum(len(xa) for _, xa, _ in strata)
+    k = sum(len(set(posts)) for posts, _, _ in strata)  # every stratum's posts were resampled
     sa, sb = sum(v for _, xa, _ in strata for v in xa), sum(v for _, _, xb in strata for v in xb)
     return (((sb - sa) / n, draws[:, 1] - draws[:, 0]),
-            (sa / n, percentile_interval(draws[:, 0])), (sb / n, percentile_interval(draws[:, 1])))
+            (sa / n, percentile_interval(draws[:, 0], clusters=k)), (sb / n, percentile_interval(draws[:, 1], clusters=k)))
 
 
 def labels_for(paths: list[Path]) -> list[str]:

@@ -12,6 +12,11 @@ class EvalConfig:
     batch_size: int = opt(0, "sequences per scoring batch; 0: the device's default, 8 on a CPU and 64 on a GPU "
                              "(results do not depend on it beyond float rounding)")
     bootstrap_samples: int = opt(1000, "bootstrap resamples (posts resampled with all their pairs) for every 95% interval")
+    # The plain percentile interval covers ~92.5% at 20 posts; the expanded one ~94.5%
+    # (bench/ci_coverage_study.py, BENCHMARKS (o)); from 300 posts they are the same.
+    interval: str = opt("expanded", "how a 95% interval reads its resamples: 'expanded' (Hesterberg's expanded percentiles "
+                                    "for the number of posts resampled: right with few posts) or 'percentile' (the plain "
+                                    "2.5%/97.5% draws, every result before this option)")
     ece_bins: int = opt(10, "equal-width bins of sigma(r_A - r_B) for the expected calibration error")
     score_ratio_edges: list = opt([2, 3, 5, 10], "bucket edges for accuracy by score ratio")
     # Below 50 pairs or 20 posts a 95% interval is ~+-14 points wide or rests on a handful

@@ -166,6 +166,8 @@ def results_document(*, cfg: dict, data, data_source: str, model_info: dict, hol
     ``data_tasks`` the tasks of it whose provenance is recorded (default: those in
     ``results``); ``summary_block`` replaces the held-out means for documents that define
     their own (the agent)."""
+    from rmbench.eval.metrics import interval_rule
+
     tasks = sorted(data_tasks if data_tasks is not None else results)
     return {
         "kind": KIND, "schema_version": SCHEMA_VERSION,
@@ -173,7 +175,9 @@ def results_document(*, cfg: dict, data, data_source: str, model_info: dict, hol
         "synthetic_data": data.synthetic,
         "data": data_block(data_source, data, tasks),
         "model": model_info,
-        "config": cfg,
+        # the interval rule every figure here was computed under (a run's eval.interval; the
+        # agent's and best-of-N's win rates use the rule in force): the leaderboard recomputes by it
+        "config": {**cfg, "eval": {**(cfg.get("eval") or {}), "interval": interval_rule()}},
         "holdout": holdout, "train_tasks": train_tasks,
         "results": results,
         "summary": summary_block if summary_block is not None else summary(results),

@@ -46,13 +46,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rmbench.eval.metrics import ClusterBootstrap, _r, pair_outcomes, post_ids_of
+from rmbench.eval.metrics import ClusterBootstrap, _r, interval_rule, pair_outcomes, post_ids_of
 
 VERDICT = "adds information beyond surface features"
 RULE = ("lower bound of the 95% paired-difference interval > 0 against baseline:confounds and against the surface "
         "stack (confounds + baseline:longer's margin, fitted the same way)")
 SURFACE_FEATURES = ("confounds_logit", "length")
-INTERVAL_METHOD = "percentile bootstrap over the fit set's posts, refitted on each resample"
+INTERVAL_METHOD = "bootstrap over the fit set's posts, refitted on each resample"
 FEATURES = ("confounds_logit", "margin")
 # The L2 penalty of C = 1 on the both-orders likelihood (twice the one-order one, since the
 # swapped copy of a pair has the same likelihood): 0.25 * |w|^2 against the one-order one.
@@ -106,7 +106,7 @@ def fit_stacked(pair_ids: Sequence[str], confounds_logit: Sequence[float], margi
     lo, hi = boot.interval(draws)
     out = {"available": True, **base, "coef": {k: _r(float(v)) for k, v in zip(FEATURES, coef)},
            "margin_scale": scale, "margin_coef": _r(float(coef[1])), "margin_coef_ci95": [_r(lo), _r(hi)],
-           "interval": INTERVAL_METHOD, "regularization_c": 1.0}
+           "interval": f"{INTERVAL_METHOD}; {interval_rule()} percentiles", "regularization_c": 1.0}
     if length_margin is not None:
         lm = np.asarray(length_margin, dtype=float)
         if len(lm) != n:

@@ -180,6 +180,11 @@ def resolve(config_file: str | None = None, flags: dict | None = None) -> RunCon
     from rmbench.model.debias import check_mode
 
     check_mode(cfg.train.debias)  # a typo fails before anything loads
+    from rmbench.eval.metrics import INTERVAL_RULES
+
+    if cfg.eval.interval not in INTERVAL_RULES:
+        raise ConfigError(f"eval.interval: unknown rule {cfg.eval.interval!r}: one of {', '.join(INTERVAL_RULES)}"
+                          + did_you_mean(cfg.eval.interval, INTERVAL_RULES))
     return cfg
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from rmbench.atomic import write_json
 from rmbench.errors import ConfigError, DataError
+from rmbench.eval.metrics import under_config_rule
 from rmbench.eval.results import results_document, write_predictions, write_results
 from rmbench.prepared.load import sample_across
 from rmbench.prepared.resolve import resolve_data
@@ -132,6 +133,7 @@ def finish(cfg: RunConfig, p: Plan, run_dir: Path, model_info: dict, results: di
     return doc
 
 
+@under_config_rule
 def run_holdout(cfg: RunConfig, run_dir: Path, console=None, progress: bool = True,
                 holdouts: list[str] | None = None) -> dict | None:
     """Train on the held-in tasks, evaluate everywhere; returns results.json (None on non-main processes).
@@ -207,6 +209,7 @@ def _train_and_score(cfg: RunConfig, spec, p: Plan, data_dir: Path, run_dir: Pat
     return finish(cfg, p, run_dir, model_info, results, pairs_by, rewards_by, clock, console)
 
 
+@under_config_rule
 def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: list[str] | None = None,
                    console=None, progress: bool = True) -> dict:
     """Score an existing model (or ``baseline:NAME``) without training.

@@ -191,7 +191,8 @@ def summarize(out: Path, tasks: list[str], split: str, samples: int, seed: int,
     every = np.concatenate([v for _, _, v in strata], axis=1)  # (model, confounds, stacked, surface) x pairs
     n, posts_n = every.shape[1], sum(len(set(s[1])) for s in strata)
     too_small = n < min_pairs or posts_n < min_posts
-    iv = percentile_interval  # the one interval rule every figure uses
+    def iv(draws: np.ndarray) -> tuple[float, float]:  # the one interval rule, over every task's posts
+        return percentile_interval(draws, clusters=posts_n)
 
     def verdict(ci: list) -> bool | None:
         """Above 0 (the lower bound), or None where the split is too small for a verdict."""

@@ -28,6 +28,7 @@ import re
 from pathlib import Path
 
 from rmbench.errors import ConfigError
+from rmbench.eval.metrics import under_config_rule
 from rmbench.jsonlimits import read_json_file
 
 DEFAULT_SIZES = "250,1000,4000,all"
@@ -272,6 +273,7 @@ def adapt_curve(base, out: Path, ks: list[int], epochs: float, console, progress
     return {"holdout": holdout, "split": "test", "epochs": epochs, "points": adapt_points(docs, holdout)}
 
 
+@under_config_rule
 def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[int], transfer_tasks: list[str] | None,
               curves: bool = True, transfer: bool = True, console=None, progress: bool = True,
               adapt: list[int] | None = None, adapt_epochs: float = 3.0, leave_one_out: bool = False,

@@ -151,21 +151,62 @@ def test_holm_adjusts_a_textbook_family_and_never_lowers_a_p_value():
 
 
 def test_bootstrap_p_is_never_zero_and_agrees_with_the_interval():
-    from rmbench.eval.metrics import ClusterBootstrap, bootstrap_p
+    from rmbench.eval.metrics import ClusterBootstrap, bootstrap_p, using_interval
 
     assert bootstrap_p(np.full(999, -0.2)) == pytest.approx(2 / 1000)  # every draw below 0
     assert bootstrap_p(np.r_[np.full(500, -1.0), np.full(500, 1.0)]) == 1.0
     assert np.isnan(bootstrap_p([np.nan]))
     rng = np.random.default_rng(3)
-    posts = [f"p{i // 3}" for i in range(600)]
-    for shift in (0.0, 0.05, 0.1, 0.2):
-        a = (rng.uniform(size=600) < 0.6 + shift).astype(float)
-        b = (rng.uniform(size=600) < 0.6).astype(float)
-        boot = ClusterBootstrap(posts, 2000, 1)
-        _, draws = boot.diff_draws(a, b)
-        lo, hi = boot.interval(draws)
-        p = bootstrap_p(draws)
-        if lo > 0 or hi < 0:
-            assert p <= 0.05 + 2 / 2001
+    for rule in ("expanded", "percentile"):
+        for per_post, n in ((3, 600), (3, 60)):  # 200 posts, and 20, where the rules differ most
+            posts = [f"p{i // per_post}" for i in range(n)]
+            for shift in (0.0, 0.05, 0.1, 0.2, 0.3):
+                a = (rng.uniform(size=n) < 0.6 + shift).astype(float)
+                b = (rng.uniform(size=n) < 0.6).astype(float)
+                with using_interval(rule):
+                    boot = ClusterBootstrap(posts, 2000, 1)
+                    _, draws = boot.diff_draws(a, b)
+                    lo, hi = boot.interval(draws)
+                    p = boot.p(draws)
+                if lo > 0 or hi < 0:
+                    assert p <= 0.05 + 2 / 2001
+                else:
+                    assert p >= 0.05 - 2 / 2001
+
+
+def test_the_expanded_rule_widens_intervals_over_few_posts_only():
+    from scipy import stats
+
+    from rmbench.eval.metrics import ClusterBootstrap, expanded_level, interval_rule, using_interval
+
+    for k in (2, 5, 20, 300):  # Hesterberg's level, from scipy.stats on its own
+        z = math.sqrt(k / (k - 1)) * stats.t.ppf(0.975, k - 1)
+        assert expanded_level(k) == pytest.approx(1 - 2 * stats.norm.sf(z), rel=1e-9)
+    assert expanded_level(20) > 0.965 and abs(expanded_level(10_000) - 0.95) < 1e-4 and expanded_level(1) == 0.95
+    rng = np.random.default_rng(4)
+    for posts, wider in ((20, 1.05), (2000, None)):
+        x = rng.integers(0, 2, posts * 4).astype(float)
+        boot = ClusterBootstrap([f"p{i // 4}" for i in range(x.size)], 2000, 0)
+        assert interval_rule() == "expanded"  # the default
+        wide = boot.mean(x)[1]
+        with using_interval("percentile"):
+            plain = boot.mean(x)[1]
+        draws = boot.resampled_means(x)[:, 0]
+        assert plain == pytest.approx(tuple(np.percentile(draws, [2.5, 97.5])))  # the plain rule is the plain rule
+        if wider:
+            assert _width(wide) > wider * _width(plain)
         else:
-            assert p >= 0.05 - 2 / 2001
+            assert _width(wide) == pytest.approx(_width(plain), rel=0.02)
+
+
+def test_using_interval_restores_the_rule_and_refuses_unknown_ones():
+    from rmbench.eval.metrics import interval_rule, using_interval
+
+    with pytest.raises(RuntimeError):
+        with using_interval("percentile"):
+            assert interval_rule() == "percentile"
+            raise RuntimeError
+    assert interval_rule() == "expanded"
+    with pytest.raises(ValueError, match="one of expanded, percentile"):
+        with using_interval("bca"):
+            pass

@@ -299,3 +299,22 @@ def test_a_headline_track_recomputes_every_post_and_the_paired_differences(tmp_p
     where = {p.where for p in problems}
     assert "results/results/writingprompts/splits/heldout_all/baselines/longer/diff_ci95" in where
     assert "results/results/writingprompts/splits/heldout_all/clears_best_baseline" in where
+
+
+def test_figures_are_checked_by_the_interval_rule_the_run_recorded(board, good, make_results, make_submission):
+    from rmbench.eval.metrics import using_interval
+
+    _, data = board
+    assert good["results"]["config"]["eval"]["interval"] == "expanded"  # today's default, and it verifies
+    with using_interval("percentile"):  # a run from before eval.interval: plain percentiles, no such key
+        old = make_results(data, ["writingprompts"])
+    del old["config"]["eval"]["interval"]
+    assert check(make_submission("old-model", old), board) == []
+    # the same figures claimed under the expanded rule are not what the predictions give
+    old["config"]["eval"]["interval"] = "expanded"
+    problems = check(make_submission("old-model", old), board)
+    assert rules(problems) == {"recomputed", "baselines"} and any(p.where.endswith("test/ci95") for p in problems)
+    bad = copy.deepcopy(good)
+    bad["results"]["config"]["eval"]["interval"] = "bca"
+    assert any(p.where == "results/config/eval/interval" and "unknown interval rule 'bca'" in p.message
+               for p in check(bad, board))

@@ -78,3 +78,32 @@ def test_rmbench_config_is_read_under_the_config_file(tmp_path, monkeypatch):
     site.write_text("train: {epochz: 2}\n")
     with pytest.raises(ConfigError, match="RMBENCH_CONFIG.*epochs"):
         resolve(None, {})
+
+
+def test_the_interval_rule_is_checked_recorded_and_followed(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from rmbench.cli import main
+    from tests.conftest import write_prepared
+
+    with pytest.raises(ConfigError, match="eval.interval: unknown rule 'expandd'.*Did you mean expanded"):
+        resolve(None, {"eval.interval": "expandd"})
+    data = write_prepared(tmp_path / "data", {t: {"train": 40, "validation": 20, "test": 60, "test_hard": 8}
+                                               for t in ("writingprompts", "askacademia")})
+    cards = {}
+    for rule in ("expanded", "percentile"):
+        out = tmp_path / rule
+        result = CliRunner().invoke(main, ["evaluate", "--model", "baseline:longer", "--tasks", "writingprompts",
+                                           "--data", str(data), "--out", str(out), "--quiet",
+                                           "--set", f"eval.interval={rule}", "--set", "eval.bootstrap_samples=400"],
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        doc = json.loads((out / "results.json").read_text())
+        assert doc["config"]["eval"]["interval"] == rule
+        cards[rule] = doc["results"]["writingprompts"]["splits"]["heldout_all"]
+    wide, plain = cards["expanded"], cards["percentile"]
+    assert wide["accuracy"] == plain["accuracy"] and wide["n"] == plain["n"]
+    # the same resamples read further out: the expanded interval holds the plain one
+    assert wide["ci95"][0] < plain["ci95"][0] and wide["ci95"][1] > plain["ci95"][1]
