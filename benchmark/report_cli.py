@@ -42,6 +42,11 @@ def rewrite(folder: Path) -> list[Path]:
     mark = read_marker(folder)
     if mark is not None and mark.get("command") == "run":  # rmbench.run.rundir.RUN_COMMAND
         raise ConfigError(_unfinished(folder))
+    from rmbench.run.sweep_plan import unfinished
+
+    said = unfinished(folder)  # a sweep that stopped before its sweep.json: its cells, the command that continues it
+    if said:
+        raise ConfigError(said)
     raise ConfigError(f"{folder}: no results.json, sweep.json or compare.json: not a run, sweep or comparison folder")
 
 
@@ -86,8 +91,8 @@ def report_cmd(folders):
     results.json, sweep.json or compare.json and rewrites report.md and report.html (or
     sweep.md/.html, compare.md/.html) beside it; nothing is re-scored and plots are not
     redrawn. Every folder is tried; one that is missing or not rmbench's is named (and
-    left alone; an unfinished run, with the command that resumes it), and the exit
-    status is then 1.
+    left alone; an unfinished run or sweep, with the command that resumes it and a
+    sweep's unfinished cells), and the exit status is then 1.
     Example:
       rmbench report runs/wp runs/compare
     """

@@ -84,3 +84,72 @@ def test_an_unfinished_run_says_so_and_how_to_continue_it(tmp_path):
     assert f"{evaluated}: a run that did not finish (scoring did not finish;" in err
     assert f"`rmbench evaluate` command with --out {evaluated} --set train.resume=true" in err
     assert sorted(p.name for p in run.iterdir()) == [".rmbench-output.json", "checkpoints", "config.json"]
+
+
+@pytest.mark.slow
+def test_an_unfinished_sweep_names_its_cells_and_the_command_that_continues_it(tmp_path, monkeypatch, tiny_bert_dir,
+                                                                               write_prepared):
+    """A sweep killed in its second cell has cells/ but no sweep.json: report names the cells that
+    did not finish and the command that continues it -- and that command finishes the sweep."""
+    import shlex
+
+    import rmbench.model.train as train
+
+    sizes = {t: {"train": 24, "validation": 8, "test": 12, "test_hard": 6} for t in ("writingprompts", "askacademia")}
+    data = write_prepared(tmp_path / "data", sizes)
+    tiny = tiny_bert_dir(tmp_path / "tiny")
+    out = tmp_path / "sweep"
+    monkeypatch.setenv("RMBENCH_SWEEP_IN_PROCESS", "1")  # the cells run here, where fit is patched
+    real, calls, stop_at = train.fit, [], [2]
+
+    def fit(*a, **kw):
+        calls.append(1)
+        if len(calls) in stop_at:
+            raise KeyboardInterrupt  # killed while training the second cell
+        return real(*a, **kw)
+
+    monkeypatch.setattr(train, "fit", fit)
+    res = CliRunner().invoke(main, ["sweep", "--holdout", "writingprompts", "--models", str(tiny), "--sizes", "12,24,all",
+                                    "--no-transfer", "--data", str(data), "--out", str(out), "--epochs", "1",
+                                    "--max-length", "32", "--quiet", "--set", "eval.bootstrap_samples=100"])
+    assert res.exit_code == 1 and not (out / "sweep.json").exists()
+    cells = sorted(p.name for p in (out / "cells").iterdir())
+    assert len(cells) == 2 and (out / "cells" / cells[0] / "results.json").is_file()
+
+    rep = CliRunner().invoke(main, ["report", str(out)])
+    assert rep.exit_code == 1 and "not a run" not in rep.stderr
+    err = " ".join(rep.stderr.split())
+    last = cells[1].replace("-24", "-all")
+    assert (f"{out}: a sweep that did not finish (1 of 3 cells finished; did not finish: cells/{cells[1]}; "
+            f"not started: cells/{last}; no sweep.json yet)") in err
+    command = err.split("`")[1]
+    assert command == shlex.join(["rmbench", "sweep", "--config", str(out / "sweep-config.json"), "--holdout",
+                                  "writingprompts", "--models", str(tiny), "--curves", "--sizes", "12,24,all",
+                                  "--no-transfer", "--out", str(out)])
+
+    calls.clear()
+    stop_at.clear()
+    again = CliRunner().invoke(main, shlex.split(command)[1:] + ["--quiet"], catch_exceptions=False)
+    assert again.exit_code == 0, again.output
+    assert len(calls) == 2  # the unfinished cell and the one not started: the finished one is read back
+    doc = json.loads((out / "sweep.json").read_text())
+    assert [p["requested"] for p in doc["learning_curves"][str(tiny)]] == [12, 24, "all"]
+    assert CliRunner().invoke(main, ["report", str(out)]).exit_code == 0
+
+
+def test_a_sweep_from_before_the_plan_names_the_cells_it_has(tmp_path):
+    """No sweep-plan.json (an older rmbench): the run folders under cells/ are its cells."""
+    from rmbench.run.config import RunConfig
+    from rmbench.run.rundir import run_directory
+
+    out = tmp_path / "sweep"
+    for name, finished in (("curve-m-12", True), ("curve-m-24", False)):
+        with pytest.raises(KeyboardInterrupt), run_directory(out / "cells" / name, RunConfig()):
+            if finished:
+                (out / "cells" / name / "results.json").write_text("{}")
+            raise KeyboardInterrupt
+    res = CliRunner().invoke(main, ["report", str(out)])
+    err = " ".join(res.stderr.split())
+    assert res.exit_code == 1 and (f"{out}: a sweep that did not finish (1 of 2 cells finished; did not finish: "
+                                   "cells/curve-m-24; no sweep-plan.json (an older rmbench)") in err
+    assert f"the same `rmbench sweep` command with --out {out}" in err

@@ -66,8 +66,9 @@ def prepare_cmd(sources, tasks, out, overwrite, workers, split_by, strict, quiet
     (docs/formats.md) with the dataset card OUT/README.md (so datasets.load_dataset(OUT,
     TASK) gives each split file as its own split), then prints pairs per task and split,
     test_hard sizes, the main drop reasons, each task's warnings (a line each, "TASK: warning:
-    TEXT"; on stderr with --format tsv/csv/json), any bad input lines and any dump file it did
-    not read because its name says a subreddit no registered task pairs.
+    TEXT"; on stderr with --format tsv/csv/json), any bad input lines (a table; on stderr in
+    the same --format with tsv/csv/json) and any dump file it did not read because its name
+    says a subreddit no registered task pairs.
 
     \b
     Examples: rmbench prepare --source demo --out prepared
@@ -137,8 +138,9 @@ def summary_sheets(manifest: dict, out: Path) -> tuple[Sheet, Sheet | None]:
 
 
 def print_summary(manifest: dict, out: Path, fmt: str = "table") -> None:
-    """The pairs table on stdout (in ``fmt``); the bad-input table beside it, or on stderr
-    when stdout is data; the notes (each task's warnings among them) likewise."""
+    """The pairs table on stdout (in ``fmt``); the bad-input table beside it, or on stderr in
+    the same ``fmt`` when stdout is data (a program that reads one format reads both); the notes
+    (each task's warnings among them) likewise."""
     sheet, bad = summary_sheets(manifest, out)
     emit(sheet, fmt)
     if bad is None:
@@ -146,7 +148,7 @@ def print_summary(manifest: dict, out: Path, fmt: str = "table") -> None:
     elif fmt == "table":
         emit(bad, fmt)
     else:
-        sys.stderr.write(render(bad, "tsv" if fmt == "tsv" else "csv"))
+        sys.stderr.write(render(bad, fmt))  # with json: one JSON document, the shape of stdout's
     for task, t in manifest["tasks"].items():  # the texts behind the warnings column
         for text in t["warnings"]:
             note(f"{task}: warning: {text}", fmt)

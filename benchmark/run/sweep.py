@@ -15,7 +15,10 @@ Every cell is a complete run directory under ``OUT/cells/``; a cell with results
 is never recomputed, and an interrupted one continues from its checkpoint. The numbers
 land in ``OUT/sweep.json``, the figures in ``OUT/learning_curves.png``,
 ``OUT/transfer.png``, ``OUT/adapt.png`` and ``OUT/leave_one_out.png``, and both as a report in ``OUT/sweep.md`` and
-``OUT/sweep.html`` (one self-contained page). The command is ``rmbench sweep`` (``rmbench.run.cli``).
+``OUT/sweep.html`` (one self-contained page). Before the first cell, ``OUT/sweep-plan.json`` and
+``OUT/sweep-config.json`` record what it was asked to run (``rmbench.run.sweep_plan``), so
+``rmbench report`` can name the cells of a sweep that stopped and the command that continues it.
+The command is ``rmbench sweep`` (``rmbench.run.cli``).
 """
 
 from __future__ import annotations
@@ -111,6 +114,22 @@ def parse_seeds(text: str | None, leave_one_out: bool, flag: str = "--seeds") ->
 _VERSUS = ("confounds", "diff_confounds", "diff_confounds_ci95", "stacked_diff", "stacked_diff_ci95", "adds_information")
 
 
+def curve_cell(out: Path, model: str, n: int) -> Path:
+    """The learning-curve cell of ``model`` at ``n`` training pairs (0 = all)."""
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", model).strip("-")[-40:]
+    return out / "cells" / f"curve-{slug}-{n or 'all'}"
+
+
+def transfer_cell(out: Path, task: str) -> Path:
+    """The transfer matrix's cell trained on ``task`` alone."""
+    return out / "cells" / f"transfer-{task}"
+
+
+def adapt_cell(out: Path, k: int) -> Path:
+    """The adaptation curve's cell fine-tuned on ``k`` held-out pairs (0: the transfer model)."""
+    return out / "cells" / f"adapt-{k}"
+
+
 def hard_of(split: str) -> str:
     """The hard counterpart of a curve's headline split."""
     return "heldout_all_hard" if split == "heldout_all" else "test_hard"
@@ -133,8 +152,7 @@ def learning_curves(base, out: Path, models: list[str], sizes: list[int], consol
     for model in models:
         points = []
         for n in sizes:
-            slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", model).strip("-")[-40:]
-            cell = out / "cells" / f"curve-{slug}-{n or 'all'}"
+            cell = curve_cell(out, model, n)
             log.start(f"learning curve, {model}, {f'{n:,}' if n else 'all'} training pairs", cell)
             doc = _cell(base, cell, console, progress, model=model, pairs=n)
             held = doc["results"][doc["holdout"][0]]["splits"]
@@ -183,7 +201,7 @@ def transfer_matrix(base, out: Path, tasks: list[str], console, progress, log: C
     matrix, cis, every = [], [], []
     for t in tasks:
         others = [u for u in tasks if u != t]
-        cell = out / "cells" / f"transfer-{t}"
+        cell = transfer_cell(out, t)
         log.start(f"transfer matrix, trained on {t}", cell)
         doc = _cell(base, cell, console, progress, train_tasks=[t], holdouts=others)
         row, row_ci, row_all = [], [], []
@@ -221,9 +239,9 @@ def transfer_gaps(out: Path, tasks: list[str], samples: int, seed: int) -> dict:
 
     gaps: dict = {}
     for u in tasks:
-        diag = _outcomes(out / "cells" / f"transfer-{u}", u, "test")
+        diag = _outcomes(transfer_cell(out, u), u, "test")
         for t in (t for t in tasks if t != u):
-            off = _outcomes(out / "cells" / f"transfer-{t}", u, "test")
+            off = _outcomes(transfer_cell(out, t), u, "test")
             ids = sorted(set(diag) & set(off))
             if not ids:
                 continue
@@ -242,12 +260,12 @@ def adapt_curve(base, out: Path, ks: list[int], epochs: float, console, progress
     log = log or CellLog(len(set(ks) | {0}), console, progress)
     base = copy.deepcopy(base)
     base.model.name = model or base.model.name
-    base_dir = out / "cells" / "adapt-0"
+    base_dir = adapt_cell(out, 0)
     log.start("adaptation, k = 0 (pure transfer)", base_dir)
     docs = {0: _cell(base, base_dir, console, progress)}
     for k in (k for k in ks if k > 0):
-        log.start(f"adaptation, k = {k:,} held-out pairs", out / "cells" / f"adapt-{k}")
-        cell = out / "cells" / f"adapt-{k}"
+        cell = adapt_cell(out, k)
+        log.start(f"adaptation, k = {k:,} held-out pairs", cell)
         docs[k] = (run_cell(cell, run_adapted, base, base_dir, cell, k, epochs, progress=progress)
                    if isolated() and not (cell / "results.json").is_file()
                    else run_adapted(base, base_dir, cell, k, epochs, console, progress))
@@ -265,6 +283,7 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
     from rmbench.atomic import write_json
     from rmbench.eval import plots
     from rmbench.prepared.manifest import Prepared
+    from rmbench.run.sweep_plan import planned_cells, write_plan
     from rmbench.run.sweep_report import write_sweep_report
     from rmbench.prepared.resolve import resolve_data
 
@@ -281,8 +300,13 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
     names = listed if transfer else []
     ks = sorted(set(adapt) | {0}) if adapt else []
     loo = listed if leave_one_out else []
-    log = CellLog(len(models) * len(sizes) * bool(curves) + len(names) + len(ks) + len(loo) * len(seeds or [0]),
-                  console, progress)
+    cells = planned_cells(out, base.seed, models=models, sizes=sizes if curves else [], transfer_tasks=names, ks=ks,
+                          loo_tasks=loo, seeds=seeds)
+    # before the first cell: a sweep that stops is then named, with the command that continues it (rmbench report)
+    write_plan(out, result["config"], {"out": str(out), "holdout": holdout, "models": models, "sizes": sizes, "tasks": transfer_tasks,
+                                       "curves": curves, "transfer": transfer, "adapt": ks, "adapt_epochs": adapt_epochs,
+                                       "leave_one_out": leave_one_out, "seeds": seeds}, cells)
+    log = CellLog(len(cells), console, progress)
     if curves:
         result["learning_curves"] = learning_curves(base, out, models, sizes, console, progress, log)
         result["learning_curves_png"] = curves_plot(result["learning_curves"], out / "learning_curves.png",

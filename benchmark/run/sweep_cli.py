@@ -40,7 +40,8 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
 
     \b
     Each cell is a full `rmbench run` under OUT/cells/, resumable; finished cells are
-    never recomputed. A cell costs what `rmbench run` costs: the default run (256 pairs,
+    never recomputed (`rmbench report OUT` on a sweep that stopped names the cells left and
+    the command that continues it). A cell costs what `rmbench run` costs: the default run (256 pairs,
     every held-out post scored) takes about a minute on 2 idle CPU cores. Start small:
       rmbench sweep --holdout WritingPrompts --sizes 48,96 --no-transfer --limit 100 --out runs/curves-small
     (2 cells, 100 pairs per scored split: 70 s on 2 idle CPU cores with bf16). Then:

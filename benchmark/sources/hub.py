@@ -26,6 +26,7 @@ the author, set to ``UNKNOWN_AUTHOR`` because a null author means "deleted" in d
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -119,7 +120,6 @@ class HubSource(Source):
         self._to_posts = shp_rows_to_posts if layout == "shp" else wp_rows_to_posts
         self._to_comments = shp_rows_to_comments if layout == "shp" else wp_rows_to_comments
         self._resolved: list[tuple[Path, str]] | None = None
-        self._domains: dict[Path, set[str]] = {}  # local SHP file -> subreddits its rows name
 
     def _paths(self) -> list[tuple[Path, str]]:
         if self._resolved is None:
@@ -138,7 +138,7 @@ class HubSource(Source):
         if self.layout != "shp":
             return True
         if self.data_files:  # local files: the domains their rows name
-            return any(sub.lower() in subreddits for sub in self._subreddits_of(path))
+            return any(sub.lower() in subreddits for sub in shp_file_subreddits(path))
         from rmbench.registry import all_tasks
         from rmbench.sources.hub_rows import subreddit_of_domain
 
@@ -174,26 +174,41 @@ class HubSource(Source):
         if self.layout == "wp":
             return {"WritingPrompts"}
         if self.data_files:  # local SHP layout: the rows' domains, wherever the files sit
-            return {sub for p in self.data_files for sub in self._subreddits_of(p)}
+            return {sub for p in self.data_files for sub in shp_file_subreddits(p)}
         return None
-
-    def _subreddits_of(self, path: Path) -> set[str]:
-        if path not in self._domains:
-            self._domains[path] = shp_file_subreddits(path)
-        return self._domains[path]
 
     def progress_total(self, subreddits: set[str] | None = None) -> int:
         return 2 * sum(p.stat().st_size for p in self.data_files)
 
 
 _DOMAIN = re.compile(rb'"domain"\s*:\s*"([^"\\]*)"')
+# path -> (size, mtime_ns, inode, its subreddits): a flat file's scan reads it whole, and one
+# command opens its source more than once (resolve_data's reuse check, then prepare); a changed
+# file (size, mtime, or replaced by a rename) is scanned again; each path keeps its latest scan.
+_SCANNED: dict[str, tuple[int, int, int, frozenset[str]]] = {}
 
 
 def shp_file_subreddits(path: Path) -> set[str]:
     """The subreddits a local SHP file's rows name in ``domain`` ("askacademia_train"). In SHP's
     own layout, ``<domain>/train.json``, a file holds its folder's one domain, so the first
     ``SNIFF_ROWS`` rows agreeing with the folder settle it; any other file (a flat copy, a
-    file given alone) has its whole ``domain`` column read (parquet: that column only)."""
+    file given alone) has its whole ``domain`` column read (parquet: that column only), once
+    per process while it stays the same file of the same size and mtime."""
+    try:
+        st = path.stat()
+        key = os.path.abspath(path)  # not resolved: the sniff reads the folder the file is named in
+        seen = _SCANNED.get(key)
+        if seen is not None and seen[:3] == (st.st_size, st.st_mtime_ns, st.st_ino):
+            return set(seen[3])
+        subs = _scan_subreddits(path)
+    except Exception:  # unreadable, or no domain column: reading the rows reports what is wrong
+        return set()  # and nothing is kept: it may be readable next time
+    _SCANNED[key] = (st.st_size, st.st_mtime_ns, st.st_ino, frozenset(subs))
+    return subs
+
+
+def _scan_subreddits(path: Path) -> set[str]:
+    """``shp_file_subreddits`` without the cache: reads the file (raises what reading raises)."""
     from rmbench.sources.hub_rows import subreddit_of_domain
 
     def subs(domains) -> set[str]:
@@ -202,19 +217,16 @@ def shp_file_subreddits(path: Path) -> set[str]:
     def domains(lines) -> set[str]:
         return {m.group(1).decode("utf-8", "replace") for line in lines if (m := _DOMAIN.search(line))}
 
-    try:
-        if path.suffix.lower() == ".parquet":
-            import pyarrow.parquet as pq
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
 
-            return subs(pq.read_table(path, columns=["domain"]).column("domain").unique().to_pylist())
-        with open(path, "rb") as f:
-            head = subs(domains(line for _, line in zip(range(SNIFF_ROWS), f)))
-            if len(head) == 1 and next(iter(head)).lower() == subreddit_of_domain(path.parent.name).lower():
-                return head
-            f.seek(0)
-            return subs(domains(f))
-    except Exception:  # unreadable, or no domain column: reading the rows reports what is wrong
-        return set()
+        return subs(pq.read_table(path, columns=["domain"]).column("domain").unique().to_pylist())
+    with open(path, "rb") as f:
+        head = subs(domains(line for _, line in zip(range(SNIFF_ROWS), f)))
+        if len(head) == 1 and next(iter(head)).lower() == subreddit_of_domain(path.parent.name).lower():
+            return head
+        f.seek(0)
+        return subs(domains(f))
 
 
 def open_hub(dataset_id: str, spec: str) -> HubSource:

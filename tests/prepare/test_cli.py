@@ -268,3 +268,26 @@ def test_a_time_split_inside_the_data_neither_warns_nor_fails_with_strict(tmp_pa
                                     "--split-by", "time:2017-07-20", "--strict", "--workers", "1", "--quiet"])
     assert res.exit_code == 0 and "time split at" not in res.output, res.output  # no date warning
     assert "askscience: 4 posts before 2017-07-20, 4 on or after (first 2017-07-14, last 2017-07-24)" in res.output
+
+
+def test_the_bad_input_table_on_stderr_is_in_the_format_asked_for(tmp_path, dump_thread, write_dumps):
+    """With --format json stdout is JSON, and so is the bad-input table on stderr (it was CSV):
+    one JSON document, the records of the table's columns, among the note lines."""
+    import json
+
+    dumps = _dumps(tmp_path / "dumps", dump_thread, write_dumps)
+    bad = dumps / "askscience_comments.ndjson"
+    bad.write_bytes(bad.read_bytes() + b"{not json\n")
+    row = {"file": str(bad), "reason": "malformed_json", "count": 1, "input": "skipped", "first_lines": "25"}
+    res = _run(["prepare", "--source", str(dumps), "--out", str(tmp_path / "j"), "--quiet", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert {r["task"] for r in json.loads(res.stdout)} == {"askscience", "askphysics"}  # stdout stays data
+    start = res.stderr.index("[\n")
+    table, end = json.JSONDecoder().raw_decode(res.stderr, start)
+    assert table == [row] and "," + str(bad) not in res.stderr  # no CSV row beside it
+    assert "fingerprint " in res.stderr[end:]  # the notes follow it, as lines of their own
+    for fmt, sep in (("csv", ","), ("tsv", "\t")):  # the other machine formats: the same table, their way
+        res = _run(["prepare", "--source", str(dumps), "--out", str(tmp_path / fmt), "--quiet", "--format", fmt])
+        lines = res.stderr.splitlines()
+        i = lines.index(sep.join(row))
+        assert lines[i + 1] == sep.join(map(str, row.values()))

@@ -282,3 +282,47 @@ def test_shp_files_outside_a_domain_folder_are_read_by_their_rows_domain(tmp_pat
     with pytest.raises(DataError, match=r"subreddits \(knitting\)") as err:
         prepare(str(lone), tmp_path / "d", workers=1, progress=False)
     assert "shpflat" not in str(err.value) and not (tmp_path / "d").exists()
+
+
+def test_a_flat_files_domain_column_is_read_once_while_it_is_unchanged(tmp_path: Path, write_shp_layout, monkeypatch):
+    """A flat SHP file whose first rows do not match its folder has its whole domain column
+    read; opening it again in the same process (resolve_data's reuse check, then prepare)
+    reads it no more while its size and mtime stay the same, and a changed file is read again."""
+    import rmbench.sources.hub as hub
+
+    shp = write_shp_layout(tmp_path / "SHP", {"askacademia": 30, "askculinary": 30})
+    flat = tmp_path / "shpflat" / "train.json"
+    flat.parent.mkdir()
+    flat.write_text("".join(p.read_text() for p in sorted(shp.glob("*/*.json"))))  # 360 rows, > SNIFF_ROWS
+    real, reads = open, []
+
+    class Counted:  # a handle on the flat file: counts each time it is read to its end
+        def __init__(self, f):
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def seek(self, *a):
+            return self.f.seek(*a)
+
+        def __iter__(self):
+            for line in self.f:  # not `yield from`: closing this generator would close the file
+                yield line
+            reads.append(1)
+
+    def counted_open(path, *a, **kw):
+        f = real(path, *a, **kw)
+        return Counted(f) if Path(path) == flat else f
+
+    monkeypatch.setattr(hub, "open", counted_open, raising=False)
+    assert open_source(str(flat)).subreddits() == {"AskAcademia", "AskCulinary"} and len(reads) == 1
+    for spec in (flat, flat.parent, flat):
+        assert open_source(str(spec)).subreddits() == {"AskAcademia", "AskCulinary"}
+    assert len(reads) == 1
+    flat.write_text(flat.read_text().replace("askculinary_", "askscience_"))
+    assert {s.lower() for s in open_source(str(flat)).subreddits()} == {"askacademia", "askscience"}
+    assert len(reads) == 2

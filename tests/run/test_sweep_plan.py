@@ -1,0 +1,33 @@
+"""The sweep's plan: its cells in order, and a resume command `rmbench sweep` accepts as written."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from rmbench.run.sweep_cli import sweep_cmd
+from rmbench.run.sweep_plan import planned_cells, resume_command
+
+
+def test_planned_cells_are_the_sweeps_cells_in_the_order_it_runs_them(tmp_path):
+    cells = planned_cells(tmp_path, 0, models=["org/rm"], sizes=[12, 0], transfer_tasks=["a", "b"], ks=[0, 100],
+                          loo_tasks=["a", "b"], seeds=[0, 1])
+    assert [c.name for c in cells] == ["curve-org-rm-12", "curve-org-rm-all", "transfer-a", "transfer-b", "adapt-0",
+                                       "adapt-100", "loo-a", "loo-a-seed1", "loo-b", "loo-b-seed1"]
+    assert all(c.parent == tmp_path / "cells" for c in cells)
+
+
+def test_the_resume_command_gives_every_flag_back(tmp_path):
+    args = {"out": str(tmp_path / "my sweep"), "holdout": "askacademia", "models": ["a", "b"], "sizes": [250, 0],
+            "tasks": ["askacademia", "gradschool"], "curves": False, "transfer": True, "adapt": [0, 100],
+            "adapt_epochs": 2.0, "leave_one_out": True, "seeds": [0, 2]}
+    (tmp_path / "my sweep").mkdir()
+    (tmp_path / "my sweep" / "sweep-config.json").write_text("{}")  # --config must exist
+    words = shlex.split(resume_command(Path(args["out"]), args))
+    assert words[:2] == ["rmbench", "sweep"]
+    ctx = sweep_cmd.make_context("sweep", words[2:])  # parsed by the command itself: every flag exists
+    p = ctx.params
+    assert (p["config_file"], p["out"]) == (str(tmp_path / "my sweep" / "sweep-config.json"), args["out"])
+    assert (p["holdout"], p["models"], p["transfer_tasks"], p["adapt"], p["adapt_epochs"], p["seeds"]) == (
+        "askacademia", "a,b", "askacademia,gradschool", "0,100", 2.0, "0,2")
+    assert (p["curves"], p["transfer"], p["loo"]) == (False, True, True)
