@@ -22,6 +22,9 @@ IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
 # An inlined image is read whole into the page: one larger than this stays a link.
 MAX_INLINE_BYTES = 8 << 20
 
+# Images at their own size up to the page's width: a run's figures are drawn for about 800 px at
+# 1:1 (rmbench.eval.plots_run); a 760 px cap shrank their 7-point labels, and an older run's
+# 1,537 px accuracy.png to half size.
 STYLE = """
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d2330;
        margin: 0 auto; padding: .5rem 1.5rem 3rem; max-width: 1800px; }
@@ -33,7 +36,7 @@ th, td { border-bottom: 1px solid #d9dee7; padding: .3rem .45rem; white-space: n
 thead th { background: #f5f7fb; white-space: normal; vertical-align: bottom; }
 tbody tr:hover { background: #f5f7fb; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .9em; }
-img { max-width: min(100%, 760px); height: auto; border: 1px solid #d9dee7; margin: .3rem .5rem .3rem 0; }
+img { max-width: 100%; height: auto; border: 1px solid #d9dee7; margin: .3rem .5rem .3rem 0; }
 .missing { color: #8a1f11; }
 """
 

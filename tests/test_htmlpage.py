@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import re
 
+import pytest
+
 from rmbench.htmlpage import markdown_to_html, page, write_page
 
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
@@ -56,3 +58,19 @@ def test_write_page_writes_beside_its_images(tmp_path):
     out = write_page("![p](p.png)\n", "t", tmp_path / "report.html")
     assert out.read_text().count("data:image/png;base64,") == 1
     assert not [p for p in tmp_path.iterdir() if p.name not in ("p.png", "report.html")]  # no temporary left
+
+
+@pytest.mark.browser
+def test_a_figure_is_shown_at_its_own_width_where_the_page_has_room(tmp_path, browser):
+    from PIL import Image
+
+    # an 850 px figure (a run's accuracy.png) was squeezed to 760 px even on a 1,280 px window
+    Image.new("RGB", (850, 200), "white").save(tmp_path / "wide.png")
+    write_page("# r\n\n![wide](wide.png)\n", "r", tmp_path / "report.html")
+    view = browser.new_page(viewport={"width": 1280, "height": 800})
+    view.goto((tmp_path / "report.html").as_uri())
+    shown = view.evaluate("() => document.querySelector('img').clientWidth")
+    view.set_viewport_size({"width": 600, "height": 800})
+    narrow = view.evaluate("() => document.querySelector('img').clientWidth")
+    view.close()
+    assert shown == 850 and narrow < 600  # and never wider than the window

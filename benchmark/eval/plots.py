@@ -1,4 +1,6 @@
-"""PNG figures: accuracy beside baselines, calibration, the training curve, learning curves, the transfer heatmap.
+"""PNG figures of sweeps and comparisons (learning curves, the transfer heatmap, the few-shot curve,
+leave-one-out, compare's forest plot) and the helpers every figure shares; a run's own figures
+are ``rmbench.eval.plots_run``'s.
 
 matplotlib's Agg backend only (no display needed); each figure is written to a temporary
 file and renamed, so a reader never sees half a PNG.
@@ -50,123 +52,6 @@ def _err(entry: dict) -> tuple[float, float]:
     return max(0.0, acc - ci[0]), max(0.0, ci[1] - acc)
 
 
-def accuracy_bars(doc: dict, path: Path) -> str:
-    """Model and baselines per evaluated split, 95% intervals; by-construction baselines hatched."""
-    plt = _plt()
-    groups = [(t, s, card) for t, r in doc["results"].items() for s, card in r["splits"].items()]
-    names = ["model"] + list(dict.fromkeys(b for _, _, c in groups for b in c["baselines"]))
-    width = 0.8 / len(names)
-    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(groups)), 4))
-    for j, name in enumerate(names):
-        xs, ys, lo, hi, hatch = [], [], [], [], []
-        for i, (_, _, card) in enumerate(groups):
-            entry = card if name == "model" else card["baselines"].get(name, {"accuracy": None})
-            e = _err(entry)
-            xs.append(i + (j - (len(names) - 1) / 2) * width)
-            ys.append(entry["accuracy"] or 0.0)
-            lo.append(e[0])
-            hi.append(e[1])
-            hatch.append(name != "model" and entry.get("by_construction"))
-        label = (doc["model"]["id"] if name == "model" else "chance (random's expectation)" if name == "random"
-                 else name + (" (by construction)" if any(hatch) else ""))
-        bars = ax.bar(xs, ys, width, yerr=[lo, hi], capsize=2, color=COLORS.get(name, "#777"), label=label)
-        for b, h in zip(bars, hatch):
-            if h:
-                b.set_hatch("//")
-                b.set_alpha(0.5)
-    ax.axhline(0.5, color="black", lw=0.6, ls=":")
-    ax.set_xticks(range(len(groups)))
-    ax.set_xticklabels([f"{t}\n{s} ({doc['results'][t]['role']})" + ("\ntoo small" if c.get("too_small") else "")
-                        + (f"\n{c['sample']['label']}" if c.get("sample") else "")
-                        for t, s, c in groups], fontsize=7, rotation=30, ha="right")
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("pairwise accuracy (95% CI)")
-    ax.set_title("Accuracy beside baselines" + (" - SYNTHETIC demo data" if doc.get("synthetic_data") else ""))
-    ax.legend(fontsize=7, ncol=1, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return _save(fig, path)
-
-
-def calibration(rewards_by: dict, path: Path, bins: int = 10) -> str:
-    """Reliability diagram of sigma(r_A - r_B), both orders of each pair, one line per split."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(4.5, 4.5))
-    ax.plot([0, 1], [0, 1], color="black", lw=0.6, ls=":")
-    for (task, split), (rc, rr) in rewards_by.items():
-        d = np.asarray(rc, dtype=float) - np.asarray(rr, dtype=float)
-        if d.size == 0:
-            continue
-        p = 1 / (1 + np.exp(-np.clip(d, -50, 50)))
-        p, y = np.concatenate([p, 1 - p]), np.concatenate([np.ones_like(p), np.zeros_like(p)])
-        which = np.minimum((p * bins).astype(int), bins - 1)
-        xs = [p[which == b].mean() for b in range(bins) if (which == b).any()]
-        ys = [y[which == b].mean() for b in range(bins) if (which == b).any()]
-        ax.plot(xs, ys, marker="o", ms=3, label=f"{task}/{split}")
-    ax.set_xlabel("predicted P(A preferred) = sigma(r_A - r_B)")
-    ax.set_ylabel("observed frequency")
-    ax.set_title("Calibration")
-    ax.legend(fontsize=7)
-    return _save(fig, path)
-
-
-def training_curve(log: list[dict], path: Path) -> str:
-    """Training loss at every logging step and validation accuracy (and loss) at every
-    validation, against optimizer steps (``log``: rmbench.model.trainlog's entries)."""
-    plt = _plt()
-    loss = [(e["step"], e["loss"]) for e in log if e.get("loss") is not None]
-    val_loss = [(e["step"], e["eval_loss"]) for e in log if e.get("eval_loss") is not None]
-    val_acc = [(e["step"], e["eval_accuracy"]) for e in log if e.get("eval_accuracy") is not None]
-    fig, ax = plt.subplots(figsize=(6, 4))
-    lines = []
-    if loss:
-        lines += ax.plot(*zip(*loss), marker=".", color=COLORS["model"], label="training loss")
-    if val_loss:
-        lines += ax.plot(*zip(*val_loss), ls="--", marker="x", color=COLORS["model"], label="validation loss")
-    ax.set_xlabel("optimizer step")
-    ax.set_ylabel("Bradley-Terry loss")
-    acc_ax = ax.twinx()
-    if val_acc:
-        lines += acc_ax.plot(*zip(*val_acc), marker="o", color=COLORS["confounds"], label="validation accuracy")
-    acc_ax.axhline(0.5, color="black", lw=0.6, ls=":")
-    acc_ax.set_ylim(0, 1.05)
-    acc_ax.set_ylabel("validation pairwise accuracy")
-    ax.set_title("Training curve" if lines else "Training curve (nothing was logged)")
-    if lines:
-        ax.legend(lines, [ln.get_label() for ln in lines], fontsize=8, loc="lower left")
-    return _save(fig, path)
-
-
-def score_ratio_plot(doc: dict, path: Path) -> str | None:
-    """Accuracy by vote margin on the held-out headline splits, longer-wins and confounds
-    beside it (report.curve_rows); None when no such split has score ratios."""
-    from rmbench.eval.report_margin import curve_rows
-
-    cards = curve_rows(doc)
-    if not cards:
-        return None
-    plt = _plt()
-    fig, axes = plt.subplots(1, len(cards), figsize=(4.2 * len(cards), 3.6), squeeze=False, sharey=True)
-    for ax, (r, curve) in zip(axes[0], cards):
-        xs = range(len(curve))
-        errs = [_err(b) for b in curve]
-        ax.errorbar(xs, [b["accuracy"] for b in curve], yerr=[[e[0] for e in errs], [e[1] for e in errs]], marker="o",
-                    capsize=3, color=COLORS.get("model", "#1f77b4"), label=doc["model"]["id"])
-        for name in ("longer", "confounds"):
-            ys = [b["baselines"].get(name) for b in curve]
-            if any(y is not None for y in ys):
-                ax.plot(xs, [float("nan") if y is None else y for y in ys], ls="--", marker=".",
-                        color=COLORS.get(name, "#777"), label=name)
-        ax.axhline(0.5, color="black", lw=0.6, ls=":")
-        ax.set_xticks(list(xs))
-        ax.set_xticklabels([f"{b['bucket']}\nn={b['n']}" for b in curve], fontsize=7)
-        ax.set_title(f"{r['task']} {r['split']}", fontsize=9)
-        ax.set_xlabel("score ratio (chosen / other)")
-    axes[0][0].set_ylim(0, 1.05)
-    axes[0][0].set_ylabel("pairwise accuracy (95% CI)")
-    axes[0][-1].legend(fontsize=7, loc="lower right")
-    fig.suptitle("Accuracy by vote margin" + (" - SYNTHETIC demo data" if doc.get("synthetic_data") else ""), fontsize=10)
-    return _save(fig, path)
-
-
 def compare_forest(doc: dict, path: Path) -> str | None:
     """``rmbench compare``'s differences as a forest plot: one row per run, task and split,
     the paired difference to the first run with its 95% interval; None with no rows."""
@@ -187,14 +72,32 @@ def compare_forest(doc: dict, path: Path) -> str | None:
         ax.plot([100 * e["diff"]["value"] for e in seeds], [y] * len(seeds), "x", color="black", ms=4, alpha=0.6)
     ax.axvline(0, color="black", lw=0.8, ls=":")
     ax.set_yticks(ys)
-    ax.set_yticklabels([f"{r['run']}: {r['task']} {r['split']} (n={r['n']})" + (", too small" if r["too_small"] else "")
+    # a row's role beside its split where it is not held out: an in-domain row answers another question
+    ax.set_yticklabels([f"{r['run']}: {r['task']} {r['split']} (" + ("" if r.get("role") in (None, "heldout") else
+                        f"{r['role']}, ") + f"n={r['n']:,})" + (", too small" if r["too_small"] else "")
                         for r in rows], fontsize=7)
+    _verdict_legend(ax, rows)
     seeded = any(r.get("over_seeds") for r in rows)
     ax.set_xlabel(f"accuracy difference to {doc['first']}, points (95% CI, posts resampled)"
                   + ("\nover seeds: o their mean, x each seed" if seeded else ""))
     synthetic = any(r["synthetic_data"] for r in doc["runs"])
     ax.set_title(f"Paired differences to {doc['first']}" + (" - SYNTHETIC demo data" if synthetic else ""), fontsize=9)
     return _save(fig, path)
+
+
+def _verdict_legend(ax, rows: list[dict]) -> None:
+    """What each colour of the forest plot means, for the verdicts its rows hold (the colours
+    alone said nothing: blue and green differ only in whether the interval excludes 0)."""
+    from matplotlib.lines import Line2D
+
+    shown = [("better", "#2ca02c", "better (interval above 0)"), ("worse", "#d62728", "worse (interval below 0)"),
+             ("no difference detected", COLORS["model"], "no difference detected"), ("too small", "#9e9e9e", "too small")]
+    present = {"too small" if r["too_small"] else r["verdict"] for r in rows}
+    handles = [Line2D([], [], color=c, lw=2, marker="o", label=label) for v, c, label in shown if v in present]
+    if handles:
+        ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16 - 1.2 / (4 + len(rows))),
+                  ncol=len(handles), frameon=False, title="each row's own 95% interval (Holm: see the table)",
+                  title_fontsize=7)
 
 
 def leave_one_out(doc: dict, path: Path, synthetic: bool = False) -> str | None:
@@ -238,23 +141,15 @@ def leave_one_out(doc: dict, path: Path, synthetic: bool = False) -> str | None:
     return _save(fig, path)
 
 
-def run_plots(doc: dict, rewards_by: dict, out_dir: Path, train_log: list[dict] | None = None) -> list[str]:
-    """A run's figures; ``train_log`` (a trained model's log history) adds training.png, and
-    held-out splits with score ratios add score_ratio.png."""
-    names = [f"plots/{training_curve(train_log, out_dir / 'training.png')}"] if train_log is not None else []
-    if not doc["results"]:
-        return names
-    margin = score_ratio_plot(doc, out_dir / "score_ratio.png")
-    return [f"plots/{accuracy_bars(doc, out_dir / 'accuracy.png')}",
-            f"plots/{calibration(rewards_by, out_dir / 'calibration.png', 10)}"] + names + (
-           [f"plots/{margin}"] if margin else [])
-
-
-def learning_curves(curves: dict, path: Path, baseline: dict | None = None, diffs: dict | None = None) -> str:
+def learning_curves(curves: dict, path: Path, baseline: dict | None = None, diffs: dict | None = None,
+                    scored: str = "") -> str:
     """``curves``: model -> [(train pairs, accuracy, lo, hi)]; ``baseline``: label -> accuracy
     (a flat line: confounds is fitted on every training pair, whatever the size). ``diffs``:
     split -> model -> [(train pairs, Δ, lo, hi)], the paired difference to confounds, drawn in a
-    second panel with its zero line -- where a curve crosses it the model clears the surface."""
+    second panel with its zero line -- where a curve crosses it the model clears the surface.
+    ``scored`` names what the accuracy panel scores ("gradschool heldout_all"): with the two
+    panels in two units (a fraction beside points) and no split named, a reader could not tell
+    the left panel's split, nor read its 0.72 against the right panel's +0.8."""
     plt = _plt()
     panels = any(p[1] is not None for by in (diffs or {}).values() for pts in by.values() for p in pts)
     fig, axes = plt.subplots(1, 2 if panels else 1, figsize=(11 if panels else 6, 4), squeeze=False)
@@ -264,15 +159,15 @@ def learning_curves(curves: dict, path: Path, baseline: dict | None = None, diff
         pts = sorted(p for p in pts if p[1] is not None)
         if not pts:
             continue
-        x, y = [p[0] for p in pts], [p[1] for p in pts]
+        x, y = [p[0] for p in pts], [100 * p[1] for p in pts]
         ax.plot(x, y, marker="o", label=model)
-        ax.fill_between(x, [p[2] for p in pts], [p[3] for p in pts], alpha=0.2)
+        ax.fill_between(x, [_pct(p[2]) for p in pts], [_pct(p[3]) for p in pts], alpha=0.2)
     for name, acc in (baseline or {}).items():
-        ax.axhline(acc, ls="--", lw=0.8, color=COLORS.get(name.split(" ")[0], "#777"), label=name)
+        ax.axhline(100 * acc, ls="--", lw=0.8, color=COLORS.get(name.split(" ")[0], "#777"), label=name)
     _ticks_at(ax, sizes, log=True)
     ax.set_xlabel("training pairs")
-    ax.set_ylabel("held-out accuracy (95% CI)")
-    ax.set_title("Learning curves")
+    ax.set_ylabel("held-out accuracy, % (95% CI)")
+    ax.set_title("Learning curves" + (f": {scored}" if scored else ""), fontsize=10)
     ax.legend(fontsize=8)
     if panels:
         ax = axes[0][1]
@@ -291,9 +186,14 @@ def learning_curves(curves: dict, path: Path, baseline: dict | None = None, diff
         _ticks_at(ax, sizes, log=True)
         ax.set_xlabel("training pairs")
         ax.set_ylabel("model - confounds, points (paired 95% CI)")
-        ax.set_title("Beyond the surface features?")
+        ax.set_title("Beyond the surface features?", fontsize=10)
         ax.legend(fontsize=8)
     return _save(fig, path)
+
+
+def _pct(v):
+    """A fraction in %, a missing bound (null in sweep.json) as NaN: no band there."""
+    return float("nan") if v is None else 100 * v
 
 
 def _ticks_at(ax, xs: list, log: bool) -> None:

@@ -2,7 +2,7 @@
 whether the model read both responses whole.
 
 The numbers are ``controls.score_ratio_curve``'s and ``controls.by_response_cut``'s, read from
-results.json; ``curve_rows`` is also what ``plots.score_ratio_plot`` draws, so the table and the
+results.json; ``curve_rows`` is also what ``plots_run.score_ratio_plot`` draws, so the table and the
 figure show the same splits.
 """
 

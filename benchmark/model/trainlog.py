@@ -1,6 +1,6 @@
 """Training logs: where ``Trainer`` also reports (``train.report_to``) and the log history
 every run keeps (``RUN/train_log.jsonl``, drawn as ``plots/training.png`` by
-``rmbench.eval.plots.training_curve``).
+``rmbench.eval.plots_run.training_curve``).
 
 The history is ``TrainerState.log_history`` as it stands after training, one entry a line:
 ``{"loss", "grad_norm", "learning_rate", "epoch", "step"}`` every logging step,

@@ -108,7 +108,8 @@ def score_targets(cfg: RunConfig, p: Plan, run_dir: Path, scorer_or_baseline, co
 
 def finish(cfg: RunConfig, p: Plan, run_dir: Path, model_info: dict, results: dict, pairs_by: dict,
            rewards_by: dict, clock: Clock, console=None) -> dict:
-    from rmbench.eval import plots, report
+    from rmbench.eval import report
+    from rmbench.eval.plots_run import run_plots
     from rmbench.model.trainlog import LOG_FILE, read_log
 
     from rmbench.run.evaluation import confounds_block, contamination_block
@@ -123,7 +124,7 @@ def finish(cfg: RunConfig, p: Plan, run_dir: Path, model_info: dict, results: di
     write_predictions(run_dir / "predictions.jsonl", pairs_by, rewards_by, model_id=model_info["id"],
                       cuts_by_split=saved_cuts(run_dir, pairs_by))
     log = run_dir / LOG_FILE  # a trained model's log history (rmbench.model.trainlog)
-    doc["plots"] = plots.run_plots(doc, rewards_by, run_dir / "plots", read_log(log) if log.is_file() else None)
+    doc["plots"] = run_plots(doc, rewards_by, run_dir / "plots", read_log(log) if log.is_file() else None)
     write_results(run_dir / "results.json", doc)
     report.write_report(doc, run_dir / "report.md")
     if model_info.get("path") == "model/" and (run_dir / "model").is_dir():  # a model this run trained

@@ -176,7 +176,7 @@ def learning_curves(base, out: Path, models: list[str], sizes: list[int], consol
     return curves
 
 
-def curves_plot(curves: dict, path: Path) -> str:
+def curves_plot(curves: dict, path: Path, holdout: str = "") -> str:
     """learning_curves.png: accuracy per size beside confounds' flat line, and the paired
     difference to confounds on the headline split and its hard one."""
     from rmbench.eval import plots
@@ -193,7 +193,7 @@ def curves_plot(curves: dict, path: Path) -> str:
         diffs[name] = {m: [(p["train_pairs"], p.get(key), *(p.get(f"{key}_ci95") or [None, None])) for p in pts]
                        for m, pts in curves.items()}
     acc = {m: [(p["train_pairs"], p["accuracy"], *(p["ci95"] or [None, None])) for p in pts] for m, pts in curves.items()}
-    return plots.learning_curves(acc, path, lines, diffs)
+    return plots.learning_curves(acc, path, lines, diffs, scored=f"{holdout} {split}".strip())
 
 
 def transfer_matrix(base, out: Path, tasks: list[str], console, progress, log: CellLog | None = None) -> dict:
@@ -309,7 +309,8 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
     log = CellLog(len(cells), console, progress)
     if curves:
         result["learning_curves"] = learning_curves(base, out, models, sizes, console, progress, log)
-        result["learning_curves_png"] = curves_plot(result["learning_curves"], out / "learning_curves.png")
+        result["learning_curves_png"] = curves_plot(result["learning_curves"], out / "learning_curves.png",
+                                                    result["holdout"])
     if transfer:
         result["transfer"] = transfer_matrix(base, out, names, console, progress, log)
         result["transfer_png"] = plots.transfer_heatmap(names, names, result["transfer"]["accuracy"],

@@ -45,13 +45,15 @@ def curve_sheet(result: dict) -> Sheet | None:
     sheet = Sheet([Column("model"), Column("train_pairs", "train pairs", "int"), Column("n", "pairs scored", "int"),
                    Column("accuracy", f"{split} %", _PCT), Column("ci95", "95% CI", _CI),
                    Column("accuracy_hard", f"{hard} %", _PCT), Column("ci95_hard", "95% CI", _CI),
-                   Column("accuracy_test", "test %", _PCT), Column("best_baseline", "best baseline"),
+                   # the baseline and verdict columns name their split: after "test %" they read as test's
+                   Column("accuracy_test", "test %", _PCT), Column("best_baseline", f"best baseline, {split}"),
                    Column("best_baseline_accuracy", "its %", _PCT),
-                   Column("clears_best_baseline", "clears it", "bool"),
-                   Column("diff_confounds", "Δ confounds", "pp"), Column("diff_confounds_ci95", "Δ 95% CI", "pp_ci"),
+                   Column("clears_best_baseline", f"clears it, {split}", "bool"),
+                   Column("diff_confounds", f"Δ confounds, {split}", "pp"), Column("diff_confounds_ci95", "Δ 95% CI", "pp_ci"),
                    Column("diff_confounds_hard", f"Δ confounds, {hard}", "pp"),
                    Column("diff_confounds_hard_ci95", "Δ 95% CI", "pp_ci"),
-                   Column("stacked_diff", "Δ stacked", "pp"), Column("adds_information", "adds info", "bool"),
+                   Column("stacked_diff", f"Δ stacked, {split}", "pp"),
+                   Column("adds_information", f"adds info, {split}", "bool"),
                    Column("stacked_diff_hard", f"Δ stacked, {hard}", "pp")],
                   title=f"Learning curves: held-out {result.get('holdout', '')} ({scope(result, split)}; "
                         "Δ = model - confounds, paired; Δ stacked: confounds + the model's margin, minus confounds)")

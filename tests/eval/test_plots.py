@@ -41,3 +41,91 @@ def test_learning_curves_draw_the_difference_to_confounds_beside_accuracy(tmp_pa
 def test_learning_curves_without_baselines_or_differences(tmp_path):
     name = plots.learning_curves({"m": [(10, 0.6, 0.5, 0.7), (100, 0.7, 0.6, 0.8)]}, tmp_path / "c.png")
     assert name == "c.png" and _size(tmp_path / name)[0] > 0
+
+
+# -- a run's figures (rmbench.eval.plots_run): what a reader of report.html sees ---------------
+def _capture(monkeypatch):
+    """The figures plots_run draws, kept open instead of written."""
+    from rmbench.eval import plots_run
+
+    figs = []
+    monkeypatch.setattr(plots_run, "_save", lambda fig, path: figs.append(fig) or path.name)
+    return figs
+
+
+def _card(n: int, posts: int, too_small: bool = False) -> dict:
+    return {"n": n, "posts": posts, "accuracy": 0.8, "ci95": [0.78, 0.82], "too_small": too_small,
+            "baselines": {"random": {"accuracy": 0.5, "expectation": True},
+                          "longer": {"accuracy": 0.6, "ci95": [0.57, 0.63]},
+                          "later": {"accuracy": 1.0, "ci95": [1.0, 1.0], "by_construction": True}}}
+
+
+def _run_doc(splits: int) -> dict:
+    held = {"heldout_all": _card(1375, 312), "test": _card(34, 8, too_small=True)}
+    other = {f"task{i}": {"role": "in_domain", "splits": {"test": _card(60, 20)}} for i in range(splits - 2)}
+    return {"model": {"id": "minilm"}, "results": {"wp": {"role": "heldout", "splits": held}, **other}}
+
+
+def test_the_accuracy_figure_keeps_its_width_and_says_each_splits_n(tmp_path, monkeypatch):
+    from rmbench.eval import plots_run
+
+    # nine splits drew a 1,537 px wide figure that report.html shows at 760 px: 4 px labels
+    widths = [_size(tmp_path / plots_run.accuracy_bars(_run_doc(k), tmp_path / f"a{k}.png"))[0] for k in (2, 9)]
+    assert max(widths) <= 900 and abs(widths[0] - widths[1]) < 60
+    figs = _capture(monkeypatch)
+    plots_run.accuracy_bars(_run_doc(3), tmp_path / "b.png")
+    ax = figs[0].axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "wp heldout_all\n(heldout, n=1,375, 312 posts)" and "too small" in labels[1]
+    assert "%" in ax.get_xlabel() and ax.get_xlim()[1] > 100  # in %, as the tables beside it
+
+
+def test_calibration_leaves_out_too_small_splits_and_names_each_lines_n(tmp_path, monkeypatch):
+    from rmbench.eval import plots_run
+
+    figs = _capture(monkeypatch)
+    rewards = {("wp", "heldout_all"): ([1.0, 0.5, -0.2] * 10, [0.0] * 30), ("wp", "test"): ([1.0] * 4, [0.0] * 4)}
+    plots_run.calibration(rewards, tmp_path / "c.png", 10, _run_doc(2))
+    legend = figs[0].axes[0].get_legend()
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert "wp/heldout_all (n=30)" in texts and not any("wp/test" in t for t in texts)
+    assert "1 too-small split(s) not drawn" in legend.get_title().get_text()
+    # only too-small splits (a --limit run): drawn rather than an empty figure
+    plots_run.calibration({("wp", "test"): ([1.0] * 4, [0.0] * 4)}, tmp_path / "d.png", 10, _run_doc(2))
+    assert "wp/test (n=4)" in [t.get_text() for t in figs[1].axes[0].get_legend().get_texts()]
+
+
+def test_the_training_curve_names_each_axis_chance_line(tmp_path, monkeypatch):
+    from rmbench.eval import plots_run
+
+    figs = _capture(monkeypatch)
+    log = [{"step": 4, "loss": 0.69}, {"step": 8, "eval_loss": 0.63, "eval_accuracy": 0.74}, {"step": 8, "loss": 0.6}]
+    plots_run.training_curve(log, tmp_path / "t.png")
+    texts = [t.get_text() for t in figs[0].axes[0].get_legend().get_texts()]
+    # the 0.5 accuracy line was drawn unlabelled, where it read as a loss of 0.63 on the left axis
+    assert "chance accuracy, 50% (right)" in texts and "chance loss, ln 2 (left)" in texts
+    assert figs[0].axes[1].get_ylim()[1] > 100 and "%" in figs[0].axes[1].get_ylabel()
+
+
+def test_the_learning_curve_panels_share_a_unit_and_name_the_split(tmp_path, monkeypatch):
+    figs = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: figs.append(fig) or path.name)
+    curves_plot({"minilm": [_point(500, -0.03, 0.04), _point(2000, 0.01, 0.07)]}, tmp_path / "c.png", "gradschool")
+    acc, diff = figs[0].axes
+    # the left panel drew 0.6 beside the right panel's points, and never said which split it scores
+    assert acc.get_title() == "Learning curves: gradschool heldout_all" and "%" in acc.get_ylabel()
+    assert acc.get_ylim()[0] > 50 and "points" in diff.get_ylabel()
+
+
+def test_the_forest_plot_says_what_its_colours_mean_and_which_rows_are_in_domain(tmp_path, monkeypatch):
+    figs = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: figs.append(fig) or path.name)
+    row = {"run": "b", "task": "wp", "split": "heldout_all", "role": "heldout", "n": 1375, "too_small": False,
+           "verdict": "better", "diff": {"value": 0.05, "ci95": [0.02, 0.08]}}
+    rows = [row, {**row, "task": "gs", "split": "test", "role": "in_domain", "n": 30, "too_small": True,
+                  "verdict": "too small", "diff": {"value": 0.1, "ci95": [-0.2, 0.3]}}]
+    plots.compare_forest({"rows": rows, "first": "a", "runs": [{"synthetic_data": False}]}, tmp_path / "f.png")
+    ax = figs[0].axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["b: wp heldout_all (n=1,375)",
+                                                            "b: gs test (in_domain, n=30), too small"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["better (interval above 0)", "too small"]

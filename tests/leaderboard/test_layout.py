@@ -111,3 +111,30 @@ def test_every_page_fits_1280_and_1920_px(board, site, browser, artifacts_dir, t
             problems += [f"{page_file.name} at {width}px: {p}" for p in
                          _fits(browser, page_file, width, artifacts_dir / name)]
     assert problems == []
+
+
+@pytest.mark.browser
+def test_an_entrys_facts_never_break_a_word_at_800_px(site, browser):
+    # dl.facts used word-break: break-all (for the weights hash), which cut every long line of an
+    # entry's page mid-word at 800 px: "mean h|eldout_all_hard", "(r|eddit-college dumps".
+    page = browser.new_page(viewport={"width": 800, "height": 900})
+    page.goto((site[0] / "s" / "long-model-name-from-a-lab-with-a-long-name.html").as_uri())
+    split = page.evaluate("""() => {
+        const out = [];
+        document.querySelectorAll('dl.facts dd').forEach(dd => {
+            const walk = document.createTreeWalker(dd, NodeFilter.SHOW_TEXT);
+            for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+                for (const m of node.data.matchAll(/\\S+/g)) {
+                    if (m[0].length > 40) continue;  // a hash wider than the column may break
+                    const r = document.createRange();
+                    r.setStart(node, m.index);
+                    r.setEnd(node, m.index + m[0].length);
+                    if (new Set(Array.from(r.getClientRects(), x => Math.round(x.top))).size > 1) out.push(m[0]);
+                }
+            }
+        });
+        return out;
+    }""")
+    wrapped = page.evaluate("() => document.querySelector('dl.facts').offsetHeight")
+    page.close()
+    assert split == [] and wrapped > 0

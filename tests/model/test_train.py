@@ -123,7 +123,7 @@ def _fit_small(tmp_path, tiny_bert_dir, make_pairs, **train):
 
 
 def test_the_log_history_has_the_loss_of_every_logging_step(tmp_path, tiny_bert_dir, make_pairs):
-    from rmbench.eval.plots import training_curve
+    from rmbench.eval.plots_run import training_curve
     from rmbench.model.train import training_arguments
     from rmbench.model.trainlog import LOG_FILE, read_log
 

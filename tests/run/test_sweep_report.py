@@ -108,3 +108,12 @@ def test_a_sweep_under_limit_never_says_every_post():
     assert "every" not in md.replace("every figure", "")
     assert "heldout\\_all: a sample of at most 100 pairs, --limit" in md
     assert "a sample of at most 100 pairs of each evaluated task (--limit)" in md
+
+
+def test_the_learning_curve_table_names_the_split_of_its_baseline_and_verdict_columns():
+    # "best baseline | its % | clears it" stood right after "test %" and read as test's verdict
+    titles = [c.title for c in curve_sheet(_result()).columns]
+    for title in ("best baseline, heldout_all", "clears it, heldout_all", "Δ confounds, heldout_all",
+                  "Δ stacked, heldout_all", "adds info, heldout_all"):
+        assert title in titles
+    assert "clears it" not in titles and curve_sheet(_result()).records()[0]["clears_best_baseline"] is True
