@@ -18,7 +18,7 @@ from __future__ import annotations
 import datasets
 import evaluate
 
-from rmbench.eval.metrics import ClusterBootstrap, pair_outcomes, post_ids_of
+from rmbench.eval.metrics import ClusterBootstrap, pair_outcomes, post_ids_of, using_interval
 
 PATH = __file__
 
@@ -34,8 +34,10 @@ Args:
         are resampled together.
     bootstrap_samples (int, default 1000): resamples for the interval (rmbench's default).
     seed (int, default 0): the bootstrap's seed (a run's --seed).
+    interval (str, default "expanded"): how the interval reads the resamples, as a run's
+        eval.interval ("percentile" for a results.json from before that option).
 Returns:
-    accuracy, ci95_low, ci95_high (fractions in [0, 1]), n_pairs, n_posts, ties.
+    accuracy, ci95_low, ci95_high (fractions in [0, 1]), n_pairs, n_posts, ties, interval.
 """
 
 
@@ -52,10 +54,12 @@ class RmbenchAccuracy(evaluate.Metric):
             reference_urls=["https://github.com/rmbench/rmbench"],
         )
 
-    def _compute(self, chosen_rewards, rejected_rewards, pair_ids, bootstrap_samples: int = 1000, seed: int = 0):
+    def _compute(self, chosen_rewards, rejected_rewards, pair_ids, bootstrap_samples: int = 1000, seed: int = 0,
+                 interval: str = "expanded"):
         outcomes = pair_outcomes(chosen_rewards, rejected_rewards)
         posts = post_ids_of(pair_ids)
         boot = ClusterBootstrap(posts, bootstrap_samples, seed)
-        acc, (lo, hi) = boot.mean(outcomes)
+        with using_interval(interval):
+            acc, (lo, hi) = boot.mean(outcomes)
         return {"accuracy": acc, "ci95_low": lo, "ci95_high": hi, "n_pairs": int(outcomes.size),
-                "n_posts": len(set(posts)), "ties": int((outcomes == 0.5).sum())}
+                "n_posts": len(set(posts)), "ties": int((outcomes == 0.5).sum()), "interval": interval}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -26,6 +27,23 @@ def test_ties_count_half_and_posts_cluster():
                                                                                           "r:g:h"], seed=3)
     assert out["accuracy"] == pytest.approx(2.5 / 4) and out["ties"] == 1
     assert (out["n_pairs"], out["n_posts"]) == (4, 3) and out["ci95_low"] <= out["accuracy"] <= out["ci95_high"]
+
+
+def test_the_interval_rule_is_a_runs_and_can_be_an_old_runs():
+    from rmbench.eval.metrics import ClusterBootstrap, pair_outcomes, using_interval
+
+    rng = np.random.default_rng(0)
+    chosen, rejected = rng.normal(size=90).tolist(), rng.normal(size=90).tolist()
+    ids = [f"p{i // 3}:c{i}:r{i}" for i in range(90)]  # 30 posts: the rules differ visibly
+    m = _metric()
+    wide = m.compute(chosen_rewards=chosen, rejected_rewards=rejected, pair_ids=ids)
+    plain = m.compute(chosen_rewards=chosen, rejected_rewards=rejected, pair_ids=ids, interval="percentile")
+    assert (wide["interval"], plain["interval"]) == ("expanded", "percentile")
+    assert wide["ci95_low"] <= plain["ci95_low"] and wide["ci95_high"] >= plain["ci95_high"]  # accuracies are
+    assert wide["ci95_high"] - wide["ci95_low"] > plain["ci95_high"] - plain["ci95_low"]  # steps of 1/90
+    boot = ClusterBootstrap([i.split(":")[0] for i in ids], 1000, 0)
+    with using_interval("percentile"):  # the old rule's figure is the harness's old figure
+        assert (plain["ci95_low"], plain["ci95_high"]) == pytest.approx(boot.mean(pair_outcomes(chosen, rejected))[1])
 
 
 @pytest.mark.slow
