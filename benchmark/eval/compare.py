@@ -163,9 +163,11 @@ def _over_seeds(per_seed: list[tuple[int, float, list]], too_small: bool) -> dic
 
 
 def seeds_text(over: dict | None) -> str | None:
-    """'better in 2 of 3', 'worse in 3 of 3', 'better in 1, worse in 1 of 3', 'in none of 3'."""
+    """'better in 2 of 3', 'worse in 3 of 3', 'better in 1, worse in 1 of 3', 'in none of 3', 'too small'."""
     if not over:
         return None
+    if over.get("by_seed") and all(e["verdict"] == "too small" for e in over["by_seed"]):
+        return "too small"  # no seed could call it: "in none of 2" read as two clear ties
     said = [f"{word} in {over[word]}" for word in ("better", "worse") if over[word]]
     return f"{', '.join(said) or 'in none'} of {len(over['seeds'])}"
 

@@ -248,6 +248,11 @@ def test_seeds_text_says_in_how_many_seeds_a_verdict_holds():
     assert seeds_text(over(1, 1, 3)) == "better in 1, worse in 1 of 3"
     assert seeds_text(over(0, 0, 2)) == "in none of 2"
     assert seeds_text(None) is None
+    # a row too small for any seed's verdict says so, not "in none of 2" (read as two clear ties)
+    small = {**over(0, 0, 2), "by_seed": [{"seed": s, "verdict": "too small"} for s in (0, 1)]}
+    assert seeds_text(small) == "too small"
+    tied = {**over(0, 0, 2), "by_seed": [{"seed": s, "verdict": "no difference detected"} for s in (0, 1)]}
+    assert seeds_text(tied) == "in none of 2"
 
 
 def test_holm_verdicts_count_every_row_of_a_run_as_one_family(tmp_path, write_run_folder, pair_ids):
