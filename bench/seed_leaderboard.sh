@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate the leaderboard's seed entries with the tool itself: the tracks are frozen from
 # freshly prepared data (their pairs and baselines included), then the baselines (random,
-# longer-wins, later-wins) and the default offline model (minilm; on the real track also at
+# longer-wins, later-wins, confounds) and the default offline model (minilm; on the real track also at
 # the real-vote studies' 2,000-pair budget, minilm-2k) are evaluated/trained,
 # submitted with their per-pair predictions, and re-scored by `verify --record` (the
 # "verified" badge). Nothing here is written by hand; it is the one way to regenerate them.
@@ -55,7 +55,9 @@ export RMBENCH_LEADERBOARD_DIR="$STAGE"
 seed_track() {  # seed_track TRACK DATA_DIR HELDOUT LABEL
   local track=$1 data=$2 heldout=$3 label=$4
   rmbench leaderboard freeze --data "$data" --track "$track" --holdout "$heldout" --label "$label" --replace
-  for b in random longer later; do
+  # confounds too: the surface-feature baseline every "adds information" verdict is against has
+  # a row of its own, not only the board's Best baseline / Margin columns
+  for b in random longer later confounds; do
     rmbench evaluate --model "baseline:$b" --data "$data" --tasks "$heldout" --out "$WORK/runs/$track-baseline-$b"
     rmbench submit "$WORK/runs/$track-baseline-$b" --name "baseline-$b-$track" --organization "$ORG" --track "$track"
     rmbench leaderboard verify "baseline-$b-$track" --data "$data" --record
