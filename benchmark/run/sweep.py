@@ -293,8 +293,10 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
     data = Prepared.open(data_dir)
     result = {"kind": "rmbench.sweep", "schema_version": 1, "data_fingerprint": data.fingerprint,
               "synthetic_data": data.synthetic, "holdout": holdout.lower(), "config": base.to_dict()}
-    for name in [holdout, *(transfer_tasks or [])]:
-        data.key(name)  # a typo fails here, before the folder is made or a cell is announced
+    # a typo fails here, before the folder is made or a cell is announced; --holdout only names
+    # the curves' held-out task, so a leave-one-out or transfer sweep does not need one in the data
+    for name in [*([holdout] if curves or adapt else []), *(transfer_tasks or [])]:
+        data.key(name)
     out.mkdir(parents=True, exist_ok=True)
     listed = [t.lower() for t in transfer_tasks] if transfer_tasks else data.tasks_with("train", "test")
     names = listed if transfer else []
