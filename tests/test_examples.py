@@ -1,10 +1,12 @@
-"""Every `--help` example (help text or epilog) that can run offline on the demo data runs, as written, in one
-scratch directory (later examples use what earlier ones wrote: prepared/, runs/wp/).
+"""Every `--help` example (help text or epilog) that can run offline on the demo data or the shared real
+dumps runs, as written, in one scratch directory (later examples use what earlier ones wrote: prepared/,
+runs/wp/).
 
-The examples are not edited for the test: ``tiny_cli_env`` sets ``$RMBENCH_CONFIG`` (a tiny
-random model, a few dozen pairs) and ``$RMBENCH_LEADERBOARD_DIR`` (a scratch board). An
-example that cannot run here is skipped with its reason, and every flag of every example --
-skipped or not -- must exist on its command.
+The examples are not edited for the test but in two ways: ``DUMPS`` becomes the shared real dumps
+beside the checkout (also in CI), and there an example's ``data.max_train_pairs`` the tiny config's.
+``tiny_cli_env`` sets ``$RMBENCH_CONFIG`` (a tiny random model, a few dozen pairs) and
+``$RMBENCH_LEADERBOARD_DIR`` (a scratch board). An example that cannot run here is skipped with its
+reason, and every flag of every example -- skipped or not -- must exist on its command.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
+from pathlib import Path
 
 import click
 import pytest
@@ -20,7 +23,8 @@ from rmbench.cli import main
 
 # Why an example cannot run in an offline test, by a word it contains.
 CANNOT_RUN = {
-    "DUMPS": "needs real Reddit dumps",
+    "--ray-address auto": "joins a running Ray cluster (tests/prepare runs prepare on a local Ray)",
+    "--data DUMPS --model smollm2": "trains the 135M smollm2 on real dumps: minutes on a 2-core CPU (tests/model runs smollm2)",
     "runs/x": "a placeholder for your own run directory",
     "runs/my-run": "a placeholder for your own run directory",
     "--repo me/": "uploads to the Hugging Face hub (no network here)",
@@ -36,6 +40,9 @@ CANNOT_RUN = {
     "leaderboard/submissions/": "files of the checkout, not of the scratch directory (tests/eval/test_compare.py "
                                 "compares these two)",
 }
+SHARED_DUMPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "reddit-dumps"  # as conftest's fixture
+# DUMPS stands for real Reddit dumps: the shared ones beside the checkout (also in CI), run as written on them.
+DUMPS = re.compile(r"(?<![\w/.-])DUMPS(?![\w/.-])")
 PLACEHOLDER = re.compile(r"(?<![\w/.-])[A-Z]{1,3}(?![\w/.-])")  # D, A, G: stand for a path of yours
 ORDER = ["", "tasks", "models", "prepare", "export", "run", "evaluate", "sweep", "leaderboard", "submit", "push",
          "agent", "feedback"]
@@ -71,6 +78,8 @@ def why_not(example: str) -> str | None:
     for word, reason in CANNOT_RUN.items():
         if word in example:
             return reason
+    if DUMPS.search(example):
+        return None if SHARED_DUMPS.is_dir() else f"needs real Reddit dumps (none at {SHARED_DUMPS})"
     if PLACEHOLDER.search(example.split("#")[0]):
         return "a placeholder for a path of yours"
     return None
@@ -112,7 +121,11 @@ def test_example_runs(where, example, scratch):
     if reason:
         pytest.skip(reason)
     cwd, env = scratch
-    proc = subprocess.run(["bash", "-o", "pipefail", "-c", example], cwd=cwd, env=env, capture_output=True,
+    if DUMPS.search(example):  # the real dumps, and the tiny config's training budget (the example's is a real model's)
+        example = re.sub(r"data\.max_train_pairs=\d+", "data.max_train_pairs=64",
+                         DUMPS.sub(shlex.quote(str(SHARED_DUMPS)), example))
+    proc = subprocess.run(["bash", "-o", "pipefail", "-c", example],
+                          cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=900)
     assert proc.returncode == 0, f"`{example}` (from `rmbench {where} --help`) failed:\n{proc.stderr[-3000:]}"
     assert proc.stdout.strip(), f"`{example}` printed nothing on stdout"
