@@ -65,7 +65,9 @@ def _cell(value: object, kind: str, key: str, html_text: str | None = None) -> s
 # badge column (shown beside the name), the data column (the track's heading says it), the
 # submission date, and the per-task splits other than the ranked one (the entry's page has
 # every split), and the Best-of-N column on a track where no entry has one.
-_OFF_INDEX = {"badge", "data", "date"}
+# the note is shown under the entry's name instead: a last column is out of sight on a narrow screen,
+# and "100.0" of baseline-later reads as the best entry without its "right by construction"
+_OFF_INDEX = {"badge", "data", "date", "note"}
 
 
 def site_columns(track: Track, rows: list[Row] = ()) -> list:
@@ -102,7 +104,8 @@ def ranking_table(track: Track, rows: list[Row]) -> str:
             if c.key == "model":
                 badge = ' <span class="tag baseline">baseline</span>' if r.kind == "baseline" else ""
                 badge += f' <span class="tag {esc(r.badge)}">{esc(r.badge)}</span>'
-                cells.append(_cell(v, "text", c.key, f'<a href="s/{esc(r.name)}.html">{esc(r.name)}</a> {badge}'))
+                why = f'<span class="why">{esc(r.note)}</span>' if r.note else ""
+                cells.append(_cell(v, "text", c.key, f'<a href="s/{esc(r.name)}.html">{esc(r.name)}</a> {badge}{why}'))
             elif c.kind == "pct" and c.key in r.ci95:  # the score, a task's accuracy, best-of-N: with intervals
                 cells.append(_cell(v, c.kind, c.key, with_ci(v, r.ci95[c.key])))
             else:

@@ -138,3 +138,27 @@ def test_an_entrys_facts_never_break_a_word_at_800_px(site, browser):
     wrapped = page.evaluate("() => document.querySelector('dl.facts').offsetHeight")
     page.close()
     assert split == [] and wrapped > 0
+
+
+@pytest.mark.browser
+def test_at_800_px_why_an_entry_is_not_ranked_and_whose_row_it_is_stay_in_view(browser, tmp_path):
+    # The index is wider than 800 px and scrolls sideways. The note was its last column, out of
+    # sight there, so baseline-later-demo's 100.0 read as the best entry; and once scrolled, a row's
+    # numbers had no name beside them.
+    out = _build(REPO / "leaderboard", tmp_path / "repo-site")
+    page = browser.new_page(viewport={"width": 800, "height": 900})
+    page.goto((out / "index.html").as_uri())
+    seen = page.evaluate("""() => {
+        const row = document.querySelector('tr[data-name="baseline-later-demo"]');
+        const why = row.querySelector('td.model .why');
+        const box = row.closest('.scroll');
+        const wide = box.scrollWidth > box.clientWidth;
+        box.scrollLeft = box.scrollWidth;
+        const name = row.querySelector('td.model').getBoundingClientRect();
+        const edge = box.getBoundingClientRect();
+        return {why: why ? why.textContent : null, right: why ? why.getBoundingClientRect().right : 1e9,
+                wide, nameLeft: name.left - edge.left};
+    }""")
+    page.close()
+    assert "right by construction" in seen["why"] and seen["right"] <= 800
+    assert seen["wide"] and abs(seen["nameLeft"]) < 2, seen
