@@ -114,7 +114,7 @@ def leave_one_out(doc: dict, path: Path, synthetic: bool = False) -> str | None:
     for ax, split in zip(axes[0], splits):
         summ = doc["summary"].get(split) or {}
         items = [(f"{r['task']}{' seed %s' % r.get('seed') if seeded else ''} "
-                  f"(n={r['n']}{', too small' if r.get('too_small') else ''})", r["diff_confounds"],
+                  f"(n={r['n']}{', too small: not drawn' if r.get('too_small') else ''})", r["diff_confounds"],
                   r["diff_confounds_ci95"], False, bool(r.get("too_small"))) for r in doc["rows"] if r["split"] == split]
         over = f", mean of {len(doc['seeds'])} seeds" if seeded else ""
         for key, label in (("pooled", f"all pairs, pooled{over}"), ("mean_of_tasks", f"mean of tasks{over}")):
@@ -124,7 +124,7 @@ def leave_one_out(doc: dict, path: Path, synthetic: bool = False) -> str | None:
                           bool(summ.get("too_small"))))
         ys = list(range(len(items)))[::-1]
         for y, (_, d, ci, bold, small) in zip(ys, items):
-            if d is None:
+            if d is None or (small and not bold):  # a 7-pair interval spanned -78..0 and squeezed every other row
                 continue
             lo, hi = ci if ci and ci[0] is not None else (d, d)
             color = "#9e9e9e" if small else "#2ca02c" if lo > 0 else "#d62728" if hi < 0 else COLORS["model"]

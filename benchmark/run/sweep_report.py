@@ -265,6 +265,7 @@ def heading(result: dict) -> str:
 def sweep_markdown(result: dict) -> str:
     """sweep.md: the same tables as the terminal, then the plots (paths beside sweep.json)."""
     from rmbench.eval.report import SYNTHETIC_NOTE
+    from rmbench.run.sweep_findings import loo_findings
     from rmbench.tables import markdown
 
     lines = [f"# rmbench sweep: {heading(result)}", ""]
@@ -272,6 +273,9 @@ def sweep_markdown(result: dict) -> str:
         lines += [SYNTHETIC_NOTE, ""]
     lines += [f"- data fingerprint `{(result.get('data_fingerprint') or '-')[:16]}`; every figure is "
               "sweep.json's own; intervals are 95%, resampling whole posts", ""]
+    answer = loo_findings(result)
+    if answer:
+        lines += ["## What it says", "", *[f"- {sentence}" for sentence in answer], ""]
     for sheet in _sheets(result):
         lines += [markdown(sheet), ""]
     lines += [f"![{result[k]}]({result[k]})" for k in PLOTS if result.get(k)]

@@ -129,3 +129,19 @@ def test_the_forest_plot_says_what_its_colours_mean_and_which_rows_are_in_domain
     assert [t.get_text() for t in ax.get_yticklabels()] == ["b: wp heldout_all (n=1,375)",
                                                             "b: gs test (in_domain, n=30), too small"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["better (interval above 0)", "too small"]
+
+
+def test_leave_one_out_leaves_a_too_small_splits_interval_out_of_the_axis(tmp_path, monkeypatch):
+    # a 7-pair split's interval (-78 .. 0 points) set the axis and squeezed every counted row into 20 points
+    figs = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: figs.append(fig) or path.name)
+    row = {"split": "heldout_all_hard", "seed": 0, "diff_confounds": 0.05, "diff_confounds_ci95": [0.01, 0.09]}
+    rows = [{**row, "task": "a", "n": 1132}, {**row, "task": "g", "n": 889, "diff_confounds": 0.12},
+            {**row, "task": "e", "n": 7, "too_small": True, "diff_confounds": -0.36, "diff_confounds_ci95": [-0.78, 0.0]}]
+    block = {"diff": {"value": 0.08, "ci95": [0.05, 0.11]}, "n": 2028}
+    doc = {"tasks": ["a", "e", "g"], "seeds": [0], "versus": "confounds", "rows": rows,
+           "summary": {"heldout_all_hard": {"n": 2028, "pooled": block, "mean_of_tasks": {**block, "n": 2021}}}}
+    plots.leave_one_out(doc, tmp_path / "loo.png")
+    ax = figs[0].axes[0]
+    assert ax.get_xlim()[0] > -10, ax.get_xlim()
+    assert "e (n=7, too small: not drawn)" in [t.get_text() for t in ax.get_yticklabels()]

@@ -110,6 +110,12 @@ def test_leave_one_out_cells_pool_and_resume(tmp_path, monkeypatch, tiny_bert_di
     assert "Leave one out" in result.output and "mean of tasks" in result.output
     md, page = (out / "sweep.md").read_text(), (out / "sweep.html").read_text()
     assert "each of" in md and f"{100 * summ['pooled']['accuracy']['value']:.1f}" in md
+    lo, hi = summ["pooled"]["diff"]["ci95"]
+    verb = "**beats" if lo > 0 else "**is worse than" if hi < 0 else "**does not beat"
+    said = md.split("## What it says")[1].split("**Leave one out")[0]
+    assert f"heldout_all: {summ['n']:,} pairs" in said and verb in said
+    assert all(f"(cells/loo-{t}/report.html)" in said and (out / "cells" / f"loo-{t}" / "report.html").is_file()
+               for t in tasks)
     assert (out / "leave_one_out.png").stat().st_size > 1000 and page.count("data:image/png;base64,") == 1
 
     def no_training(*a, **kw):

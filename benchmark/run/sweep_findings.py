@@ -1,0 +1,115 @@
+"""The answer of a leave-one-out sweep in sentences, above its tables in sweep.md / sweep.html:
+what each cell ran, the pooled verdicts against baseline:confounds and beyond surface features,
+where counting every task the same changes them, task by task, and what was too small to count.
+
+Why: the page was two tables and a plot, and the one sentence a reader came for (does the model
+beat the surface features over every held-out community?) had to be assembled from three columns
+of the second table. Every number is sweep.json's own; nothing is recomputed here.
+"""
+
+from __future__ import annotations
+
+from rmbench.eval.report import _ci, _dci, _pct, _pp
+
+HARD = "similar-length, similar-time pairs"
+
+
+def _verb(ci) -> str:
+    """What a paired difference's 95% interval says: above 0, below 0, or 0 inside it."""
+    if not ci or ci[0] is None:
+        return "cannot be compared with"
+    return "beats" if ci[0] > 0 else "is worse than" if ci[1] < 0 else "does not beat"
+
+
+def _seeds_said(block: dict, key: str) -> str:
+    over = block.get("over_seeds")
+    return f" (in {over[key]} of {over['seeds']} seeds on its own)" if over else ""
+
+
+def what_ran(result: dict) -> str:
+    """The recipe of every cell, from the sweep's config."""
+    cfg = result.get("config") or {}
+    model, train, data = cfg.get("model") or {}, cfg.get("train") or {}, cfg.get("data") or {}
+    loo = result.get("leave_one_out") or {}
+    seeds = loo.get("seeds") or [cfg.get("seed")]
+    budget = (f"at most {data['max_train_pairs']:,} pairs" if data.get("max_train_pairs") else "every pair")
+    epochs = train.get("epochs")
+    return (f"Each cell trains {model.get('name', '?')} on {budget} of the other tasks ({epochs:g} "
+            f"epoch{'' if epochs == 1 else 's'}, {model.get('max_length', 'auto')} tokens, learning rate "
+            f"{train.get('learning_rate', 0):g}, training seed{'s' if len(seeds) > 1 else ''} "
+            f"{', '.join(map(str, seeds))}) and scores every post of the task it holds out.")
+
+
+def cell_links(result: dict) -> str:
+    """Each cell's own report, relative to sweep.md (the config's seed keeps the plain folder)."""
+    loo = result.get("leave_one_out") or {}
+    base = (result.get("config") or {}).get("seed")
+    seeds = loo.get("seeds") or [base]
+    links = []
+    for task in loo.get("tasks") or []:
+        for s in seeds:
+            folder = f"loo-{task}" if s == base else f"loo-{task}-seed{s}"
+            label = task if len(seeds) == 1 else f"{task}, seed {s}"
+            links.append(f"[{label}](cells/{folder}/report.html)")
+    return "Each cell's report: " + ", ".join(links) + "." if links else ""
+
+
+def _pooled(split: str, summ: dict, model: str) -> list[str]:
+    p = summ["pooled"]
+    what = "all pairs" if split == "heldout_all" else HARD
+    d = p.get("diff") or {}
+    out = [f"**Pooled over {len(summ['tasks'])} held-out tasks, on {what}** ({split}: {summ['n']:,} pairs from "
+           f"{summ['posts']:,} posts), {model} **{_verb(d.get('ci95'))} baseline:confounds** (surface features "
+           f"only): {_pct(p['accuracy']['value'])}% {_ci(p['accuracy']['ci95'])} against {_pct(p['confounds'])}%, "
+           f"{_pp(d.get('value'))} points {_dci(d.get('ci95'))}{_seeds_said(p, 'clears')}."]
+    st = p.get("stacked") or {}
+    if st.get("adds_information") is not None:
+        sd, surf = st["diff"], st.get("surface_diff")
+        against = (f" and the surface stack (confounds plus the length difference) by {_pp(surf['value'])} "
+                   f"{_dci(surf['ci95'])}" if surf else "")
+        out.append(f"{'It **adds information**' if st['adds_information'] else 'It **does not add information**'} "
+                   f"beyond surface features there{_seeds_said(p, 'adds_information')}: confounds plus its reward "
+                   f"margin beats confounds alone by {_pp(sd['value'])} points {_dci(sd['ci95'])}{against}.")
+    m = summ.get("mean_of_tasks") or {}
+    if m.get("available", True) and m.get("diff"):
+        changed = bool(m.get("clears")) != bool(p.get("clears")) or bool(
+            (m.get("stacked") or {}).get("adds_information")) != bool(st.get("adds_information"))
+        if changed:
+            ms = (m.get("stacked") or {}).get("diff") or {}
+            out.append(f"Counting each of its {len(m['tasks'])} tasks the same instead (mean of tasks), the answer "
+                       f"changes: {_pp(m['diff']['value'])} points {_dci(m['diff']['ci95'])} against confounds, and "
+                       f"{_pp(ms.get('value'))} {_dci(ms.get('ci95'))} for the stack (adds information: "
+                       f"{'yes' if (m.get('stacked') or {}).get('adds_information') else 'no'}). A small task weighs "
+                       "as much as a large one there: read both.")
+    return out
+
+
+def _by_task(rows: list[dict]) -> list[str]:
+    """Task by task on all pairs (one seed: with several, the tables show each)."""
+    counted = [r for r in rows if r["split"] == "heldout_all" and not r.get("too_small")]
+    if len(counted) < 2 or len({r.get("seed") for r in counted}) > 1:
+        return []
+    beats = [r["task"] for r in counted if _verb(r.get("diff_confounds_ci95")) == "beats"]
+    adds = [r["task"] for r in counted if r.get("adds_information")]
+    return [f"Task by task on all pairs, it beats confounds on {len(beats)} of {len(counted)}"
+            f"{' (' + ', '.join(beats) + ')' if beats else ''} and adds information on {len(adds)} of "
+            f"{len(counted)}{' (' + ', '.join(adds) + ')' if adds else ''}."]
+
+
+def loo_findings(result: dict) -> list[str]:
+    """The sentences, in reading order; [] when the sweep has no finished leave-one-out part."""
+    loo = result.get("leave_one_out") or {}
+    if not loo.get("rows"):
+        return []
+    out = [what_ran(result)]
+    for split, summ in (loo.get("summary") or {}).items():
+        if summ.get("available"):
+            out += _pooled(split, summ, ((result.get("config") or {}).get("model") or {}).get("name", "the model"))
+    out += _by_task(loo["rows"])
+    small = [f"{r['task']} {r['split']}{' (seed ' + str(r['seed']) + ')' if len(loo.get('seeds') or []) > 1 else ''}"
+             f" ({r['n']:,} pairs from {r['posts']:,} posts)" for r in loo["rows"] if r.get("too_small")]
+    if small:
+        out.append("Too small to count on their own (shown; their pairs are in the pooled figures, never in a "
+                   "mean of tasks): " + "; ".join(small) + ".")
+    links = cell_links(result)
+    return out + ([links] if links else [])

@@ -1,0 +1,74 @@
+"""A leave-one-out sweep's answer in sentences (rmbench.run.sweep_findings): each says what sweep.json says."""
+
+from __future__ import annotations
+
+from rmbench.run.sweep_findings import loo_findings
+from rmbench.run.sweep_report import sweep_markdown
+
+
+def _est(v, lo, hi):
+    return {"value": v, "ci95": [lo, hi]}
+
+
+def _block(diff, stacked, surface, clears, adds, **extra):
+    return {"accuracy": _est(0.688, 0.676, 0.699), "confounds": 0.692, "diff": diff, "clears": clears,
+            "stacked": {"accuracy": _est(0.70, 0.69, 0.71), "diff": stacked, "surface_diff": surface,
+                        "adds_information": adds}, **extra}
+
+
+def _row(task, split, n, posts, diff_ci, adds, seed=0, too_small=False):
+    return {"task": task, "split": split, "seed": seed, "n": n, "posts": posts, "too_small": too_small,
+            "accuracy": 0.66, "ci95": [0.64, 0.68],
+            "diff_confounds": sum(diff_ci) / 2, "diff_confounds_ci95": diff_ci, "adds_information": adds}
+
+
+def _sweep(seeds=(0,)) -> dict:
+    pooled = _block(_est(-0.004, -0.014, 0.007), _est(0.011, 0.006, 0.017), _est(0.013, 0.007, 0.019), False, True)
+    macro = _block(_est(-0.015, -0.037, 0.006), _est(-0.001, -0.011, 0.008), _est(0.001, -0.009, 0.011), False, False,
+                   tasks=["a", "e", "g"])
+    hard = _block(_est(0.08, 0.05, 0.109), _est(0.054, 0.032, 0.075), _est(0.054, 0.032, 0.075), True, True)
+    rows = [_row("a", "heldout_all", 5088, 1231, [-0.019, 0.006], True),
+            _row("e", "heldout_all", 231, 107, [-0.104, -0.002], False),
+            _row("g", "heldout_all", 4242, 1066, [0.01, 0.03], True),
+            _row("e", "heldout_all_hard", 7, 7, [-0.78, 0.0], None, too_small=True)]
+    return {"holdout": "writingprompts", "config": {"seed": 0, "model": {"name": "minilm", "max_length": 128},
+                       "train": {"epochs": 1.0, "learning_rate": 1e-4}, "data": {"max_train_pairs": 2000}},
+            "leave_one_out": {"tasks": ["a", "e", "g"], "seeds": list(seeds), "rows": rows, "summary": {
+                "heldout_all": {"available": True, "tasks": ["a", "e", "g"], "n": 9561, "posts": 2404,
+                                "pooled": pooled, "mean_of_tasks": macro},
+                "heldout_all_hard": {"available": True, "tasks": ["a", "e", "g"], "n": 2028, "posts": 923,
+                                     "pooled": hard, "mean_of_tasks": {**hard, "tasks": ["a", "g"]}}}}}
+
+
+def test_the_answer_says_each_verdict_with_its_numbers():
+    said = loo_findings(_sweep())
+    assert said[0].startswith("Each cell trains minilm on at most 2,000 pairs") and "training seed 0" in said[0]
+    assert ("**Pooled over 3 held-out tasks, on all pairs** (heldout_all: 9,561 pairs from 2,404 posts), minilm "
+            "**does not beat baseline:confounds**") in said[1] and "-0.4 points [-1.4, +0.7]" in said[1]
+    assert said[2].startswith("It **adds information**") and "+1.1 points [+0.6, +1.7]" in said[2] and "+1.3 [+0.7, +1.9]" in said[2]
+    # the mean of tasks differs from pooled on adds information: said; on hard pairs it agrees: not said
+    assert "the answer changes" in said[3] and "adds information: no" in said[3]
+    assert "on similar-length, similar-time pairs" in said[4] and "**beats baseline:confounds**" in said[4]
+    assert sum("the answer changes" in s for s in said) == 1
+    assert "beats confounds on 1 of 3 (g) and adds information on 2 of 3 (a, g)" in said[6]
+    assert "e heldout_all_hard (7 pairs from 7 posts)" in said[7]
+    assert said[8] == ("Each cell's report: [a](cells/loo-a/report.html), [e](cells/loo-e/report.html), "
+                       "[g](cells/loo-g/report.html).")
+
+
+def test_an_interval_below_zero_is_worse_and_seeds_say_how_many_agree():
+    doc = _sweep(seeds=(0, 1))
+    pooled = doc["leave_one_out"]["summary"]["heldout_all"]["pooled"]
+    pooled["diff"] = _est(-0.02, -0.03, -0.01)
+    pooled["over_seeds"] = {"seeds": 2, "clears": 0, "adds_information": 1}
+    said = loo_findings(doc)
+    assert "**is worse than baseline:confounds**" in said[1] and "(in 0 of 2 seeds on its own)" in said[1]
+    assert "(in 1 of 2 seeds on its own)" in said[2]
+    assert "training seeds 0, 1" in said[0] and "[a, seed 1](cells/loo-a-seed1/report.html)" in said[-1]
+
+
+def test_the_page_leads_with_the_answer_and_a_sweep_without_leave_one_out_has_none():
+    page = sweep_markdown(_sweep())
+    assert page.index("## What it says") < page.index("**Leave one out")
+    assert loo_findings({"holdout": "wp", "learning_curves": {}}) == []
+    assert "What it says" not in sweep_markdown({"holdout": "wp"})
