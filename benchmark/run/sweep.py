@@ -198,7 +198,7 @@ def curves_plot(curves: dict, path: Path, holdout: str = "") -> str:
 
 def transfer_matrix(base, out: Path, tasks: list[str], console, progress, log: CellLog | None = None) -> dict:
     log = log or CellLog(len(tasks), console, progress)
-    matrix, cis, every = [], [], []
+    matrix, cis, every, small = [], [], [], {}
     for t in tasks:
         others = [u for u in tasks if u != t]
         cell = transfer_cell(out, t)
@@ -214,9 +214,12 @@ def transfer_matrix(base, out: Path, tasks: list[str], console, progress, log: C
         matrix.append(row)
         cis.append(row_ci)
         every.append(row_all)
+        card = (doc["results"].get(t, {}).get("splits") or {}).get("test") or {}
+        if card.get("too_small"):  # a task's test pairs are the same in every cell: its in-domain card says
+            small[t] = {"n": card["n"], "posts": card["posts"]}
     return {"train_tasks": tasks, "eval_tasks": tasks, "accuracy": matrix, "ci95": cis, "split": "test",
-            "accuracy_heldout_all": every,
-            "gaps": transfer_gaps(out, tasks, base.eval.bootstrap_samples, base.seed)}
+            "accuracy_heldout_all": every, "too_small_test": small,
+            "gaps": transfer_gaps(out, tasks, base.eval.bootstrap_samples, base.seed, base.eval)}
 
 
 def _outcomes(cell: Path, task: str, split: str) -> dict[str, float]:
@@ -232,9 +235,11 @@ def _outcomes(cell: Path, task: str, split: str) -> dict[str, float]:
     return out
 
 
-def transfer_gaps(out: Path, tasks: list[str], samples: int, seed: int) -> dict:
+def transfer_gaps(out: Path, tasks: list[str], samples: int, seed: int, ev=None) -> dict:
     """Per evaluated task U and training task T != U: in-domain (trained on U) minus held-out
-    (trained on T) accuracy on U's test pairs, with a paired post-clustered interval."""
+    (trained on T) accuracy on U's test pairs, with a paired post-clustered interval; ``too_small``
+    under ``ev``'s (the eval config's) min_report_pairs / min_report_posts, as a split would be."""
+    from rmbench.eval.controls import too_small
     from rmbench.eval.metrics import ClusterBootstrap, estimate, post_ids_of
 
     gaps: dict = {}
@@ -247,7 +252,9 @@ def transfer_gaps(out: Path, tasks: list[str], samples: int, seed: int) -> dict:
                 continue
             boot = ClusterBootstrap(post_ids_of(ids), samples, seed)
             d, ci = boot.diff([diag[i] for i in ids], [off[i] for i in ids])
-            gaps.setdefault(u, {})[t] = {**estimate(d, ci), "n": len(ids), "posts": len(set(post_ids_of(ids)))}
+            g = gaps.setdefault(u, {})[t] = {**estimate(d, ci), "n": len(ids), "posts": len(set(post_ids_of(ids)))}
+            if ev is not None:
+                g["too_small"] = too_small(g, ev.min_report_pairs, ev.min_report_posts)
     return gaps
 
 

@@ -1,6 +1,8 @@
-"""The answer of a leave-one-out sweep in sentences, above its tables in sweep.md / sweep.html:
-what each cell ran, the pooled verdicts against baseline:confounds and beyond surface features,
-where counting every task the same changes them, task by task, and what was too small to count.
+"""A sweep's answer in sentences, above its tables in sweep.md / sweep.html. Leave one out: what
+each cell ran, the pooled verdicts against baseline:confounds and beyond surface features, where
+counting every task the same changes them, task by task, and what was too small to count. The
+learning curves: where the model starts and ends, and at which sizes it beats confounds or adds
+information. The transfer matrix: in how many comparisons a task's own training data helps.
 
 Why: the page was two tables and a plot, and the one sentence a reader came for (does the model
 beat the surface features over every held-out community?) had to be assembled from three columns
@@ -113,3 +115,54 @@ def loo_findings(result: dict) -> list[str]:
                    "mean of tasks): " + "; ".join(small) + ".")
     links = cell_links(result)
     return out + ([links] if links else [])
+
+
+def _sizes(points: list[dict], key: str) -> str:
+    said = [f"{p['train_pairs']:,}" for p in points if key(p)]
+    return f"at {', '.join(said)} training pairs" if said else "at no size"
+
+
+def curve_findings(result: dict) -> list[str]:
+    """Per model of the learning curves: first and last point, and the sizes where each verdict holds."""
+    out = []
+    for model, points in (result.get("learning_curves") or {}).items():
+        if not points:
+            continue
+        first, last = points[0], points[-1]
+        split = first.get("split", "heldout_all")
+        limit = ((result.get("config") or {}).get("data") or {}).get("limit")
+        out.append(f"Learning curve, {model}, held-out {result.get('holdout', '')} {split}"
+                   f"{f' (a sample of at most {limit:,} pairs, --limit)' if limit else ''}: "
+                   f"{_pct(first['accuracy'])}% {_ci(first['ci95'])} at {first['train_pairs']:,} training pairs"
+                   + (f", {_pct(last['accuracy'])}% {_ci(last['ci95'])} at {last['train_pairs']:,}"
+                      if last is not first else "")
+                   + f". It beats confounds {_sizes(points, lambda p: _verb(p.get('diff_confounds_ci95')) == 'beats')}"
+                   f" and adds information {_sizes(points, lambda p: p.get('adds_information'))}.")
+    return out
+
+
+def transfer_findings(result: dict) -> list[str]:
+    """How often a task's own training pairs beat another task's, on its test pairs."""
+    t = result.get("transfer") or {}
+    gaps = [(u, v, g) for u, by in (t.get("gaps") or {}).items() for v, g in by.items()]
+    if not gaps:
+        return []
+    counted = [(u, v, g) for u, v, g in gaps if not g.get("too_small")]
+    above = [f"{u} over {v}" for u, v, g in counted if _verb(g.get("ci95")) == "beats"]
+    below = [f"{u} over {v}" for u, v, g in counted if _verb(g.get("ci95")) == "is worse than"]
+    small = sorted({u for u, _, g in gaps if g.get("too_small")})
+    if not counted:
+        return [f"Transfer: all in-domain - held-out gaps are too small to count (the test pairs of "
+                f"{', '.join(small)}): the matrix is shown, and says nothing about transfer."]
+    out = [f"Transfer: trained on the evaluated task itself, the model is better than trained on another task in "
+           f"{len(above)} of {len(counted)} counted comparisons{' (' + ', '.join(above) + ')' if above else ''} and "
+           f"worse in {len(below)}{' (' + ', '.join(below) + ')' if below else ''}; in the rest the paired interval of "
+           "the in-domain - held-out gap includes 0."]
+    if small:
+        out.append(f"Too small to count: the test pairs of {', '.join(small)} (their gaps are shown, never counted).")
+    return out
+
+
+def findings(result: dict) -> list[str]:
+    """Every part's sentences, in the page's order."""
+    return curve_findings(result) + transfer_findings(result) + loo_findings(result)

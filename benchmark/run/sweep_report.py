@@ -79,6 +79,10 @@ def transfer_sheet(result: dict, split: str = "test") -> Sheet | None:
              f"Transfer matrix: {split} accuracy %, "
              + (f"a sample of at most {_limit(result):,} pairs of each evaluated task (--limit)" if _limit(result)
                 else "every post of the evaluated task") + " (off the diagonal)")
+    small = t.get("too_small_test") or {}
+    if split == "test" and small:
+        title += "; too small to count: " + ", ".join(f"{u} ({c['n']:,} pairs from {c['posts']:,} posts)"
+                                                      for u, c in small.items())
     sheet = Sheet([Column("train_task", "trained on")] + [Column(f"on_{u}", u, _PCT) for u in t["eval_tasks"]],
                   title=title)
     for name, row in zip(t["train_tasks"], t[key]):
@@ -92,11 +96,13 @@ def gap_sheet(result: dict) -> Sheet | None:
         return None
     sheet = Sheet([Column("eval_task", "evaluated on"), Column("train_task", "trained on"),
                    Column("gap", "in-domain - held-out pp", "pp"), Column("ci95", "95% CI", "pp_ci"),
-                   Column("n", "pairs", "int"), Column("posts", "posts", "int")],
-                  title="In-domain - held-out gap on each task's test pairs (paired, post-clustered)")
+                   Column("n", "pairs", "int"), Column("posts", "posts", "int"),
+                   Column("too_small", "too small?", "bool")],
+                  title="In-domain - held-out gap on each task's test pairs (paired, post-clustered; too small: "
+                        "under eval.min_report_pairs/posts, shown, never counted)")
     for u, by_train in gaps.items():
         for t, g in by_train.items():
-            sheet.add(u, t, g["value"], g["ci95"], g["n"], g["posts"])
+            sheet.add(u, t, g["value"], g["ci95"], g["n"], g["posts"], g.get("too_small"))
     return sheet
 
 
@@ -265,7 +271,7 @@ def heading(result: dict) -> str:
 def sweep_markdown(result: dict) -> str:
     """sweep.md: the same tables as the terminal, then the plots (paths beside sweep.json)."""
     from rmbench.eval.report import SYNTHETIC_NOTE
-    from rmbench.run.sweep_findings import loo_findings
+    from rmbench.run.sweep_findings import findings
     from rmbench.tables import markdown
 
     lines = [f"# rmbench sweep: {heading(result)}", ""]
@@ -273,7 +279,7 @@ def sweep_markdown(result: dict) -> str:
         lines += [SYNTHETIC_NOTE, ""]
     lines += [f"- data fingerprint `{(result.get('data_fingerprint') or '-')[:16]}`; every figure is "
               "sweep.json's own; intervals are 95%, resampling whole posts", ""]
-    answer = loo_findings(result)
+    answer = findings(result)
     if answer:
         lines += ["## What it says", "", *[f"- {sentence}" for sentence in answer], ""]
     for sheet in _sheets(result):

@@ -63,6 +63,9 @@ def test_sweep_cells_plots_and_resume(tmp_path, monkeypatch, tiny_bert_dir, writ
     # in-domain - held-out gap per evaluated task, paired on its test pairs
     gap = t["gaps"]["writingprompts"]["askacademia"]
     assert gap["n"] == 12 and gap["ci95"][0] <= gap["value"] <= gap["ci95"][1]
+    # 12 test pairs are under eval.min_report_pairs (50): the gap is too small, as its task's test split is
+    assert gap["too_small"] and t["too_small_test"]["writingprompts"]["n"] == 12
+    assert card["results"]["writingprompts"]["splits"]["test"]["too_small"]
     diag, off = t["accuracy"][1][1], t["accuracy"][0][1]
     assert gap["value"] == pytest.approx(diag - off, abs=1e-6)
     assert t["accuracy_heldout_all"][0][1] is not None and t["accuracy_heldout_all"][1][1] is None
@@ -74,6 +77,10 @@ def test_sweep_cells_plots_and_resume(tmp_path, monkeypatch, tiny_bert_dir, writ
     md, page = (out / "sweep.md").read_text(), (out / "sweep.html").read_text()
     assert f"| {tiny} | 12 | {curve[0]['n']} | {100 * curve[0]['accuracy']:.1f} |" in md.replace("\\_", "_")
     assert page.count("data:image/png;base64,") == 2 and "Not inlined" not in page
+    said = md.split("## What it says")[1].split("**Learning curves")[0]
+    assert f"Learning curve, {tiny}, held-out writingprompts heldout_all: {100 * curve[0]['accuracy']:.1f}%" in said
+    assert "all in-domain - held-out gaps are too small to count (the test pairs of askacademia, writingprompts)" in said
+    assert "too small to count: askacademia (12 pairs" in md
     assert str(out / "sweep.html") in result.output
 
     def no_training(*a, **kw):

@@ -72,3 +72,29 @@ def test_the_page_leads_with_the_answer_and_a_sweep_without_leave_one_out_has_no
     assert page.index("## What it says") < page.index("**Leave one out")
     assert loo_findings({"holdout": "wp", "learning_curves": {}}) == []
     assert "What it says" not in sweep_markdown({"holdout": "wp"})
+
+
+def test_the_learning_curve_and_transfer_say_where_each_verdict_holds():
+    from rmbench.run.sweep_findings import curve_findings, transfer_findings
+
+    point = {"split": "heldout_all", "accuracy": 0.79, "ci95": [0.70, 0.87], "train_pairs": 250,
+             "diff_confounds_ci95": [-0.1, 0.1], "adds_information": True}
+    big = {**point, "train_pairs": 4000, "accuracy": 0.83, "diff_confounds_ci95": [0.01, 0.05]}
+    said = curve_findings({"holdout": "wp", "config": {"data": {"limit": 100}},
+                           "learning_curves": {"minilm": [point, {**point, "train_pairs": 1000, "adds_information": False}, big]}})
+    assert said == ["Learning curve, minilm, held-out wp heldout_all (a sample of at most 100 pairs, --limit): 79.0% "
+                    "[70.0, 87.0] at 250 training pairs, 83.0% [70.0, 87.0] at 4,000. It beats confounds at 4,000 "
+                    "training pairs and adds information at 250, 4,000 training pairs."]
+
+    def gap(lo, hi, small=False):
+        return {"value": (lo + hi) / 2, "ci95": [lo, hi], "n": 80, "posts": 30, "too_small": small}
+
+    t = {"gaps": {"a": {"b": gap(0.01, 0.1), "c": gap(-0.1, 0.1)}, "b": {"a": gap(-0.2, -0.05)},
+                  "c": {"a": gap(0.2, 0.3, small=True)}}}
+    said = transfer_findings({"transfer": t})
+    assert "better than trained on another task in 1 of 3 counted comparisons (a over b) and worse in 1 (b over a)" in said[0]
+    assert said[1] == "Too small to count: the test pairs of c (their gaps are shown, never counted)."
+    for by in t["gaps"].values():
+        for g in by.values():
+            g["too_small"] = True
+    assert "all in-domain - held-out gaps are too small to count (the test pairs of a, b, c)" in transfer_findings({"transfer": t})[0]

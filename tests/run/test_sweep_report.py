@@ -22,7 +22,7 @@ def _result() -> dict:
             "transfer": {"train_tasks": ["a", "b"], "eval_tasks": ["a", "b"], "split": "test",
                          "accuracy": [[0.9, 0.6], [None, 0.8]], "ci95": [[[0.85, 0.95], [0.5, 0.7]], [None, [0.7, 0.9]]],
                          "accuracy_heldout_all": [[None, 0.55], [0.5, None]],
-                         "gaps": {"b": {"a": {"value": 0.2, "ci95": [0.1, 0.3], "n": 40, "posts": 12}}}},
+                         "gaps": {"b": {"a": {"value": 0.2, "ci95": [0.1, 0.3], "n": 40, "posts": 12, "too_small": True}}}},
             "adapt": {"holdout": "writingprompts", "split": "test", "points": [
                 {"k": 0, "train_pairs": 0, "accuracy": 0.7, "ci95": [0.6, 0.8], "accuracy_hard": None, "ci95_hard": None,
                  "best_baseline": "longer", "clears_best_baseline": False, "longer": 0.65, "confounds": 0.6},
@@ -45,7 +45,7 @@ def test_part_sheets_hold_sweep_json_values():
                                                           {"train_task": "b", "on_a_pct": 50.0, "on_b_pct": None}]
     gap = gap_sheet(r).records()
     assert gap == [{"eval_task": "b", "train_task": "a", "gap_pp": 20.0, "ci95_low_pp": 10.0, "ci95_high_pp": 30.0,
-                    "n": 40, "posts": 12}]
+                    "n": 40, "posts": 12, "too_small": True}]
     assert [(p["k"], p["accuracy_pct"], p["longer_pct"]) for p in adapt_sheet(r).records()] == [(0, 70.0, 65.0), (100, 75.0, 65.0)]
     # a part that did not run has no table
     assert curve_sheet({"holdout": "x"}) is None and transfer_sheet({}) is None and adapt_sheet({}) is None
