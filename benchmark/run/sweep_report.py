@@ -258,9 +258,12 @@ PLOTS = ("learning_curves_png", "transfer_png", "adapt_png", "leave_one_out_png"
 
 
 def heading(result: dict) -> str:
-    """What the sweep held out: its --holdout, or with leave-one-out alone, each task in turn."""
-    parts = [f"held out {result.get('holdout', '')}"] if any(
-        result.get(k) for k in ("learning_curves", "transfer", "adapt")) else []
+    """What the sweep held out: its --holdout (curves, adaptation), the transfer matrix's tasks, and
+    with leave-one-out each task in turn."""
+    # --holdout is only the curves' held-out task: a transfer-only sweep said "held out writingprompts"
+    parts = [f"held out {result.get('holdout', '')}"] if any(result.get(k) for k in ("learning_curves", "adapt")) else []
+    if result.get("transfer"):
+        parts.append(f"transfer between {', '.join(result['transfer'].get('train_tasks') or [])}")
     if result.get("leave_one_out"):
         seeds = _seeds(result)
         parts.append(f"each of {', '.join(result['leave_one_out']['tasks'])} held out in turn"

@@ -117,3 +117,13 @@ def test_the_learning_curve_table_names_the_split_of_its_baseline_and_verdict_co
                   "Δ stacked, heldout_all", "adds info, heldout_all"):
         assert title in titles
     assert "clears it" not in titles and curve_sheet(_result()).records()[0]["clears_best_baseline"] is True
+
+
+def test_the_heading_names_what_ran_and_a_transfer_sweep_holds_out_no_curve_task():
+    from rmbench.run.sweep_report import heading
+
+    r = _result()
+    assert heading(r) == "held out writingprompts; transfer between a, b"
+    transfer_only = {"holdout": "writingprompts", "transfer": r["transfer"]}
+    assert heading(transfer_only) == "transfer between a, b"
+    assert sweep_markdown(transfer_only).startswith("# rmbench sweep: transfer between a, b\n")
