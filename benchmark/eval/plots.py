@@ -227,22 +227,26 @@ def adapt_curve(points: list[dict], path: Path, baselines: dict | None = None, t
 
 
 def transfer_heatmap(tasks_train: list[str], tasks_eval: list[str], matrix: list[list[float | None]],
-                     path: Path) -> str:
+                     path: Path, too_small: dict | None = None) -> str:
+    """Test accuracy in %, as the sweep's tables have it; ``too_small``: evaluated task -> {n, posts} of a
+    test split under eval.min_report_pairs/posts, whose column is named so (a 16-pair column read as a finding)."""
     plt = _plt()
-    data = np.array([[np.nan if v is None else v for v in row] for row in matrix], dtype=float)
+    small = too_small or {}
+    data = 100 * np.array([[np.nan if v is None else v for v in row] for row in matrix], dtype=float)
     fig, ax = plt.subplots(figsize=(1.0 * len(tasks_eval) + 2.5, 0.7 * len(tasks_train) + 2))
-    im = ax.imshow(data, cmap="viridis", vmin=0.4, vmax=max(0.8, np.nanmax(data) if data.size else 0.8))
+    im = ax.imshow(data, cmap="viridis", vmin=40, vmax=max(80, np.nanmax(data) if data.size else 80))
     ax.set_xticks(range(len(tasks_eval)))
-    ax.set_xticklabels(tasks_eval, rotation=45, ha="right", fontsize=8)
+    ax.set_xticklabels([f"{u}\n(n={small[u]['n']}, too small)" if u in small else u for u in tasks_eval],
+                       rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(len(tasks_train)))
     ax.set_yticklabels(tasks_train, fontsize=8)
     for i in range(data.shape[0]):
         for j in range(data.shape[1]):
             if not np.isnan(data[i, j]):
-                ax.text(j, i, f"{data[i, j]:.2f}", ha="center", va="center", fontsize=7,
-                        color="white" if data[i, j] < 0.6 else "black")
-    ax.set_xlabel("evaluated on (test)")
+                ax.text(j, i, f"{data[i, j]:.1f}" + ("*" if i == j else ""), ha="center", va="center", fontsize=7,
+                        color=("#bbbbbb" if tasks_eval[j] in small else "white") if data[i, j] < 60 else "black")
+    ax.set_xlabel("evaluated on (test split)")
     ax.set_ylabel("trained on")
-    ax.set_title("Transfer matrix: pairwise accuracy")
+    ax.set_title("Transfer: test accuracy % (* in-domain)", fontsize=10)
     fig.colorbar(im, ax=ax, fraction=0.04)
     return _save(fig, path)

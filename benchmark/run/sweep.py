@@ -323,7 +323,7 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
     if transfer:
         result["transfer"] = transfer_matrix(base, out, names, console, progress, log)
         result["transfer_png"] = plots.transfer_heatmap(names, names, result["transfer"]["accuracy"],
-                                                        out / "transfer.png")
+                                                        out / "transfer.png", result["transfer"].get("too_small_test"))
     if adapt:
         result["adapt"] = a = adapt_curve(base, out, ks, adapt_epochs, console, progress,
                                           model=models[0] if models else None, log=log)

@@ -148,15 +148,16 @@ def transfer_findings(result: dict) -> list[str]:
     if not gaps:
         return []
     counted = [(u, v, g) for u, v, g in gaps if not g.get("too_small")]
-    above = [f"{u} over {v}" for u, v, g in counted if _verb(g.get("ci95")) == "beats"]
-    below = [f"{u} over {v}" for u, v, g in counted if _verb(g.get("ci95")) == "is worse than"]
+    above = [f"{u}'s pairs against the {v}-trained model" for u, v, g in counted if _verb(g.get("ci95")) == "beats"]
+    below = [f"{u}'s pairs against the {v}-trained model" for u, v, g in counted
+             if _verb(g.get("ci95")) == "is worse than"]
     small = sorted({u for u, _, g in gaps if g.get("too_small")})
     if not counted:
         return [f"Transfer: all in-domain - held-out gaps are too small to count (the test pairs of "
                 f"{', '.join(small)}): the matrix is shown, and says nothing about transfer."]
-    out = [f"Transfer: trained on the evaluated task itself, the model is better than trained on another task in "
+    out = [f"Transfer: on a task's own test pairs, the model trained on that task beats one trained on another in "
            f"{len(above)} of {len(counted)} counted comparisons{' (' + ', '.join(above) + ')' if above else ''} and "
-           f"worse in {len(below)}{' (' + ', '.join(below) + ')' if below else ''}; in the rest the paired interval of "
+           f"loses in {len(below)}{' (' + ', '.join(below) + ')' if below else ''}; in the rest the paired interval of "
            "the in-domain - held-out gap includes 0."]
     if small:
         out.append(f"Too small to count: the test pairs of {', '.join(small)} (their gaps are shown, never counted).")

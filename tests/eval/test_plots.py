@@ -145,3 +145,13 @@ def test_leave_one_out_leaves_a_too_small_splits_interval_out_of_the_axis(tmp_pa
     ax = figs[0].axes[0]
     assert ax.get_xlim()[0] > -10, ax.get_xlim()
     assert "e (n=7, too small: not drawn)" in [t.get_text() for t in ax.get_yticklabels()]
+
+
+def test_the_transfer_heatmap_is_in_percent_and_names_a_too_small_column(tmp_path, monkeypatch):
+    figs = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: figs.append(fig) or path.name)
+    plots.transfer_heatmap(["a", "e"], ["a", "e"], [[0.627, 0.625], [0.518, None]], tmp_path / "t.png",
+                           {"e": {"n": 16, "posts": 4}})
+    ax = figs[0].axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "e\n(n=16, too small)"]
+    assert sorted(t.get_text() for t in ax.texts) == ["51.8", "62.5", "62.7*"]

@@ -92,7 +92,8 @@ def test_the_learning_curve_and_transfer_say_where_each_verdict_holds():
     t = {"gaps": {"a": {"b": gap(0.01, 0.1), "c": gap(-0.1, 0.1)}, "b": {"a": gap(-0.2, -0.05)},
                   "c": {"a": gap(0.2, 0.3, small=True)}}}
     said = transfer_findings({"transfer": t})
-    assert "better than trained on another task in 1 of 3 counted comparisons (a over b) and worse in 1 (b over a)" in said[0]
+    assert ("beats one trained on another in 1 of 3 counted comparisons (a's pairs against the b-trained model) and "
+            "loses in 1 (b's pairs against the a-trained model)") in said[0]
     assert said[1] == "Too small to count: the test pairs of c (their gaps are shown, never counted)."
     for by in t["gaps"].values():
         for g in by.values():
