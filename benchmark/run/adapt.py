@@ -81,7 +81,8 @@ def adapt_points(docs: dict[int, dict], holdout: str) -> list[dict]:
         hard = doc["results"][holdout]["splits"].get("test_hard") or {}
         base = card["baselines"]
         points.append({"k": k, "train_pairs": (doc["model"]["training"].get("adapt") or {}).get("pairs", 0),
-                       "accuracy": card["accuracy"], "ci95": card["ci95"],
+                       "accuracy": card["accuracy"], "ci95": card["ci95"], "n": card.get("n"),
+                       "posts": card.get("posts"), "too_small": card.get("too_small"),
                        "accuracy_hard": hard.get("accuracy"), "ci95_hard": hard.get("ci95"),
                        "best_baseline": card["best_baseline"], "clears_best_baseline": card["clears_best_baseline"],
                        "longer": (base.get("longer") or {}).get("accuracy"),

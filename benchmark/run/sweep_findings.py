@@ -2,7 +2,8 @@
 each cell ran, the pooled verdicts against baseline:confounds and beyond surface features, where
 counting every task the same changes them, task by task, and what was too small to count. The
 learning curves: where the model starts and ends, and at which sizes it beats confounds or adds
-information. The transfer matrix: in how many comparisons a task's own training data helps.
+information. The transfer matrix: in how many comparisons a task's own training data helps. The
+adaptation curve: each k, and where it clears its best baseline.
 
 Why: the page was two tables and a plot, and the one sentence a reader came for (does the model
 beat the surface features over every held-out community?) had to be assembled from three columns
@@ -164,6 +165,24 @@ def transfer_findings(result: dict) -> list[str]:
     return out
 
 
+def adapt_findings(result: dict) -> list[str]:
+    """The few-shot curve: each k's test accuracy, and where it clears its best baseline."""
+    a = result.get("adapt") or {}
+    points = a.get("points") or []
+    if not points:
+        return []
+    p0 = points[0]
+    where = f"held-out {a.get('holdout', '')} test"
+    if p0.get("too_small"):
+        return [f"Few-shot adaptation on {where}: its {p0['n']:,} pairs from {p0['posts']:,} posts are too small to "
+                "count (under eval.min_report_pairs/posts); the curve is shown and says nothing."]
+    size = f" ({p0['n']:,} pairs from {p0['posts']:,} posts)" if p0.get("n") else ""
+    steps = ", ".join(f"{_pct(p['accuracy'])}% {_ci(p['ci95'])} at k = {p['k']:,}" for p in points)
+    clears = [f"{p['k']:,}" for p in points if p.get("clears_best_baseline")]
+    return [f"Few-shot adaptation on {where}{size}: {steps} (k = 0: the transfer model as it is). It clears its "
+            f"best baseline {'at k = ' + ', '.join(clears) if clears else 'at no k'}."]
+
+
 def findings(result: dict) -> list[str]:
     """Every part's sentences, in the page's order."""
-    return curve_findings(result) + transfer_findings(result) + loo_findings(result)
+    return curve_findings(result) + transfer_findings(result) + adapt_findings(result) + loo_findings(result)

@@ -128,6 +128,10 @@ def test_adapt_curve_fine_tunes_on_k_heldout_pairs(tmp_path, tiny_bert_dir, writ
     assert adapted_cfg["max_length"] == base_cfg["max_length"] == 128
     assert adapted_cfg["input_format"] == base_cfg["input_format"]
     assert (out / "adapt.png").stat().st_size > 1000
+    card = cell["results"]["writingprompts"]["splits"]["test"]
+    assert (pts[1]["n"], pts[1]["posts"], pts[1]["too_small"]) == (card["n"], card["posts"], card["too_small"])
+    said = (out / "sweep.md").read_text().split("## What it says")[1]
+    assert "Few-shot adaptation on held-out writingprompts test" in said and ("too small to count" in said) == card["too_small"]
     loud = CliRunner().invoke(main, [a for a in args if a != "--quiet"] + ["--resume"], catch_exceptions=False)
     assert [ln.split(" -> ")[0] for ln in loud.stderr.splitlines() if ln.startswith("sweep: cell")] == [
         "sweep: cell 1 of 2: adaptation, k = 0 (pure transfer)", "sweep: cell 2 of 2: adaptation, k = 1,000 held-out pairs"]

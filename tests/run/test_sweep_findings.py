@@ -99,3 +99,19 @@ def test_the_learning_curve_and_transfer_say_where_each_verdict_holds():
         for g in by.values():
             g["too_small"] = True
     assert "all in-domain - held-out gaps are too small to count (the test pairs of a, b, c)" in transfer_findings({"transfer": t})[0]
+
+
+def test_the_adaptation_curve_says_each_k_or_that_its_test_split_is_too_small():
+    from rmbench.run.sweep_findings import adapt_findings
+
+    pt = {"k": 0, "accuracy": 0.6, "ci95": [0.55, 0.65], "n": 303, "posts": 73, "too_small": False,
+          "clears_best_baseline": False}
+    doc = {"adapt": {"holdout": "askacademia", "points": [pt, {**pt, "k": 1000, "accuracy": 0.7,
+                                                                "clears_best_baseline": True}]}}
+    assert adapt_findings(doc) == [
+        "Few-shot adaptation on held-out askacademia test (303 pairs from 73 posts): 60.0% [55.0, 65.0] at k = 0, "
+        "70.0% [55.0, 65.0] at k = 1,000 (k = 0: the transfer model as it is). It clears its best baseline at k = 1,000."]
+    for p in doc["adapt"]["points"]:
+        p.update(n=34, posts=8, too_small=True)
+    assert "its 34 pairs from 8 posts are too small to count" in adapt_findings(doc)[0]
+    assert adapt_findings({"adapt": {"points": []}}) == []
