@@ -211,17 +211,22 @@ def adapt_curve(points: list[dict], path: Path, baselines: dict | None = None, t
     fig, ax = plt.subplots(figsize=(6, 4))
     pts = sorted((p for p in points if p.get("accuracy") is not None), key=lambda p: p["k"])
     x = [p["k"] for p in pts]
-    ax.errorbar(x, [p["accuracy"] for p in pts], yerr=[[max(0, p["accuracy"] - p["ci95"][0]) for p in pts],
-                                                       [max(0, p["ci95"][1] - p["accuracy"]) for p in pts]],
+    # in %, like the tables and the other figures
+    ax.errorbar(x, [100 * p["accuracy"] for p in pts],
+                yerr=[[100 * max(0, p["accuracy"] - p["ci95"][0]) for p in pts],
+                      [100 * max(0, p["ci95"][1] - p["accuracy"]) for p in pts]],
                 marker="o", capsize=3, color=COLORS["model"], label="model (95% CI)")
     for name, acc in (baselines or {}).items():
         if acc is not None:
-            ax.axhline(acc, ls="--", lw=0.8, color=COLORS.get(name, "#777"), label=name)
-    ax.axhline(0.5, color="black", lw=0.6, ls=":")
+            ax.axhline(100 * acc, ls="--", lw=0.8, color=COLORS.get(name, "#777"), label=name)
+    ax.axhline(50, color="black", lw=0.6, ls=":", label="chance (50%)")
     _ticks_at(ax, x, log=True)
     ax.set_xlabel("held-out training pairs fine-tuned on (k; 0 = pure transfer)")
-    ax.set_ylabel("held-out test accuracy (95% CI)")
-    ax.set_title(title or "Few-shot adaptation")
+    ax.set_ylabel("held-out test accuracy % (95% CI)")
+    first = pts[0] if pts else {}
+    size = (f"\n{first['n']:,} pairs from {first['posts']:,} posts" + (": too small to count" if first.get("too_small")
+                                                                      else "")) if first.get("n") else ""
+    ax.set_title((title or "Few-shot adaptation") + size, fontsize=10)
     ax.legend(fontsize=8)
     return _save(fig, path)
 

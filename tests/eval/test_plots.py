@@ -155,3 +155,15 @@ def test_the_transfer_heatmap_is_in_percent_and_names_a_too_small_column(tmp_pat
     ax = figs[0].axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "e\n(n=16, too small)"]
     assert sorted(t.get_text() for t in ax.texts) == ["51.8", "62.5", "62.7*"]
+
+
+def test_the_adaptation_curve_is_in_percent_and_says_when_its_test_split_is_too_small(tmp_path, monkeypatch):
+    figs = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: figs.append(fig) or path.name)
+    pts = [{"k": k, "accuracy": a, "ci95": [a - 0.1, a + 0.1], "n": 34, "posts": 8, "too_small": True}
+           for k, a in ((0, 0.7), (100, 0.8))]
+    plots.adapt_curve(pts, tmp_path / "a.png", {"longer": 0.6}, title="Few-shot adaptation: held-out wp (test)")
+    ax = figs[0].axes[0]
+    assert ax.get_title().endswith("34 pairs from 8 posts: too small to count")
+    assert list(ax.lines[0].get_ydata()) == pytest.approx([70.0, 80.0])
+    assert "chance (50%)" in [t.get_text() for t in ax.get_legend().get_texts()]
