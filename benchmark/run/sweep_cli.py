@@ -68,13 +68,17 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
     start = time.monotonic()
     try:
         base = resolve_config(ctx, config_file, settings)
-        out = Path(base.out) if base.out else default_out("sweep", holdout.lower(), ctx.params.get("resume"))
         ks = [k for k in parse_sizes(adapt) if k >= 0] if adapt else None
         seed_list = parse_seeds(seeds, loo)
         default = ks is None and not loo  # --adapt or --leave-one-out alone runs only that part
+        curves = default if curves is None else curves
+        transfer = default if transfer is None else transfer
+        # runs/<stamp>-sweep-<name>: the curves' held-out task only where a curve runs
+        name = holdout if curves or ks is not None else "leave-one-out" if loo else "transfer"
+        out = Path(base.out) if base.out else default_out("sweep", name.lower(), ctx.params.get("resume"))
         result = run_sweep(base, out, holdout=holdout, models=[m.strip() for m in (models or base.model.name).split(",") if m.strip()],
                   sizes=parse_sizes(sizes), transfer_tasks=[t.strip() for t in (transfer_tasks or "").split(",") if t.strip()] or None,
-                  curves=default if curves is None else curves, transfer=default if transfer is None else transfer,
+                  curves=curves, transfer=transfer,
                   adapt=ks, adapt_epochs=adapt_epochs, leave_one_out=loo, seeds=seed_list, console=stderr_console(), progress=not quiet)
     except RmbenchError as err:
         raise click.ClickException(str(err)) from err

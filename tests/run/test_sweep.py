@@ -158,3 +158,20 @@ def test_curve_points_carry_the_cells_difference_to_confounds_on_both_splits(tmp
     assert (p["stacked_diff"], p["stacked_diff_ci95"], p["adds_information"]) == (0.0, [-0.01, 0.01], False)
     assert (p["confounds_hard"], p["diff_confounds_hard"], p["diff_confounds_hard_ci95"]) == (0.51, 0.09, [0.04, 0.14])
     assert (p["stacked_diff_hard"], p["stacked_diff_hard_ci95"], p["adds_information_hard"]) == (0.05, [0.04, 0.06], True)
+
+
+def test_a_sweep_without_out_names_its_folder_after_what_runs(tmp_path, monkeypatch):
+    # runs/<stamp>-sweep-writingprompts for a leave-one-out sweep of real dumps named a task it never held out
+    from rmbench.errors import RmbenchError
+
+    seen = []
+
+    def record(base, out, **kw):
+        seen.append(out.name.split("-sweep-")[1])
+        raise RmbenchError("stop here")
+
+    monkeypatch.setattr("rmbench.run.sweep.run_sweep", record)
+    monkeypatch.chdir(tmp_path)
+    for extra in (["--leave-one-out"], ["--no-curves"], ["--holdout", "askacademia", "--adapt", "0,10"], []):
+        CliRunner().invoke(main, ["sweep", *extra])
+    assert seen == ["leave-one-out", "transfer", "askacademia", "writingprompts"]
