@@ -235,7 +235,7 @@ def _outcomes(cell: Path, task: str, split: str) -> dict[str, float]:
     return out
 
 
-def transfer_gaps(out: Path, tasks: list[str], samples: int, seed: int, ev=None) -> dict:
+def transfer_gaps(out: Path, tasks: list[str], samples: int, seed: int, ev) -> dict:
     """Per evaluated task U and training task T != U: in-domain (trained on U) minus held-out
     (trained on T) accuracy on U's test pairs, with a paired post-clustered interval; ``too_small``
     under ``ev``'s (the eval config's) min_report_pairs / min_report_posts, as a split would be."""
@@ -253,8 +253,7 @@ def transfer_gaps(out: Path, tasks: list[str], samples: int, seed: int, ev=None)
             boot = ClusterBootstrap(post_ids_of(ids), samples, seed)
             d, ci = boot.diff([diag[i] for i in ids], [off[i] for i in ids])
             g = gaps.setdefault(u, {})[t] = {**estimate(d, ci), "n": len(ids), "posts": len(set(post_ids_of(ids)))}
-            if ev is not None:
-                g["too_small"] = too_small(g, ev.min_report_pairs, ev.min_report_posts)
+            g["too_small"] = too_small(g, ev.min_report_pairs, ev.min_report_posts)
     return gaps
 
 

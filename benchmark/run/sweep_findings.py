@@ -36,24 +36,24 @@ def what_ran(result: dict) -> str:
     loo = result.get("leave_one_out") or {}
     seeds = loo.get("seeds") or [cfg.get("seed")]
     budget = (f"at most {data['max_train_pairs']:,} pairs" if data.get("max_train_pairs") else "every pair")
+    scored = (f"a sample of at most {data['limit']:,} pairs (--limit)" if data.get("limit") else "every post")
     epochs = train.get("epochs")
     return (f"Each cell trains {model.get('name', '?')} on {budget} of the other tasks ({epochs:g} "
             f"epoch{'' if epochs == 1 else 's'}, {model.get('max_length', 'auto')} tokens, learning rate "
             f"{train.get('learning_rate', 0):g}, training seed{'s' if len(seeds) > 1 else ''} "
-            f"{', '.join(map(str, seeds))}) and scores every post of the task it holds out.")
+            f"{', '.join(map(str, seeds))}) and scores {scored} of the task it holds out.")
 
 
 def cell_links(result: dict) -> str:
-    """Each cell's own report, relative to sweep.md (the config's seed keeps the plain folder)."""
+    """Each cell's own report, relative to sweep.md (the folders ``run.loo`` names)."""
+    from pathlib import PurePosixPath
+
+    from rmbench.run.loo import cell_dir, seed_cells
+
     loo = result.get("leave_one_out") or {}
-    base = (result.get("config") or {}).get("seed")
-    seeds = loo.get("seeds") or [base]
-    links = []
-    for task in loo.get("tasks") or []:
-        for s in seeds:
-            folder = f"loo-{task}" if s == base else f"loo-{task}-seed{s}"
-            label = task if len(seeds) == 1 else f"{task}, seed {s}"
-            links.append(f"[{label}](cells/{folder}/report.html)")
+    runs = seed_cells(loo.get("seeds"), (result.get("config") or {}).get("seed"))
+    links = [f"[{task if len(runs) == 1 else f'{task}, seed {s}'}]({cell_dir(PurePosixPath(), task, suffix)}/report.html)"
+             for task in loo.get("tasks") or [] for s, suffix in runs]
     return "Each cell's report: " + ", ".join(links) + "." if links else ""
 
 

@@ -115,3 +115,9 @@ def test_the_adaptation_curve_says_each_k_or_that_its_test_split_is_too_small():
         p.update(n=34, posts=8, too_small=True)
     assert "its 34 pairs from 8 posts are too small to count" in adapt_findings(doc)[0]
     assert adapt_findings({"adapt": {"points": []}}) == []
+
+
+def test_under_limit_the_recipe_never_says_every_post():
+    doc = _sweep()
+    doc["config"]["data"]["limit"] = 100
+    assert "scores a sample of at most 100 pairs (--limit) of the task it holds out" in loo_findings(doc)[0]
