@@ -28,7 +28,7 @@ from rmbench.eval.compare_load import Outcomes, RunPredictions, load_run, load_s
 from rmbench.eval.metrics import (INTERVAL_RULES, LEVEL, ClusterBootstrap, bootstrap_p, estimate, holm, percentile_interval,
                                   post_ids_of, recorded_rule, using_interval)
 
-SPLIT_ORDER = ("heldout_all", "heldout_all_hard", "test", "test_hard")
+SPLIT_ORDER = ("heldout_all", "heldout_all_hard", "heldout_unseen", "heldout_unseen_hard", "test", "test_hard")
 
 
 def _fingerprint(run: RunPredictions) -> str | None:

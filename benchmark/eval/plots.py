@@ -205,8 +205,10 @@ def _ticks_at(ax, xs: list, log: bool) -> None:
     ax.minorticks_off()
 
 
-def adapt_curve(points: list[dict], path: Path, baselines: dict | None = None, title: str = "") -> str:
-    """Held-out test accuracy after fine-tuning on k of its training pairs (k = 0: transfer only)."""
+def adapt_curve(points: list[dict], path: Path, baselines: dict | None = None, title: str = "",
+                split: str = "test") -> str:
+    """Held-out accuracy on ``split`` (heldout_unseen: every post no cell drew) after fine-tuning
+    on k of its training pairs (k = 0: transfer only)."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 4))
     pts = sorted((p for p in points if p.get("accuracy") is not None), key=lambda p: p["k"])
@@ -222,7 +224,15 @@ def adapt_curve(points: list[dict], path: Path, baselines: dict | None = None, t
     ax.axhline(50, color="black", lw=0.6, ls=":", label="chance (50%)")
     _ticks_at(ax, x, log=True)
     ax.set_xlabel("held-out training pairs fine-tuned on (k; 0 = pure transfer)")
-    ax.set_ylabel("held-out test accuracy % (95% CI)")
+    ax.set_ylabel(f"accuracy % on {split} (95% CI)")
+    for p in pts:  # each k > 0's paired gain over k = 0, on the same pairs: what the curve is for
+        gain = p.get("gain")
+        if gain and gain.get("ci95"):
+            lo, hi = (100 * v for v in gain["ci95"])
+            ax.annotate(f"Δ k = 0: {100 * gain['value']:+.1f} [{lo:+.1f}, {hi:+.1f}]" + (" (too small)" if gain.get("too_small")
+                                                                                   else ""),
+                        (p["k"], 100 * p["accuracy"]), textcoords="offset points", xytext=(-7, 6), ha="right",
+                        fontsize=7, color="#333", bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
     first = pts[0] if pts else {}
     size = (f"\n{first['n']:,} pairs from {first['posts']:,} posts" + (": too small to count" if first.get("too_small")
                                                                       else "")) if first.get("n") else ""

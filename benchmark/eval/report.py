@@ -13,7 +13,7 @@ from __future__ import annotations
 from rmbench.htmlpage import write_markdown_and_page
 from rmbench.eval.stacked import verdict_text
 
-SPLIT_ORDER = ("heldout_all", "heldout_all_hard", "test", "test_hard")
+SPLIT_ORDER = ("heldout_all", "heldout_all_hard", "heldout_unseen", "heldout_unseen_hard", "test", "test_hard")
 # Above every report of demo numbers (a run's, a sweep's): what they can and cannot show.
 SYNTHETIC_NOTE = ("> **Synthetic data.** These numbers come from the generated demo corpus, not from people's "
                   "votes. They show the harness works, not how a model transfers.")
@@ -88,7 +88,8 @@ def _base_cell(entry: dict | None) -> str:
 
 
 CAPTION = ("heldout_all / heldout_all_hard = every post of the held-out task (the headline; a split cut by --limit "
-           "says which sample). top post = the largest post's share of the split's pairs. clears? = the "
+           "says which sample). heldout_unseen(_hard) = every post no cell of an adaptation curve drew (sweep --adapt; "
+           "the curve's points are paired on them). top post = the largest post's share of the split's pairs. clears? = the "
            "95% interval of the paired difference to the best eligible baseline lies above 0. role in_domain = "
            "trained on. too small = under eval.min_report_pairs/posts: shown, never counted. chance? = the "
            "interval of the difference to 50% includes 0. adds info? = adds information beyond surface features: "

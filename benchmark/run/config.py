@@ -51,6 +51,9 @@ class DataConfig:
     with_delay: bool = opt(False, "add 'posted N minutes after the prompt' to each response (leaks the label under later-but-higher pairing)")
     allow_delay_leak: bool = opt(False, "allow --with-delay even when the pairing rule fixes the time order (results are flagged)")
     keep_contaminated: bool = opt(False, "keep held-out pairs whose post or a response also occurs in a held-in task's data (they are counted either way)")
+    adapt_unseen: int = opt(0, "the adaptation curve's largest k (sweep --adapt sets it): the held-out task is also scored on "
+                               "heldout_unseen and heldout_unseen_hard, every post but those of that k's adaptation draw, the "
+                               "same pairs in every cell of the curve (0: not scored)")
 
 
 @dataclass
@@ -180,6 +183,8 @@ def resolve(config_file: str | None = None, flags: dict | None = None) -> RunCon
     from rmbench.model.debias import check_mode
 
     check_mode(cfg.train.debias)  # a typo fails before anything loads
+    if cfg.data.adapt_unseen < 0:
+        raise ConfigError(f"data.adapt_unseen is {cfg.data.adapt_unseen}: the adaptation curve's largest k, 0 or more")
     from rmbench.eval.metrics import INTERVAL_RULES
 
     if cfg.eval.interval not in INTERVAL_RULES:

@@ -78,8 +78,24 @@ def cue_conflict_ratio(data, task: str) -> float:
 def split_rows(cfg, p, task: str, split: str, role: str = "heldout") -> list[dict]:
     """The rows a run scores on one target: the split (at most ``data.limit``),
     without the contaminated pairs of a held-out task. The leaderboard freezes these."""
+    from rmbench.run.adapt import UNSEEN_SPLITS
+
+    if split in UNSEEN_SPLITS:
+        return _clean(cfg, p, task, split, unseen_rows(cfg, p, task, split))
     rows = load_split(p.data_dir, task, split, cfg.data.limit, cfg.seed)
     return rows if role == "in_domain" else _clean(cfg, p, task, split, rows)
+
+
+def unseen_rows(cfg, p, task: str, split: str) -> list[dict]:
+    """heldout_unseen(_hard): heldout_all(_hard) (its --limit sample) without the posts of the
+    largest k's adaptation draw, so every cell of a curve scores the same pairs."""
+    from rmbench.run.adapt import UNSEEN_SPLITS, drawn_posts
+
+    if task not in p.unseen_excluded:
+        p.unseen_excluded[task] = drawn_posts(p.data_dir, task, p.unseen_k, cfg.seed)
+    left_out = p.unseen_excluded[task]
+    rows = load_split(p.data_dir, task, UNSEEN_SPLITS[split], cfg.data.limit, cfg.seed)
+    return [r for r in rows if post_id(r["pair_id"]) not in left_out]
 
 
 def _clean(cfg, p, task: str, split: str, rows: list[dict]) -> list[dict]:
@@ -166,6 +182,7 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
     from rmbench.eval.scorecard import baseline_outcomes, sample_block, split_scorecard
     from rmbench.run.incremental import confounds_logits, length_margins
     from rmbench.run.harness import kind_cards, score_rows
+    from rmbench.run.adapt import UNSEEN_SPLITS
     from rmbench.run.plan import evaluation_targets
 
     if p.contamination_index is None:
@@ -203,6 +220,8 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
                                truncated=saved["truncated"], cuts=saved.get("cuts"), confounds=confounds,
                                hard_ratio=ratio, others=others)
         card.update(kind_cards(saved, cfg.eval, cfg.seed))
+        if split in UNSEEN_SPLITS:  # what it leaves out: the posts of the adaptation curve's largest draw
+            card["left_out"] = {"adapt_k": p.unseen_k, "posts": len(p.unseen_excluded[task])}
         if cfg.data.limit and p.data.pairs(task, split) > cfg.data.limit:  # load_split drew a sample
             card["sample"] = sample_block(len(pairs), card["posts"], p.data.posts(task, split))
         entry = results.setdefault(task, {"role": role, "splits": {}})

@@ -35,8 +35,12 @@ class Plan:
     contamination: dict = field(default_factory=dict)
     contamination_index: object | None = None  # rmbench.prepare.dedup.ContaminationIndex
     # The held-out splits scored (an adapted model has trained on some held-out posts, so
-    # it is scored on test and test_hard only).
+    # it is scored on test and test_hard, and on heldout_unseen under unseen_k, never on heldout_all).
     heldout_splits: tuple[str, ...] = ()
+    # data.adapt_unseen: the largest k of an adaptation curve, whose drawn posts heldout_unseen
+    # leaves out (rmbench.run.adapt); 0: no such split. unseen_excluded caches those posts per task.
+    unseen_k: int = 0
+    unseen_excluded: dict = field(default_factory=dict)
 
     @property
     def reference_tasks(self) -> list[str]:
@@ -91,7 +95,7 @@ def plan(cfg, data_dir: Path, holdout: list[str], train_tasks: list[str] | None,
                 "to run anyway (results are flagged).")
         if fixed:
             flags.append(DELAY_FLAG)
-    return Plan(data, holdout, train_tasks, flags)
+    return Plan(data, holdout, train_tasks, flags, unseen_k=cfg.data.adapt_unseen)
 
 
 def reference_plan(data: Prepared, names: list[str], evaluated: list[str]) -> list[str]:
@@ -118,8 +122,15 @@ HELDOUT_SPLITS = ("heldout_all", "heldout_all_hard", "test", "test_hard")
 
 def evaluation_targets(p: Plan, role_of_heldout: str = "heldout") -> list[tuple[str, str, str]]:
     """(task, split, role): every post of each held-out task (heldout_all, heldout_all_hard:
-    the headline) and its test and test_hard (comparable with in-domain numbers); each
-    held-in task's test."""
-    targets = [(h, s, role_of_heldout) for h in p.holdout for s in (p.heldout_splits or HELDOUT_SPLITS)]
+    the headline), under ``data.adapt_unseen`` every post an adaptation curve has not seen
+    (heldout_unseen, heldout_unseen_hard), and its test and test_hard (comparable with
+    in-domain numbers); each held-in task's test."""
+    from rmbench.run.adapt import UNSEEN_SPLITS
+
+    splits = list(p.heldout_splits or HELDOUT_SPLITS)
+    if p.unseen_k:  # after heldout_all (it holds them) and before test (they hold it): scored from memory
+        at = sum(1 for s in splits if s in HELDOUT_SPLITS[:2])
+        splits[at:at] = list(UNSEEN_SPLITS)
+    targets = [(h, s, role_of_heldout) for h in p.holdout for s in splits]
     targets += [(t, "test", "in_domain") for t in p.train_tasks]
     return targets

@@ -7,7 +7,8 @@
   in-domain - held-out gap (diagonal minus each off-diagonal cell) comes with a paired,
   post-clustered interval: both models were scored on the same U test pairs.
 - Few-shot adaptation (``--adapt 0,100,1000``, ``rmbench.run.adapt``): the transfer model
-  fine-tuned on k pairs of the held-out task, scored on its test split.
+  fine-tuned on k pairs of the held-out task, scored on every post of it that no cell drew
+  (``heldout_unseen``), each k paired with k = 0 on those pairs.
 - Leave one out (``--leave-one-out``, ``rmbench.run.loo``): each task held out in turn,
   trained on the others, and the held-out results pooled over all of them.
 
@@ -222,50 +223,33 @@ def transfer_matrix(base, out: Path, tasks: list[str], console, progress, log: C
             "gaps": transfer_gaps(out, tasks, base.eval.bootstrap_samples, base.seed, base.eval)}
 
 
-def _outcomes(cell: Path, task: str, split: str) -> dict[str, float]:
-    """pair id -> 1/0/0.5 for one task and split of a cell's predictions.jsonl."""
-    from rmbench.eval.metrics import pair_outcomes
-    from rmbench.jsonl import read_jsonl
-
-    out = {}
-    path = cell / "predictions.jsonl"
-    for r in (read_jsonl(path) if path.is_file() else ()):
-        if r["task"] == task and r["split"] == split:
-            out[r["pair_id"]] = float(pair_outcomes([r["reward_chosen"]], [r["reward_rejected"]])[0])
-    return out
-
-
 def transfer_gaps(out: Path, tasks: list[str], samples: int, seed: int, ev) -> dict:
     """Per evaluated task U and training task T != U: in-domain (trained on U) minus held-out
     (trained on T) accuracy on U's test pairs, with a paired post-clustered interval; ``too_small``
     under ``ev``'s (the eval config's) min_report_pairs / min_report_posts, as a split would be."""
-    from rmbench.eval.controls import too_small
-    from rmbench.eval.metrics import ClusterBootstrap, estimate, post_ids_of
+    from rmbench.run.paired import cell_outcomes, paired_gap
 
     gaps: dict = {}
     for u in tasks:
-        diag = _outcomes(transfer_cell(out, u), u, "test")
+        diag = cell_outcomes(transfer_cell(out, u), u, "test")
         for t in (t for t in tasks if t != u):
-            off = _outcomes(transfer_cell(out, t), u, "test")
-            ids = sorted(set(diag) & set(off))
-            if not ids:
-                continue
-            boot = ClusterBootstrap(post_ids_of(ids), samples, seed)
-            d, ci = boot.diff([diag[i] for i in ids], [off[i] for i in ids])
-            g = gaps.setdefault(u, {})[t] = {**estimate(d, ci), "n": len(ids), "posts": len(set(post_ids_of(ids)))}
-            g["too_small"] = too_small(g, ev.min_report_pairs, ev.min_report_posts)
+            gap = paired_gap(diag, cell_outcomes(transfer_cell(out, t), u, "test"), samples, seed, ev)
+            if gap is not None:
+                gaps.setdefault(u, {})[t] = gap
     return gaps
 
 
 def adapt_curve(base, out: Path, ks: list[int], epochs: float, console, progress, model: str | None = None,
                 log: CellLog | None = None) -> dict:
     """The k = 0 transfer cell, then one fine-tuned cell per k > 0 (``rmbench.run.adapt``)."""
-    from rmbench.run.adapt import adapt_points, run_adapted
+    from rmbench.run.adapt import adapt_points, adapt_split, run_adapted
     from rmbench.run.cellproc import isolated, run_cell
+    from rmbench.run.paired import cell_outcomes, paired_gap
 
     log = log or CellLog(len(set(ks) | {0}), console, progress)
     base = copy.deepcopy(base)
     base.model.name = model or base.model.name
+    base.data.adapt_unseen = max(ks)  # every cell scores the posts no cell has seen (heldout_unseen)
     base_dir = adapt_cell(out, 0)
     log.start("adaptation, k = 0 (pure transfer)", base_dir)
     docs = {0: _cell(base, base_dir, console, progress)}
@@ -276,7 +260,22 @@ def adapt_curve(base, out: Path, ks: list[int], epochs: float, console, progress
                    if isolated() and not (cell / "results.json").is_file()
                    else run_adapted(base, base_dir, cell, k, epochs, console, progress))
     holdout = docs[0]["holdout"][0]
-    return {"holdout": holdout, "split": "test", "epochs": epochs, "points": adapt_points(docs, holdout)}
+    split = adapt_split(docs, holdout)
+    gains = {}  # each k against k = 0, paired on the same pairs
+    for name in (split, "heldout_unseen_hard" if split == "heldout_unseen" else "test_hard"):
+        first = cell_outcomes(base_dir, holdout, name)
+        for k in docs:
+            if k > 0:
+                gains.setdefault(k, {})[name] = paired_gap(cell_outcomes(adapt_cell(out, k), holdout, name), first,
+                                                           base.eval.bootstrap_samples, base.seed, base.eval)
+    return {"holdout": holdout, "split": split, "epochs": epochs, "left_out_posts": _left_out(docs[0], holdout, split),
+            "points": adapt_points(docs, holdout, split, gains)}
+
+
+def _left_out(doc: dict, holdout: str, split: str) -> int | None:
+    """How many posts of the held-out task the curve's largest k drew (heldout_unseen leaves them out)."""
+    return ((doc["results"][holdout]["splits"][split].get("left_out") or {}).get("posts")
+            if split == "heldout_unseen" else None)
 
 
 @under_config_rule
@@ -329,7 +328,8 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
         first = a["points"][0]
         result["adapt_png"] = plots.adapt_curve(a["points"], out / "adapt.png",
                                                 {"longer": first["longer"], "confounds": first["confounds"]},
-                                                title=f"Few-shot adaptation: held-out {a['holdout']} (test)")
+                                                title=f"Few-shot adaptation: held-out {a['holdout']} ({a['split']})",
+                                                split=a["split"])
     if leave_one_out:
         from rmbench.run.loo import leave_one_out as run_loo
 

@@ -3,7 +3,8 @@ each cell ran, the pooled verdicts against baseline:confounds and beyond surface
 counting every task the same changes them, task by task, and what was too small to count. The
 learning curves: where the model starts and ends, and at which sizes it beats confounds or adds
 information. The transfer matrix: in how many comparisons a task's own training data helps. The
-adaptation curve: each k, and where it clears its best baseline.
+adaptation curve: each k, its gain over k = 0 paired on the same pairs, and where it clears its
+best baseline.
 
 Why: the page was two tables and a plot, and the one sentence a reader came for (does the model
 beat the surface features over every held-out community?) had to be assembled from three columns
@@ -166,21 +167,42 @@ def transfer_findings(result: dict) -> list[str]:
 
 
 def adapt_findings(result: dict) -> list[str]:
-    """The few-shot curve: each k's test accuracy, and where it clears its best baseline."""
+    """The few-shot curve: each k's accuracy, each k > 0 paired with k = 0 on the same pairs,
+    and where it clears its best baseline."""
     a = result.get("adapt") or {}
     points = a.get("points") or []
     if not points:
         return []
-    p0 = points[0]
-    where = f"held-out {a.get('holdout', '')} test"
+    p0, split = points[0], a.get("split", "test")
+    where = f"held-out {a.get('holdout', '')} {split}"
+    said = []
+    if split == "heldout_unseen":
+        left = a.get("left_out_posts")
+        said.append("every post no cell drew" + (f", {left:,} drawn posts left out" if left is not None else ""))
     if p0.get("too_small"):
-        return [f"Few-shot adaptation on {where}: its {p0['n']:,} pairs from {p0['posts']:,} posts are too small to "
-                "count (under eval.min_report_pairs/posts); the curve is shown and says nothing."]
-    size = f" ({p0['n']:,} pairs from {p0['posts']:,} posts)" if p0.get("n") else ""
+        return [f"Few-shot adaptation on {where}{' (' + said[0] + ')' if said else ''}: its {p0['n']:,} pairs from "
+                f"{p0['posts']:,} posts are too small to count (under eval.min_report_pairs/posts); the curve is shown "
+                "and says nothing."]
+    said += [f"{p0['n']:,} pairs from {p0['posts']:,} posts"] if p0.get("n") else []
+    size = f" ({'; '.join(said)})" if said else ""
     steps = ", ".join(f"{_pct(p['accuracy'])}% {_ci(p['ci95'])} at k = {p['k']:,}" for p in points)
     clears = [f"{p['k']:,}" for p in points if p.get("clears_best_baseline")]
-    return [f"Few-shot adaptation on {where}{size}: {steps} (k = 0: the transfer model as it is). It clears its "
-            f"best baseline {'at k = ' + ', '.join(clears) if clears else 'at no k'}."]
+    out = [f"Few-shot adaptation on {where}{size}: {steps} (k = 0: the transfer model as it is). It clears its "
+           f"best baseline {'at k = ' + ', '.join(clears) if clears else 'at no k'}."]
+    gains = [(p["k"], p["gain"]) for p in points if p.get("gain")]
+    if gains:
+        said = "; ".join(f"k = {k:,}: {_pp(g['value'])} {_dci(g['ci95'])}" + (" (too small to count)" if g.get("too_small")
+                                                                          else "") for k, g in gains)
+        up = [f"{k:,}" for k, g in gains if not g.get("too_small") and g["ci95"][0] > 0]
+        down = [f"{k:,}" for k, g in gains if not g.get("too_small") and g["ci95"][1] < 0]
+        if all(g.get("too_small") for _, g in gains):
+            verdict = "The pairs are too few for any verdict"
+        else:
+            verdict = (f"The adapted model is better than k = 0 at k = {', '.join(up)}" if up
+                       else "The adapted model is not detectably better than k = 0 at any k")
+            verdict += f"; worse at k = {', '.join(down)}" if down else ""
+        out.append(f"Paired with k = 0 on the same pairs: {said}. {verdict}.")
+    return out
 
 
 def findings(result: dict) -> list[str]:

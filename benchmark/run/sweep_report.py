@@ -110,13 +110,20 @@ def adapt_sheet(result: dict) -> Sheet | None:
     a = result.get("adapt")
     if not a:
         return None
-    sheet = Sheet([Column("k", kind="int"), Column("train_pairs", "adapt pairs", "int"), Column("accuracy", "test %", _PCT),
-                   Column("ci95", "95% CI", _CI), Column("accuracy_hard", "test_hard %", _PCT),
-                   Column("ci95_hard", "95% CI", _CI), Column("longer", "longer-wins %", _PCT),
-                   Column("confounds", "confounds %", _PCT), Column("clears_best_baseline", "clears best", "bool")],
-                  title=f"Few-shot adaptation: held-out {a['holdout']} (k = 0 is pure transfer)")
+    split = a.get("split", "test")
+    hard = "heldout_unseen_hard" if split == "heldout_unseen" else "test_hard"
+    unseen = split == "heldout_unseen"
+    sheet = Sheet([Column("k", kind="int"), Column("train_pairs", "adapt pairs", "int"), Column("accuracy", f"{split} %", _PCT),
+                   Column("ci95", "95% CI", _CI), Column("gain", "Δ k = 0", "pp"), Column("gain_ci95", "Δ 95% CI", "pp_ci"),
+                   Column("accuracy_hard", f"{hard} %", _PCT), Column("ci95_hard", "95% CI", _CI),
+                   *([Column("accuracy_test", "test %", _PCT)] if unseen else []),
+                   Column("longer", "longer-wins %", _PCT), Column("confounds", "confounds %", _PCT),
+                   Column("clears_best_baseline", "clears best", "bool")],
+                  title=f"Few-shot adaptation: held-out {a['holdout']} (k = 0 is pure transfer; Δ: paired with k = 0)")
     for p in a["points"]:
-        sheet.add(p["k"], p["train_pairs"], p["accuracy"], p["ci95"], p.get("accuracy_hard"), p.get("ci95_hard"),
+        gain = p.get("gain") or {}
+        sheet.add(p["k"], p["train_pairs"], p["accuracy"], p["ci95"], gain.get("value"), gain.get("ci95"),
+                  p.get("accuracy_hard"), p.get("ci95_hard"), *([p.get("accuracy_test")] if unseen else []),
                   p.get("longer"), p.get("confounds"), p.get("clears_best_baseline"))
     return sheet
 
@@ -234,9 +241,11 @@ def points_sheet(result: dict) -> Sheet:
     if a:
         for p in a["points"]:
             best = p.get("best_baseline")
+            gain = p.get("gain") or {}  # against k = 0, paired
             sheet.add("adapt", None, None, a["holdout"], a.get("split", "test"), p["train_pairs"], p["accuracy"],
                       p["ci95"], p.get("accuracy_hard"), p.get("ci95_hard"), best,
-                      p.get(best) if best in ("longer", "confounds") else None, None, None, None, None, None)
+                      p.get(best) if best in ("longer", "confounds") else None, gain.get("value"), gain.get("ci95"),
+                      None, None, None)
     for r in (result.get("leave_one_out") or {}).get("rows") or ():
         sheet.add("leave_one_out", None, None, r["task"], r["split"], r.get("train_pairs"), r["accuracy"], r["ci95"],
                   None, None, "confounds", r.get("confounds"), None, None, r.get("diff_confounds"),

@@ -167,3 +167,16 @@ def test_the_adaptation_curve_is_in_percent_and_says_when_its_test_split_is_too_
     assert ax.get_title().endswith("34 pairs from 8 posts: too small to count")
     assert list(ax.lines[0].get_ydata()) == pytest.approx([70.0, 80.0])
     assert "chance (50%)" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_the_adaptation_curve_writes_each_ks_paired_gain_beside_its_point(tmp_path, monkeypatch):
+    figs = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: figs.append(fig) or path.name)
+    gain = {"value": 0.071, "ci95": [0.021, 0.119], "n": 422, "posts": 94, "too_small": False}
+    pts = [{"k": 0, "accuracy": 0.737, "ci95": [0.69, 0.79], "n": 422, "posts": 94, "gain": None},
+           {"k": 1000, "accuracy": 0.808, "ci95": [0.765, 0.848], "n": 422, "posts": 94, "gain": gain}]
+    plots.adapt_curve(pts, tmp_path / "a.png", {"confounds": 0.71}, split="heldout_unseen")
+    ax = figs[0].axes[0]
+    assert [t.get_text() for t in ax.texts] == ["Δ k = 0: +7.1 [+2.1, +11.9]"]
+    assert ax.get_ylabel() == "accuracy % on heldout_unseen (95% CI)"
+

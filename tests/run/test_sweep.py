@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from rmbench.cli import main
+from rmbench.jsonl import read_jsonl
 from rmbench.run.sweep import parse_sizes
 
 
@@ -104,11 +105,14 @@ def test_sweep_cells_plots_and_resume(tmp_path, monkeypatch, tiny_bert_dir, writ
 
 @pytest.mark.slow
 def test_adapt_curve_fine_tunes_on_k_heldout_pairs(tmp_path, tiny_bert_dir, write_prepared):
+    from rmbench.eval.metrics import post_id
+    from rmbench.run.adapt import adaptation_draw
+
     sizes = {t: {"train": 30, "validation": 8, "test": 18, "test_hard": 6} for t in ("writingprompts", "askacademia")}
     data = write_prepared(tmp_path / "data", sizes)
     tiny = tiny_bert_dir(tmp_path / "tiny")
     out = tmp_path / "adapt"
-    args = ["sweep", "--holdout", "writingprompts", "--models", str(tiny), "--adapt", "1000",
+    args = ["sweep", "--holdout", "writingprompts", "--models", str(tiny), "--adapt", "10,20",
             "--data", str(data), "--out", str(out), "--epochs", "1", "--adapt-epochs", "1",
             "--quiet", "--set", "eval.bootstrap_samples=100"]  # --max-length auto: as the --help example
     result = CliRunner().invoke(main, args, catch_exceptions=False)
@@ -116,27 +120,42 @@ def test_adapt_curve_fine_tunes_on_k_heldout_pairs(tmp_path, tiny_bert_dir, writ
     doc = json.loads((out / "sweep.json").read_text())
     assert "learning_curves" not in doc and "transfer" not in doc  # --adapt alone: only the adaptation curve
     pts = doc["adapt"]["points"]
-    # k = 0 (pure transfer) always runs; k is capped by the held-out training pairs there are
-    assert [p["k"] for p in pts] == [0, 1000] and [p["train_pairs"] for p in pts] == [0, 30]
-    cell = json.loads((out / "cells" / "adapt-1000" / "results.json").read_text())
+    # k = 0 (pure transfer) always runs
+    assert [p["k"] for p in pts] == [0, 10, 20] and [p["train_pairs"] for p in pts] == [0, 10, 20]
+    cells = {k: json.loads((out / "cells" / f"adapt-{k}" / "results.json").read_text()) for k in (0, 10, 20)}
+    cell = cells[20]
     assert cell["results"]["writingprompts"]["role"] == "adapted"
-    assert set(cell["results"]["writingprompts"]["splits"]) == {"test", "test_hard"}  # never heldout_all
+    assert set(cell["results"]["writingprompts"]["splits"]) == {"heldout_unseen", "test", "test_hard"}  # never heldout_all
     assert cell["model"]["training"]["adapt"]["from"].endswith("adapt-0/model")
+    # every cell, the transfer cell too, scored the same unseen pairs: none of a post the largest k drew
+    drawn = {post_id(r["pair_id"]) for r in adaptation_draw(data, "writingprompts", 20, 0)}
+    ids = {k: [r["pair_id"] for r in read_jsonl(out / "cells" / f"adapt-{k}" / "predictions.jsonl")
+               if r["split"] == "heldout_unseen"] for k in cells}
+    assert ids[0] == ids[10] == ids[20] and not {post_id(i) for i in ids[0]} & drawn
+    assert len(ids[0]) == 30 + 8 + 18 - 21 == pts[0]["n"]  # 20 pairs from 7 posts of 3 left out
+    assert doc["adapt"]["split"] == "heldout_unseen" and doc["adapt"]["left_out_posts"] == 7
+    # each k > 0 paired with k = 0 on those pairs
+    assert pts[0]["gain"] is None and all(p["gain"]["n"] == len(ids[0]) for p in pts[1:])
+    unseen = cell["results"]["writingprompts"]["splits"]["heldout_unseen"]
+    assert pts[2]["accuracy"] - pts[0]["accuracy"] == pytest.approx(pts[2]["gain"]["value"], abs=1e-3)
+    assert unseen["left_out"] == {"adapt_k": 20, "posts": 7}
+    assert pts[2]["accuracy_test"] == cell["results"]["writingprompts"]["splits"]["test"]["accuracy"]
     # the adapted model reads its inputs as its base did (auto settled the same way, not 0)
     base_cfg = json.loads((out / "cells" / "adapt-0" / "config.json").read_text())["model"]
-    adapted_cfg = json.loads((out / "cells" / "adapt-1000" / "config.json").read_text())["model"]
+    adapted_cfg = json.loads((out / "cells" / "adapt-20" / "config.json").read_text())["model"]
     assert adapted_cfg["max_length"] == base_cfg["max_length"] == 128
     assert adapted_cfg["input_format"] == base_cfg["input_format"]
     assert (out / "adapt.png").stat().st_size > 1000
-    card = cell["results"]["writingprompts"]["splits"]["test"]
-    assert (pts[1]["n"], pts[1]["posts"], pts[1]["too_small"]) == (card["n"], card["posts"], card["too_small"])
+    assert (pts[2]["n"], pts[2]["posts"], pts[2]["too_small"]) == (unseen["n"], unseen["posts"], unseen["too_small"])
     said = (out / "sweep.md").read_text().split("## What it says")[1]
-    assert "Few-shot adaptation on held-out writingprompts test" in said and ("too small to count" in said) == card["too_small"]
+    assert "Few-shot adaptation on held-out writingprompts heldout_unseen (every post no cell drew, 7 drawn" in said
+    assert ("too small to count" in said) == unseen["too_small"]
     loud = CliRunner().invoke(main, [a for a in args if a != "--quiet"] + ["--resume"], catch_exceptions=False)
     assert [ln.split(" -> ")[0] for ln in loud.stderr.splitlines() if ln.startswith("sweep: cell")] == [
-        "sweep: cell 1 of 2: adaptation, k = 0 (pure transfer)", "sweep: cell 2 of 2: adaptation, k = 1,000 held-out pairs"]
+        "sweep: cell 1 of 3: adaptation, k = 0 (pure transfer)", "sweep: cell 2 of 3: adaptation, k = 10 held-out pairs",
+        "sweep: cell 3 of 3: adaptation, k = 20 held-out pairs"]
     # the adapted model is one the sweep trained: it gets its card, with its adapted results
-    assert "| writingprompts | adapted | test" in (out / "cells" / "adapt-1000" / "model" / "README.md").read_text()
+    assert "| writingprompts | adapted | heldout_unseen" in (out / "cells" / "adapt-20" / "model" / "README.md").read_text()
 
 
 def test_curve_points_carry_the_cells_difference_to_confounds_on_both_splits(tmp_path, monkeypatch):

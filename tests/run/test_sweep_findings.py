@@ -117,6 +117,35 @@ def test_the_adaptation_curve_says_each_k_or_that_its_test_split_is_too_small():
     assert adapt_findings({"adapt": {"points": []}}) == []
 
 
+def test_the_adaptation_curve_on_the_unseen_posts_pairs_each_k_with_k0():
+    from rmbench.run.sweep_findings import adapt_findings
+
+    pt = {"k": 0, "accuracy": 0.6, "ci95": [0.58, 0.62], "n": 3900, "posts": 800, "too_small": False, "gain": None}
+    up = {"value": 0.03, "ci95": [0.01, 0.05], "n": 3900, "posts": 800, "too_small": False}
+    flat = {"value": -0.01, "ci95": [-0.03, 0.01], "n": 3900, "posts": 800, "too_small": False}
+    doc = {"adapt": {"holdout": "askacademia", "split": "heldout_unseen", "left_out_posts": 412,
+                     "points": [pt, {**pt, "k": 100, "gain": flat}, {**pt, "k": 1000, "accuracy": 0.63, "gain": up}]}}
+    said = adapt_findings(doc)
+    assert said[0].startswith("Few-shot adaptation on held-out askacademia heldout_unseen (every post no cell drew, "
+                              "412 drawn posts left out; 3,900 pairs from 800 posts): 60.0% [58.0, 62.0] at k = 0")
+    assert said[1] == ("Paired with k = 0 on the same pairs: k = 100: -1.0 [-3.0, +1.0]; k = 1,000: +3.0 [+1.0, +5.0]. "
+                       "The adapted model is better than k = 0 at k = 1,000.")
+    doc["adapt"]["points"][2]["gain"] = {**up, "ci95": [-0.01, 0.05]}
+    assert said_second(doc) == "The adapted model is not detectably better than k = 0 at any k."
+    doc["adapt"]["points"][1]["gain"] = {**flat, "ci95": [-0.05, -0.01]}
+    assert said_second(doc) == "The adapted model is not detectably better than k = 0 at any k; worse at k = 100."
+    for p in doc["adapt"]["points"][1:]:
+        p["gain"] = {**p["gain"], "n": 30, "posts": 9, "too_small": True}
+    assert said_second(doc) == "The pairs are too few for any verdict."
+    assert "(too small to count)" in adapt_findings(doc)[1]
+
+
+def said_second(doc: dict) -> str:
+    from rmbench.run.sweep_findings import adapt_findings
+
+    return adapt_findings(doc)[1].split(". ", 1)[1]
+
+
 def test_under_limit_the_recipe_never_says_every_post():
     doc = _sweep()
     doc["config"]["data"]["limit"] = 100

@@ -51,6 +51,22 @@ def test_part_sheets_hold_sweep_json_values():
     assert curve_sheet({"holdout": "x"}) is None and transfer_sheet({}) is None and adapt_sheet({}) is None
 
 
+def test_the_adaptation_sheet_on_unseen_posts_shows_each_ks_paired_gain_and_test_beside():
+    r = _result()
+    a = r["adapt"]
+    a["split"] = "heldout_unseen"
+    a["points"][0].update(split="heldout_unseen", accuracy_test=0.68, gain=None)
+    a["points"][1].update(split="heldout_unseen", accuracy_test=0.71,
+                          gain={"value": 0.05, "ci95": [0.02, 0.08], "n": 900, "posts": 200, "too_small": False})
+    sheet = adapt_sheet(r)
+    assert [c.title for c in sheet.columns][2:6] == ["heldout_unseen %", "95% CI", "Δ k = 0", "Δ 95% CI"]
+    assert [(p["k"], p["accuracy_pct"], p["gain_pp"], p["gain_ci95_low_pp"], p["accuracy_test_pct"])
+            for p in sheet.records()] == [(0, 70.0, None, None, 68.0), (100, 75.0, 5.0, 2.0, 71.0)]
+    rows = [x for x in points_sheet(r).records() if x["part"] == "adapt"]
+    assert [(x["split"], x["gap_pp"], x["gap_ci95_high_pp"]) for x in rows] == [("heldout_unseen", None, None),
+                                                                                ("heldout_unseen", 5.0, 8.0)]
+
+
 def test_points_sheet_is_one_row_per_point():
     rows = points_sheet(_result()).records()
     assert [(r["part"], r["split"]) for r in rows] == [("curve", "heldout_all")] * 2 + [("transfer", "test")] * 3 + [
