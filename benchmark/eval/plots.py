@@ -225,6 +225,10 @@ def adapt_curve(points: list[dict], path: Path, baselines: dict | None = None, t
     _ticks_at(ax, x, log=True)
     ax.set_xlabel("held-out training pairs fine-tuned on (k; 0 = pure transfer)")
     ax.set_ylabel(f"accuracy % on {split} (95% CI)")
+    seeded = [(p["k"], 100 * (pts[0]["accuracy"] + g["value"])) for p in pts[1:]
+              for g in (p.get("gain_by_seed") or {}).values() if g and pts[0]["k"] == 0]
+    if seeded:  # k = 0's accuracy plus each draw seed's paired gain: the seeds' spread around their average
+        ax.plot(*zip(*seeded), ls="none", marker=".", color="#999", label="each draw seed")
     for p in pts:  # each k > 0's paired gain over k = 0, on the same pairs: what the curve is for
         gain = p.get("gain")
         if gain and gain.get("ci95"):

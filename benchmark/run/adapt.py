@@ -55,16 +55,18 @@ def adaptation_draw(data_dir: Path, task: str, k: int, seed: int) -> list[dict]:
     return sorted(drawn, key=lambda r: r["pair_id"])
 
 
-def drawn_posts(data_dir: Path, task: str, k: int, seed: int) -> set[str]:
-    """The posts of the largest k's draw: what heldout_unseen leaves out."""
+def drawn_posts(data_dir: Path, task: str, k: int, seeds: list[int]) -> set[str]:
+    """The posts of the largest k's draw of every seed (``sweep --adapt --seeds``: a draw per
+    seed): what heldout_unseen leaves out, so that no cell of the curve has seen its posts."""
     from rmbench.eval.metrics import post_id
 
-    return {post_id(r["pair_id"]) for r in adaptation_draw(data_dir, task, k, seed)} if k > 0 else set()
+    return {post_id(r["pair_id"]) for s in seeds for r in adaptation_draw(data_dir, task, k, s)} if k > 0 else set()
 
 
 def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, console=None,
-                progress: bool = True) -> dict:
-    """Fine-tune ``base_dir/model`` on k held-out training pairs; returns results.json."""
+                progress: bool = True, seed: int | None = None) -> dict:
+    """Fine-tune ``base_dir/model`` on k held-out training pairs; returns results.json.
+    ``seed`` (default the config's) draws the k pairs and orders the fine-tuning."""
     from rmbench.model.load import weights_sha256
     from rmbench.model.train import fit
     from rmbench.prepared.resolve import resolve_data
@@ -78,6 +80,7 @@ def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, 
     started = time.perf_counter()
     cfg = copy.deepcopy(base_cfg)
     cfg.model.name = str(base_dir / "model")
+    cfg.seed = cfg.seed if seed is None else seed
     cfg.train.epochs = epochs
     cfg.out = str(run_dir)
     cfg.train.resume = (run_dir / "config.json").is_file()
@@ -95,7 +98,8 @@ def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, 
         train = adaptation_draw(data_dir, holdout, k, cfg.seed)
         val = sample_across(data_dir, p.train_tasks, "validation", cfg.data.max_validation_pairs, cfg.seed)
         info = fit(cfg, train, val, run_dir, model_dir, console, progress)
-        info["adapt"] = {"k": k, "pairs": len(train), "from": str(base_dir / "model"), "epochs": epochs}
+        info["adapt"] = {"k": k, "pairs": len(train), "from": str(base_dir / "model"), "epochs": epochs,
+                         "seed": cfg.seed}
         write_json(info_path, info)
         shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
         clock.mark()
@@ -116,24 +120,81 @@ def adapt_split(docs: dict[int, dict], holdout: str) -> str:
         else "test"
 
 
-def adapt_points(docs: dict[int, dict], holdout: str, split: str = "test", gains: dict | None = None) -> list[dict]:
+def hard_of(split: str) -> str:
+    return "heldout_unseen_hard" if split == "heldout_unseen" else "test_hard"
+
+
+def _averaged(cells: list[Path], holdout: str, split: str) -> dict[str, float]:
+    """Each pair's outcome averaged over ``cells`` (one per draw seed), on the pairs all of them scored."""
+    from rmbench.run.paired import cell_outcomes
+
+    per = [cell_outcomes(c, holdout, split) for c in cells]
+    ids = set.intersection(*(set(o) for o in per)) if per else set()
+    return {i: sum(o[i] for o in per) / len(per) for i in ids}
+
+
+def _confounds(cell: Path, holdout: str, split: str) -> dict[str, float]:
+    """baseline:confounds' outcome per pair, as the cell's card counted it (its scores file)."""
+    path = cell / "scores" / f"{holdout}.{split}.json"
+    doc = read_json_file(path) if path.is_file() else {}
+    conf = (doc.get("baselines") or {}).get("confounds")
+    return dict(zip(doc.get("pair_ids") or [], conf)) if isinstance(conf, list) else {}
+
+
+def compared(cells: dict[int, list[tuple[int, Path]]], holdout: str, split: str, ev, samples: int, seed: int) -> dict:
+    """Per k and split (``split`` and its hard one): the k cells' outcomes averaged over their draw
+    seeds, paired with k = 0 (``gain``; each seed's own in ``by_seed``) and with baseline:confounds
+    on the same pairs (``confounds``), and with several seeds the averaged accuracy (``mean``)."""
+    from rmbench.eval.metrics import ClusterBootstrap, estimate, post_ids_of
+    from rmbench.run.paired import cell_outcomes, paired_gap
+
+    base = cells[0][0][1]
+    out: dict = {}
+    for name in (split, hard_of(split)):
+        first, conf = cell_outcomes(base, holdout, name), _confounds(base, holdout, name)
+        for k, runs in cells.items():
+            avg = _averaged([c for _, c in runs], holdout, name)
+            e = out.setdefault(k, {})[name] = {"gain": None, "by_seed": None, "mean": None,
+                                               "confounds": paired_gap(avg, conf, samples, seed, ev) if conf else None}
+            if k:
+                e["gain"] = paired_gap(avg, first, samples, seed, ev)
+            if len(runs) > 1 and avg:
+                ids = sorted(avg)
+                e["mean"] = {**estimate(*ClusterBootstrap(post_ids_of(ids), samples, seed).mean([avg[i] for i in ids])),
+                             "n": len(ids), "posts": len(set(post_ids_of(ids)))}
+                e["by_seed"] = {str(s): paired_gap(cell_outcomes(c, holdout, name), first, samples, seed, ev)
+                                for s, c in runs} if k else None
+    return out
+
+
+def adapt_points(docs: dict[int, dict], holdout: str, split: str = "test", extra: dict | None = None,
+                 seeds: list[int] | None = None) -> list[dict]:
     """One point per k on ``split`` and its hard counterpart: the accuracy, its interval, the
-    bars beside it, test's accuracy (comparable with in-domain figures) and, from ``gains``
-    (k -> {split: paired gap}), the paired gain over k = 0 on the same pairs."""
-    hard_of = "heldout_unseen_hard" if split == "heldout_unseen" else "test_hard"
+    bars beside it, test's accuracy (comparable with in-domain figures) and, from ``extra``
+    (``compared``), the paired gain over k = 0 and the difference to confounds on the same pairs.
+    With several draw ``seeds`` a k > 0 point's accuracy is the seeds' average (its cell's card
+    is one seed's), and its card's best-baseline verdict is left out (None): ``diff_confounds`` says it."""
+    hard_name = hard_of(split)
     points = []
     for k, doc in sorted(docs.items()):
         splits = doc["results"][holdout]["splits"]
-        card, hard, test = splits[split], splits.get(hard_of) or {}, splits.get("test") or {}
+        card, hard, test = splits[split], splits.get(hard_name) or {}, splits.get("test") or {}
         base = card["baselines"]
-        gain = (gains or {}).get(k) or {}
-        points.append({"k": k, "train_pairs": (doc["model"]["training"].get("adapt") or {}).get("pairs", 0),
-                       "split": split, "accuracy": card["accuracy"], "ci95": card["ci95"], "n": card.get("n"),
-                       "posts": card.get("posts"), "too_small": card.get("too_small"),
-                       "accuracy_hard": hard.get("accuracy"), "ci95_hard": hard.get("ci95"),
-                       "accuracy_test": test.get("accuracy"), "ci95_test": test.get("ci95"),
-                       "gain": gain.get(split), "gain_hard": gain.get(hard_of),
-                       "best_baseline": card["best_baseline"], "clears_best_baseline": card["clears_best_baseline"],
-                       "longer": (base.get("longer") or {}).get("accuracy"),
-                       "confounds": (base.get("confounds") or {}).get("accuracy")})
+        e, eh = ((extra or {}).get(k) or {}).get(split) or {}, ((extra or {}).get(k) or {}).get(hard_name) or {}
+        point = {"k": k, "train_pairs": (doc["model"]["training"].get("adapt") or {}).get("pairs", 0),
+                 "split": split, "accuracy": card["accuracy"], "ci95": card["ci95"], "n": card.get("n"),
+                 "posts": card.get("posts"), "too_small": card.get("too_small"),
+                 "accuracy_hard": hard.get("accuracy"), "ci95_hard": hard.get("ci95"),
+                 "accuracy_test": test.get("accuracy"), "ci95_test": test.get("ci95"),
+                 "gain": e.get("gain"), "gain_hard": eh.get("gain"), "gain_by_seed": e.get("by_seed"),
+                 "diff_confounds": e.get("confounds"), "diff_confounds_hard": eh.get("confounds"),
+                 "best_baseline": card["best_baseline"], "clears_best_baseline": card["clears_best_baseline"],
+                 "longer": (base.get("longer") or {}).get("accuracy"),
+                 "confounds": (base.get("confounds") or {}).get("accuracy")}
+        if e.get("mean"):  # several draws: the seeds' average, not one seed's card
+            point.update(accuracy=e["mean"]["value"], ci95=e["mean"]["ci95"], n=e["mean"]["n"], posts=e["mean"]["posts"],
+                         seeds=list(seeds or []),
+                         accuracy_hard=(eh.get("mean") or {}).get("value"), ci95_hard=(eh.get("mean") or {}).get("ci95"),
+                         accuracy_test=None, ci95_test=None, clears_best_baseline=None)
+        points.append(point)
     return points

@@ -54,6 +54,8 @@ class DataConfig:
     adapt_unseen: int = opt(0, "the adaptation curve's largest k (sweep --adapt sets it): the held-out task is also scored on "
                                "heldout_unseen and heldout_unseen_hard, every post but those of that k's adaptation draw, the "
                                "same pairs in every cell of the curve (0: not scored)")
+    adapt_draws: list = opt([], "the adaptation curve's draw seeds (sweep --adapt --seeds sets them): heldout_unseen leaves out "
+                                "the posts of each one's largest draw ([]: the run's seed)")
 
 
 @dataclass
@@ -185,6 +187,8 @@ def resolve(config_file: str | None = None, flags: dict | None = None) -> RunCon
     check_mode(cfg.train.debias)  # a typo fails before anything loads
     if cfg.data.adapt_unseen < 0:
         raise ConfigError(f"data.adapt_unseen is {cfg.data.adapt_unseen}: the adaptation curve's largest k, 0 or more")
+    if not all(str(d).strip().isdigit() for d in cfg.data.adapt_draws):
+        raise ConfigError(f"data.adapt_draws: expected whole numbers (seeds), got {cfg.data.adapt_draws!r}")
     from rmbench.eval.metrics import INTERVAL_RULES
 
     if cfg.eval.interval not in INTERVAL_RULES:

@@ -92,7 +92,8 @@ def unseen_rows(cfg, p, task: str, split: str) -> list[dict]:
     from rmbench.run.adapt import UNSEEN_SPLITS, drawn_posts
 
     if task not in p.unseen_excluded:
-        p.unseen_excluded[task] = drawn_posts(p.data_dir, task, p.unseen_k, cfg.seed)
+        draws = [int(d) for d in cfg.data.adapt_draws] or [cfg.seed]
+        p.unseen_excluded[task] = drawn_posts(p.data_dir, task, p.unseen_k, draws)
     left_out = p.unseen_excluded[task]
     rows = load_split(p.data_dir, task, UNSEEN_SPLITS[split], cfg.data.limit, cfg.seed)
     return [r for r in rows if post_id(r["pair_id"]) not in left_out]

@@ -94,12 +94,13 @@ def parse_sizes(text: str) -> list[int]:
     return sizes
 
 
-def parse_seeds(text: str | None, leave_one_out: bool, flag: str = "--seeds") -> list[int] | None:
+def parse_seeds(text: str | None, applies: bool, flag: str = "--seeds") -> list[int] | None:
     """'0,1,2' -> [0, 1, 2] (each once, in order); None without ``flag`` (its name in the errors)."""
     if not text:
         return None
-    if not leave_one_out:
-        raise ConfigError(f"{flag} applies to --leave-one-out (a cell per task and seed); add --leave-one-out")
+    if not applies:
+        raise ConfigError(f"{flag} applies to --leave-one-out (a cell per task and seed) and --adapt (a fine-tuned "
+                          "cell per k and draw seed); add one of them")
     seeds: list[int] = []
     for part in filter(None, (p.strip() for p in text.split(","))):
         if not re.fullmatch(r"\d+", part):
@@ -126,9 +127,10 @@ def transfer_cell(out: Path, task: str) -> Path:
     return out / "cells" / f"transfer-{task}"
 
 
-def adapt_cell(out: Path, k: int) -> Path:
-    """The adaptation curve's cell fine-tuned on ``k`` held-out pairs (0: the transfer model)."""
-    return out / "cells" / f"adapt-{k}"
+def adapt_cell(out: Path, k: int, seed: int | None = None) -> Path:
+    """The adaptation curve's cell fine-tuned on ``k`` held-out pairs (0: the transfer model);
+    ``seed``: another draw seed's (``--seeds``; None or the config's own: the plain cell)."""
+    return out / "cells" / (f"adapt-{k}" if seed is None else f"adapt-{k}-seed{seed}")
 
 
 def hard_of(split: str) -> str:
@@ -240,36 +242,38 @@ def transfer_gaps(out: Path, tasks: list[str], samples: int, seed: int, ev) -> d
 
 
 def adapt_curve(base, out: Path, ks: list[int], epochs: float, console, progress, model: str | None = None,
-                log: CellLog | None = None) -> dict:
-    """The k = 0 transfer cell, then one fine-tuned cell per k > 0 (``rmbench.run.adapt``)."""
-    from rmbench.run.adapt import adapt_points, adapt_split, run_adapted
+                log: CellLog | None = None, seeds: list[int] | None = None) -> dict:
+    """The k = 0 transfer cell, then per k > 0 one fine-tuned cell per draw seed (``rmbench.run.adapt``)."""
+    from rmbench.run.adapt import adapt_points, adapt_split, compared, run_adapted
     from rmbench.run.cellproc import isolated, run_cell
-    from rmbench.run.paired import cell_outcomes, paired_gap
+    from rmbench.run.loo import seed_cells
 
-    log = log or CellLog(len(set(ks) | {0}), console, progress)
+    runs = seed_cells(seeds, base.seed)  # the config's own seed keeps the plain adapt-<k> cell
+    log = log or CellLog(1 + len(runs) * len([k for k in ks if k > 0]), console, progress)
     base = copy.deepcopy(base)
     base.model.name = model or base.model.name
     base.data.adapt_unseen = max(ks)  # every cell scores the posts no cell has seen (heldout_unseen)
+    base.data.adapt_draws = [s for s, _ in runs] if len(runs) > 1 else []
     base_dir = adapt_cell(out, 0)
     log.start("adaptation, k = 0 (pure transfer)", base_dir)
     docs = {0: _cell(base, base_dir, console, progress)}
+    cells = {0: [(base.seed, base_dir)]}
     for k in (k for k in ks if k > 0):
-        cell = adapt_cell(out, k)
-        log.start(f"adaptation, k = {k:,} held-out pairs", cell)
-        docs[k] = (run_cell(cell, run_adapted, base, base_dir, cell, k, epochs, progress=progress)
+        for seed, suffix in runs:
+            cell = adapt_cell(out, k, suffix)
+            log.start(f"adaptation, k = {k:,} held-out pairs" + (f", draw seed {seed}" if len(runs) > 1 else ""), cell)
+            doc = (run_cell(cell, run_adapted, base, base_dir, cell, k, epochs, progress=progress, seed=seed)
                    if isolated() and not (cell / "results.json").is_file()
-                   else run_adapted(base, base_dir, cell, k, epochs, console, progress))
+                   else run_adapted(base, base_dir, cell, k, epochs, console, progress, seed=seed))
+            cells.setdefault(k, []).append((seed, cell))
+            if suffix is None or k not in docs:  # the config seed's cell stands for k's card, where it ran
+                docs[k] = doc
     holdout = docs[0]["holdout"][0]
     split = adapt_split(docs, holdout)
-    gains = {}  # each k against k = 0, paired on the same pairs
-    for name in (split, "heldout_unseen_hard" if split == "heldout_unseen" else "test_hard"):
-        first = cell_outcomes(base_dir, holdout, name)
-        for k in docs:
-            if k > 0:
-                gains.setdefault(k, {})[name] = paired_gap(cell_outcomes(adapt_cell(out, k), holdout, name), first,
-                                                           base.eval.bootstrap_samples, base.seed, base.eval)
+    extra = compared(cells, holdout, split, base.eval, base.eval.bootstrap_samples, base.seed)
     return {"holdout": holdout, "split": split, "epochs": epochs, "left_out_posts": _left_out(docs[0], holdout, split),
-            "points": adapt_points(docs, holdout, split, gains)}
+            "seeds": [s for s, _ in runs] if len(runs) > 1 else None,
+            "points": adapt_points(docs, holdout, split, extra, [s for s, _ in runs])}
 
 
 def _left_out(doc: dict, holdout: str, split: str) -> int | None:
@@ -324,7 +328,7 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
                                                         out / "transfer.png", result["transfer"].get("too_small_test"))
     if adapt:
         result["adapt"] = a = adapt_curve(base, out, ks, adapt_epochs, console, progress,
-                                          model=models[0] if models else None, log=log)
+                                          model=models[0] if models else None, log=log, seeds=seeds)
         first = a["points"][0]
         result["adapt_png"] = plots.adapt_curve(a["points"], out / "adapt.png",
                                                 {"longer": first["longer"], "confounds": first["confounds"]},

@@ -26,7 +26,8 @@ from rmbench.tables import format_option
                    "every other task, as `rmbench run` trains: data.max_train_pairs, --set to change) and pool the held-out "
                    "results: one answer over every community.")
 @click.option("--seeds", metavar="S,S,...", help="--leave-one-out: train every cell with each of these seeds (e.g. 0,1,2: a cell per task and seed) and "
-                   "summarise each pair's outcome averaged over them, beside each seed's own answer [default: the config's seed].")
+                   "summarise each pair's outcome averaged over them, beside each seed's own answer; --adapt: a fine-tuned "
+                   "cell per k and seed, each its own draw of k pairs, averaged the same way [default: the config's seed].")
 @click.option("--adapt-epochs", type=float, default=3.0, show_default=True, help="Passes over the K adaptation pairs.")
 @click.option("--epochs", type=float, help="Passes over each cell's training pairs.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted sweep (the newest one without --out).")
@@ -69,7 +70,7 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
     try:
         base = resolve_config(ctx, config_file, settings)
         ks = [k for k in parse_sizes(adapt) if k >= 0] if adapt else None
-        seed_list = parse_seeds(seeds, loo)
+        seed_list = parse_seeds(seeds, loo or bool(ks))
         default = ks is None and not loo  # --adapt or --leave-one-out alone runs only that part
         curves = default if curves is None else curves
         transfer = default if transfer is None else transfer

@@ -186,16 +186,27 @@ def adapt_findings(result: dict) -> list[str]:
     said += [f"{p0['n']:,} pairs from {p0['posts']:,} posts"] if p0.get("n") else []
     size = f" ({'; '.join(said)})" if said else ""
     steps = ", ".join(f"{_pct(p['accuracy'])}% {_ci(p['ci95'])} at k = {p['k']:,}" for p in points)
-    clears = [f"{p['k']:,}" for p in points if p.get("clears_best_baseline")]
-    out = [f"Few-shot adaptation on {where}{size}: {steps} (k = 0: the transfer model as it is). It clears its "
-           f"best baseline {'at k = ' + ', '.join(clears) if clears else 'at no k'}."]
-    gains = [(p["k"], p["gain"]) for p in points if p.get("gain")]
+    seeds = a.get("seeds")
+    over = f" (k > 0 averaged over draw seeds {', '.join(map(str, seeds))})" if seeds else ""
+    versus = [(p["k"], p["diff_confounds"]) for p in points if p.get("diff_confounds")]
+    if versus:  # paired on the same pairs, so it holds for the seeds' average too
+        beats = [f"{k:,}" for k, d in versus if not d.get("too_small") and d["ci95"][0] > 0]
+        said = "; ".join(f"k = {k:,}: {_pp(d['value'])} {_dci(d['ci95'])}" for k, d in versus)
+        clearing = f"Against baseline:confounds on the same pairs: {said}; it beats confounds " + (
+            f"at k = {', '.join(beats)}." if beats else "at no k.")
+    else:
+        clears = [f"{p['k']:,}" for p in points if p.get("clears_best_baseline")]
+        clearing = f"It clears its best baseline {'at k = ' + ', '.join(clears) if clears else 'at no k'}."
+    out = [f"Few-shot adaptation on {where}{size}: {steps}{over} (k = 0: the transfer model as it is). {clearing}"]
+    gains = [(p["k"], p["gain"], p.get("gain_by_seed")) for p in points if p.get("gain")]
     if gains:
         said = "; ".join(f"k = {k:,}: {_pp(g['value'])} {_dci(g['ci95'])}" + (" (too small to count)" if g.get("too_small")
-                                                                          else "") for k, g in gains)
-        up = [f"{k:,}" for k, g in gains if not g.get("too_small") and g["ci95"][0] > 0]
-        down = [f"{k:,}" for k, g in gains if not g.get("too_small") and g["ci95"][1] < 0]
-        if all(g.get("too_small") for _, g in gains):
+                                                                          else "")
+                         + (" (by seed: " + ", ".join(f"{_pp(x['value'])}" for x in by.values() if x) + ")" if by else "")
+                         for k, g, by in gains)
+        up = [f"{k:,}" for k, g, _ in gains if not g.get("too_small") and g["ci95"][0] > 0]
+        down = [f"{k:,}" for k, g, _ in gains if not g.get("too_small") and g["ci95"][1] < 0]
+        if all(g.get("too_small") for _, g, _ in gains):
             verdict = "The pairs are too few for any verdict"
         else:
             verdict = (f"The adapted model is better than k = 0 at k = {', '.join(up)}" if up

@@ -32,7 +32,7 @@ def planned_cells(out: Path, base_seed: int, *, models: list[str], sizes: list[i
     from rmbench.run.sweep import adapt_cell, curve_cell, transfer_cell
 
     return ([curve_cell(out, m, n) for m in models for n in sizes] + [transfer_cell(out, t) for t in transfer_tasks]
-            + [adapt_cell(out, k) for k in ks]
+            + [adapt_cell(out, k, suffix) for k in ks for _, suffix in (seed_cells(seeds, base_seed) if k else [(0, None)])]
             + [cell_dir(out, t, suffix) for t in loo_tasks for _, suffix in seed_cells(seeds, base_seed)])
 
 

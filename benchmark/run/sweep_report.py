@@ -106,23 +106,33 @@ def gap_sheet(result: dict) -> Sheet | None:
     return sheet
 
 
+def _by_seed(point: dict) -> str | None:
+    """Each draw seed's own paired gain over k = 0, in points: the spread the average hides."""
+    by = point.get("gain_by_seed")
+    return ", ".join(f"{s}: {100 * g['value']:+.1f}" for s, g in by.items() if g) if by else None
+
+
 def adapt_sheet(result: dict) -> Sheet | None:
     a = result.get("adapt")
     if not a:
         return None
     split = a.get("split", "test")
     hard = "heldout_unseen_hard" if split == "heldout_unseen" else "test_hard"
-    unseen = split == "heldout_unseen"
+    unseen, seeded = split == "heldout_unseen", bool(a.get("seeds"))
     sheet = Sheet([Column("k", kind="int"), Column("train_pairs", "adapt pairs", "int"), Column("accuracy", f"{split} %", _PCT),
                    Column("ci95", "95% CI", _CI), Column("gain", "Δ k = 0", "pp"), Column("gain_ci95", "Δ 95% CI", "pp_ci"),
+                   *([Column("gain_by_seed", "Δ by draw seed")] if seeded else []),
+                   Column("diff_confounds", "Δ confounds", "pp"), Column("diff_confounds_ci95", "Δ 95% CI", "pp_ci"),
                    Column("accuracy_hard", f"{hard} %", _PCT), Column("ci95_hard", "95% CI", _CI),
                    *([Column("accuracy_test", "test %", _PCT)] if unseen else []),
                    Column("longer", "longer-wins %", _PCT), Column("confounds", "confounds %", _PCT),
                    Column("clears_best_baseline", "clears best", "bool")],
-                  title=f"Few-shot adaptation: held-out {a['holdout']} (k = 0 is pure transfer; Δ: paired with k = 0)")
+                  title=f"Few-shot adaptation: held-out {a['holdout']} (k = 0 is pure transfer; Δ: paired on the same pairs"
+                        + (f"; k > 0 averaged over draw seeds {', '.join(map(str, a['seeds']))})" if seeded else ")"))
     for p in a["points"]:
-        gain = p.get("gain") or {}
+        gain, conf = p.get("gain") or {}, p.get("diff_confounds") or {}
         sheet.add(p["k"], p["train_pairs"], p["accuracy"], p["ci95"], gain.get("value"), gain.get("ci95"),
+                  *([_by_seed(p)] if seeded else []), conf.get("value"), conf.get("ci95"),
                   p.get("accuracy_hard"), p.get("ci95_hard"), *([p.get("accuracy_test")] if unseen else []),
                   p.get("longer"), p.get("confounds"), p.get("clears_best_baseline"))
     return sheet

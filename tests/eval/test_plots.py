@@ -179,4 +179,9 @@ def test_the_adaptation_curve_writes_each_ks_paired_gain_beside_its_point(tmp_pa
     ax = figs[0].axes[0]
     assert [t.get_text() for t in ax.texts] == ["Δ k = 0: +7.1 [+2.1, +11.9]"]
     assert ax.get_ylabel() == "accuracy % on heldout_unseen (95% CI)"
+    figs.clear()  # several draw seeds: each one's point beside their average
+    pts[1]["gain_by_seed"] = {"0": {**gain, "value": 0.05}, "1": {**gain, "value": 0.092}}
+    plots.adapt_curve(pts, tmp_path / "a.png", None, split="heldout_unseen")
+    dots = next(ln for ln in figs[0].axes[0].lines if ln.get_label() == "each draw seed")
+    assert list(dots.get_ydata()) == pytest.approx([78.7, 82.9]) and list(dots.get_xdata()) == [1000, 1000]
 

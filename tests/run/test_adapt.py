@@ -43,7 +43,10 @@ def test_the_draw_takes_k_pairs_of_whole_posts_and_a_smaller_k_is_the_start_of_a
     # the order is seeded: another seed draws other posts; more than there are: every training pair
     assert set(_posts(adaptation_draw(data, "writingprompts", 20, seed=1))) != set(counts)
     assert len(adaptation_draw(data, "writingprompts", 1000, seed=0)) == len(train)
-    assert drawn_posts(data, "writingprompts", 0, seed=0) == set()
+    assert drawn_posts(data, "writingprompts", 0, [0]) == set()
+    # several draw seeds (sweep --adapt --seeds): what no cell saw is outside every seed's draw
+    both = drawn_posts(data, "writingprompts", 20, [0, 1])
+    assert both == set(counts) | set(_posts(adaptation_draw(data, "writingprompts", 20, seed=1))) > set(counts)
 
 
 def test_heldout_unseen_is_every_post_but_the_largest_draws_and_every_cell_scores_it(data):
@@ -59,7 +62,7 @@ def test_heldout_unseen_is_every_post_but_the_largest_draws_and_every_cell_score
     p.heldout_splits = ("test", "test_hard")  # an adapted cell: never heldout_all, always the unseen posts
     assert [s for t, s, _ in evaluation_targets(p, "adapted") if t == "writingprompts"] == [
         "heldout_unseen", "heldout_unseen_hard", "test", "test_hard"]
-    drawn = drawn_posts(data, "writingprompts", 20, seed=0)
+    drawn = drawn_posts(data, "writingprompts", 20, [0])
     every = load_split(data, "writingprompts", "heldout_all")
     unseen = split_rows(cfg, p, "writingprompts", "heldout_unseen")
     assert [r["pair_id"] for r in unseen] == [r["pair_id"] for r in every if post_id(r["pair_id"]) not in drawn]
@@ -67,13 +70,20 @@ def test_heldout_unseen_is_every_post_but_the_largest_draws_and_every_cell_score
     hard = split_rows(cfg, p, "writingprompts", "heldout_unseen_hard")
     assert hard and not set(_posts(hard)) & drawn
     assert {r["pair_id"] for r in hard} < {r["pair_id"] for r in load_split(data, "writingprompts", "heldout_all_hard")}
+    cfg.data.adapt_draws = ["0", "1"]  # as --set gives them: every draw seed's posts left out
+    two = plan(cfg, data, ["writingprompts"], None)
+    assert not set(_posts(split_rows(cfg, two, "writingprompts", "heldout_unseen"))) & drawn_posts(
+        data, "writingprompts", 20, [0, 1])
+    assert len(split_rows(cfg, two, "writingprompts", "heldout_unseen")) < len(unseen)
     cfg.data.adapt_unseen = 0  # an ordinary run: no such split
     assert "heldout_unseen" not in {s for _, s, _ in evaluation_targets(plan(cfg, data, ["writingprompts"], None))}
 
 
-def test_a_negative_adapt_unseen_is_a_config_error():
+def test_a_negative_adapt_unseen_or_a_word_for_a_draw_seed_is_a_config_error():
     from rmbench.errors import ConfigError
     from rmbench.run.config import resolve
 
     with pytest.raises(ConfigError, match="data.adapt_unseen is -1"):
         resolve(flags={"data.adapt_unseen": -1})
+    with pytest.raises(ConfigError, match="data.adapt_draws: expected whole numbers"):
+        resolve(flags={"data.adapt_draws": "0,x"})

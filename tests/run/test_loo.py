@@ -274,7 +274,7 @@ def test_seed_cells_and_the_seeds_flag(tmp_path, monkeypatch):
     # the config's own seed keeps the plain cell, so seeds can be added to a finished sweep
     assert seen == [("loo-a-seed0", 0), ("loo-a", 1), ("loo-b-seed0", 0), ("loo-b", 1)]
     assert parse_seeds("0, 1,1,2", True) == [0, 1, 2] and parse_seeds(None, True) is None
-    for text, flag, match in (("0,1", False, "add --leave-one-out"), ("0,x", True, "whole numbers"),
+    for text, flag, match in (("0,1", False, "add one of them"), ("0,x", True, "whole numbers"),
                               ("-1", True, "whole numbers"), (",", True, "no seed")):
         with pytest.raises(ConfigError, match=match):
             parse_seeds(text, flag)

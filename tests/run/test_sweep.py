@@ -158,6 +158,44 @@ def test_adapt_curve_fine_tunes_on_k_heldout_pairs(tmp_path, tiny_bert_dir, writ
     assert "| writingprompts | adapted | heldout_unseen" in (out / "cells" / "adapt-20" / "model" / "README.md").read_text()
 
 
+@pytest.mark.slow
+def test_adapt_curve_with_draw_seeds_averages_each_pair_over_them(tmp_path, tiny_bert_dir, write_prepared):
+    from rmbench.eval.metrics import pair_outcomes, post_id
+    from rmbench.run.adapt import drawn_posts
+
+    sizes = {t: {"train": 30, "validation": 8, "test": 18} for t in ("writingprompts", "askacademia")}
+    data = write_prepared(tmp_path / "data", sizes)
+    out = tmp_path / "adapt"
+    result = CliRunner().invoke(main, ["sweep", "--holdout", "writingprompts", "--models", str(tiny_bert_dir(tmp_path / "tiny")),
+                                       "--adapt", "10", "--seeds", "1,0", "--data", str(data), "--out", str(out),
+                                       "--epochs", "1", "--adapt-epochs", "1", "--quiet",
+                                       "--set", "eval.bootstrap_samples=100", "--set", "eval.min_fit_pairs=20",
+                                       "--set", "eval.min_fit_posts=5", "--set", "eval.min_report_pairs=20",
+                                       "--set", "eval.min_report_posts=5"], catch_exceptions=False)  # confounds fitted, splits counted
+    assert result.exit_code == 0, result.output
+    a = json.loads((out / "sweep.json").read_text())["adapt"]
+    assert a["seeds"] == [1, 0] and sorted(p.name for p in (out / "cells").iterdir()) == [
+        "adapt-0", "adapt-10", "adapt-10-seed1"]  # the config's seed (0) keeps the plain cell
+    drawn = drawn_posts(data, "writingprompts", 10, [0, 1])
+    rows = {c: [r for r in read_jsonl(out / "cells" / c / "predictions.jsonl") if r["split"] == "heldout_unseen"]
+            for c in ("adapt-0", "adapt-10", "adapt-10-seed1")}
+    ids = [[r["pair_id"] for r in v] for v in rows.values()]
+    assert ids[0] == ids[1] == ids[2] and not {post_id(i) for i in ids[0]} & drawn  # outside both seeds' draws
+    wins = {c: pair_outcomes([r["reward_chosen"] for r in v], [r["reward_rejected"] for r in v]) for c, v in rows.items()}
+    k10 = a["points"][1]
+    assert k10["seeds"] == [1, 0] and k10["n"] == len(ids[0]) and k10["clears_best_baseline"] is None
+    assert k10["accuracy"] == pytest.approx((wins["adapt-10"].mean() + wins["adapt-10-seed1"].mean()) / 2, abs=1e-5)
+    by = k10["gain_by_seed"]
+    assert set(by) == {"0", "1"} and by["1"]["value"] == pytest.approx(
+        wins["adapt-10-seed1"].mean() - wins["adapt-0"].mean(), abs=1e-5)
+    assert k10["gain"]["value"] == pytest.approx((by["0"]["value"] + by["1"]["value"]) / 2, abs=2e-6)
+    assert k10["diff_confounds"]["n"] == len(ids[0])
+    cells = [json.loads((out / "cells" / c / "train_info.json").read_text())["adapt"] for c in ("adapt-10", "adapt-10-seed1")]
+    assert [c["seed"] for c in cells] == [0, 1]
+    said = (out / "sweep.md").read_text().split("## What it says")[1]
+    assert "(k > 0 averaged over draw seeds 1, 0)" in said and "(by seed: " in said and "Δ by draw seed" in said
+
+
 def test_curve_points_carry_the_cells_difference_to_confounds_on_both_splits(tmp_path, monkeypatch):
     from rmbench.run.sweep import CellLog, learning_curves
 

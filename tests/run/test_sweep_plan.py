@@ -13,7 +13,7 @@ def test_planned_cells_are_the_sweeps_cells_in_the_order_it_runs_them(tmp_path):
     cells = planned_cells(tmp_path, 0, models=["org/rm"], sizes=[12, 0], transfer_tasks=["a", "b"], ks=[0, 100],
                           loo_tasks=["a", "b"], seeds=[0, 1])
     assert [c.name for c in cells] == ["curve-org-rm-12", "curve-org-rm-all", "transfer-a", "transfer-b", "adapt-0",
-                                       "adapt-100", "loo-a", "loo-a-seed1", "loo-b", "loo-b-seed1"]
+                                       "adapt-100", "adapt-100-seed1", "loo-a", "loo-a-seed1", "loo-b", "loo-b-seed1"]
     assert all(c.parent == tmp_path / "cells" for c in cells)
 
 
