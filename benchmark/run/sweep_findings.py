@@ -187,17 +187,23 @@ def adapt_findings(result: dict) -> list[str]:
     size = f" ({'; '.join(said)})" if said else ""
     steps = ", ".join(f"{_pct(p['accuracy'])}% {_ci(p['ci95'])} at k = {p['k']:,}" for p in points)
     seeds = a.get("seeds")
-    over = f" (k > 0 averaged over draw seeds {', '.join(map(str, seeds))})" if seeds else ""
-    versus = [(p["k"], p["diff_confounds"]) for p in points if p.get("diff_confounds")]
-    if versus:  # paired on the same pairs, so it holds for the seeds' average too
-        beats = [f"{k:,}" for k, d in versus if not d.get("too_small") and d["ci95"][0] > 0]
-        said = "; ".join(f"k = {k:,}: {_pp(d['value'])} {_dci(d['ci95'])}" for k, d in versus)
-        clearing = f"Against baseline:confounds on the same pairs: {said}; it beats confounds " + (
-            f"at k = {', '.join(beats)}." if beats else "at no k.")
-    else:
+    over = f"; k > 0 averaged over draw seeds {', '.join(map(str, seeds))}" if seeds else ""
+    clearing = []
+    for key, on in (("diff_confounds", "the same pairs"), ("diff_confounds_hard", f"its {HARD}")):
+        versus = [(p["k"], p[key]) for p in points if p.get(key)]
+        if versus:  # paired on the same pairs, so it holds for the seeds' average too
+            beats = [f"{k:,}" for k, d in versus if not d.get("too_small") and d["ci95"][0] > 0]
+            said = "; ".join(f"k = {k:,}: {_pp(d['value'])} {_dci(d['ci95'])}" for k, d in versus)
+            n = versus[0][1]
+            of = f" ({n['n']:,} pairs from {n['posts']:,} posts)" if key.endswith("_hard") else ""
+            clearing.append(f"Against baseline:confounds on {on}{of}: {said}; "
+                            + ("too small to count." if n.get("too_small") else
+                               f"it beats confounds {'at k = ' + ', '.join(beats) if beats else 'at no k'}."))
+    if not clearing:
         clears = [f"{p['k']:,}" for p in points if p.get("clears_best_baseline")]
-        clearing = f"It clears its best baseline {'at k = ' + ', '.join(clears) if clears else 'at no k'}."
-    out = [f"Few-shot adaptation on {where}{size}: {steps}{over} (k = 0: the transfer model as it is). {clearing}"]
+        clearing.append(f"It clears its best baseline {'at k = ' + ', '.join(clears) if clears else 'at no k'}.")
+    out = [f"Few-shot adaptation on {where}{size}: {steps} (k = 0: the transfer model as it is{over}). "
+           + " ".join(clearing)]
     gains = [(p["k"], p["gain"], p.get("gain_by_seed")) for p in points if p.get("gain")]
     if gains:
         said = "; ".join(f"k = {k:,}: {_pp(g['value'])} {_dci(g['ci95'])}" + (" (too small to count)" if g.get("too_small")

@@ -130,6 +130,19 @@ def test_the_adaptation_curve_on_the_unseen_posts_pairs_each_k_with_k0():
                               "412 drawn posts left out; 3,900 pairs from 800 posts): 60.0% [58.0, 62.0] at k = 0")
     assert said[1] == ("Paired with k = 0 on the same pairs: k = 100: -1.0 [-3.0, +1.0]; k = 1,000: +3.0 [+1.0, +5.0]. "
                        "The adapted model is better than k = 0 at k = 1,000.")
+    # against confounds on the same pairs, and on its hard pairs, each paired; averaged over draw seeds
+    for p, d in zip(doc["adapt"]["points"], (-0.01, 0.0, 0.02)):
+        p["diff_confounds"] = {"value": d, "ci95": [d - 0.01, d + 0.015], "n": 3900, "posts": 800, "too_small": False}
+        p["diff_confounds_hard"] = {"value": d, "ci95": [d - 0.03, d + 0.02], "n": 600, "posts": 250, "too_small": False}
+    doc["adapt"]["seeds"] = [0, 1, 2]
+    first = adapt_findings(doc)[0]
+    assert first.startswith("Few-shot adaptation on held-out askacademia heldout_unseen (every post no cell drew, "
+                             "412 drawn posts left out; 3,900 pairs from 800 posts)")
+    assert "at k = 1,000 (k = 0: the transfer model as it is; k > 0 averaged over draw seeds 0, 1, 2)." in first
+    assert ("Against baseline:confounds on the same pairs: k = 0: -1.0 [-2.0, +0.5]; k = 100: +0.0 [-1.0, +1.5]; "
+            "k = 1,000: +2.0 [+1.0, +3.5]; it beats confounds at k = 1,000. Against baseline:confounds on its "
+            "similar-length, similar-time pairs (600 pairs from 250 posts): k = 0: -1.0 [-4.0, +1.0]") in first
+    assert first.endswith("it beats confounds at no k.")
     doc["adapt"]["points"][2]["gain"] = {**up, "ci95": [-0.01, 0.05]}
     assert said_second(doc) == "The adapted model is not detectably better than k = 0 at any k."
     doc["adapt"]["points"][1]["gain"] = {**flat, "ci95": [-0.05, -0.01]}
