@@ -4,8 +4,8 @@ Why: the reports are views of results.json / sweep.json / compare.json, and a fo
 an older rmbench has an older view (no report.html before 0.1's HTML pages, no vote-margin
 table). Rewriting them reads only that JSON and writes only report.md / report.html (or
 sweep.* / compare.*) in a folder rmbench made; nothing is recomputed or re-scored, so the
-numbers are the ones the run wrote. Plots are not redrawn (they need the rewards): the page
-inlines the ones the folder has.
+numbers are the ones the run wrote. A run's plots are not redrawn (they need the rewards): the
+page inlines the ones the folder has. A sweep's are, from sweep.json (``rmbench.run.sweep_plots``).
 """
 
 from __future__ import annotations
@@ -70,9 +70,12 @@ def _unfinished(folder: Path) -> str:
 
 
 def _rewrite_sweep(doc: dict, folder: Path) -> list[Path]:
+    """sweep.md / sweep.html and the plots: every number a sweep's plot shows is in sweep.json."""
+    from rmbench.run.sweep_plots import draw_plots
     from rmbench.run.sweep_report import write_sweep_report
 
-    return write_sweep_report(doc, folder)
+    drawn = draw_plots(doc, folder)
+    return [*(folder / name for name in drawn.values()), *write_sweep_report({**doc, **drawn}, folder)]
 
 
 def _rewrite_compare(doc: dict, folder: Path) -> list[Path]:
@@ -89,8 +92,8 @@ def report_cmd(folders):
     \b
     For a folder an older rmbench made (no report.html) or after an upgrade: reads only
     results.json, sweep.json or compare.json and rewrites report.md and report.html (or
-    sweep.md/.html, compare.md/.html) beside it; nothing is re-scored and plots are not
-    redrawn. Every folder is tried; one that is missing or not rmbench's is named (and
+    sweep.md/.html, compare.md/.html) beside it; nothing is re-scored, and only a sweep's
+    plots are redrawn (their numbers are in sweep.json). Every folder is tried; one that is missing or not rmbench's is named (and
     left alone; an unfinished run or sweep, with the command that resumes it and a
     sweep's unfinished cells), and the exit status is then 1.
     Example:

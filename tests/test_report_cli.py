@@ -25,9 +25,12 @@ def test_sweep_and_comparison_reports_are_written_again(tmp_path, write_run_fold
     (cmp / "compare.json").write_text(json.dumps(compare_runs([load_run(a), load_run(b)])))
     res = CliRunner().invoke(main, ["report", str(sweep), str(cmp)])
     assert res.exit_code == 0, res.output
-    assert res.stdout.split() == [str(sweep / "sweep.md"), str(sweep / "sweep.html"), str(cmp / "compare.md"),
-                                  str(cmp / "compare.html")]
-    assert "Few-shot adaptation" in (sweep / "sweep.md").read_text()
+    # a sweep's plot is drawn again too: every number it shows is in sweep.json (a run's needs the rewards)
+    assert res.stdout.split() == [str(sweep / "adapt.png"), str(sweep / "sweep.md"), str(sweep / "sweep.html"),
+                                  str(cmp / "compare.md"), str(cmp / "compare.html")]
+    assert (sweep / "adapt.png").stat().st_size > 1000
+    assert "Few-shot adaptation" in (sweep / "sweep.md").read_text() and "![adapt.png](adapt.png)" in (
+        sweep / "sweep.md").read_text()
     assert "<td>worse</td>" in (cmp / "compare.html").read_text()
 
 

@@ -179,26 +179,6 @@ def learning_curves(base, out: Path, models: list[str], sizes: list[int], consol
     return curves
 
 
-def curves_plot(curves: dict, path: Path, holdout: str = "") -> str:
-    """learning_curves.png: accuracy per size beside confounds' flat line, and the paired
-    difference to confounds on the headline split and its hard one."""
-    from rmbench.eval import plots
-
-    first = next(iter(curves.values()), [{}])[0]
-    lines = {}
-    if first.get("confounds") is not None:
-        lines["confounds (every training pair)"] = first["confounds"]
-    if first.get("best_baseline") not in (None, "confounds"):
-        lines[f"best baseline ({first['best_baseline']})"] = first["best_baseline_accuracy"]
-    split = first.get("split", "heldout_all")
-    diffs = {}
-    for name, key in ((split, "diff_confounds"), (hard_of(split), "diff_confounds_hard")):
-        diffs[name] = {m: [(p["train_pairs"], p.get(key), *(p.get(f"{key}_ci95") or [None, None])) for p in pts]
-                       for m, pts in curves.items()}
-    acc = {m: [(p["train_pairs"], p["accuracy"], *(p["ci95"] or [None, None])) for p in pts] for m, pts in curves.items()}
-    return plots.learning_curves(acc, path, lines, diffs, scored=f"{holdout} {split}".strip())
-
-
 def transfer_matrix(base, out: Path, tasks: list[str], console, progress, log: CellLog | None = None) -> dict:
     log = log or CellLog(len(tasks), console, progress)
     matrix, cis, every, small = [], [], [], {}
@@ -290,9 +270,9 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
     """Run (or resume) the sweep's cells under ``out`` and write ``out/sweep.json``; returns it.
     ``seeds``: the leave-one-out cells' training seeds (a cell per task and seed)."""
     from rmbench.atomic import write_json
-    from rmbench.eval import plots
     from rmbench.prepared.manifest import Prepared
     from rmbench.run.sweep_plan import planned_cells, write_plan
+    from rmbench.run.sweep_plots import draw_plots
     from rmbench.run.sweep_report import write_sweep_report
     from rmbench.prepared.resolve import resolve_data
 
@@ -320,20 +300,11 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
     log = CellLog(len(cells), console, progress)
     if curves:
         result["learning_curves"] = learning_curves(base, out, models, sizes, console, progress, log)
-        result["learning_curves_png"] = curves_plot(result["learning_curves"], out / "learning_curves.png",
-                                                    result["holdout"])
     if transfer:
         result["transfer"] = transfer_matrix(base, out, names, console, progress, log)
-        result["transfer_png"] = plots.transfer_heatmap(names, names, result["transfer"]["accuracy"],
-                                                        out / "transfer.png", result["transfer"].get("too_small_test"))
     if adapt:
-        result["adapt"] = a = adapt_curve(base, out, ks, adapt_epochs, console, progress,
-                                          model=models[0] if models else None, log=log, seeds=seeds)
-        first = a["points"][0]
-        result["adapt_png"] = plots.adapt_curve(a["points"], out / "adapt.png",
-                                                {"longer": first["longer"], "confounds": first["confounds"]},
-                                                title=f"Few-shot adaptation: held-out {a['holdout']} ({a['split']})",
-                                                split=a["split"])
+        result["adapt"] = adapt_curve(base, out, ks, adapt_epochs, console, progress,
+                                      model=models[0] if models else None, log=log, seeds=seeds)
     if leave_one_out:
         from rmbench.run.loo import leave_one_out as run_loo
 
@@ -341,8 +312,7 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
         cells.model.name = models[0] if models else base.model.name
         result["leave_one_out"] = run_loo(cells, out, loo, console, progress, log, listed=bool(transfer_tasks),
                                          seeds=seeds)
-        result["leave_one_out_png"] = plots.leave_one_out(result["leave_one_out"], out / "leave_one_out.png",
-                                                          synthetic=data.synthetic)
+    result.update(draw_plots(result, out))  # from the numbers above alone, as `rmbench report` redraws them
     write_json(out / "sweep.json", result)
     write_sweep_report(result, out)
     return result

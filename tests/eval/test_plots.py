@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from rmbench.eval import plots  # noqa: E402
-from rmbench.run.sweep import curves_plot  # noqa: E402
+from rmbench.run.sweep_plots import curves_plot  # noqa: E402
 
 
 def _size(path) -> tuple[int, int]:
