@@ -193,7 +193,7 @@ def test_adapt_curve_with_draw_seeds_averages_each_pair_over_them(tmp_path, tiny
     cells = [json.loads((out / "cells" / c / "train_info.json").read_text())["adapt"] for c in ("adapt-10", "adapt-10-seed1")]
     assert [c["seed"] for c in cells] == [0, 1]
     said = (out / "sweep.md").read_text().split("## What it says")[1]
-    assert "(k > 0 averaged over draw seeds 1, 0)" in said and "(by seed: " in said and "Δ by draw seed" in said
+    assert "; k > 0 averaged over draw seeds 1, 0)" in said and "(by seed: " in said and "Δ by draw seed" in said
 
 
 def test_curve_points_carry_the_cells_difference_to_confounds_on_both_splits(tmp_path, monkeypatch):
