@@ -50,7 +50,8 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
     (2 cells, every post: 3.6 min)
       rmbench sweep --holdout askacademia --adapt 0,100,1000 --out runs/adapt
     (3 cells: 6 min; each k paired with k = 0 on every held-out post no cell drew; add
-    --seeds 0,1,2 for a cell per k and draw seed, averaged: one draw of 100 pairs says little). With no flags (sizes 250,1k,4k,all -- all is ~6,700 demo
+    --seeds 0,1,2 for a cell per k and draw seed, averaged: one draw of 100 pairs says little).
+    With no flags (sizes 250,1k,4k,all -- all is ~6,700 demo
     pairs -- and the six-task transfer matrix: 10 cells) a sweep takes about 40 min
     (BENCHMARKS.md). Every community held out in turn, pooled into one answer (a cell
     per task, each trained on the other tasks):
