@@ -64,9 +64,10 @@ def drawn_posts(data_dir: Path, task: str, k: int, seeds: list[int]) -> set[str]
 
 
 def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, console=None,
-                progress: bool = True, seed: int | None = None) -> dict:
+                progress: bool = True, seed: int | None = None, lr: float | None = None) -> dict:
     """Fine-tune ``base_dir/model`` on k held-out training pairs; returns results.json.
-    ``seed`` (default the config's) draws the k pairs and orders the fine-tuning."""
+    ``seed`` (default the config's) draws the k pairs and orders the fine-tuning; ``lr``
+    (default the config's train.learning_rate, the base's) is the fine-tuning's peak rate."""
     from rmbench.model.load import weights_sha256
     from rmbench.model.train import fit
     from rmbench.prepared.resolve import resolve_data
@@ -81,6 +82,7 @@ def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, 
     cfg = copy.deepcopy(base_cfg)
     cfg.model.name = str(base_dir / "model")
     cfg.seed = cfg.seed if seed is None else seed
+    cfg.train.learning_rate = cfg.train.learning_rate if lr is None else lr
     cfg.train.epochs = epochs
     cfg.out = str(run_dir)
     cfg.train.resume = (run_dir / "config.json").is_file()
@@ -99,7 +101,7 @@ def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, 
         val = sample_across(data_dir, p.train_tasks, "validation", cfg.data.max_validation_pairs, cfg.seed)
         info = fit(cfg, train, val, run_dir, model_dir, console, progress)
         info["adapt"] = {"k": k, "pairs": len(train), "from": str(base_dir / "model"), "epochs": epochs,
-                         "seed": cfg.seed}
+                         "seed": cfg.seed, "learning_rate": cfg.train.learning_rate}
         write_json(info_path, info)
         shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
         clock.mark()

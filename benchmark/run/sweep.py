@@ -222,8 +222,9 @@ def transfer_gaps(out: Path, tasks: list[str], samples: int, seed: int, ev) -> d
 
 
 def adapt_curve(base, out: Path, ks: list[int], epochs: float, console, progress, model: str | None = None,
-                log: CellLog | None = None, seeds: list[int] | None = None) -> dict:
-    """The k = 0 transfer cell, then per k > 0 one fine-tuned cell per draw seed (``rmbench.run.adapt``)."""
+                log: CellLog | None = None, seeds: list[int] | None = None, lr: float | None = None) -> dict:
+    """The k = 0 transfer cell, then per k > 0 one fine-tuned cell per draw seed (``rmbench.run.adapt``),
+    at peak rate ``lr`` (default: train.learning_rate, the k = 0 cell's)."""
     from rmbench.run.adapt import adapt_points, adapt_split, compared, run_adapted
     from rmbench.run.cellproc import isolated, run_cell
     from rmbench.run.loo import seed_cells
@@ -242,16 +243,17 @@ def adapt_curve(base, out: Path, ks: list[int], epochs: float, console, progress
         for seed, suffix in runs:
             cell = adapt_cell(out, k, suffix)
             log.start(f"adaptation, k = {k:,} held-out pairs" + (f", draw seed {seed}" if len(runs) > 1 else ""), cell)
-            doc = (run_cell(cell, run_adapted, base, base_dir, cell, k, epochs, progress=progress, seed=seed)
+            doc = (run_cell(cell, run_adapted, base, base_dir, cell, k, epochs, progress=progress, seed=seed, lr=lr)
                    if isolated() and not (cell / "results.json").is_file()
-                   else run_adapted(base, base_dir, cell, k, epochs, console, progress, seed=seed))
+                   else run_adapted(base, base_dir, cell, k, epochs, console, progress, seed=seed, lr=lr))
             cells.setdefault(k, []).append((seed, cell))
             if suffix is None or k not in docs:  # the config seed's cell stands for k's card, where it ran
                 docs[k] = doc
     holdout = docs[0]["holdout"][0]
     split = adapt_split(docs, holdout)
     extra = compared(cells, holdout, split, base.eval, base.eval.bootstrap_samples, base.seed)
-    return {"holdout": holdout, "split": split, "epochs": epochs, "left_out_posts": _left_out(docs[0], holdout, split),
+    return {"holdout": holdout, "split": split, "epochs": epochs, "learning_rate": base.train.learning_rate if lr is None else lr,
+            "left_out_posts": _left_out(docs[0], holdout, split),
             "seeds": [s for s, _ in runs] if len(runs) > 1 else None,
             "points": adapt_points(docs, holdout, split, extra, [s for s, _ in runs])}
 
@@ -265,7 +267,8 @@ def _left_out(doc: dict, holdout: str, split: str) -> int | None:
 @under_config_rule
 def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[int], transfer_tasks: list[str] | None,
               curves: bool = True, transfer: bool = True, console=None, progress: bool = True,
-              adapt: list[int] | None = None, adapt_epochs: float = 3.0, leave_one_out: bool = False,
+              adapt: list[int] | None = None, adapt_epochs: float = 3.0, adapt_lr: float | None = None,
+              leave_one_out: bool = False,
               seeds: list[int] | None = None) -> dict:
     """Run (or resume) the sweep's cells under ``out`` and write ``out/sweep.json``; returns it.
     ``seeds``: the leave-one-out cells' training seeds (a cell per task and seed)."""
@@ -295,7 +298,7 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
                           loo_tasks=loo, seeds=seeds)
     # before the first cell: a sweep that stops is then named, with the command that continues it (rmbench report)
     write_plan(out, result["config"], {"out": str(out), "holdout": holdout, "models": models, "sizes": sizes, "tasks": transfer_tasks,
-                                       "curves": curves, "transfer": transfer, "adapt": ks, "adapt_epochs": adapt_epochs,
+                                       "curves": curves, "transfer": transfer, "adapt": ks, "adapt_epochs": adapt_epochs, "adapt_lr": adapt_lr,
                                        "leave_one_out": leave_one_out, "seeds": seeds}, cells)
     log = CellLog(len(cells), console, progress)
     if curves:
@@ -304,7 +307,7 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
         result["transfer"] = transfer_matrix(base, out, names, console, progress, log)
     if adapt:
         result["adapt"] = adapt_curve(base, out, ks, adapt_epochs, console, progress,
-                                      model=models[0] if models else None, log=log, seeds=seeds)
+                                      model=models[0] if models else None, log=log, seeds=seeds, lr=adapt_lr)
     if leave_one_out:
         from rmbench.run.loo import leave_one_out as run_loo
 

@@ -29,12 +29,13 @@ from rmbench.tables import format_option
                    "summarise each pair's outcome averaged over them, beside each seed's own answer; --adapt: a fine-tuned "
                    "cell per k and seed, each its own draw of k pairs, averaged the same way [default: the config's seed].")
 @click.option("--adapt-epochs", type=float, default=3.0, show_default=True, help="Passes over the K adaptation pairs.")
+@click.option("--adapt-lr", type=float, default=None, help="Peak learning rate of the fine-tuning on the K pairs [default: train.learning_rate, the k = 0 cell's].")
 @click.option("--epochs", type=float, help="Passes over each cell's training pairs.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted sweep (the newest one without --out).")
 @format_option()
 @common_options
 @click.pass_context
-def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, adapt, loo, seeds, adapt_epochs, fmt, quiet,
+def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, adapt, loo, seeds, adapt_epochs, adapt_lr, fmt, quiet,
               config_file, settings, **_):
     """Learning curves, the transfer matrix, the few-shot adaptation curve and leave-one-out,
     with PNG plots and a report (OUT/sweep.md, and OUT/sweep.html: one page, the plots inside).
@@ -82,7 +83,7 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
         result = run_sweep(base, out, holdout=holdout, models=[m.strip() for m in (models or base.model.name).split(",") if m.strip()],
                   sizes=parse_sizes(sizes), transfer_tasks=[t.strip() for t in (transfer_tasks or "").split(",") if t.strip()] or None,
                   curves=curves, transfer=transfer,
-                  adapt=ks, adapt_epochs=adapt_epochs, leave_one_out=loo, seeds=seed_list, console=stderr_console(), progress=not quiet)
+                  adapt=ks, adapt_epochs=adapt_epochs, adapt_lr=adapt_lr, leave_one_out=loo, seeds=seed_list, console=stderr_console(), progress=not quiet)
     except RmbenchError as err:
         raise click.ClickException(str(err)) from err
     pngs = [out / result[k] for k in PLOTS if result.get(k)]

@@ -60,6 +60,7 @@ def resume_command(folder: Path, args: dict) -> str:
         words += ["--tasks", ",".join(args["tasks"])]
     if args.get("adapt"):
         words += ["--adapt", ",".join(map(str, args["adapt"])), "--adapt-epochs", format(args["adapt_epochs"], "g")]
+        words += ["--adapt-lr", format(args["adapt_lr"], "g")] if args.get("adapt_lr") is not None else []
     if args.get("leave_one_out"):
         words.append("--leave-one-out")
     if args.get("seeds"):

@@ -167,7 +167,7 @@ def test_adapt_curve_with_draw_seeds_averages_each_pair_over_them(tmp_path, tiny
     data = write_prepared(tmp_path / "data", sizes)
     out = tmp_path / "adapt"
     result = CliRunner().invoke(main, ["sweep", "--holdout", "writingprompts", "--models", str(tiny_bert_dir(tmp_path / "tiny")),
-                                       "--adapt", "10", "--seeds", "1,0", "--data", str(data), "--out", str(out),
+                                       "--adapt", "10", "--seeds", "1,0", "--adapt-lr", "0.0002", "--data", str(data), "--out", str(out),
                                        "--epochs", "1", "--adapt-epochs", "1", "--quiet",
                                        "--set", "eval.bootstrap_samples=100", "--set", "eval.min_fit_pairs=20",
                                        "--set", "eval.min_fit_posts=5", "--set", "eval.min_report_pairs=20",
@@ -191,7 +191,9 @@ def test_adapt_curve_with_draw_seeds_averages_each_pair_over_them(tmp_path, tiny
     assert k10["gain"]["value"] == pytest.approx((by["0"]["value"] + by["1"]["value"]) / 2, abs=2e-6)
     assert k10["diff_confounds"]["n"] == len(ids[0])
     cells = [json.loads((out / "cells" / c / "train_info.json").read_text())["adapt"] for c in ("adapt-10", "adapt-10-seed1")]
-    assert [c["seed"] for c in cells] == [0, 1]
+    assert [c["seed"] for c in cells] == [0, 1] and [c["learning_rate"] for c in cells] == [2e-4, 2e-4]
+    assert a["learning_rate"] == 2e-4  # the k = 0 cell keeps the config's rate
+    assert json.loads((out / "cells" / "adapt-0" / "config.json").read_text())["train"]["learning_rate"] != 2e-4
     said = (out / "sweep.md").read_text().split("## What it says")[1]
     assert "; k > 0 averaged over draw seeds 1, 0)" in said and "(by seed: " in said and "Δ by draw seed" in said
 
