@@ -88,8 +88,7 @@ def _base_cell(entry: dict | None) -> str:
 
 
 CAPTION = ("heldout_all / heldout_all_hard = every post of the held-out task (the headline; a split cut by --limit "
-           "says which sample). heldout_unseen(_hard) = every post no cell of an adaptation curve drew (sweep --adapt; "
-           "the curve's points are paired on them). top post = the largest post's share of the split's pairs. clears? = the "
+           "says which sample). top post = the largest post's share of the split's pairs. clears? = the "
            "95% interval of the paired difference to the best eligible baseline lies above 0. role in_domain = "
            "trained on. too small = under eval.min_report_pairs/posts: shown, never counted. chance? = the "
            "interval of the difference to 50% includes 0. adds info? = adds information beyond surface features: "
@@ -98,6 +97,9 @@ CAPTION = ("heldout_all / heldout_all_hard = every post of the held-out task (th
            "length groups); a control cell says too small under the split's rule (cue-conflict) or when either "
            "length group holds under half eval.min_report_pairs (len-ctrl). ceiling and ECE count the split's n. "
            "Accuracies in %, differences in points.")
+# only under a card that has such a split (an adaptation curve's cell): elsewhere it would be noise
+UNSEEN_CAPTION = (" heldout_unseen / heldout_unseen_hard = every post no cell of an adaptation curve drew (sweep "
+                  "--adapt; the curve's points are paired on them).")
 
 
 def summary_sheet(doc: dict, wide: bool = True):
@@ -121,6 +123,8 @@ def summary_sheet(doc: dict, wide: bool = True):
                  Column("mean_confidence", "|p-.5|", "float"), Column("truncated", "cut %", "pct")]
     sheet = Sheet(cols, title=f"{doc['model']['id']}: held out {', '.join(doc['holdout']) or '-'}{synthetic}",
                   caption=CAPTION + ("" if wide else " Controls and all baselines: report.md."))
+    if any(r["split"].startswith("heldout_unseen") for r in rows(doc)):
+        sheet.caption += UNSEEN_CAPTION
     for r in rows(doc):
         best = r["baselines"].get(r["best"]) or {} if r["best"] else {}
         name = r["best"] and r["best"] + (" (exp.)" if best.get("expectation") else "")

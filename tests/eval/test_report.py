@@ -58,3 +58,12 @@ def test_a_too_small_test_split_is_named_so_not_shown_as_a_missing_number(tmp_pa
     d["summary"]["heldout_mean_accuracy"] = 0.647
     write_report(d, tmp_path / "report.md")
     assert "(comparable with in-domain numbers): 64.7% / not scored" in (tmp_path / "report.md").read_text()
+
+
+def test_the_caption_names_heldout_unseen_only_where_a_card_has_it():
+    from rmbench.eval.report import summary_sheet
+
+    plain = summary_sheet(doc({"heldout_all": card(), "test": card()}))
+    assert "heldout_all / heldout_all_hard = every post" in plain.caption and "heldout_unseen" not in plain.caption
+    adapted = summary_sheet(doc({"heldout_unseen": card(n=2624, posts=638), "test": card()}))
+    assert "heldout_unseen / heldout_unseen_hard = every post no cell of an adaptation curve drew" in adapted.caption
