@@ -122,15 +122,8 @@ def adapt_split(docs: dict[int, dict], holdout: str) -> str:
         else "test"
 
 
-def hard_of(split: str) -> str:
-    return "heldout_unseen_hard" if split == "heldout_unseen" else "test_hard"
-
-
-def _averaged(cells: list[Path], holdout: str, split: str) -> dict[str, float]:
-    """Each pair's outcome averaged over ``cells`` (one per draw seed), on the pairs all of them scored."""
-    from rmbench.run.paired import cell_outcomes
-
-    per = [cell_outcomes(c, holdout, split) for c in cells]
+def _averaged(per: list[dict[str, float]]) -> dict[str, float]:
+    """Each pair's outcome averaged over the cells' outcomes (one per draw seed), on the pairs all of them scored."""
     ids = set.intersection(*(set(o) for o in per)) if per else set()
     return {i: sum(o[i] for o in per) / len(per) for i in ids}
 
@@ -149,13 +142,15 @@ def compared(cells: dict[int, list[tuple[int, Path]]], holdout: str, split: str,
     on the same pairs (``confounds``), and with several seeds the averaged accuracy (``mean``)."""
     from rmbench.eval.metrics import ClusterBootstrap, estimate, post_ids_of
     from rmbench.run.paired import cell_outcomes, paired_gap
+    from rmbench.run.plan import hard_of
 
     base = cells[0][0][1]
     out: dict = {}
     for name in (split, hard_of(split)):
         first, conf = cell_outcomes(base, holdout, name), _confounds(base, holdout, name)
         for k, runs in cells.items():
-            avg = _averaged([c for _, c in runs], holdout, name)
+            per = {s: first if c == base else cell_outcomes(c, holdout, name) for s, c in runs}  # each file read once
+            avg = _averaged(list(per.values()))
             e = out.setdefault(k, {})[name] = {"gain": None, "by_seed": None, "mean": None,
                                                "confounds": paired_gap(avg, conf, samples, seed, ev) if conf else None}
             if k:
@@ -164,8 +159,7 @@ def compared(cells: dict[int, list[tuple[int, Path]]], holdout: str, split: str,
                 ids = sorted(avg)
                 e["mean"] = {**estimate(*ClusterBootstrap(post_ids_of(ids), samples, seed).mean([avg[i] for i in ids])),
                              "n": len(ids), "posts": len(set(post_ids_of(ids)))}
-                e["by_seed"] = {str(s): paired_gap(cell_outcomes(c, holdout, name), first, samples, seed, ev)
-                                for s, c in runs} if k else None
+                e["by_seed"] = {str(s): paired_gap(o, first, samples, seed, ev) for s, o in per.items()} if k else None
     return out
 
 
@@ -176,6 +170,8 @@ def adapt_points(docs: dict[int, dict], holdout: str, split: str = "test", extra
     (``compared``), the paired gain over k = 0 and the difference to confounds on the same pairs.
     With several draw ``seeds`` a k > 0 point's accuracy is the seeds' average (its cell's card
     is one seed's), and its card's best-baseline verdict is left out (None): ``diff_confounds`` says it."""
+    from rmbench.run.plan import hard_of
+
     hard_name = hard_of(split)
     points = []
     for k, doc in sorted(docs.items()):

@@ -120,6 +120,11 @@ def reference_plan(data: Prepared, names: list[str], evaluated: list[str]) -> li
 HELDOUT_SPLITS = ("heldout_all", "heldout_all_hard", "test", "test_hard")
 
 
+def hard_of(split: str) -> str:
+    """A headline split's hard counterpart (similar-length, similar-time pairs of the same posts)."""
+    return {"heldout_all": "heldout_all_hard", "heldout_unseen": "heldout_unseen_hard"}.get(split, "test_hard")
+
+
 def evaluation_targets(p: Plan, role_of_heldout: str = "heldout") -> list[tuple[str, str, str]]:
     """(task, split, role): every post of each held-out task (heldout_all, heldout_all_hard:
     the headline), under ``data.adapt_unseen`` every post an adaptation curve has not seen

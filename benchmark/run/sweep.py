@@ -30,6 +30,7 @@ from pathlib import Path
 
 from rmbench.errors import ConfigError
 from rmbench.eval.metrics import under_config_rule
+from rmbench.run.plan import hard_of
 from rmbench.jsonlimits import read_json_file
 
 DEFAULT_SIZES = "250,1000,4000,all"
@@ -131,11 +132,6 @@ def adapt_cell(out: Path, k: int, seed: int | None = None) -> Path:
     """The adaptation curve's cell fine-tuned on ``k`` held-out pairs (0: the transfer model);
     ``seed``: another draw seed's (``--seeds``; None or the config's own: the plain cell)."""
     return out / "cells" / (f"adapt-{k}" if seed is None else f"adapt-{k}-seed{seed}")
-
-
-def hard_of(split: str) -> str:
-    """The hard counterpart of a curve's headline split."""
-    return "heldout_all_hard" if split == "heldout_all" else "test_hard"
 
 
 def _hard_key(key: str) -> str:

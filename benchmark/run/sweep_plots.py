@@ -18,7 +18,7 @@ def curves_plot(curves: dict, path: Path, holdout: str = "") -> str:
     """learning_curves.png: accuracy per size beside confounds' flat line, and the paired
     difference to confounds on the headline split and its hard one."""
     from rmbench.eval import plots
-    from rmbench.run.sweep import hard_of
+    from rmbench.run.plan import hard_of
 
     first = next(iter(curves.values()), [{}])[0]
     lines = {}

@@ -17,6 +17,7 @@ Every value is sweep.json's own; nothing is recomputed here.
 
 from __future__ import annotations
 
+from rmbench.run.plan import hard_of
 from rmbench.tables import Column, Sheet
 
 _PCT, _CI = "pct", "pct_ci"
@@ -41,7 +42,7 @@ def curve_sheet(result: dict) -> Sheet | None:
         return None
     first = next((p for pts in curves.values() for p in pts), {})
     split = first.get("split", "heldout_all")
-    hard = "heldout_all_hard" if split == "heldout_all" else "test_hard"
+    hard = hard_of(split)
     sheet = Sheet([Column("model"), Column("train_pairs", "train pairs", "int"), Column("n", "pairs scored", "int"),
                    Column("accuracy", f"{split} %", _PCT), Column("ci95", "95% CI", _CI),
                    Column("accuracy_hard", f"{hard} %", _PCT), Column("ci95_hard", "95% CI", _CI),
@@ -117,7 +118,7 @@ def adapt_sheet(result: dict) -> Sheet | None:
     if not a:
         return None
     split = a.get("split", "test")
-    hard = "heldout_unseen_hard" if split == "heldout_unseen" else "test_hard"
+    hard = hard_of(split)
     unseen, seeded = split == "heldout_unseen", bool(a.get("seeds"))
     sheet = Sheet([Column("k", kind="int"), Column("train_pairs", "adapt pairs", "int"), Column("accuracy", f"{split} %", _PCT),
                    Column("ci95", "95% CI", _CI), Column("gain", "Δ k = 0", "pp"), Column("gain_ci95", "Δ 95% CI", "pp_ci"),
