@@ -128,12 +128,15 @@ def _averaged(per: list[dict[str, float]]) -> dict[str, float]:
     return {i: sum(o[i] for o in per) / len(per) for i in ids}
 
 
-def _confounds(cell: Path, holdout: str, split: str) -> dict[str, float]:
-    """baseline:confounds' outcome per pair, as the cell's card counted it (its scores file)."""
-    path = cell / "scores" / f"{holdout}.{split}.json"
-    doc = read_json_file(path) if path.is_file() else {}
-    conf = (doc.get("baselines") or {}).get("confounds")
-    return dict(zip(doc.get("pair_ids") or [], conf)) if isinstance(conf, list) else {}
+def _read(cell: Path, holdout: str, split: str) -> tuple[dict[str, float], dict[str, float]]:
+    """The model's and baseline:confounds' outcome per pair, as the cell's card counted them
+    (its scores file, read as leave-one-out reads it); empty where the cell did not score the split."""
+    from rmbench.run.loo import _outcomes
+
+    if not (cell / "scores" / f"{holdout}.{split}.json").is_file():
+        return {}, {}
+    ids, model, conf, _, _ = _outcomes(cell, holdout, split)
+    return dict(zip(ids, model.tolist())), ({} if isinstance(conf, str) else dict(zip(ids, conf.tolist())))
 
 
 def compared(cells: dict[int, list[tuple[int, Path]]], holdout: str, split: str, ev, samples: int, seed: int) -> dict:
@@ -141,15 +144,15 @@ def compared(cells: dict[int, list[tuple[int, Path]]], holdout: str, split: str,
     seeds, paired with k = 0 (``gain``; each seed's own in ``by_seed``) and with baseline:confounds
     on the same pairs (``confounds``), and with several seeds the averaged accuracy (``mean``)."""
     from rmbench.eval.metrics import ClusterBootstrap, estimate, post_ids_of
-    from rmbench.run.paired import cell_outcomes, paired_gap
+    from rmbench.run.paired import paired_gap
     from rmbench.run.plan import hard_of
 
     base = cells[0][0][1]
     out: dict = {}
     for name in (split, hard_of(split)):
-        first, conf = cell_outcomes(base, holdout, name), _confounds(base, holdout, name)
+        first, conf = _read(base, holdout, name)
         for k, runs in cells.items():
-            per = {s: first if c == base else cell_outcomes(c, holdout, name) for s, c in runs}  # each file read once
+            per = {s: first if c == base else _read(c, holdout, name)[0] for s, c in runs}  # each file read once
             avg = _averaged(list(per.values()))
             e = out.setdefault(k, {})[name] = {"gain": None, "by_seed": None, "mean": None,
                                                "confounds": paired_gap(avg, conf, samples, seed, ev) if conf else None}
