@@ -258,11 +258,13 @@ class RichProgress(TrainerCallback):
 
 
 def fit(cfg, train_pairs: list[dict], val_pairs: list[dict], work_dir: str | Path, model_out: str | Path,
-        console=None, progress: bool = True, debias_delay: bool = False) -> dict:
+        console=None, progress: bool = True, debias_delay: bool = False, score_start: bool = False) -> dict:
     """Train on ``train_pairs``, select on ``val_pairs``, save an HF directory at ``model_out``.
 
     ``debias_delay``: whether the poe bias expert may use the response delay (only where no
     pairing rule involved fixes the time order, as for ``baseline:confounds``).
+    ``score_start``: also score the model as loaded on ``val_pairs`` before any step
+    (``start_validation_accuracy``), so a caller can keep it where no checkpoint beats it.
 
     Every process of an ``accelerate launch`` calls this; only the main one writes
     ``model_out`` (atomically). Returns the training figures for results.json.
@@ -303,6 +305,8 @@ def fit(cfg, train_pairs: list[dict], val_pairs: list[dict], work_dir: str | Pat
     trainer.remove_callback(PrinterCallback)  # the rich bar shows loss and accuracy; --quiet means quiet
     place_tensorboard(trainer, work_dir)
     resume = resumable_checkpoint(work_dir / "checkpoints", notify=_note(console)) if cfg.train.resume else None
+    # the weights as loaded (a resumed run loads its checkpoint only inside train())
+    start = trainer.evaluate()["eval_accuracy"] if score_start and val_rows else None
     t0 = time.perf_counter()
     out = trainer.train(resume_from_checkpoint=resume)
     seconds = time.perf_counter() - t0
@@ -315,6 +319,7 @@ def fit(cfg, train_pairs: list[dict], val_pairs: list[dict], work_dir: str | Pat
             # resumed: Trainer's figure covers only the steps since; the restored log covers them all
             "train_loss": round((whole_run_loss(trainer.state.log_history) if resume else None) or out.training_loss, 6),
             "best_validation_accuracy": trainer.state.best_metric,
+            **({"start_validation_accuracy": start} if score_start else {}),
             "best_checkpoint": Path(trainer.state.best_model_checkpoint).name if trainer.state.best_model_checkpoint else None,
             "truncated": cut, "world_size": trainer.args.world_size,
             "mixed_precision": resolve_precision(cfg.model.mixed_precision), "input_format": encoder.input_format,

@@ -218,10 +218,12 @@ def transfer_gaps(out: Path, tasks: list[str], samples: int, seed: int, ev) -> d
 
 
 def adapt_curve(base, out: Path, ks: list[int], epochs: float, console, progress, model: str | None = None,
-                log: CellLog | None = None, seeds: list[int] | None = None, lr: float | None = None) -> dict:
+                log: CellLog | None = None, seeds: list[int] | None = None, lr: float | None = None,
+                select: str = "held-in") -> dict:
     """The k = 0 transfer cell, then per k > 0 one fine-tuned cell per draw seed (``rmbench.run.adapt``),
-    at peak rate ``lr`` (default: train.learning_rate, the k = 0 cell's)."""
-    from rmbench.run.adapt import adapt_points, adapt_split, compared, run_adapted
+    at peak rate ``lr`` (default: train.learning_rate, the k = 0 cell's), its checkpoint chosen on
+    ``select`` (held-in validation pairs, or a slice of its own drawn posts)."""
+    from rmbench.run.adapt import adapt_points, adapt_split, compared, kept_of, run_adapted
     from rmbench.run.cellproc import isolated, run_cell
     from rmbench.run.loo import seed_cells
 
@@ -239,19 +241,23 @@ def adapt_curve(base, out: Path, ks: list[int], epochs: float, console, progress
         for seed, suffix in runs:
             cell = adapt_cell(out, k, suffix)
             log.start(f"adaptation, k = {k:,} held-out pairs" + (f", draw seed {seed}" if len(runs) > 1 else ""), cell)
-            doc = (run_cell(cell, run_adapted, base, base_dir, cell, k, epochs, progress=progress, seed=seed, lr=lr)
+            doc = (run_cell(cell, run_adapted, base, base_dir, cell, k, epochs, progress=progress, seed=seed, lr=lr,
+                            select=select)
                    if isolated() and not (cell / "results.json").is_file()
-                   else run_adapted(base, base_dir, cell, k, epochs, console, progress, seed=seed, lr=lr))
+                   else run_adapted(base, base_dir, cell, k, epochs, console, progress, seed=seed, lr=lr, select=select))
             cells.setdefault(k, []).append((seed, cell))
             if suffix is None or k not in docs:  # the config seed's cell stands for k's card, where it ran
                 docs[k] = doc
     holdout = docs[0]["holdout"][0]
     split = adapt_split(docs, holdout)
     extra = compared(cells, holdout, split, base.eval, base.eval.bootstrap_samples, base.seed)
+    points = adapt_points(docs, holdout, split, extra, [s for s, _ in runs])
+    if select == "own":  # per point, what each draw seed's cell kept: a checkpoint, or the starting model
+        for point in points:
+            point["kept"] = {str(s): kept_of(c) for s, c in cells[point["k"]]} if point["k"] else None
     return {"holdout": holdout, "split": split, "epochs": epochs, "learning_rate": base.train.learning_rate if lr is None else lr,
-            "left_out_posts": _left_out(docs[0], holdout, split),
-            "seeds": [s for s, _ in runs] if len(runs) > 1 else None,
-            "points": adapt_points(docs, holdout, split, extra, [s for s, _ in runs])}
+            "select": select, "left_out_posts": _left_out(docs[0], holdout, split),
+            "seeds": [s for s, _ in runs] if len(runs) > 1 else None, "points": points}
 
 
 def _left_out(doc: dict, holdout: str, split: str) -> int | None:
@@ -264,7 +270,7 @@ def _left_out(doc: dict, holdout: str, split: str) -> int | None:
 def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[int], transfer_tasks: list[str] | None,
               curves: bool = True, transfer: bool = True, console=None, progress: bool = True,
               adapt: list[int] | None = None, adapt_epochs: float = 3.0, adapt_lr: float | None = None,
-              leave_one_out: bool = False,
+              adapt_select: str = "held-in", leave_one_out: bool = False,
               seeds: list[int] | None = None) -> dict:
     """Run (or resume) the sweep's cells under ``out`` and write ``out/sweep.json``; returns it.
     ``seeds``: the leave-one-out cells' training seeds (a cell per task and seed)."""
@@ -295,6 +301,7 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
     # before the first cell: a sweep that stops is then named, with the command that continues it (rmbench report)
     write_plan(out, result["config"], {"out": str(out), "holdout": holdout, "models": models, "sizes": sizes, "tasks": transfer_tasks,
                                        "curves": curves, "transfer": transfer, "adapt": ks, "adapt_epochs": adapt_epochs, "adapt_lr": adapt_lr,
+                                       "adapt_select": adapt_select,
                                        "leave_one_out": leave_one_out, "seeds": seeds}, cells)
     log = CellLog(len(cells), console, progress)
     if curves:
@@ -303,7 +310,8 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
         result["transfer"] = transfer_matrix(base, out, names, console, progress, log)
     if adapt:
         result["adapt"] = adapt_curve(base, out, ks, adapt_epochs, console, progress,
-                                      model=models[0] if models else None, log=log, seeds=seeds, lr=adapt_lr)
+                                      model=models[0] if models else None, log=log, seeds=seeds, lr=adapt_lr,
+                                      select=adapt_select)
     if leave_one_out:
         from rmbench.run.loo import leave_one_out as run_loo
 

@@ -182,7 +182,7 @@ def adapt_findings(result: dict) -> list[str]:
     if p0.get("too_small"):
         return [f"Few-shot adaptation on {where}{' (' + said[0] + ')' if said else ''}: its {p0['n']:,} pairs from "
                 f"{p0['posts']:,} posts are too small to count (under eval.min_report_pairs/posts); the curve is shown "
-                "and says nothing."]
+                "and says nothing."] + _selection(a)
     said += [f"{p0['n']:,} pairs from {p0['posts']:,} posts"] if p0.get("n") else []
     size = f" ({'; '.join(said)})" if said else ""
     steps = ", ".join(f"{_pct(p['accuracy'])}% {_ci(p['ci95'])} at k = {p['k']:,}" for p in points)
@@ -219,7 +219,27 @@ def adapt_findings(result: dict) -> list[str]:
                        else "The adapted model is not detectably better than k = 0 at any k")
             verdict += f"; worse at k = {', '.join(down)}" if down else ""
         out.append(f"Paired with k = 0 on the same pairs: {said}. {verdict}.")
-    return out
+    return out + _selection(a)
+
+
+def _selection(a: dict) -> list[str]:
+    """How each k > 0 cell was fine-tuned and its checkpoint chosen; with ``--adapt-select own``,
+    where the starting model was kept (sweeps from before the option say nothing)."""
+    if "select" not in a or len(a.get("points") or []) < 2:
+        return []
+    how = (f"Each k > 0 cell fine-tunes for {a.get('epochs', 0):g} epoch{'' if a.get('epochs') == 1 else 's'} at peak "
+           f"rate {a.get('learning_rate', 0):g} and keeps ")
+    if a["select"] != "own":
+        return [how + "the checkpoint best on the held-in validation pairs (the other tasks' votes)."]
+    kept = []
+    for p in a["points"]:
+        if p.get("kept"):
+            start = [s for s, what in p["kept"].items() if what == "start"]
+            kept.append(f"k = {p['k']:,}: {len(start)} of {len(p['kept'])}"
+                        + (f" (draw seed{'s' if len(start) > 1 else ''} {', '.join(start)})" if start and len(p["kept"]) > 1 else ""))
+    return [how + "the checkpoint best on a fifth of its own k pairs (whole posts held aside from the fine-tuning), "
+            "or the model it started from where no checkpoint beats it on them. The starting model was kept at "
+            + "; ".join(kept) + "."]
 
 
 def findings(result: dict) -> list[str]:

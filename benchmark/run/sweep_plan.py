@@ -61,6 +61,7 @@ def resume_command(folder: Path, args: dict) -> str:
     if args.get("adapt"):
         words += ["--adapt", ",".join(map(str, args["adapt"])), "--adapt-epochs", format(args["adapt_epochs"], "g")]
         words += ["--adapt-lr", format(args["adapt_lr"], "g")] if args.get("adapt_lr") is not None else []
+        words += ["--adapt-select", args["adapt_select"]] if args.get("adapt_select", "held-in") != "held-in" else []
     if args.get("leave_one_out"):
         words.append("--leave-one-out")
     if args.get("seeds"):

@@ -87,3 +87,56 @@ def test_a_negative_adapt_unseen_or_a_word_for_a_draw_seed_is_a_config_error():
         resolve(flags={"data.adapt_unseen": -1})
     with pytest.raises(ConfigError, match="data.adapt_draws: expected whole numbers"):
         resolve(flags={"data.adapt_draws": "0,x"})
+
+
+def test_the_own_selection_slice_is_whole_posts_a_fifth_of_the_draw_and_leaves_posts_to_fine_tune_on(data):
+    from rmbench.errors import ConfigError
+    from rmbench.run.adapt import OWN_SHARE, own_slice
+
+    drawn = adaptation_draw(data, "writingprompts", 20, seed=0)  # 7 posts, the last one cut to 2 pairs
+    tune, held = own_slice(drawn, "writingprompts", seed=0)
+    assert sorted(r["pair_id"] for r in tune + held) == sorted(r["pair_id"] for r in drawn)
+    assert not set(_posts(tune)) & set(_posts(held))  # whole posts on either side
+    assert OWN_SHARE * len(drawn) <= len(held) < OWN_SHARE * len(drawn) + 3  # posts added until a fifth
+    assert own_slice(drawn, "writingprompts", seed=0) == (tune, held)  # seeded: the same slice again
+    assert any(own_slice(drawn, "writingprompts", seed=s)[1] != held for s in (1, 2, 3))
+    one_post = [r for r in drawn if post_id(r["pair_id"]) == _posts(drawn)[0]]
+    with pytest.raises(ConfigError, match="from 1 post; choosing on the task's own posts needs at least two"):
+        own_slice(one_post, "writingprompts", seed=0)
+    two = [r for r in drawn if post_id(r["pair_id"]) in set(_posts(drawn)[:4])]  # 2 posts: one each side
+    t2, h2 = own_slice(two, "writingprompts", seed=0)
+    assert len(set(_posts(t2))) == len(set(_posts(h2))) == 1
+
+
+@pytest.mark.parametrize("best, start, kept", [(0.8, 0.7, "checkpoint-4"), (0.7, 0.7, "start"), (0.6, 0.7, "start")])
+def test_the_starting_model_replaces_a_fine_tuning_that_did_not_beat_it_on_the_slice(tmp_path, best, start, kept):
+    from rmbench.atomic import MARKER, atomic_dir
+    from rmbench.run.adapt import kept_start
+
+    base, model = tmp_path / "base", tmp_path / "cell" / "model"
+    base.mkdir()
+    (base / "model.safetensors").write_bytes(b"start")
+    (base / MARKER).write_text("{}")  # the base cell's own marker is not copied over the new one
+    model.parent.mkdir()
+    with atomic_dir(model, overwrite=True) as tmp:  # as fit writes it
+        (tmp / "model.safetensors").write_bytes(b"tuned")
+    info = {"best_validation_accuracy": best, "start_validation_accuracy": start, "best_checkpoint": "checkpoint-4"}
+    assert kept_start(info, base, model) == {"kept": kept}
+    assert (model / "model.safetensors").read_bytes() == (b"start" if kept == "start" else b"tuned")
+    assert (model / MARKER).read_text() != "{}"
+
+
+def test_a_cell_fine_tuned_under_other_settings_is_not_read_back_as_this_one(tmp_path):
+    import json
+
+    from rmbench.errors import ConfigError
+    from rmbench.run.adapt import _check_settled
+
+    info = tmp_path / "train_info.json"
+    _check_settled(info, {"k": 100})  # not trained yet: nothing to check
+    info.write_text(json.dumps({"adapt": {"k": 100, "seed": 0, "epochs": 3.0, "learning_rate": 1e-4}}))
+    same = {"k": 100, "seed": 0, "epochs": 3.0, "learning_rate": 1e-4, "select": "held-in"}
+    _check_settled(info, same)  # a cell from before --adapt-select chose on held-in pairs
+    with pytest.raises(ConfigError, match=r"learning_rate 0.0001 \(asked: 2e-05\), select 'held-in' \(asked: 'own'\): "
+                                          "give the sweep another --out"):
+        _check_settled(info, {**same, "learning_rate": 2e-5, "select": "own"})

@@ -198,6 +198,42 @@ def test_adapt_curve_with_draw_seeds_averages_each_pair_over_them(tmp_path, tiny
     assert "; k > 0 averaged over draw seeds 1, 0)" in said and "(by seed: " in said and "Δ by draw seed" in said
 
 
+
+@pytest.mark.slow
+def test_adapt_select_own_chooses_on_the_drawn_posts_and_keeps_the_start_unless_beaten(tmp_path, tiny_bert_dir, write_prepared):
+    from rmbench.model.load import weights_sha256
+    from rmbench.run.adapt import adaptation_draw, own_slice
+
+    sizes = {t: {"train": 30, "validation": 8, "test": 18} for t in ("writingprompts", "askacademia")}
+    data = write_prepared(tmp_path / "data", sizes)
+    out = tmp_path / "adapt"
+    args = ["sweep", "--holdout", "writingprompts", "--models", str(tiny_bert_dir(tmp_path / "tiny")), "--adapt", "20",
+            "--seeds", "0,1", "--adapt-select", "own", "--data", str(data), "--out", str(out), "--epochs", "1",
+            "--adapt-epochs", "2", "--quiet", "--set", "eval.bootstrap_samples=100"]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    a = json.loads((out / "sweep.json").read_text())["adapt"]
+    assert a["select"] == "own" and a["points"][0].get("kept") is None
+    kept = a["points"][1]["kept"]
+    assert set(kept) == {"0", "1"}
+    base_sha = weights_sha256(out / "cells" / "adapt-0" / "model")
+    for seed, cell in ((0, "adapt-20"), (1, "adapt-20-seed1")):
+        info = json.loads((out / "cells" / cell / "train_info.json").read_text())
+        tune, held = own_slice(adaptation_draw(data, "writingprompts", 20, seed), "writingprompts", seed)
+        ad = info["adapt"]
+        assert (ad["select"], ad["pairs"], ad["fine_tune_pairs"], ad["selection_pairs"]) == ("own", 20, len(tune), len(held))
+        assert info["train_pairs"] == len(tune) and info["validation_pairs"] == len(held)  # not the held-in pairs
+        assert ad["kept"] == kept[str(seed)]
+        beaten = info["best_validation_accuracy"] > info["start_validation_accuracy"]
+        assert ad["kept"] == (info["best_checkpoint"] if beaten else "start")
+        # the start kept: the cell's model is the transfer model's weights, and so is what it scored with
+        assert (weights_sha256(out / "cells" / cell / "model") == base_sha) == (ad["kept"] == "start")
+    said = (out / "sweep.md").read_text().split("## What it says")[1]
+    assert "the checkpoint best on a fifth of its own k pairs" in said and "The starting model was kept at k = 20: " in said
+    # the same --out under the other selection: the cells fine-tuned above are not passed off as its answer
+    again = CliRunner().invoke(main, [a if a != "own" else "held-in" for a in args])
+    assert again.exit_code != 0 and "was fine-tuned with select 'own' (asked: 'held-in')" in again.output
+
 def test_curve_points_carry_the_cells_difference_to_confounds_on_both_splits(tmp_path, monkeypatch):
     from rmbench.run.sweep import CellLog, learning_curves
 

@@ -153,6 +153,27 @@ def test_the_adaptation_curve_on_the_unseen_posts_pairs_each_k_with_k0():
     assert "(too small to count)" in adapt_findings(doc)[1]
 
 
+
+def test_the_adaptation_curve_says_where_each_checkpoint_was_chosen_and_where_the_start_was_kept():
+    from rmbench.run.sweep_findings import adapt_findings
+
+    pt = {"k": 0, "accuracy": 0.6, "ci95": [0.58, 0.62], "n": 3900, "posts": 800, "too_small": False, "gain": None}
+    gain = {"value": 0.0, "ci95": [-0.01, 0.01], "n": 3900, "posts": 800, "too_small": False}
+    a = {"holdout": "askacademia", "split": "heldout_unseen", "epochs": 3.0, "learning_rate": 1e-4, "select": "held-in",
+         "points": [pt, {**pt, "k": 100, "gain": gain}, {**pt, "k": 1000, "gain": gain}]}
+    assert adapt_findings({"adapt": a})[-1] == (
+        "Each k > 0 cell fine-tunes for 3 epochs at peak rate 0.0001 and keeps the checkpoint best on the held-in "
+        "validation pairs (the other tasks' votes).")
+    a["select"] = "own"
+    a["points"][1]["kept"] = {"0": "start", "1": "checkpoint-8", "2": "start"}
+    a["points"][2]["kept"] = {"0": "checkpoint-40", "1": "checkpoint-80", "2": "checkpoint-40"}
+    said = adapt_findings({"adapt": a})
+    assert said[1].startswith("Paired with k = 0 on the same pairs")  # the verdict stays second
+    assert said[-1].endswith("or the model it started from where no checkpoint beats it on them. The starting model "
+                             "was kept at k = 100: 2 of 3 (draw seeds 0, 2); k = 1,000: 0 of 3.")
+    del a["select"]  # a sweep from before --adapt-select: nothing said about it
+    assert len(adapt_findings({"adapt": a})) == 2
+
 def said_second(doc: dict) -> str:
     from rmbench.run.sweep_findings import adapt_findings
 
