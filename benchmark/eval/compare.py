@@ -44,11 +44,17 @@ def _role(run: RunPredictions, task: str) -> str | None:
 ROLES_DIFFER = "roles differ"
 
 
-def _roles_differ(base: RunPredictions, other: RunPredictions, task: str) -> bool:
-    """One run held the task out and the other trained on it (or adapted to it): their
-    accuracies answer different questions, so no verdict is drawn between them."""
+# An adapted model (sweep --adapt) trained on some posts of the task it was held out from, but
+# never on a post of these splits: there it is the transfer model plus k of the task's votes, and
+# its paired difference to a held-out run is the adaptation curve's own question.
+SAME_QUESTION = {frozenset({"heldout", "adapted"}): frozenset({"heldout_unseen", "heldout_unseen_hard", "test", "test_hard"})}
+
+
+def _roles_differ(base: RunPredictions, other: RunPredictions, task: str, split: str) -> bool:
+    """One run held the task out and the other trained on it (or adapted to it, on a split with
+    posts it trained on): their accuracies answer different questions, so no verdict is drawn."""
     a, b = _role(base, task), _role(other, task)
-    return a is not None and b is not None and a != b
+    return a is not None and b is not None and a != b and split not in SAME_QUESTION.get(frozenset({a, b}), ())
 
 
 def _order(key: tuple[str, str]) -> tuple:
@@ -98,7 +104,7 @@ def _compare_runs(runs: list[RunPredictions], samples: int, seed: int, min_pairs
             ci = boot.interval(draws)
             n_posts = len(set(posts))
             too_small = len(ids) < min_pairs or n_posts < min_posts
-            differ = _roles_differ(base, other, key[0])
+            differ = _roles_differ(base, other, *key)
             verdict = ROLES_DIFFER if differ else _verdict(ci, too_small)
             mine.append({"task": key[0], "split": key[1], "role": _role(base, key[0]),
                          "role_this": _role(other, key[0]), "roles_differ": differ, "run": other.label,
@@ -282,6 +288,11 @@ def notes(doc: dict) -> list[str]:
     for run, task, a, b in differ:
         lines.append(f"{run}: {task} is {b} there but {a} in {doc['first']} (one run trained on it): its rows show "
                      f"both accuracies and no verdict ({ROLES_DIFFER}), and no pooled row counts it.")
+    adapted = sorted({(r["run"], r["task"]) for r in doc["rows"] if not r.get("roles_differ")
+                      and {r.get("role"), r.get("role_this")} == {"heldout", "adapted"}})
+    for run, task in adapted:
+        lines.append(f"{run}: {task} is adapted in one run and held out in the other; they are compared on the "
+                     "splits with no post the adapted model trained on (heldout_unseen, test and their hard pairs).")
     if not doc["rows"]:
         lines.append("No task and split was scored by both runs: nothing to compare.")
     return lines

@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import copy
 import random
-from collections import Counter
 import shutil
 import time
+from collections import Counter
 from pathlib import Path
 
 from rmbench.atomic import write_json
@@ -130,7 +130,6 @@ def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, 
     from rmbench.run.harness import Clock, finish, kind_scorer, resolve_model, score_targets
     from rmbench.run.rundir import prepare_run_dir
     from rmbench.run.plan import plan
-
     from rmbench.errors import ConfigError
 
     if select not in SELECT:

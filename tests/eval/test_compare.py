@@ -336,3 +336,22 @@ def test_a_task_one_run_held_out_and_the_other_trained_on_gets_no_verdict(tmp_pa
     (b / "results.json").write_text(json.dumps({**doc, "results": {"t": {"role": "heldout"}}}))
     (row,) = compare_runs([load_run(a), load_run(b)], samples=300)["rows"]
     assert row["roles_differ"] is False and row["verdict"] == "better"
+
+
+def test_an_adapted_run_gets_a_verdict_against_a_held_out_one_only_on_posts_it_never_trained_on(
+        tmp_path, write_run_folder, pair_ids):
+    """sweep --adapt: the adapted model trained on some of the task's posts, never on those of
+    heldout_unseen or test, so there its difference to the transfer model is a question; on
+    any other split (a held-out run's heldout_all) it is not."""
+    ids = pair_ids(60)
+    for split, differ in (("heldout_unseen", False), ("test_hard", False), ("heldout_all", True)):
+        a = write_run_folder(tmp_path / split / "a", {pid: float(k % 2) for k, pid in enumerate(ids)}, split=split)
+        b = write_run_folder(tmp_path / split / "b", {pid: 1.0 for pid in ids}, split=split)
+        for folder, role in ((a, "heldout"), (b, "adapted")):
+            doc = json.loads((folder / "results.json").read_text())
+            (folder / "results.json").write_text(json.dumps({**doc, "results": {"t": {"role": role}}}))
+        doc = compare_runs([load_run(a), load_run(b)], samples=300)
+        (row,) = doc["rows"]
+        assert (row["split"], row["role"], row["role_this"], row["roles_differ"]) == (split, "heldout", "adapted", differ)
+        assert row["verdict"] == ("roles differ" if differ else "better")
+        assert any("t is adapted in one run and held out in the other" in line for line in notes(doc)) != differ
