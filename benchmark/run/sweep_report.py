@@ -129,7 +129,8 @@ def adapt_sheet(result: dict) -> Sheet | None:
                    Column("longer", "longer-wins %", _PCT), Column("confounds", "confounds %", _PCT),
                    Column("clears_best_baseline", "clears best", "bool")],
                   title=f"Few-shot adaptation: held-out {a['holdout']} (k = 0 is pure transfer; Δ: paired on the same pairs"
-                        + (f"; k > 0 averaged over draw seeds {', '.join(map(str, a['seeds']))})" if seeded else ")"))
+                        + (f"; k > 0 averaged over draw seeds {', '.join(map(str, a['seeds']))}" if seeded else "")
+                        + ("; checkpoints chosen on each draw's own held-aside posts)" if a.get("select") == "own" else ")"))
     for p in a["points"]:
         gain, conf = p.get("gain") or {}, p.get("diff_confounds") or {}
         sheet.add(p["k"], p["train_pairs"], p["accuracy"], p["ci95"], gain.get("value"), gain.get("ci95"),
