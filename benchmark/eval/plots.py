@@ -218,6 +218,12 @@ def adapt_curve(points: list[dict], path: Path, baselines: dict | None = None, t
                 yerr=[[100 * max(0, p["accuracy"] - p["ci95"][0]) for p in pts],
                       [100 * max(0, p["ci95"][1] - p["accuracy"]) for p in pts]],
                 marker="o", capsize=3, color=COLORS["model"], label="model (95% CI)")
+    alone = [p for p in pts if p.get("scratch")]
+    if alone:  # --adapt-scratch: the same k pairs, no other community's votes
+        ax.errorbar([p["k"] * 1.06 for p in alone], [100 * p["scratch"]["value"] for p in alone],  # beside, not on, k's bar
+                    yerr=[[100 * max(0, p["scratch"]["value"] - p["scratch"]["ci95"][0]) for p in alone],
+                          [100 * max(0, p["scratch"]["ci95"][1] - p["scratch"]["value"]) for p in alone]],
+                    marker="s", capsize=3, ls="-.", color="#8c564b", label="same k pairs alone, from scratch (95% CI)")
     for name, acc in (baselines or {}).items():
         if acc is not None:
             ax.axhline(100 * acc, ls="--", lw=0.8, color=COLORS.get(name, "#777"), label=name)

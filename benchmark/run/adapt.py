@@ -96,7 +96,7 @@ def _check_settled(info_path: Path, wanted: dict) -> None:
     if not info_path.is_file():
         return
     had = read_json_file(info_path).get("adapt") or {}
-    had = {**{"select": "held-in"}, **had}  # cells from before --adapt-select chose on held-in pairs
+    had = {"select": "held-in", "start": "transfer", **had}  # as cells from before these options were made
     differ = {key: (had[key], v) for key, v in wanted.items() if key in had and had[key] != v}
     if differ:
         said = ", ".join(f"{key} {a!r} (asked: {b!r})" for key, (a, b) in differ.items())
@@ -119,11 +119,16 @@ def drawn_posts(data_dir: Path, task: str, k: int, seeds: list[int]) -> set[str]
 
 def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, console=None,
                 progress: bool = True, seed: int | None = None, lr: float | None = None,
-                select: str = "held-in") -> dict:
+                select: str = "held-in", scratch: bool = False) -> dict:
     """Fine-tune ``base_dir/model`` on k held-out training pairs; returns results.json.
     ``seed`` (default the config's) draws the k pairs and orders the fine-tuning; ``lr``
     (default the config's train.learning_rate, the base's) is the fine-tuning's peak rate;
-    ``select`` where the checkpoint is chosen (``SELECT``, module docstring)."""
+    ``select`` where the checkpoint is chosen (``SELECT``, module docstring).
+
+    ``scratch`` (``sweep --adapt-scratch``): train on the same k pairs from the base cell's
+    starting model instead (the config's model.name, a new reward head), at the base cell's own
+    rate (``lr`` is for fine-tuning a trained reward model), choosing as ``select`` says but with
+    no starting-model candidate (a random head): the same k votes without the other communities'."""
     from rmbench.model.load import weights_sha256
     from rmbench.model.train import fit
     from rmbench.prepared.resolve import resolve_data
@@ -135,13 +140,14 @@ def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, 
     if select not in SELECT:
         raise ConfigError(f"--adapt-select {select!r}: expected one of {', '.join(SELECT)}")
     cfg = copy.deepcopy(base_cfg)
-    cfg.model.name = str(base_dir / "model")
+    cfg.model.name = base_cfg.model.name if scratch else str(base_dir / "model")
     cfg.seed = cfg.seed if seed is None else seed
-    cfg.train.learning_rate = cfg.train.learning_rate if lr is None else lr
+    cfg.train.learning_rate = cfg.train.learning_rate if lr is None or scratch else lr
     cfg.train.epochs = epochs
     model_dir, info_path = run_dir / "model", run_dir / "train_info.json"
+    start = "scratch" if scratch else "transfer"
     _check_settled(info_path, {"k": k, "seed": cfg.seed, "epochs": epochs, "learning_rate": cfg.train.learning_rate,
-                               "select": select})
+                               "select": select, "start": start})
     done = run_dir / "results.json"
     if done.is_file():
         return read_json_file(done)
@@ -163,12 +169,14 @@ def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, 
             train, val = own_slice(drawn, holdout, cfg.seed)
         else:
             train, val = drawn, sample_across(data_dir, p.train_tasks, "validation", cfg.data.max_validation_pairs, cfg.seed)
-        info = fit(cfg, train, val, run_dir, model_dir, console, progress, score_start=select == "own")
-        info["adapt"] = {"k": k, "pairs": len(drawn), "from": str(base_dir / "model"), "epochs": epochs,
+        candidate = select == "own" and not scratch  # the trained model it starts from, kept unless beaten
+        info = fit(cfg, train, val, run_dir, model_dir, console, progress, score_start=candidate)
+        info["adapt"] = {"k": k, "pairs": len(drawn), "from": cfg.model.name, "start": start, "epochs": epochs,
                          "seed": cfg.seed, "learning_rate": cfg.train.learning_rate, "select": select}
         if select == "own":
-            info["adapt"].update(kept_start(info, base_dir / "model", model_dir), fine_tune_pairs=len(train),
-                                 selection_pairs=len(val), selection_posts=len(posts_of(val)))
+            info["adapt"].update(kept_start(info, base_dir / "model", model_dir) if candidate
+                                 else {"kept": info.get("best_checkpoint")},
+                                 fine_tune_pairs=len(train), selection_pairs=len(val), selection_posts=len(posts_of(val)))
         write_json(info_path, info)
         shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
         clock.mark()
@@ -176,7 +184,7 @@ def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, 
     scorer = kind_scorer(cfg, spec, model_dir, console)
     results, pairs_by, rewards_by = score_targets(cfg, p, run_dir, scorer, console, progress,
                                                   role_of_heldout=ADAPTED, clock=clock)
-    model_info = {"id": f"{base_cfg.model.name}+{holdout}:{k}", "base_model": base_cfg.model.name,
+    model_info = {"id": f"{base_cfg.model.name}+{holdout}:{k}" + (":scratch" if scratch else ""), "base_model": base_cfg.model.name,
                   "path": "model/", "parameters": info.get("parameters"), "weights_sha256": weights_sha256(model_dir),
                   "kind": "reward_model", "training": info}
     return finish(cfg, p, run_dir, model_info, results, pairs_by, rewards_by, clock, console)
@@ -200,89 +208,3 @@ def kept_of(cell: Path) -> str | None:
     """What an ``--adapt-select own`` cell kept (``kept_start``), from its train_info.json."""
     info = cell / "train_info.json"
     return (read_json_file(info).get("adapt") or {}).get("kept") if info.is_file() else None
-
-
-def adapt_split(docs: dict[int, dict], holdout: str) -> str:
-    """The split the curve's points stand on: heldout_unseen where every cell scored it (cells
-    made before it existed, or a curve of k = 0 alone, scored only test)."""
-    return "heldout_unseen" if all("heldout_unseen" in d["results"][holdout]["splits"] for d in docs.values()) \
-        else "test"
-
-
-def _averaged(per: list[dict[str, float]]) -> dict[str, float]:
-    """Each pair's outcome averaged over the cells' outcomes (one per draw seed), on the pairs all of them scored."""
-    ids = set.intersection(*(set(o) for o in per)) if per else set()
-    return {i: sum(o[i] for o in per) / len(per) for i in ids}
-
-
-def _read(cell: Path, holdout: str, split: str) -> tuple[dict[str, float], dict[str, float]]:
-    """The model's and baseline:confounds' outcome per pair, as the cell's card counted them
-    (its scores file, read as leave-one-out reads it); empty where the cell did not score the split."""
-    from rmbench.run.loo import _outcomes
-
-    if not (cell / "scores" / f"{holdout}.{split}.json").is_file():
-        return {}, {}
-    ids, model, conf, _, _ = _outcomes(cell, holdout, split)
-    return dict(zip(ids, model.tolist())), ({} if isinstance(conf, str) else dict(zip(ids, conf.tolist())))
-
-
-def compared(cells: dict[int, list[tuple[int, Path]]], holdout: str, split: str, ev, samples: int, seed: int) -> dict:
-    """Per k and split (``split`` and its hard one): the k cells' outcomes averaged over their draw
-    seeds, paired with k = 0 (``gain``; each seed's own in ``by_seed``) and with baseline:confounds
-    on the same pairs (``confounds``), and with several seeds the averaged accuracy (``mean``)."""
-    from rmbench.eval.metrics import ClusterBootstrap, estimate, post_ids_of
-    from rmbench.run.paired import paired_gap
-    from rmbench.run.plan import hard_of
-
-    base = cells[0][0][1]
-    out: dict = {}
-    for name in (split, hard_of(split)):
-        first, conf = _read(base, holdout, name)
-        for k, runs in cells.items():
-            per = {s: first if c == base else _read(c, holdout, name)[0] for s, c in runs}  # each file read once
-            avg = _averaged(list(per.values()))
-            e = out.setdefault(k, {})[name] = {"gain": None, "by_seed": None, "mean": None,
-                                               "confounds": paired_gap(avg, conf, samples, seed, ev) if conf else None}
-            if k:
-                e["gain"] = paired_gap(avg, first, samples, seed, ev)
-            if len(runs) > 1 and avg:
-                ids = sorted(avg)
-                e["mean"] = {**estimate(*ClusterBootstrap(post_ids_of(ids), samples, seed).mean([avg[i] for i in ids])),
-                             "n": len(ids), "posts": len(set(post_ids_of(ids)))}
-                e["by_seed"] = {str(s): paired_gap(o, first, samples, seed, ev) for s, o in per.items()} if k else None
-    return out
-
-
-def adapt_points(docs: dict[int, dict], holdout: str, split: str = "test", extra: dict | None = None,
-                 seeds: list[int] | None = None) -> list[dict]:
-    """One point per k on ``split`` and its hard counterpart: the accuracy, its interval, the
-    bars beside it, test's accuracy (comparable with in-domain figures) and, from ``extra``
-    (``compared``), the paired gain over k = 0 and the difference to confounds on the same pairs.
-    With several draw ``seeds`` a k > 0 point's accuracy is the seeds' average (its cell's card
-    is one seed's), and its card's best-baseline verdict is left out (None): ``diff_confounds`` says it."""
-    from rmbench.run.plan import hard_of
-
-    hard_name = hard_of(split)
-    points = []
-    for k, doc in sorted(docs.items()):
-        splits = doc["results"][holdout]["splits"]
-        card, hard, test = splits[split], splits.get(hard_name) or {}, splits.get("test") or {}
-        base = card["baselines"]
-        e, eh = ((extra or {}).get(k) or {}).get(split) or {}, ((extra or {}).get(k) or {}).get(hard_name) or {}
-        point = {"k": k, "train_pairs": (doc["model"]["training"].get("adapt") or {}).get("pairs", 0),
-                 "split": split, "accuracy": card["accuracy"], "ci95": card["ci95"], "n": card.get("n"),
-                 "posts": card.get("posts"), "too_small": card.get("too_small"),
-                 "accuracy_hard": hard.get("accuracy"), "ci95_hard": hard.get("ci95"),
-                 "accuracy_test": test.get("accuracy"), "ci95_test": test.get("ci95"),
-                 "gain": e.get("gain"), "gain_hard": eh.get("gain"), "gain_by_seed": e.get("by_seed"),
-                 "diff_confounds": e.get("confounds"), "diff_confounds_hard": eh.get("confounds"),
-                 "best_baseline": card["best_baseline"], "clears_best_baseline": card["clears_best_baseline"],
-                 "longer": (base.get("longer") or {}).get("accuracy"),
-                 "confounds": (base.get("confounds") or {}).get("accuracy")}
-        if e.get("mean"):  # several draws: the seeds' average, not one seed's card
-            point.update(accuracy=e["mean"]["value"], ci95=e["mean"]["ci95"], n=e["mean"]["n"], posts=e["mean"]["posts"],
-                         seeds=list(seeds or []),
-                         accuracy_hard=(eh.get("mean") or {}).get("value"), ci95_hard=(eh.get("mean") or {}).get("ci95"),
-                         accuracy_test=None, ci95_test=None, clears_best_baseline=None)
-        points.append(point)
-    return points

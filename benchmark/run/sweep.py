@@ -128,10 +128,12 @@ def transfer_cell(out: Path, task: str) -> Path:
     return out / "cells" / f"transfer-{task}"
 
 
-def adapt_cell(out: Path, k: int, seed: int | None = None) -> Path:
+def adapt_cell(out: Path, k: int, seed: int | None = None, scratch: bool = False) -> Path:
     """The adaptation curve's cell fine-tuned on ``k`` held-out pairs (0: the transfer model);
-    ``seed``: another draw seed's (``--seeds``; None or the config's own: the plain cell)."""
-    return out / "cells" / (f"adapt-{k}" if seed is None else f"adapt-{k}-seed{seed}")
+    ``seed``: another draw seed's (``--seeds``; None or the config's own: the plain cell);
+    ``scratch``: the cell trained on the same pairs from the base model alone (``--adapt-scratch``)."""
+    name = f"adapt-{k}" + ("-scratch" if scratch else "")
+    return out / "cells" / (name if seed is None else f"{name}-seed{seed}")
 
 
 def _hard_key(key: str) -> str:
@@ -219,16 +221,17 @@ def transfer_gaps(out: Path, tasks: list[str], samples: int, seed: int, ev) -> d
 
 def adapt_curve(base, out: Path, ks: list[int], epochs: float, console, progress, model: str | None = None,
                 log: CellLog | None = None, seeds: list[int] | None = None, lr: float | None = None,
-                select: str = "held-in") -> dict:
+                select: str = "held-in", scratch: bool = False) -> dict:
     """The k = 0 transfer cell, then per k > 0 one fine-tuned cell per draw seed (``rmbench.run.adapt``),
     at peak rate ``lr`` (default: train.learning_rate, the k = 0 cell's), its checkpoint chosen on
-    ``select`` (held-in validation pairs, or a slice of its own drawn posts)."""
-    from rmbench.run.adapt import adapt_points, adapt_split, compared, kept_of, run_adapted
-    from rmbench.run.cellproc import isolated, run_cell
+    ``select`` (held-in validation pairs, or a slice of its own drawn posts); with ``scratch`` also
+    one cell per k and draw seed trained on the same pairs from the base model alone."""
+    from rmbench.run.adapt import kept_of
+    from rmbench.run.adapt_compare import adapt_points, adapt_split, compared
     from rmbench.run.loo import seed_cells
 
     runs = seed_cells(seeds, base.seed)  # the config's own seed keeps the plain adapt-<k> cell
-    log = log or CellLog(1 + len(runs) * len([k for k in ks if k > 0]), console, progress)
+    log = log or CellLog(1 + len(runs) * len([k for k in ks if k > 0]) * (2 if scratch else 1), console, progress)
     base = copy.deepcopy(base)
     base.model.name = model or base.model.name
     base.data.adapt_unseen = max(ks)  # every cell scores the posts no cell has seen (heldout_unseen)
@@ -236,28 +239,38 @@ def adapt_curve(base, out: Path, ks: list[int], epochs: float, console, progress
     base_dir = adapt_cell(out, 0)
     log.start("adaptation, k = 0 (pure transfer)", base_dir)
     docs = {0: _cell(base, base_dir, console, progress)}
-    cells = {0: [(base.seed, base_dir)]}
+    cells, alone = {0: [(base.seed, base_dir)]}, {}
     for k in (k for k in ks if k > 0):
         for seed, suffix in runs:
-            cell = adapt_cell(out, k, suffix)
-            log.start(f"adaptation, k = {k:,} held-out pairs" + (f", draw seed {seed}" if len(runs) > 1 else ""), cell)
-            doc = (run_cell(cell, run_adapted, base, base_dir, cell, k, epochs, progress=progress, seed=seed, lr=lr,
-                            select=select)
-                   if isolated() and not (cell / "results.json").is_file()
-                   else run_adapted(base, base_dir, cell, k, epochs, console, progress, seed=seed, lr=lr, select=select))
-            cells.setdefault(k, []).append((seed, cell))
-            if suffix is None or k not in docs:  # the config seed's cell stands for k's card, where it ran
-                docs[k] = doc
+            for fresh in (False, True) if scratch else (False,):
+                cell = adapt_cell(out, k, suffix, scratch=fresh)
+                log.start(f"adaptation, k = {k:,} held-out pairs" + (f", draw seed {seed}" if len(runs) > 1 else "")
+                          + (f", from {base.model.name} alone" if fresh else ""), cell)
+                doc = _adapted(base, base_dir, cell, k, epochs, console, progress, seed=seed, lr=lr, select=select,
+                               scratch=fresh)
+                (alone if fresh else cells).setdefault(k, []).append((seed, cell))
+                if not fresh and (suffix is None or k not in docs):  # the config seed's cell stands for k's card
+                    docs[k] = doc
     holdout = docs[0]["holdout"][0]
     split = adapt_split(docs, holdout)
-    extra = compared(cells, holdout, split, base.eval, base.eval.bootstrap_samples, base.seed)
+    extra = compared(cells, holdout, split, base.eval, base.eval.bootstrap_samples, base.seed, scratch=alone)
     points = adapt_points(docs, holdout, split, extra, [s for s, _ in runs])
     if select == "own":  # per point, what each draw seed's cell kept: a checkpoint, or the starting model
         for point in points:
             point["kept"] = {str(s): kept_of(c) for s, c in cells[point["k"]]} if point["k"] else None
     return {"holdout": holdout, "split": split, "epochs": epochs, "learning_rate": base.train.learning_rate if lr is None else lr,
-            "select": select, "left_out_posts": _left_out(docs[0], holdout, split),
+            "select": select, "scratch": scratch, "left_out_posts": _left_out(docs[0], holdout, split),
             "seeds": [s for s, _ in runs] if len(runs) > 1 else None, "points": points}
+
+
+def _adapted(base, base_dir: Path, cell: Path, k: int, epochs: float, console, progress, **kw) -> dict:
+    """One cell of the curve past k = 0, in a process of its own unless it finished before."""
+    from rmbench.run.adapt import run_adapted
+    from rmbench.run.cellproc import isolated, run_cell
+
+    if isolated() and not (cell / "results.json").is_file():
+        return run_cell(cell, run_adapted, base, base_dir, cell, k, epochs, progress=progress, **kw)
+    return run_adapted(base, base_dir, cell, k, epochs, console, progress, **kw)
 
 
 def _left_out(doc: dict, holdout: str, split: str) -> int | None:
@@ -270,7 +283,7 @@ def _left_out(doc: dict, holdout: str, split: str) -> int | None:
 def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[int], transfer_tasks: list[str] | None,
               curves: bool = True, transfer: bool = True, console=None, progress: bool = True,
               adapt: list[int] | None = None, adapt_epochs: float = 3.0, adapt_lr: float | None = None,
-              adapt_select: str = "held-in", leave_one_out: bool = False,
+              adapt_select: str = "held-in", adapt_scratch: bool = False, leave_one_out: bool = False,
               seeds: list[int] | None = None) -> dict:
     """Run (or resume) the sweep's cells under ``out`` and write ``out/sweep.json``; returns it.
     ``seeds``: the leave-one-out cells' training seeds (a cell per task and seed)."""
@@ -297,11 +310,11 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
     ks = sorted(set(adapt) | {0}) if adapt else []
     loo = listed if leave_one_out else []
     cells = planned_cells(out, base.seed, models=models, sizes=sizes if curves else [], transfer_tasks=names, ks=ks,
-                          loo_tasks=loo, seeds=seeds)
+                          loo_tasks=loo, seeds=seeds, scratch=adapt_scratch)
     # before the first cell: a sweep that stops is then named, with the command that continues it (rmbench report)
     write_plan(out, result["config"], {"out": str(out), "holdout": holdout, "models": models, "sizes": sizes, "tasks": transfer_tasks,
                                        "curves": curves, "transfer": transfer, "adapt": ks, "adapt_epochs": adapt_epochs, "adapt_lr": adapt_lr,
-                                       "adapt_select": adapt_select,
+                                       "adapt_select": adapt_select, "adapt_scratch": adapt_scratch,
                                        "leave_one_out": leave_one_out, "seeds": seeds}, cells)
     log = CellLog(len(cells), console, progress)
     if curves:
@@ -311,7 +324,7 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
     if adapt:
         result["adapt"] = adapt_curve(base, out, ks, adapt_epochs, console, progress,
                                       model=models[0] if models else None, log=log, seeds=seeds, lr=adapt_lr,
-                                      select=adapt_select)
+                                      select=adapt_select, scratch=adapt_scratch)
     if leave_one_out:
         from rmbench.run.loo import leave_one_out as run_loo
 

@@ -33,12 +33,14 @@ from rmbench.tables import format_option
 @click.option("--adapt-select", type=click.Choice(["held-in", "own"]), default="held-in", show_default=True,
               help="Where each fine-tuning's checkpoint is chosen: the held-in validation pairs, or a fifth of its K pairs "
                    "(whole posts, held aside from the fine-tuning) with the starting model a candidate, kept unless beaten.")
+@click.option("--adapt-scratch", is_flag=True, help="Also train a cell per K and draw seed on the same K pairs from the "
+                                                     "base model alone: what the other communities' votes are worth at K.")
 @click.option("--epochs", type=float, help="Passes over each cell's training pairs.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted sweep (the newest one without --out).")
 @format_option()
 @common_options
 @click.pass_context
-def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, adapt, loo, seeds, adapt_epochs, adapt_lr, adapt_select, fmt, quiet,
+def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, adapt, loo, seeds, adapt_epochs, adapt_lr, adapt_select, adapt_scratch, fmt, quiet,
               config_file, settings, **_):
     """Learning curves, the transfer matrix, the few-shot adaptation curve and leave-one-out,
     with PNG plots and a report (OUT/sweep.md, and OUT/sweep.html: one page, the plots inside).
@@ -55,7 +57,9 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
       rmbench sweep --holdout askacademia --adapt 0,100,1000 --out runs/adapt
     (3 cells: 6 min; each k paired with k = 0 on every held-out post no cell drew; add
     --seeds 0,1,2 for a cell per k and draw seed, averaged: one draw of 100 pairs says little;
-    --adapt-select own to choose each checkpoint on the held-out task's own votes, in another --out).
+    --adapt-select own to choose each checkpoint on the held-out task's own votes, in another --out;
+    --adapt-scratch to train the same k pairs from the base model alone beside each: are the
+    other communities' votes worth anything once the community's own are there?).
     With no flags (sizes 250,1k,4k,all -- all is ~6,700 demo
     pairs -- and the six-task transfer matrix: 10 cells) a sweep takes about 40 min
     (BENCHMARKS.md). Every community held out in turn, pooled into one answer (a cell
@@ -87,7 +91,7 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
         result = run_sweep(base, out, holdout=holdout, models=[m.strip() for m in (models or base.model.name).split(",") if m.strip()],
                   sizes=parse_sizes(sizes), transfer_tasks=[t.strip() for t in (transfer_tasks or "").split(",") if t.strip()] or None,
                   curves=curves, transfer=transfer,
-                  adapt=ks, adapt_epochs=adapt_epochs, adapt_lr=adapt_lr, adapt_select=adapt_select, leave_one_out=loo, seeds=seed_list, console=stderr_console(), progress=not quiet)
+                  adapt=ks, adapt_epochs=adapt_epochs, adapt_lr=adapt_lr, adapt_select=adapt_select, adapt_scratch=adapt_scratch, leave_one_out=loo, seeds=seed_list, console=stderr_console(), progress=not quiet)
     except RmbenchError as err:
         raise click.ClickException(str(err)) from err
     pngs = [out / result[k] for k in PLOTS if result.get(k)]

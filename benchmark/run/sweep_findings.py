@@ -219,7 +219,26 @@ def adapt_findings(result: dict) -> list[str]:
                        else "The adapted model is not detectably better than k = 0 at any k")
             verdict += f"; worse at k = {', '.join(down)}" if down else ""
         out.append(f"Paired with k = 0 on the same pairs: {said}. {verdict}.")
-    return out + _selection(a)
+    return out + _scratch(a) + _selection(a)
+
+
+def _scratch(a: dict) -> list[str]:
+    """--adapt-scratch: the adapted model against the same k pairs trained from the base model alone."""
+    alone = [p for p in a.get("points") or [] if p.get("scratch") and p.get("over_scratch")]
+    if not alone:
+        return []
+    said = "; ".join(f"k = {p['k']:,}: {_pct(p['scratch']['value'])}% {_ci(p['scratch']['ci95'])}, the adapted model "
+                     f"{_pp(p['over_scratch']['value'])} {_dci(p['over_scratch']['ci95'])}"
+                     + (" (too small to count)" if p["over_scratch"].get("too_small") else "") for p in alone)
+    counted = [p for p in alone if not p["over_scratch"].get("too_small")]
+    ahead = [f"{p['k']:,}" for p in counted if p["over_scratch"]["ci95"][0] > 0]
+    behind = [f"{p['k']:,}" for p in counted if p["over_scratch"]["ci95"][1] < 0]
+    verdict = ("The pairs are too few for any verdict" if not counted else
+               (f"The other communities' votes help at k = {', '.join(ahead)}" if ahead
+                else "The other communities' votes do not detectably help at any k")
+               + (f"; they hurt at k = {', '.join(behind)}" if behind else ""))
+    return [f"The same k pairs trained from the base model alone (no other community's votes; at the k = 0 cell's "
+            f"learning rate), paired on the same pairs: {said}. {verdict}."]
 
 
 def _selection(a: dict) -> list[str]:

@@ -25,14 +25,16 @@ KIND = "rmbench.sweep-plan"
 
 
 def planned_cells(out: Path, base_seed: int, *, models: list[str], sizes: list[int], transfer_tasks: list[str],
-                  ks: list[int], loo_tasks: list[str], seeds: list[int] | None) -> list[Path]:
+                  ks: list[int], loo_tasks: list[str], seeds: list[int] | None, scratch: bool = False) -> list[Path]:
     """Every cell of a sweep, in the order ``rmbench.run.sweep.run_sweep`` runs them (``sizes``
-    empty without the learning curves)."""
+    empty without the learning curves; ``scratch``: --adapt-scratch's cell after each adapted one)."""
     from rmbench.run.loo import cell_dir, seed_cells
     from rmbench.run.sweep import adapt_cell, curve_cell, transfer_cell
 
     return ([curve_cell(out, m, n) for m in models for n in sizes] + [transfer_cell(out, t) for t in transfer_tasks]
-            + [adapt_cell(out, k, suffix) for k in ks for _, suffix in (seed_cells(seeds, base_seed) if k else [(0, None)])]
+            + [adapt_cell(out, k, suffix, scratch=fresh) for k in ks
+               for _, suffix in (seed_cells(seeds, base_seed) if k else [(0, None)])
+               for fresh in ((False, True) if scratch and k else (False,))]
             + [cell_dir(out, t, suffix) for t in loo_tasks for _, suffix in seed_cells(seeds, base_seed)])
 
 
@@ -62,6 +64,7 @@ def resume_command(folder: Path, args: dict) -> str:
         words += ["--adapt", ",".join(map(str, args["adapt"])), "--adapt-epochs", format(args["adapt_epochs"], "g")]
         words += ["--adapt-lr", format(args["adapt_lr"], "g")] if args.get("adapt_lr") is not None else []
         words += ["--adapt-select", args["adapt_select"]] if args.get("adapt_select", "held-in") != "held-in" else []
+        words += ["--adapt-scratch"] if args.get("adapt_scratch") else []
     if args.get("leave_one_out"):
         words.append("--leave-one-out")
     if args.get("seeds"):

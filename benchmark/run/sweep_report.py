@@ -119,11 +119,13 @@ def adapt_sheet(result: dict) -> Sheet | None:
         return None
     split = a.get("split", "test")
     hard = hard_of(split)
-    unseen, seeded = split == "heldout_unseen", bool(a.get("seeds"))
+    unseen, seeded, alone = split == "heldout_unseen", bool(a.get("seeds")), any(p.get("scratch") for p in a["points"])
     sheet = Sheet([Column("k", kind="int"), Column("train_pairs", "adapt pairs", "int"), Column("accuracy", f"{split} %", _PCT),
                    Column("ci95", "95% CI", _CI), Column("gain", "Δ k = 0", "pp"), Column("gain_ci95", "Δ 95% CI", "pp_ci"),
                    *([Column("gain_by_seed", "Δ by draw seed")] if seeded else []),
                    Column("diff_confounds", "Δ confounds", "pp"), Column("diff_confounds_ci95", "Δ 95% CI", "pp_ci"),
+                   *([Column("scratch", "from scratch %", _PCT), Column("over_scratch", "Δ scratch", "pp"),
+                      Column("over_scratch_ci95", "Δ 95% CI", "pp_ci")] if alone else []),
                    Column("accuracy_hard", f"{hard} %", _PCT), Column("ci95_hard", "95% CI", _CI),
                    *([Column("accuracy_test", "test %", _PCT)] if unseen else []),
                    Column("longer", "longer-wins %", _PCT), Column("confounds", "confounds %", _PCT),
@@ -132,9 +134,10 @@ def adapt_sheet(result: dict) -> Sheet | None:
                         + (f"; k > 0 averaged over draw seeds {', '.join(map(str, a['seeds']))}" if seeded else "")
                         + ("; checkpoints chosen on each draw's own held-aside posts)" if a.get("select") == "own" else ")"))
     for p in a["points"]:
-        gain, conf = p.get("gain") or {}, p.get("diff_confounds") or {}
+        gain, conf, over = p.get("gain") or {}, p.get("diff_confounds") or {}, p.get("over_scratch") or {}
         sheet.add(p["k"], p["train_pairs"], p["accuracy"], p["ci95"], gain.get("value"), gain.get("ci95"),
                   *([_by_seed(p)] if seeded else []), conf.get("value"), conf.get("ci95"),
+                  *([(p.get("scratch") or {}).get("value"), over.get("value"), over.get("ci95")] if alone else []),
                   p.get("accuracy_hard"), p.get("ci95_hard"), *([p.get("accuracy_test")] if unseen else []),
                   p.get("longer"), p.get("confounds"), p.get("clears_best_baseline"))
     return sheet

@@ -185,3 +185,17 @@ def test_the_adaptation_curve_writes_each_ks_paired_gain_beside_its_point(tmp_pa
     dots = next(ln for ln in figs[0].axes[0].lines if ln.get_label() == "each draw seed")
     assert list(dots.get_ydata()) == pytest.approx([78.7, 82.9]) and list(dots.get_xdata()) == [1000, 1000]
 
+
+
+def test_the_adaptation_curve_draws_the_same_pairs_trained_from_scratch_beside_each_k(tmp_path, monkeypatch):
+    figs = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: figs.append(fig) or path.name)
+    pts = [{"k": 0, "accuracy": 0.65, "ci95": [0.62, 0.68], "n": 2600, "posts": 600},
+           {"k": 100, "accuracy": 0.66, "ci95": [0.63, 0.69], "n": 2600, "posts": 600,
+            "scratch": {"value": 0.55, "ci95": [0.52, 0.58]}},
+           {"k": 1000, "accuracy": 0.67, "ci95": [0.64, 0.7], "n": 2600, "posts": 600,
+            "scratch": {"value": 0.6, "ci95": [0.57, 0.63]}}]
+    plots.adapt_curve(pts, tmp_path / "a.png", None, split="heldout_unseen")
+    ax = figs[0].axes[0]
+    alone = next(c for c in ax.containers if c.get_label() == "same k pairs alone, from scratch (95% CI)").lines[0]
+    assert list(alone.get_ydata()) == pytest.approx([55.0, 60.0]) and list(alone.get_xdata()) == pytest.approx([106, 1060])

@@ -165,9 +165,10 @@ def test_adapt_curve_with_draw_seeds_averages_each_pair_over_them(tmp_path, tiny
 
     sizes = {t: {"train": 30, "validation": 8, "test": 18} for t in ("writingprompts", "askacademia")}
     data = write_prepared(tmp_path / "data", sizes)
-    out = tmp_path / "adapt"
-    result = CliRunner().invoke(main, ["sweep", "--holdout", "writingprompts", "--models", str(tiny_bert_dir(tmp_path / "tiny")),
-                                       "--adapt", "10", "--seeds", "1,0", "--adapt-lr", "0.0002", "--data", str(data), "--out", str(out),
+    out, tiny = tmp_path / "adapt", tiny_bert_dir(tmp_path / "tiny")
+    result = CliRunner().invoke(main, ["sweep", "--holdout", "writingprompts", "--models", str(tiny),
+                                       "--adapt", "10", "--seeds", "1,0", "--adapt-lr", "0.0002", "--adapt-scratch",
+                                       "--data", str(data), "--out", str(out),
                                        "--epochs", "1", "--adapt-epochs", "1", "--quiet",
                                        "--set", "eval.bootstrap_samples=100", "--set", "eval.min_fit_pairs=20",
                                        "--set", "eval.min_fit_posts=5", "--set", "eval.min_report_pairs=20",
@@ -175,7 +176,7 @@ def test_adapt_curve_with_draw_seeds_averages_each_pair_over_them(tmp_path, tiny
     assert result.exit_code == 0, result.output
     a = json.loads((out / "sweep.json").read_text())["adapt"]
     assert a["seeds"] == [1, 0] and sorted(p.name for p in (out / "cells").iterdir()) == [
-        "adapt-0", "adapt-10", "adapt-10-seed1"]  # the config's seed (0) keeps the plain cell
+        "adapt-0", "adapt-10", "adapt-10-scratch", "adapt-10-scratch-seed1", "adapt-10-seed1"]  # config seed 0: the plain cells
     drawn = drawn_posts(data, "writingprompts", 10, [0, 1])
     rows = {c: [r for r in read_jsonl(out / "cells" / c / "predictions.jsonl") if r["split"] == "heldout_unseen"]
             for c in ("adapt-0", "adapt-10", "adapt-10-seed1")}
@@ -196,7 +197,22 @@ def test_adapt_curve_with_draw_seeds_averages_each_pair_over_them(tmp_path, tiny
     assert json.loads((out / "cells" / "adapt-0" / "config.json").read_text())["train"]["learning_rate"] != 2e-4
     said = (out / "sweep.md").read_text().split("## What it says")[1]
     assert "; k > 0 averaged over draw seeds 1, 0)" in said and "(by seed: " in said and "Δ by draw seed" in said
-
+    # --adapt-scratch: the same draws trained from the base model alone, at the base cell's rate, paired
+    for c, seed in (("adapt-10-scratch", 0), ("adapt-10-scratch-seed1", 1)):
+        ad = json.loads((out / "cells" / c / "train_info.json").read_text())["adapt"]
+        assert (ad["start"], ad["seed"], ad["pairs"], ad["from"]) == ("scratch", seed, 10, str(tiny))
+        assert ad["learning_rate"] == json.loads((out / "cells" / "adapt-0" / "config.json").read_text())["train"]["learning_rate"]
+        assert [r["pair_id"] for r in read_jsonl(out / "cells" / c / "predictions.jsonl")
+                if r["split"] == "heldout_unseen"] == ids[0]
+    alone = {c: pair_outcomes(*zip(*[(r["reward_chosen"], r["reward_rejected"]) for r in read_jsonl(out / "cells" / c /
+                                                                                                   "predictions.jsonl")
+                                     if r["split"] == "heldout_unseen"])) for c in ("adapt-10-scratch", "adapt-10-scratch-seed1")}
+    scratch_acc = sum(v.mean() for v in alone.values()) / 2
+    assert k10["scratch"]["value"] == pytest.approx(scratch_acc, abs=1e-5) and k10["scratch"]["n"] == len(ids[0])
+    assert k10["over_scratch"]["value"] == pytest.approx(k10["accuracy"] - scratch_acc, abs=2e-6)
+    assert a["points"][0].get("scratch") is None and a["scratch"] is True
+    assert "The same k pairs trained from the base model alone (no other community's votes; at the k = 0 cell" in said
+    assert "from scratch %" in said and "Δ scratch" in said
 
 
 @pytest.mark.slow

@@ -184,3 +184,23 @@ def test_under_limit_the_recipe_never_says_every_post():
     doc = _sweep()
     doc["config"]["data"]["limit"] = 100
     assert "scores a sample of at most 100 pairs (--limit) of the task it holds out" in loo_findings(doc)[0]
+
+
+def test_the_adaptation_curve_says_what_the_other_communities_votes_are_worth_against_the_same_pairs_alone():
+    from rmbench.run.sweep_findings import adapt_findings
+
+    pt = {"k": 0, "accuracy": 0.6, "ci95": [0.58, 0.62], "n": 3900, "posts": 800, "too_small": False, "gain": None}
+    gap = {"value": 0.0, "ci95": [-0.01, 0.01], "n": 3900, "posts": 800, "too_small": False}
+    a = {"holdout": "askacademia", "split": "heldout_unseen",
+         "points": [pt, {**pt, "k": 100, "gain": gap, "scratch": {"value": 0.52, "ci95": [0.5, 0.54]},
+                         "over_scratch": {**gap, "value": 0.1, "ci95": [0.08, 0.12]}},
+                    {**pt, "k": 1000, "gain": gap, "scratch": {"value": 0.61, "ci95": [0.59, 0.63]},
+                     "over_scratch": {**gap, "value": -0.01, "ci95": [-0.02, -0.001]}}]}
+    said = adapt_findings({"adapt": a})[-1]
+    assert said == ("The same k pairs trained from the base model alone (no other community's votes; at the k = 0 "
+                    "cell's learning rate), paired on the same pairs: k = 100: 52.0% [50.0, 54.0], the adapted model "
+                    "+10.0 [+8.0, +12.0]; k = 1,000: 61.0% [59.0, 63.0], the adapted model -1.0 [-2.0, -0.1]. The other "
+                    "communities' votes help at k = 100; they hurt at k = 1,000.")
+    for p in a["points"][1:]:
+        p["over_scratch"] = {**p["over_scratch"], "too_small": True}
+    assert adapt_findings({"adapt": a})[-1].endswith("(too small to count). The pairs are too few for any verdict.")

@@ -15,12 +15,16 @@ def test_planned_cells_are_the_sweeps_cells_in_the_order_it_runs_them(tmp_path):
     assert [c.name for c in cells] == ["curve-org-rm-12", "curve-org-rm-all", "transfer-a", "transfer-b", "adapt-0",
                                        "adapt-100", "adapt-100-seed1", "loo-a", "loo-a-seed1", "loo-b", "loo-b-seed1"]
     assert all(c.parent == tmp_path / "cells" for c in cells)
+    alone = planned_cells(tmp_path, 0, models=[], sizes=[], transfer_tasks=[], ks=[0, 100], loo_tasks=[], seeds=[0, 1],
+                          scratch=True)  # --adapt-scratch: each adapted cell's from-scratch twin right after it
+    assert [c.name for c in alone] == ["adapt-0", "adapt-100", "adapt-100-scratch", "adapt-100-seed1",
+                                       "adapt-100-scratch-seed1"]
 
 
 def test_the_resume_command_gives_every_flag_back(tmp_path):
     args = {"out": str(tmp_path / "my sweep"), "holdout": "askacademia", "models": ["a", "b"], "sizes": [250, 0],
             "tasks": ["askacademia", "gradschool"], "curves": False, "transfer": True, "adapt": [0, 100],
-            "adapt_epochs": 2.0, "adapt_lr": 2e-5, "adapt_select": "own", "leave_one_out": True, "seeds": [0, 2]}
+            "adapt_epochs": 2.0, "adapt_lr": 2e-5, "adapt_select": "own", "adapt_scratch": True, "leave_one_out": True, "seeds": [0, 2]}
     (tmp_path / "my sweep").mkdir()
     (tmp_path / "my sweep" / "sweep-config.json").write_text("{}")  # --config must exist
     words = shlex.split(resume_command(Path(args["out"]), args))
@@ -29,10 +33,11 @@ def test_the_resume_command_gives_every_flag_back(tmp_path):
     p = ctx.params
     assert (p["config_file"], p["out"]) == (str(tmp_path / "my sweep" / "sweep-config.json"), args["out"])
     assert (p["holdout"], p["models"], p["transfer_tasks"], p["adapt"], p["adapt_epochs"], p["adapt_lr"], p["adapt_select"],
-            p["seeds"]) == ("askacademia", "a,b", "askacademia,gradschool", "0,100", 2.0, 2e-5, "own", "0,2")
+            p["adapt_scratch"], p["seeds"]) == ("askacademia", "a,b", "askacademia,gradschool", "0,100", 2.0, 2e-5, "own",
+                                                True, "0,2")
     assert (p["curves"], p["transfer"], p["loo"]) == (False, True, True)
 
 
 def test_the_resume_command_leaves_the_default_selection_out(tmp_path):
     args = {"holdout": "askacademia", "adapt": [0, 100], "adapt_epochs": 3.0, "adapt_select": "held-in"}
-    assert "--adapt-select" not in resume_command(tmp_path, args)
+    assert "--adapt-select" not in resume_command(tmp_path, args) and "--adapt-scratch" not in resume_command(tmp_path, args)
