@@ -33,6 +33,7 @@ from collections import Counter
 from pathlib import Path
 
 from rmbench.atomic import write_json
+from rmbench.errors import ConfigError
 from rmbench.prepared.load import load_split, sample_across
 from rmbench.jsonlimits import read_json_file
 
@@ -68,7 +69,6 @@ def own_slice(drawn: list[dict], task: str, seed: int) -> tuple[list[dict], list
     """``drawn`` split into (fine-tuning pairs, selection pairs): whole posts in a seeded order go to
     the selection slice until it holds ``OWN_SHARE`` of the pairs, and at least one post stays to
     fine-tune on. A draw of one post cannot be split: ConfigError."""
-    from rmbench.errors import ConfigError
     from rmbench.eval.metrics import post_id
 
     count = Counter(post_id(r["pair_id"]) for r in drawn)
@@ -91,8 +91,6 @@ def _check_settled(info_path: Path, wanted: dict) -> None:
     """A cell that trained (or finished) under other adaptation settings is not reused as if it
     were this one: a sweep rerun into the same --out with another --adapt-lr or --adapt-select
     would otherwise report the old cells under the new flags."""
-    from rmbench.errors import ConfigError
-
     if not info_path.is_file():
         return
     had = read_json_file(info_path).get("adapt") or {}
@@ -135,7 +133,6 @@ def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, 
     from rmbench.run.harness import Clock, finish, kind_scorer, resolve_model, score_targets
     from rmbench.run.rundir import prepare_run_dir
     from rmbench.run.plan import plan
-    from rmbench.errors import ConfigError
 
     if select not in SELECT:
         raise ConfigError(f"--adapt-select {select!r}: expected one of {', '.join(SELECT)}")
