@@ -120,9 +120,15 @@ def figures(model, counting, timer, args, peak) -> dict:
     return {"non_embedding_params": n_params, "measured_steps": len(measured), "measured_seconds": round(seconds, 4),
             "warmup_seconds": round(timer.t0 - timer.start, 3), "pairs_per_s": round(len(lengths) / 2 / seconds, 3),
             "tokens_per_s": round(sum(lengths) / seconds, 1), "mean_tokens": round(sum(lengths) / len(lengths), 1),
-            "padding_share": round(1 - sum(lengths) / padded, 4), "tflops": round(flops / seconds / 1e12, 4),
-            "mfu": round(flops / seconds / (peak * 1e12), 4) if peak else None,
+            "padding_share": round(1 - sum(lengths) / padded, 4), "tflops": _sig(flops / seconds / 1e12),
+            "mfu": _sig(flops / seconds / (peak * 1e12)) if peak else None,
             "peak_memory_gb": round(torch.cuda.max_memory_allocated() / 2**30, 2) if CUDA else None}
+
+
+def _sig(x: float) -> float:
+    """Four significant figures: a dry run's tiny model on a busy CPU does well under 0.0001
+    TFLOP/s, which fixed decimals would print as 0."""
+    return float(f"{x:.4g}")
 
 
 def run_ours(size, rows, pad_id, args, compiled, workdir, peak):
