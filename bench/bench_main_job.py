@@ -31,13 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-
-def cpu_has_bf16() -> bool:
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
+from rmbench.machine import cpu_has_bf16
 
 
 def phases(run: Path, t0_wall: float) -> dict:

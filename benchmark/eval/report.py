@@ -264,7 +264,19 @@ def _provenance_lines(doc: dict) -> list[str]:
     split_by = (doc.get("data") or {}).get("split_by") or {}
     if split_by.get("rule") == "time":
         lines.append(f"- split by time: posts before {split_by['date']} train/validation, from it on test")
-    return lines
+    return lines + _machine_line(doc)
+
+
+def _machine_line(doc: dict) -> list[str]:
+    """Where the run ran, as far as a bit-for-bit rerun depends on it (results.json's hardware)."""
+    hw = doc.get("hardware") or {}
+    if "torch_threads" not in hw:  # a results.json from before these were recorded
+        return []
+    trained = ((doc.get("model") or {}).get("training") or {}).get("mixed_precision")
+    where = hw.get("gpu") or f"{hw.get('cpu') or 'an unnamed CPU'} ({'with' if hw.get('cpu_bf16') else 'no'} bf16)"
+    return [f"- machine: {where}, torch {hw.get('torch')}, {hw['torch_threads']} threads"
+            + (f", training precision {trained}" if trained else "")
+            + ": a rerun of the same config and data reproduces it bit for bit only where these match too (docs/harness.md)"]
 
 
 def _test_mean(doc: dict, split: str, key: str) -> str:

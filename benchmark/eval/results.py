@@ -92,12 +92,17 @@ def git_commit() -> str | None:
 
 
 def hardware() -> dict:
+    """Where the run ran. ``cpu``, ``cpu_bf16`` and ``torch_threads`` with ``torch`` and the
+    precision in the config are what a bit-for-bit rerun needs the same of (docs/harness.md)."""
     import torch
+
+    from rmbench.machine import cpu_has_bf16, cpu_model
 
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
     return {"device": "cuda" if gpu else "cpu", "torch": torch.__version__, "cpu_count": os.cpu_count(),
             "gpu": gpu, "gpu_count": torch.cuda.device_count() if gpu else 0,
-            "python": platform.python_version(), "platform": platform.platform()}
+            "python": platform.python_version(), "platform": platform.platform(),
+            "cpu": cpu_model(), "cpu_bf16": cpu_has_bf16(), "torch_threads": torch.get_num_threads()}
 
 
 def utc_now() -> str:

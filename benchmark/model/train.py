@@ -175,11 +175,9 @@ def resolve_precision(setting: str) -> str:
         return setting
     if torch.cuda.is_available():
         return "bf16" if torch.cuda.is_bf16_supported() else "no"
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return "no"
-    return "bf16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "no"
+    from rmbench.machine import cpu_has_bf16
+
+    return "bf16" if cpu_has_bf16() else "no"
 
 
 def precision_note(setting: str, scoring: str = "float32") -> str:

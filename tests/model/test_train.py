@@ -151,16 +151,12 @@ def test_report_to_tensorboard_writes_event_files_in_the_run_directory(tmp_path,
 
 def test_the_run_says_which_precision_this_machine_gets(monkeypatch, tmp_path):
     """--mixed-precision auto follows the CPU's flags, and the line says which it got and why."""
+    import rmbench.machine
     import rmbench.model.train as T
 
     monkeypatch.setattr(T.torch.cuda, "is_available", lambda: False)
     flags = tmp_path / "cpuinfo"
-    real_path = T.Path
-
-    def fake_path(p, *a):
-        return flags if str(p) == "/proc/cpuinfo" else real_path(p, *a)
-
-    monkeypatch.setattr(T, "Path", fake_path)
+    monkeypatch.setattr(rmbench.machine, "CPUINFO", flags)
     flags.write_text("flags\t: fpu sse avx2 avx512f\n")
     line = T.precision_note("auto")
     assert line.startswith("precision: fp32") and "no fast bf16" in line

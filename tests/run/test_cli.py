@@ -80,6 +80,25 @@ def test_run_writes_every_output(finished):
     assert f"| writingprompts | heldout_all | {curve[0]['bucket']} | {curve[0]['n']} ({curve[0]['posts']}) |" in report
 
 
+def test_a_rerun_on_the_same_machine_is_bit_identical_and_says_where_it_ran(finished, data, tiny, tmp_path):
+    """Same config, data, torch, precision and thread count: the same weights and the same
+    predictions, byte for byte (nothing unseeded in training or scoring); results.json and the
+    report record the machine a rerun has to match (docs/harness.md, "Reproducing a run")."""
+    import torch
+
+    again = tmp_path / "again"
+    result = run(["run", "--holdout", "WritingPrompts", "--data", str(data), "--model", str(tiny), "--out", str(again), *FAST])
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads((d / "results.json").read_text()) for d in (finished, again))
+    assert second["model"]["weights_sha256"] == first["model"]["weights_sha256"]
+    assert (again / "predictions.jsonl").read_bytes() == (finished / "predictions.jsonl").read_bytes()
+    hw = second["hardware"]
+    assert hw["torch_threads"] == torch.get_num_threads() and isinstance(hw["cpu_bf16"], bool)
+    trained = second["model"]["training"]["mixed_precision"]
+    line = next(x for x in (again / "report.md").read_text().splitlines() if x.startswith("- machine: "))
+    assert f"{hw['torch_threads']} threads" in line and f"training precision {trained}" in line
+
+
 def test_report_html_opens_in_a_browser_with_its_plots(finished, browser, artifacts_dir, tmp_path):
     """Copied alone, away from plots/: every plot still loads, and the wide tables scroll
     inside the page instead of widening it."""
