@@ -24,6 +24,7 @@ import math
 from pathlib import Path
 
 from rmbench.errors import ConfigError
+from rmbench.eval.compare_diff import difference_note, differences
 from rmbench.eval.compare_load import Outcomes, RunPredictions, load_run, load_submission, load_sweep
 from rmbench.eval.metrics import (INTERVAL_RULES, LEVEL, ClusterBootstrap, bootstrap_p, estimate, holm, percentile_interval,
                                   post_ids_of, recorded_rule, using_interval)
@@ -121,6 +122,7 @@ def _compare_runs(runs: list[RunPredictions], samples: int, seed: int, min_pairs
         rows += adjust(mine[:cut] + pooled_rows(base, other, samples, seed, min_pairs, min_posts) + mine[cut:])
     return {"kind": "rmbench.compare", "schema_version": 1, "first": base.label,
             "runs": [{"label": r.label, "path": str(r.path), "model": r.doc["model"].get("id"), "seeds": r.seeds,
+                      "differs": differences(base.doc, r.doc) if r is not base else None,
                       "pairs_not_every_seed": r.not_every_seed,
                       "data_fingerprint": _fingerprint(r), "synthetic_data": bool(r.doc.get("synthetic_data")),
                       "results_sha256": r.results_sha256, "dropped": dict(r.dropped)} for r in runs],
@@ -284,6 +286,9 @@ def notes(doc: dict) -> list[str]:
         if r["dropped"]:
             why = ", ".join(f"{k} {v:,}" for k, v in sorted(r["dropped"].items()))
             lines.append(f"{r['label']}: predictions lines skipped: {why}")
+    for r in doc["runs"][1:]:
+        if r.get("differs") is not None:  # None: a run without its config; absent: an older compare.json
+            lines.append(difference_note(r["label"], doc["first"], r["differs"]))
     differ = sorted({(r["run"], r["task"], r.get("role"), r.get("role_this")) for r in doc["rows"] if r.get("roles_differ")})
     for run, task, a, b in differ:
         lines.append(f"{run}: {task} is {b} there but {a} in {doc['first']} (one run trained on it): its rows show "

@@ -355,3 +355,41 @@ def test_an_adapted_run_gets_a_verdict_against_a_held_out_one_only_on_posts_it_n
         assert (row["split"], row["role"], row["role_this"], row["roles_differ"]) == (split, "heldout", "adapted", differ)
         assert row["verdict"] == ("roles differ" if differ else "better")
         assert any("t is adapted in one run and held out in the other" in line for line in notes(doc)) != differ
+
+
+def _recorded(path: Path, **changes) -> Path:
+    """A run folder whose results.json records a config, the code and the machine, as a real run's does."""
+    doc = json.loads((path / "results.json").read_text())
+    doc.update({"config": {"seed": 0, "out": str(path), "train": {"learning_rate": 1e-4}}, "rmbench_version": "0.1.0",
+                "git_commit": "a" * 40, "hardware": {"device": "cpu", "torch": "2.13.0", "cpu": "X", "cpu_bf16": True,
+                                                     "torch_threads": 2}})
+    for key, value in changes.items():
+        section, _, name = key.partition("__")
+        doc[section][name] = value
+    (path / "results.json").write_text(json.dumps(doc))
+    return path
+
+
+def test_each_run_says_what_it_differs_in_from_the_first(tmp_path, write_run_folder, pair_ids):
+    """Config keys, the code and the machine: named per run, the output folder never; a run that
+    differs only in where it ran says so; one that differs in nothing recorded says that."""
+    ids = pair_ids(30)
+    outcome = {pid: 1.0 for pid in ids}
+    first = _recorded(write_run_folder(tmp_path / "a", outcome))
+    same = _recorded(write_run_folder(tmp_path / "same", outcome))
+    threads = _recorded(write_run_folder(tmp_path / "threads", outcome), hardware__torch_threads=1)
+    rate = _recorded(write_run_folder(tmp_path / "rate", outcome), hardware__cpu="Y")
+    doc_rate = json.loads((rate / "results.json").read_text())
+    doc_rate["config"]["train"]["learning_rate"] = 2e-5
+    (rate / "results.json").write_text(json.dumps(doc_rate))
+    bare = write_run_folder(tmp_path / "bare", outcome)  # no config recorded: nothing said about it
+    doc = compare_runs([load_run(p) for p in (first, same, threads, rate, bare)])
+    differs = {r["label"]: r["differs"] for r in doc["runs"]}
+    assert differs["same"] == [] and differs["bare"] is None and differs["a"] is None
+    assert differs["threads"] == [{"key": "hardware.torch_threads", "first": 2, "this": 1}]
+    assert [d["key"] for d in differs["rate"]] == ["config.train.learning_rate", "hardware.cpu"]
+    said = notes(doc)
+    assert "same: the same config, model, data, code and machine as a" in said[0]
+    assert said[1] == "threads differs from a in: hardware.torch_threads 2 -> 1 -- only where it ran, so the difference is the machine's"
+    assert said[2] == "rate differs from a in: config.train.learning_rate 0.0001 -> 2e-05; hardware.cpu X -> Y"
+    assert len(said) == 3 and "threads differs from a in" in markdown(doc)
