@@ -16,6 +16,8 @@ IGNORED = {"config.out", "config.data.cache_dir", "config.train.resume"}
 # results.json's hardware keys that a rerun's last bits depend on (eval/results.py, hardware()).
 MACHINE = ("device", "torch", "cpu", "cpu_bf16", "torch_threads", "gpu", "gpu_count")
 SHOWN = 8  # differences named in a note; the rest counted
+# An adapted cell's fine-tuning (sweep --adapt: train_info.json's adapt block), its settings only.
+ADAPT = ("k", "seed", "epochs", "learning_rate", "select", "start")
 
 
 def _flat(value, prefix: str) -> dict:
@@ -34,8 +36,11 @@ def settings(doc: dict) -> dict:
     hw = doc.get("hardware") or {}
     out = {k: v for k, v in _flat(doc.get("config") or {}, "config").items() if k not in IGNORED}
     out["model"] = model.get("id")  # not its weights' hash: what training gave is an outcome, like the predictions
-    if (model.get("training") or {}).get("mixed_precision"):
-        out["training precision"] = model["training"]["mixed_precision"]
+    training = model.get("training") or {}
+    if training.get("mixed_precision"):
+        out["training precision"] = training["mixed_precision"]
+    adapt = training.get("adapt") or {}
+    out.update({f"adapt.{k}": adapt[k] for k in ADAPT if k in adapt})
     out["data"] = ((doc.get("data") or {}).get("manifest_fingerprint") or "")[:16] or None
     out["rmbench"] = f"{doc.get('rmbench_version')} ({(doc.get('git_commit') or 'no commit')[:12]})"
     out.update({f"hardware.{k}": hw[k] for k in MACHINE if k in hw})

@@ -393,3 +393,18 @@ def test_each_run_says_what_it_differs_in_from_the_first(tmp_path, write_run_fol
     assert said[1] == "threads differs from a in: hardware.torch_threads 2 -> 1 -- only where it ran, so the difference is the machine's"
     assert said[2] == "rate differs from a in: config.train.learning_rate 0.0001 -> 2e-05; hardware.cpu X -> Y"
     assert len(said) == 3 and "threads differs from a in" in markdown(doc)
+
+
+def test_adapted_cells_name_how_they_were_fine_tuned(tmp_path, write_run_folder, pair_ids):
+    """Two sweep --adapt cells of one draw that chose their checkpoints differently say so."""
+    ids = pair_ids(30)
+    cells = []
+    for name, select in (("own", "own"), ("held", "held-in")):
+        cell = _recorded(write_run_folder(tmp_path / name, {pid: 1.0 for pid in ids}))
+        doc = json.loads((cell / "results.json").read_text())
+        doc["model"]["training"] = {"mixed_precision": "bf16", "adapt": {"k": 100, "seed": 1, "select": select,
+                                                                         "kept": "start", "pairs": 100}}
+        (cell / "results.json").write_text(json.dumps(doc))
+        cells.append(load_run(cell))
+    (run,) = compare_runs(cells)["runs"][1:]
+    assert run["differs"] == [{"key": "adapt.select", "first": "own", "this": "held-in"}]  # kept, pairs: outcomes
