@@ -30,6 +30,7 @@ from pathlib import Path
 
 from rmbench.errors import ConfigError
 from rmbench.eval.metrics import under_config_rule
+from rmbench.run.adapt import SELECT
 from rmbench.run.plan import hard_of
 from rmbench.jsonlimits import read_json_file
 
@@ -221,7 +222,7 @@ def transfer_gaps(out: Path, tasks: list[str], samples: int, seed: int, ev) -> d
 
 def adapt_curve(base, out: Path, ks: list[int], epochs: float, console, progress, model: str | None = None,
                 log: CellLog | None = None, seeds: list[int] | None = None, lr: float | None = None,
-                select: str = "held-in", scratch: bool = False) -> dict:
+                select: str = SELECT[0], scratch: bool = False) -> dict:
     """The k = 0 transfer cell, then per k > 0 one fine-tuned cell per draw seed (``rmbench.run.adapt``),
     at peak rate ``lr`` (default: train.learning_rate, the k = 0 cell's), its checkpoint chosen on
     ``select`` (held-in validation pairs, or a slice of its own drawn posts); with ``scratch`` also
@@ -283,7 +284,7 @@ def _left_out(doc: dict, holdout: str, split: str) -> int | None:
 def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[int], transfer_tasks: list[str] | None,
               curves: bool = True, transfer: bool = True, console=None, progress: bool = True,
               adapt: list[int] | None = None, adapt_epochs: float = 3.0, adapt_lr: float | None = None,
-              adapt_select: str = "held-in", adapt_scratch: bool = False, leave_one_out: bool = False,
+              adapt_select: str = SELECT[0], adapt_scratch: bool = False, leave_one_out: bool = False,
               seeds: list[int] | None = None) -> dict:
     """Run (or resume) the sweep's cells under ``out`` and write ``out/sweep.json``; returns it.
     ``seeds``: the leave-one-out cells' training seeds (a cell per task and seed)."""

@@ -30,9 +30,10 @@ from rmbench.tables import format_option
                    "cell per k and seed, each its own draw of k pairs, averaged the same way [default: the config's seed].")
 @click.option("--adapt-epochs", type=float, default=3.0, show_default=True, help="Passes over the K adaptation pairs.")
 @click.option("--adapt-lr", type=float, default=None, help="Peak learning rate of the fine-tuning on the K pairs [default: train.learning_rate, the k = 0 cell's].")
-@click.option("--adapt-select", type=click.Choice(["held-in", "own"]), default="held-in", show_default=True,
-              help="Where each fine-tuning's checkpoint is chosen: the held-in validation pairs, or a fifth of its K pairs "
-                   "(whole posts, held aside from the fine-tuning) with the starting model a candidate, kept unless beaten.")
+@click.option("--adapt-select", type=click.Choice(["own", "held-in"]), default="own", show_default=True,
+              help="Where each fine-tuning's checkpoint is chosen: own, a fifth of its K pairs (whole posts, held aside "
+                   "from the fine-tuning) with the starting model a candidate, kept unless beaten; or held-in, the "
+                   "held-in validation pairs, which cannot see the held-out task get worse (BENCHMARKS.md (r), (s)).")
 @click.option("--adapt-scratch", is_flag=True, help="Also train a cell per K and draw seed on the same K pairs from the "
                                                      "base model alone: what the other communities' votes are worth at K.")
 @click.option("--epochs", type=float, help="Passes over each cell's training pairs.")
@@ -57,7 +58,8 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
       rmbench sweep --holdout askacademia --adapt 0,100,1000 --out runs/adapt
     (3 cells: 6 min; each k paired with k = 0 on every held-out post no cell drew; add
     --seeds 0,1,2 for a cell per k and draw seed, averaged: one draw of 100 pairs says little;
-    --adapt-select own to choose each checkpoint on the held-out task's own votes, in another --out;
+    each checkpoint is chosen on a fifth of the k votes, held aside (--adapt-select held-in: on
+    the held-in tasks' validation pairs, in another --out);
     --adapt-scratch to train the same k pairs from the base model alone beside each: are the
     other communities' votes worth anything once the community's own are there?).
     With no flags (sizes 250,1k,4k,all -- all is ~6,700 demo

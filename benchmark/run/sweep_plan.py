@@ -63,7 +63,8 @@ def resume_command(folder: Path, args: dict) -> str:
     if args.get("adapt"):
         words += ["--adapt", ",".join(map(str, args["adapt"])), "--adapt-epochs", format(args["adapt_epochs"], "g")]
         words += ["--adapt-lr", format(args["adapt_lr"], "g")] if args.get("adapt_lr") is not None else []
-        words += ["--adapt-select", args["adapt_select"]] if args.get("adapt_select", "held-in") != "held-in" else []
+        # always spelled out: a plan from before own became the default chose on held-in pairs
+        words += ["--adapt-select", args.get("adapt_select") or "held-in"]
         words += ["--adapt-scratch"] if args.get("adapt_scratch") else []
     if args.get("leave_one_out"):
         words.append("--leave-one-out")

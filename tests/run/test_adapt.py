@@ -137,6 +137,6 @@ def test_a_cell_fine_tuned_under_other_settings_is_not_read_back_as_this_one(tmp
     info.write_text(json.dumps({"adapt": {"k": 100, "seed": 0, "epochs": 3.0, "learning_rate": 1e-4}}))
     same = {"k": 100, "seed": 0, "epochs": 3.0, "learning_rate": 1e-4, "select": "held-in"}
     _check_settled(info, same)  # a cell from before --adapt-select chose on held-in pairs
-    with pytest.raises(ConfigError, match=r"learning_rate 0.0001 \(asked: 2e-05\), select 'held-in' \(asked: 'own'\): "
-                                          "give the sweep another --out"):
+    with pytest.raises(ConfigError, match=r"learning_rate 0.0001 \(asked: 2e-05\), select 'held-in' \(asked: 'own'\) "
+                                          r"\(pass --adapt-select held-in to continue that sweep\): give the sweep another --out"):
         _check_settled(info, {**same, "learning_rate": 2e-5, "select": "own"})

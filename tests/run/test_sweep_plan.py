@@ -38,6 +38,10 @@ def test_the_resume_command_gives_every_flag_back(tmp_path):
     assert (p["curves"], p["transfer"], p["loo"]) == (False, True, True)
 
 
-def test_the_resume_command_leaves_the_default_selection_out(tmp_path):
-    args = {"holdout": "askacademia", "adapt": [0, 100], "adapt_epochs": 3.0, "adapt_select": "held-in"}
-    assert "--adapt-select" not in resume_command(tmp_path, args) and "--adapt-scratch" not in resume_command(tmp_path, args)
+def test_the_resume_command_spells_the_selection_out(tmp_path):
+    """Whatever today's default: a plan from before --adapt-select (or before own became the
+    default) chose on held-in pairs, and its resume command says so."""
+    args = {"holdout": "askacademia", "adapt": [0, 100], "adapt_epochs": 3.0, "adapt_select": "own"}
+    assert "--adapt-select own" in resume_command(tmp_path, args) and "--adapt-scratch" not in resume_command(tmp_path, args)
+    del args["adapt_select"]
+    assert "--adapt-select held-in" in resume_command(tmp_path, args)
