@@ -50,7 +50,9 @@ def compare_cmd(runs, out, overwrite, samples, seed, any_data, sweep_seeds, fmt)
     Pairs only one run scored are counted, not compared. A sweep run with --seeds,
     or a folder holding one run folder per --seed of one recipe (runs/poe/seed0,
     runs/poe/seed1, ...), is read over its seeds: each pair's outcome averaged, and
-    each seed's own verdict counted ("better in 2 of 3"). Example (a run, then a
+    each seed's own verdict counted ("better in 2 of 3"). Under the table, each
+    run's note names what its results.json differs in from the first's: config keys,
+    model, data, code, training precision, the machine (threads, CPU). Example (a run, then a
     baseline scored on the same data, then the two side by side):
       rmbench run --holdout WritingPrompts --train-tasks askacademia,askscience --limit 200 --out runs/wp
       rmbench evaluate --model baseline:longer --tasks writingprompts --out runs/longer
