@@ -56,7 +56,7 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
       rmbench sweep --holdout WritingPrompts --sizes 250,1k --no-transfer --out runs/curves
     (2 cells, every post: 3.6 min)
       rmbench sweep --holdout askacademia --adapt 0,100,1000 --out runs/adapt
-    (3 cells: 6 min; each k paired with k = 0 on every held-out post no cell drew; add
+    (3 cells: 8 min; each k paired with k = 0 on every held-out post no cell drew; add
     --seeds 0,1,2 for a cell per k and draw seed, averaged: one draw of 100 pairs says little;
     each checkpoint is chosen on a fifth of the k votes, held aside (--adapt-select held-in: on
     the held-in tasks' validation pairs, in another --out);
