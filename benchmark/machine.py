@@ -22,13 +22,18 @@ def _cpuinfo() -> str:
         return ""
 
 
-def cpu_flags() -> set[str]:
-    """The first CPU's feature flags (empty where /proc/cpuinfo cannot be read)."""
+def _first(field: str) -> str:
+    """The first processor's ``field`` in /proc/cpuinfo ("" where it is not there)."""
     for line in _cpuinfo().splitlines():
         key, _, value = line.partition(":")
-        if key.strip() == "flags":
-            return set(value.split())
-    return set()
+        if key.strip() == field:
+            return value.strip()
+    return ""
+
+
+def cpu_flags() -> set[str]:
+    """The first CPU's feature flags (empty where /proc/cpuinfo cannot be read)."""
+    return set(_first("flags").split())
 
 
 def cpu_has_bf16() -> bool:
@@ -38,8 +43,4 @@ def cpu_has_bf16() -> bool:
 
 def cpu_model() -> str | None:
     """The CPU's model name ("Intel(R) Xeon(R) Platinum 8481C"), else what platform knows."""
-    for line in _cpuinfo().splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "model name" and value.strip():
-            return value.strip()
-    return platform.processor() or None
+    return _first("model name") or platform.processor() or None

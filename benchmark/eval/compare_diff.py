@@ -47,6 +47,9 @@ def settings(doc: dict) -> dict:
     return out
 
 
+_MISSING = object()  # a key one document lacks differs from any value the other records, None included
+
+
 def differences(first: dict, other: dict) -> list[dict] | None:
     """Every setting whose value differs between two results.json documents (or that only one
     records), in key order: {"key", "first", "this"}; None where either records no config (a
@@ -56,9 +59,6 @@ def differences(first: dict, other: dict) -> list[dict] | None:
     a, b = settings(first), settings(other)
     return [{"key": k, "first": a.get(k), "this": b.get(k)}
             for k in sorted(set(a) | set(b)) if a.get(k, _MISSING) != b.get(k, _MISSING)]
-
-
-_MISSING = object()
 
 
 def _show(value) -> str:
