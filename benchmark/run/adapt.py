@@ -9,7 +9,7 @@ that cell's model and fine-tunes it on k pairs of the held-out task's *training*
 the starting model a candidate too, or on the same held-in validation pairs as the base
 (``held-in``). Held-in pairs cannot see the held-out task get worse (BENCHMARKS.md (r)); with
 ``own`` a fine-tuning that does not beat its start on the task's own votes is not kept, which
-removed the collapse at k = 100 and did as well at k = 1,000 (BENCHMARKS.md (s)). Either way the held-out task's
+removed the collapse at k = 100 and did as well at k = 1,000 (BENCHMARKS.md (s), (t)). Either way the held-out task's
 own labels are the k pairs and no more.
 
 The k pairs are drawn post by post, in one seeded order of the posts for every k, so a smaller
