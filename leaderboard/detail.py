@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from rmbench.eval.results import flat_items
 from rmbench.leaderboard.pages import data_tag, esc
 from rmbench.leaderboard.ranking import Row
 from rmbench.leaderboard.render import fmt
@@ -141,12 +142,6 @@ def controls_table(row: Row) -> str:
             f'<div class="scroll"><table><thead>{head}</thead><tbody>{"".join(body)}</tbody></table></div>')
 
 
-def _flat(prefix: str, value) -> list[tuple[str, object]]:
-    if isinstance(value, dict):
-        return [kv for k, v in value.items() for kv in _flat(f"{prefix}.{k}" if prefix else str(k), v)]
-    return [(prefix, value)]
-
-
 def _value_text(value) -> str:
     if isinstance(value, list):
         return ", ".join(public(v) for v in value) or "—"
@@ -157,7 +152,7 @@ def _value_text(value) -> str:
 
 def key_value_table(doc: dict | None, caption: str) -> str:
     """A nested dict as a two-column table (``section.key``, value), local paths hidden."""
-    items = _flat("", doc or {})
+    items = flat_items(doc or {})
     if not items:
         return '<p class="muted">Not recorded.</p>'
     body = "".join(f'<tr><td class="text"><code>{esc(k)}</code></td><td class="text wrap">{esc(_value_text(v))}</td></tr>'

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 
+from rmbench.eval.results import flat_items
+
 # Where a run put things, not what it did: never a difference worth a line.
 IGNORED = {"config.out", "config.data.cache_dir", "config.train.resume"}
 # results.json's hardware keys that a rerun's last bits depend on (eval/results.py, hardware()).
@@ -20,21 +22,12 @@ SHOWN = 8  # differences named in a note; the rest counted
 ADAPT = ("k", "seed", "epochs", "learning_rate", "select", "start")
 
 
-def _flat(value, prefix: str) -> dict:
-    if isinstance(value, dict):
-        out = {}
-        for key, inner in value.items():
-            out.update(_flat(inner, f"{prefix}.{key}"))
-        return out
-    return {prefix: value}
-
-
 def settings(doc: dict) -> dict:
     """A results.json's settings, one flat key each: the config, the model, the data, the code,
     the training precision and the machine (a key the document lacks is left out, not None)."""
     model = doc.get("model") or {}
     hw = doc.get("hardware") or {}
-    out = {k: v for k, v in _flat(doc.get("config") or {}, "config").items() if k not in IGNORED}
+    out = {k: v for k, v in flat_items(doc.get("config") or {}, "config") if k not in IGNORED}
     out["model"] = model.get("id")  # not its weights' hash: what training gave is an outcome, like the predictions
     training = model.get("training") or {}
     if training.get("mixed_precision"):

@@ -105,6 +105,14 @@ def hardware() -> dict:
             "cpu": cpu_model(), "cpu_bf16": cpu_has_bf16(), "torch_threads": torch.get_num_threads()}
 
 
+def flat_items(value, prefix: str = "") -> list[tuple[str, object]]:
+    """A nested block's leaves as ("section.key", value) pairs, in order: how a results.json's
+    config or hardware is listed (the leaderboard's detail pages) or set beside another's (compare)."""
+    if isinstance(value, dict):
+        return [kv for k, v in value.items() for kv in flat_items(v, f"{prefix}.{k}" if prefix else str(k))]
+    return [(prefix, value)]
+
+
 def utc_now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
