@@ -33,7 +33,9 @@ reachable offline), posts of 32-256 tokens, responses log-normal around 40% of t
 each post in several pairs; the repo's encoder truncates each side to 512 tokens post first.
 
 Goal (issue 23): MFU >= 35% at gpt2-medium on an H200. Prints the JSON object on stdout and
-a small table on stderr; ``--out FILE`` also writes the JSON atomically. ``--dry-run`` results
+a small table on stderr; ``--out FILE`` also writes the JSON atomically, after every run
+with ``"complete": false`` (so a device taken back mid-run still leaves what was measured) and
+at the end with ``"complete": true``. ``--dry-run`` results
 are labelled as such and are no measurement of anything.
 """
 
@@ -50,7 +52,7 @@ import time
 
 import torch
 
-from gpu_parts import (FLOPS_FORMULA, GOAL, SIZES, gpt2_config, non_embedding_params, peak_tflops,
+from gpu_parts import (FLOPS_FORMULA, GOAL, SIZES, finish, gpt2_config, non_embedding_params, peak_tflops,
                        sequence_flops, synthetic_pairs, table, word_tokenizer)
 
 CUDA = torch.cuda.is_available()
@@ -210,31 +212,8 @@ def run_scoring(size, tok, args) -> dict:
             "naive_pairs_per_s": round(len(pairs) / naive, 2), "speedup": round(naive / fast, 3)}
 
 
-def ratios(train: list[dict]) -> dict:
-    """Per size: rmbench (eager) pairs/s over TRL's, and compiled over eager (does compile pay?)."""
-    pps = {(r["size"], r["trainer"], r["compile"]): r["pairs_per_s"] for r in train if "pairs_per_s" in r}
-    out = {}
-    for size in dict.fromkeys(r["size"] for r in train):
-        eager = pps.get((size, "rmbench", False))
-        both = {"rmbench_over_trl": (size, "trl", False), "compiled_over_eager": (size, "rmbench", True)}
-        out[size] = {k: round(eager / pps[key], 3) if k == "rmbench_over_trl" else round(pps[key] / eager, 3)
-                     for k, key in both.items() if eager and pps.get(key)}
-    return out
 
 
-def goal(report) -> dict:
-    best = max((r["mfu"] for r in report["train"] if r["size"] == GOAL["size"] and r["trainer"] == "rmbench"
-                and r.get("mfu") is not None), default=None)
-    shown = f"{100 * best:.1f}%" if best is not None else "not measured"
-    text = f"MFU >= {100 * GOAL['mfu']:.0f}% at {GOAL['size']} on an {GOAL['device']}: "
-    if report["dry_run"]:
-        met, text = None, text + f"not judged (dry run; {shown} of a nominal peak means nothing)"
-    elif GOAL["device"].lower() not in report["device"].lower() or best is None:
-        met, text = None, text + f"not judged on {report['device']} (best rmbench MFU {shown})"
-    else:
-        met = best >= GOAL["mfu"]
-        text += ("met" if met else "not met") + f" (best rmbench MFU {shown})"
-    return {**GOAL, "best_mfu": best, "met": met, "text": text}
 
 
 def parse(argv):
@@ -340,16 +319,16 @@ def main(argv=None) -> dict:
                 gc.collect()
                 if CUDA:
                     torch.cuda.empty_cache()
-    order = list(SIZES)
-    report["train"].sort(key=lambda r: (order.index(r["size"]), r["trainer"] != "rmbench", r["compile"]))
-    report["ratios"] = ratios(report["train"])
-    report["goal"] = goal(report)
-    report["wall_seconds"] = round(time.perf_counter() - wall0, 1)
+            if args.out:  # a device lent by the minute may stop this script: keep what was measured
+                write_json(args.out, finish(report, wall0, complete=False))
+    finish(report, wall0, complete=True)
     print(table(report), file=sys.stderr)
     print(json.dumps(report, indent=2))
     if args.out:
         write_json(args.out, report)
     return report
+
+
 
 
 if __name__ == "__main__":

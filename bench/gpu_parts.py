@@ -1,4 +1,5 @@
-"""Pieces of bench/bench_gpu.py: sizes, peaks, the FLOP count, synthetic pairs and a tokenizer.
+"""Pieces of bench/bench_gpu.py: sizes, peaks, the FLOP count, synthetic pairs, a tokenizer and the
+report's summary (ratios, the goal, the table).
 
 Kept apart from the runs so that each file stays short; nothing here touches a device.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 
 # GPT-2's published shapes (n_embd, n_layer, n_head); randomly initialised, never downloaded
 # (the hub is unreachable on a lent device, and throughput does not depend on the weights).
@@ -104,6 +106,45 @@ def synthetic_pairs(n_posts: int, responses_per_post: int, pairs_per_post: int, 
         for a, b in rng.sample(combos, min(pairs_per_post, len(combos))):
             pairs.append({"prompt": prompt, "chosen": answers[a], "rejected": answers[b]})
     return pairs
+
+
+def ratios(train: list[dict]) -> dict:
+    """Per size: rmbench (eager) pairs/s over TRL's, and compiled over eager (does compile pay?)."""
+    pps = {(r["size"], r["trainer"], r["compile"]): r["pairs_per_s"] for r in train if "pairs_per_s" in r}
+    out = {}
+    for size in dict.fromkeys(r["size"] for r in train):
+        eager = pps.get((size, "rmbench", False))
+        both = {"rmbench_over_trl": (size, "trl", False), "compiled_over_eager": (size, "rmbench", True)}
+        out[size] = {k: round(eager / pps[key], 3) if k == "rmbench_over_trl" else round(pps[key] / eager, 3)
+                     for k, key in both.items() if eager and pps.get(key)}
+    return out
+
+
+def goal(report) -> dict:
+    best = max((r["mfu"] for r in report["train"] if r["size"] == GOAL["size"] and r["trainer"] == "rmbench"
+                and r.get("mfu") is not None), default=None)
+    shown = f"{100 * best:.1f}%" if best is not None else "not measured"
+    text = f"MFU >= {100 * GOAL['mfu']:.0f}% at {GOAL['size']} on an {GOAL['device']}: "
+    if report["dry_run"]:
+        met, text = None, text + f"not judged (dry run; {shown} of a nominal peak means nothing)"
+    elif GOAL["device"].lower() not in report["device"].lower() or best is None:
+        met, text = None, text + f"not judged on {report['device']} (best rmbench MFU {shown})"
+    else:
+        met = best >= GOAL["mfu"]
+        text += ("met" if met else "not met") + f" (best rmbench MFU {shown})"
+    return {**GOAL, "best_mfu": best, "met": met, "text": text}
+
+
+def finish(report: dict, wall0: float, complete: bool) -> dict:
+    """The runs in a fixed order, the ratios and the goal, from what has been measured so far;
+    ``complete`` False marks a snapshot written while runs remain."""
+    order = list(SIZES)
+    report["train"].sort(key=lambda r: (order.index(r["size"]), r["trainer"] != "rmbench", r["compile"]))
+    report["ratios"] = ratios(report["train"])
+    report["goal"] = goal(report)
+    report["wall_seconds"] = round(time.perf_counter() - wall0, 1)
+    report["complete"] = complete
+    return report
 
 
 def table(report: dict) -> str:

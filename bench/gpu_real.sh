@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real-data held-out runs on a lent GPU (the device tool), where the whole shared training
 # set and longer inputs fit in seconds instead of CPU-hours. Run from the repository root with
-#   .whl/  wheels the GPU image lacks (datasets, trl, zstandard, jsonlines, jsonschema, ...)
+#   .whl/  wheels the GPU image lacks (`bash bench/gpu_wheels.sh`: datasets, trl, msgspec, zstandard, ...)
 #   .gpu/minilm/  MiniLM-L6 with weights stored fp16 (the carry limit is 64 MiB; restored to
 #                 fp32 here, so the start point differs from the package's by fp16 rounding)
 #   .gpu/prepared-real.tar.gz  `rmbench prepare --source ../shared/data/reddit-dumps` output

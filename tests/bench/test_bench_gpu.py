@@ -46,6 +46,7 @@ def test_labelled_as_dry_run_against_a_nominal_peak(dry_run):
     assert "6 * N" in report["flops_formula"] and "12 * L * d * T" in report["flops_formula"]
     assert report["goal"]["met"] is None and "dry run" in report["goal"]["text"]
     assert report["skipped"] == []
+    assert report["complete"] is True
 
 
 def test_training_runs_ours_compiled_and_trl_with_positive_figures(dry_run):
@@ -84,3 +85,27 @@ def test_flops_formula_by_hand():
     assert peak_tflops("NVIDIA H100 PCIe", None, False)[0] == 756.0
     assert peak_tflops("Some New GPU", None, False)[0] is None
     assert peak_tflops("Some New GPU", 123.0, False) == (123.0, "--peak-tflops")
+
+
+def test_out_keeps_each_finished_run_when_the_script_is_stopped(tmp_path, monkeypatch):
+    """A lent device can be taken back mid-run: --out holds every run finished before that."""
+    monkeypatch.syspath_prepend(str(SCRIPT.parent))
+    import bench_gpu
+
+    calls = []
+
+    def fake_ours(size, *a, **kw):
+        calls.append(size)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # what a stopped process sees; not caught as a failed run
+        return {"pairs_per_s": 2.0, "mfu": 0.25}
+
+    monkeypatch.setattr(bench_gpu, "run_ours", fake_ours)
+    out = tmp_path / "gpu.json"
+    with pytest.raises(KeyboardInterrupt):
+        bench_gpu.main(["--dry-run", "--sizes", "gpt2-medium", "--no-trl", "--out", str(out)])
+    kept = json.loads(out.read_text())
+    assert kept["complete"] is False
+    assert kept["train"] == [{"size": "gpt2-medium", "trainer": "rmbench", "compile": False,
+                              "pairs_per_s": 2.0, "mfu": 0.25}]
+    assert kept["goal"]["best_mfu"] == 0.25 and kept["goal"]["met"] is None  # a dry run is never judged
