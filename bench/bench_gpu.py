@@ -212,10 +212,6 @@ def run_scoring(size, tok, args) -> dict:
             "naive_pairs_per_s": round(len(pairs) / naive, 2), "speedup": round(naive / fast, 3)}
 
 
-
-
-
-
 def parse(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dry-run", action="store_true", help="CPU, tiny models, few steps: checks the code paths")
@@ -327,8 +323,6 @@ def main(argv=None) -> dict:
     if args.out:
         write_json(args.out, report)
     return report
-
-
 
 
 if __name__ == "__main__":
