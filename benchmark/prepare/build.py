@@ -145,6 +145,8 @@ def prepare(source: str | Source | list[str], out_dir: str | Path, tasks: list[s
             src.assign(selected, task_source)
         elif task_source:
             raise ConfigError("--task-source chooses between several --source values; there is one")
+        # A download cut short fails now, before hours of reading up to the cut.
+        src.check_whole({s.lower() for t in selected for s in t.subreddits} if src.selects_subreddits else None)
         with cyclic_gc_paused():  # the whole build: load, pair, merge, write (rmbench.prepare.load)
             manifest = _build(src, selected, tmp, progress, default_workers() if workers is None else workers, rule,
                               ray)

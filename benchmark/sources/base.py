@@ -54,3 +54,7 @@ class Source:
     def subreddits(self) -> set[str] | None:
         """Subreddits present, when cheap to know (from file names); None otherwise."""
         return None
+
+    def check_whole(self, subreddits: set[str] | None = None) -> None:
+        """Raise ``SourceError`` now for an input that reading would find cut short at its end
+        (prepare calls this before reading anything); a source that cannot tell cheaply says nothing."""

@@ -33,9 +33,10 @@ from pathlib import Path
 from rmbench.records import BadInputReport, Comment, Post
 from rmbench.errors import SourceError
 from rmbench.sources.base import Source
-from rmbench.sources.lines import FileStats, file_kind, iter_lines, sha256_file
+from rmbench.sources.lines import TRUNCATED_ZSTD, FileStats, codec_of, file_kind, iter_lines, sha256_file
 from rmbench.sources import typed
 from rmbench.sources.depth import MAX_DEPTH, too_deep
+from rmbench.sources.zstdframes import cut_at
 from rmbench.sources.normalize import (comment_from_checked, comment_from_fields, comment_from_raw, looks_like_comment,
                                       post_from_checked, post_from_raw)
 
@@ -167,6 +168,21 @@ class DumpSource(Source):
 
     def paths(self) -> list[Path]:
         return [f.path for f in self.dump_files]
+
+    def check_whole(self, subreddits: set[str] | None = None) -> None:
+        """Every .zst file a build of ``subreddits`` reads, checked for a cut end by its framing
+        alone (``rmbench.sources.zstdframes``): an interrupted download fails in seconds, not after
+        hours of reading up to the cut."""
+        for f in self._selected(("submissions", "comments", "mixed"), subreddits):
+            if codec_of(f.path) != "zstd":
+                continue
+            try:
+                cut = cut_at(f.path)
+            except OSError:
+                continue  # unreadable: the reader says how, naming the file, as before
+            if cut is not None:
+                raise SourceError(str(f.path), f"{TRUNCATED_ZSTD} (Found before reading anything: the file stops "
+                                               f"at byte {cut:,}, inside a frame.)")
 
     # -- one file at a time (prepare --engine ray reads each file in its own task) -------------
     def only_file(self, index: int) -> None:

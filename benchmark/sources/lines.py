@@ -73,6 +73,12 @@ def sha256_file(path: Path) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
+# Said when a zstd file ends inside a frame: by the reader at its end, or before any reading by
+# DumpSource.check_whole (rmbench.sources.zstdframes).
+TRUNCATED_ZSTD = ("truncated zstd file: it ends inside a compressed frame (an interrupted download?). "
+                  "Fetch it again or remove it.")
+
+
 def _zstd_chunks(raw: Iterator[bytes], path: Path) -> Iterator[bytes]:
     dctx = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
     dobj = dctx.decompressobj()
@@ -93,8 +99,7 @@ def _zstd_chunks(raw: Iterator[bytes], path: Path) -> Iterator[bytes]:
                 in_frame = True
                 chunk = b""
     if in_frame:
-        raise SourceError(str(path), "truncated zstd file: it ends inside a compressed frame "
-                                     "(an interrupted download?). Fetch it again or remove it.")
+        raise SourceError(str(path), TRUNCATED_ZSTD)
 
 
 def _gzip_chunks(raw: Iterator[bytes], path: Path) -> Iterator[bytes]:
@@ -188,4 +193,4 @@ def iter_lines(path: Path, stats: FileStats | None = None) -> Iterator[bytes]:
         stats.bytes = stats.read
 
 
-__all__ = ["iter_lines", "codec_of", "file_kind", "sha256_file", "FileStats", "ZSTD_MAX_WINDOW"]
+__all__ = ["TRUNCATED_ZSTD", "iter_lines", "codec_of", "file_kind", "sha256_file", "FileStats", "ZSTD_MAX_WINDOW"]

@@ -156,6 +156,10 @@ class MultiSource(Source):
     def paths(self) -> list:
         return [p for s in self.sources for p in s.paths()]
 
+    def check_whole(self, subreddits: set[str] | None = None) -> None:
+        for i, s in enumerate(self.sources):
+            s.check_whole(self._mine(i, subreddits) if self.owner else subreddits)
+
     def progress_total(self, subreddits: set[str] | None = None) -> int:
         total = 0
         for i, s in enumerate(self.sources):
