@@ -157,8 +157,10 @@ class MultiSource(Source):
         return [p for s in self.sources for p in s.paths()]
 
     def check_whole(self, subreddits: set[str] | None = None) -> None:
-        for i, s in enumerate(self.sources):
-            s.check_whole(self._mine(i, subreddits) if self.owner else subreddits)
+        for i, src in enumerate(self.sources):  # what _records will read, source by source
+            mine = self._mine(i, subreddits)
+            if mine:
+                src.check_whole(mine if src.selects_subreddits else None)
 
     def progress_total(self, subreddits: set[str] | None = None) -> int:
         total = 0
