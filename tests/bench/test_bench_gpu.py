@@ -102,8 +102,17 @@ def test_out_keeps_each_finished_run_when_the_script_is_stopped(tmp_path, monkey
 
     monkeypatch.setattr(bench_gpu, "run_ours", fake_ours)
     out = tmp_path / "gpu.json"
-    with pytest.raises(KeyboardInterrupt):
-        bench_gpu.main(["--dry-run", "--sizes", "gpt2-medium", "--no-trl", "--out", str(out)])
+    from datasets import enable_progress_bars
+    from transformers.utils import logging as hf_logging
+
+    verbosity = hf_logging.get_verbosity()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            bench_gpu.main(["--dry-run", "--sizes", "gpt2-medium", "--no-trl", "--out", str(out)])
+    finally:  # main() quiets both libraries for its process; this one runs other tests after
+        hf_logging.set_verbosity(verbosity)
+        hf_logging.enable_progress_bar()
+        enable_progress_bars()
     kept = json.loads(out.read_text())
     assert kept["complete"] is False
     assert kept["train"] == [{"size": "gpt2-medium", "trainer": "rmbench", "compile": False,
