@@ -123,11 +123,15 @@ class MultiSource(Source):
     def _mine(self, i: int, subreddits: set[str] | None) -> set[str]:
         return {s for s, o in self.owner.items() if o == i and (subreddits is None or s in subreddits)}
 
-    def _records(self, kind: str, subreddits: set[str] | None) -> Iterator:
+    def _readers(self, subreddits: set[str] | None) -> Iterator[tuple[Source, set[str]]]:
+        """Each source that serves some of ``subreddits``, with those it serves."""
         for i, src in enumerate(self.sources):
             mine = self._mine(i, subreddits)
-            if not mine:
-                continue
+            if mine:
+                yield src, mine
+
+    def _records(self, kind: str, subreddits: set[str] | None) -> Iterator:
+        for src, mine in self._readers(subreddits):
             it = getattr(src, f"iter_{kind}")
             records = it(mine) if src.selects_subreddits else it()
             for r in records:
@@ -157,10 +161,8 @@ class MultiSource(Source):
         return [p for s in self.sources for p in s.paths()]
 
     def check_whole(self, subreddits: set[str] | None = None) -> None:
-        for i, src in enumerate(self.sources):  # what _records will read, source by source
-            mine = self._mine(i, subreddits)
-            if mine:
-                src.check_whole(mine if src.selects_subreddits else None)
+        for src, mine in self._readers(subreddits):  # what _records will ask each source for
+            src.check_whole(mine if src.selects_subreddits else None)
 
     def progress_total(self, subreddits: set[str] | None = None) -> int:
         total = 0
