@@ -34,6 +34,12 @@ def settings(doc: dict) -> dict:
         out["training precision"] = training["mixed_precision"]
     adapt = training.get("adapt") or {}
     out.update({f"adapt.{k}": adapt[k] for k in ADAPT if k in adapt})
+    if model.get("start_weights_sha256"):
+        # A fine-tuned cell's config.model.name is the folder of the model it started from, which
+        # differs between two sweeps even when their base cells trained the same weights: the
+        # starting weights' hash says whether they did.
+        out.pop("config.model.name", None)
+        out["adapt.start_weights"] = model["start_weights_sha256"][:16]
     out["data"] = ((doc.get("data") or {}).get("manifest_fingerprint") or "")[:16] or None
     out["rmbench"] = f"{doc.get('rmbench_version')} ({(doc.get('git_commit') or 'no commit')[:12]})"
     out.update({f"hardware.{k}": hw[k] for k in MACHINE if k in hw})

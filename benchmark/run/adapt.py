@@ -186,6 +186,8 @@ def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, 
     model_info = {"id": f"{base_cfg.model.name}+{holdout}:{k}" + (":scratch" if scratch else ""), "base_model": base_cfg.model.name,
                   "path": "model/", "parameters": info.get("parameters"), "weights_sha256": weights_sha256(model_dir),
                   "kind": "reward_model", "training": info}
+    if not scratch:  # what it started from, by content: config.model.name is only the base cell's folder
+        model_info["start_weights_sha256"] = weights_sha256(base_dir / "model")
     return finish(cfg, p, run_dir, model_info, results, pairs_by, rewards_by, clock, console)
 
 

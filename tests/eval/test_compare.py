@@ -408,3 +408,22 @@ def test_adapted_cells_name_how_they_were_fine_tuned(tmp_path, write_run_folder,
         cells.append(load_run(cell))
     (run,) = compare_runs(cells)["runs"][1:]
     assert run["differs"] == [{"key": "adapt.select", "first": "own", "this": "held-in"}]  # kept, pairs: outcomes
+
+
+def test_fine_tuned_cells_of_two_sweeps_compare_by_their_starting_weights_not_folders(
+        tmp_path, write_run_folder, pair_ids):
+    """A fine-tuned cell's config.model.name is its base cell's folder: two sweeps' cells that
+    started from the same weights differ in nothing; from other weights, in adapt.start_weights."""
+    ids = pair_ids(30)
+    docs = {}
+    for name, folder, start in (("a", "/s1/transfer/model", "1" * 64), ("b", "/s2/transfer/model", "1" * 64),
+                                ("c", "/s3/transfer/model", "2" * 64)):
+        cell = _recorded(write_run_folder(tmp_path / name, {pid: 1.0 for pid in ids}))
+        doc = json.loads((cell / "results.json").read_text())
+        doc["config"].setdefault("model", {})["name"] = folder
+        doc["model"]["start_weights_sha256"] = start
+        (cell / "results.json").write_text(json.dumps(doc))
+        docs[name] = load_run(cell)
+    differs = {r["label"]: r["differs"] for r in compare_runs([docs["a"], docs["b"], docs["c"]])["runs"]}
+    assert differs["b"] == []
+    assert differs["c"] == [{"key": "adapt.start_weights", "first": "1" * 16, "this": "2" * 16}]

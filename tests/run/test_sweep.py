@@ -244,6 +244,8 @@ def test_adapt_select_own_chooses_on_the_drawn_posts_and_keeps_the_start_unless_
         assert ad["kept"] == (info["best_checkpoint"] if beaten else "start")
         # the start kept: the cell's model is the transfer model's weights, and so is what it scored with
         assert (weights_sha256(out / "cells" / cell / "model") == base_sha) == (ad["kept"] == "start")
+        # and it says by content what it started from (compare reads this, not the base cell's folder)
+        assert json.loads((out / "cells" / cell / "results.json").read_text())["model"]["start_weights_sha256"] == base_sha
     said = (out / "sweep.md").read_text().split("## What it says")[1]
     assert "the checkpoint best on a fifth of its own k pairs" in said and "The starting model was kept at k = 20: " in said
     assert "; checkpoints chosen on each draw's own held-aside posts)" in said  # the table's title
