@@ -8,8 +8,21 @@ gigabytes above what any one of its cells needs. A cell run in a fresh process g
 it back when it ends, and nothing a cell sets (torch's threads, a random state, a cache) can
 reach the next one.
 
-A cell is started with ``spawn`` (a clean interpreter: forking a process that holds torch's
-threads is unsafe) and runs its function (``rmbench.run.harness.run_holdout``, or
+Where it starts: forking the sweep's own process is unsafe (it holds torch's threads and
+whatever the last cell left), but a fresh interpreter per cell (``spawn``) spends 6-8 s
+importing torch, transformers, peft, accelerate and scikit-learn before the cell does anything:
+most of a small cell, and CPU that every cell of a sweep pays again (BENCHMARKS.md, "Sweep
+cells"). So on Linux a sweep's cells come from multiprocessing's ``forkserver``: one clean
+interpreter, started for the sweep, that imports those libraries once (``PRELOAD``) and
+computes nothing, and forks each cell from that state. A cell is still a new process with
+nothing of an earlier cell in it, the sweep's current environment and working directory
+(``_child`` applies the environment it was started with), and the same results, byte for byte
+(tests/run/test_cellproc.py). ``cell_processes()`` stops that server when the sweep ends, so a
+later sweep in the same process (a notebook, the tests) gets its own. Elsewhere (macOS, where
+forking after those imports is not safe, and Windows), or with ``RMBENCH_CELL_START=spawn``,
+each cell is a fresh interpreter as before.
+
+A cell runs its function (``rmbench.run.harness.run_holdout``, or
 ``rmbench.run.adapt.run_adapted`` for a few-shot cell) exactly as in the sweep's own process;
 its progress goes to the same stderr. The parent reads the cell's results.json
 when it ends. A cell that fails with an rmbench error raises that error here (one line, as
@@ -27,7 +40,17 @@ import os
 import pickle
 import sys
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
+
+# What a cell imports before its first step, imported once by the forkserver: the model and
+# training stack (transformers' Trainer pulls in peft and accelerate), scoring, the baselines
+# (scikit-learn) and the report's plots. A name that fails to import is skipped (the cell then
+# imports it itself, and fails there with its own message).
+PRELOAD = ("rmbench.run.harness", "rmbench.run.adapt", "rmbench.model.train", "rmbench.model.kinds",
+           "rmbench.model.scoring", "rmbench.run.evaluation", "rmbench.eval.confounds", "rmbench.eval.baselines",
+           "rmbench.eval.report", "rmbench.eval.plots_run", "rmbench.run.card")
+START_METHODS = ("forkserver", "spawn")
 
 
 def isolated() -> bool:
@@ -35,10 +58,63 @@ def isolated() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1") or 1) <= 1 and os.environ.get("RMBENCH_SWEEP_IN_PROCESS", "") != "1"
 
 
-def _child(target, args, kwargs, conn) -> None:
-    """The cell, in the new process: None down the pipe when it finished, else its error."""
+def start_method() -> str:
+    """How a cell's process starts: ``RMBENCH_CELL_START`` if set, else forkserver on Linux and
+    spawn elsewhere (module doc)."""
+    from rmbench.errors import ConfigError
+
+    asked = os.environ.get("RMBENCH_CELL_START", "").strip().lower()
+    if asked and asked not in START_METHODS:
+        raise ConfigError(f"RMBENCH_CELL_START={asked!r}: expected one of {', '.join(START_METHODS)}")
+    return asked or ("forkserver" if sys.platform == "linux" else "spawn")
+
+
+def _server():
+    from multiprocessing import forkserver
+
+    return getattr(forkserver, "_forkserver", None)
+
+
+_blocks = 0  # cell_processes() blocks open in this process
+
+
+@contextmanager
+def cell_processes():
+    """Around a sweep's cells: the forkserver its cells are forked from, if this block started
+    it, is stopped at the end (module doc). A cell run outside any such block gets a block of
+    its own, so no server outlives what started it (with the standard streams and environment
+    of that moment). ``_stop`` is the standard library's own way to stop it (its tests use it);
+    where a Python lacks it the server stays until the process ends, and each cell still gets
+    the environment it was started with."""
+    global _blocks
+    server = _server()
+    ours = server is not None and getattr(server, "_forkserver_pid", 0) is None
+    _blocks += 1
+    try:
+        yield
+    finally:
+        _blocks -= 1
+        stop = getattr(server, "_stop", None)
+        if ours and stop is not None and getattr(server, "_forkserver_pid", None) is not None:
+            stop()
+
+
+def _preload(target) -> list[str]:
+    """What the forkserver imports for cells of ``target``: its module, and ``PRELOAD`` for
+    rmbench's own cells (another function, a test's, gets only its module)."""
+    ours = target.__module__.startswith("rmbench.")
+    return list(dict.fromkeys((target.__module__, *(PRELOAD if ours else ()))))
+
+
+def _child(target, args, kwargs, conn, environ: dict | None = None) -> None:
+    """The cell, in the new process: None down the pipe when it finished, else its error.
+    ``environ``: the sweep's environment when the cell was started (a forked cell would
+    otherwise have the forkserver's, from when the server started)."""
     from rmbench.errors import RmbenchError
 
+    if environ is not None and environ != dict(os.environ):
+        os.environ.clear()
+        os.environ.update(environ)
     try:
         from rmbench.console import stderr_console
 
@@ -71,9 +147,15 @@ def run_cell(run_dir: Path, target, *args, **kwargs) -> dict:
     from rmbench.errors import RmbenchError, WorkerDiedError
     from rmbench.jsonlimits import read_json_file
 
-    ctx = multiprocessing.get_context("spawn")
+    if not _blocks:
+        with cell_processes():
+            return run_cell(run_dir, target, *args, **kwargs)
+    method = start_method()
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":  # read when the server starts: the first cell of a cell_processes() block
+        ctx.set_forkserver_preload(_preload(target))
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(target, args, kwargs, send), name=f"cell {run_dir.name}")
+    proc = ctx.Process(target=_child, args=(target, args, kwargs, send, dict(os.environ)), name=f"cell {run_dir.name}")
     proc.start()
     send.close()  # the child holds the only write end: its death ends recv() with EOFError
     try:

@@ -294,6 +294,7 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
     from rmbench.run.sweep_plots import draw_plots
     from rmbench.run.sweep_report import write_sweep_report
     from rmbench.prepared.resolve import resolve_data
+    from rmbench.run.cellproc import cell_processes
 
     base.data.holdout = holdout
     data_dir = resolve_data(base.data.source, base.data.cache_dir, progress=progress)
@@ -318,21 +319,22 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
                                        "adapt_select": adapt_select, "adapt_scratch": adapt_scratch,
                                        "leave_one_out": leave_one_out, "seeds": seeds}, cells)
     log = CellLog(len(cells), console, progress)
-    if curves:
-        result["learning_curves"] = learning_curves(base, out, models, sizes, console, progress, log)
-    if transfer:
-        result["transfer"] = transfer_matrix(base, out, names, console, progress, log)
-    if adapt:
-        result["adapt"] = adapt_curve(base, out, ks, adapt_epochs, console, progress,
-                                      model=models[0] if models else None, log=log, seeds=seeds, lr=adapt_lr,
-                                      select=adapt_select, scratch=adapt_scratch)
-    if leave_one_out:
-        from rmbench.run.loo import leave_one_out as run_loo
+    with cell_processes():  # the server its cells are forked from lives as long as the sweep (rmbench.run.cellproc)
+        if curves:
+            result["learning_curves"] = learning_curves(base, out, models, sizes, console, progress, log)
+        if transfer:
+            result["transfer"] = transfer_matrix(base, out, names, console, progress, log)
+        if adapt:
+            result["adapt"] = adapt_curve(base, out, ks, adapt_epochs, console, progress,
+                                          model=models[0] if models else None, log=log, seeds=seeds, lr=adapt_lr,
+                                          select=adapt_select, scratch=adapt_scratch)
+        if leave_one_out:
+            from rmbench.run.loo import leave_one_out as run_loo
 
-        cells = copy.deepcopy(base)
-        cells.model.name = models[0] if models else base.model.name
-        result["leave_one_out"] = run_loo(cells, out, loo, console, progress, log, listed=bool(transfer_tasks),
-                                         seeds=seeds)
+            cells = copy.deepcopy(base)
+            cells.model.name = models[0] if models else base.model.name
+            result["leave_one_out"] = run_loo(cells, out, loo, console, progress, log, listed=bool(transfer_tasks),
+                                             seeds=seeds)
     result.update(draw_plots(result, out))  # from the numbers above alone, as `rmbench report` redraws them
     write_json(out / "sweep.json", result)
     write_sweep_report(result, out)

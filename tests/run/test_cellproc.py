@@ -1,15 +1,17 @@
-"""A sweep's cell in a process of its own: results back, errors back, a death named."""
+"""A sweep's cell in a process of its own: results back, errors back, a death named; forked from
+one server per sweep, with the sweep's environment, and the same bytes as a fresh interpreter's."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import sys
 
 import pytest
 
 from rmbench.errors import ConfigError, RmbenchError, SourceError, WorkerDiedError
-from rmbench.run.cellproc import isolated, run_cell
+from rmbench.run.cellproc import START_METHODS, _preload, _server, cell_processes, isolated, run_cell, start_method
 
 
 def _finishes(run_dir, console=None):
@@ -80,3 +82,81 @@ def test_the_sweep_runs_an_unfinished_cell_through_run_cell(tmp_path, monkeypatc
     (tmp_path / "done").mkdir()
     (tmp_path / "done" / "results.json").write_text('{"finished": true}')
     assert _cell(RunConfig(), tmp_path / "done", None, False) == {"finished": True} and len(seen) == 1
+
+
+def _reports(run_dir, console=None):
+    (run_dir / "results.json").write_text(json.dumps({
+        "pid": os.getpid(), "parent": os.getppid(), "x": os.environ.get("RMBENCH_TEST_X"), "cwd": os.getcwd(),
+        "preloaded": "tabnanny" in sys.modules}))
+
+
+linux_only = pytest.mark.skipif(sys.platform != "linux", reason="cells are forked from a server on Linux only")
+
+
+@linux_only
+def test_cells_of_a_block_are_forked_from_one_server_with_the_sweeps_environment_then(tmp_path, monkeypatch):
+    monkeypatch.delenv("RMBENCH_CELL_START", raising=False)
+    monkeypatch.setattr("rmbench.run.cellproc._preload", lambda target: [target.__module__, "tabnanny"])
+    docs = []
+    with cell_processes():
+        for x, where in (("1", tmp_path / "a"), ("2", tmp_path / "b")):
+            where.mkdir()
+            monkeypatch.setenv("RMBENCH_TEST_X", x)
+            monkeypatch.chdir(where)  # the server started in a; b's cell runs in b all the same
+            docs.append(run_cell(where, _reports, where))
+        server = _server()._forkserver_pid
+        assert server is not None
+    first, second = docs
+    assert first["parent"] == second["parent"] == server != os.getpid()  # one server, not this process
+    assert first["pid"] != second["pid"]  # a new process per cell
+    assert (first["x"], second["x"]) == ("1", "2")  # the environment when each cell was started
+    assert (first["cwd"], second["cwd"]) == (str(tmp_path / "a"), str(tmp_path / "b"))
+    assert first["preloaded"] and second["preloaded"]  # imported by the server, before the cell ran
+    assert _server()._forkserver_pid is None  # stopped with the block that started it
+
+
+@linux_only
+def test_a_cell_outside_a_block_leaves_no_server_behind_and_spawn_is_there_when_asked(tmp_path, monkeypatch):
+    monkeypatch.delenv("RMBENCH_CELL_START", raising=False)
+    assert start_method() == "forkserver"
+    doc = run_cell(tmp_path, _reports, tmp_path)
+    assert doc["parent"] != os.getpid() and _server()._forkserver_pid is None
+    assert not doc["preloaded"]  # a fresh server: only the target's module (the test above preloads more)
+    monkeypatch.setenv("RMBENCH_CELL_START", "spawn")
+    assert run_cell(tmp_path, _reports, tmp_path)["parent"] == os.getpid()  # started by this process itself
+    monkeypatch.setenv("RMBENCH_CELL_START", "fork")
+    with pytest.raises(ConfigError, match="RMBENCH_CELL_START='fork': expected one of forkserver, spawn"):
+        start_method()
+
+
+def test_rmbench_cells_preload_the_training_stack_and_other_targets_only_their_module():
+    from rmbench.run.adapt import run_adapted
+    from rmbench.run.harness import run_holdout
+
+    assert _preload(run_holdout)[0] == "rmbench.run.harness" and "rmbench.model.train" in _preload(run_holdout)
+    assert _preload(run_adapted)[0] == "rmbench.run.adapt" and len(set(_preload(run_adapted))) == len(_preload(run_adapted))
+    assert _preload(_reports) == [_reports.__module__]
+
+
+@pytest.mark.slow
+def test_a_forked_cell_trains_and_scores_what_a_spawned_one_does_byte_for_byte(tmp_path, monkeypatch, tiny_bert_dir,
+                                                                               write_prepared):
+    from click.testing import CliRunner
+
+    from rmbench.cli import main
+
+    monkeypatch.delenv("RMBENCH_SWEEP_IN_PROCESS", raising=False)
+    sizes = {t: {"train": 24, "validation": 8, "test": 12, "test_hard": 6} for t in ("writingprompts", "askacademia")}
+    data = write_prepared(tmp_path / "data", sizes)
+    tiny = tiny_bert_dir(tmp_path / "tiny")
+    for method in START_METHODS:
+        monkeypatch.setenv("RMBENCH_CELL_START", method)
+        args = ["sweep", "--holdout", "writingprompts", "--models", str(tiny), "--sizes", "12", "--no-transfer",
+                "--data", str(data), "--out", str(tmp_path / method), "--epochs", "1", "--max-length", "32", "--quiet",
+                "--set", "eval.bootstrap_samples=100", "--set", "eval.min_fit_pairs=20", "--set", "eval.min_fit_posts=5"]
+        result = CliRunner().invoke(main, args, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    [a] = (tmp_path / "forkserver" / "cells").glob("curve-*")
+    [b] = (tmp_path / "spawn" / "cells").glob("curve-*")
+    for name in ("predictions.jsonl", "model/model.safetensors"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
