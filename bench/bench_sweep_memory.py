@@ -2,10 +2,10 @@
 per cell, and forked per cell from one server.
 
 A sweep used to run its cells one after another in its own process, whose resident set grew
-40-65 MB a cell (native memory, BENCHMARKS.md (h)); then each cell ran in a fresh interpreter
-(``spawn``), which imports torch, transformers, peft and the rest again for every cell; now, on
-Linux, each cell is forked from a server that imported them once for the sweep (``forkserver``,
-``rmbench.run.cellproc``). This runs the same ``rmbench sweep`` in each mode, alternating
+40-65 MB a cell (native memory, BENCHMARKS.md (h)); now each cell runs in a fresh interpreter
+(``spawn``), which imports torch, transformers, peft and the rest again for every cell, or, with
+``RMBENCH_CELL_START=forkserver``, is forked from a server that imported them once for the sweep
+(``rmbench.run.cellproc``). This runs the same ``rmbench sweep`` in each mode, alternating
 (``RMBENCH_SWEEP_IN_PROCESS=1`` for the first, ``RMBENCH_CELL_START`` for the others), each into
 a new output folder, and samples the whole process tree (the sweep, the server, its cells)
 every --interval seconds with psutil. Per mode:
@@ -13,7 +13,8 @@ every --interval seconds with psutil. Per mode:
 - ``peak_total_mb``: the largest sampled sum of resident sets. Pages a forked cell shares with
   the server count twice in it, so for the forkserver this overstates what the machine holds;
 - ``peak_pss_mb``: the same with proportional set sizes (a page shared by two processes counts
-  half in each): what the machine had to hold at once, in every mode;
+  half in each), read every --pss-every seconds: what the machine had to hold at once, in
+  every mode;
 - ``peak_process_mb``: the largest sampled resident set of any one process of the tree
   (sampled: the kernel's ru_maxrss of waited children is a maximum over this script's whole
   life, so it would carry the first mode's peak into the second);
@@ -47,9 +48,10 @@ from pathlib import Path
 import psutil
 
 
-def _tree_rss(proc: psutil.Process) -> tuple[int, int, int, int]:
-    """(sum of the tree's resident sets, of their proportional set sizes, the largest resident
-    set, the sweep process's own), in bytes."""
+def _tree_rss(proc: psutil.Process, with_pss: bool) -> tuple[int, int, int, int]:
+    """(sum of the tree's resident sets, of their proportional set sizes (0 unless ``with_pss``),
+    the largest resident set, the sweep process's own), in bytes. PSS walks every page table
+    (~40 ms for a 2 GB process, holding its memory map's lock), so it is read less often."""
     total = pss = largest = own = 0
     try:
         procs = [proc, *proc.children(recursive=True)]
@@ -57,11 +59,11 @@ def _tree_rss(proc: psutil.Process) -> tuple[int, int, int, int]:
         return 0, 0, 0, 0
     for k in procs:
         try:
-            m = k.memory_full_info()
+            m = k.memory_full_info() if with_pss else k.memory_info()
         except psutil.Error:
             continue
         total += m.rss
-        pss += m.pss
+        pss += getattr(m, "pss", 0)
         largest = max(largest, m.rss)
         if k is proc:
             own = m.rss
@@ -71,7 +73,7 @@ def _tree_rss(proc: psutil.Process) -> tuple[int, int, int, int]:
 MODES = ("in-process", "spawn", "forkserver")
 
 
-def run_once(sweep_args: list[str], mode: str, interval: float) -> dict:
+def run_once(sweep_args: list[str], mode: str, interval: float, pss_every: float) -> dict:
     out = Path(tempfile.mkdtemp(prefix="bench-sweep-mem-")) / "out"
     env = {k: v for k, v in os.environ.items() if k not in ("RMBENCH_SWEEP_IN_PROCESS", "RMBENCH_CELL_START")}
     if mode == "in-process":
@@ -86,6 +88,7 @@ def run_once(sweep_args: list[str], mode: str, interval: float) -> dict:
     peaks: dict[int, int] = {}
     last_own = [0]
     largest = peak_rss = 0
+    next_pss = 0.0
 
     def read_stderr() -> None:
         for line in child.stderr:
@@ -96,11 +99,14 @@ def run_once(sweep_args: list[str], mode: str, interval: float) -> dict:
     reader.start()
     proc = psutil.Process(child.pid)
     while child.poll() is None:
-        total, pss, big, own = _tree_rss(proc)
+        with_pss = time.perf_counter() >= next_pss
+        total, pss, big, own = _tree_rss(proc, with_pss)
         largest, peak_rss = max(largest, big), max(peak_rss, total)
         if own:
             last_own[0] = own
-        peaks[cell[0]] = max(peaks.get(cell[0], 0), pss)
+        if with_pss:
+            next_pss = time.perf_counter() + pss_every
+            peaks[cell[0]] = max(peaks.get(cell[0], 0), pss)
         time.sleep(interval)
     wall = time.perf_counter() - start
     reader.join(timeout=5)
@@ -130,6 +136,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=1, help="alternations of the two modes")
     ap.add_argument("--interval", type=float, default=0.2, help="seconds between samples")
+    ap.add_argument("--pss-every", type=float, default=2.0, help="seconds between PSS readings (costly: see _tree_rss)")
     ap.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, in order (of {', '.join(MODES)})")
     args = ap.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
@@ -138,7 +145,7 @@ def main() -> None:
     runs = []
     for _ in range(args.repeat):
         for mode in modes:
-            runs.append(run_once(sweep_args, mode, args.interval))
+            runs.append(run_once(sweep_args, mode, args.interval, args.pss_every))
             runs[-1]["same_outputs"] = _same(Path(runs[0]["out"]), Path(runs[-1]["out"]))
             print(json.dumps(runs[-1]), file=sys.stderr)
     print(json.dumps({"sweep_args": sweep_args, "load_avg": os.getloadavg(), "runs": runs}, indent=1))

@@ -8,19 +8,21 @@ gigabytes above what any one of its cells needs. A cell run in a fresh process g
 it back when it ends, and nothing a cell sets (torch's threads, a random state, a cache) can
 reach the next one.
 
-Where it starts: forking the sweep's own process is unsafe (it holds torch's threads and
-whatever the last cell left), but a fresh interpreter per cell (``spawn``) spends 6-8 s
-importing torch, transformers, peft, accelerate and scikit-learn before the cell does anything:
-most of a small cell, and CPU that every cell of a sweep pays again (BENCHMARKS.md, "Sweep
-cells"). So on Linux a sweep's cells come from multiprocessing's ``forkserver``: one clean
-interpreter, started for the sweep, that imports those libraries once (``PRELOAD``) and
-computes nothing, and forks each cell from that state. A cell is still a new process with
-nothing of an earlier cell in it, the sweep's current environment and working directory
-(``_child`` applies the environment it was started with), and the same results, byte for byte
-(tests/run/test_cellproc.py). ``cell_processes()`` stops that server when the sweep ends, so a
-later sweep in the same process (a notebook, the tests) gets its own. Elsewhere (macOS, where
-forking after those imports is not safe, and Windows), or with ``RMBENCH_CELL_START=spawn``,
-each cell is a fresh interpreter as before.
+How it starts: forking the sweep's own process is unsafe (it holds torch's threads and
+whatever the last cell left), so each cell is a fresh interpreter (``spawn``), which spends
+6-8 s importing torch, transformers, peft, accelerate and scikit-learn before it does anything.
+``RMBENCH_CELL_START=forkserver`` forks each cell instead from one clean interpreter started for
+the sweep, which imports those libraries once (``PRELOAD``) and computes nothing. A cell is
+still a new process with nothing of an earlier cell in it, the sweep's environment and working
+directory as they are when it starts (``_child`` applies the environment it was started with),
+and it writes the same bytes (tests/run/test_cellproc.py). ``cell_processes()`` stops that
+server when the sweep ends, so a later sweep in the same process (a notebook, the tests) gets
+its own. Why it is not the default (BENCHMARKS.md, "Sweep cells"): on the demo's leave-one-out
+sweep of three real cells it saved no measurable time (the imports are ~2% of a cell that
+trains for a minute and a half), and each forked cell held ~120 MB more (proportional set
+size) than a fresh interpreter, because the pages it shares with the server are copied as the
+cell touches their objects; a sweep should need what its largest cell needs. It pays where
+cells are tiny: the test suite's random 2-layer models, where the imports are most of a cell.
 
 A cell runs its function (``rmbench.run.harness.run_holdout``, or
 ``rmbench.run.adapt.run_adapted`` for a few-shot cell) exactly as in the sweep's own process;
@@ -50,7 +52,7 @@ from pathlib import Path
 PRELOAD = ("rmbench.run.harness", "rmbench.run.adapt", "rmbench.model.train", "rmbench.model.kinds",
            "rmbench.model.scoring", "rmbench.run.evaluation", "rmbench.eval.confounds", "rmbench.eval.baselines",
            "rmbench.eval.report", "rmbench.eval.plots_run", "rmbench.run.card")
-START_METHODS = ("forkserver", "spawn")
+START_METHODS = ("spawn", "forkserver")
 
 
 def isolated() -> bool:
@@ -59,14 +61,18 @@ def isolated() -> bool:
 
 
 def start_method() -> str:
-    """How a cell's process starts: ``RMBENCH_CELL_START`` if set, else forkserver on Linux and
-    spawn elsewhere (module doc)."""
+    """How a cell's process starts: ``RMBENCH_CELL_START`` if set, else spawn (module doc)."""
+    import multiprocessing
+
     from rmbench.errors import ConfigError
 
-    asked = os.environ.get("RMBENCH_CELL_START", "").strip().lower()
-    if asked and asked not in START_METHODS:
+    asked = os.environ.get("RMBENCH_CELL_START", "").strip().lower() or "spawn"
+    if asked not in START_METHODS:
         raise ConfigError(f"RMBENCH_CELL_START={asked!r}: expected one of {', '.join(START_METHODS)}")
-    return asked or ("forkserver" if sys.platform == "linux" else "spawn")
+    if asked not in multiprocessing.get_all_start_methods():
+        raise ConfigError(f"RMBENCH_CELL_START={asked}: this platform cannot start processes that way; "
+                          "leave it unset (spawn)")
+    return asked
 
 
 def _server():
@@ -87,7 +93,7 @@ def cell_processes():
     where a Python lacks it the server stays until the process ends, and each cell still gets
     the environment it was started with."""
     global _blocks
-    server = _server()
+    server = _server() if start_method() == "forkserver" else None
     ours = server is not None and getattr(server, "_forkserver_pid", 0) is None
     _blocks += 1
     try:

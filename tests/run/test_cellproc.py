@@ -1,5 +1,6 @@
-"""A sweep's cell in a process of its own: results back, errors back, a death named; forked from
-one server per sweep, with the sweep's environment, and the same bytes as a fresh interpreter's."""
+"""A sweep's cell in a process of its own: results back, errors back, a death named; under
+RMBENCH_CELL_START=forkserver forked from one server per sweep, with the sweep's environment,
+and the same bytes as a fresh interpreter's."""
 
 from __future__ import annotations
 
@@ -36,14 +37,23 @@ def _killed(run_dir, console=None):
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def test_a_cell_runs_in_another_process_and_its_results_come_back(tmp_path, capfd):
+@pytest.fixture(params=START_METHODS)
+def each_start(request, monkeypatch):
+    """The test once per way a cell's process can start."""
+    if request.param not in __import__("multiprocessing").get_all_start_methods():
+        pytest.skip(f"no {request.param} on this platform")
+    monkeypatch.setenv("RMBENCH_CELL_START", request.param)
+    return request.param
+
+
+def test_a_cell_runs_in_another_process_and_its_results_come_back(tmp_path, capfd, each_start):
     doc = run_cell(tmp_path, _finishes, tmp_path)
     assert doc["pid"] != os.getpid() and doc["console"] == "Console"  # the child made its own stderr console
     out, err = capfd.readouterr()
     assert out == "" and "a line a library printed" in err and "fd 1" in err  # the sweep's stdout stays its data
 
 
-def test_a_cells_errors_come_back_as_they_were_raised(tmp_path):
+def test_a_cells_errors_come_back_as_they_were_raised(tmp_path, each_start):
     with pytest.raises(ConfigError, match="expected int"):
         run_cell(tmp_path, _config_error, tmp_path)
     with pytest.raises(RmbenchError) as err:
@@ -53,7 +63,7 @@ def test_a_cells_errors_come_back_as_they_were_raised(tmp_path):
         run_cell(tmp_path, _bug, tmp_path)
 
 
-def test_a_cell_that_dies_is_named_with_its_exit_code(tmp_path):
+def test_a_cell_that_dies_is_named_with_its_exit_code(tmp_path, each_start):
     with pytest.raises(WorkerDiedError, match=r"exit code -9.*resume"):
         run_cell(tmp_path, _killed, tmp_path)
 
@@ -90,12 +100,20 @@ def _reports(run_dir, console=None):
         "preloaded": "tabnanny" in sys.modules}))
 
 
-linux_only = pytest.mark.skipif(sys.platform != "linux", reason="cells are forked from a server on Linux only")
-
-
-@linux_only
-def test_cells_of_a_block_are_forked_from_one_server_with_the_sweeps_environment_then(tmp_path, monkeypatch):
+def test_spawn_is_the_default_and_only_the_two_methods_are_taken(monkeypatch):
     monkeypatch.delenv("RMBENCH_CELL_START", raising=False)
+    assert start_method() == "spawn"
+    monkeypatch.setenv("RMBENCH_CELL_START", "fork")  # forking the sweep's own process: never
+    with pytest.raises(ConfigError, match="RMBENCH_CELL_START='fork': expected one of spawn, forkserver"):
+        start_method()
+
+
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="no forkserver on Windows")
+
+
+@posix_only
+def test_cells_of_a_block_are_forked_from_one_server_with_the_sweeps_environment_then(tmp_path, monkeypatch):
+    monkeypatch.setenv("RMBENCH_CELL_START", "forkserver")
     monkeypatch.setattr("rmbench.run.cellproc._preload", lambda target: [target.__module__, "tabnanny"])
     docs = []
     with cell_processes():
@@ -115,18 +133,15 @@ def test_cells_of_a_block_are_forked_from_one_server_with_the_sweeps_environment
     assert _server()._forkserver_pid is None  # stopped with the block that started it
 
 
-@linux_only
-def test_a_cell_outside_a_block_leaves_no_server_behind_and_spawn_is_there_when_asked(tmp_path, monkeypatch):
-    monkeypatch.delenv("RMBENCH_CELL_START", raising=False)
-    assert start_method() == "forkserver"
+@posix_only
+def test_a_forked_cell_outside_a_block_leaves_no_server_behind_and_a_spawned_one_none_at_all(tmp_path, monkeypatch):
+    monkeypatch.setenv("RMBENCH_CELL_START", "forkserver")
     doc = run_cell(tmp_path, _reports, tmp_path)
     assert doc["parent"] != os.getpid() and _server()._forkserver_pid is None
     assert not doc["preloaded"]  # a fresh server: only the target's module (the test above preloads more)
     monkeypatch.setenv("RMBENCH_CELL_START", "spawn")
     assert run_cell(tmp_path, _reports, tmp_path)["parent"] == os.getpid()  # started by this process itself
-    monkeypatch.setenv("RMBENCH_CELL_START", "fork")
-    with pytest.raises(ConfigError, match="RMBENCH_CELL_START='fork': expected one of forkserver, spawn"):
-        start_method()
+    assert _server()._forkserver_pid is None
 
 
 def test_rmbench_cells_preload_the_training_stack_and_other_targets_only_their_module():
@@ -139,6 +154,7 @@ def test_rmbench_cells_preload_the_training_stack_and_other_targets_only_their_m
 
 
 @pytest.mark.slow
+@posix_only
 def test_a_forked_cell_trains_and_scores_what_a_spawned_one_does_byte_for_byte(tmp_path, monkeypatch, tiny_bert_dir,
                                                                                write_prepared):
     from click.testing import CliRunner
