@@ -319,7 +319,7 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
                                        "adapt_select": adapt_select, "adapt_scratch": adapt_scratch,
                                        "leave_one_out": leave_one_out, "seeds": seeds}, cells)
     log = CellLog(len(cells), console, progress)
-    with cell_processes():  # the server its cells are forked from lives as long as the sweep (rmbench.run.cellproc)
+    with cell_processes():  # under RMBENCH_CELL_START=forkserver, the server the cells fork from lives as long as the sweep
         if curves:
             result["learning_curves"] = learning_curves(base, out, models, sizes, console, progress, log)
         if transfer:
