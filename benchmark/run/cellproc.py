@@ -17,12 +17,14 @@ still a new process with nothing of an earlier cell in it, the sweep's environme
 directory as they are when it starts (``_child`` applies the environment it was started with),
 and it writes the same bytes (tests/run/test_cellproc.py). ``cell_processes()`` stops that
 server when the sweep ends, so a later sweep in the same process (a notebook, the tests) gets
-its own. Why it is not the default (BENCHMARKS.md, "Sweep cells"): on the demo's leave-one-out
-sweep of three real cells it saved no measurable time (the imports are ~2% of a cell that
-trains for a minute and a half), and each forked cell held ~120 MB more (proportional set
-size) than a fresh interpreter, because the pages it shares with the server are copied as the
-cell touches their objects; a sweep should need what its largest cell needs. It pays where
-cells are tiny: the test suite's random 2-layer models, where the imports are most of a cell.
+its own. The server's last import, ``rmbench.run.cellfreeze``, moves everything the imports
+made out of the cyclic collector's reach (``gc.freeze``): without it each forked cell's
+collections wrote to those objects and copied their pages, and a cell held 115-140 MB more
+(proportional set size) than a fresh interpreter. Why it is not the default yet (BENCHMARKS.md,
+"Sweep cells"): on the demo's leave-one-out sweep of three real cells, with the freeze, it was
+8.6% faster and within 13 MB at its peak, but that is one pair of runs on a shared host, and the
+run before the freeze saved nothing measurable. It pays most where cells are tiny: the test
+suite's random 2-layer models, where the imports are most of a cell.
 
 A cell runs its function (``rmbench.run.harness.run_holdout``, or
 ``rmbench.run.adapt.run_adapted`` for a few-shot cell) exactly as in the sweep's own process;
@@ -51,7 +53,7 @@ from pathlib import Path
 # imports it itself, and fails there with its own message).
 PRELOAD = ("rmbench.run.harness", "rmbench.run.adapt", "rmbench.model.train", "rmbench.model.kinds",
            "rmbench.model.scoring", "rmbench.run.evaluation", "rmbench.eval.confounds", "rmbench.eval.baselines",
-           "rmbench.eval.report", "rmbench.eval.plots_run", "rmbench.run.card")
+           "rmbench.eval.report", "rmbench.eval.plots_run", "rmbench.run.card", "rmbench.run.cellfreeze")
 START_METHODS = ("spawn", "forkserver")
 
 

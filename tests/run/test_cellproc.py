@@ -4,6 +4,7 @@ and the same bytes as a fresh interpreter's."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -97,7 +98,7 @@ def test_the_sweep_runs_an_unfinished_cell_through_run_cell(tmp_path, monkeypatc
 def _reports(run_dir, console=None):
     (run_dir / "results.json").write_text(json.dumps({
         "pid": os.getpid(), "parent": os.getppid(), "x": os.environ.get("RMBENCH_TEST_X"), "cwd": os.getcwd(),
-        "preloaded": "tabnanny" in sys.modules}))
+        "preloaded": "tabnanny" in sys.modules, "frozen": gc.get_freeze_count()}))
 
 
 def test_spawn_is_the_default_and_only_the_two_methods_are_taken(monkeypatch):
@@ -114,7 +115,8 @@ posix_only = pytest.mark.skipif(sys.platform == "win32", reason="no forkserver o
 @posix_only
 def test_cells_of_a_block_are_forked_from_one_server_with_the_sweeps_environment_then(tmp_path, monkeypatch):
     monkeypatch.setenv("RMBENCH_CELL_START", "forkserver")
-    monkeypatch.setattr("rmbench.run.cellproc._preload", lambda target: [target.__module__, "tabnanny"])
+    monkeypatch.setattr("rmbench.run.cellproc._preload",
+                        lambda target: [target.__module__, "tabnanny", "rmbench.run.cellfreeze"])
     docs = []
     with cell_processes():
         for x, where in (("1", tmp_path / "a"), ("2", tmp_path / "b")):
@@ -130,6 +132,7 @@ def test_cells_of_a_block_are_forked_from_one_server_with_the_sweeps_environment
     assert (first["x"], second["x"]) == ("1", "2")  # the environment when each cell was started
     assert (first["cwd"], second["cwd"]) == (str(tmp_path / "a"), str(tmp_path / "b"))
     assert first["preloaded"] and second["preloaded"]  # imported by the server, before the cell ran
+    assert first["frozen"] > 1000 and second["frozen"] > 1000  # the server's objects, out of the collector's reach
     assert _server()._forkserver_pid is None  # stopped with the block that started it
 
 
@@ -138,7 +141,7 @@ def test_a_forked_cell_outside_a_block_leaves_no_server_behind_and_a_spawned_one
     monkeypatch.setenv("RMBENCH_CELL_START", "forkserver")
     doc = run_cell(tmp_path, _reports, tmp_path)
     assert doc["parent"] != os.getpid() and _server()._forkserver_pid is None
-    assert not doc["preloaded"]  # a fresh server: only the target's module (the test above preloads more)
+    assert not doc["preloaded"] and doc["frozen"] == 0  # a fresh server: only the target's module (above: more)
     monkeypatch.setenv("RMBENCH_CELL_START", "spawn")
     assert run_cell(tmp_path, _reports, tmp_path)["parent"] == os.getpid()  # started by this process itself
     assert _server()._forkserver_pid is None
@@ -149,6 +152,7 @@ def test_rmbench_cells_preload_the_training_stack_and_other_targets_only_their_m
     from rmbench.run.harness import run_holdout
 
     assert _preload(run_holdout)[0] == "rmbench.run.harness" and "rmbench.model.train" in _preload(run_holdout)
+    assert _preload(run_holdout)[-1] == "rmbench.run.cellfreeze"  # last: it freezes what the others made
     assert _preload(run_adapted)[0] == "rmbench.run.adapt" and len(set(_preload(run_adapted))) == len(_preload(run_adapted))
     assert _preload(_reports) == [_reports.__module__]
 
