@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import json
+import multiprocessing
 import os
 import signal
 import sys
@@ -41,7 +42,7 @@ def _killed(run_dir, console=None):
 @pytest.fixture(params=START_METHODS)
 def each_start(request, monkeypatch):
     """The test once per way a cell's process can start."""
-    if request.param not in __import__("multiprocessing").get_all_start_methods():
+    if request.param not in multiprocessing.get_all_start_methods():
         pytest.skip(f"no {request.param} on this platform")
     monkeypatch.setenv("RMBENCH_CELL_START", request.param)
     return request.param
