@@ -52,6 +52,31 @@ def renamed(err: click.NoSuchOption) -> click.NoSuchOption:
     return err
 
 
+# A bare word where a command reads its main input from a flag (`rmbench prepare DUMPS`,
+# `rmbench run WritingPrompts`) gets that flag suggested, not only click's "Missing option":
+POSITIONAL_FLAG = {"prepare": "--source", "run": "--holdout", "sweep": "--holdout", "evaluate": "--model",
+                   "export": "--data"}
+
+
+def stray_hint(err: click.UsageError, name: str, rest: list[str]) -> click.UsageError:
+    """``err`` of command ``name`` given ``rest``, with "did you mean FLAG WORD?" when ``rest`` has
+    a word no option reads (unchanged otherwise)."""
+    flag = POSITIONAL_FLAG.get(name)
+    cmd = COMMANDS.get(name) and LazyGroup().get_command(None, name)
+    if not flag or cmd is None or any(isinstance(p, click.Argument) for p in cmd.params):
+        return err
+    try:
+        _, stray, _ = cmd.make_parser(click.Context(cmd)).parse_args(list(rest))
+    except click.UsageError:  # an unknown flag or a flag without its value: click's message says it
+        return err
+    if stray and not any(a == flag for a in rest):
+        hint = f"Did you mean '{flag} {stray[0]}'?"
+        # a MissingParameter's message is the text after its own "Missing option 'X'."
+        err.message = f"{err.message} {hint}".strip() if isinstance(err, click.MissingParameter) \
+            else f"{err.message.rstrip('.')}. {hint}"
+    return err
+
+
 def debugging() -> bool:
     """``rmbench --debug``: commands that turn errors into messages re-raise them instead."""
     ctx = click.get_current_context(silent=True)
@@ -89,6 +114,9 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except click.NoSuchOption as e:
             raise renamed(e) from None
+        except click.UsageError as e:
+            args = ctx.meta.get("rmbench.args") or []
+            raise stray_hint(e, args[0], args[1:]) if args else e from None
         except (RmbenchError, OSError) as e:
             if ctx.params.get("debug"):
                 raise
@@ -101,6 +129,7 @@ class LazyGroup(click.Group):
 
     def resolve_command(self, ctx, args):
         name = args[0] if args else None
+        ctx.meta["rmbench.args"] = list(args)  # for stray_hint, when the subcommand's parsing fails
         if name and name not in COMMANDS and not name.startswith("-"):
             from rmbench.errors import did_you_mean
 

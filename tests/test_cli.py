@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from rmbench.cli import RENAMED_FLAGS, RENAMED_IN, main
+from rmbench.cli import POSITIONAL_FLAG, RENAMED_FLAGS, RENAMED_IN, main
 
 # (command, old flag, new flag): every entry of RENAMED_FLAGS on each command that has the new one
 CASES = [
@@ -46,6 +46,33 @@ def test_other_unknown_flags_keep_clicks_suggestion():
     res = CliRunner().invoke(main, ["run", "--modle", "x"])
     assert res.exit_code == 2 and "No such option '--modle'" in res.output and "--model" in res.output
     assert "renamed" not in res.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["prepare", "DUMPS", "--out", "x"], "Error: Missing option '--source'. Did you mean '--source DUMPS'?"),
+    (["run", "WritingPrompts"], "Error: Got unexpected extra argument (WritingPrompts). Did you mean "
+                                "'--holdout WritingPrompts'?"),
+    (["sweep", "--seeds", "0,1", "askacademia"], "Did you mean '--holdout askacademia'?"),
+    (["evaluate", "runs/x/model"], "Error: Missing option '--model'. Did you mean '--model runs/x/model'?"),
+    (["export", "prepared", "--out", "x"], "Error: Missing option '--data'. Did you mean '--data prepared'?"),
+])
+def test_a_bare_word_gets_the_flag_that_reads_it(args, message):
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 2 and message in res.output, res.output
+
+
+def test_no_flag_is_suggested_when_it_is_given_or_the_error_is_another():
+    given = CliRunner().invoke(main, ["prepare", "DUMPS", "--source", "demo", "--out", "x"])
+    assert "Got unexpected extra argument (DUMPS)" in given.output and "Did you mean" not in given.output
+    missing_value = CliRunner().invoke(main, ["run", "--holdout"])
+    assert "requires an argument" in missing_value.output and "Did you mean" not in missing_value.output
+    nested = CliRunner().invoke(main, ["agent", "bon", "foo"])  # not a table entry: click's own message
+    assert nested.exit_code == 2 and "Did you mean" not in nested.output
+
+
+def test_every_suggested_flag_is_an_option_of_its_command():
+    for name, flag in POSITIONAL_FLAG.items():
+        assert any(flag in p.opts for p in main.get_command(None, name).params), (name, flag)
 
 
 def test_models_prints_a_bracketed_name_as_written():
