@@ -22,12 +22,6 @@ SHARED_DUMPS = REPO.parent / "shared" / "data" / "reddit-dumps"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = REPO / "test-artifacts"
-# The suite's sweeps train random 2-layer models for seconds a cell, where a fresh interpreter's
-# imports (6-8 s: torch, transformers, peft) are most of a cell, so their cells are forked from a
-# server that imports those once (rmbench.run.cellproc; ~45% less time on the sweep tests). Users'
-# default is spawn: tests/run/test_cellproc.py runs both, and a sweep cell both ways, byte for
-# byte. RMBENCH_CELL_START=spawn in the environment runs the whole suite the users' way.
-os.environ.setdefault("RMBENCH_CELL_START", "forkserver")
 
 
 @pytest.fixture(scope="session")
@@ -326,7 +320,7 @@ def tiny_cli_env(tmp_path_factory) -> dict:
     (root / "tiny.yaml").write_text(yaml.safe_dump(config))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RMBENCH_", "COLUMNS", "LINES", "FORCE_COLOR"))}
     return {**env, "RMBENCH_CONFIG": str(root / "tiny.yaml"), "RMBENCH_CACHE": str(root / "cache"),
-            "RMBENCH_CELL_START": os.environ["RMBENCH_CELL_START"],  # as the suite's own sweeps start cells (top)
+            **{k: os.environ[k] for k in ("RMBENCH_CELL_START",) if k in os.environ},  # as the suite's sweeps start cells
             "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
 

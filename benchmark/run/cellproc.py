@@ -9,22 +9,23 @@ it back when it ends, and nothing a cell sets (torch's threads, a random state, 
 reach the next one.
 
 How it starts: forking the sweep's own process is unsafe (it holds torch's threads and
-whatever the last cell left), so each cell is a fresh interpreter (``spawn``), which spends
-6-8 s importing torch, transformers, peft, accelerate and scikit-learn before it does anything.
-``RMBENCH_CELL_START=forkserver`` forks each cell instead from one clean interpreter started for
-the sweep, which imports those libraries once (``PRELOAD``) and computes nothing. A cell is
-still a new process with nothing of an earlier cell in it, the sweep's environment and working
-directory as they are when it starts (``_child`` applies the environment it was started with),
-and it writes the same bytes (tests/run/test_cellproc.py). ``cell_processes()`` stops that
-server when the sweep ends, so a later sweep in the same process (a notebook, the tests) gets
-its own. The server's last import, ``rmbench.run.cellfreeze``, moves everything the imports
-made out of the cyclic collector's reach (``gc.freeze``): without it each forked cell's
-collections wrote to those objects and copied their pages, and a cell held 115-140 MB more
-(proportional set size) than a fresh interpreter. Why it is not the default yet (BENCHMARKS.md,
-"Sweep cells"): on the demo's leave-one-out sweep of three real cells, with the freeze, it was
-8.6% faster and within 13 MB at its peak, but that is one pair of runs on a shared host, and the
-run before the freeze saved nothing measurable. It pays most where cells are tiny: the test
-suite's random 2-layer models, where the imports are most of a cell.
+whatever the last cell left). On Linux each cell is forked instead from one clean interpreter
+started for the sweep (``forkserver``), which imports torch, transformers, peft, accelerate and
+scikit-learn once (``PRELOAD``) and computes nothing; elsewhere, or with
+``RMBENCH_CELL_START=spawn``, each cell is a fresh interpreter, which spends 6-8 s on those imports
+before it does anything. A forked cell is still a new process with nothing of an earlier cell in
+it, the sweep's environment and working directory as they are when it starts (``_child`` applies
+the environment it was started with), and it writes the same bytes as a spawned one
+(tests/run/test_cellproc.py). ``cell_processes()`` stops the server when the sweep ends, so a
+later sweep in the same process (a notebook, the tests) gets its own. The server's last import,
+``rmbench.run.cellfreeze``, moves everything the imports made out of the cyclic collector's
+reach (``gc.freeze``): without it each forked cell's collections wrote to those objects and
+copied their pages, and a cell held 115-140 MB more (proportional set size) than a fresh
+interpreter. Why forkserver is the default on Linux (BENCHMARKS.md, "Sweep cells"): on the demo's
+leave-one-out sweep of three real cells, four alternated pairs of runs, forked sweeps took
+0-10% less wall time (never more) at a peak 6-56 MB above the spawned ones (~1.35 GB); with the
+test suite's tiny models, where the imports are most of a cell, ~35-45% less. macOS and Windows
+keep spawn: not measured there, and spawn is their platforms' own default.
 
 A cell runs its function (``rmbench.run.harness.run_holdout``, or
 ``rmbench.run.adapt.run_adapted`` for a few-shot cell) exactly as in the sweep's own process;
@@ -62,18 +63,26 @@ def isolated() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1") or 1) <= 1 and os.environ.get("RMBENCH_SWEEP_IN_PROCESS", "") != "1"
 
 
+def default_start_method() -> str:
+    """forkserver on Linux, spawn elsewhere (module doc)."""
+    import multiprocessing
+
+    linux = sys.platform.startswith("linux") and "forkserver" in multiprocessing.get_all_start_methods()
+    return "forkserver" if linux else "spawn"
+
+
 def start_method() -> str:
-    """How a cell's process starts: ``RMBENCH_CELL_START`` if set, else spawn (module doc)."""
+    """How a cell's process starts: ``RMBENCH_CELL_START`` if set, else ``default_start_method()``."""
     import multiprocessing
 
     from rmbench.errors import ConfigError
 
-    asked = os.environ.get("RMBENCH_CELL_START", "").strip().lower() or "spawn"
+    asked = os.environ.get("RMBENCH_CELL_START", "").strip().lower() or default_start_method()
     if asked not in START_METHODS:
         raise ConfigError(f"RMBENCH_CELL_START={asked!r}: expected one of {', '.join(START_METHODS)}")
     if asked not in multiprocessing.get_all_start_methods():
         raise ConfigError(f"RMBENCH_CELL_START={asked}: this platform cannot start processes that way; "
-                          "leave it unset (spawn)")
+                          f"leave it unset ({default_start_method()})")
     return asked
 
 

@@ -102,9 +102,13 @@ def _reports(run_dir, console=None):
         "preloaded": "tabnanny" in sys.modules, "frozen": gc.get_freeze_count()}))
 
 
-def test_spawn_is_the_default_and_only_the_two_methods_are_taken(monkeypatch):
+def test_forkserver_is_the_default_on_linux_spawn_elsewhere_and_only_the_two_methods_are_taken(monkeypatch):
     monkeypatch.delenv("RMBENCH_CELL_START", raising=False)
-    assert start_method() == "spawn"
+    for platform, method in (("linux", "forkserver"), ("darwin", "spawn"), ("win32", "spawn")):
+        monkeypatch.setattr(sys, "platform", platform)
+        if method in multiprocessing.get_all_start_methods():
+            assert start_method() == method, platform
+    monkeypatch.undo()
     monkeypatch.setenv("RMBENCH_CELL_START", "fork")  # forking the sweep's own process: never
     with pytest.raises(ConfigError, match="RMBENCH_CELL_START='fork': expected one of spawn, forkserver"):
         start_method()
