@@ -341,7 +341,7 @@ def task_warnings(task: RedditTask, stats: TaskStats) -> list[str]:
                         "responses whose score snapshot time is unknown (kept)")
     hard = stats.split_pairs["test_hard"]
     if hard < task.hard_min_pairs:
-        warnings.append(f"test_hard has {hard} pairs, fewer than hard_min_pairs={task.hard_min_pairs}: "
+        warnings.append(f"test_hard has {hard} pair{'' if hard == 1 else 's'}, fewer than hard_min_pairs={task.hard_min_pairs}: "
                         "treat its accuracy as indicative only")
     return warnings
 

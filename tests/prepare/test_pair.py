@@ -352,7 +352,7 @@ def test_small_test_hard_is_warned(run):
     from rmbench.prepare.pair import task_warnings
 
     _, stats = run(SCIENCE, post(), _hard_pair(), split="test")
-    assert any("test_hard has 1 pairs" in w for w in task_warnings(SCIENCE, stats))
+    assert any("test_hard has 1 pair, fewer" in w for w in task_warnings(SCIENCE, stats))
     assert not any("test_hard" in w for w in task_warnings(with_rules(hard_min_pairs=1), stats))
 
 
