@@ -64,7 +64,9 @@ def score_split(scorer, pairs: list[dict], with_delay: bool, label: str, console
 
     prompts, chosen, rejected = side_texts(pairs, with_delay)
     unique = scorer.pending_pairs(prompts, chosen, rejected)
-    with progress_bar(f"scoring {label}", console=console, disable=not progress, transient=True,
+    # A split whose responses were all scored with an earlier one (test within heldout_all) has
+    # no work: no "0 inputs" line in the log for it.
+    with progress_bar(f"scoring {label}", console=console, disable=not progress or not unique, transient=True,
                       unit="inputs") as bar:
         task = bar.add_task(label, total=unique)
         rc, rr = scorer.score_pairs(prompts, chosen, rejected, progress=lambda n: bar.advance(task, n))
