@@ -187,9 +187,18 @@ def render(board: Board, fmt_name: str, sort: str | None = None, reverse: bool =
         return "\n".join(out) + "\n"
     if fmt_name == "table":
         console = console or stdout_console()
+        sections = list(_sections(board, sort, reverse))
+        last = max((i for i, (_, _, rows) in enumerate(sections) if rows), default=-1)
         with console.capture() as cap:
-            for t, cols, rows in _sections(board, sort, reverse):
-                console.print(rich_table(sheet(t, cols, rows, False)))
+            for i, (t, cols, rows) in enumerate(sections):
+                if not rows:  # a header over nothing says less than this line
+                    console.print(f"{t.name} — {t.label}: no submissions yet (`rmbench submit RUN_DIR --name NAME "
+                                  f"--track {t.name}`)", markup=False, highlight=False)
+                    continue
+                sh = sheet(t, cols, rows, False)
+                if i != last:  # the ranking note once, under the last table, not under each
+                    sh.caption = ""
+                console.print(rich_table(sh))
         return cap.get()
     raise ValueError(f"unknown format {fmt_name!r} (one of {', '.join(FORMATS)})")
 

@@ -103,3 +103,14 @@ def test_show_answers_a_typo_in_track_or_column_with_the_close_name(tmp_path, ma
     assert "parameters" not in res.output  # the close names, not every column
     res = run(leaderboard_group, ["show", "--sort", "zzzz", "--leaderboard-dir", str(board)])
     assert res.exit_code != 0 and "Choose from" in res.output and "parameters" in res.output
+
+
+def test_show_names_a_track_without_submissions_and_prints_the_ranking_note_once(tmp_path, make_board, make_results,
+                                                                                  make_submission):
+    board, data = make_board(tmp_path)
+    make_board(tmp_path, track="quiet", synthetic=False)  # a second track of the same board, nobody submitted
+    write_json(board / "submissions" / "good.json", make_submission("good", make_results(data, ["writingprompts"])))
+    res = CliRunner().invoke(main, ["leaderboard", "show", "--leaderboard-dir", str(board)], env={"COLUMNS": "400"})
+    assert res.exit_code == 0, res.output
+    assert "quiet — real: no submissions yet (`rmbench submit RUN_DIR --name NAME --track quiet`)" in res.output
+    assert "good" in res.output and res.output.count("Rank: mean accuracy") == 1
