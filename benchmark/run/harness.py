@@ -56,6 +56,18 @@ class Clock:
         write_json(self.path, {"elapsed_s": round(self.total(), 3)})
 
 
+def budget_note(cfg: RunConfig, used: int, available: int) -> str:
+    """The line a run prints before training: how many of the held-in tasks' training pairs it
+    trains on. Why: the default budget is sized for a three-minute demo, and on real dumps a
+    model trained on it stays well below the surface features (BENCHMARKS.md (k))."""
+    budget = cfg.data.max_train_pairs
+    if not budget or used >= available:
+        return f"training pairs: all {used:,} of the held-in tasks"
+    why = ", the default, sized for a quick demo run" if budget == RunConfig().data.max_train_pairs else ""
+    return (f"training pairs: {used:,} of the held-in tasks' {available:,} (data.max_train_pairs={budget:,}{why}; "
+            "--max-train-pairs 0 trains on all)")
+
+
 def score_split(scorer, pairs: list[dict], with_delay: bool, label: str, console=None,
                 progress: bool = True) -> dict:
     """Rewards of both sides of each pair and the truncation counts."""
@@ -193,6 +205,8 @@ def _train_and_score(cfg: RunConfig, spec, p: Plan, data_dir: Path, run_dir: Pat
             from rmbench.model.train import precision_note
 
             print(precision_note(cfg.model.mixed_precision, spec.dtype), file=sys.stderr, flush=True)
+            print(budget_note(cfg, len(train), sum(p.data.pairs(t, "train") for t in p.train_tasks)),
+                  file=sys.stderr, flush=True)
         info = fit(cfg, train, val, run_dir, model_dir, console, progress, debias_delay=delay_ok)
         del train, val
         release_memory()  # training's freed heap (~1.4 GB on CPU) would stay resident through scoring

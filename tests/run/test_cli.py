@@ -42,6 +42,17 @@ def finished(data, tiny, tmp_path_factory) -> Path:
     return out
 
 
+def test_run_says_its_precision_and_training_budget_before_training(data, tiny, tmp_path):
+    args = ["run", "--holdout", "WritingPrompts", "--data", str(data), "--model", str(tiny), "--out", str(tmp_path / "r"),
+            "--max-train-pairs", "10", *FAST]
+    res = CliRunner().invoke(main, [a for a in args if a != "--quiet"], catch_exceptions=False)
+    assert res.exit_code == 0
+    lines = res.stderr.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("precision: "))
+    assert lines[first + 1].startswith("training pairs: 10 of the held-in tasks' ")
+    assert "(data.max_train_pairs=10; --max-train-pairs 0 trains on all)" in lines[first + 1]
+
+
 def test_run_writes_every_output(finished):
     doc = json.loads((finished / "results.json").read_text())
     schema = json.loads((REPO / "benchmark" / "eval" / "results.schema.json").read_text())
