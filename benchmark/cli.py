@@ -40,7 +40,8 @@ RENAMED_IN = {"run": {"--tasks": "--train-tasks", "--task": "--pipeline"},
 
 
 def renamed(err: click.NoSuchOption) -> click.NoSuchOption:
-    """``err`` with the new name of a renamed flag as its suggestion (unchanged otherwise)."""
+    """``err`` with the new name of a renamed flag as its suggestion, or for a `run` flag that
+    `sweep` takes only as a config key, that key (unchanged otherwise)."""
     ctx = err.ctx
     if ctx is None:
         return err
@@ -49,6 +50,15 @@ def renamed(err: click.NoSuchOption) -> click.NoSuchOption:
     if new and any(new in p.opts for p in ctx.command.params):
         err.message = f"No such option '{err.option_name}': renamed to '{new}'."
         err.possibilities = [new]
+        return err
+    # A `rmbench run` flag on a command that takes config keys only through --set (sweep's
+    # per-cell budget: `--set data.max_train_pairs=N`): name the key.
+    from rmbench.run.cli import FLAG_KEYS
+
+    key = FLAG_KEYS.get((new or err.option_name).lstrip("-").replace("-", "_"))
+    if key and path == "sweep":  # `run` has every such flag; those `evaluate` lacks are training's
+        err.message = f"No such option '{err.option_name}' here: it is the config key {key}, set with --set {key}=VALUE."
+        err.possibilities = []  # click's close spellings ('--lr' -> '--help') say less than the key
     return err
 
 

@@ -42,6 +42,26 @@ def test_an_old_name_that_is_live_elsewhere_stays_live_there():
         assert res.exit_code == 0, res.output
 
 
+@pytest.mark.parametrize("flag, key", [("--max-train-pairs", "data.max_train_pairs"), ("--lr", "train.learning_rate"),
+                                       ("--learning-rate", "train.learning_rate")])
+def test_a_run_flag_sweep_lacks_names_its_config_key(flag, key):
+    res = CliRunner().invoke(main, ["sweep", flag, "1"])
+    assert res.exit_code == 2
+    assert f"No such option '{flag}' here: it is the config key {key}, set with --set {key}=VALUE." in res.output
+    assert "Did you mean" not in res.output
+
+
+def test_every_flag_key_is_a_run_config_key():
+    from rmbench.run.cli import FLAG_KEYS
+    from rmbench.run.config import RunConfig
+
+    for key in FLAG_KEYS.values():
+        obj = RunConfig()
+        for part in key.split("."):
+            assert hasattr(obj, part), key
+            obj = getattr(obj, part)
+
+
 def test_other_unknown_flags_keep_clicks_suggestion():
     res = CliRunner().invoke(main, ["run", "--modle", "x"])
     assert res.exit_code == 2 and "No such option '--modle'" in res.output and "--model" in res.output
