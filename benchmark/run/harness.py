@@ -65,7 +65,7 @@ def budget_note(cfg: RunConfig, used: int, available: int) -> str:
         return f"training pairs: all {used:,} of the held-in tasks"
     why = ", the default, sized for a quick demo run" if budget == RunConfig().data.max_train_pairs else ""
     return (f"training pairs: {used:,} of the held-in tasks' {available:,} (data.max_train_pairs={budget:,}{why}; "
-            "--max-train-pairs 0 trains on all)")
+            "--set data.max_train_pairs=0 trains on all)")
 
 
 def score_split(scorer, pairs: list[dict], with_delay: bool, label: str, console=None,

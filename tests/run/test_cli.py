@@ -50,7 +50,7 @@ def test_run_says_its_precision_and_training_budget_before_training(data, tiny, 
     lines = res.stderr.splitlines()
     first = next(i for i, line in enumerate(lines) if line.startswith("precision: "))
     assert lines[first + 1].startswith("training pairs: 10 of the held-in tasks' ")
-    assert "(data.max_train_pairs=10; --max-train-pairs 0 trains on all)" in lines[first + 1]
+    assert "(data.max_train_pairs=10; --set data.max_train_pairs=0 trains on all)" in lines[first + 1]
 
 
 def test_run_writes_every_output(finished):

@@ -52,9 +52,9 @@ def test_the_run_says_how_many_of_the_training_pairs_it_trains_on():
     default = cfg.data.max_train_pairs
     assert budget_note(cfg, default, 4026) == (
         f"training pairs: {default:,} of the held-in tasks' 4,026 (data.max_train_pairs={default:,}, the default, "
-        "sized for a quick demo run; --max-train-pairs 0 trains on all)")
+        "sized for a quick demo run; --set data.max_train_pairs=0 trains on all)")
     cfg.data.max_train_pairs = 2000
-    assert budget_note(cfg, 2000, 4026).endswith("(data.max_train_pairs=2,000; --max-train-pairs 0 trains on all)")
+    assert budget_note(cfg, 2000, 4026).endswith("(data.max_train_pairs=2,000; --set data.max_train_pairs=0 trains on all)")
     assert budget_note(cfg, 1500, 1500) == "training pairs: all 1,500 of the held-in tasks"
     cfg.data.max_train_pairs = 0
     assert budget_note(cfg, 4026, 4026) == "training pairs: all 4,026 of the held-in tasks"
