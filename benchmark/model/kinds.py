@@ -44,6 +44,7 @@ class ModelSpec:
     preset: Preset | None = None
     ref_model: str | None = None
     output: str = "logits"
+    trained_on: tuple[str, ...] = ()  # tasks whose training pairs rmbench trained it on (its config.json)
 
 
 def _config(path: str, trust: bool):
@@ -111,7 +112,7 @@ def resolve_spec(mcfg, *, training: bool, console=None) -> ModelSpec:
     if kind == "dpo":
         mcfg.ref_model = ref_model
     return ModelSpec(mcfg.name, path, kind, fmt, int(max_length), dtype, preset, ref_model,
-                     preset.output if preset else "logits")
+                     preset.output if preset else "logits", tuple(meta.get("trained_on") or ()))
 
 
 def build_scorer(spec: ModelSpec, mcfg, batch_size: int, console=None):

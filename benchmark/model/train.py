@@ -328,9 +328,13 @@ def fit(cfg, train_pairs: list[dict], val_pairs: list[dict], work_dir: str | Pat
         if cfg.model.lora:
             final = final.merge_and_unload()
         final = getattr(final, "module", final)
-        # how it was trained to read its inputs: `rmbench evaluate` reads them back (auto)
+        # how it was trained to read its inputs: `rmbench evaluate` reads them back (auto); and
+        # the tasks whose training pairs it saw (with those of the rmbench model it started
+        # from), which `rmbench evaluate` will not score as held out
+        seen = set((getattr(final.config, META_KEY, None) or {}).get("trained_on") or ())
+        seen |= {str(r["task"]).lower() for r in train_pairs if r.get("task")}
         setattr(final.config, META_KEY, {"kind": "classifier", "input_format": encoder.input_format,
-                                         "max_length": encoder.max_length})
+                                         "max_length": encoder.max_length, "trained_on": sorted(seen)})
         with atomic_dir(model_out, overwrite=True) as tmp:  # model_out lives in the run directory it made
             final.save_pretrained(tmp, safe_serialization=True)
             tok.save_pretrained(tmp)

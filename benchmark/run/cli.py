@@ -263,7 +263,8 @@ def evaluate_cmd(ctx, eval_tasks, quiet, config_file, settings, fmt, **_):
 
     \b
     Every named task gets role "heldout" (we cannot know what an outside model saw)
-    unless listed in --train-tasks. The reference (--reference-tasks, default: every
+    unless listed in --train-tasks, or recorded in the config.json of a model rmbench
+    trained as one it trained on (rmbench_input.trained_on). The reference (--reference-tasks, default: every
     task not evaluated as held out) is what baseline:confounds is fitted on -- only on
     at least eval.min_fit_pairs pairs from eval.min_fit_posts posts, else it is shown as
     "not fitted" and enters no verdict -- and held-out pairs that also occur in it are

@@ -37,7 +37,7 @@ from rmbench.prepared.load import sample_across
 from rmbench.prepared.resolve import resolve_data
 from rmbench.run.config import RunConfig
 from rmbench.run.evaluation import check_pairs_left
-from rmbench.run.plan import Plan, plan, reference_plan, task_name
+from rmbench.run.plan import Plan, budget_note, plan, recorded_training, reference_plan, task_name
 from rmbench.jsonlimits import read_json_file
 from rmbench.run.rundir import run_directory
 
@@ -54,18 +54,6 @@ class Clock:
 
     def mark(self) -> None:
         write_json(self.path, {"elapsed_s": round(self.total(), 3)})
-
-
-def budget_note(cfg: RunConfig, used: int, available: int) -> str:
-    """The line a run prints before training: how many of the held-in tasks' training pairs it
-    trains on. Why: the default budget is sized for a three-minute demo, and on real dumps a
-    model trained on it stays well below the surface features (BENCHMARKS.md (k))."""
-    budget = cfg.data.max_train_pairs
-    if not budget or used >= available:
-        return f"training pairs: all {used:,} of the held-in tasks"
-    why = ", the default, sized for a quick demo run" if budget == RunConfig().data.max_train_pairs else ""
-    return (f"training pairs: {used:,} of the held-in tasks' {available:,} (data.max_train_pairs={budget:,}{why}; "
-            "--set data.max_train_pairs=0 trains on all)")
 
 
 def score_split(scorer, pairs: list[dict], with_delay: bool, label: str, console=None,
@@ -233,7 +221,8 @@ def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: 
 
     ``tasks`` (default: every task in the data) are scored on heldout_all, heldout_all_hard,
     test and test_hard with role "heldout" -- we cannot know what an outside model saw.
-    Tasks in ``trained_on`` are scored on test with role "in_domain", exactly as ``run``
+    Tasks in ``trained_on``, and those an rmbench-trained model records training on
+    (``recorded_training``), are scored on test with role "in_domain", exactly as ``run``
     reports its held-in tasks. The reference is ``data.reference_tasks`` (default: every
     task not evaluated as held out): baseline:confounds is fitted on its training pairs, and
     held-out pairs that also occur in it are dropped as contaminated.
@@ -255,6 +244,7 @@ def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: 
     known = set(data.tasks)
     trained_on = [t.lower() if t.lower() in known else task_name(t) for t in trained_on or []]
     names = ([t.lower() if t.lower() in known else task_name(t) for t in tasks] if tasks else data.tasks_with("test"))
+    trained_on += recorded_training(spec, names, trained_on, progress)
     if not [t for t in names if t not in trained_on]:  # nothing to score: say why, per task, not a schema error
         empty = [t for t in data.tasks if t not in trained_on] or data.tasks
         raise DataError(" ".join(str(data.empty_split_error(t, "test")) for t in empty))

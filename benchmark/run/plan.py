@@ -6,6 +6,7 @@ to evaluate, or fails in milliseconds with a message that says what to change.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,3 +140,29 @@ def evaluation_targets(p: Plan, role_of_heldout: str = "heldout") -> list[tuple[
     targets = [(h, s, role_of_heldout) for h in p.holdout for s in splits]
     targets += [(t, "test", "in_domain") for t in p.train_tasks]
     return targets
+
+
+def budget_note(cfg, used: int, available: int) -> str:
+    """The line a run prints before training: how many of the held-in tasks' training pairs it
+    trains on. Why: the default budget is sized for a three-minute demo, and on real dumps a
+    model trained on it stays well below the surface features (BENCHMARKS.md (k))."""
+    budget = cfg.data.max_train_pairs
+    if not budget or used >= available:
+        return f"training pairs: all {used:,} of the held-in tasks"
+    why = ", the default, sized for a quick demo run" if budget == type(cfg)().data.max_train_pairs else ""
+    return (f"training pairs: {used:,} of the held-in tasks' {available:,} (data.max_train_pairs={budget:,}{why}; "
+            "--set data.max_train_pairs=0 trains on all)")
+
+
+def recorded_training(spec, names: list[str], trained_on: list[str], progress: bool) -> list[str]:
+    """The tasks of ``names`` an rmbench-trained model records having trained on (its config.json)
+    that ``trained_on`` lacks: scored in-domain on test, never as held out (their heldout_all
+    holds the very posts it trained on)."""
+    recorded = [t for t in names if spec is not None and t in spec.trained_on and t not in trained_on]
+    if recorded and len(recorded) == len([t for t in names if t not in trained_on]):
+        raise DataError(f"{spec.name} was trained on {', '.join(recorded)} (its config.json, rmbench_input.trained_on): "
+                        "no task is left to hold out; name one it did not train on with --tasks")
+    if recorded and progress:
+        print(f"note: {spec.name} was trained on {', '.join(recorded)} (its config.json): scored on test as in-domain, "
+              "not held out", file=sys.stderr, flush=True)
+    return recorded

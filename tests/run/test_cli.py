@@ -145,6 +145,27 @@ def test_saved_model_loads_anywhere_and_evaluate_reproduces_it(finished, data, t
             orig["results"]["writingprompts"]["splits"][split]["accuracy"]
 
 
+def test_evaluate_never_holds_out_a_task_the_model_records_training_on(finished, data, tmp_path):
+    """The run trained on askacademia and gradschool, and its model's config.json says so: asked to
+    hold out askacademia (whose heldout_all holds the posts it trained on), evaluate scores it on
+    test as in-domain, says why, and refuses when no task is left to hold out."""
+    meta = json.loads((finished / "model" / "config.json").read_text())["rmbench_input"]
+    assert meta["trained_on"] == ["askacademia", "gradschool"]
+    out = tmp_path / "ev"
+    result = CliRunner().invoke(main, ["evaluate", "--model", str(finished / "model"), "--tasks", "writingprompts,askacademia",
+                                       "--data", str(data), "--out", str(out), "--max-length", "48",
+                                       "--set", "eval.bootstrap_samples=200"])
+    assert result.exit_code == 0, result.output
+    assert f"note: {finished / 'model'} was trained on askacademia (its config.json)" in result.stderr
+    ev = json.loads((out / "results.json").read_text())
+    assert ev["results"]["askacademia"]["role"] == "in_domain" and set(ev["results"]["askacademia"]["splits"]) == {"test"}
+    assert ev["results"]["writingprompts"]["role"] == "heldout" and ev["train_tasks"] == ["askacademia"]
+    refused = run(["evaluate", "--model", str(finished / "model"), "--tasks", "gradschool", "--data", str(data),
+                   "--out", str(tmp_path / "ev2"), "--quiet"])
+    assert refused.exit_code == 1 and "no task is left to hold out" in refused.output
+    assert not (tmp_path / "ev2").exists()
+
+
 def test_compare_reproduces_the_runs_own_paired_difference_to_a_baseline(finished, data, tmp_path):
     """`rmbench compare` on a baseline's evaluation and the run: the same pairs, resamples and
     seed as the run's own scorecard, so the same difference and interval, to the digit."""

@@ -43,18 +43,3 @@ def test_a_split_already_scored_by_an_earlier_one_prints_no_progress(tmp_path, t
     assert capsys.readouterr().err == ""
     assert again["chosen"] == first["chosen"][:5] and again["rejected"] == first["rejected"][:5]
 
-
-def test_the_run_says_how_many_of_the_training_pairs_it_trains_on():
-    from rmbench.run.config import RunConfig
-    from rmbench.run.harness import budget_note
-
-    cfg = RunConfig()
-    default = cfg.data.max_train_pairs
-    assert budget_note(cfg, default, 4026) == (
-        f"training pairs: {default:,} of the held-in tasks' 4,026 (data.max_train_pairs={default:,}, the default, "
-        "sized for a quick demo run; --set data.max_train_pairs=0 trains on all)")
-    cfg.data.max_train_pairs = 2000
-    assert budget_note(cfg, 2000, 4026).endswith("(data.max_train_pairs=2,000; --set data.max_train_pairs=0 trains on all)")
-    assert budget_note(cfg, 1500, 1500) == "training pairs: all 1,500 of the held-in tasks"
-    cfg.data.max_train_pairs = 0
-    assert budget_note(cfg, 4026, 4026) == "training pairs: all 4,026 of the held-in tasks"
