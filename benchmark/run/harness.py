@@ -37,7 +37,8 @@ from rmbench.prepared.load import sample_across
 from rmbench.prepared.resolve import resolve_data
 from rmbench.run.config import RunConfig
 from rmbench.run.evaluation import check_pairs_left
-from rmbench.run.plan import Plan, budget_note, plan, recorded_training, reference_plan, task_name
+from rmbench.run.plan import (Plan, budget_note, check_start_model, plan, recorded_training, reference_plan,
+                               task_name)
 from rmbench.jsonlimits import read_json_file
 from rmbench.run.rundir import run_directory
 
@@ -163,6 +164,7 @@ def run_holdout(cfg: RunConfig, run_dir: Path, console=None, progress: bool = Tr
         spec = resolve_model(cfg, training=True, console=console)
         data_dir = resolve_data(cfg.data.source, cfg.data.cache_dir, progress=progress and state.is_main_process)
     p = plan(cfg, data_dir, holdouts or [cfg.data.holdout], cfg.data.train_tasks or None)
+    check_start_model(spec, p.holdout)
     check_pairs_left(cfg, p, release=True)  # not after minutes of training; the index is rebuilt to score
     with run_directory(run_dir, cfg, [data_dir, _local(cfg.model.name)], main=state.is_main_process):
         state.wait_for_everyone()

@@ -166,3 +166,13 @@ def recorded_training(spec, names: list[str], trained_on: list[str], progress: b
         print(f"note: {spec.name} was trained on {', '.join(recorded)} (its config.json): scored on test as in-domain, "
               "not held out", file=sys.stderr, flush=True)
     return recorded
+
+
+def check_start_model(spec, holdout: list[str]) -> None:
+    """A run that starts from an rmbench-trained model (``--model RUN/model``) may not hold out a
+    task that model records training on: its heldout_all would score posts it trained on."""
+    seen = [t for t in holdout if t in spec.trained_on]
+    if seen:
+        raise LeakageError(f"--model {spec.name} was trained on {', '.join(seen)} (its config.json, "
+                           f"rmbench_input.trained_on): holding {'it' if len(seen) == 1 else 'them'} out would score "
+                           "posts it trained on; hold out another task, or start from a model that did not see it")

@@ -164,6 +164,11 @@ def test_evaluate_never_holds_out_a_task_the_model_records_training_on(finished,
                    "--out", str(tmp_path / "ev2"), "--quiet"])
     assert refused.exit_code == 1 and "no task is left to hold out" in refused.output
     assert not (tmp_path / "ev2").exists()
+    # training on from it, holding out a task it saw, is refused before any work
+    again = run(["run", "--model", str(finished / "model"), "--holdout", "askacademia", "--data", str(data),
+                 "--out", str(tmp_path / "run2"), *FAST])
+    assert again.exit_code == 1 and "was trained on askacademia (its config.json" in again.output
+    assert "would score posts it trained on" in again.output and not (tmp_path / "run2").exists()
 
 
 def test_compare_reproduces_the_runs_own_paired_difference_to_a_baseline(finished, data, tmp_path):

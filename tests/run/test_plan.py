@@ -35,3 +35,14 @@ def test_a_task_the_model_recorded_training_on_is_scored_in_domain_and_said(caps
     assert recorded_training(None, ["askacademia"], [], progress=True) == []  # a baseline: nothing recorded
     with pytest.raises(DataError, match="was trained on askacademia, gradschool .*no task is left to hold out"):
         recorded_training(spec, ["askacademia", "gradschool"], [], progress=False)
+
+
+def test_a_run_may_not_hold_out_a_task_its_starting_model_trained_on():
+    from rmbench.errors import LeakageError
+    from rmbench.run.plan import check_start_model
+
+    spec = SimpleNamespace(name="runs/x/model", trained_on=("askacademia", "gradschool"))
+    check_start_model(spec, ["emory"])  # nothing seen: no error
+    check_start_model(SimpleNamespace(name="minilm", trained_on=()), ["askacademia"])
+    with pytest.raises(LeakageError, match="trained on gradschool, askacademia .* holding them out would score"):
+        check_start_model(spec, ["gradschool", "askacademia", "emory"])
