@@ -9,7 +9,9 @@ REWARD_RTOL * |reward|``. The accuracies recomputed from the re-scored rewards a
 beside the submitted ones; the submitted interval is never the yardstick. The data is
 checked against the track's fingerprints first, and a model directory against the submitted
 hash of its weights, config and tokenizer, so a pass means the *same* model on the *same*
-pairs. ``--record`` writes the pass into ``verified.json``: the board then shows the entry as
+pairs. A model whose config.json records training on a held-out task of the track
+(``rmbench_input.trained_on``) is refused: its held-out pairs include posts it trained on.
+``--record`` writes the pass into ``verified.json``: the board then shows the entry as
 "verified" for as long as its file is unchanged.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,6 +145,7 @@ def _scorer_for(sub: dict, model: str | None, batch_size: int | None, track: Tra
     from rmbench.model.scoring import RewardScorer
 
     target = model or stored_model(str(res["model"]["id"]), where)
+    _check_not_trained_on(target, track)
     want = res["model"].get("weights_sha256")
     have = weights_sha256(target) if Path(target).is_dir() else None
     weights = ("not checked (no local weights)" if have is None else
@@ -161,6 +165,23 @@ def _scorer_for(sub: dict, model: str | None, batch_size: int | None, track: Tra
         return saved["chosen"], saved["rejected"]
 
     return rewards, target, weights
+
+
+def _check_not_trained_on(target: str, track: Track) -> None:
+    """A model rmbench trained records the tasks whose training pairs it saw (config.json,
+    ``rmbench_input.trained_on``); one that saw a held-out task's posts cannot be verified on them."""
+    from rmbench.model.kinds import META_KEY
+
+    config = Path(target) / "config.json"
+    try:
+        seen = set((json.loads(config.read_text(encoding="utf-8")).get(META_KEY) or {}).get("trained_on") or ())
+    except (OSError, ValueError, AttributeError):  # no local config (a hub id) or not ours: nothing recorded
+        return
+    held = sorted(seen & set(track.heldout_tasks))
+    if held:
+        raise LeaderboardError(f"model {target!r} records training on the track's held-out {', '.join(held)} (its "
+                               f"config.json, {META_KEY}.trained_on): its held-out numbers would score posts it "
+                               "trained on, so it cannot be verified")
 
 
 # Verdict fields of a split card: they must come out the same from the re-scored rewards.

@@ -296,3 +296,17 @@ def test_a_run_scored_in_bfloat16_is_re_scored_in_bfloat16(setup):
         assert res.exit_code == 1 and "NOT reproduced" in res.output, res.output
     finally:
         path.unlink()
+
+
+def test_a_model_that_records_training_on_the_held_out_task_is_refused(setup, tmp_path):
+    import shutil
+
+    _, board, prep, model = setup
+    copy = tmp_path / "trained-on-it"
+    shutil.copytree(model, copy)
+    config = json.loads((copy / "config.json").read_text())
+    (copy / "config.json").write_text(json.dumps(config | {"rmbench_input": {"kind": "classifier",
+                                                                               "trained_on": ["writingprompts"]}}))
+    res = verify(board, "tiny", "--data", str(prep), "--model", str(copy))
+    assert res.exit_code == 1
+    assert "records training on the track's held-out writingprompts" in res.output, res.output
