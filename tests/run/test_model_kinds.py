@@ -85,7 +85,8 @@ def test_run_trains_a_chat_classifier_and_evaluate_reads_it_back(tmp_path, data,
     assert not schema_problems(doc)
     assert doc["model"]["model_kind"] == "classifier" and doc["model"]["input"]["input_format"] == "chat"
     saved = json.loads((out / "model" / "config.json").read_text())["rmbench_input"]
-    assert saved == {"kind": "classifier", "input_format": "chat", "max_length": 48}
+    assert saved == {"kind": "classifier", "input_format": "chat", "max_length": 48,
+                     "trained_on": sorted(doc["train_tasks"])}
     ev = evaluate(tmp_path / "ev", out / "model", data)  # auto: the format and length it was trained with
     assert ev["config"]["model"]["max_length"] == 48 and ev["model"]["input"]["input_format"] == "chat"
     ran = {(r["split"], r["pair_id"]): r["reward_chosen"] for r in predictions(out) if r["task"] == "writingprompts"}
