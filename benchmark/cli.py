@@ -68,11 +68,10 @@ POSITIONAL_FLAG = {"prepare": "--source", "run": "--holdout", "sweep": "--holdou
                    "export": "--data"}
 
 
-def stray_hint(err: click.UsageError, name: str, rest: list[str]) -> click.UsageError:
-    """``err`` of command ``name`` given ``rest``, with "did you mean FLAG WORD?" when ``rest`` has
-    a word no option reads (unchanged otherwise)."""
+def stray_hint(err: click.UsageError, name: str, cmd: click.Command | None, rest: list[str]) -> click.UsageError:
+    """``err`` of command ``name`` (``cmd``) given ``rest``, with "did you mean FLAG WORD?" when
+    ``rest`` has a word no option reads (unchanged otherwise)."""
     flag = POSITIONAL_FLAG.get(name)
-    cmd = COMMANDS.get(name) and LazyGroup().get_command(None, name)
     if not flag or cmd is None or any(isinstance(p, click.Argument) for p in cmd.params):
         return err
     try:
@@ -126,7 +125,9 @@ class LazyGroup(click.Group):
             raise renamed(e) from None
         except click.UsageError as e:
             args = ctx.meta.get("rmbench.args") or []
-            raise stray_hint(e, args[0], args[1:]) if args else e from None
+            if args and args[0] in POSITIONAL_FLAG:
+                raise stray_hint(e, args[0], self.get_command(ctx, args[0]), args[1:]) from None
+            raise
         except (RmbenchError, OSError) as e:
             if ctx.params.get("debug"):
                 raise

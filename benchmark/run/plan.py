@@ -146,10 +146,12 @@ def budget_note(cfg, used: int, available: int) -> str:
     """The line a run prints before training: how many of the held-in tasks' training pairs it
     trains on. Why: the default budget is sized for a three-minute demo, and on real dumps a
     model trained on it stays well below the surface features (BENCHMARKS.md (k))."""
+    from rmbench.run.config import RunConfig
+
     budget = cfg.data.max_train_pairs
     if not budget or used >= available:
         return f"training pairs: all {used:,} of the held-in tasks"
-    why = ", the default, sized for a quick demo run" if budget == type(cfg)().data.max_train_pairs else ""
+    why = ", the default, sized for a quick demo run" if budget == RunConfig().data.max_train_pairs else ""
     return (f"training pairs: {used:,} of the held-in tasks' {available:,} (data.max_train_pairs={budget:,}{why}; "
             "--set data.max_train_pairs=0 trains on all)")
 
