@@ -1,7 +1,10 @@
 """Check a run before any work: task names, leakage, empty held-out splits, the delay rule.
 
 ``plan`` turns a config and a prepared directory into the list of tasks to train on and
-to evaluate, or fails in milliseconds with a message that says what to change.
+to evaluate, or fails in milliseconds with a message that says what to change. A model
+rmbench trained records the tasks it trained on: ``check_start_model`` and
+``recorded_training`` keep those from being held out; ``budget_note`` is the line a run
+prints about how much of the training data it uses.
 """
 
 from __future__ import annotations
