@@ -132,3 +132,17 @@ def test_rl_falls_back_to_trls_sampling_when_the_decoder_cannot_run(tmp_path, ti
     settings = RLSettings(steps=1, prompts_per_step=2, max_new_tokens=4, logging_steps=1, seed=0)
     card = train_agent(str(tiny_generator_dir(tmp_path / "gen")), word_judge(), prompts(4), str(tmp_path / "agent"), settings)
     assert tried and card["log"] and 1 <= card["log"][-1]["completions/mean_length"] <= 4
+
+
+def test_rl_log_has_no_deprecation_warnings_from_trls_checkpointing_calls(tmp_path, tiny_generator_dir, prompts,
+                                                                          word_judge):
+    """TRL's RLOOTrainer calls transformers' old ``gradient_checkpointing`` names on every
+    generation; those FutureWarnings are not the user's to act on and stay out of the log."""
+    import warnings
+
+    settings = RLSettings(steps=1, prompts_per_step=2, max_new_tokens=4, logging_steps=1, seed=0,
+                          gradient_checkpointing=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        train_agent(str(tiny_generator_dir(tmp_path / "gen")), word_judge(), prompts(4), str(tmp_path / "agent"), settings)
+    assert not [str(w.message) for w in caught if "checkpointing" in str(w.message)]
