@@ -44,6 +44,9 @@ def prepare_reference(cfg, p) -> None:
                   "min_fit_posts": cfg.eval.min_fit_posts}
     if len(fit_rows) >= max(1, cfg.eval.min_fit_pairs) and n_posts >= cfg.eval.min_fit_posts:
         p.confounds = fit_confounds(fit_rows, use_delay=use_delay, fit_tasks=sorted({r["task"] for r in fit_rows}))
+    elif not ref and len(p.data.tasks) == 1:  # no other task to name (e.g. `rmbench feedback export`'s data)
+        p.confounds_missing = (f"not fitted: the data holds no task besides {p.data.tasks[0]}, so there is nothing "
+                               "to fit it on; the other baselines still apply")
     elif not ref:  # every task is evaluated as held out: nothing is left to fit the surface on
         p.confounds_missing = ("not fitted: there is no reference task (every task of the data is evaluated as held "
                                "out); name the tasks to evaluate with --tasks, and the others become its reference, "

@@ -128,3 +128,13 @@ def test_with_every_task_held_out_confounds_says_there_is_no_reference(data, tmp
     res = cli("evaluate", "--model", "baseline:confounds", "--data", str(data), "--out", str(tmp_path / "all"))
     assert res.exit_code != 0 and "there is no reference task" in res.output and "--tasks" in res.output
     assert "(none)" not in res.output
+
+
+def test_data_of_one_task_says_there_is_no_other_task_to_fit_confounds_on(tmp_path, write_prepared):
+    """Data of one task (what `rmbench feedback export` writes) has nothing to name as a
+    reference: the message says so instead of advising --tasks, which was already given."""
+    one = write_prepared(tmp_path / "one", {"writingprompts": SIZES["writingprompts"]})
+    res = cli("evaluate", "--model", "baseline:confounds", "--data", str(one), "--tasks", "writingprompts",
+              "--out", str(tmp_path / "out"))
+    assert res.exit_code != 0 and "holds no task besides writingprompts" in res.output
+    assert "--tasks" not in res.output and "--reference-tasks" not in res.output
