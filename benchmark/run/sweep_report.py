@@ -113,6 +113,16 @@ def _by_seed(point: dict) -> str | None:
     return ", ".join(f"{s}: {100 * g['value']:+.1f}" for s, g in by.items() if g) if by else None
 
 
+def _kept(point: dict) -> str | None:
+    """``--adapt-select own``: which model a k > 0 cell scored with. "start" (no checkpoint beat
+    the model it started from on its held-aside votes) explains a gain of exactly +0.0."""
+    kept = point.get("kept") or {}
+    if len(kept) == 1:
+        return "start" if next(iter(kept.values())) == "start" else "fine-tuned"
+    start = sum(v == "start" for v in kept.values())
+    return f"start in {start} of {len(kept)}" if kept else None
+
+
 def adapt_sheet(result: dict) -> Sheet | None:
     a = result.get("adapt")
     if not a:
@@ -120,9 +130,11 @@ def adapt_sheet(result: dict) -> Sheet | None:
     split = a.get("split", "test")
     hard = hard_of(split)
     unseen, seeded, alone = split == "heldout_unseen", bool(a.get("seeds")), any(p.get("scratch") for p in a["points"])
+    own = a.get("select") == "own"
     sheet = Sheet([Column("k", kind="int"), Column("train_pairs", "adapt pairs", "int"), Column("accuracy", f"{split} %", _PCT),
                    Column("ci95", "95% CI", _CI), Column("gain", "Δ k = 0", "pp"), Column("gain_ci95", "Δ 95% CI", "pp_ci"),
                    *([Column("gain_by_seed", "Δ by draw seed")] if seeded else []),
+                   *([Column("kept", "model kept")] if own else []),
                    Column("diff_confounds", "Δ confounds", "pp"), Column("diff_confounds_ci95", "Δ 95% CI", "pp_ci"),
                    *([Column("scratch", "from scratch %", _PCT), Column("over_scratch", "Δ scratch", "pp"),
                       Column("over_scratch_ci95", "Δ 95% CI", "pp_ci")] if alone else []),
@@ -132,11 +144,12 @@ def adapt_sheet(result: dict) -> Sheet | None:
                    Column("clears_best_baseline", "clears best", "bool")],
                   title=f"Few-shot adaptation: held-out {a['holdout']} (k = 0 is pure transfer; Δ: paired on the same pairs"
                         + (f"; k > 0 averaged over draw seeds {', '.join(map(str, a['seeds']))}" if seeded else "")
-                        + ("; checkpoints chosen on each draw's own held-aside posts)" if a.get("select") == "own" else ")"))
+                        + ("; checkpoints chosen on each draw's own held-aside posts, model kept 'start' where none beat the "
+                           "model it started from)" if own else ")"))
     for p in a["points"]:
         gain, conf, over = p.get("gain") or {}, p.get("diff_confounds") or {}, p.get("over_scratch") or {}
         sheet.add(p["k"], p["train_pairs"], p["accuracy"], p["ci95"], gain.get("value"), gain.get("ci95"),
-                  *([_by_seed(p)] if seeded else []), conf.get("value"), conf.get("ci95"),
+                  *([_by_seed(p)] if seeded else []), *([_kept(p)] if own else []), conf.get("value"), conf.get("ci95"),
                   *([(p.get("scratch") or {}).get("value"), over.get("value"), over.get("ci95")] if alone else []),
                   p.get("accuracy_hard"), p.get("ci95_hard"), *([p.get("accuracy_test")] if unseen else []),
                   p.get("longer"), p.get("confounds"), p.get("clears_best_baseline"))

@@ -248,7 +248,7 @@ def test_adapt_select_own_chooses_on_the_drawn_posts_and_keeps_the_start_unless_
         assert json.loads((out / "cells" / cell / "results.json").read_text())["model"]["start_weights_sha256"] == base_sha
     said = (out / "sweep.md").read_text().split("## What it says")[1]
     assert "the checkpoint best on a fifth of its own k pairs" in said and "The starting model was kept at k = 20: " in said
-    assert "; checkpoints chosen on each draw's own held-aside posts)" in said  # the table's title
+    assert "; checkpoints chosen on each draw's own held-aside posts, model kept 'start'" in said  # the table's title
     # the same --out under the other selection: the cells fine-tuned above are not passed off as its answer
     again = CliRunner().invoke(main, [a if a != "own" else "held-in" for a in args])
     assert again.exit_code != 0 and "was fine-tuned with select 'own' (asked: 'held-in')" in again.output

@@ -67,6 +67,20 @@ def test_the_adaptation_sheet_on_unseen_posts_shows_each_ks_paired_gain_and_test
                                                                                 ("heldout_unseen", 5.0, 8.0)]
 
 
+def test_the_adaptation_sheet_says_which_model_each_own_selected_cell_kept():
+    """A k > 0 cell that kept its starting model scores exactly as k = 0 (Δ +0.0 [+0.0, +0.0]);
+    the table says so beside the gain instead of leaving it to the report's prose."""
+    r = _result()
+    assert "kept" not in [c.key for c in adapt_sheet(r).columns]  # checkpoints chosen on held-in votes
+    r["adapt"]["select"] = "own"
+    r["adapt"]["points"][1]["kept"] = {"0": "start"}
+    assert [p["kept"] for p in adapt_sheet(r).records()] == [None, "start"]
+    r["adapt"]["points"][1]["kept"] = {"0": "checkpoint-8"}
+    assert adapt_sheet(r).records()[1]["kept"] == "fine-tuned"
+    r["adapt"]["points"][1]["kept"] = {"0": "start", "1": "checkpoint-8", "2": "start"}
+    assert adapt_sheet(r).records()[1]["kept"] == "start in 2 of 3"
+
+
 def test_points_sheet_is_one_row_per_point():
     rows = points_sheet(_result()).records()
     assert [(r["part"], r["split"]) for r in rows] == [("curve", "heldout_all")] * 2 + [("transfer", "test")] * 3 + [
