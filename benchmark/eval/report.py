@@ -307,7 +307,9 @@ def write_report(doc: dict, path) -> None:
                      f"{verdict_text(h.get('adds_information'))}")
     lines += [f"- test / test_hard (comparable with in-domain numbers): {_test_mean(doc, 'test', 'heldout_mean_accuracy')}"
               f" / {_test_mean(doc, 'test_hard', 'heldout_mean_accuracy_hard')}",
-              f"- model: {doc['model']['kind']}, {doc['model'].get('parameters') or 0:,} parameters; "
+              f"- model: {doc['model']['kind']}"
+              + (f" ({doc['model']['model_kind']})" if doc["model"].get("model_kind") else "")
+              + f", {doc['model'].get('parameters') or 0:,} parameters; "
               f"data fingerprint `{(doc['data'].get('manifest_fingerprint') or '-')[:16]}`; "
               f"wall time {doc.get('wall_time_s')} s on {doc['hardware']['device']}", ""]
     from rmbench.eval.report_findings import findings

@@ -23,6 +23,31 @@ def _beyond_length(r: dict) -> list[str]:
     return out
 
 
+def judge_findings(doc: dict) -> list[str]:
+    """A judge's position check on each counted held-out split (``rmbench.eval.judge``). A judge
+    that answers by position scores near 50% with an interval that can look like a weak signal;
+    its consistency across the two orders is what shows it read nothing (SmolLM2-135M: 0%)."""
+    model, out = doc["model"]["id"], []
+    for r in counted_heldout(doc):
+        j = doc["results"][r["task"]]["splits"][r["split"]].get("judge")
+        if not j:
+            continue
+        pc, first, mass = j["position_consistency"], j.get("first_position_rate"), j.get("label_mass")
+        hi = (pc.get("ci95") or [None, None])[1]
+        by_position = (hi is not None and hi < 0.5) or (first is not None and abs(first - 0.5) >= 0.4)
+        said = (f"the same verdict in both orders on {_pct(pc['accuracy'])}% {_ci(pc['ci95'])} of pairs; it picked the "
+                f"reply shown first in {_pct(first)}% of its verdicts (no position bias: 50%)"
+                + (f"; {_pct(mass)}% of its probability went to the two labels" if mass is not None else ""))
+        where = f"{r['task']}/{r['split']}"
+        verdicts = (j.get("verdict_accuracy") or {}).get("accuracy")
+        out.append(f"**{model} judges by position on {where}**: {said}. Its verdicts follow the order shown, not the "
+                   f"replies (they score {_pct(verdicts)}%, always picking the first reply "
+                   f"{_pct(j.get('first_position_baseline'))}%); its accuracy comes only from its label "
+                   "probabilities averaged over both orders."
+                   if by_position else f"Position check of judge {model} on {where}: {said}.")
+    return out
+
+
 def findings(doc: dict) -> list[str]:
     """Sentences about the held-out splits that a reader must not miss."""
     model = doc["model"]["id"]
@@ -64,4 +89,4 @@ def findings(doc: dict) -> list[str]:
             out.append(f"Against baseline:confounds (surface features only) on {where}: {_pp(conf['diff'])} points "
                        f"{_dci(conf['diff_ci95'])}: " + ("it beats the confound baseline." if beats else
                                                           "it does not beat the confound baseline."))
-    return out
+    return judge_findings(doc) + out

@@ -234,6 +234,10 @@ def _show(doc: dict, run_dir: Path, fmt: str = "table") -> None:
     emit(summary_sheet(doc, wide=not on_terminal() or out.width >= 150), fmt, console=out)
     if confounds_note(doc):
         note(confounds_note(doc), fmt, console=out)
+    from rmbench.eval.report_findings import judge_findings
+
+    for line in judge_findings(doc):  # a judge answering by position must be seen before its accuracy is quoted
+        note(line.replace("**", ""), fmt, console=out)
     for flag in doc.get("flags", []):
         note(f"FLAG {flag}: the delay input gives the label away under this pairing rule.", fmt, console=out)
     note(f"results: {run_dir / 'results.json'}  report: {run_dir / 'report.md'} (page: report.html)  "

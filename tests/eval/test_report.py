@@ -67,3 +67,26 @@ def test_the_caption_names_heldout_unseen_only_where_a_card_has_it():
     assert "heldout_all / heldout_all_hard = every post" in plain.caption and "heldout_unseen" not in plain.caption
     adapted = summary_sheet(doc({"heldout_unseen": card(n=2624, posts=638), "test": card()}))
     assert "heldout_unseen / heldout_unseen_hard = every post no cell of an adaptation curve drew" in adapted.caption
+
+
+def _judge(consistency: float, ci: list, first: float) -> dict:
+    return {"position_consistency": {"accuracy": consistency, "ci95": ci}, "first_position_rate": first,
+            "first_position_baseline": 0.5, "verdict_accuracy": {"accuracy": 0.5, "ci95": [0.5, 0.5]},
+            "label_mass": 0.12, "orders": 2}
+
+
+def test_a_judge_that_answers_by_position_is_named_so_in_the_report_and_on_the_terminal(tmp_path):
+    # SmolLM2-135M as a judge on real AskAcademia votes: "A" every time, consistency 0, first-position
+    # rate 1.0 -- results.json had it, and neither report.md nor the terminal said so.
+    d = doc({"heldout_all": card(accuracy=0.525, judge=_judge(0.0, [0.0, 0.0], 1.0))})
+    d["model"]["model_kind"] = "judge"
+    write_report(d, tmp_path / "report.md")
+    text = (tmp_path / "report.md").read_text()
+    assert "**minilm judges by position on askacademia/heldout_all**: the same verdict in both orders on 0.0%" in text
+    assert "reply shown first in 100.0% of its verdicts" in text and "12.0% of its probability" in text
+    assert "- model: reward_model (judge), 1 parameters" in text
+    # a judge that reads the replies gets the check, not the warning; a classifier gets neither
+    fair = " ".join(findings(doc({"heldout_all": card(judge=_judge(0.8, [0.75, 0.85], 0.55))})))
+    assert "Position check of judge minilm on askacademia/heldout_all: the same verdict in both orders on 80.0%" in fair
+    assert "by position" not in fair
+    assert "osition" not in " ".join(findings(doc({"heldout_all": card()})))

@@ -60,6 +60,19 @@ def test_evaluate_a_judge(tmp_path, data, lms):
     assert rows and all(r["model"] == str(lms[0]) and set(r["truncated"]) == {"prompt", "chosen", "rejected"} for r in rows)
 
 
+def test_evaluate_a_judge_prints_its_position_check_beside_its_accuracy(tmp_path, data, lms):
+    out = tmp_path / "judge"
+    result = invoke(["evaluate", "--model", str(lms[0]), "--tasks", "writingprompts", "--data", str(data), "--out",
+                     str(out), *QUICK, "--max-length", "256", "--set", "eval.min_report_pairs=1",
+                     "--set", "eval.min_report_posts=1"])
+    assert result.exit_code == 0, result.output
+    card = json.loads((out / "results.json").read_text())["results"]["writingprompts"]["splits"]["heldout_all"]["judge"]
+    said = f"the same verdict in both orders on {100 * card['position_consistency']['accuracy']:.1f}%"
+    assert f"judge {lms[0]} on writingprompts/heldout_all: {said}" in result.output.replace("\n", " ") or \
+        f"{lms[0]} judges by position on writingprompts/heldout_all: {said}" in result.output.replace("\n", " ")
+    assert said in (out / "report.md").read_text()
+
+
 def test_evaluate_a_dpo_policy(tmp_path, data, lms):
     doc = evaluate(tmp_path / "dpo", lms[0], data, "--ref-model", str(lms[1]), "--max-length", "32", "--dpo-beta", "0.5")  # 32: some responses are cut
     assert not schema_problems(doc)
