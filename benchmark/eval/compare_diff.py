@@ -61,7 +61,8 @@ def differences(first: dict, other: dict) -> list[dict] | None:
 
 
 def _show(value) -> str:
-    return "absent" if value is None else value if isinstance(value, str) else json.dumps(value)
+    # An empty string (evaluate's unset data.holdout) is shown quoted, never as a blank before "->".
+    return "absent" if value is None else value if isinstance(value, str) and value else json.dumps(value)
 
 
 def difference_note(label: str, first: str, differs: list[dict]) -> str:

@@ -10,6 +10,7 @@ import pytest
 
 from rmbench.errors import ConfigError
 from rmbench.eval.compare import compare_runs, labels_for, load_run, markdown, notes, seeds_text, sheet
+from rmbench.eval.compare_diff import difference_note
 
 
 def test_a_clearly_worse_run_is_called_worse_with_a_paired_interval(tmp_path, write_run_folder, pair_ids):
@@ -393,6 +394,9 @@ def test_each_run_says_what_it_differs_in_from_the_first(tmp_path, write_run_fol
     assert said[1] == "threads differs from a in: hardware.torch_threads 2 -> 1 -- only where it ran, so the difference is the machine's"
     assert said[2] == "rate differs from a in: config.train.learning_rate 0.0001 -> 2e-05; hardware.cpu X -> Y"
     assert len(said) == 3 and "threads differs from a in" in markdown(doc)
+    # evaluate leaves data.holdout empty where run sets it: shown quoted, not as a blank
+    assert difference_note("run", "eval", [{"key": "config.data.holdout", "first": "", "this": "askacademia"}]) == \
+        'run differs from eval in: config.data.holdout "" -> askacademia'
 
 
 def test_adapted_cells_name_how_they_were_fine_tuned(tmp_path, write_run_folder, pair_ids):
