@@ -128,6 +128,11 @@ class LazyGroup(click.Group):
             if args and args[0] in POSITIONAL_FLAG:
                 raise stray_hint(e, args[0], self.get_command(ctx, args[0]), args[1:]) from None
             raise
+        except KeyboardInterrupt:  # Ctrl-C: one word and SIGINT's exit code, not click's "Aborted!" and 1
+            if ctx.params.get("debug"):
+                raise
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
         except (RmbenchError, OSError) as e:
             if ctx.params.get("debug"):
                 raise

@@ -101,3 +101,14 @@ def test_models_prints_a_bracketed_name_as_written():
     res = CliRunner().invoke(main, ["models", "org/mo[bold]del"], env={"COLUMNS": "250"})
     assert res.exit_code == 0, res.output
     assert "'org/mo[bold]del' is not a preset" in res.output
+
+
+def test_ctrl_c_in_any_command_is_one_word_and_sigints_exit_code(monkeypatch):
+    from rmbench import tasks_cli
+
+    def interrupted(*a, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tasks_cli, "all_tasks", interrupted, raising=False)
+    res = CliRunner().invoke(main, ["tasks"])
+    assert res.exit_code == 130 and res.output.strip() == "interrupted" and "Aborted" not in res.output

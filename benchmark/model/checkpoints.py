@@ -46,6 +46,13 @@ def is_complete(folder: Path) -> bool:
         return False
 
 
+def complete_steps(root: str | Path) -> list[int]:
+    """The steps of the complete ``checkpoint-N`` folders under ``root``, ascending; removes nothing."""
+    root = Path(root)
+    found = (_NAME.match(p.name) for p in root.iterdir()) if root.is_dir() else ()
+    return sorted(int(m.group(1)) for m in found if m and is_complete(root / m.group(0)))
+
+
 def resumable_checkpoint(root: str | Path, notify: Callable[[str], None] = print) -> str | None:
     """The newest complete ``checkpoint-N`` under ``root`` (None if there is none); every
     incomplete one is removed first, each with a line through ``notify``."""

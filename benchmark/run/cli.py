@@ -176,6 +176,7 @@ def run_cmd(ctx, holdout, pipeline, pipeline_options, help_config, quiet, config
     if help_config:
         _print_config_help()
         return
+    run_dir = cfg = None
     try:
         if pipeline:
             _run_agent(ctx, pipeline, config_file, settings, pipeline_options)
@@ -193,6 +194,8 @@ def run_cmd(ctx, holdout, pipeline, pipeline_options, help_config, quiet, config
         cfg.out = str(run_dir)
         console = stderr_console()
         doc = run_holdout(cfg, run_dir, console=console, progress=not quiet)
+    except KeyboardInterrupt:
+        _interrupted(ctx, run_dir, cfg)
     except RmbenchError as err:
         raise click.ClickException(str(err)) from err
     if doc is not None:
@@ -222,6 +225,16 @@ def _run_agent(ctx, name, config_file, settings, pipeline_options=()):
     click.echo(f"{task.name}: wrote {out}")
     for key, value in (summary or {}).items():  # one "key: value" line each: greppable, never a dict dump
         click.echo(f"  {key}: {round(value, 4) if isinstance(value, float) else value}")
+
+
+def _interrupted(ctx, run_dir: Path, cfg) -> None:
+    """Ctrl-C: say what the run directory holds and how to continue, then exit 130 (SIGINT's code)."""
+    from rmbench.run.rundir import interrupt_note
+
+    if run_dir is None or not (run_dir / "config.json").is_file():
+        raise KeyboardInterrupt  # nothing of this run to continue: the group's plain "interrupted"
+    click.echo(interrupt_note(run_dir, cfg.train.resume), err=True)
+    ctx.exit(130)
 
 
 def _show(doc: dict, run_dir: Path, fmt: str = "table") -> None:
@@ -288,6 +301,7 @@ def evaluate_cmd(ctx, eval_tasks, quiet, config_file, settings, fmt, **_):
     """
     from rmbench.run.harness import evaluate_model
 
+    run_dir = cfg = None
     try:
         cfg = resolve_config(ctx, config_file, settings)
         run_dir = Path(cfg.out) if cfg.out else default_out("evaluate", cfg.model.name, cfg.train.resume)
@@ -295,6 +309,8 @@ def evaluate_cmd(ctx, eval_tasks, quiet, config_file, settings, fmt, **_):
         console = stderr_console()
         split = lambda s: [t.strip() for t in s.split(",") if t.strip()] if s else []  # noqa: E731
         doc = evaluate_model(cfg, run_dir, split(eval_tasks), cfg.data.train_tasks, console=console, progress=not quiet)
+    except KeyboardInterrupt:
+        _interrupted(ctx, run_dir, cfg)
     except RmbenchError as err:
         raise click.ClickException(str(err)) from err
     _show(doc, run_dir, fmt)

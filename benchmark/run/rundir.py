@@ -58,3 +58,19 @@ def prepare_run_dir(run_dir: Path, cfg: RunConfig) -> None:
         raise OutputExistsError(f"--resume: {run_dir} has no config.json; it is not an rmbench run directory")
     run_dir.mkdir(parents=True, exist_ok=True)
     write_json(saved, cfg.to_dict())
+
+
+def interrupt_note(run_dir: Path, resumed: bool) -> str:
+    """What an interrupted run (Ctrl-C) left in ``run_dir`` and the command that continues it:
+    click's bare "Aborted!" said neither, and without ``--resume`` a rerun is refused."""
+    from rmbench.model.checkpoints import complete_steps
+
+    scored = len(list((run_dir / "scores").glob("*.json"))) if (run_dir / "scores").is_dir() else 0
+    if (run_dir / "model").is_dir():
+        kept = "the trained model" + (f" and {scored} scored split{'s' * (scored != 1)}" if scored else "")
+    else:
+        steps = complete_steps(run_dir / "checkpoints")
+        kept = f"a training checkpoint at step {steps[-1]}" if steps else "no training checkpoint yet"
+        kept += f" and {scored} scored split{'s' * (scored != 1)}" if scored else ""
+    again = "rerun the same command" if resumed else "rerun the same command with --resume"
+    return f"interrupted: {run_dir} holds {kept}; {again} to continue from there"

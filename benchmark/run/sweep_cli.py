@@ -80,6 +80,7 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
     from rmbench.run.sweep_report import PLOTS, show_sweep
 
     start = time.monotonic()
+    out = None
     try:
         base = resolve_config(ctx, config_file, settings)
         ks = [k for k in parse_sizes(adapt) if k >= 0] if adapt else None
@@ -94,6 +95,14 @@ def sweep_cmd(ctx, holdout, models, sizes, transfer_tasks, curves, transfer, ada
                   sizes=parse_sizes(sizes), transfer_tasks=[t.strip() for t in (transfer_tasks or "").split(",") if t.strip()] or None,
                   curves=curves, transfer=transfer,
                   adapt=ks, adapt_epochs=adapt_epochs, adapt_lr=adapt_lr, adapt_select=adapt_select, adapt_scratch=adapt_scratch, leave_one_out=loo, seeds=seed_list, console=stderr_console(), progress=not quiet)
+    except KeyboardInterrupt:  # which cells finished and the command that continues (click said only "Aborted!")
+        from rmbench.run.sweep_plan import unfinished
+
+        said = unfinished(out, interrupted=True) if out is not None else None
+        if said is None:
+            raise  # no sweep folder yet: the group's plain "interrupted"
+        click.echo(said, err=True)
+        ctx.exit(130)
     except RmbenchError as err:
         raise click.ClickException(str(err)) from err
     pngs = [out / result[k] for k in PLOTS if result.get(k)]

@@ -87,9 +87,10 @@ def _plan(folder: Path) -> dict | None:
     return doc if ok else None
 
 
-def unfinished(folder: Path) -> str | None:
+def unfinished(folder: Path, interrupted: bool = False) -> str | None:
     """What ``rmbench report`` says of a sweep folder without sweep.json: which cells finished,
-    which did not, and the command that continues it; None where ``folder`` is no sweep's."""
+    which did not, and the command that continues it; None where ``folder`` is no sweep's.
+    ``interrupted``: said by the sweep itself on Ctrl-C, so it is not "still running"."""
     from rmbench.atomic import read_marker
 
     cells = folder / "cells"
@@ -117,6 +118,6 @@ def unfinished(folder: Path) -> str | None:
         said.append("it stopped before writing sweep.json")
     if plan is None:
         said.append("no sweep-plan.json (an older rmbench), so cells not started yet are not listed")
-    return (f"{folder}: a sweep that did not finish ({'; '.join(said)}; no sweep.json yet), or one still running: "
-            f"continue it with {again} (finished cells are read back, an unfinished one continues from its "
+    what = ("interrupted" if interrupted else "a sweep that did not finish") + f" ({'; '.join(said)}; no sweep.json yet)"
+    return (f"{folder}: {what}{'' if interrupted else ', or one still running'}: continue it with {again} (finished cells are read back, an unfinished one continues from its "
             "checkpoint), then its report is written")

@@ -5,6 +5,7 @@ gone still evaluates on its other tasks (issue 12)."""
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 
 import pytest
@@ -93,3 +94,38 @@ def test_missing_timestamps_make_the_time_baselines_not_applicable(tmp_path, mak
     assert res.exit_code == 0, res.output
     card = json.loads((tmp_path / "out" / "results.json").read_text())["results"]["askacademia"]["splits"]["test"]
     assert card["baselines"]["later"]["accuracy"] is None
+
+
+def test_ctrl_c_says_what_the_run_directory_holds_and_how_to_continue(tmp_path, write_prepared, monkeypatch):
+    """Interrupted, a run said only click's "Aborted!" (exit 1), and a plain rerun is refused
+    without --resume; it now names what it kept and the command that continues it, exit 130."""
+    from rmbench.run import harness
+
+    data = write_prepared(tmp_path / "data", {"askacademia": {"train": 4, "validation": 2, "test": 12, "test_hard": 4}})
+    out = tmp_path / "run"
+    stage = {}
+
+    def interrupted(cfg, run_dir, **kw):
+        run_dir.mkdir()
+        (run_dir / "config.json").write_text("{}")
+        for step, complete in ((4, True), (8, True), (12, False)):  # checkpoint-12 was being written
+            ck = run_dir / "checkpoints" / f"checkpoint-{step}"
+            ck.mkdir(parents=True)
+            if complete:
+                (ck / "trainer_state.json").write_text(json.dumps({"global_step": step}))
+        if stage.get("trained"):
+            (run_dir / "model").mkdir()
+            (run_dir / "scores").mkdir()
+            (run_dir / "scores" / "askacademia.heldout_all.json").write_text("{}")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(harness, "run_holdout", interrupted)
+    args = ["run", "--holdout", "askacademia", "--data", str(data), "--out", str(out), "--quiet"]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 130 and "Aborted" not in res.output
+    assert f"interrupted: {out} holds a training checkpoint at step 8; rerun the same command with --resume" in res.output
+    shutil.rmtree(out)
+    stage["trained"] = True
+    res = CliRunner().invoke(main, [*args, "--resume"])
+    assert res.exit_code == 130
+    assert f"interrupted: {out} holds the trained model and 1 scored split; rerun the same command to continue" in res.output

@@ -45,3 +45,31 @@ def test_the_resume_command_spells_the_selection_out(tmp_path):
     assert "--adapt-select own" in resume_command(tmp_path, args) and "--adapt-scratch" not in resume_command(tmp_path, args)
     del args["adapt_select"]
     assert "--adapt-select held-in" in resume_command(tmp_path, args)
+
+
+def test_ctrl_c_in_a_sweep_names_its_finished_cells_and_the_command_that_continues_it(tmp_path, monkeypatch):
+    """Interrupted, a sweep said only "Aborted!" (exit 1); it now says what `rmbench report`
+    would of the folder, as an interruption, and exits 130."""
+    from click.testing import CliRunner
+
+    from rmbench.cli import main
+    from rmbench.run import sweep
+    from rmbench.run.sweep_plan import write_plan
+
+    out = tmp_path / "sw"
+
+    def interrupted(base, out, **kw):
+        cells = planned_cells(out, 0, models=["minilm"], sizes=[], transfer_tasks=[], ks=[0, 50], loo_tasks=[], seeds=[0])
+        out.mkdir()
+        write_plan(out, base.to_dict(), {"out": str(out), "holdout": "askacademia", "models": ["minilm"], "curves": False,
+                                         "transfer": False, "adapt": [0, 50], "adapt_epochs": 3.0, "adapt_select": "own"},
+                   cells)
+        (cells[0] / "results.json").parent.mkdir(parents=True)
+        (cells[0] / "results.json").write_text("{}")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep, "run_sweep", interrupted)
+    res = CliRunner().invoke(main, ["sweep", "--holdout", "askacademia", "--adapt", "0,50", "--out", str(out), "--quiet"])
+    assert res.exit_code == 130 and "Aborted" not in res.output
+    assert (f"{out}: interrupted (1 of 2 cells finished; not started: cells/adapt-50; no sweep.json yet): continue it "
+            "with `rmbench sweep --config") in res.output and "still running" not in res.output
