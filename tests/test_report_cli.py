@@ -115,7 +115,8 @@ def test_an_unfinished_sweep_names_its_cells_and_the_command_that_continues_it(t
     res = CliRunner().invoke(main, ["sweep", "--holdout", "writingprompts", "--models", str(tiny), "--sizes", "12,24,all",
                                     "--no-transfer", "--data", str(data), "--out", str(out), "--epochs", "1",
                                     "--max-length", "32", "--quiet", "--set", "eval.bootstrap_samples=100"])
-    assert res.exit_code == 1 and not (out / "sweep.json").exists()
+    assert res.exit_code == 130 and not (out / "sweep.json").exists()  # SIGINT's code
+    assert f"{out}: interrupted (1 of 3 cells finished; did not finish: cells/" in " ".join(res.output.split())
     cells = sorted(p.name for p in (out / "cells").iterdir())
     assert len(cells) == 2 and (out / "cells" / cells[0] / "results.json").is_file()
 

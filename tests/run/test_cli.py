@@ -239,7 +239,7 @@ def test_resume_after_an_interruption_redoes_nothing_finished(data, tiny, tmp_pa
     monkeypatch.setattr(harness, "score_split", flaky)
     args = ["run", "--holdout", "WritingPrompts", "--data", str(data), "--model", str(tiny), "--out", str(out), *FAST]
     result = run(args, catch=True)
-    assert result.exit_code != 0 and not (out / "results.json").exists()  # click turns ^C into "Aborted!"
+    assert result.exit_code != 0 and not (out / "results.json").exists()  # ^C: exit 130, "interrupted: RUN holds ..."
     assert len(list((out / "scores").glob("*.json"))) == 1 and (out / "model").is_dir()
 
     again = run(args, catch=True)
