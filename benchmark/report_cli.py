@@ -64,7 +64,7 @@ def _unfinished(folder: Path) -> str:
     step = "training did not finish" if training else "scoring did not finish" if trained or \
         (folder / "scores").is_dir() else "it stopped before training or scoring"
     again = (f"`rmbench run --holdout {holdout} --config {folder / 'config.json'} --resume`" if holdout else
-             f"the same `rmbench evaluate` command with --out {folder} --set train.resume=true")
+             f"the same `rmbench evaluate` command with --out {folder} --resume")
     return (f"{folder}: a run that did not finish ({step}; no results.json yet), or one still running: "
             f"continue it with {again}, then its report is written")
 

@@ -85,7 +85,7 @@ def test_an_unfinished_run_says_so_and_how_to_continue_it(tmp_path):
     assert (f"{run}: a run that did not finish (training did not finish; no results.json yet)" in err
             and f"`rmbench run --holdout writingprompts --config {run / 'config.json'} --resume`" in err)
     assert f"{evaluated}: a run that did not finish (scoring did not finish;" in err
-    assert f"`rmbench evaluate` command with --out {evaluated} --set train.resume=true" in err
+    assert f"`rmbench evaluate` command with --out {evaluated} --resume" in err
     assert sorted(p.name for p in run.iterdir()) == [".rmbench-output.json", "checkpoints", "config.json"]
 
 

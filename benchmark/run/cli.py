@@ -233,7 +233,8 @@ def _interrupted(ctx, run_dir: Path, cfg) -> None:
 
     if run_dir is None or not (run_dir / "config.json").is_file():
         raise KeyboardInterrupt  # nothing of this run to continue: the group's plain "interrupted"
-    click.echo(interrupt_note(run_dir, cfg.train.resume), err=True)
+    trains = ctx.info_name == "run" and cfg.model.kind not in ("judge", "dpo")
+    click.echo(interrupt_note(run_dir, cfg.train.resume, trains), err=True)
     ctx.exit(130)
 
 
@@ -271,6 +272,8 @@ def _print_config_help():
 @click.option("--train-tasks", help="Comma-separated tasks the model was trained on: scored on test with role 'in_domain'.")
 @click.option("--reference-tasks", help="Comma-separated reference tasks: baseline:confounds is fitted on their training pairs "
                                         "and held-out pairs are checked against them [default: every task not evaluated].")
+@click.option("--resume", is_flag=True, help="Continue an interrupted evaluation: the splits it scored are read back "
+                                             "(the newest matching one without --out).")
 @format_option()
 @model_kind_options
 @common_options

@@ -60,17 +60,20 @@ def prepare_run_dir(run_dir: Path, cfg: RunConfig) -> None:
     write_json(saved, cfg.to_dict())
 
 
-def interrupt_note(run_dir: Path, resumed: bool) -> str:
+def interrupt_note(run_dir: Path, resumed: bool, trains: bool = True) -> str:
     """What an interrupted run (Ctrl-C) left in ``run_dir`` and the command that continues it:
-    click's bare "Aborted!" said neither, and without ``--resume`` a rerun is refused."""
+    click's bare "Aborted!" said neither, and without ``--resume`` a rerun is refused.
+    ``trains``: False for ``evaluate`` (and judges, DPO policies), which have no checkpoints."""
     from rmbench.model.checkpoints import complete_steps
 
-    scored = len(list((run_dir / "scores").glob("*.json"))) if (run_dir / "scores").is_dir() else 0
+    n = len(list((run_dir / "scores").glob("*.json"))) if (run_dir / "scores").is_dir() else 0
+    scored = f"{n} scored split{'s' * (n != 1)}" if n else ""
+    steps = complete_steps(run_dir / "checkpoints")
     if (run_dir / "model").is_dir():
-        kept = "the trained model" + (f" and {scored} scored split{'s' * (scored != 1)}" if scored else "")
+        kept = " and ".join(filter(None, ["the trained model", scored]))
+    elif steps:
+        kept = f"a training checkpoint at step {steps[-1]}"
     else:
-        steps = complete_steps(run_dir / "checkpoints")
-        kept = f"a training checkpoint at step {steps[-1]}" if steps else "no training checkpoint yet"
-        kept += f" and {scored} scored split{'s' * (scored != 1)}" if scored else ""
+        kept = "no training checkpoint yet" if trains else scored or "nothing scored yet"
     again = "rerun the same command" if resumed else "rerun the same command with --resume"
     return f"interrupted: {run_dir} holds {kept}; {again} to continue from there"

@@ -129,3 +129,28 @@ def test_ctrl_c_says_what_the_run_directory_holds_and_how_to_continue(tmp_path, 
     res = CliRunner().invoke(main, [*args, "--resume"])
     assert res.exit_code == 130
     assert f"interrupted: {out} holds the trained model and 1 scored split; rerun the same command to continue" in res.output
+
+
+def test_an_interrupted_evaluate_continues_with_resume_as_it_says(tmp_path, write_prepared, monkeypatch):
+    """evaluate had no --resume (only --set train.resume=true); Ctrl-C's line names --resume, so
+    the flag exists and reads back the splits already scored."""
+    from rmbench.run import harness
+
+    data = write_prepared(tmp_path / "data", {"askacademia": {"train": 4, "validation": 2, "test": 12, "test_hard": 4}})
+    out = tmp_path / "ev"
+    real = harness.evaluate_model
+
+    def interrupted(cfg, run_dir, *a, **kw):
+        real(cfg, run_dir, *a, **kw)  # every split scored, then ^C before the command returns
+        (run_dir / "results.json").unlink()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(harness, "evaluate_model", interrupted)
+    res = _evaluate(data, out)
+    assert res.exit_code == 130 and f"interrupted: {out} holds 3 scored splits; " \
+                                      "rerun the same command with --resume" in res.output
+    monkeypatch.setattr(harness, "evaluate_model", real)
+    assert _evaluate(data, out).exit_code == 1  # refused without --resume
+    again = _evaluate(data, out, "--resume")
+    assert again.exit_code == 0, again.output
+    assert (out / "results.json").is_file()
