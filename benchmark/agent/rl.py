@@ -33,7 +33,8 @@ from rmbench.agent.artifacts import CARD, read_card
 from rmbench.atomic import atomic_dir, write_json
 from rmbench.model.load import weights_sha256
 from rmbench.agent.format import format_prompt
-from rmbench.agent.trainer_log import precision_args, quiet_trainer, used_precision, without_trl_deprecations
+from rmbench.agent.trainer_log import precision_args, quiet_trainer, used_precision
+from rmbench.model.deprecations import without_renamed_checkpointing_warnings
 from rmbench.model.train import _checkpointing_kwarg
 from rmbench.fields import opt
 
@@ -203,7 +204,7 @@ def train_agent(generator_dir: str, scorer: Scorer, prompts: list[str], out_dir:
         trainer = fp32_sampling(RLOOTrainer)(model=str(generator_dir), reward_funcs=reward, args=args, train_dataset=ds,
                                              processing_class=tok)
         quiet_trainer(trainer, "agent RL (RLOO, k=2)")
-        with without_trl_deprecations():
+        with without_renamed_checkpointing_warnings():
             trainer.train()
         trainer.model.save_pretrained(tmp)
         tok.save_pretrained(tmp)

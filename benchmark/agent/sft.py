@@ -67,10 +67,13 @@ def _examples(rows, tok, max_length: int) -> tuple[list[dict], int]:
 def _lora(model, r: int):
     from peft import LoraConfig, get_peft_model
 
+    from rmbench.model.deprecations import without_renamed_checkpointing_warnings
+
     # Every linear projection of the blocks: rank-r updates there move a 135M model as far as
     # a short SFT needs, at a fraction of the optimizer memory.
     cfg = LoraConfig(r=r, lora_alpha=2 * r, lora_dropout=0.0, target_modules="all-linear", task_type="CAUSAL_LM")
-    return get_peft_model(model, cfg)
+    with without_renamed_checkpointing_warnings():
+        return get_peft_model(model, cfg)
 
 
 def run_sft(data_dir: str, model: str, out_dir: str, settings: SFTSettings = SFTSettings()) -> dict:

@@ -10,8 +10,6 @@ way elsewhere, nothing under ``--quiet``) replaces both; the dicts stay in
 
 from __future__ import annotations
 
-import contextlib
-import warnings
 
 
 def quiet_trainer(trainer, desc: str = "") -> None:
@@ -40,21 +38,6 @@ def precision_args(setting: str = "auto") -> dict:
     got = resolve_precision(setting)
     _note(precision_note(setting))
     return {"bf16": got == "bf16", "fp16": got == "fp16"}
-
-
-@contextlib.contextmanager
-def without_trl_deprecations():
-    """Silence transformers' renaming warnings that TRL's own calls raise inside ``train``.
-
-    TRL 1.16's RLOOTrainer calls ``is_gradient_checkpointing`` and
-    ``gradient_checkpointing_enable/disable`` around every generation, which transformers 5
-    deprecates in favour of ``*activation_checkpointing*``: three FutureWarnings in the middle
-    of a run's log that the user cannot act on (rmbench's own calls use the new names). Only
-    those messages are silenced, and only for the block."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=FutureWarning,
-                                message=r"`(is_)?gradient_checkpointing\w*` is deprecated")
-        yield
 
 
 def used_precision(args) -> str:

@@ -208,9 +208,12 @@ def apply_lora(model, cfg: ModelConfig):
     """Wrap ``model`` in LoRA adapters; the reward head stays fully trainable."""
     from peft import LoraConfig, TaskType, get_peft_model
 
+    from rmbench.model.deprecations import without_renamed_checkpointing_warnings
+
     lora = LoraConfig(task_type=TaskType.SEQ_CLS, r=cfg.lora_r, lora_alpha=cfg.lora_alpha,
                       lora_dropout=cfg.lora_dropout)
-    return get_peft_model(model, lora)
+    with without_renamed_checkpointing_warnings():
+        return get_peft_model(model, lora)
 
 
 def _note(console):
