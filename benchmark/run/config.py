@@ -152,6 +152,12 @@ def apply(cfg: RunConfig, values: dict, origin: str) -> RunConfig:
     return cfg
 
 
+def _keys(values: dict) -> set[str]:
+    """The dotted keys a mapping sets (nested like run.yaml, or dotted)."""
+    return {f"{k}.{sub}" for k, v in values.items() if k in SECTIONS and isinstance(v, dict) for sub in v} | \
+        {k for k in values if not (k in SECTIONS and isinstance(values[k], dict))}
+
+
 def load_file(path: str | Path) -> dict:
     import yaml
 
@@ -172,16 +178,23 @@ def resolve(config_file: str | None = None, flags: dict | None = None) -> RunCon
     file, then the flags that were given (None means not given)."""
     import os
 
-    cfg = RunConfig()
+    cfg, given = RunConfig(), set()
     site = os.environ.get(ENV_CONFIG)
     if site:
         try:  # a file nobody named on this command line: say where the bad key came from
-            apply(cfg, load_file(site), f"${ENV_CONFIG} ({site})")
+            apply(cfg, loaded := load_file(site), f"${ENV_CONFIG} ({site})")
         except ConfigError as err:
             raise ConfigError(f"${ENV_CONFIG} ({site}): {err}") from None
+        given |= _keys(loaded)
     if config_file:
-        apply(cfg, load_file(config_file), str(config_file))
-    apply(cfg, {k: v for k, v in (flags or {}).items() if v is not None}, "command line")
+        apply(cfg, loaded := load_file(config_file), str(config_file))
+        given |= _keys(loaded)
+    named = {k: v for k, v in (flags or {}).items() if v is not None}
+    apply(cfg, named, "command line")
+    if cfg.model.lora and "train.learning_rate" not in given | _keys(named):
+        from rmbench.model.config import LORA_LEARNING_RATE
+
+        cfg.train.learning_rate = LORA_LEARNING_RATE  # the saved config.json records the rate used
     from rmbench.model.debias import check_mode
 
     check_mode(cfg.train.debias)  # a typo fails before anything loads
