@@ -11,7 +11,6 @@ way elsewhere, nothing under ``--quiet``) replaces both; the dicts stay in
 from __future__ import annotations
 
 
-
 def quiet_trainer(trainer, desc: str = "") -> None:
     """Swap the trainer's printing callbacks for the harness's progress bar (call before ``train``)."""
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
