@@ -45,8 +45,8 @@ class ModelConfig:
 
 
 # LoRA adapters start at zero and move a fraction of the weights: at the full model's 3e-4 the
-# demo run trained 16 updates and stayed at chance; at 3e-3 it came within 3 points of full fine-tuning
-# (BENCHMARKS.md (v): 50.7% at 3e-4, 78.7% at 3e-3, against 81.7% fully fine-tuned). Used when model.lora is on and no learning rate was given.
+# demo run trained 16 updates and stayed at chance (50.7%); at 3e-3 it reached 78.7%, against
+# 81.7% fully fine-tuned (BENCHMARKS.md (v)). Used when model.lora is on and no rate was given.
 LORA_LEARNING_RATE = 3e-3
 
 
