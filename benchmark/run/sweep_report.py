@@ -114,12 +114,10 @@ def _by_seed(point: dict) -> str | None:
 
 
 def _kept(point: dict) -> str | None:
-    """``--adapt-select own``: which model a k > 0 cell scored with. "start" (no checkpoint beat
-    the model it started from on its held-aside votes) explains a gain of exactly +0.0."""
-    kept = point.get("kept") or {}
+    """``--adapt-select own``: the model a k > 0 cell scored with; "start" explains a gain of exactly +0.0."""
+    kept, start = point.get("kept") or {}, sum(v == "start" for v in (point.get("kept") or {}).values())
     if len(kept) == 1:
-        return "start" if next(iter(kept.values())) == "start" else "fine-tuned"
-    start = sum(v == "start" for v in kept.values())
+        return "start" if start else "fine-tuned"
     return f"start in {start} of {len(kept)}" if kept else None
 
 
