@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from rmbench.agent.format import CHAT_REQUEST, STORY_WORDS
 from rmbench.agent.pipeline import TRAIN
+from rmbench.agent.sft_rate import LORA, PIPELINE_FULL, sft_learning_rate
 from rmbench.registry import register
 from rmbench.task import AgentTask, rule
 
@@ -37,7 +38,9 @@ class WritingPromptsAgent(AgentTask):
     name: str = "writingprompts-agent"
     # 4: stories up to 192 new tokens (was 128, which cut 20-27% of the generator's stories
     # and most of an agent's that learned to write longer); the chain's results change.
-    version: str = "4"
+    # 5: sft 'lora' trains at 1e-3 (was 1e-4, where the adapters barely learn); sft 'none' (the
+    # default) and 'full' run as in version 4.
+    version: str = "5"
     description: str = "story generator, pairwise-RL agent against an evaluator, win rate by a different judge"
     source: str = rule("demo", "data source when options['data'] is not given (prepared with rmbench prepare)")
     data_task: str = rule("writingprompts", "prepared task whose prompts and stories are used")
@@ -45,7 +48,8 @@ class WritingPromptsAgent(AgentTask):
     sft: str = rule("none", "'none': the generator as it is; 'lora' or 'full': fine-tune it on stories first")
     stories: str = rule("chosen", "SFT on 'chosen' stories (won a vote comparison) or 'all'")
     sft_epochs: float = rule(1.0, "generator fine-tuning epochs (sft 'lora' or 'full')")
-    sft_learning_rate: float = rule(1e-4, "generator fine-tuning learning rate")
+    sft_learning_rate: float = rule(0.0, f"generator fine-tuning learning rate (0: {PIPELINE_FULL:g} for sft 'full', "
+                                         f"{LORA:g} for 'lora', whose adapters need a larger rate)")
     sft_batch_size: int = rule(8, "stories per generator step")
     max_length: int = rule(384, "prompt+story tokens kept in SFT")
     max_stories: int = rule(128, "use at most this many stories in SFT (0: all)")
@@ -72,6 +76,10 @@ class WritingPromptsAgent(AgentTask):
     def summary(self) -> str:
         sft = "" if self.sft == "none" else f"{self.sft} sft "
         return f"{sft}{self.generator_model} -> RLOO(k=2, β={self.beta:g}) vs evaluator -> win rate by judge"
+
+    def sft_rate(self) -> float:
+        """The generator's SFT learning rate: the rule when set, else the default of the sft mode."""
+        return sft_learning_rate(self.sft, self.sft_learning_rate or None, full=PIPELINE_FULL)
 
     def with_options(self, options: dict) -> "WritingPromptsAgent":
         names = {f.name for f in dataclasses.fields(self)}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from rmbench.agent.sft_rate import FULL as SFT_FULL, LORA as SFT_LORA
 from rmbench.console import quiet_option
 from rmbench.errors import RmbenchError
 from rmbench.task import HARD_MAX_LENGTH_RATIO
@@ -79,7 +80,8 @@ precision_option = click.option(
 @click.option("--stories", type=click.Choice(["chosen", "all"]), default="chosen", show_default=True,
               help="chosen: stories that won a vote comparison; all: every story in a pair.")
 @click.option("--epochs", default=1.0, show_default=True, type=float, help="Passes over the stories.")
-@click.option("--learning-rate", default=5e-5, show_default=True, type=float, help="AdamW learning rate.")
+@click.option("--learning-rate", default=None, type=click.FloatRange(min=0, min_open=True),
+              help=f"AdamW learning rate [default: {SFT_FULL:g}; with --mode lora {SFT_LORA:g}: adapters need a larger rate].")
 @click.option("--batch-size", default=8, show_default=True, type=click.IntRange(1), help="Stories per step.")
 @click.option("--max-length", default=512, show_default=True, type=click.IntRange(8), help="Tokens kept per prompt+story.")
 @click.option("--limit", default=None, type=click.IntRange(1), help="Quick runs: use at most this many stories.")

@@ -172,7 +172,7 @@ def run_chain(task, out_dir: str, options: dict, log=_stderr) -> dict:
             path = resolve_model_path(task.generator_model)
             return {"path": path, "sft": "none", "base_model": task.generator_model}
         s = SFTSettings(task=task.data_task, stories=task.stories, mode=task.sft, epochs=task.sft_epochs,
-                        learning_rate=task.sft_learning_rate, batch_size=task.sft_batch_size,
+                        learning_rate=task.sft_rate(), batch_size=task.sft_batch_size,
                         max_length=task.max_length, max_examples=task.max_stories or None, seed=task.seed,
                         mixed_precision=precision)
         card = run_sft(data_dir, task.generator_model, str(out / "generator"), s)

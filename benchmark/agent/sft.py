@@ -17,6 +17,7 @@ from rmbench.agent.artifacts import CARD
 from rmbench.atomic import atomic_dir, write_json
 from rmbench.agent.format import format_completion, format_prompt, story_rows
 from rmbench.errors import DataError
+from rmbench.agent.sft_rate import FULL, LORA, sft_learning_rate
 from rmbench.agent.tiny import TINY, build_tiny
 from rmbench.agent.trainer_log import precision_args, quiet_trainer, used_precision
 from rmbench.model.train import _checkpointing_kwarg
@@ -31,7 +32,8 @@ class SFTSettings:
     lora_r: int = opt(16, "LoRA rank (mode 'lora')")
     split: str = opt("train", "prepared split to train on (test stays unseen by the generator)")
     epochs: float = opt(1.0, "passes over the stories")
-    learning_rate: float = opt(5e-5, "AdamW learning rate")
+    learning_rate: float | None = opt(None, f"AdamW learning rate; None: {FULL:g} for mode 'full', {LORA:g} for 'lora' "
+                                             "(rmbench.agent.sft_rate)")
     batch_size: int = opt(8, "stories per optimizer step")
     max_length: int = opt(512, "prompt+story tokens kept per example (longer ones are cut)")
     max_examples: int | None = opt(None, "use at most this many stories (smoke runs)")
@@ -85,6 +87,8 @@ def run_sft(data_dir: str, model: str, out_dir: str, settings: SFTSettings = SFT
     from rmbench.prepared.load import load_prepared
 
     t0 = time.time()
+    # The card records the rate used, not None.
+    settings = dataclasses.replace(settings, learning_rate=sft_learning_rate(settings.mode, settings.learning_rate))
     splits = load_prepared(data_dir, settings.task)
     if settings.split not in splits:
         raise ValueError(f"{data_dir}: task {settings.task!r} has no split {settings.split!r}")

@@ -111,3 +111,29 @@ def test_lora_sft_saves_merged_weights_that_moved(tmp_path):
     # Adapters sit on the blocks' projections only: the embeddings are the base's, bit for bit
     # (which also shows `base` is the model SFT started from).
     assert any(".attn." in k or ".mlp." in k for k in moved) and "transformer.wte.weight" not in moved
+
+
+def test_lora_trains_at_its_own_rate_unless_one_is_given(tmp_path):
+    """Adapters barely learn at the full model's rate (BENCHMARKS.md, generator SFT), so a LoRA
+    run given no rate trains at sft_rate.LORA, and its card records the rate it used."""
+    from rmbench.agent.cli import agent_group
+    from rmbench.agent.sft_rate import FULL, LORA, PIPELINE_FULL, sft_learning_rate
+    from rmbench.prepare import prepare
+    from rmbench.registry import get_task
+
+    assert LORA > FULL and sft_learning_rate("lora") == LORA and sft_learning_rate("full") == FULL
+    assert sft_learning_rate("lora", 2e-4) == 2e-4
+    agent = get_task("writingprompts-agent")
+    assert agent.sft_rate() == PIPELINE_FULL  # sft 'none' never trains; 'full' keeps version 4's rate
+    assert agent.with_options({"sft": "lora"}).sft_rate() == LORA
+    assert agent.with_options({"sft": "lora", "sft_learning_rate": 3e-4}).sft_rate() == 3e-4
+    data = tmp_path / "data"
+    prepare("demo", data, tasks=["writingprompts"], progress=False)
+    for mode, rate in (("lora", LORA), ("full", FULL)):
+        out = tmp_path / mode
+        result = CliRunner().invoke(agent_group, ["sft", "--data", str(data), "--model", "tiny", "--mode", mode,
+                                                  "--out", str(out), "--limit", "8", "--max-length", "32"])
+        assert result.exit_code == 0, result.output
+        assert json.loads((out / "rmbench_agent.json").read_text())["settings"]["learning_rate"] == rate
+    result = CliRunner().invoke(agent_group, ["sft", "--help"])
+    assert f"with --mode lora {LORA:g}" in " ".join(result.output.split())
