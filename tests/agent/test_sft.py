@@ -115,7 +115,8 @@ def test_lora_sft_saves_merged_weights_that_moved(tmp_path):
 
 def test_lora_trains_at_its_own_rate_unless_one_is_given(tmp_path):
     """Adapters barely learn at the full model's rate (BENCHMARKS.md, generator SFT), so a LoRA
-    run given no rate trains at sft_rate.LORA, and its card records the rate it used."""
+    run given no rate trains at sft_rate.LORA, and its card records the rate it used (and
+    whether --gradient-checkpointing was on)."""
     from rmbench.agent.cli import agent_group
     from rmbench.agent.sft_rate import FULL, LORA, PIPELINE_FULL, sft_learning_rate
     from rmbench.prepare import prepare
@@ -129,11 +130,13 @@ def test_lora_trains_at_its_own_rate_unless_one_is_given(tmp_path):
     assert agent.with_options({"sft": "lora", "sft_learning_rate": 3e-4}).sft_rate() == 3e-4
     data = tmp_path / "data"
     prepare("demo", data, tasks=["writingprompts"], progress=False)
-    for mode, rate in (("lora", LORA), ("full", FULL)):
+    for mode, rate, checkpointing in (("lora", LORA, True), ("full", FULL, False)):
         out = tmp_path / mode
         result = CliRunner().invoke(agent_group, ["sft", "--data", str(data), "--model", "tiny", "--mode", mode,
-                                                  "--out", str(out), "--limit", "8", "--max-length", "32"])
+                                                  "--out", str(out), "--limit", "8", "--max-length", "32"]
+                                    + ["--gradient-checkpointing"] * checkpointing)
         assert result.exit_code == 0, result.output
-        assert json.loads((out / "rmbench_agent.json").read_text())["settings"]["learning_rate"] == rate
+        settings = json.loads((out / "rmbench_agent.json").read_text())["settings"]
+        assert settings["learning_rate"] == rate and settings["gradient_checkpointing"] is checkpointing
     result = CliRunner().invoke(agent_group, ["sft", "--help"])
     assert f"with --mode lora {LORA:g}" in " ".join(result.output.split())
