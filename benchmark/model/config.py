@@ -12,7 +12,7 @@ class ModelConfig:
     name: str = opt("minilm", "reward model: preset or alias (`rmbench models`), Hugging Face id, or local directory")
     kind: str = opt("auto", "classifier | dpo | judge | auto (the preset's kind; else a checkpoint with a "
                             "classification head is a classifier, a causal LM a dpo policy with ref_model or a judge; "
-                            "`rmbench run` trains classifiers)")
+                            "`rmbench run` trains classifiers, and dpo policies by DPO when the kind is dpo)")
     input_format: str = opt("auto", "chat (the tokenizer's chat template: post = user turn, response = assistant "
                                     "turn) | pair (a text pair) | auto (chat when the tokenizer has a template)")
     # 0 = auto. Training: 128 -- a CPU step costs ~3x less than at 256, and the post-first
@@ -29,7 +29,8 @@ class ModelConfig:
                              "which keeps results batch-size invariant); the model a run trains is scored in it "
                              "too; training keeps fp32 weights")
     trust_remote_code: bool = opt(False, "allow models whose hub repo ships its own code (ArmoRM)")
-    ref_model: str = opt("", "dpo: the reference model (default: the preset's)")
+    ref_model: str = opt("", "dpo: the reference model (default: the one a policy rmbench trained names, else the "
+                             "preset's; `rmbench run` trains against the start model)")
     # 0.1: the usual DPO beta. It scales rewards (and so the calibration error), never the ranking.
     dpo_beta: float = opt(0.1, "dpo: reward = beta * (log pi - log pi_ref) summed over response tokens")
     judge_prompt: str = opt("", "judge: a prompt file like benchmark/model/judge_prompt.yaml (default: that one)")
@@ -77,3 +78,15 @@ class TrainConfig:
     # keep the curve either way.
     report_to: str = opt("none", "where Trainer also sends its logs: none, or a comma-separated list of "
                                  "transformers integrations (tensorboard -> RUN/tensorboard/, wandb, mlflow, ...)")
+
+
+def check_dpo_settings(train: TrainConfig) -> None:
+    """The classifier-only training settings, refused for ``--model-kind dpo`` rather than ignored."""
+    from rmbench.errors import ConfigError
+
+    if train.debias != "none":
+        raise ConfigError(f"train.debias={train.debias} trains a classifier against baseline:confounds; "
+                          "--model-kind dpo trains a policy by DPO and has no such option")
+    for key in ("margin", "center_rewards"):
+        if getattr(train, key):
+            raise ConfigError(f"train.{key} shapes a classifier's Bradley-Terry loss; --model-kind dpo has no such option")

@@ -5,10 +5,12 @@ resolved values are what config.json and results.json record):
 
 - kind: the preset's; else a checkpoint whose architecture has a classification head is a
   ``classifier``, a causal LM is ``dpo`` when a reference model is given, else ``judge``.
-  ``rmbench run`` trains classifiers, so there ``auto`` is ``classifier``.
+  ``rmbench run`` trains classifiers (and, with ``--model-kind dpo``, DPO policies), so
+  there ``auto`` is ``classifier``. A DPO policy's reference: ``--ref-model``, else the one
+  its config.json names (rmbench trained it), else the preset's; in training, the start model.
 - input format: what rmbench trained the model with (``rmbench_input`` in its config.json),
   else the preset's, else the chat template when the tokenizer has one, else the text pair.
-- max length: training 128 (``TRAIN_MAX_LENGTH``); scoring the trained-with value, else
+- max length: training 128 (``TRAIN_MAX_LENGTH``, both trained kinds); scoring the trained-with value, else
   the preset's, else the model's own context, each capped by ``model.max_length_cap``.
 - dtype: the preset's, else float32.
 
@@ -86,13 +88,16 @@ def resolve_spec(mcfg, *, training: bool, console=None) -> ModelSpec:
         load_tokenizer(mcfg.name, mcfg.trust_remote_code)  # raises the loader's clear error
         raise ConfigError(f"{mcfg.name!r} has a tokenizer but no readable config.json")
     meta = getattr(config, META_KEY, None) or {}
-    ref_model = mcfg.ref_model or (preset.ref_model if preset else None) or None
+    # a policy rmbench trained by DPO names its reference in its config.json
+    ref_model = mcfg.ref_model or meta.get("ref_model") or (preset.ref_model if preset else None) or None
     kind = mcfg.kind
     if kind == "auto":
         kind = (preset.kind if preset and preset.kind else None) or (
             "classifier" if training else meta.get("kind") or infer_kind(config, ref_model))
     if kind == "dpo" and not ref_model:
-        raise ConfigError("--model-kind dpo needs --ref-model (the SFT model the DPO policy started from)")
+        if not training:
+            raise ConfigError("--model-kind dpo needs --ref-model (the SFT model the DPO policy started from)")
+        ref_model = mcfg.name  # DPO training starts from this model, which stays the frozen reference
     tokenizer = load_tokenizer(mcfg.name, mcfg.trust_remote_code)
     fmt = mcfg.input_format
     if fmt == "auto":
@@ -102,7 +107,7 @@ def resolve_spec(mcfg, *, training: bool, console=None) -> ModelSpec:
         raise ConfigError("--model-kind dpo reads the response span of the chat template: use --input-format chat")
     max_length = mcfg.max_length
     if max_length <= 0:
-        if training and kind == "classifier":
+        if training and kind in ("classifier", "dpo"):
             max_length = TRAIN_MAX_LENGTH
         else:
             known = meta.get("max_length") or (preset.max_length if preset else None) or own_context(config, tokenizer)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,13 +205,14 @@ def _checkpointing_kwarg(on: bool) -> dict:
     return {name: on}
 
 
-def apply_lora(model, cfg: ModelConfig):
-    """Wrap ``model`` in LoRA adapters; the reward head stays fully trainable."""
+def apply_lora(model, cfg: ModelConfig, task_type: str = "SEQ_CLS"):
+    """Wrap ``model`` in LoRA adapters; a classifier's reward head stays fully trainable
+    (``task_type`` SEQ_CLS; CAUSAL_LM for a DPO policy)."""
     from peft import LoraConfig, TaskType, get_peft_model
 
     from rmbench.model.deprecations import without_renamed_checkpointing_warnings
 
-    lora = LoraConfig(task_type=TaskType.SEQ_CLS, r=cfg.lora_r, lora_alpha=cfg.lora_alpha,
+    lora = LoraConfig(task_type=TaskType[task_type], r=cfg.lora_r, lora_alpha=cfg.lora_alpha,
                       lora_dropout=cfg.lora_dropout)
     with without_renamed_checkpointing_warnings():
         return get_peft_model(model, lora)
@@ -258,6 +260,22 @@ class RichProgress(TrainerCallback):
             self.progress = None
 
 
+def training_figures(trainer, out, train_rows: list[dict], val_rows: list[dict], cfg, seconds: float,
+                     resume: str | None) -> dict:
+    """results.json's training figures of a finished ``trainer.train()`` (both trained kinds)."""
+    tokens = sum(len(r["chosen_input_ids"]) + len(r["rejected_input_ids"]) for r in train_rows) * cfg.train.epochs
+    best = trainer.state.best_model_checkpoint
+    return {"train_pairs": len(train_rows), "validation_pairs": len(val_rows), "steps": trainer.state.global_step,
+            # train_seconds: Trainer.train's wall time, periodic validation and checkpoints included
+            "epochs": cfg.train.epochs, "train_seconds": round(seconds, 2), "resumed_from": Path(resume).name if resume else None,
+            "pairs_per_s": round(len(train_rows) * cfg.train.epochs / seconds, 3) if not resume else None,
+            "tokens_per_s": round(tokens / seconds, 1) if not resume else None,
+            # resumed: Trainer's figure covers only the steps since; the restored log covers them all
+            "train_loss": round((whole_run_loss(trainer.state.log_history) if resume else None) or out.training_loss, 6),
+            "best_validation_accuracy": trainer.state.best_metric, "best_checkpoint": Path(best).name if best else None,
+            "world_size": trainer.args.world_size, "mixed_precision": resolve_precision(cfg.model.mixed_precision)}
+
+
 def fit(cfg, train_pairs: list[dict], val_pairs: list[dict], work_dir: str | Path, model_out: str | Path,
         console=None, progress: bool = True, debias_delay: bool = False, score_start: bool = False) -> dict:
     """Train on ``train_pairs``, select on ``val_pairs``, save an HF directory at ``model_out``.
@@ -270,15 +288,12 @@ def fit(cfg, train_pairs: list[dict], val_pairs: list[dict], work_dir: str | Pat
     Every process of an ``accelerate launch`` calls this; only the main one writes
     ``model_out`` (atomically). Returns the training figures for results.json.
     """
-    import time
-
     from datasets import Dataset
     from transformers import set_seed
 
-    from rmbench.model.load import load_reward_model, parameter_count
     from rmbench.atomic import atomic_dir
-
     from rmbench.model.kinds import META_KEY, TRAIN_MAX_LENGTH
+    from rmbench.model.load import load_reward_model, parameter_count
 
     report_integrations(cfg.train.report_to)  # a typo fails before the model loads
     set_seed(cfg.seed)  # before loading: the new reward head is drawn from this seed
@@ -311,20 +326,9 @@ def fit(cfg, train_pairs: list[dict], val_pairs: list[dict], work_dir: str | Pat
     t0 = time.perf_counter()
     out = trainer.train(resume_from_checkpoint=resume)
     seconds = time.perf_counter() - t0
-    tokens = sum(len(r["chosen_input_ids"]) + len(r["rejected_input_ids"]) for r in train_rows) * cfg.train.epochs
-    info = {"train_pairs": len(train_rows), "validation_pairs": len(val_rows), "steps": trainer.state.global_step,
-            # train_seconds: Trainer.train's wall time, periodic validation and checkpoints included
-            "epochs": cfg.train.epochs, "train_seconds": round(seconds, 2), "resumed_from": Path(resume).name if resume else None,
-            "pairs_per_s": round(len(train_rows) * cfg.train.epochs / seconds, 3) if not resume else None,
-            "tokens_per_s": round(tokens / seconds, 1) if not resume else None,
-            # resumed: Trainer's figure covers only the steps since; the restored log covers them all
-            "train_loss": round((whole_run_loss(trainer.state.log_history) if resume else None) or out.training_loss, 6),
-            "best_validation_accuracy": trainer.state.best_metric,
+    info = {**training_figures(trainer, out, train_rows, val_rows, cfg, seconds, resume),
             **({"start_validation_accuracy": start} if score_start else {}),
-            "best_checkpoint": Path(trainer.state.best_model_checkpoint).name if trainer.state.best_model_checkpoint else None,
-            "truncated": cut, "world_size": trainer.args.world_size,
-            "mixed_precision": resolve_precision(cfg.model.mixed_precision), "input_format": encoder.input_format,
-            "debias": debias}
+            "truncated": cut, "input_format": encoder.input_format, "debias": debias}
     if trainer.is_world_process_zero():
         write_log(work_dir / LOG_FILE, trainer.state.log_history)  # the training curve, kept after checkpoints go
         final = trainer.model

@@ -41,12 +41,14 @@ FLAG_KEYS.update(MODEL_KIND_FLAGS)
 def model_kind_options(f):
     opts = [
         click.option("--model-kind", type=click.Choice(["auto", "classifier", "dpo", "judge"]),
-                     help="classifier (one-logit head), dpo (policy + --ref-model), judge (asks which reply is better) "
-                          "[default: auto = the preset's kind, else read from the checkpoint; run trains classifiers]."),
+                     help="classifier (one-logit head), dpo (a causal LM's implicit reward against --ref-model), "
+                          "judge (asks which reply is better) [default: auto = the preset's kind, else read from the "
+                          "checkpoint; run trains classifiers, and with dpo trains the policy by DPO]."),
         click.option("--input-format", type=click.Choice(["auto", "chat", "pair"]),
                      help="chat: the tokenizer's chat template (post = user turn); pair: a text pair "
                           "[default: auto = chat when the tokenizer has a template]."),
-        click.option("--ref-model", help="dpo: the reference model (preset, hub id or directory) [default: the preset's]."),
+        click.option("--ref-model", help="dpo: the reference model (preset, hub id or directory) [default: the one "
+                                         "a policy rmbench trained names, else the preset's; run: the start model]."),
         click.option("--dpo-beta", type=float, help=f"dpo: reward scale beta [default: {_D.model.dpo_beta:g}]."),
         click.option("--judge-prompt", type=click.Path(exists=True, dir_okay=False),
                      help="judge: a prompt file [default: benchmark/model/judge_prompt.yaml]."),
@@ -167,8 +169,9 @@ def run_cmd(ctx, holdout, pipeline, pipeline_options, help_config, quiet, config
     train_log.jsonl, plots/*.png, report.md and report.html (the same report as one page,
     plots inside) under --out.
     Works under `accelerate launch` (one process per device). A classifier (any
-    --model, with a fresh one-logit head) is trained; --model-kind judge or dpo scores
-    the model as it is, on the same splits, without training.
+    --model, with a fresh one-logit head) is trained; with --model-kind dpo the causal
+    LM itself is trained by DPO against its frozen start (or --ref-model) and scored by
+    its implicit reward; --model-kind judge scores the model as it is, without training.
 
     \b
     Examples: rmbench run --holdout WritingPrompts
@@ -236,7 +239,7 @@ def _interrupted(ctx, run_dir: Path, cfg) -> None:
 
     if run_dir is None or not (run_dir / "config.json").is_file():
         raise KeyboardInterrupt  # nothing of this run to continue: the group's plain "interrupted"
-    trains = ctx.info_name == "run" and cfg.model.kind not in ("judge", "dpo")
+    trains = ctx.info_name == "run" and cfg.model.kind != "judge"
     click.echo(interrupt_note(run_dir, cfg.train.resume, trains), err=True)
     ctx.exit(130)
 

@@ -4,7 +4,7 @@ Each finished step leaves its output in the run directory, written atomically, a
 ``--resume`` skips every step whose output is there:
 
     RUN/config.json            the resolved config (a resumed run must match it)
-    RUN/model/                 the trained model (training step done), with RUN/train_log.jsonl;
+    RUN/model/                 the trained classifier or DPO policy, with RUN/train_log.jsonl;
                                its card model/README.md is written in the last step
     RUN/scores/<task>.<split>.json   rewards of one evaluated split (one file per split)
     RUN/results.json, predictions.jsonl, plots/, report.md, report.html   (last step)
@@ -27,10 +27,12 @@ from __future__ import annotations
 import shutil
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from rmbench.atomic import write_json
 from rmbench.errors import ConfigError, DataError
+from rmbench.model.config import check_dpo_settings
 from rmbench.eval.metrics import under_config_rule
 from rmbench.eval.results import results_document, write_predictions, write_results
 from rmbench.prepared.load import sample_across
@@ -86,16 +88,12 @@ def score_rows(target, rows: list[dict], *, with_delay: bool, seed: int, label: 
     from rmbench.eval.baselines import LEARNED_BASELINES, baseline_rewards
     from rmbench.eval.confounds import ConfoundsModel
 
-    none_cut = {"prompt": 0, "response": 0, "any": 0}
-    if isinstance(target, ConfoundsModel):
-        c, r = target.rewards(rows)
-        return {"chosen": c, "rejected": r, "truncated": none_cut}
-    if isinstance(target, str):
-        if target in LEARNED_BASELINES:
-            raise DataError(f"baseline:{target} is fitted, not a rule: score with "
-                            "ConfoundsModel.from_dict(results['confounds']) instead of its name")
-        c, r = baseline_rewards(target, rows, seed)
-        return {"chosen": c, "rejected": r, "truncated": none_cut}
+    if isinstance(target, str) and target in LEARNED_BASELINES:
+        raise DataError(f"baseline:{target} is fitted, not a rule: score with "
+                        "ConfoundsModel.from_dict(results['confounds']) instead of its name")
+    if isinstance(target, (str, ConfoundsModel)):
+        c, r = target.rewards(rows) if isinstance(target, ConfoundsModel) else baseline_rewards(target, rows, seed)
+        return {"chosen": c, "rejected": r, "truncated": {"prompt": 0, "response": 0, "any": 0}}
     return score_split(target, rows, with_delay, label, console, progress)
 
 
@@ -114,7 +112,6 @@ def finish(cfg: RunConfig, p: Plan, run_dir: Path, model_info: dict, results: di
     from rmbench.eval import report
     from rmbench.eval.plots_run import run_plots
     from rmbench.model.trainlog import LOG_FILE, read_log
-
     from rmbench.run.evaluation import confounds_block, contamination_block
 
     if model_info.get("id") == "baseline:confounds":
@@ -179,12 +176,13 @@ def _local(model: str) -> Path | None:
 def _train_and_score(cfg: RunConfig, spec, p: Plan, data_dir: Path, run_dir: Path, state, started: float, console,
                      progress: bool) -> dict | None:
     from rmbench.model.memory import release_memory
+    from rmbench.model.dpo_train import fit_dpo
     from rmbench.model.train import fit
 
     clock = Clock(run_dir, started)
     model_dir, info_path = run_dir / "model", run_dir / "train_info.json"
-    if not info_path.is_file() and spec.kind != "classifier":
-        if state.is_main_process:  # judges and DPO policies are scored as they are
+    if not info_path.is_file() and spec.kind == "judge":
+        if state.is_main_process:  # judges are scored as they are
             write_json(info_path, {"trained": False, "why": f"model kind {spec.kind} is not trained by rmbench"})
     elif not info_path.is_file():
         train = sample_across(data_dir, p.train_tasks, "train", cfg.data.max_train_pairs, cfg.seed)
@@ -197,7 +195,10 @@ def _train_and_score(cfg: RunConfig, spec, p: Plan, data_dir: Path, run_dir: Pat
             print(precision_note(cfg.model.mixed_precision, spec.dtype), file=sys.stderr, flush=True)
             print(budget_note(cfg, len(train), sum(p.data.pairs(t, "train") for t in p.train_tasks)),
                   file=sys.stderr, flush=True)
-        info = fit(cfg, train, val, run_dir, model_dir, console, progress, debias_delay=delay_ok)
+        if spec.kind == "dpo":  # the policy itself, by DPO against its frozen start (rmbench.model.dpo_train)
+            info = fit_dpo(cfg, spec, train, val, run_dir, model_dir, console, progress)
+        else:
+            info = fit(cfg, train, val, run_dir, model_dir, console, progress, debias_delay=delay_ok)
         del train, val
         release_memory()  # training's freed heap (~1.4 GB on CPU) would stay resident through scoring
         if state.is_main_process:
@@ -208,7 +209,7 @@ def _train_and_score(cfg: RunConfig, spec, p: Plan, data_dir: Path, run_dir: Pat
     if not state.is_main_process:
         return None
     info = read_json_file(info_path)
-    trained = model_dir if spec.kind == "classifier" else None
+    trained = model_dir if spec.kind != "judge" else None
     scorer = kind_scorer(cfg, spec, trained, console)
     results, pairs_by, rewards_by = score_targets(cfg, p, run_dir, scorer, console, progress, clock=clock)
     model_info = model_block(cfg, spec, scorer, pairs_by, trained)
@@ -284,15 +285,21 @@ def resolve_model(cfg: RunConfig, training: bool, console=None):
     """Settle the model section's auto values (kind, input format, max length, dtype) in ``cfg``."""
     from rmbench.model.kinds import resolve_spec
 
-    return resolve_spec(cfg.model, training=training, console=console)
+    spec = resolve_spec(cfg.model, training=training, console=console)
+    if training and spec.kind == "dpo":  # before the run directory: a classifier-only setting is refused
+        check_dpo_settings(cfg.train)
+    return spec
 
 
 def kind_scorer(cfg: RunConfig, spec, trained_dir: Path | None, console=None):
-    """The scorer of a run: the classifier trained into ``trained_dir``, else the model ``spec`` names."""
+    """The scorer of a run: the classifier or DPO policy trained into ``trained_dir``, else the model ``spec`` names."""
     from rmbench.model.kinds import build_scorer
     from rmbench.model.scoring import RewardScorer
 
-    if trained_dir is not None:
+    if trained_dir is not None and spec.kind == "dpo":  # the trained policy against the reference it trained with
+        scorer = build_scorer(replace(spec, name=str(trained_dir), path=str(trained_dir)), cfg.model,
+                              cfg.eval.batch_size, console)
+    elif trained_dir is not None:
         # scored in the model section's dtype, as an evaluated model is (--dtype; float32 for minilm and smollm2)
         scorer = RewardScorer(str(trained_dir), max_length=spec.max_length, batch_size=cfg.eval.batch_size,
                               input_format=spec.input_format, dtype=spec.dtype)

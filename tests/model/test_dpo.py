@@ -7,18 +7,14 @@ import torch
 
 from rmbench.errors import ConfigError
 from rmbench.model.dpo import DpoScorer
-from rmbench.model.load import load_causal_lm
 
 PROMPTS = ["clear story about time", "lazy post " * 30, "q"] * 3
 RESPONSES = [("kind careful answer " * (i + 1)).strip() for i in range(9)]
 
 
-@pytest.fixture(scope="module")
-def models(tmp_path_factory, tiny_llama_lm_dir):
-    root = tmp_path_factory.mktemp("dpo")
-    policy, tok = load_causal_lm(str(tiny_llama_lm_dir(root / "policy", seed=0)))
-    reference, _ = load_causal_lm(str(tiny_llama_lm_dir(root / "reference", seed=1)))
-    return policy, reference, tok
+@pytest.fixture
+def models(dpo_models):
+    return dpo_models
 
 
 def manual_reward(policy, reference, tok, prompt, response, beta):

@@ -16,7 +16,7 @@ def test_a_trained_model_is_scored_in_the_model_sections_dtype(tmp_path, tiny_be
     from rmbench.run.harness import kind_scorer
 
     trained = tiny_bert_dir(tmp_path / "model")
-    spec = SimpleNamespace(max_length=64, input_format="auto", dtype=dtype)  # what resolve_model settled
+    spec = SimpleNamespace(kind="classifier", max_length=64, input_format="auto", dtype=dtype)  # what resolve_model settled
     scorer = kind_scorer(RunConfig(), spec, trained)
     assert next(scorer.model.parameters()).dtype == getattr(torch, dtype)
     pairs = make_pairs("writingprompts", "test", 12)

@@ -111,6 +111,39 @@ def test_run_trains_a_chat_classifier_and_evaluate_reads_it_back(tmp_path, data,
     assert pair["model"]["input"]["examples"]["writingprompts"]["chosen"].count("<|user|>") == 0
 
 
+def test_run_trains_a_dpo_policy_against_its_start_and_evaluate_reads_it_back(tmp_path, data, lms):
+    out = tmp_path / "run-dpo"
+    result = invoke(["run", "--holdout", "writingprompts", "--data", str(data), "--model", str(lms[0]),
+                     "--model-kind", "dpo", "--mixed-precision", "no", "--dpo-beta", "0.5", "--out", str(out),
+                     *FAST, "--epochs", "2"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "results.json").read_text())
+    assert not schema_problems(doc)
+    training = doc["model"]["training"]
+    assert training["objective"] == "dpo" and training["ref_model"] == str(lms[0]) and training["steps"] > 0
+    # the policy started as its own reference: every implicit reward started at 0, the loss at log 2
+    assert training["train_loss"] < 0.6931 and training["best_validation_accuracy"] is not None
+    assert doc["model"]["model_kind"] == "dpo" and doc["model"]["path"] == "model/"
+    assert doc["model"]["input"]["dpo"]["ref_model"] == str(lms[0]) and doc["config"]["model"]["max_length"] == 48
+    saved = json.loads((out / "model" / "config.json").read_text())["rmbench_input"]
+    assert saved == {"kind": "dpo", "input_format": "chat", "max_length": 48, "ref_model": str(lms[0]),
+                     "dpo_beta": 0.5, "trained_on": sorted(doc["train_tasks"])}
+    # evaluate reads kind, reference and length back from the saved policy: the same rewards
+    ev = evaluate(tmp_path / "ev", out / "model", data, "--dpo-beta", "0.5")
+    assert ev["model"]["model_kind"] == "dpo" and ev["model"]["input"]["dpo"]["ref_model"] == str(lms[0])
+    ran = {(r["split"], r["pair_id"]): r["reward_chosen"] for r in predictions(out) if r["task"] == "writingprompts"}
+    again = {(r["split"], r["pair_id"]): r["reward_chosen"] for r in predictions(tmp_path / "ev")}
+    assert again == pytest.approx(ran, abs=1e-5) and any(abs(v) > 1e-3 for v in ran.values())
+
+
+def test_dpo_refuses_the_classifier_only_training_settings(tmp_path, data, lms):
+    result = CliRunner().invoke(main, ["run", "--holdout", "writingprompts", "--data", str(data), "--model",
+                                       str(lms[0]), "--model-kind", "dpo", "--set", "train.debias=poe",
+                                       "--out", str(tmp_path / "x"), *QUICK])
+    assert result.exit_code == 1 and "train.debias=poe" in result.output and "--model-kind dpo" in result.output
+    assert not (tmp_path / "x").exists()  # refused before the run directory, not after loading the model
+
+
 def test_run_scores_a_judge_without_training(tmp_path, data, lms):
     out = tmp_path / "run-judge"
     result = invoke(["run", "--holdout", "writingprompts", "--data", str(data), "--model", str(lms[0]),
