@@ -11,7 +11,7 @@ from click.core import ParameterSource
 
 from rmbench.console import quiet_option, stderr_console
 from rmbench.errors import RmbenchError, did_you_mean
-from rmbench.model.config import LORA_LEARNING_RATE
+from rmbench.model.config import DPO_LEARNING_RATE, LORA_LEARNING_RATE
 from rmbench.run.config import RunConfig
 from rmbench.tables import format_option
 
@@ -135,7 +135,8 @@ def common_options(f):
 @click.option("--max-train-pairs", type=int, help=f"Training pairs over all held-in tasks, 0 = all [default: {_D.data.max_train_pairs}].")
 @click.option("--epochs", type=float, help=f"Passes over the training pairs [default: {_D.train.epochs:g}].")
 @click.option("--learning-rate", type=float, help=f"Peak learning rate [default: {_D.train.learning_rate:g}; "
-                                                  f"{LORA_LEARNING_RATE:g} with --lora].")
+                                                  f"{LORA_LEARNING_RATE:g} with --lora; {DPO_LEARNING_RATE:g} with "
+                                                  "--model-kind dpo].")
 @click.option("--batch-size", type=int, help=f"Pairs per device per step [default: {_D.train.batch_size}].")
 @click.option("--mixed-precision", type=click.Choice(["auto", "no", "fp16", "bf16"]),
               help="Mixed-precision training [default: auto = bf16 where the hardware runs it fast].")

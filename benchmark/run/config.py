@@ -191,10 +191,10 @@ def resolve(config_file: str | None = None, flags: dict | None = None) -> RunCon
         given |= _keys(loaded)
     named = {k: v for k, v in (flags or {}).items() if v is not None}
     apply(cfg, named, "command line")
-    if cfg.model.lora and "train.learning_rate" not in given | _keys(named):
-        from rmbench.model.config import LORA_LEARNING_RATE
+    if "train.learning_rate" not in given | _keys(named):  # the saved config.json records the rate used
+        from rmbench.model.config import default_learning_rate
 
-        cfg.train.learning_rate = LORA_LEARNING_RATE  # the saved config.json records the rate used
+        cfg.train.learning_rate = default_learning_rate(cfg.model, cfg.train.learning_rate)
     from rmbench.model.debias import check_mode
 
     check_mode(cfg.train.debias)  # a typo fails before anything loads

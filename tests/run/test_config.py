@@ -109,6 +109,19 @@ def test_the_interval_rule_is_checked_recorded_and_followed(tmp_path):
     assert wide["ci95"][0] < plain["ci95"][0] and wide["ci95"][1] > plain["ci95"][1]
 
 
+def test_dpo_trains_at_its_own_rate_unless_one_is_given():
+    """A classifier's 3e-4 would tear through a whole language model; DPO adapters have no measured rate."""
+    from rmbench.model.config import DPO_LEARNING_RATE
+
+    assert DPO_LEARNING_RATE < RunConfig().train.learning_rate
+    assert resolve(flags={"model.kind": "dpo"}).train.learning_rate == DPO_LEARNING_RATE
+    assert resolve(flags={"model.kind": "dpo", "train.learning_rate": 1e-6}).train.learning_rate == 1e-6
+    assert resolve(flags={"model.kind": "classifier"}).train.learning_rate == RunConfig().train.learning_rate
+    with pytest.raises(ConfigError, match="give --learning-rate"):
+        resolve(flags={"model.kind": "dpo", "model.lora": True})
+    assert resolve(flags={"model.kind": "dpo", "model.lora": True, "train.learning_rate": 1e-4}).train.learning_rate == 1e-4
+
+
 def test_lora_gets_its_own_learning_rate_unless_one_is_given(tmp_path, monkeypatch):
     """At the full model's 3e-4 a LoRA run of the demo stayed at chance (48.0% on a 300-pair
     heldout_all sample); LoRA's default rate applies only where no rate was given, anywhere."""
