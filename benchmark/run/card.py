@@ -98,10 +98,11 @@ def front_matter(doc: dict) -> dict:
     hub_base = preset.hub_id if preset else (base if base.count("/") == 1 and not Path(base).exists() else None)
     source = str(doc["data"].get("source", ""))
     fmt = (m.get("input") or {}).get("input_format")
-    head = {"library_name": "transformers", "pipeline_tag": "text-classification"}
+    dpo = m.get("model_kind") == "dpo"
+    head = {"library_name": "transformers", "pipeline_tag": "text-generation" if dpo else "text-classification"}
     if hub_base:
         head["base_model"] = hub_base
-    head["tags"] = ["rmbench", "reward-model", "bradley-terry"] + ([f"input-{fmt}"] if fmt else []) + \
+    head["tags"] = ["rmbench", "reward-model", "dpo" if dpo else "bradley-terry"] + ([f"input-{fmt}"] if fmt else []) + \
         (["synthetic-data"] if doc.get("synthetic_data") else [])
     if source.startswith("hf:"):
         head["datasets"] = [source[3:]]
@@ -129,7 +130,21 @@ def _num(x) -> str:
 def input_section(doc: dict, ex: dict | None, pair: dict | None, rewards: tuple | None) -> list[str]:
     if ex is None:
         return ["No pair was scored, so there is no worked example.", ""]
-    if ex["input_format"] == "chat":
+    dpo = (doc["model"].get("input") or {}).get("dpo")
+    if dpo:
+        how = ["It reads the tokenizer's **chat template** (the post is the user turn, the response the assistant "
+               "turn), and its reward is its **implicit DPO reward**: beta times the sum, over the response's tokens "
+               "and the end of turn, of log pi (this model) minus log pi_ref (the reference it was trained against).",
+               "", fence(f"BETA, reference = {dpo['beta']}, load_causal_lm({dpo['ref_model']!r})[0]  # rmbench.model.load\n"
+                         'msgs = [{"role": "user", "content": post}, {"role": "assistant", "content": response}]\n'
+                         "ids = torch.tensor([tokenizer.apply_chat_template(msgs, tokenize=True, return_dict=False)])\n"
+                         "start = len(tokenizer.apply_chat_template(msgs[:1], tokenize=True, return_dict=False,\n"
+                         "                                          add_generation_prompt=True))\n"
+                         "def logp(lm):  # log p of the response's tokens and the end of turn\n"
+                         "    lp = lm(input_ids=ids).logits[0, :-1].float().log_softmax(-1)\n"
+                         "    return lp[start - 1:].gather(-1, ids[0, start:, None]).sum().item()\n"
+                         "reward = BETA * (logp(model) - logp(reference))", "python")]
+    elif ex["input_format"] == "chat":
         how = ["It reads the tokenizer's **chat template**: the post is the user turn, the response the "
                "assistant turn (`tokenizer.apply_chat_template(messages)`); the reward is the one logit.", "",
                fence('messages = [{"role": "user", "content": post}, {"role": "assistant", "content": response}]\n'
@@ -142,8 +157,9 @@ def input_section(doc: dict, ex: dict | None, pair: dict | None, rewards: tuple 
                fence('inputs = tokenizer(post, response, return_tensors="pt")   # a text pair\n'
                      "reward = model(**inputs).logits[0, 0].item()", "python")]
     lines = how + ["", f"At most {ex['max_length']} tokens: rmbench cuts the post first (to a quarter of the "
-                   "budget at least), then the response; `rmbench.model.scoring.RewardScorer(PATH)` reads the "
-                   "model exactly as it was trained and scored (`tokenizer(post, response, truncation=True)` cuts "
+                   "budget at least), then the response; " + ("`rmbench evaluate --model PATH` (which reads the reference "
+                   "from config.json) or `rmbench.model.dpo.DpoScorer`" if dpo else "`rmbench.model.scoring.RewardScorer(PATH)`")
+                   + " reads the model exactly as it was trained and scored (`tokenizer(post, response, truncation=True)` cuts "
                    "differently on long inputs). Rewards compare responses to the same post: only differences "
                    "mean anything.", "", "### Worked example", "",
                    f"Pair `{pair['pair_id']}` (the shortest of its split). The post:", "", fence(pair["prompt"]), ""]
@@ -170,9 +186,12 @@ def model_card(doc: dict, model_dir: Path, pairs_by: dict, rewards_by: dict) -> 
     data = doc["data"]
     s = doc.get("summary") or {}
     head = front_matter(doc)
+    dpo = (m.get("input") or {}).get("dpo")
+    what = (f"A DPO policy (`AutoModelForCausalLM`) trained by DPO against the frozen `{dpo['ref_model']}` "
+            f"(beta {dpo['beta']}), its implicit reward the reward," if dpo else
+            "A Bradley-Terry reward model (`AutoModelForSequenceClassification`, one output: the reward)")
     body = [f"# {model_name(m)}: a reward model trained by rmbench", "",
-            f"A Bradley-Terry reward model (`AutoModelForSequenceClassification`, one output: the reward) "
-            f"fine-tuned from `{m.get('base_model')}` on Reddit vote pairs of {', '.join(train_tasks) or 'no task'}, "
+            f"{what} fine-tuned from `{m.get('base_model')}` on Reddit vote pairs of {', '.join(train_tasks) or 'no task'}, "
             f"and evaluated on the held-out {', '.join(doc.get('holdout', [])) or 'none'} by rmbench "
             f"{doc['rmbench_version']}" + ("" if head.get("base_model") else
                                            " (the base model is no hub id, so the metadata names none)") + ".", ""]

@@ -134,6 +134,22 @@ def test_run_trains_a_dpo_policy_against_its_start_and_evaluate_reads_it_back(tm
     ran = {(r["split"], r["pair_id"]): r["reward_chosen"] for r in predictions(out) if r["task"] == "writingprompts"}
     again = {(r["split"], r["pair_id"]): r["reward_chosen"] for r in predictions(tmp_path / "ev")}
     assert again == pytest.approx(ran, abs=1e-5) and any(abs(v) > 1e-3 for v in ran.values())
+    # the card says what it is, and its code gives the implicit reward rmbench scores
+    card = (out / "model" / "README.md").read_text()
+    assert "pipeline_tag: text-generation" in card and "A DPO policy (`AutoModelForCausalLM`)" in card
+    code = card.split("```python\n", 1)[1].split("```", 1)[0]
+    import torch
+
+    from rmbench.model.dpo import DpoScorer
+    from rmbench.model.load import load_causal_lm
+
+    policy, tok = load_causal_lm(str(out / "model"))
+    post, response = "A post about rain", "good kind careful words"
+    scope = {"torch": torch, "load_causal_lm": load_causal_lm, "model": policy, "tokenizer": tok, "post": post,
+             "response": response}
+    exec(code, scope)
+    scorer = DpoScorer(policy, load_causal_lm(str(lms[0]))[0], tok, beta=0.5, max_length=512)
+    assert scope["reward"] == pytest.approx(scorer.score([post], [response])[0], abs=1e-4)
 
 
 def test_dpo_refuses_the_classifier_only_training_settings(tmp_path, data, lms):
