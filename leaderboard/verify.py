@@ -138,6 +138,10 @@ def _scorer_for(sub: dict, model: str | None, batch_size: int | None, track: Tra
             return saved["chosen"], saved["rejected"]
 
         return baseline_rewards, res["model"]["id"], "not checked (baseline)"
+    kind = res["model"].get("model_kind") or "classifier"
+    if kind not in ("classifier", "dpo"):
+        raise LeaderboardError(f"verify re-scores classifiers and DPO policies; this entry is a {kind}, checked "
+                               "by validate from its predictions only")
     from transformers import set_seed
 
     from rmbench.model.load import weights_sha256
@@ -155,7 +159,8 @@ def _scorer_for(sub: dict, model: str | None, batch_size: int | None, track: Tra
     dtype = dtype if dtype in DTYPES else None
     set_seed(seed)  # a base model gets a new reward head: initialise it as the run did
     try:
-        scorer = RewardScorer(target, max_length=max_length, batch_size=batch_size, dtype=dtype)
+        scorer = (_dpo_scorer(target, res["model"]["input"]["dpo"], max_length, batch_size, dtype) if kind == "dpo"
+                  else RewardScorer(target, max_length=max_length, batch_size=batch_size, dtype=dtype))
     except Exception as e:  # unknown alias / missing directory / hub unreachable
         raise LeaderboardError(f"cannot load model {target!r}: {e} (pass --model with the trained model directory)") from None
     scorer.memo = {}  # as the run's scorer: a response in several splits (test_hard in test) is scored once
@@ -165,6 +170,16 @@ def _scorer_for(sub: dict, model: str | None, batch_size: int | None, track: Tra
         return saved["chosen"], saved["rejected"]
 
     return rewards, target, weights
+
+
+def _dpo_scorer(target: str, dpo: dict, max_length: int, batch_size: int | None, dtype: str | None):
+    """The entry's DPO policy against the reference and beta its results.json records."""
+    from rmbench.model.dpo import DpoScorer
+    from rmbench.model.load import load_causal_lm
+
+    policy, tok = load_causal_lm(target, dtype=dtype)
+    reference = load_causal_lm(dpo["ref_model"], dtype=dtype)[0]
+    return DpoScorer(policy, reference, tok, beta=dpo["beta"], max_length=max_length, batch_size=batch_size)
 
 
 def _check_not_trained_on(target: str, track: Track) -> None:

@@ -310,3 +310,36 @@ def test_a_model_that_records_training_on_the_held_out_task_is_refused(setup, tm
     res = verify(board, "tiny", "--data", str(prep), "--model", str(copy))
     assert res.exit_code == 1
     assert "records training on the track's held-out writingprompts" in res.output, res.output
+
+
+def test_a_dpo_policy_is_re_scored_against_its_reference(tmp_path, write_prepared, tiny_llama_lm_dir):
+    prep = write_prepared(tmp_path / "prep", SIZES)
+    board = tmp_path / "leaderboard"
+    freeze(board, prep, "demo", ["writingprompts"], "demo")
+    policy, reference = tiny_llama_lm_dir(tmp_path / "policy", seed=0), tiny_llama_lm_dir(tmp_path / "ref", seed=1)
+    run = tmp_path / "run-dpo"
+    res = CliRunner().invoke(main, ["evaluate", "--model", str(policy), "--model-kind", "dpo", "--ref-model",
+                                    str(reference), "--dpo-beta", "0.5", "--data", str(prep), "--tasks",
+                                    "writingprompts", "--max-length", "64", "--out", str(run), "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert CliRunner().invoke(main, ["submit", str(run), "--name", "dpo", "--leaderboard-dir", str(board)]).exit_code == 0
+    res = verify(board, "dpo", "--data", str(prep), "--eval-batch-size", "3")
+    assert res.exit_code == 0 and "reproduced" in res.output, res.output
+    # against another reference the same policy gives other rewards: not reproduced
+    doc = json.loads((board / "submissions" / "dpo.json").read_text())
+    doc["results"]["model"]["input"]["dpo"]["ref_model"] = str(policy)
+    write_json(board / "submissions" / "dpo.json", doc)
+    res = verify(board, "dpo", "--data", str(prep))
+    assert res.exit_code == 1 and "NOT reproduced" in res.output, res.output
+
+
+def test_a_judge_entry_is_not_re_scored(setup):
+    from rmbench.errors import RmbenchError
+    from rmbench.leaderboard.verify import _scorer_for
+    from rmbench.leaderboard.tracks import load_tracks
+
+    _, board, _, model = setup
+    sub = json.loads((board / "submissions" / "tiny.json").read_text())
+    sub["results"]["model"]["model_kind"] = "judge"
+    with pytest.raises(RmbenchError, match="this entry is a judge"):
+        _scorer_for(sub, str(model), None, load_tracks(board)["demo"])
