@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rmbench.errors import ConfigError
-from rmbench.model.chat import INPUT_FORMATS, rendered_text, resolve_input_format, template_sha256
+from rmbench.model.chat import INPUT_FORMATS, has_chat_template, rendered_text, resolve_input_format, template_sha256
 from rmbench.model.load import load_tokenizer, resolve_model_path
 from rmbench.model.presets import KINDS, DTYPES, Preset, find_preset
 
@@ -104,6 +104,9 @@ def resolve_spec(mcfg, *, training: bool, console=None) -> ModelSpec:
         fmt = meta.get("input_format") or (preset.input_format if preset else "auto")
     fmt = "chat" if kind == "judge" else resolve_input_format(tokenizer, fmt)
     if kind == "dpo" and fmt != "chat":
+        if not has_chat_template(tokenizer):
+            raise ConfigError(f"--model-kind dpo needs a causal LM with a chat template, and {mcfg.name!r} has none "
+                              "(an encoder like minilm is no policy: try --model smollm2)")
         raise ConfigError("--model-kind dpo reads the response span of the chat template: use --input-format chat")
     max_length = mcfg.max_length
     if max_length <= 0:

@@ -152,7 +152,11 @@ def test_run_trains_a_dpo_policy_against_its_start_and_evaluate_reads_it_back(tm
     assert scope["reward"] == pytest.approx(scorer.score([post], [response])[0], abs=1e-4)
 
 
-def test_dpo_refuses_the_classifier_only_training_settings(tmp_path, data, lms):
+def test_dpo_refuses_an_encoder_and_the_classifier_only_training_settings(tmp_path, data, lms, tiny_bert_dir):
+    encoder = tiny_bert_dir(tmp_path / "bert")
+    result = CliRunner().invoke(main, ["run", "--holdout", "writingprompts", "--data", str(data), "--model",
+                                       str(encoder), "--model-kind", "dpo", "--out", str(tmp_path / "x"), *QUICK])
+    assert result.exit_code == 1 and "needs a causal LM with a chat template" in result.output
     result = CliRunner().invoke(main, ["run", "--holdout", "writingprompts", "--data", str(data), "--model",
                                        str(lms[0]), "--model-kind", "dpo", "--set", "train.debias=poe",
                                        "--out", str(tmp_path / "x"), *QUICK])
