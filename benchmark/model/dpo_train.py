@@ -11,9 +11,10 @@ start model (or ``--ref-model``): its log-probabilities are computed once, befor
 on exactly the tokens the policy will read (the same chat rendering and post-first cut as
 scoring), so training holds one model in memory, not two.
 
-Why not TRL's ``DPOTrainer``: it renders and truncates the conversation its own way, and
-the scorer would then read other tokens than training did (a reward model read another way
-than it was trained is another model: BENCHMARKS.md, "One classifier, two input formats").
+Why not TRL's ``DPOTrainer``: it cuts a long conversation its own way, and the scorer would
+then read other tokens than training did (a reward model read another way than it was
+trained is another model: BENCHMARKS.md, "One classifier, two input formats"). On inputs
+that fit, the two agree token for token (tests/model/test_dpo_trl.py).
 The loop below is ``transformers.Trainer`` with the classifier's arguments (precision,
 checkpoints, selection on validation, resume, LoRA), so everything but the loss is shared.
 """
@@ -180,9 +181,11 @@ def fit_dpo(cfg, spec, train_pairs: list[dict], val_pairs: list[dict], work_dir:
         final.config.use_cache = True
         seen = set((getattr(final.config, META_KEY, None) or {}).get("trained_on") or ())
         seen |= {str(r["task"]).lower() for r in train_pairs if r.get("task")}
-        # evaluate reads these back: a dpo policy, its reference and beta, and how it read its inputs
+        # evaluate reads these back: a dpo policy, its reference (a local one by its absolute path, so
+        # that it is found from any folder) and beta, and how it read its inputs
+        ref = str(Path(spec.ref_model).resolve()) if Path(spec.ref_model).is_dir() else spec.ref_model
         setattr(final.config, META_KEY, {"kind": "dpo", "input_format": "chat", "max_length": encoder.max_length,
-                                         "ref_model": spec.ref_model, "dpo_beta": beta, "trained_on": sorted(seen)})
+                                         "ref_model": ref, "dpo_beta": beta, "trained_on": sorted(seen)})
         with atomic_dir(model_out, overwrite=True) as tmp:
             final.save_pretrained(tmp, safe_serialization=True)
             tok.save_pretrained(tmp)

@@ -152,6 +152,23 @@ def test_run_trains_a_dpo_policy_against_its_start_and_evaluate_reads_it_back(tm
     assert scope["reward"] == pytest.approx(scorer.score([post], [response])[0], abs=1e-4)
 
 
+def test_a_dpo_run_with_lora_saves_a_merged_policy_that_names_its_reference_from_anywhere(tmp_path, data, lms,
+                                                                                         monkeypatch):
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(lms[0], tmp_path / "start")  # a reference named by a relative path
+    result = invoke(["run", "--holdout", "writingprompts", "--data", str(data), "--model", "start", "--model-kind",
+                     "dpo", "--lora", "--out", "run", *FAST])
+    assert result.exit_code == 0, result.output
+    saved = tmp_path / "run" / "model"
+    assert not list(saved.glob("adapter_*")) and (saved / "model.safetensors").is_file()  # merged
+    assert json.loads((saved / "config.json").read_text())["rmbench_input"]["ref_model"] == str(tmp_path / "start")
+    monkeypatch.chdir(tmp_path / "run")
+    ev = evaluate(tmp_path / "ev", saved, data)  # another folder: the reference is still found
+    assert ev["model"]["input"]["dpo"]["ref_model"] == str(tmp_path / "start")
+
+
 def test_dpo_refuses_an_encoder_and_the_classifier_only_training_settings(tmp_path, data, lms, tiny_bert_dir):
     encoder = tiny_bert_dir(tmp_path / "bert")
     result = CliRunner().invoke(main, ["run", "--holdout", "writingprompts", "--data", str(data), "--model",
