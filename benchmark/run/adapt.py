@@ -138,7 +138,7 @@ def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, 
 
     if select not in SELECT:
         raise ConfigError(f"--adapt-select {select!r}: expected one of {', '.join(SELECT)}")
-    if base_cfg.model.kind != "classifier" and base_cfg.model.kind != "auto":
+    if base_cfg.model.kind not in ("auto", "classifier"):
         raise ConfigError(f"the adaptation curve fine-tunes classifiers; model.kind is {base_cfg.model.kind}")
     cfg = copy.deepcopy(base_cfg)
     cfg.model.name = base_cfg.model.name if scratch else str(base_dir / "model")

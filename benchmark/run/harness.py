@@ -32,9 +32,9 @@ from pathlib import Path
 
 from rmbench.atomic import write_json
 from rmbench.errors import ConfigError, DataError
-from rmbench.model.config import check_dpo_settings
 from rmbench.eval.metrics import under_config_rule
 from rmbench.eval.results import results_document, write_predictions, write_results
+from rmbench.model.config import check_dpo_settings
 from rmbench.prepared.load import sample_across
 from rmbench.prepared.resolve import resolve_data
 from rmbench.run.config import RunConfig
