@@ -32,7 +32,8 @@ class ModelConfig:
     ref_model: str = opt("", "dpo: the reference model (default: the one a policy rmbench trained names, else the "
                              "preset's; `rmbench run` trains against the start model)")
     # 0.1: the usual DPO beta. It scales rewards (and so the calibration error), never the ranking.
-    dpo_beta: float = opt(0.1, "dpo: reward = beta * (log pi - log pi_ref) summed over response tokens")
+    dpo_beta: float = opt(0.1, "dpo: reward = beta * (log pi - log pi_ref) summed over response tokens (a policy "
+                               "rmbench trained: the beta it recorded, unless one is given)")
     judge_prompt: str = opt("", "judge: a prompt file like benchmark/model/judge_prompt.yaml (default: that one)")
     judge_backend: str = opt("auto", "judge: transformers | vllm | auto (vllm when installed and a GPU is present)")
     # auto: bf16 autocast in training where the hardware runs it fast (~1.7x per CPU step

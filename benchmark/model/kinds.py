@@ -75,8 +75,9 @@ def infer_kind(config, ref_model: str | None) -> str:
     return "classifier"
 
 
-def resolve_spec(mcfg, *, training: bool, console=None) -> ModelSpec:
-    """Settle ``mcfg``'s auto values (and write them back into ``mcfg``)."""
+def resolve_spec(mcfg, *, training: bool, console=None, beta_given: bool = True) -> ModelSpec:
+    """Settle ``mcfg``'s auto values (and write them back into ``mcfg``). ``beta_given``
+    False: a DPO policy rmbench trained is scored with the beta its config.json records."""
     for key, allowed in (("kind", ("auto", *KINDS)), ("input_format", INPUT_FORMATS), ("dtype", ("auto", *DTYPES)),
                          ("judge_backend", ("auto", "transformers", "vllm"))):
         if getattr(mcfg, key) not in allowed:
@@ -119,6 +120,8 @@ def resolve_spec(mcfg, *, training: bool, console=None) -> ModelSpec:
     mcfg.kind, mcfg.input_format, mcfg.max_length, mcfg.dtype = kind, fmt, int(max_length), dtype
     if kind == "dpo":
         mcfg.ref_model = ref_model
+        if not beta_given and meta.get("dpo_beta"):  # beta scales the rewards: the run's calibration, again
+            mcfg.dpo_beta = float(meta["dpo_beta"])
     return ModelSpec(mcfg.name, path, kind, fmt, int(max_length), dtype, preset, ref_model,
                      preset.output if preset else "logits", tuple(meta.get("trained_on") or ()))
 

@@ -191,10 +191,14 @@ def resolve(config_file: str | None = None, flags: dict | None = None) -> RunCon
         given |= _keys(loaded)
     named = {k: v for k, v in (flags or {}).items() if v is not None}
     apply(cfg, named, "command line")
-    if "train.learning_rate" not in given | _keys(named):  # the saved config.json records the rate used
+    given |= _keys(named)
+    if "train.learning_rate" not in given:  # the saved config.json records the rate used
         from rmbench.model.config import default_learning_rate
 
         cfg.train.learning_rate = default_learning_rate(cfg.model, cfg.train.learning_rate)
+    # Not a field (config.json records values, not their origin): a DPO policy rmbench trained
+    # is scored with the beta it recorded unless one was given (rmbench.model.kinds.resolve_spec).
+    cfg.given = frozenset(given)
     from rmbench.model.debias import check_mode
 
     check_mode(cfg.train.debias)  # a typo fails before anything loads

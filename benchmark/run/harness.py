@@ -285,7 +285,8 @@ def resolve_model(cfg: RunConfig, training: bool, console=None):
     """Settle the model section's auto values (kind, input format, max length, dtype) in ``cfg``."""
     from rmbench.model.kinds import resolve_spec
 
-    spec = resolve_spec(cfg.model, training=training, console=console)
+    spec = resolve_spec(cfg.model, training=training, console=console,  # not from config.resolve: beta counts as given
+                        beta_given="model.dpo_beta" in getattr(cfg, "given", ("model.dpo_beta",)))
     if training and spec.kind == "dpo":  # before the run directory: a classifier-only setting is refused
         check_dpo_settings(cfg.train)
     return spec

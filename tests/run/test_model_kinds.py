@@ -128,12 +128,17 @@ def test_run_trains_a_dpo_policy_against_its_start_and_evaluate_reads_it_back(tm
     saved = json.loads((out / "model" / "config.json").read_text())["rmbench_input"]
     assert saved == {"kind": "dpo", "input_format": "chat", "max_length": 48, "ref_model": str(lms[0]),
                      "dpo_beta": 0.5, "trained_on": sorted(doc["train_tasks"])}
-    # evaluate reads kind, reference and length back from the saved policy: the same rewards
-    ev = evaluate(tmp_path / "ev", out / "model", data, "--dpo-beta", "0.5")
-    assert ev["model"]["model_kind"] == "dpo" and ev["model"]["input"]["dpo"]["ref_model"] == str(lms[0])
+    # evaluate reads kind, reference, beta and length back from the saved policy: the same rewards
+    ev = evaluate(tmp_path / "ev", out / "model", data)
+    assert ev["model"]["model_kind"] == "dpo" and ev["model"]["input"]["dpo"] == doc["model"]["input"]["dpo"]
+    assert ev["config"]["model"]["dpo_beta"] == 0.5
     ran = {(r["split"], r["pair_id"]): r["reward_chosen"] for r in predictions(out) if r["task"] == "writingprompts"}
     again = {(r["split"], r["pair_id"]): r["reward_chosen"] for r in predictions(tmp_path / "ev")}
     assert again == pytest.approx(ran, abs=1e-5) and any(abs(v) > 1e-3 for v in ran.values())
+    # a beta given on the command line wins: it scales every reward, and ranks them the same
+    evaluate(tmp_path / "ev2", out / "model", data, "--dpo-beta", "0.1")
+    scaled = {(r["split"], r["pair_id"]): r["reward_chosen"] for r in predictions(tmp_path / "ev2")}
+    assert scaled == pytest.approx({k: v / 5 for k, v in ran.items()}, abs=1e-5)
     # the card says what it is, and its code gives the implicit reward rmbench scores
     card = (out / "model" / "README.md").read_text()
     assert "pipeline_tag: text-generation" in card and "A DPO policy (`AutoModelForCausalLM`)" in card
