@@ -85,6 +85,8 @@ def _show(out, name: str) -> None:
             out.print("  (hub model: its checkpoint is read when a run starts)")
             return
     cfg = ModelConfig(name=name, trust_remote_code=bool(preset and preset.trust_remote_code))
-    spec = resolve_spec(cfg, training=False, console=out)
+    spec = resolve_spec(cfg, training=False, console=out, beta_given=False)
     out.print(f"  scored as: kind {spec.kind}, input {spec.input_format}, max length {spec.max_length}, "
               f"dtype {spec.dtype}; from {spec.path}", markup=False)
+    if spec.kind == "dpo":
+        out.print(f"  dpo reference: {spec.ref_model}, beta {cfg.dpo_beta:g}", markup=False)

@@ -135,6 +135,8 @@ def test_run_trains_a_dpo_policy_against_its_start_and_evaluate_reads_it_back(tm
     ran = {(r["split"], r["pair_id"]): r["reward_chosen"] for r in predictions(out) if r["task"] == "writingprompts"}
     again = {(r["split"], r["pair_id"]): r["reward_chosen"] for r in predictions(tmp_path / "ev")}
     assert again == pytest.approx(ran, abs=1e-5) and any(abs(v) > 1e-3 for v in ran.values())
+    shown = invoke(["models", str(out / "model")])
+    assert shown.exit_code == 0 and "kind dpo" in shown.output and f"dpo reference: {lms[0]}, beta 0.5" in shown.output
     # a beta given on the command line wins: it scales every reward, and ranks them the same
     evaluate(tmp_path / "ev2", out / "model", data, "--dpo-beta", "0.1")
     scaled = {(r["split"], r["pair_id"]): r["reward_chosen"] for r in predictions(tmp_path / "ev2")}
