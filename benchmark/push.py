@@ -65,6 +65,19 @@ def _is_model(folder: Path) -> bool:
     return bool(cfg and META_KEY in cfg and weights)
 
 
+def model_notes(folder: Path) -> list[str]:
+    """What a downloader of this model needs and the upload does not carry: a DPO policy's
+    reference is scored beside it, and a local directory exists only on this machine."""
+    from rmbench.model.kinds import META_KEY
+
+    meta = (_json(folder / "config.json") or {}).get(META_KEY) or {}
+    ref = meta.get("ref_model")
+    if meta.get("kind") != "dpo" or not isinstance(ref, str) or not Path(ref).is_absolute():
+        return []
+    return [f"note: this DPO policy's reference is the local directory {ref}: whoever downloads it scores it "
+            "with --ref-model pointing at a copy of that model (push the reference too, or train against a hub id)"]
+
+
 def plan_upload(kind: str, folder: str | Path) -> Upload:
     """Check that ``folder`` is the rmbench output ``kind`` names; say what would go up."""
     folder = Path(folder)
@@ -147,6 +160,8 @@ def push_cmd(data_dir, model_dir, run_dir, repo, private, dry_run):
     files = files_of(up)
     where = f"{repo}/{up.path_in_repo}" if up.path_in_repo else repo
     click.echo(f"{len(files)} files of {up.folder} -> {up.repo_type} repo {where}", err=True)
+    for note in model_notes(up.folder) if up.kind == "model" else []:
+        click.echo(note, err=True)
     if dry_run:
         click.echo("\n".join(files))
         return

@@ -68,6 +68,20 @@ def test_push_model_takes_the_runs_model(run_dir):
     assert {"config.json", "model.safetensors", "README.md", "tokenizer.json"} <= set(sent)
 
 
+def test_pushing_a_dpo_policy_says_when_its_reference_is_a_local_directory(run_dir, tmp_path):
+    cfg_path = run_dir / "model" / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    ref = str(tmp_path / "sft")
+    cfg["rmbench_input"] = {"kind": "dpo", "input_format": "chat", "max_length": 64, "ref_model": ref, "dpo_beta": 0.1}
+    cfg_path.write_text(json.dumps(cfg))
+    res = CliRunner().invoke(main, ["push", "--model", str(run_dir), "--repo", "me/policy", "--dry-run"])
+    assert res.exit_code == 0 and f"reference is the local directory {ref}" in res.output
+    cfg["rmbench_input"]["ref_model"] = "HuggingFaceTB/SmolLM2-135M-Instruct"  # a hub id: found from anywhere
+    cfg_path.write_text(json.dumps(cfg))
+    res = CliRunner().invoke(main, ["push", "--model", str(run_dir), "--repo", "me/policy", "--dry-run"])
+    assert res.exit_code == 0 and "note:" not in res.output
+
+
 def test_push_results_sends_results_not_weights(run_dir):
     res, api = _push("--results", str(run_dir), "--repo", "me/results", "--dry-run")
     assert res.exit_code == 0, res.output
