@@ -234,3 +234,38 @@ def test_a_classifier_is_not_scored_as_a_language_model(tmp_path, data, tiny_lla
                                        "--data", str(data), "--out", str(tmp_path / "x"), *QUICK])
     assert result.exit_code == 1 and "no trained language-model weights for lm_head.weight" in result.output
     assert not (tmp_path / "x").exists()
+
+
+def test_an_interrupted_dpo_run_resumes_to_the_policy_an_uninterrupted_run_trains(tmp_path, data, lms, monkeypatch):
+    from transformers import TrainerCallback
+
+    import rmbench.model.train as train
+
+    class Stop(TrainerCallback):
+        def on_save(self, args, state, control, **kw):
+            raise KeyboardInterrupt("stopped after the first checkpoint")
+
+    real = train.PairwiseRewardTrainer.__init__
+
+    def with_stop(self, *a, **kw):
+        real(self, *a, **kw)
+        self.add_callback(Stop())
+
+    def args(out):
+        return ["run", "--holdout", "writingprompts", "--data", str(data), "--model", str(lms[0]), "--model-kind",
+                "dpo", "--mixed-precision", "no", "--out", str(out), *FAST, "--epochs", "2"]
+
+    whole = invoke(args(tmp_path / "whole"))
+    assert whole.exit_code == 0, whole.output
+    monkeypatch.setattr(train.PairwiseRewardTrainer, "__init__", with_stop)
+    cut = CliRunner().invoke(main, args(tmp_path / "cut"))
+    assert cut.exit_code != 0 and list((tmp_path / "cut" / "checkpoints").glob("checkpoint-*"))
+    monkeypatch.setattr(train.PairwiseRewardTrainer, "__init__", real)
+    resumed = invoke(args(tmp_path / "cut") + ["--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    info = json.loads((tmp_path / "cut" / "train_info.json").read_text())
+    assert info["objective"] == "dpo" and info["resumed_from"].startswith("checkpoint-")
+    # the reference pass is done again on resume, and the rest of training continues from the checkpoint
+    first = {(r["split"], r["pair_id"]): r["reward_chosen"] for r in predictions(tmp_path / "whole")}
+    again = {(r["split"], r["pair_id"]): r["reward_chosen"] for r in predictions(tmp_path / "cut")}
+    assert again == pytest.approx(first, abs=1e-4) and any(abs(v) > 1e-3 for v in first.values())
