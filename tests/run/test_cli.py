@@ -256,28 +256,14 @@ def test_resume_after_an_interruption_redoes_nothing_finished(data, tiny, tmp_pa
     assert (out / "results.json").is_file()
 
 
-def test_resume_mid_training_continues_from_the_checkpoint(data, tiny, tmp_path, monkeypatch):
-    from transformers import TrainerCallback
-
-    import rmbench.model.train as train
-
-    class Stop(TrainerCallback):
-        def on_save(self, args, state, control, **kw):
-            raise KeyboardInterrupt("stopped after the first checkpoint")
-
-    real = train.PairwiseRewardTrainer.__init__
-
-    def with_stop(self, *a, **kw):
-        real(self, *a, **kw)
-        self.add_callback(Stop())
-
+def test_resume_mid_training_continues_from_the_checkpoint(data, tiny, tmp_path, stop_after_first_checkpoint):
     out = tmp_path / "mid"
     args = ["run", "--holdout", "WritingPrompts", "--data", str(data), "--model", str(tiny), "--out", str(out), *FAST]
-    monkeypatch.setattr(train.PairwiseRewardTrainer, "__init__", with_stop)
+    stop_after_first_checkpoint()
     result = run(args, catch=True)
     assert result.exit_code != 0
     assert list((out / "checkpoints").glob("checkpoint-*"))
-    monkeypatch.setattr(train.PairwiseRewardTrainer, "__init__", real)
+    stop_after_first_checkpoint.undo()
     result = run(args + ["--resume"])
     assert result.exit_code == 0, result.output
     info = json.loads((out / "train_info.json").read_text())

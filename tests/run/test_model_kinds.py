@@ -236,31 +236,18 @@ def test_a_classifier_is_not_scored_as_a_language_model(tmp_path, data, tiny_lla
     assert not (tmp_path / "x").exists()
 
 
-def test_an_interrupted_dpo_run_resumes_to_the_policy_an_uninterrupted_run_trains(tmp_path, data, lms, monkeypatch):
-    from transformers import TrainerCallback
-
-    import rmbench.model.train as train
-
-    class Stop(TrainerCallback):
-        def on_save(self, args, state, control, **kw):
-            raise KeyboardInterrupt("stopped after the first checkpoint")
-
-    real = train.PairwiseRewardTrainer.__init__
-
-    def with_stop(self, *a, **kw):
-        real(self, *a, **kw)
-        self.add_callback(Stop())
-
+def test_an_interrupted_dpo_run_resumes_to_the_policy_an_uninterrupted_run_trains(tmp_path, data, lms,
+                                                                                 stop_after_first_checkpoint):
     def args(out):
         return ["run", "--holdout", "writingprompts", "--data", str(data), "--model", str(lms[0]), "--model-kind",
                 "dpo", "--mixed-precision", "no", "--out", str(out), *FAST, "--epochs", "2"]
 
     whole = invoke(args(tmp_path / "whole"))
     assert whole.exit_code == 0, whole.output
-    monkeypatch.setattr(train.PairwiseRewardTrainer, "__init__", with_stop)
+    stop_after_first_checkpoint()
     cut = CliRunner().invoke(main, args(tmp_path / "cut"))
     assert cut.exit_code != 0 and list((tmp_path / "cut" / "checkpoints").glob("checkpoint-*"))
-    monkeypatch.setattr(train.PairwiseRewardTrainer, "__init__", real)
+    stop_after_first_checkpoint.undo()
     resumed = invoke(args(tmp_path / "cut") + ["--resume"])
     assert resumed.exit_code == 0, resumed.output
     info = json.loads((tmp_path / "cut" / "train_info.json").read_text())
