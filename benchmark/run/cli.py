@@ -49,7 +49,8 @@ def model_kind_options(f):
                           "[default: auto = chat when the tokenizer has a template]."),
         click.option("--ref-model", help="dpo: the reference model (preset, hub id or directory) [default: the one "
                                          "a policy rmbench trained names, else the preset's; run: the start model]."),
-        click.option("--dpo-beta", type=float, help=f"dpo: reward scale beta [default: the one a policy rmbench trained recorded, else {_D.model.dpo_beta:g}]."),
+        click.option("--dpo-beta", type=float, help="dpo: reward scale beta [default: the one a policy rmbench trained "
+                                                     f"recorded, else {_D.model.dpo_beta:g}]."),
         click.option("--judge-prompt", type=click.Path(exists=True, dir_okay=False),
                      help="judge: a prompt file [default: benchmark/model/judge_prompt.yaml]."),
         click.option("--judge-backend", type=click.Choice(["auto", "transformers", "vllm"]),
