@@ -190,11 +190,12 @@ def _train_and_score(cfg: RunConfig, spec, p: Plan, data_dir: Path, run_dir: Pat
         # poe's bias expert sees the delay only where baseline:confounds may (no rule fixes the time order)
         delay_ok = not any(p.data.preferred_later(t) for t in p.train_tasks + p.holdout)
         if progress and state.is_main_process:
+            from rmbench.machine import busy_note
             from rmbench.model.train import precision_note
 
-            print(precision_note(cfg.model.mixed_precision, spec.dtype), file=sys.stderr, flush=True)
-            print(budget_note(cfg, len(train), sum(p.data.pairs(t, "train") for t in p.train_tasks)),
-                  file=sys.stderr, flush=True)
+            notes = [precision_note(cfg.model.mixed_precision, spec.dtype), busy_note(),  # busy: None when idle
+                     budget_note(cfg, len(train), sum(p.data.pairs(t, "train") for t in p.train_tasks))]
+            print(*filter(None, notes), sep="\n", file=sys.stderr, flush=True)
         if spec.kind == "dpo":  # the policy itself, by DPO against its frozen start (rmbench.model.dpo_train)
             info = fit_dpo(cfg, spec, train, val, run_dir, model_dir, console, progress)
         else:

@@ -47,10 +47,25 @@ def test_run_says_its_precision_and_training_budget_before_training(data, tiny, 
             "--max-train-pairs", "10", *FAST]
     res = CliRunner().invoke(main, [a for a in args if a != "--quiet"], catch_exceptions=False)
     assert res.exit_code == 0
-    lines = res.stderr.splitlines()
+    # a line saying the CPUs are busy comes between them when other processes hold the cores
+    lines = [line for line in res.stderr.splitlines() if not line.startswith("note: the CPUs are busy")]
     first = next(i for i, line in enumerate(lines) if line.startswith("precision: "))
     assert lines[first + 1].startswith("training pairs: 10 of the held-in tasks' ")
     assert "(data.max_train_pairs=10; --set data.max_train_pairs=0 trains on all)" in lines[first + 1]
+
+
+def test_run_says_when_other_processes_hold_the_cores(data, tiny, tmp_path, monkeypatch):
+    import rmbench.machine as machine
+
+    monkeypatch.setattr(machine, "others_busy", lambda window=0.3: 64.0)  # every core held, whatever the machine
+    args = ["run", "--holdout", "WritingPrompts", "--data", str(data), "--model", str(tiny), "--out", str(tmp_path / "r"),
+            "--max-train-pairs", "10", *FAST]
+    res = CliRunner().invoke(main, [a for a in args if a != "--quiet"], catch_exceptions=False)
+    assert res.exit_code == 0
+    lines = res.stderr.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("precision: "))
+    assert lines[first + 1].startswith("note: the CPUs are busy (other processes keep ")
+    assert lines[first + 2].startswith("training pairs: 10 of the held-in tasks' ")
 
 
 def test_run_writes_every_output(finished):
