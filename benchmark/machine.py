@@ -94,6 +94,8 @@ def busy_note(threads: int | None = None, cpus: int | None = None, busy: float |
             return None
     if busy + threads <= cpus + 0.5:
         return None
+    spare = max(1, cpus - round(busy))
     return (f"note: the CPUs are busy (other processes keep {busy:.1f} of {cpus} cores busy) and torch runs "
-            f"{threads} threads: this run shares the cores and will be slower than on an idle machine; other "
-            "torch jobs slow it most (OMP_NUM_THREADS gives it fewer threads)")
+            f"{threads} threads, so this run will be slower than on an idle machine. Beside another torch job, "
+            "fewer threads each is faster (2 cores: a training step took 1.5x its idle time at one thread each, "
+            f'3.8x at two; BENCHMARKS.md, "A busy CPU"): run with OMP_NUM_THREADS={spare}')

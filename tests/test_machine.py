@@ -54,7 +54,8 @@ def test_a_busy_cpu_is_said_once_others_and_our_threads_exceed_the_cores(monkeyp
     note = machine.busy_note(threads=2, cpus=2, busy=1.9)
     assert note.startswith("note: the CPUs are busy (other processes keep 1.9 of 2 cores busy) and torch runs 2 threads")
     assert machine.busy_note(threads=2, cpus=16, busy=6.0) is None  # a big machine with room to spare
-    assert machine.busy_note(threads=16, cpus=16, busy=6.0) is not None
+    assert note.endswith("run with OMP_NUM_THREADS=1")  # one core is all that is left
+    assert machine.busy_note(threads=16, cpus=16, busy=6.0).endswith("OMP_NUM_THREADS=10")
     # measured from /proc/stat's first line: idle (+ iowait) against all jiffies over the window
     stat = tmp_path / "stat"
     monkeypatch.setattr(machine, "PROC_STAT", stat)
