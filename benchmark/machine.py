@@ -8,7 +8,9 @@ the same torch, precision, thread count and CPU kernels (docs/harness.md, "Repro
 
 from __future__ import annotations
 
+import os
 import platform
+import time
 from pathlib import Path
 
 CPUINFO = Path("/proc/cpuinfo")
@@ -63,9 +65,6 @@ def others_busy(window: float = 0.3) -> float | None:
     """How many cores other processes keep busy, measured over ``window`` seconds while this
     one sleeps (the 1-minute load average would also count this process's own past work, or a
     job that just ended). None where the CPU times cannot be read."""
-    import os
-    import time
-
     first = _cpu_times()
     time.sleep(window)
     last = _cpu_times()
@@ -81,8 +80,6 @@ def busy_note(threads: int | None = None, cpus: int | None = None, busy: float |
     measured, ``others_busy``) together above ``cpus``. A run then shares the cores, and with
     more threads than cores it loses more than its share (BENCHMARKS.md, "A busy CPU"). None
     on an idle machine, or where it cannot be measured."""
-    import os
-
     if threads is None:
         import torch
 
