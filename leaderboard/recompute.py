@@ -156,7 +156,7 @@ def _recompute(res: dict, track: Track, predictions: dict, cuts: dict | None, pr
             posts = [r["post_id"] for r in frozen]
             boot = ClusterBootstrap(posts, cfg.bootstrap_samples, seed)
             card = outcome_card(posts, outcomes, others, cfg=cfg, preferred_later=bool(base.get("preferred_later")),
-                                seed=seed, boot=boot, learned="confounds" in others)
+                                seed=seed, boot=boot, learned="confounds" in others, itself=_itself(res, t, s))
             if base.get("controls"):  # a track frozen with the pairs' lengths and scores
                 card.update(_controls(frozen, base["controls"], posts, outcomes, cfg, seed, boot))
             card["ece"] = expected_calibration_error(rc, rr, cfg.ece_bins)
@@ -184,6 +184,19 @@ def _recompute(res: dict, track: Track, predictions: dict, cuts: dict | None, pr
     numbers = Recomputed(cards, summary(for_summary) if for_summary else {}, bool(same), by_split)
     problems += _compare(res, track, numbers)
     return numbers, problems
+
+
+def _itself(res: dict, task: str, split: str) -> str | None:
+    """The baseline a baseline entry is, where its card marks it ``itself`` (runs since
+    2026-12-07 never make it their own best baseline); older entries are checked as written."""
+    model = res.get("model") if isinstance(res.get("model"), dict) else {}
+    if model.get("kind") != "baseline":
+        return None
+    name = str(model.get("id", "")).split(":", 1)[-1]
+    entry = res.get("results")
+    for key in (task, "splits", split, "baselines", name):  # any of them malformed: checked as written
+        entry = entry.get(key) if isinstance(entry, dict) else None
+    return name if isinstance(entry, dict) and entry.get("itself") is True else None
 
 
 def _compare(res: dict, track: Track, numbers: Recomputed) -> list[tuple[str, str, str]]:

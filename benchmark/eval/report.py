@@ -74,8 +74,8 @@ def _adds(r: dict) -> str | None:
     s = r["stacked"]
     if not s:
         return None
-    if not s.get("available"):
-        return "not fitted"
+    if not s.get("available"):  # evaluate --model baseline:confounds is never stacked on itself
+        return "n/a (itself)" if r["baselines"].get("confounds", {}).get("itself") else "not fitted"
     return "too small" if r["too_small"] else {True: "yes", False: "no", None: "-"}[s.get("adds_information")]
 
 

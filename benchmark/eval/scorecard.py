@@ -42,7 +42,7 @@ def _ci(lo: float, hi: float) -> list[float]:
 
 def best_baseline(table: dict) -> str | None:
     eligible = {k: v for k, v in table.items()
-                if not v.get("by_construction") and v.get("applicable", True)
+                if not v.get("by_construction") and not v.get("itself") and v.get("applicable", True)
                 and v.get("accuracy") is not None and not math.isnan(v["accuracy"])}
     if not eligible:
         return None
@@ -72,7 +72,8 @@ def baseline_outcomes(pairs: Sequence[dict], seed: int, confounds=None,
 def split_scorecard(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected: Sequence[float], *,
                     cfg: EvalConfig, seed: int, preferred_later: bool, small: bool | None = None,
                     truncated: dict | None = None, cuts: dict | None = None, confounds=None,
-                    hard_ratio: float = HARD_MAX_LENGTH_RATIO, others: dict | None = None) -> dict:
+                    hard_ratio: float = HARD_MAX_LENGTH_RATIO, others: dict | None = None,
+                    itself: str | None = None) -> dict:
     """The per-split entry of results.json (docs/formats.md).
 
     ``pairs`` need ``pair_id``, ``chosen``, ``rejected``, the scores, the creation times
@@ -81,14 +82,15 @@ def split_scorecard(pairs: Sequence[dict], r_chosen: Sequence[float], r_rejected
     (shown as not applicable: it enters no verdict); ``hard_ratio`` bounds the
     cue-conflict cell (the task's ``hard_max_length_ratio``); ``others`` is
     ``baseline_outcomes(pairs, seed, confounds)`` where the caller already has it; ``cuts``
-    the scorer's per-pair cut flags (``controls.by_response_cut``).
+    the scorer's per-pair cut flags (``controls.by_response_cut``); ``itself`` the baseline
+    being evaluated, when the model is one (``outcome_card``).
     """
     outcomes = pair_outcomes(r_chosen, r_rejected)
     posts = post_ids_of([p["pair_id"] for p in pairs])
     boot = ClusterBootstrap(posts, cfg.bootstrap_samples, seed) if pairs else None
     others = baseline_outcomes(pairs, seed, confounds) if others is None else others
     card = outcome_card(posts, outcomes, others, cfg=cfg, preferred_later=preferred_later, boot=boot,
-                        seed=seed, learned="confounds" in others)
+                        seed=seed, learned="confounds" in others, itself=itself)
     card["ece"] = expected_calibration_error(r_chosen, r_rejected, cfg.ece_bins)
     card["mean_confidence"] = mean_confidence(r_chosen, r_rejected)
     card.update(controls.control_cells(
@@ -133,12 +135,16 @@ def largest_post_share(posts: Sequence[str]) -> float | None:
 
 def outcome_card(posts: Sequence[str], outcomes: np.ndarray, others: dict, *, cfg: EvalConfig,
                  preferred_later: bool, seed: int, boot: ClusterBootstrap | None = None,
-                 learned: bool = False) -> dict:
+                 learned: bool = False, itself: str | None = None) -> dict:
     """The accuracy part of a split's card from per-pair outcomes alone: the model's
     accuracy and interval, chance, every baseline (``others``: name -> per-pair outcomes, or
     the reason it is not applicable) with the paired difference, the best eligible baseline
     and the verdict. The leaderboard recomputes a submission's numbers with this from its
-    predictions and a track's frozen baseline outcomes, so both are the same numbers."""
+    predictions and a track's frozen baseline outcomes, so both are the same numbers.
+
+    ``itself``: the baseline that *is* the model (``evaluate --model baseline:longer``). Its
+    entry stays in the table, marked ``itself``, and is never the best baseline: a verdict
+    against its own outcomes would be a difference of exactly 0 by construction."""
     if boot is None and len(posts):
         boot = ClusterBootstrap(posts, cfg.bootstrap_samples, seed)
     n_posts = len(set(posts))
@@ -174,6 +180,8 @@ def outcome_card(posts: Sequence[str], outcomes: np.ndarray, others: dict, *, cf
                           "diff_ci95": _ci(*(boot.interval(draws[:, 0] - draws[:, j]) if boot else (math.nan,) * 2))})
             if name == "confounds":
                 entry["learned"] = True
+        if name == itself:
+            entry["itself"] = True
         table[name] = entry
     best = best_baseline(table)
     card["baselines"] = table

@@ -222,7 +222,8 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
         card = split_scorecard(pairs, saved["chosen"], saved["rejected"], cfg=cfg.eval, seed=cfg.seed,
                                preferred_later=p.data.preferred_later(task), small=small,
                                truncated=saved["truncated"], cuts=saved.get("cuts"), confounds=confounds,
-                               hard_ratio=ratio, others=others)
+                               hard_ratio=ratio, others=others,
+                               itself=scorer_or_baseline if isinstance(scorer_or_baseline, str) else None)
         card.update(kind_cards(saved, cfg.eval, cfg.seed))
         if split in UNSEEN_SPLITS:  # what it leaves out: the posts of the adaptation curve's largest draw
             card["left_out"] = {"adapt_k": p.unseen_k, "posts": len(p.unseen_excluded[task])}

@@ -64,6 +64,17 @@ def test_best_baseline_skips_by_construction():
     assert free["best_baseline"] == "later" and free["clears_best_baseline"] is False
 
 
+def test_the_baseline_being_evaluated_is_never_its_own_best_baseline():
+    """evaluate --model baseline:later: later stays in the table, marked, and the verdict is
+    against the best of the others, not a difference of exactly 0 to itself."""
+    pairs = [pair(i, "x" * (i % 3 + 1), "y" * 2, 10 + i, i) for i in range(60)]
+    card = split_scorecard(pairs, [float(i) for i in range(60)], [0.0] * 60, cfg=EvalConfig(bootstrap_samples=200),
+                           seed=0, preferred_later=False, itself="later")
+    assert card["baselines"]["later"]["itself"] is True
+    assert card["best_baseline"] not in (None, "later")
+    assert "itself" not in card["baselines"][card["best_baseline"]]
+
+
 def test_best_baseline_of_nothing_eligible_is_none():
     assert best_baseline({"later": {"accuracy": 1.0, "by_construction": True}}) is None
 

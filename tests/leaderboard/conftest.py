@@ -29,7 +29,7 @@ HELD_SPLITS = ("test", "test_hard")
 def make_results(data_dir: Path, holdout: list[str], correct: dict[str, dict[str, int]] | None = None,
                  model_id: str = "minilm", kind: str = "reward_model", parameters: int = 22713601,
                  train_tasks: list[str] | None = None, seed: int = 0,
-                 splits: tuple[str, ...] = HELD_SPLITS, cuts=None) -> dict:
+                 splits: tuple[str, ...] = HELD_SPLITS, cuts=None, mark_itself: bool = True) -> dict:
     """A results.json for ``holdout`` (``splits``) and in-domain test on the others, scored
     on the rows the harness scores (``rmbench.leaderboard.tracks.heldout_rows``: contaminated
     pairs dropped, baseline:confounds fitted on the other tasks).
@@ -38,6 +38,8 @@ def make_results(data_dir: Path, holdout: list[str], correct: dict[str, dict[str
     splits); the first pairs in pair order are the right ones. A ``baseline:NAME`` model gets
     that baseline's rewards. ``cuts(rows) -> {"chosen": [bool], "rejected": [bool]}``: the
     scorer's per-pair cut flags on the held-out splits (predictions.jsonl's ``truncated``).
+    ``mark_itself=False``: a baseline's cards as written before 2026-12-07, where the baseline
+    could be its own best baseline.
     """
     from rmbench.eval.baselines import baseline_rewards
     from rmbench.eval.config import EvalConfig
@@ -67,8 +69,9 @@ def make_results(data_dir: Path, holdout: list[str], correct: dict[str, dict[str
                 rc = [1.0 if i < c else 0.0 for i in range(len(rows))]
                 rr = [1.0 - x for x in rc]
             flags = cuts(rows) if cuts and role == "heldout" else None
+            itself = model_id.split(":", 1)[1] if mark_itself and model_id.startswith("baseline:") else None
             card = split_scorecard(rows, rc, rr, cfg=cfg, seed=seed, preferred_later=data.preferred_later(t),
-                                   confounds=plan.confounds or plan.confounds_missing, cuts=flags)
+                                   confounds=plan.confounds or plan.confounds_missing, cuts=flags, itself=itself)
             results.setdefault(t, {"role": role, "splits": {}})["splits"][s] = card
             predictions += [{"task": t, "split": s, "pair_id": r["pair_id"], "reward_chosen": a, "reward_rejected": b}
                             for r, a, b in zip(rows, rc, rr)]

@@ -255,6 +255,23 @@ def test_a_baseline_is_only_ever_a_baseline(board, make_results, make_submission
     assert "kind" in rules(check(make_submission("baseline-oracle", fake), board))
 
 
+def test_a_baseline_entry_is_recomputed_with_or_without_marking_itself(board, make_results, make_submission):
+    """Since 2026-12-07 a baseline's cards mark it ``itself`` and never make it their own best
+    baseline; entries written before (the committed ones) are checked as they were written."""
+    _, data = board
+    new = make_results(data, ["writingprompts"], kind="baseline", model_id="baseline:confounds", parameters=0)
+    old = make_results(data, ["writingprompts"], kind="baseline", model_id="baseline:confounds", parameters=0,
+                       mark_itself=False)
+    card, before = (x["results"]["writingprompts"]["splits"]["test"] for x in (new, old))
+    assert card["baselines"]["confounds"]["itself"] and card["best_baseline"] != "confounds"
+    assert before["best_baseline"] == "confounds"  # the fixture's confounds is the best of the rules
+    assert check(make_submission("baseline-confounds-new", new), board) == []
+    assert check(make_submission("baseline-confounds-old", old), board) == []
+    card["best_baseline"] = "confounds"  # a marked entry claiming itself as its best baseline
+    problems = check(make_submission("baseline-confounds-bad", new), board)
+    assert any(p.where.endswith("test/best_baseline") for p in problems)
+
+
 @pytest.mark.parametrize("text,says", [
     ('{"name": NaN}', "not a JSON number"), ('{"n": 1e999}', "not finite"), ('{"n": -Infinity}', "not a JSON number"),
     ('{"a": ' + "[" * 1000 + "]" * 1000 + "}", "levels deep")])

@@ -237,6 +237,24 @@ def test_evaluate_a_baseline_as_a_model(data, tmp_path):
         assert task["role"] == "heldout"
         for card in task["splits"].values():
             assert card["accuracy"] == card["baselines"]["longer"]["accuracy"]
+            assert card["baselines"]["longer"]["itself"] is True and card["best_baseline"] != "longer"
+
+
+def test_evaluate_baseline_confounds_is_neither_its_own_best_baseline_nor_stacked_on_itself(data, tmp_path):
+    out = tmp_path / "confounds"
+    result = run(["evaluate", "--model", "baseline:confounds", "--data", str(data), "--tasks", "writingprompts",
+                  "--out", str(out), "--format", "tsv", "--quiet",
+                  "--set", "eval.min_fit_pairs=50", "--set", "eval.min_fit_posts=10"])  # the fixture's reference is small
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["stacked"]["available"] is False and "itself" in doc["stacked"]["reason"]
+    card = doc["results"]["writingprompts"]["splits"]["heldout_all"]
+    assert card["baselines"]["confounds"]["itself"] is True and card["best_baseline"] != "confounds"
+    assert card["stacked"]["adds_information"] is None
+    lines = [line.split("\t") for line in result.output.splitlines()]
+    column = lines[0].index("adds_information")
+    rows = [r for r in lines if r[0] == "writingprompts"]
+    assert rows and all(r[column] == "n/a (itself)" for r in rows)
 
 
 def test_resume_after_an_interruption_redoes_nothing_finished(data, tiny, tmp_path, monkeypatch):
