@@ -11,7 +11,7 @@ from click.core import ParameterSource
 
 from rmbench.console import quiet_option, stderr_console
 from rmbench.errors import RmbenchError, did_you_mean
-from rmbench.model.config import DPO_LEARNING_RATE, LORA_LEARNING_RATE
+from rmbench.model.config import DPO_LEARNING_RATE, DPO_LORA_LEARNING_RATE, LORA_LEARNING_RATE
 from rmbench.run.config import RunConfig
 from rmbench.tables import format_option
 
@@ -137,13 +137,14 @@ def common_options(f):
 @click.option("--epochs", type=float, help=f"Passes over the training pairs [default: {_D.train.epochs:g}].")
 @click.option("--learning-rate", type=float, help=f"Peak learning rate [default: {_D.train.learning_rate:g}; "
                                                   f"{LORA_LEARNING_RATE:g} with --lora; {DPO_LEARNING_RATE:g} with "
-                                                  "--model-kind dpo].")
+                                                  f"--model-kind dpo, {DPO_LORA_LEARNING_RATE:g} with both].")
 @click.option("--batch-size", type=int, help=f"Pairs per device per step [default: {_D.train.batch_size}].")
 @click.option("--mixed-precision", type=click.Choice(["auto", "no", "fp16", "bf16"]),
               help="Mixed-precision training [default: auto = bf16 where the hardware runs it fast].")
 @click.option("--gradient-checkpointing", is_flag=True, help="Recompute activations in backward to save memory.")
 @click.option("--lora", is_flag=True, help=f"Train LoRA adapters (peft); merged into the saved model. Adapters need "
-                                           f"a larger rate: {LORA_LEARNING_RATE:g} unless --learning-rate is given.")
+                                           f"a larger rate: {LORA_LEARNING_RATE:g} ({DPO_LORA_LEARNING_RATE:g} with --model-kind dpo) unless "
+                                           "--learning-rate is given.")
 @click.option("--debias", type=click.Choice(["none", "poe"]),
               help="poe: train against the frozen baseline:confounds logit (a product of experts), so the model "
                    "learns what surface features cannot explain; scored alone [default: none].")

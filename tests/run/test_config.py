@@ -110,15 +110,15 @@ def test_the_interval_rule_is_checked_recorded_and_followed(tmp_path):
 
 
 def test_dpo_trains_at_its_own_rate_unless_one_is_given():
-    """A classifier's 3e-4 would tear through a whole language model; DPO adapters have no measured rate."""
-    from rmbench.model.config import DPO_LEARNING_RATE
+    """A classifier's 3e-4 would tear through a whole language model; DPO adapters have their own rate."""
+    from rmbench.model.config import DPO_LEARNING_RATE, DPO_LORA_LEARNING_RATE
 
     assert DPO_LEARNING_RATE < RunConfig().train.learning_rate
     assert resolve(flags={"model.kind": "dpo"}).train.learning_rate == DPO_LEARNING_RATE
     assert resolve(flags={"model.kind": "dpo", "train.learning_rate": 1e-6}).train.learning_rate == 1e-6
     assert resolve(flags={"model.kind": "classifier"}).train.learning_rate == RunConfig().train.learning_rate
-    with pytest.raises(ConfigError, match="give --learning-rate"):
-        resolve(flags={"model.kind": "dpo", "model.lora": True})
+    assert DPO_LEARNING_RATE < DPO_LORA_LEARNING_RATE  # adapters move a fraction of the weights
+    assert resolve(flags={"model.kind": "dpo", "model.lora": True}).train.learning_rate == DPO_LORA_LEARNING_RATE
     assert resolve(flags={"model.kind": "dpo", "model.lora": True, "train.learning_rate": 1e-4}).train.learning_rate == 1e-4
 
 
