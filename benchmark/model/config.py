@@ -59,7 +59,8 @@ DPO_LEARNING_RATE = 1e-5
 # DPO adapters (--model-kind dpo --lora, rank 16, alpha 32) on the same pairs, 16 updates: at 1e-4 the
 # loss hardly left log 2 (0.690); 1e-3 brought the validation pairs' DPO loss lowest (0.667, against 0.676
 # at 3e-4 and 0.694 at 3e-3, which fits the training pairs and loses the validation ones), with the
-# validation accuracy flat at 58-59% across the rates (96 pairs; BENCHMARKS.md (y)).
+# validation accuracy flat at 58-59% across the rates (96 pairs). On the held-out community 1e-3 scored as the
+# whole model at 1e-5 (61.9% against 62.8%, paired -0.8 [-3.7, +1.9]) at 2.9 GB peak RSS against 4.7 (BENCHMARKS.md (y)).
 DPO_LORA_LEARNING_RATE = 1e-3
 
 
