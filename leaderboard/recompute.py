@@ -186,13 +186,18 @@ def _recompute(res: dict, track: Track, predictions: dict, cuts: dict | None, pr
     return numbers, problems
 
 
+def _baseline_name(res: dict) -> str | None:
+    """``longer`` for an entry of model kind baseline with id ``baseline:longer``; else None."""
+    model = res.get("model") if isinstance(res.get("model"), dict) else {}
+    return str(model.get("id", "")).split(":", 1)[-1] if model.get("kind") == "baseline" else None
+
+
 def _itself(res: dict, task: str, split: str) -> str | None:
     """The baseline a baseline entry is, where its card marks it ``itself`` (runs since
     2026-12-07 never make it their own best baseline); older entries are checked as written."""
-    model = res.get("model") if isinstance(res.get("model"), dict) else {}
-    if model.get("kind") != "baseline":
+    name = _baseline_name(res)
+    if name is None:
         return None
-    name = str(model.get("id", "")).split(":", 1)[-1]
     entry = res.get("results")
     for key in (task, "splits", split, "baselines", name):  # any of them malformed: checked as written
         entry = entry.get(key) if isinstance(entry, dict) else None
@@ -203,8 +208,7 @@ def _compare(res: dict, track: Track, numbers: Recomputed) -> list[tuple[str, st
     """Where the submitted results.json disagrees with the recomputed numbers."""
     out = []
     per_task = res.get("results") if isinstance(res.get("results"), dict) else {}
-    model = res.get("model") if isinstance(res.get("model"), dict) else {}
-    as_baseline = str(model.get("id", "")).split(":", 1)[-1] if model.get("kind") == "baseline" else None
+    as_baseline = _baseline_name(res)
     for (t, s), card in numbers.splits.items():
         sp = ((per_task.get(t) or {}).get("splits") or {}).get(s)
         where = f"results/results/{t}/splits/{s}"

@@ -44,9 +44,9 @@ def fit_block(cfg, p, run_dir: Path, target, console=None, progress: bool = True
     from rmbench.run.harness import score_rows
 
     tasks = [t for t in p.reference_tasks if t not in p.holdout and p.data.pairs(t, "validation")]
-    if p.confounds is None or target is p.confounds:  # confounds stacked on itself could only tie it
-        why = ("is the evaluated model itself" if p.confounds is not None and target is p.confounds
-               else p.confounds_missing or "not fitted")
+    itself = p.confounds is not None and target is p.confounds  # stacked on itself it could only tie
+    if p.confounds is None or itself:
+        why = "is the evaluated model itself" if itself else p.confounds_missing or "not fitted"
         return {"available": False, "reason": f"baseline:confounds {why}",
                 "fit_tasks": tasks, "fit_split": "validation", "fit_pairs": 0, "fit_posts": 0}
     cap, capped = fit_pairs_cap(cfg, sum(p.data.pairs(t, "validation") for t in tasks))
