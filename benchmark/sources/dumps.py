@@ -36,7 +36,7 @@ from rmbench.sources.base import Source
 from rmbench.sources.lines import TRUNCATED_ZSTD, FileStats, codec_of, file_kind, iter_lines, sha256_file
 from rmbench.sources import typed
 from rmbench.sources.depth import MAX_DEPTH, too_deep
-from rmbench.sources.zstdframes import cut_at
+from rmbench.sources.zstdframes import cut_at, foreign_start
 from rmbench.sources.normalize import (comment_from_checked, comment_from_fields, comment_from_raw, looks_like_comment,
                                       post_from_checked, post_from_raw)
 
@@ -172,14 +172,16 @@ class DumpSource(Source):
     def check_whole(self, subreddits: set[str] | None = None) -> None:
         """Every .zst file a build of ``subreddits`` reads, checked for a cut end by its framing
         alone (``rmbench.sources.zstdframes``): an interrupted download fails in seconds, not after
-        hours of reading up to the cut."""
+        hours of reading up to the cut. So does a file that is not zstd at all (a renamed .ndjson)."""
         for f in self._selected(("submissions", "comments", "mixed"), subreddits):
             if codec_of(f.path) != "zstd":
                 continue
             try:
-                cut = cut_at(f.path)
+                foreign, cut = foreign_start(f.path), cut_at(f.path)
             except OSError:
                 continue  # unreadable: the reader says how, naming the file, as before
+            if foreign is not None:
+                raise SourceError(str(f.path), f"{foreign}. (Found before reading anything.)")
             if cut is not None:
                 raise SourceError(str(f.path), f"{TRUNCATED_ZSTD} (Found before reading anything: the file stops "
                                                f"at byte {cut:,}, inside a frame.)")

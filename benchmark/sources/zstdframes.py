@@ -8,9 +8,12 @@ cut before prepare reads a record: 0.03 s for 230 MB of real dump in the page ca
 1.6 s to decompress it alone (a disk may still read around each header: at worst the file once,
 never decompressed or parsed).
 
-Only a cut is reported: a file whose framing this walk does not understand (a bad magic number,
-a reserved block type) is left to the decompressor, which names the corruption as it always has.
-So the walk never refuses a file that decompression would read to its end.
+Only a cut is reported: a file whose framing this walk does not understand (a bad magic number
+past the first frame, a reserved block type) is left to the decompressor, which names the
+corruption as it always has. So the walk never refuses a file that decompression would read to
+its end. The one exception is the first four bytes (``foreign_start``): a file that does not begin
+with a frame is refused by every zstd decompressor at byte 0, so saying so before reading costs
+nothing and names what the file probably is (uncompressed lines, gzip ...).
 """
 
 from __future__ import annotations
@@ -20,8 +23,27 @@ from pathlib import Path
 
 ZSTD_MAGIC = 0xFD2FB528
 SKIPPABLE_MASK, SKIPPABLE_MAGIC = 0xFFFFFFF0, 0x184D2A50
+# zstd v0.1-v0.7 frames: a decompressor built with legacy support reads them, so they are its to judge
+LEGACY_MAGICS = range(0xFD2FB51E, 0xFD2FB528)
+# What a file named .zst most often is when it is not zstd: formats the dump reader takes by their own suffix
+_OTHER_FORMATS = ((b"\x1f\x8b", "gzip data: name it .gz"), (b"BZh", "bzip2 data: name it .bz2"),
+                  (b"\xfd7zXZ\x00", "xz data: name it .xz"), (b"{", "uncompressed JSON lines: name it .ndjson"))
 _DICT_ID_BYTES = (0, 1, 2, 4)
 _CONTENT_SIZE_BYTES = (0, 2, 4, 8)  # flag 0 with Single_Segment_flag set: 1 byte
+
+
+def foreign_start(path: str | Path) -> str | None:
+    """Why a zstd decompressor would refuse this file at its first byte, or None: empty, shorter than
+    a magic number (``cut_at`` judges those), or starting with a zstd, legacy zstd or skippable frame."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if len(head) < 4:
+        return None
+    number = int.from_bytes(head[:4], "little")
+    if number == ZSTD_MAGIC or number in LEGACY_MAGICS or number & SKIPPABLE_MASK == SKIPPABLE_MAGIC:
+        return None
+    guess = next((f"; it looks like {what}" for magic, what in _OTHER_FORMATS if head.startswith(magic)), "")
+    return f"not zstd data: it starts with {head!r}, and a zstd file starts with the bytes 28 b5 2f fd{guess}"
 
 
 def cut_at(path: str | Path) -> int | None:

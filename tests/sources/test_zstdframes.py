@@ -12,7 +12,7 @@ import zstandard
 
 from rmbench.errors import SourceError
 from rmbench.sources.dumps import DumpSource
-from rmbench.sources.zstdframes import cut_at
+from rmbench.sources.zstdframes import cut_at, foreign_start
 
 DUMPS = Path(__file__).resolve().parents[3] / "shared" / "data" / "reddit-dumps"
 SKIPPABLE = (0x184D2A53).to_bytes(4, "little") + (5).to_bytes(4, "little") + b"hello"
@@ -73,8 +73,34 @@ def test_whole_files_pass_and_framing_it_cannot_read_is_left_to_the_decompressor
     whole.write_bytes(variants()[0])
     assert cut_at(whole) is None
     plain = tmp_path / "p.zst"
-    plain.write_bytes(b'{"id": "1"}\n' * 10)  # not zstd at all: the reader reports it as corrupt
+    plain.write_bytes(b'{"id": "1"}\n' * 10)  # not zstd at all: foreign_start's to report, not a cut
     assert cut_at(plain) is None
+    assert foreign_start(whole) is None
+    assert "uncompressed JSON lines: name it .ndjson" in foreign_start(plain)
+
+
+def test_a_foreign_start_is_refused_by_decompression_at_byte_zero(tmp_path: Path):
+    """foreign_start never refuses a file the decompressor would read: every start it refuses,
+    decompression refuses too; every zstd or skippable start it leaves alone."""
+    rng = random.Random(2)
+    path, body = tmp_path / "x.zst", variants()[0]
+    starts = [bytes(rng.randrange(256) for _ in range(4)) for _ in range(300)]
+    starts += [b"\x1f\x8b\x08\x00", b"BZh9", b"\xfd7zXZ\x00", b'{"id', b"\x28\xb5\x2f\xfd", SKIPPABLE[:4]]
+    refused = 0
+    for start in starts:
+        data = start + body[4:]
+        path.write_bytes(data)
+        why = foreign_start(path)
+        if why is None:
+            continue
+        refused += 1
+        assert ends_inside_a_frame(data) is None, start  # the decompressor calls it corrupt too
+    assert refused >= 295
+    for whole in (body, SKIPPABLE + body, b"", b"abc"):
+        path.write_bytes(whole)
+        assert foreign_start(path) is None
+    path.write_bytes(b"\x1f\x8b" + body)
+    assert "gzip data: name it .gz" in foreign_start(path)
 
 
 @pytest.mark.skipif(not DUMPS.is_dir(), reason="no shared dumps beside the checkout")
@@ -115,6 +141,24 @@ def test_prepare_refuses_a_cut_dump_before_reading_a_record(tmp_path: Path, monk
         prepare(str(dumps), tmp_path / "out", progress=False, workers=1)
     assert err.value.path == str(cut) and "truncated zstd" in str(err.value)
     assert not (tmp_path / "out").exists()  # nothing half-made is left behind
+
+
+def test_prepare_refuses_a_file_that_is_not_zstd_before_reading_a_record(tmp_path: Path, monkeypatch):
+    from rmbench.prepare import prepare
+
+    dumps = tmp_path / "dumps"
+    dumps.mkdir()
+    renamed = _dump(dumps, "Emory")
+    renamed.write_bytes(zstandard.ZstdDecompressor().decompress(renamed.read_bytes()))  # plain lines named .zst
+
+    def no_reading(*a, **kw):
+        raise AssertionError("a record was read before the foreign file was found")
+
+    monkeypatch.setattr(DumpSource, "iter_posts", no_reading)
+    with pytest.raises(SourceError, match="before reading anything") as err:
+        prepare(str(dumps), tmp_path / "out", progress=False, workers=1)
+    assert err.value.path == str(renamed) and "not zstd data" in str(err.value) and ".ndjson" in str(err.value)
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_cut_file_of_a_subreddit_not_prepared_is_not_read_and_stops_nothing(tmp_path: Path):
