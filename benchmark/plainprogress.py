@@ -80,7 +80,7 @@ class PlainProgress:
         task.fields.update(fields)
         if self.disable or task.done:
             return
-        if task.total and task.completed >= task.total:
+        if task.total is not None and task.completed >= task.total:  # as rich: a total of 0 reached is done too
             self._finish(task)
             return
         now = time.monotonic()

@@ -48,6 +48,17 @@ def test_a_fast_loop_prints_only_its_final_line(clock):
     assert out.getvalue().splitlines() == ["scoring x: 1,000/1,000 (100%), 0:00:00"]
 
 
+def test_a_step_that_ends_with_nothing_to_count_says_so_then_not_at_the_end(clock):
+    """A dump with no comments: its "loading comments" ends at 0, and its line comes before the
+    next step's, not after every other step when the progress stops."""
+    out = io.StringIO()
+    with pp.PlainProgress(stream=out) as p:
+        tid = p.add_task("loading comments", total=None)
+        p.update(tid, completed=0, total=0)  # Bars' tick(0, done=True)
+        p.update(p.add_task("writing splits", total=1), completed=1)
+    assert out.getvalue().splitlines() == ["loading comments: 0, 0:00:00", "writing splits: 1/1 (100%), 0:00:00"]
+
+
 def test_a_slow_step_still_says_it_is_alive_every_30_s(clock):
     out = io.StringIO()
     p = pp.PlainProgress(stream=out)
