@@ -55,6 +55,35 @@ def looks_local(name: str) -> bool:
     return Path(name).expanduser().exists() or name.startswith((".", "/", "~")) or name.count("/") > 1
 
 
+def local_problem(path: str) -> str | None:
+    """Why the local path ``path`` is not a saved transformers model, or None when it may be one
+    (a directory whose config.json names a model type). A run folder (``rmbench run --out``) holds
+    a config.json too, its run's settings: its model is ``model/`` inside it, and the error says so."""
+    p = Path(path).expanduser()
+    if not p.exists():
+        return "no such file or directory"
+    if not p.is_dir():
+        return "a file, not a model directory (a saved transformers model is a folder with config.json)"
+    if (p / "model" / "config.json").is_file() and (p / "results.json").is_file():
+        return f"a run folder, not a model: its trained model is {p / 'model'} (pass that)"
+    config = p / "config.json"
+    if not config.is_file():
+        return "a directory without config.json: not a saved transformers model"
+    try:
+        import json
+
+        meta = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        return f"its config.json cannot be read ({type(e).__name__}: {str(e).splitlines()[0][:120]})"
+    if not isinstance(meta, dict) or not ("model_type" in meta or "architectures" in meta):
+        return "its config.json names no model_type or architectures: not a saved transformers model"
+    return None
+
+
+def _not_a_model(name: str, why: str) -> UnknownModelError:
+    return UnknownModelError(f"model {name!r} is {why}" if why.startswith("a ") else f"model {name!r}: {why}")
+
+
 def _unknown(name: str, err: Exception | None = None) -> UnknownModelError:
     hint = did_you_mean(name.lower(), preset_names(), cutoff=0.4)
     why = f" ({type(err).__name__}: {str(err).splitlines()[0][:200]})" if err else ""
@@ -70,8 +99,8 @@ def check_model_name(name_or_path: str) -> None:
         if preset.package or preset.gguf:
             package_file(preset.package or preset.gguf)  # says how to install it when absent
         return
-    if looks_local(name_or_path) and not (Path(name_or_path).expanduser() / "config.json").is_file():
-        raise _unknown(name_or_path)
+    if looks_local(name_or_path) and (why := local_problem(name_or_path)):
+        raise _not_a_model(name_or_path, why)
     # A bare name (no org/) one letter away from a preset is a typo, not a hub model.
     if "/" not in name_or_path and did_you_mean(name_or_path.lower(), preset_names(), cutoff=0.85):
         raise _unknown(name_or_path)
@@ -97,8 +126,8 @@ def _source(name: str, trust_remote_code: bool, console=None) -> tuple[str, Pres
     """(what from_pretrained reads, the preset if any, trust_remote_code) -- or a clear error."""
     preset = find_preset(name)
     path = resolve_model_path(name, console)
-    if looks_local(path) and not (Path(path).expanduser() / "config.json").is_file():
-        raise _unknown(name)
+    if looks_local(path) and (why := local_problem(path)):
+        raise _not_a_model(name, why)
     if preset is not None and preset.trust_remote_code and not trust_remote_code:
         raise UnknownModelError(f"{name!r} runs model code from its hub repository ({preset.hub_id}); "
                                 "read it, then pass --trust-remote-code (model.trust_remote_code)")
@@ -112,6 +141,8 @@ def load_tokenizer(name_or_path: str, trust_remote_code: bool = False):
     try:
         return AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
     except (OSError, ValueError) as err:
+        if looks_local(path) and (why := local_problem(path)):  # checked only now: a folder of a tokenizer alone loads
+            raise _not_a_model(name_or_path, why) from err
         raise _unknown(name_or_path, err) from err
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from rmbench.errors import ConfigError, UnknownModelError
-from rmbench.model.load import check_model_name, resolve_model_path
+from rmbench.model.load import (check_model_name, load_causal_lm, load_reward_model, load_tokenizer,
+                                resolve_model_path)
 from rmbench.model.presets import KINDS, find_preset, load_presets, presets
 
 
@@ -39,9 +41,36 @@ def test_package_presets_resolve_to_their_directory():
 def test_a_typo_suggests_the_preset(tmp_path):
     with pytest.raises(UnknownModelError, match="Did you mean smollm2"):
         check_model_name("smolm2")
-    with pytest.raises(UnknownModelError, match="not a local directory"):
+    with pytest.raises(UnknownModelError, match="no such file or directory"):
         check_model_name(str(tmp_path / "nothing-here"))
     check_model_name("gpt2")  # a bare hub id far from every preset is left to the hub
+
+
+def test_a_local_path_that_is_not_a_model_says_what_it_is_before_anything_runs(tmp_path):
+    """A run folder holds a config.json too (its settings): it used to pass the early check and
+    fail after data preparation with a tokenizer error; now it names the model inside it."""
+    run = tmp_path / "run"
+    (run / "model").mkdir(parents=True)
+    (run / "config.json").write_text(json.dumps({"data": {}, "model": {}, "train": {}}))
+    (run / "results.json").write_text("{}")
+    (run / "model" / "config.json").write_text(json.dumps({"model_type": "bert"}))
+    with pytest.raises(UnknownModelError, match=f"a run folder, not a model: its trained model is {run / 'model'}"):
+        check_model_name(str(run))
+    check_model_name(str(run / "model"))  # passes the check; loading is from_pretrained's
+    (run / "results.json").unlink()  # not a run: a folder whose config.json is not a model's
+    with pytest.raises(UnknownModelError, match="names no model_type or architectures"):
+        check_model_name(str(run))
+    (run / "model" / "config.json").write_text("{")
+    with pytest.raises(UnknownModelError, match="config.json cannot be read"):
+        check_model_name(str(run / "model"))
+    with pytest.raises(UnknownModelError, match="a directory without config.json"):
+        check_model_name(str(tmp_path))
+    with pytest.raises(UnknownModelError, match="a file, not a model directory"):
+        check_model_name(str(run / "config.json"))
+    (run / "results.json").write_text("{}")
+    for load in (load_tokenizer, load_reward_model, load_causal_lm):  # the loaders say the same
+        with pytest.raises(UnknownModelError, match="a run folder"):
+            load(str(run))
 
 
 @pytest.mark.parametrize("body, error", [
