@@ -103,6 +103,11 @@ def check_out_path(out: Path, inputs: Iterable[str | Path] = ()) -> None:
                                     "replace the input. Choose another --out")
 
 
+def _a(what: str) -> str:
+    """``what`` with its article: "an export directory", "an rmbench agent model", "a run directory"."""
+    return f"{'an' if what[:1].lower() in 'aeiou' or what.startswith('rmbench') else 'a'} {what}"
+
+
 def check_replaceable(out: Path, *, overwrite: bool, owned: Callable[[Path], bool] | None = None,
                       what: str = "output", command: str | None = None) -> None:
     """Raise ``OutputExistsError`` unless ``out`` is absent, or replaceable under the rule above."""
@@ -116,10 +121,10 @@ def check_replaceable(out: Path, *, overwrite: bool, owned: Callable[[Path], boo
     command = command or what
     mark = read_marker(out)
     if mark is None or mark.get("command") != command:
-        raise OutputExistsError(f"{out} exists and is not a {what} this command wrote (it was made {_made(mark)}); "
+        raise OutputExistsError(f"{out} exists and is not {_a(what)} this command wrote (it was made {_made(mark)}); "
                                 "refusing to replace it (move it away or choose another path)")
     if owned is not None and not owned(out):
-        raise OutputExistsError(f"{out} exists and is not a {what} this command wrote; refusing to replace "
+        raise OutputExistsError(f"{out} exists and is not {_a(what)} this command wrote; refusing to replace "
                                 "it (move it away or choose another path)")
     added = foreign_entries(out, mark)
     if added:
@@ -286,10 +291,10 @@ def claim_dir(path: str | Path, *, command: str, resume: bool, what: str = "outp
         busy = path.is_dir() and any(path.iterdir())
         mark = read_marker(path) if busy else None
         if busy and (mark is None or mark.get("command") != command):
-            raise OutputExistsError(f"{path} is not empty and is not a {what} (it was made {_made(mark)}); "
+            raise OutputExistsError(f"{path} is not empty and is not {_a(what)} (it was made {_made(mark)}); "
                                     "refusing to write into it: choose another --out")
         if busy and not resume:
-            raise OutputExistsError(f"{path} already holds a {what}; pass --resume to continue it, "
+            raise OutputExistsError(f"{path} already holds {_a(what)}; pass --resume to continue it, "
                                     "or choose another --out")
         try:
             path.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from rmbench.atomic import MARKER, OutputLock, atomic_dir, claim_dir, json_text, read_marker, write_json, write_text
+from rmbench.atomic import (MARKER, OutputLock, atomic_dir, check_replaceable, claim_dir, json_text, read_marker,
+                            write_json, write_text)
 from rmbench.errors import OutputBusyError, OutputExistsError, OutputWriteError, RmbenchError
 
 
@@ -294,3 +295,14 @@ def test_an_existing_empty_directory_is_accepted_without_overwrite(tmp_path):
         with atomic_dir(tmp_path / "late", command="export") as tmp:
             (tmp_path / "late" / "theirs.txt").write_text("theirs")  # lands while the command runs
     assert (tmp_path / "late" / "theirs.txt").read_text() == "theirs" and _leftovers(tmp_path) == []
+
+
+def test_each_kind_of_output_is_named_with_its_article(tmp_path):
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "mine.txt").write_text("keep")
+    for what, named in (("export directory", "an export directory"), ("run directory", "a run directory"),
+                        ("rmbench agent model", "an rmbench agent model"), ("output", "an output")):
+        with pytest.raises(OutputExistsError, match=f"exists and is not {named} this command wrote"):
+            check_replaceable(foreign, overwrite=True, what=what)
+    assert (foreign / "mine.txt").read_text() == "keep"
