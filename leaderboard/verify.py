@@ -140,8 +140,9 @@ def _scorer_for(sub: dict, model: str | None, batch_size: int | None, track: Tra
         return baseline_rewards, res["model"]["id"], "not checked (baseline)"
     kind = res["model"].get("model_kind") or "classifier"
     if kind not in ("classifier", "dpo"):
-        raise LeaderboardError(f"verify re-scores classifiers and DPO policies; this entry is a {kind}, checked "
-                               "by validate from its predictions only")
+        what = "rewards scored outside rmbench" if kind == "external" else f"a {kind}"
+        raise LeaderboardError(f"verify re-scores classifiers and DPO policies; this entry's model is {what}, "
+                               "checked by validate from its predictions only")
     from transformers import set_seed
 
     from rmbench.model.load import weights_sha256

@@ -170,6 +170,21 @@ def counted_heldout(doc: dict) -> list[dict]:
     return headline or held
 
 
+def _model_line(doc: dict) -> str:
+    m = doc["model"]
+    size = f"{m['parameters']:,} parameters" if isinstance(m.get("parameters"), int) else "parameters not known to rmbench"
+    line = (f"- model: {m['kind']}" + (f" ({m['model_kind']})" if m.get("model_kind") else "") + f", {size}; "
+            f"data fingerprint `{(doc['data'].get('manifest_fingerprint') or '-')[:16]}`; "
+            f"wall time {doc.get('wall_time_s')} s on {doc['hardware']['device']}")
+    f = m.get("rewards_file")
+    if f:  # rewards scored elsewhere (rmbench.eval.external): which file, and what it lacked
+        dropped = ", ".join(f"{k} {v:,}" for k, v in f["dropped"].items()) or "none"
+        line += (f"\n- rewards scored outside rmbench: `{f['path']}` (sha256 `{f['sha256'][:16]}`), {f['pairs']:,} pairs "
+                 f"from {f['lines']:,} lines; lines dropped: {dropped}; splits it has no pair of: "
+                 f"{', '.join(f['splits_left_out']) or 'none'}")
+    return line
+
+
 def _lines_table(doc: dict) -> list[str]:
     lines = ["| task | role | split | n | posts | top post % | accuracy % | 95% CI | best baseline | Δ best (points) | clears? "
              "| length-controlled % (n) | cue-conflict % (n) | noise ceiling % | ECE | mean abs(p-0.5) | inputs cut % |",
@@ -307,11 +322,7 @@ def write_report(doc: dict, path) -> None:
                      f"{verdict_text(h.get('adds_information'))}")
     lines += [f"- test / test_hard (comparable with in-domain numbers): {_test_mean(doc, 'test', 'heldout_mean_accuracy')}"
               f" / {_test_mean(doc, 'test_hard', 'heldout_mean_accuracy_hard')}",
-              f"- model: {doc['model']['kind']}"
-              + (f" ({doc['model']['model_kind']})" if doc["model"].get("model_kind") else "")
-              + f", {doc['model'].get('parameters') or 0:,} parameters; "
-              f"data fingerprint `{(doc['data'].get('manifest_fingerprint') or '-')[:16]}`; "
-              f"wall time {doc.get('wall_time_s')} s on {doc['hardware']['device']}", ""]
+              _model_line(doc), ""]
     from rmbench.eval.report_findings import findings
 
     found = findings(doc)

@@ -276,7 +276,9 @@ def _print_config_help():
 
 @click.command("evaluate")
 @click.option("--model", required=True, help="Preset or alias (`rmbench models`), HF id or directory -- a classifier, "
-                                             "a DPO policy or a judge (--model-kind) -- or baseline:random|longer|shorter|earlier|later|confounds.")
+                                             "a DPO policy or a judge (--model-kind) -- or baseline:random|longer|shorter|earlier|later|confounds, "
+                                             "or rewards:FILE, rewards scored outside rmbench (JSON lines of pair_id, "
+                                             "reward_chosen, reward_rejected: docs/formats.md).")
 @click.option("--tasks", "eval_tasks", help="Comma-separated tasks to score on heldout_all, heldout_all_hard, test and test_hard (role 'heldout') [default: every task with test data].")
 @click.option("--train-tasks", help="Comma-separated tasks the model was trained on: scored on test with role 'in_domain'.")
 @click.option("--reference-tasks", help="Comma-separated reference tasks: baseline:confounds is fitted on their training pairs "
@@ -300,7 +302,10 @@ def evaluate_cmd(ctx, eval_tasks, quiet, config_file, settings, fmt, **_):
     dropped as contaminated. The same reference as a run's --train-tasks gives the same
     confounds fit. "adds info?" fits confounds plus the model's margin on the reference
     tasks' validation pairs. Writes the same results.json as `rmbench run`; a baseline
-    is written as model kind "baseline" with 0 parameters.
+    is written as model kind "baseline" with 0 parameters. rewards:FILE scores nothing: a
+    model rmbench cannot load (an API judge, another framework) is judged from its rewards
+    of the prepared pairs, read by pair id (a run's predictions.jsonl is such a file); a split
+    the file has no pair of is left out and named, one it has in part is refused.
 
     \b
     Examples: rmbench evaluate --model runs/wp/model --tasks writingprompts --train-tasks askacademia,askscience
@@ -310,6 +315,7 @@ def evaluate_cmd(ctx, eval_tasks, quiet, config_file, settings, fmt, **_):
               rmbench evaluate --model baseline:longer
               rmbench evaluate --model baseline:confounds --tasks askacademia --format csv
               rmbench evaluate --model baseline:longer --tasks writingprompts --reference-tasks askscience,explainlikeimfive
+              rmbench evaluate --model rewards:runs/wp/predictions.jsonl --tasks writingprompts --train-tasks askacademia,askscience --limit 200
     """
     from rmbench.run.harness import evaluate_model
 

@@ -26,6 +26,7 @@ from rmbench.atomic import write_json
 from rmbench.errors import DataError
 from rmbench.eval.metrics import post_id
 from rmbench.jsonlimits import read_json_file
+from rmbench.prepare.splits import EVAL_SPLITS
 from rmbench.prepared.load import load_split, sample_across
 from rmbench.task import HARD_MAX_LENGTH_RATIO
 
@@ -171,6 +172,33 @@ def confounds_block(p) -> dict:
     return {"available": True, **p.confounds.to_dict(), **size}
 
 
+def outside_target(cfg, console=None):
+    """What ``evaluate`` scores when no model is loaded: a baseline's name, or the rewards of a
+    file scored elsewhere (``rmbench.eval.external``), read and checked before anything runs."""
+    from rmbench.eval.baselines import parse_baseline_model
+    from rmbench.eval.external import ExternalRewards, parse_rewards_model
+
+    path = parse_rewards_model(cfg.model.name)
+    if path is None:
+        return parse_baseline_model(cfg.model.name)
+    rewards = ExternalRewards(path)
+    if console is not None:
+        console.print(rewards.summary(), style="dim" if not rewards.dropped else "yellow")
+    return rewards
+
+
+def outside_model_info(cfg, target) -> dict:
+    """results.json's ``model`` for a baseline or a rewards file (weights and size unknown to rmbench)."""
+    from rmbench.eval.external import ExternalRewards
+
+    if isinstance(target, ExternalRewards):
+        return {"id": f"rewards:{target.path.name}", "base_model": None, "path": str(target.path), "parameters": None,
+                "weights_sha256": None, "kind": "reward_model", "model_kind": "external",
+                "rewards_file": target.provenance()}
+    return {"id": f"baseline:{target}", "base_model": None, "path": None, "parameters": 0,
+            "weights_sha256": None, "kind": "baseline"}
+
+
 def _target(scorer_or_baseline, p):
     """A baseline name becomes the fitted confounds model where that is what was asked for."""
     if scorer_or_baseline == "confounds":
@@ -191,7 +219,10 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
 
     if p.contamination_index is None:
         prepare_reference(cfg, p)
+    from rmbench.eval.external import ExternalRewards
+
     target = _target(scorer_or_baseline, p)
+    external = isinstance(target, ExternalRewards)
     results, pairs_by, rewards_by, logits_by = {}, {}, {}, {}
     for task, split, role in evaluation_targets(p, role_of_heldout):
         pairs = split_rows(cfg, p, task, split, role)
@@ -199,7 +230,11 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
             continue  # an empty held-out test_hard (or held-in test) is reported by its absence
         path = run_dir / "scores" / f"{task}.{split}.json"
         ids = [x["pair_id"] for x in pairs]
-        saved = read_json_file(path) if path.is_file() else None
+        if external and not target.covers(ids, f"{task}/{split} (the pairs of {task}'s "
+                                                 f"{' + '.join(EVAL_SPLITS.get(split, (split,)))} split files)"):
+            target.left_out.append(f"{task}/{split}")  # a split the file has no pair of: named, not scored
+            continue
+        saved = read_json_file(path) if path.is_file() and not external else None  # a rewards file may have changed
         if saved is None or saved.get("pair_ids") != ids:
             saved = score_rows(target, pairs, with_delay=cfg.data.with_delay, seed=cfg.seed,
                                label=f"{task}/{split}", console=console, progress=progress)
@@ -236,7 +271,17 @@ def score_targets(cfg, p, run_dir: Path, scorer_or_baseline, console=None, progr
         pairs_by[(task, split)] = pairs
         logits_by[(task, split)] = logit
         rewards_by[(task, split)] = (saved["chosen"], saved["rejected"])
+    if external and not results:
+        raise DataError(f"rewards file {target.path} has no pair of any split evaluated here "
+                        f"({', '.join(target.left_out)}): score the pairs of the prepared split files "
+                        "(`rmbench export --format trl` writes them with their pair_id)")
     from rmbench.run.incremental import add_stacked
 
     p.stacked = add_stacked(cfg, p, run_dir, target, results, pairs_by, rewards_by, console, progress, logits_by)
+    if external and console is not None:  # what the file lacked, said where the user acts on it
+        if target.left_out:
+            console.print(f"not scored (no pair of them in the rewards file): {', '.join(target.left_out)}",
+                          style="yellow")
+        if not p.stacked.get("available"):
+            console.print(f"adds info? not fitted: {p.stacked.get('reason')}", style="yellow")
     return results, pairs_by, rewards_by

@@ -91,6 +91,11 @@ def score_rows(target, rows: list[dict], *, with_delay: bool, seed: int, label: 
     if isinstance(target, str) and target in LEARNED_BASELINES:
         raise DataError(f"baseline:{target} is fitted, not a rule: score with "
                         "ConfoundsModel.from_dict(results['confounds']) instead of its name")
+    from rmbench.eval.external import ExternalRewards
+
+    if isinstance(target, ExternalRewards):  # scored elsewhere: whether inputs were cut is not known here
+        c, r = target.pair_rewards(rows)
+        return {"chosen": c, "rejected": r, "truncated": {"unknown": True}}
     if isinstance(target, (str, ConfoundsModel)):
         c, r = target.rewards(rows) if isinstance(target, ConfoundsModel) else baseline_rewards(target, rows, seed)
         return {"chosen": c, "rejected": r, "truncated": {"prompt": 0, "response": 0, "any": 0}}
@@ -169,7 +174,10 @@ def run_holdout(cfg: RunConfig, run_dir: Path, console=None, progress: bool = Tr
 
 
 def _local(model: str) -> Path | None:
-    """A model given as a local path (an input a run must not write over), else None."""
+    """A model given as a local path or a rewards file (an input a run must not write over), else None."""
+    from rmbench.eval.external import parse_rewards_model
+
+    model = parse_rewards_model(model or "") or model
     return Path(model) if model and Path(model).exists() else None
 
 
@@ -232,13 +240,14 @@ def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: 
     held-out pairs that also occur in it are dropped as contaminated.
     """
     from rmbench.eval.baselines import parse_baseline_model
+    from rmbench.eval.external import parse_rewards_model
     from rmbench.model.load import check_model_name
     from rmbench.model.memory import mmap_large_allocations
 
     started = time.perf_counter()
     mmap_large_allocations()
     spec = None
-    if not parse_baseline_model(cfg.model.name):
+    if not (parse_baseline_model(cfg.model.name) or parse_rewards_model(cfg.model.name)):
         check_model_name(cfg.model.name)
         spec = resolve_model(cfg, training=False, console=console)
     data_dir = resolve_data(cfg.data.source, cfg.data.cache_dir, progress=progress)
@@ -255,29 +264,26 @@ def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: 
     p = plan(cfg, data_dir, [t for t in names if t not in trained_on], trained_on or None, need_train=False)
     p.reference = reference_plan(data, cfg.data.reference_tasks, p.holdout)  # default: what it may have seen
     check_pairs_left(cfg, p)
-    target = None
-    if spec is not None:  # a model that cannot load leaves no run directory behind
+    if spec is not None:  # a model (or rewards file) that cannot load leaves no run directory behind
         from transformers import set_seed
 
         set_seed(cfg.seed)  # a head drawn at load time is the same for the same seed (verify redoes it)
         target = kind_scorer(cfg, spec, None, console)
+    else:  # a baseline, or rewards scored elsewhere
+        from rmbench.run.evaluation import outside_target
+
+        target = outside_target(cfg, console)
     with run_directory(run_dir, cfg, [data_dir, _local(cfg.model.name)]):
         return _score_model(cfg, spec, target, p, run_dir, started, console, progress)
 
 
 def _score_model(cfg: RunConfig, spec, target, p: Plan, run_dir: Path, started: float, console,
                  progress: bool) -> dict:
-    from rmbench.eval.baselines import parse_baseline_model
+    from rmbench.run.evaluation import outside_model_info
 
     clock = Clock(run_dir, started)
-    baseline = parse_baseline_model(cfg.model.name)
-    if baseline:
-        target = baseline
-        model_info = {"id": f"baseline:{baseline}", "base_model": None, "path": None, "parameters": 0,
-                      "weights_sha256": None, "kind": "baseline"}
     results, pairs_by, rewards_by = score_targets(cfg, p, run_dir, target, console, progress, clock=clock)
-    if spec is not None:
-        model_info = model_block(cfg, spec, target, pairs_by, None)
+    model_info = outside_model_info(cfg, target) if spec is None else model_block(cfg, spec, target, pairs_by, None)
     return finish(cfg, p, run_dir, model_info, results, pairs_by, rewards_by, clock, console)
 
 

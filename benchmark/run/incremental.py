@@ -52,8 +52,15 @@ def fit_block(cfg, p, run_dir: Path, target, console=None, progress: bool = True
     cap, capped = fit_pairs_cap(cfg, sum(p.data.pairs(t, "validation") for t in tasks))
     rows = sample_across(p.data_dir, tasks, "validation", cap, cfg.seed) if tasks else []
     ids = [r["pair_id"] for r in rows]
+    from rmbench.eval.external import ExternalRewards
+
+    if isinstance(target, ExternalRewards) and rows and not target.covers(ids, "the stacked fit (the reference "
+                                                                         "tasks' validation pairs)"):
+        return {"available": False, "reason": f"the rewards file has none of the {len(ids):,} validation pairs of "
+                f"{', '.join(tasks)} it is fitted on: score them too for this verdict",
+                "fit_tasks": tasks, "fit_split": "validation", "fit_pairs": 0, "fit_posts": 0}
     path = run_dir / "scores" / FIT_SCORES
-    saved = read_json_file(path) if path.is_file() else None
+    saved = read_json_file(path) if path.is_file() and not isinstance(target, ExternalRewards) else None
     if rows and (saved is None or saved.get("pair_ids") != ids):
         saved = score_rows(target, rows, with_delay=cfg.data.with_delay, seed=cfg.seed, label="stacked fit",
                            console=console, progress=progress)

@@ -341,5 +341,5 @@ def test_a_judge_entry_is_not_re_scored(setup):
     _, board, _, model = setup
     sub = json.loads((board / "submissions" / "tiny.json").read_text())
     sub["results"]["model"]["model_kind"] = "judge"
-    with pytest.raises(RmbenchError, match="this entry is a judge"):
+    with pytest.raises(RmbenchError, match="this entry.s model is a judge"):
         _scorer_for(sub, str(model), None, load_tracks(board)["demo"])
