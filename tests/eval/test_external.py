@@ -150,3 +150,22 @@ def test_an_entry_of_outside_rewards_validates_and_is_never_re_scored(data, tmp_
     header, row = res.output.splitlines()[:2]
     cells = dict(zip(header.split("\t"), row.split("\t")))
     assert cells["model"] == "outside" and cells["badge"] == "self-reported" and cells["parameters"] == ""
+
+
+@pytest.mark.slow  # prepare, export and evaluate on the demo: ~20 s
+def test_the_readme_snippet_runs_as_written(tmp_path):
+    import os
+    import re
+    import subprocess
+    import sys
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"```bash\n(.*?)```", text[text.index("<!-- readme-rewards-snippet"):], re.S).group(1)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    res = subprocess.run(["bash", "-euo", "pipefail", "-c", code], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    doc = json.loads((tmp_path / "runs" / "my-model" / "results.json").read_text())
+    assert doc["model"]["id"] == "rewards:rewards.jsonl" and doc["model"]["rewards_file"]["dropped"] == {}
+    assert set(doc["results"]["writingprompts"]["splits"]) == {"heldout_all", "heldout_all_hard", "test", "test_hard"}
+    assert doc["stacked"]["available"] is True  # the other tasks' validation pairs were scored too
