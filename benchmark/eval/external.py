@@ -42,7 +42,10 @@ def parse_rewards_model(model: str) -> str | None:
 def _reward(value) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    x = float(value)
+    try:
+        x = float(value)
+    except OverflowError:  # an integer past float's range (JSON has no limit)
+        return None
     return x if math.isfinite(x) else None
 
 
@@ -84,7 +87,7 @@ class ExternalRewards:
         if not raw.strip():
             return  # a blank line (a trailing newline) is no record
         try:
-            row = loads(raw.decode("utf-8"))
+            row = loads(raw.decode("utf-8-sig"))  # -sig: a byte-order mark some Windows tools write first
         except (UnicodeDecodeError, ValueError):
             return self._drop("not_json")
         if not isinstance(row, dict):

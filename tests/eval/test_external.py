@@ -88,14 +88,15 @@ def test_bad_lines_are_counted_and_a_repeat_keeps_its_first_rewards(tmp_path):
              json.dumps({"reward_chosen": 1, "reward_rejected": 0}), json.dumps([1, 2]),
              json.dumps({"pair_id": "p:e:f", "reward_chosen": True, "reward_rejected": 0}),
              json.dumps({**good, "reward_chosen": 3}), json.dumps(good),
-             json.dumps({"pair_id": "p:g:h", "reward_chosen": "1", "reward_rejected": 0})]
+             json.dumps({"pair_id": "p:g:h", "reward_chosen": "1", "reward_rejected": 0}),
+             '{"pair_id": "p:i:j", "reward_chosen": 1' + "0" * 400 + ', "reward_rejected": 0}']
     path = tmp_path / "r.jsonl"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text("\ufeff" + "\n".join(lines) + "\r\n", encoding="utf-8")  # a BOM and a CRLF, as Windows tools write
     r = ExternalRewards(path)
-    assert r.rewards == {"p:a:b": (1.0, 0.5)} and r.lines == 10
-    assert r.dropped == {"not_json": 2, "no_pair_id": 1, "not_an_object": 1, "reward_not_a_finite_number": 2,
+    assert r.rewards == {"p:a:b": (1.0, 0.5)} and r.lines == 11
+    assert r.dropped == {"not_json": 2, "no_pair_id": 1, "not_an_object": 1, "reward_not_a_finite_number": 3,
                          "repeated_pair_differs_first_kept": 1}
-    assert r.first_lines["not_json"] == [3, 4] and r.first_lines["reward_not_a_finite_number"] == [7, 10]
+    assert r.first_lines["not_json"] == [3, 4] and r.first_lines["reward_not_a_finite_number"] == [7, 10, 11]
     assert "not_json: 2 (first at line 3, 4)" in r.summary()
     path.write_text("{oops\n", encoding="utf-8")
     with pytest.raises(DataError, match="no usable line in 1 .*not_json: 1"):
