@@ -57,7 +57,7 @@ class ExternalRewards:
         if not self.path.is_file():
             raise DataError(f"rewards file {self.path}: {'a directory' if self.path.is_dir() else 'no such file'}"
                             " (expected JSON lines of pair_id, reward_chosen, reward_rejected)")
-        self.rewards: dict[str, tuple[float, float]] = {}
+        self.by_pair: dict[str, tuple[float, float]] = {}
         self.dropped: Counter = Counter()
         self.first_lines: dict[str, list[int]] = {}
         self.lines = 0
@@ -74,7 +74,7 @@ class ExternalRewards:
                     continue
                 self._line(raw)
         self.sha256 = digest.hexdigest()
-        if not self.rewards:
+        if not self.by_pair:
             raise DataError(f"rewards file {self.path}: no usable line in {self.lines:,} ({self._dropped_text()})")
 
     def _drop(self, why: str) -> None:
@@ -98,9 +98,9 @@ class ExternalRewards:
         chosen, rejected = _reward(row.get("reward_chosen")), _reward(row.get("reward_rejected"))
         if chosen is None or rejected is None:
             return self._drop("reward_not_a_finite_number")
-        seen = self.rewards.get(pair_id)
+        seen = self.by_pair.get(pair_id)
         if seen is None:
-            self.rewards[pair_id] = (chosen, rejected)
+            self.by_pair[pair_id] = (chosen, rejected)
         elif seen != (chosen, rejected):
             self._drop("repeated_pair_differs_first_kept")
 
@@ -112,7 +112,7 @@ class ExternalRewards:
 
     # -- what the harness asks -----------------------------------------------------------
     def missing(self, pair_ids: list[str]) -> list[str]:
-        return [i for i in pair_ids if i not in self.rewards]
+        return [i for i in pair_ids if i not in self.by_pair]
 
     def covers(self, pair_ids: list[str], where: str) -> bool:
         """Whether the file has every one of ``pair_ids`` (False: none of them); having some but
@@ -124,16 +124,17 @@ class ExternalRewards:
                             f"{', '.join(missing[:3])}): score every pair of a split, or none of it")
         return not missing
 
-    def pair_rewards(self, rows: list[dict]) -> tuple[list[float], list[float]]:
-        got = [self.rewards[r["pair_id"]] for r in rows]
+    def rewards(self, rows: list[dict]) -> tuple[list[float], list[float]]:
+        """(rewards of chosen, rewards of rejected) of ``rows``, as ``ConfoundsModel.rewards`` gives them."""
+        got = [self.by_pair[r["pair_id"]] for r in rows]
         return [c for c, _ in got], [r for _, r in got]
 
     def provenance(self) -> dict:
         """results.json's ``model.rewards_file``."""
-        return {"path": str(self.path), "sha256": self.sha256, "lines": self.lines, "pairs": len(self.rewards),
+        return {"path": str(self.path), "sha256": self.sha256, "lines": self.lines, "pairs": len(self.by_pair),
                 "dropped": dict(self.dropped.most_common()), "first_lines": self.first_lines,
                 "splits_left_out": list(self.left_out)}
 
     def summary(self) -> str:
-        return (f"rewards file {self.path.name}: {len(self.rewards):,} pairs from {self.lines:,} lines; "
+        return (f"rewards file {self.path.name}: {len(self.by_pair):,} pairs from {self.lines:,} lines; "
                 f"{self._dropped_text()}")

@@ -17,6 +17,7 @@ scoring, a checkpoint whose head weights are missing is an error, never a random
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from rmbench.errors import UnknownModelError, did_you_mean
@@ -70,8 +71,6 @@ def local_problem(path: str) -> str | None:
     if not config.is_file():
         return "a directory without config.json: not a saved transformers model"
     try:
-        import json
-
         meta = json.loads(config.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as e:
         return f"its config.json cannot be read ({type(e).__name__}: {str(e).splitlines()[0][:120]})"

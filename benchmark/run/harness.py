@@ -32,13 +32,14 @@ from pathlib import Path
 
 from rmbench.atomic import write_json
 from rmbench.errors import ConfigError, DataError
+from rmbench.eval.external import ExternalRewards, parse_rewards_model
 from rmbench.eval.metrics import under_config_rule
 from rmbench.eval.results import results_document, write_predictions, write_results
 from rmbench.model.config import check_dpo_settings
 from rmbench.prepared.load import sample_across
 from rmbench.prepared.resolve import resolve_data
 from rmbench.run.config import RunConfig
-from rmbench.run.evaluation import check_pairs_left
+from rmbench.run.evaluation import check_pairs_left, outside_model_info, outside_target
 from rmbench.run.plan import (Plan, budget_note, check_start_model, plan, recorded_training, reference_plan,
                                task_name)
 from rmbench.jsonlimits import read_json_file
@@ -83,22 +84,20 @@ def score_split(scorer, pairs: list[dict], with_delay: bool, label: str, console
 
 def score_rows(target, rows: list[dict], *, with_delay: bool, seed: int, label: str = "", console=None,
                progress: bool = False) -> dict:
-    """Rewards for ``rows`` from a ``RewardScorer``, a rule baseline's name or a fitted
-    ``ConfoundsModel`` (``rmbench.eval.confounds``): what every run stores per split."""
+    """Rewards for ``rows`` from a ``RewardScorer``, a rule baseline's name, a fitted
+    ``ConfoundsModel`` (``rmbench.eval.confounds``) or a rewards file (``rmbench.eval.external``):
+    what every run stores per split."""
     from rmbench.eval.baselines import LEARNED_BASELINES, baseline_rewards
     from rmbench.eval.confounds import ConfoundsModel
 
     if isinstance(target, str) and target in LEARNED_BASELINES:
         raise DataError(f"baseline:{target} is fitted, not a rule: score with "
                         "ConfoundsModel.from_dict(results['confounds']) instead of its name")
-    from rmbench.eval.external import ExternalRewards
-
-    if isinstance(target, ExternalRewards):  # scored elsewhere: whether inputs were cut is not known here
-        c, r = target.pair_rewards(rows)
-        return {"chosen": c, "rejected": r, "truncated": {"unknown": True}}
-    if isinstance(target, (str, ConfoundsModel)):
-        c, r = target.rewards(rows) if isinstance(target, ConfoundsModel) else baseline_rewards(target, rows, seed)
-        return {"chosen": c, "rejected": r, "truncated": {"prompt": 0, "response": 0, "any": 0}}
+    if isinstance(target, (str, ConfoundsModel, ExternalRewards)):
+        c, r = baseline_rewards(target, rows, seed) if isinstance(target, str) else target.rewards(rows)
+        # a rule or a fit reads no tokens; whether a scorer elsewhere cut its inputs is not known here
+        cut = {"unknown": True} if isinstance(target, ExternalRewards) else {"prompt": 0, "response": 0, "any": 0}
+        return {"chosen": c, "rejected": r, "truncated": cut}
     return score_split(target, rows, with_delay, label, console, progress)
 
 
@@ -175,8 +174,6 @@ def run_holdout(cfg: RunConfig, run_dir: Path, console=None, progress: bool = Tr
 
 def _local(model: str) -> Path | None:
     """A model given as a local path or a rewards file (an input a run must not write over), else None."""
-    from rmbench.eval.external import parse_rewards_model
-
     model = parse_rewards_model(model or "") or model
     return Path(model) if model and Path(model).exists() else None
 
@@ -240,7 +237,6 @@ def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: 
     held-out pairs that also occur in it are dropped as contaminated.
     """
     from rmbench.eval.baselines import parse_baseline_model
-    from rmbench.eval.external import parse_rewards_model
     from rmbench.model.load import check_model_name
     from rmbench.model.memory import mmap_large_allocations
 
@@ -270,8 +266,6 @@ def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: 
         set_seed(cfg.seed)  # a head drawn at load time is the same for the same seed (verify redoes it)
         target = kind_scorer(cfg, spec, None, console)
     else:  # a baseline, or rewards scored elsewhere
-        from rmbench.run.evaluation import outside_target
-
         target = outside_target(cfg, console)
     with run_directory(run_dir, cfg, [data_dir, _local(cfg.model.name)]):
         return _score_model(cfg, spec, target, p, run_dir, started, console, progress)
@@ -279,8 +273,6 @@ def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: 
 
 def _score_model(cfg: RunConfig, spec, target, p: Plan, run_dir: Path, started: float, console,
                  progress: bool) -> dict:
-    from rmbench.run.evaluation import outside_model_info
-
     clock = Clock(run_dir, started)
     results, pairs_by, rewards_by = score_targets(cfg, p, run_dir, target, console, progress, clock=clock)
     model_info = outside_model_info(cfg, target) if spec is None else model_block(cfg, spec, target, pairs_by, None)

@@ -180,11 +180,9 @@ class DumpSource(Source):
                 foreign, cut = foreign_start(f.path), cut_at(f.path)
             except OSError:
                 continue  # unreadable: the reader says how, naming the file, as before
-            if foreign is not None:
-                raise SourceError(str(f.path), f"{foreign}. (Found before reading anything.)")
-            if cut is not None:
-                raise SourceError(str(f.path), f"{TRUNCATED_ZSTD} (Found before reading anything: the file stops "
-                                               f"at byte {cut:,}, inside a frame.)")
+            if foreign is not None or cut is not None:
+                why = f"{foreign}." if foreign else f"{TRUNCATED_ZSTD} It stops at byte {cut:,}, inside a frame."
+                raise SourceError(str(f.path), f"{why} (Found before reading anything.)")
 
     # -- one file at a time (prepare --engine ray reads each file in its own task) -------------
     def only_file(self, index: int) -> None:

@@ -93,7 +93,7 @@ def test_bad_lines_are_counted_and_a_repeat_keeps_its_first_rewards(tmp_path):
     path = tmp_path / "r.jsonl"
     path.write_text("\ufeff" + "\n".join(lines) + "\r\n", encoding="utf-8")  # a BOM and a CRLF, as Windows tools write
     r = ExternalRewards(path)
-    assert r.rewards == {"p:a:b": (1.0, 0.5)} and r.lines == 11
+    assert r.by_pair == {"p:a:b": (1.0, 0.5)} and r.lines == 11
     assert r.dropped == {"not_json": 2, "no_pair_id": 1, "not_an_object": 1, "reward_not_a_finite_number": 3,
                          "repeated_pair_differs_first_kept": 1}
     assert r.first_lines["not_json"] == [3, 4] and r.first_lines["reward_not_a_finite_number"] == [7, 10, 11]
