@@ -36,6 +36,18 @@ MODEL_KIND_FLAGS = {
     "dtype": "model.dtype", "trust_remote_code": "model.trust_remote_code",
 }
 FLAG_KEYS.update(MODEL_KIND_FLAGS)
+# Flags that only say how a model is loaded or scored: `evaluate` names them when the model is
+# a baseline or a rewards file, which load nothing, so that a flag given in vain is not taken
+# for one that worked. Only flags typed (or set in the environment) count: a run.yaml's keys
+# are shared with runs that do load a model.
+SCORER_FLAGS = (*MODEL_KIND_FLAGS, "max_length", "eval_batch_size")
+
+
+def unused_scorer_flags(ctx: click.Context) -> list[str]:
+    """The scorer-only flags given on this command line, as typed (``--dtype``)."""
+    given = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+    return ["--" + n.replace("_", "-") for n in SCORER_FLAGS
+            if n in ctx.params and ctx.get_parameter_source(n) in given]
 
 
 def model_kind_options(f):
@@ -325,6 +337,10 @@ def evaluate_cmd(ctx, eval_tasks, quiet, config_file, settings, fmt, **_):
         run_dir = Path(cfg.out) if cfg.out else default_out("evaluate", cfg.model.name, cfg.train.resume)
         cfg.out = str(run_dir)
         console = stderr_console()
+        loads_nothing = cfg.model.name.lower().startswith(("baseline:", "rewards:"))
+        if loads_nothing and (unused := unused_scorer_flags(ctx)):
+            console.print(f"note: {', '.join(unused)} {'does' if len(unused) == 1 else 'do'} nothing with "
+                          f"{cfg.model.name}: it loads no model", markup=False, highlight=False)
         split = lambda s: [t.strip() for t in s.split(",") if t.strip()] if s else []  # noqa: E731
         doc = evaluate_model(cfg, run_dir, split(eval_tasks), cfg.data.train_tasks, console=console, progress=not quiet)
     except KeyboardInterrupt:

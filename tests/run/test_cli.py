@@ -240,6 +240,25 @@ def test_evaluate_a_baseline_as_a_model(data, tmp_path):
             assert card["baselines"]["longer"]["itself"] is True and card["best_baseline"] != "longer"
 
 
+def test_evaluate_names_scorer_flags_a_baseline_or_rewards_file_ignores(data, tmp_path):
+    """--dtype or --max-length typed for a model that loads nothing are named, not silently
+    ignored; the same keys from a run.yaml (shared with runs that load a model) are not."""
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text("model:\n  dtype: bfloat16\n")
+    result = run(["evaluate", "--model", "baseline:longer", "--data", str(data), "--out", str(tmp_path / "b"),
+                  "--quiet", "--config", str(cfg), "--max-length", "64", "--model-kind", "judge"])
+    assert result.exit_code == 0, result.output
+    assert "note: --model-kind, --max-length do nothing with baseline:longer: it loads no model" in result.output
+    assert "--dtype" not in result.output
+    preds = tmp_path / "b" / "predictions.jsonl"
+    result = run(["evaluate", "--model", f"rewards:{preds}", "--data", str(data), "--out", str(tmp_path / "r"),
+                  "--quiet", "--dtype", "bfloat16"])
+    assert result.exit_code == 0, result.output
+    assert f"note: --dtype does nothing with rewards:{preds}: it loads no model" in result.output
+    result = run(["evaluate", "--model", "baseline:longer", "--data", str(data), "--out", str(tmp_path / "c"), "--quiet"])
+    assert result.exit_code == 0 and "note:" not in result.output, result.output
+
+
 def test_evaluate_baseline_confounds_is_neither_its_own_best_baseline_nor_stacked_on_itself(data, tmp_path):
     out = tmp_path / "confounds"
     result = run(["evaluate", "--model", "baseline:confounds", "--data", str(data), "--tasks", "writingprompts",
