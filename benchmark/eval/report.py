@@ -279,6 +279,8 @@ def _provenance_lines(doc: dict) -> list[str]:
     split_by = (doc.get("data") or {}).get("split_by") or {}
     if split_by.get("rule") == "time":
         lines.append(f"- split by time: posts before {split_by['date']} train/validation, from it on test")
+    elif split_by.get("rule") == "source":
+        lines.append("- split by source: each post in the split its source publishes (SHP's own), others by hash")
     return lines + _machine_line(doc)
 
 

@@ -184,11 +184,15 @@ def _build(src: Source, tasks: list[RedditTask], tmp: Path, progress: bool, work
         try:
             pairs = store.pair_table()  # held in memory or staged in SQLite (rmbench.prepare.held)
             bars.status("writing splits")
+            placed = None
+            if rule["rule"] == "source":  # each post the source places keeps the source's split
+                placed = src.source_splits(set(by_sub))
+                rule["source_posts"], rule["conflicts"] = len(placed), src.split_conflicts
             entries = {}
             for t in tasks:
                 name = t.name.lower()
                 span: list = []
-                splits = write_splits(tmp / name, _split_rows(pairs, name, stats[name], rule, span))
+                splits = write_splits(tmp / name, _split_rows(pairs, name, stats[name], rule, span, placed))
                 if rule["rule"] == "time":
                     timesplit.restate(stats[name], splits)
                     rule.setdefault("posts_by_date", {})[name] = timesplit.date_counts(splits, span)
@@ -206,13 +210,20 @@ def _build(src: Source, tasks: list[RedditTask], tmp: Path, progress: bool, work
     return manifest
 
 
-def _split_rows(pairs: HeldPairs | PairTable, name: str, stats: TaskStats, rule: dict, span: list | None = None) -> dict:
-    """Each split file's rows: as paired (hash), or re-routed by post date (time)."""
-    if rule["rule"] != "time":
+def _split_rows(pairs: HeldPairs | PairTable, name: str, stats: TaskStats, rule: dict, span: list | None = None,
+                placed: dict[str, str] | None = None) -> dict:
+    """Each split file's rows: as paired (hash), or re-routed by post date (time) or by the
+    source's own split of each post it places (source: ``placed``)."""
+    if rule["rule"] not in ("time", "source"):
         return {sp: pairs.rows(name, sp) for sp in ALL_SPLITS}
     rows_of = lambda sp: pairs.rows(name, sp)  # noqa: E731 - a fresh sorted query per pass
-    rule.setdefault("dropped_time_unknown", {})[name] = timesplit.count_unknown(rows_of, stats, span)
-    return {sp: gen() for sp, gen in timesplit.time_split_rows(rows_of, rule["cutoff_utc"]).items()}
+    if rule["rule"] == "source":
+        rule.setdefault("placed", {})[name] = timesplit.count_placed(rows_of, placed or {})
+        route = timesplit.by_source(placed or {})
+    else:
+        rule.setdefault("dropped_time_unknown", {})[name] = timesplit.count_unknown(rows_of, stats, span)
+        route = timesplit.by_time(rule["cutoff_utc"])
+    return {sp: gen() for sp, gen in timesplit.routed_split_rows(rows_of, route).items()}
 
 
 def files_not_read(src: Source, subreddits: set[str]) -> dict[str, str]:

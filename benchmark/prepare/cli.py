@@ -39,10 +39,13 @@ def task_list(value: str | None) -> list[str] | None:
                    "another directory). An existing empty OUT needs no --overwrite.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes pairing subreddits in parallel (default: CPU count; 1: one process). Same output.")
-@click.option("--split-by", "split_by", default="hash", show_default=True, metavar="hash|time:YYYY-MM-DD",
-              help="hash: by post id (90/5/5). time:DATE: posts before DATE (UTC) train/validation, from DATE on test "
-                   "(a future window: nothing after the date is trained on). Recorded in the manifest, with "
-                   "each task's posts before and after the date; a date outside the data warns (see --strict).")
+@click.option("--split-by", "split_by", default="hash", show_default=True, metavar="hash|source|time:YYYY-MM-DD",
+              help="hash: by post id (90/5/5). source: the split the source publishes for each post (SHP's own "
+                   "train/validation/test, so a model trained on SHP's train split is tested on posts it never saw; "
+                   "posts a source does not place: by hash). time:DATE: posts before DATE (UTC) train/validation, "
+                   "from DATE on test (a future window: nothing after the date is trained on). Recorded in the "
+                   "manifest, with each task's posts before and after the date; a date outside the data warns (see "
+                   "--strict).")
 @click.option("--strict", is_flag=True,
               help="Fail (exit 1, nothing written) instead of warning when a time split's date leaves a task's "
                    "train or test split empty (every post on one side of the date).")
@@ -74,6 +77,7 @@ def prepare_cmd(sources, tasks, out, overwrite, workers, split_by, strict, quiet
     Examples: rmbench prepare --source demo --out prepared
               rmbench prepare --source demo --tasks writingprompts,askacademia --out prepared --overwrite --format tsv
               rmbench prepare --source DUMPS --out prepared-time --split-by time:2021-01-01
+              rmbench prepare --source hf:stanfordnlp/SHP --out shp --split-by source
               rmbench prepare --source hf:stanfordnlp/SHP --source hf:euclaise/WritingPrompts_preferences --out shp-wp
               rmbench prepare --source DUMPS --out prepared --engine ray --ray-address auto
     """
@@ -166,4 +170,10 @@ def print_summary(manifest: dict, out: Path, fmt: str = "table") -> None:
         for task, c in sorted((rule.get("posts_by_date") or {}).items()):
             note(f"  {task}: {c['before']:,} posts before {rule['date']}, {c['on_or_after']:,} on or after"
                  + (f" (first {c['first_post']}, last {c['last_post']})" if c.get("first_post") else ""), fmt)
+    if rule.get("rule") == "source":
+        note(f"split by source: {rule['source_posts']:,} posts placed by their source's own split"
+             + (f" ({rule['conflicts']:,} in two splits: left to the hash)" if rule.get("conflicts") else ""), fmt)
+        for task, c in sorted((rule.get("placed") or {}).items()):
+            note(f"  {task}: {c['source']:,} pairs in the source's split, {c['hash']:,} by hash"
+                 + (" (its source publishes no split)" if c["hash"] and not c["source"] else ""), fmt)
     note(f"fingerprint {manifest['fingerprint'][:16]}…  manifest: {out / 'manifest.json'}", fmt)

@@ -11,6 +11,11 @@ created before that day (UTC) go to train/validation (by the same hash, in the s
 proportion), posts from that day on go to test, so nothing after the date is trained on
 (``rmbench.prepare.timesplit`` applies it when the splits are written).
 
+``--split-by source`` keeps the split a source publishes for each post it places (SHP's
+own train/validation/test, ``rmbench.sources.hub_splits``), so that a model trained on
+SHP's train split is tested on posts it never saw; posts no source places (dumps, the
+demo) keep their hash split.
+
 Split files: ``train``, ``validation``, ``test`` (every post in exactly one), ``test_hard``
 (the hard pairs of test posts) and ``all_hard`` (the hard pairs of every post, at most
 ``max_hard_pairs_per_post`` each).
@@ -52,6 +57,8 @@ def split_by_rule(spec: str) -> dict:
     spec = (spec or "hash").strip()
     if spec == "hash":
         return {"rule": "hash", "salt": SPLIT_SALT}
+    if spec == "source":  # the source's own split where it publishes one (SHP), else the hash
+        return {"rule": "source", "salt": SPLIT_SALT}
     kind, _, date = spec.partition(":")
     if kind == "time":
         try:
@@ -61,7 +68,7 @@ def split_by_rule(spec: str) -> dict:
         if day is not None:
             return {"rule": "time", "date": day.isoformat(), "cutoff_utc": calendar.timegm(day.timetuple()),
                     "salt": SPLIT_SALT}
-    raise ConfigError(f"--split-by {spec!r}: expected 'hash' or 'time:YYYY-MM-DD' (e.g. time:2021-01-01)")
+    raise ConfigError(f"--split-by {spec!r}: expected 'hash', 'source' or 'time:YYYY-MM-DD' (e.g. time:2021-01-01)")
 
 
 def time_split_of(post_id: str, post_created_utc: int, cutoff_utc: int) -> str:

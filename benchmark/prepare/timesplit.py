@@ -1,7 +1,8 @@
-"""``--split-by time:YYYY-MM-DD``: the staged pairs re-routed to splits by their post's date.
+"""``--split-by time:YYYY-MM-DD`` and ``--split-by source``: the staged pairs re-routed to
+splits by their post's date, or by the split the source itself publishes for the post.
 
-Pairing puts every pair in its post's hash split; under a time split the writer asks this
-module for the split files instead. Each file is one sorted pass over the task's staged
+Pairing puts every pair in its post's hash split; under a time or source split the writer
+asks this module for the split files instead. Each file is one sorted pass over the task's staged
 train/validation/test pairs (merged by pair id), keeping the pairs whose post falls in that
 split (``rmbench.prepare.splits.time_split_of``), so memory stays flat. ``test_hard`` is
 re-derived from ``all_hard`` (the hard pairs of every post): those of test posts.
@@ -9,6 +10,10 @@ re-derived from ``all_hard`` (the hard pairs of every post): those of test posts
 A post's time is the chosen response's time minus its delay. A pair whose post has no
 known time (SHP rows) cannot be placed: it is dropped and counted as ``post_time_unknown``
 (in the task's pair drops and in the manifest's ``split_by`` block), never guessed.
+
+Under a source split a post keeps the split its source publishes (SHP's train/validation/
+test: ``Source.source_splits``), and a post the source does not place keeps its hash split;
+the manifest counts the pairs placed each way (``split_by.placed``).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import heapq
 from collections.abc import Callable, Iterable, Iterator
 
 from rmbench.prepare.pair import TaskStats, row_json
-from rmbench.prepare.splits import SPLITS, time_split_of
+from rmbench.prepare.splits import SPLITS, split_of, time_split_of
 
 Row = tuple[str, str, bool]  # (pair_id, split-file line, cross_task_dup), as the writer takes them
 UNKNOWN = "post_time_unknown"
@@ -29,25 +34,39 @@ def _post_time(row: dict) -> int | None:
     return row["chosen_created_utc"] - row["chosen_delay_s"]
 
 
-def _routed(rows: Iterable[Row], cutoff: int) -> Iterator[tuple[str | None, dict, Row]]:
-    from rmbench.jsonl import loads  # here: only a time split reads rows back (jsonlines is ~10 ms to import)
+def by_time(cutoff: int) -> Callable[[dict], str | None]:
+    """A row's split under a time split; None: its post has no known time."""
+    def route(row: dict) -> str | None:
+        t = _post_time(row)
+        return None if t is None else time_split_of(row["post_id"], t, cutoff)
+    return route
+
+
+def by_source(placed: dict[str, str]) -> Callable[[dict], str]:
+    """A row's split under a source split: its post's published split, else its hash split."""
+    return lambda row: placed.get(row["post_id"]) or split_of(row["post_id"])
+
+
+def _routed(rows: Iterable[Row], route: Callable[[dict], str | None]) -> Iterator[tuple[str | None, dict, Row]]:
+    from rmbench.jsonl import loads  # here: only a re-routed split reads rows back (jsonlines is ~10 ms to import)
 
     for pair_id, line, dup in rows:
         row = loads(line)
-        t = _post_time(row)
-        yield (None if t is None else time_split_of(row["post_id"], t, cutoff)), row, (pair_id, line, dup)
+        yield route(row), row, (pair_id, line, dup)
 
 
-def time_split_rows(rows_of: Callable[[str], Iterable[Row]], cutoff: int) -> dict[str, Callable[[], Iterator[Row]]]:
+def routed_split_rows(rows_of: Callable[[str], Iterable[Row]],
+                      route: Callable[[dict], str | None]) -> dict[str, Callable[[], Iterator[Row]]]:
     """Per output split, a function giving its rows sorted by pair id. ``rows_of(split)``
-    gives the staged rows of one hash split (fresh on every call)."""
+    gives the staged rows of one hash split (fresh on every call); ``route(row)`` names the
+    split a row goes to (None: none, it is dropped)."""
 
     def merged() -> Iterator[Row]:
         return heapq.merge(*(rows_of(s) for s in SPLITS), key=lambda r: r[0])
 
     def split_rows(target: str) -> Callable[[], Iterator[Row]]:
         def gen() -> Iterator[Row]:
-            for split, row, (pair_id, _, dup) in _routed(merged(), cutoff):
+            for split, row, (pair_id, _, dup) in _routed(merged(), route):
                 if split == target:
                     row["split"] = target
                     yield pair_id, row_json(row), dup
@@ -55,7 +74,7 @@ def time_split_rows(rows_of: Callable[[str], Iterable[Row]], cutoff: int) -> dic
 
     def hard(target: str) -> Callable[[], Iterator[Row]]:
         def gen() -> Iterator[Row]:
-            for split, row, (pair_id, line, dup) in _routed(rows_of("all_hard"), cutoff):
+            for split, row, (pair_id, line, dup) in _routed(rows_of("all_hard"), route):
                 if split is None:
                     continue
                 if target == "all_hard":
@@ -67,6 +86,17 @@ def time_split_rows(rows_of: Callable[[str], Iterable[Row]], cutoff: int) -> dic
 
     out = {s: split_rows(s) for s in SPLITS}
     out["test_hard"], out["all_hard"] = hard("test_hard"), hard("all_hard")
+    return out
+
+
+def count_placed(rows_of: Callable[[str], Iterable[Row]], placed: dict[str, str]) -> dict[str, int]:
+    """Pairs of one task whose post its source placed, and those left to the hash split."""
+    from rmbench.jsonl import loads
+
+    out = {"source": 0, "hash": 0}
+    for s in SPLITS:
+        for _, line, _ in rows_of(s):
+            out["source" if loads(line)["post_id"] in placed else "hash"] += 1
     return out
 
 

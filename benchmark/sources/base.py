@@ -36,6 +36,7 @@ class Source:
         # whether this reader counts unselected records (one worker does, when all read everything).
         self.others: frozenset[str] = frozenset()
         self.count_unselected = True
+        self.split_conflicts = 0  # source_splits(): posts the source's files place in two splits
 
     def iter_posts(self, subreddits: set[str] | None = None) -> Iterator[Post]:
         raise NotImplementedError
@@ -54,6 +55,12 @@ class Source:
     def subreddits(self) -> set[str] | None:
         """Subreddits present, when cheap to know (from file names); None otherwise."""
         return None
+
+    def source_splits(self, subreddits: set[str] | None = None) -> dict[str, str]:
+        """Post id -> ``train``/``validation``/``test``: the split the dataset itself publishes
+        for each post of ``subreddits`` it places (``prepare --split-by source``); a source
+        without published splits places none; a post placed in two is left out (``split_conflicts``)."""
+        return {}
 
     def check_whole(self, subreddits: set[str] | None = None) -> None:
         """Raise ``SourceError`` now for an input that reading would find cut short at its end

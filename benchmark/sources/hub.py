@@ -160,6 +160,14 @@ class HubSource(Source):
     def iter_comments(self, subreddits: set[str] | None = None) -> Iterator[Comment]:
         yield from self._select(self._to_comments(self._iter(False, subreddits), self.report), subreddits, "comments")
 
+    def source_splits(self, subreddits: set[str] | None = None) -> dict[str, str]:
+        if self.layout != "shp":  # WritingPrompts_preferences publishes a train split only
+            return {}
+        from rmbench.sources.hub_splits import shp_post_splits
+
+        placed, self.split_conflicts = shp_post_splits([p for p, _ in self._paths()], subreddits)
+        return placed
+
     def files(self) -> dict[str, dict]:
         out = {}
         for p, where in self._paths():

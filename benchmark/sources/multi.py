@@ -160,6 +160,13 @@ class MultiSource(Source):
     def paths(self) -> list:
         return [p for s in self.sources for p in s.paths()]
 
+    def source_splits(self, subreddits: set[str] | None = None) -> dict[str, str]:
+        out: dict[str, str] = {}  # each source places only the posts of the subreddits it serves
+        for src, mine in self._readers(subreddits):
+            out.update(src.source_splits(mine))
+        self.split_conflicts = sum(s.split_conflicts for s in self.sources)
+        return out
+
     def check_whole(self, subreddits: set[str] | None = None) -> None:
         for src, mine in self._readers(subreddits):  # what _records will ask each source for
             src.check_whole(mine if src.selects_subreddits else None)
