@@ -165,12 +165,15 @@ def make_encoder(tokenizer, input_format: str = "auto", max_length: int = 512, w
 
 
 def template_text(encoder) -> str:
-    """What decides the rendering besides the texts: the chat template, or the pair template."""
+    """What decides the rendering besides the texts: the chat template, the pair template, or a
+    judge's text prompt."""
     tok = encoder.tokenizer
     if encoder.input_format == "chat":
         return tok.chat_template
     raw = getattr(tok, "_tokenizer", None)
     post = json.loads(raw.to_str()).get("post_processor") if raw is not None else None
+    if encoder.input_format == "text":  # a judge's fixed text: its prompt and the special tokens around it
+        return json.dumps({"format": "text", "post_processor": post, "prompt": encoder.prompt.user}, sort_keys=True)
     return json.dumps({"format": "pair", "post_processor": post,
                        "separator": CAUSAL_SEPARATOR if encoder.separator_ids else None}, sort_keys=True)
 

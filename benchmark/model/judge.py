@@ -1,4 +1,5 @@
-"""``JudgeScorer``: a causal LM asked which of two replies is better, in both orders.
+"""``JudgeScorer``: a causal LM (or an encoder-decoder such as SteamSHP) asked which of two
+replies is better, in both orders.
 
 The prompt is ``judge_prompt.yaml`` beside this module (or ``model.judge_prompt``), its
 version recorded in results.json. Each pair is asked twice -- chosen shown first, then
@@ -29,8 +30,10 @@ from rmbench.model.chat import FIT_ROUNDS, ContentTokens, has_chat_template
 from rmbench.model.inputs import PROMPT_FLOOR_SHARE
 from rmbench.model.scoring import BatchedScorer
 
-PROMPT_PATH = Path(__file__).resolve().parent / "judge_prompt.yaml"
+PROMPT_DIR = Path(__file__).resolve().parent  # the default prompt and the presets' own
+PROMPT_PATH = PROMPT_DIR / "judge_prompt.yaml"
 FIELDS = ("post", "first", "second")
+PROMPT_FORMATS = ("chat", "text")
 
 
 @dataclass(frozen=True)
@@ -41,11 +44,19 @@ class JudgePrompt:
     system: str | None
     sha256: str
     path: str
+    # chat: ``user`` is the user turn of the tokenizer's chat template (an instruction-tuned
+    # LM); text: ``user`` is the whole input, as a model trained on a fixed text format reads
+    # it (SteamSHP's "POST: ... RESPONSE A: ... RESPONSE B: ..."), with the tokenizer's own
+    # special tokens around it and no template.
+    format: str = "chat"
 
     def messages(self, post: str, first: str, second: str) -> list[dict]:
-        # str.format reads braces in the template only; braces inside a post are plain text
-        turn = {"role": "user", "content": self.user.format(post=post, first=first, second=second)}
+        turn = {"role": "user", "content": self.filled(post, first, second)}
         return ([{"role": "system", "content": self.system}] if self.system else []) + [turn]
+
+    def filled(self, post: str, first: str, second: str) -> str:
+        # str.format reads braces in the template only; braces inside a post are plain text
+        return self.user.format(post=post, first=first, second=second)
 
 
 def load_prompt(path: str | Path | None = None) -> JudgePrompt:
@@ -57,10 +68,15 @@ def load_prompt(path: str | Path | None = None) -> JudgePrompt:
         raw = yaml.safe_load(text)
     except (OSError, yaml.YAMLError) as err:
         raise ConfigError(f"cannot read the judge prompt {path}: {err}") from err
-    unknown = sorted(set(raw or {}) - {"version", "user", "labels", "system"})
+    unknown = sorted(set(raw or {}) - {"version", "user", "labels", "system", "format"})
     if not isinstance(raw, dict) or unknown or not raw.get("version") or not raw.get("user"):
-        raise ConfigError(f"{path}: a judge prompt has version, user, labels and an optional system"
+        raise ConfigError(f"{path}: a judge prompt has version, user, labels and an optional system and format"
                           + (f" (unknown: {', '.join(unknown)})" if unknown else ""))
+    fmt = raw.get("format") or "chat"
+    if fmt not in PROMPT_FORMATS:
+        raise ConfigError(f"{path}: format {fmt!r} is not one of {', '.join(PROMPT_FORMATS)}")
+    if fmt == "text" and raw.get("system"):
+        raise ConfigError(f"{path}: a text prompt has no system turn (put it in user)")
     labels = tuple(raw.get("labels") or ())
     if len(labels) != 2 or labels[0] == labels[1]:
         raise ConfigError(f"{path}: labels must be two different strings")
@@ -68,7 +84,12 @@ def load_prompt(path: str | Path | None = None) -> JudgePrompt:
         if "{" + name + "}" not in raw["user"]:
             raise ConfigError(f"{path}: the user turn must contain {{{name}}}")
     return JudgePrompt(str(raw["version"]), raw["user"], labels, raw.get("system"),
-                       hashlib.sha256(text.encode("utf-8")).hexdigest(), str(path))
+                       hashlib.sha256(text.encode("utf-8")).hexdigest(), str(path), fmt)
+
+
+def prompt_format(path: str | Path | None) -> str:
+    """``chat`` or ``text``: how the judge prompt at ``path`` (None: the default) renders."""
+    return load_prompt(path).format
 
 
 def plan_judge(n_post: int, n_first: int, n_second: int, budget: int) -> tuple[int, int, int]:
@@ -91,14 +112,16 @@ class JudgeEncoded:
 
 
 class JudgeEncoder:
-    input_format = "chat"
     has_token_types = False
 
     def __init__(self, tokenizer, prompt: JudgePrompt, max_length: int = 2048):
-        if not has_chat_template(tokenizer):
-            raise ConfigError("a judge needs a tokenizer with a chat template (an instruction-tuned LM)")
+        if prompt.format == "chat" and not has_chat_template(tokenizer):
+            raise ConfigError("a judge needs a tokenizer with a chat template (an instruction-tuned LM), or a text "
+                              "prompt (--judge-prompt FILE with `format: text`, as the steamshp presets use)")
         self.tokenizer, self.prompt, self.max_length = tokenizer, prompt, int(max_length)
+        self.input_format = prompt.format
         self.content = ContentTokens(tokenizer)
+        self.frame = _special_frame(tokenizer, self.content) if prompt.format == "text" else ([], [])
         self.label_ids = []
         for label in prompt.labels:
             ids = self.content.ids(label)
@@ -112,6 +135,9 @@ class JudgeEncoder:
                              f"{self.overhead}; use at least {self.overhead + 64}")
 
     def render(self, post: str, first: str, second: str) -> list[int]:
+        if self.prompt.format == "text":  # contents as plain text (a typed "</s>" stays text), specials around
+            head, tail = self.frame
+            return head + self.content.ids(self.prompt.filled(post, first, second)) + tail
         return self.content.render(self.prompt.messages(post, first, second), generation_prompt=True)
 
     def encode(self, post: str, replies: tuple[str, str]) -> JudgeEncoded:
@@ -126,6 +152,37 @@ class JudgeEncoder:
                 return JudgeEncoded(out, tuple(k < len(i) for i, k in zip(ids, keep)))
             budget -= len(out) - self.max_length
         raise ValueError(f"could not fit a judge prompt into {self.max_length} tokens")
+
+
+def _special_frame(tokenizer, content: ContentTokens) -> tuple[list[int], list[int]]:
+    """The special tokens the tokenizer puts before and after a text (T5: none and ``</s>``;
+    Llama: ``<s>`` and none), read off one encoding rather than assumed."""
+    probe = "judge"
+    bare, full = content.ids(probe), list(tokenizer(probe, add_special_tokens=True)["input_ids"])
+    for i in range(len(full) - len(bare) + 1):
+        if full[i:i + len(bare)] == bare:
+            return full[:i], full[i + len(bare):]
+    return [], []
+
+
+class Seq2SeqJudge:
+    """An encoder-decoder judge (SteamSHP, a T5): the labels' log-probabilities as the first
+    token the decoder writes, from one forward pass over the encoder input."""
+
+    name = "transformers"
+
+    def __init__(self, model):
+        self.model = model
+
+    def label_logprobs(self, batch: dict, rows: list, label_ids: list[int]) -> list[tuple[float, float]]:
+        import torch
+
+        ids = batch["input_ids"]
+        start = torch.full((ids.shape[0], 1), self.model.config.decoder_start_token_id, dtype=ids.dtype,
+                           device=ids.device)
+        logits = self.model(input_ids=ids, attention_mask=batch["attention_mask"], decoder_input_ids=start).logits
+        logp = logits[:, 0, :].float().log_softmax(-1)
+        return [tuple(x) for x in logp[:, label_ids].tolist()]
 
 
 class TransformersJudge:
@@ -149,7 +206,10 @@ class JudgeScorer(BatchedScorer):
         self.prompt = prompt or load_prompt()
         super().__init__(model, tokenizer, JudgeEncoder(tokenizer, self.prompt, max_length),
                          device=device, batch_size=batch_size)
-        self.backend = backend or TransformersJudge(self.model)
+        if backend is None:
+            seq2seq = getattr(getattr(self.model, "config", None), "is_encoder_decoder", False)
+            backend = Seq2SeqJudge(self.model) if seq2seq else TransformersJudge(self.model)
+        self.backend = backend
         self.truncated = {"prompt": 0, "response": 0}
         self.orders: dict[str, list[float]] = {}
 

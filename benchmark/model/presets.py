@@ -36,6 +36,7 @@ class Preset:
     output: str = "logits"
     head: str | None = None
     ref_model: str | None = None
+    judge_prompt: str | None = None  # judge: its own prompt file, beside presets.yaml
     aliases: tuple[str, ...] = field(default=())
     note: str = ""
 
@@ -57,7 +58,7 @@ def _check(name: str, raw: dict, where: str) -> Preset:
     sources = [s for s in SOURCES if raw.get(s)]
     if len(sources) != 1:
         raise ConfigError(f"{where}: preset {name!r} needs exactly one of {', '.join(SOURCES)} (has {sources or 'none'})")
-    checks = [("kind", (None, *KINDS)), ("input_format", ("chat", "pair", "auto")), ("dtype", DTYPES),
+    checks = [("kind", (None, *KINDS)), ("input_format", ("chat", "pair", "auto", "text")), ("dtype", DTYPES),
               ("output", ("logits", "score")), ("head", (None, "mlp2"))]
     for key, allowed in checks:
         if key in raw and raw[key] not in allowed:
@@ -66,6 +67,10 @@ def _check(name: str, raw: dict, where: str) -> Preset:
         raise ConfigError(f"{where}: preset {name!r} needs input_format")
     if raw.get("ref_model") and raw.get("kind") != "dpo":
         raise ConfigError(f"{where}: preset {name!r}: ref_model is for kind dpo")
+    if raw.get("input_format") == "text" and not raw.get("judge_prompt"):
+        raise ConfigError(f"{where}: preset {name!r}: input_format text is a judge's with its own judge_prompt")
+    if raw.get("judge_prompt") and (raw.get("kind") != "judge" or not (Path(where).parent / raw["judge_prompt"]).is_file()):
+        raise ConfigError(f"{where}: preset {name!r}: judge_prompt is for kind judge and names a file beside {where}")
     if (raw.get("package") or raw.get("gguf")) and "/" not in (raw.get("package") or raw.get("gguf")):
         raise ConfigError(f"{where}: preset {name!r}: package and gguf are 'python_package/path'")
     values = dict(raw)

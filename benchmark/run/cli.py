@@ -64,7 +64,8 @@ def model_kind_options(f):
         click.option("--dpo-beta", type=float, help="dpo: reward scale beta [default: the one a policy rmbench trained "
                                                      f"recorded, else {_D.model.dpo_beta:g}]."),
         click.option("--judge-prompt", type=click.Path(exists=True, dir_okay=False),
-                     help="judge: a prompt file [default: benchmark/model/judge_prompt.yaml]."),
+                     help="judge: a prompt file; `format: text` for a model trained on a fixed text format (a T5 "
+                          "such as SteamSHP) [default: the preset's own, else benchmark/model/judge_prompt.yaml]."),
         click.option("--judge-backend", type=click.Choice(["auto", "transformers", "vllm"]),
                      help="judge: vllm needs vllm and a GPU [default: auto]."),
         click.option("--dtype", type=click.Choice(["auto", "float32", "bfloat16", "float16"]),
