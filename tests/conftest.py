@@ -405,13 +405,14 @@ def _write_wp_layout_fixture():
     return write_wp_layout
 
 
-def write_hub_cache(cache: Path, repo_id: str, folder: Path, revision: str = "0" * 40) -> Path:
-    """``folder``'s files as huggingface_hub's cache holds a downloaded dataset repo:
+def write_hub_cache(cache: Path, repo_id: str, folder: Path, revision: str = "0" * 40, repo_type: str = "dataset") -> Path:
+    """``folder``'s files as huggingface_hub's cache holds a downloaded dataset (or model) repo:
     datasets--OWNER--NAME/{blobs/<sha256>, snapshots/<revision>/<path> -> blob, refs/main}.
-    With HF_HUB_CACHE=cache and HF_HUB_OFFLINE=1 the real ``snapshot_download`` answers from it."""
+    With HF_HUB_CACHE=cache and HF_HUB_OFFLINE=1 the real ``snapshot_download`` (and
+    ``from_pretrained``) answers from it."""
     import hashlib
 
-    repo = cache / f"datasets--{repo_id.replace('/', '--')}"
+    repo = cache / f"{repo_type}s--{repo_id.replace('/', '--')}"
     (repo / "blobs").mkdir(parents=True, exist_ok=True)
     (repo / "refs").mkdir(exist_ok=True)
     (repo / "refs" / "main").write_text(revision)

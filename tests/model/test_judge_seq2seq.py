@@ -4,6 +4,9 @@ the verdict the decoder's first token, and `evaluate` reads such a checkpoint as
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,3 +110,19 @@ def test_the_steamshp_presets_use_their_text_prompt():
         p = find_preset(name)
         assert p.kind == "judge" and p.input_format == "text" and (PROMPT_DIR / p.judge_prompt) == STEAMSHP
         assert p.max_length == 512 and p.hub_id.startswith("stanfordnlp/SteamSHP-flan-t5-")
+
+
+def test_the_preset_loads_from_the_hub_cache_with_its_own_prompt(t5_dir, tmp_path, write_hub_cache):
+    """``--model steamshp`` through the real hub code: the preset's hub id answered by a cache
+    in the hub's exact layout (a tiny T5 in SteamSHP's place), its prompt taken from the preset."""
+    cache = write_hub_cache(tmp_path / "hub", "stanfordnlp/SteamSHP-flan-t5-large", t5_dir, repo_type="model")
+    env = {**os.environ, "HF_HUB_CACHE": str(cache), "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    out = tmp_path / "ev"
+    done = subprocess.run([sys.executable, "-m", "rmbench.cli", "evaluate", "--model", "steamshp", "--tasks",
+                           "askacademia", "--limit", "8", "--out", str(out), "--quiet",
+                           "--set", "eval.bootstrap_samples=50"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads((out / "results.json").read_text())
+    block = doc["model"]["input"] if "input" in doc["model"] else doc["input"]
+    assert block["preset"] == "steamshp-flan-t5-large" and block["input_format"] == "text"
+    assert block["judge"]["prompt_version"] == "steamshp-1" and block["max_length"] == 512
