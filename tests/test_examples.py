@@ -30,6 +30,7 @@ CANNOT_RUN = {
     "--repo me/": "uploads to the Hugging Face hub (no network here)",
     "hf:stanfordnlp": "a hub dataset (no network here; tests/run/test_multi_source_run.py runs it from a hub cache)",
     "skywork-v2": "a hub model (no network here)",
+    "steamshp": "a hub model (no network here; tests/model/test_judge_seq2seq.py runs it from a hub cache)",
     "zephyr": "a hub model (no network here)",
     "gpt2": "a hub model (no network here)",
     "--model-kind judge": "a 135M judge reads ~7 s per pair on a CPU",

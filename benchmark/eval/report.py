@@ -266,7 +266,8 @@ def _provenance_lines(doc: dict) -> list[str]:
     for task, c in (doc.get("contamination") or {}).items():
         per_split = ", ".join(f"{sp} {n}" for sp, n in c["pairs"].items() if n)
         reasons = ", ".join(f"{k} {v}" for k, v in c["by_reason"].items()) or "none"
-        lines.append(f"- contamination, {task} against {', '.join(c['checked_against']) or 'nothing'}: "
+        against = c["checked_against"] + [f"{s['data']} (what the model saw)" for s in c.get("seen", ())]
+        lines.append(f"- contamination, {task} against {', '.join(against) or 'nothing'}: "
                      + (f"pairs {'kept (--keep-contaminated)' if c['kept'] else 'dropped'}: {per_split} "
                         f"(heldout_all by reason: {reasons})" if per_split else "no shared post or response"))
     s = doc["summary"]
@@ -277,10 +278,9 @@ def _provenance_lines(doc: dict) -> list[str]:
     if s.get("excluded_too_small"):
         lines.append(f"- too small to count (shown, left out of every mean and verdict): {', '.join(s['excluded_too_small'])}")
     split_by = (doc.get("data") or {}).get("split_by") or {}
-    if split_by.get("rule") == "time":
-        lines.append(f"- split by time: posts before {split_by['date']} train/validation, from it on test")
-    elif split_by.get("rule") == "source":
-        lines.append("- split by source: each post in the split its source publishes (SHP's own), others by hash")
+    lines += {"time": [f"- split by time: posts before {split_by.get('date')} train/validation, from it on test"],
+              "source": ["- split by source: each post in the split its source publishes (SHP's own), others by hash"]
+              }.get(split_by.get("rule"), [])
     return lines + _machine_line(doc)
 
 

@@ -84,8 +84,14 @@ def _not_a_model(name: str, why: str) -> UnknownModelError:
 
 
 def _unknown(name: str, err: Exception | None = None) -> UnknownModelError:
-    hint = did_you_mean(name.lower(), preset_names(), cutoff=0.4)
     why = f" ({type(err).__name__}: {str(err).splitlines()[0][:200]})" if err else ""
+    preset = find_preset(name)
+    if preset is not None and preset.hub_id:  # a known model whose weights are not here: not a typo
+        return UnknownModelError(
+            f"model {name!r} (preset {preset.name}) could not be loaded from the Hugging Face hub as "
+            f"{preset.hub_id}{why}. Offline? Download it once where the hub is reachable "
+            f"(`hf download {preset.hub_id}`), or pass its local directory.")
+    hint = did_you_mean(name.lower(), preset_names(), cutoff=0.4)
     return UnknownModelError(
         f"unknown model {name!r}: not a preset or alias (`rmbench models` lists them), not a local "
         f"directory with config.json, and not loadable from the Hugging Face hub.{hint}{why}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
-import re
 from pathlib import Path
 
 import click
@@ -13,6 +11,7 @@ from rmbench.console import quiet_option, stderr_console
 from rmbench.errors import RmbenchError, did_you_mean
 from rmbench.model.config import DPO_LEARNING_RATE, DPO_LORA_LEARNING_RATE, LORA_LEARNING_RATE
 from rmbench.run.config import RunConfig
+from rmbench.run.rundir import default_out
 from rmbench.tables import format_option
 
 _D = RunConfig()  # defaults shown in --help, from the one place they are set
@@ -27,6 +26,7 @@ FLAG_KEYS = {
     "gradient_checkpointing": "model.gradient_checkpointing", "lora": "model.lora",
     "epochs": "train.epochs", "learning_rate": "train.learning_rate", "batch_size": "train.batch_size",
     "resume": "train.resume", "debias": "train.debias", "eval_batch_size": "eval.batch_size", "seed": "seed", "out": "out",
+    "seen": "data.seen",
 }
 
 # The model-kind flags (rmbench.model.kinds): `run` and `evaluate` only.
@@ -36,10 +36,8 @@ MODEL_KIND_FLAGS = {
     "dtype": "model.dtype", "trust_remote_code": "model.trust_remote_code",
 }
 FLAG_KEYS.update(MODEL_KIND_FLAGS)
-# Flags that only say how a model is loaded or scored: `evaluate` names them when the model is
-# a baseline or a rewards file, which load nothing, so that a flag given in vain is not taken
-# for one that worked. Only flags typed (or set in the environment) count: a run.yaml's keys
-# are shared with runs that do load a model.
+# Flags that only say how a model is loaded or scored: `evaluate` names those typed for a baseline or
+# a rewards file, which load nothing (a run.yaml's keys are shared with runs that do load a model).
 SCORER_FLAGS = (*MODEL_KIND_FLAGS, "max_length", "eval_batch_size")
 
 
@@ -98,20 +96,6 @@ def resolve_config(ctx: click.Context, config_file: str | None, settings: tuple[
                 value = join_sources(value)
             flags[key] = value
     return resolve(config_file, flags)
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[-60:] or "model"
-
-
-def default_out(kind: str, name: str, resume: bool) -> Path:
-    """runs/<UTC timestamp>-<kind>-<name>; with --resume, the newest such directory."""
-    if resume:
-        found = sorted(Path("runs").glob(f"*-{kind}-{_slug(name)}"))
-        if found:
-            return found[-1]
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"{stamp}-{kind}-{_slug(name)}"
 
 
 def common_options(f):
@@ -298,6 +282,9 @@ def _print_config_help():
                                         "and held-out pairs are checked against them [default: every task not evaluated].")
 @click.option("--resume", is_flag=True, help="Continue an interrupted evaluation: the splits it scored are read back "
                                              "(the newest matching one without --out).")
+@click.option("--seen", multiple=True, metavar="DIR", help="A prepared folder of what the model was trained on (repeatable; "
+              "e.g. SHP prepared with --split-by source, for steamshp): held-out pairs sharing a post or a response with "
+              "its train and validation splits (data.seen_splits) are contaminated, as with a reference task.")
 @format_option()
 @model_kind_options
 @common_options
@@ -329,6 +316,7 @@ def evaluate_cmd(ctx, eval_tasks, quiet, config_file, settings, fmt, **_):
               rmbench evaluate --model baseline:confounds --tasks askacademia --format csv
               rmbench evaluate --model baseline:longer --tasks writingprompts --reference-tasks askscience,explainlikeimfive
               rmbench evaluate --model rewards:runs/wp/predictions.jsonl --tasks writingprompts --train-tasks askacademia,askscience --limit 200
+              rmbench evaluate --model steamshp --data DUMPS --seen SHP   # SHP: prepare --split-by source
     """
     from rmbench.run.harness import evaluate_model
 

@@ -51,6 +51,11 @@ class DataConfig:
     with_delay: bool = opt(False, "add 'posted N minutes after the prompt' to each response (leaks the label under later-but-higher pairing)")
     allow_delay_leak: bool = opt(False, "allow --with-delay even when the pairing rule fixes the time order (results are flagged)")
     keep_contaminated: bool = opt(False, "keep held-out pairs whose post or a response also occurs in a held-in task's data (they are counted either way)")
+    seen: list = opt([], "prepared DIRs of what the evaluated model was trained on (e.g. SHP prepared with --split-by "
+                         "source, for SteamSHP): held-out pairs sharing a post or a response with their seen_splits "
+                         "are contaminated, as with a reference task (rmbench.run.seen)")
+    seen_splits: list = opt(["train", "validation"], "the splits of data.seen the model read: train, validation, test "
+                                                     "or heldout_all (all three)")
     adapt_unseen: int = opt(0, "the adaptation curve's largest k (sweep --adapt sets it): the held-out task is also scored on "
                                "heldout_unseen and heldout_unseen_hard, every post but those of that k's adaptation draw, the "
                                "same pairs in every cell of the curve (0: not scored)")

@@ -63,13 +63,15 @@ def prepare_reference(cfg, p) -> None:
 def index_reference(cfg, p) -> None:
     """Index the reference tasks' texts: what a held-out pair is checked against for contamination."""
     from rmbench.prepare.dedup import ContaminationIndex
+    from rmbench.run.seen import index_seen
 
     ref = [t for t in p.reference_tasks if t not in p.holdout]
     index = ContaminationIndex()
     for t in ref:
         index.add_rows(load_split(p.data_dir, t, "heldout_all"))
+    seen = index_seen(cfg, index)  # --seen: what the model was trained on, beside the reference
     p.contamination = {t: {"checked_against": ref, "kept": bool(cfg.data.keep_contaminated),
-                            "pairs": {}, "by_reason": Counter()} for t in p.holdout}
+                            "pairs": {}, "by_reason": Counter(), **({"seen": seen} if seen else {})} for t in p.holdout}
     p.contamination_index = index
 
 
@@ -154,11 +156,12 @@ def _check_pairs_left(cfg, p) -> None:
             alone = ContaminationIndex().add_rows(load_split(p.data_dir, ref, "heldout_all"))
             hits = sum(1 for r in rows if alone.reason(r))
             where += [f"{ref} ({hits} of them)"] if hits else []
+        where += [f"the data the model saw, {s['data']}" for s in p.contamination[task].get("seen", ())]
         sample = f" (the --limit {cfg.data.limit} sample)" if cfg.data.limit else ""
         raise DataError(f"{task}: all {len(rows)} held-out pairs of {splits[0]}{sample} are contaminated -- their post "
                         f"or a response also occurs in the reference task(s) {', '.join(where)} -- so nothing is left to score. "
                         "Pass --keep-contaminated to score them anyway (counted and flagged), or check against "
-                        "other tasks (evaluate --reference-tasks, run --train-tasks).")
+                        "other tasks (evaluate --reference-tasks, run --train-tasks, --seen).")
 
 
 def contamination_block(p) -> dict:

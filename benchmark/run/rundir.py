@@ -4,6 +4,8 @@ holding its saved config so ``--resume`` continues only the same run."""
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
+import re
 import shutil
 from pathlib import Path
 
@@ -13,6 +15,20 @@ from rmbench.jsonlimits import read_json_file
 from rmbench.run.config import RunConfig
 
 RUN_COMMAND = "run"  # the marker of every run directory, whether `rmbench run` or `evaluate` made it
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[-60:] or "model"
+
+
+def default_out(kind: str, name: str, resume: bool) -> Path:
+    """runs/<UTC timestamp>-<kind>-<name>; with --resume, the newest such directory."""
+    if resume:
+        found = sorted(Path("runs").glob(f"*-{kind}-{_slug(name)}"))
+        if found:
+            return found[-1]
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{stamp}-{kind}-{_slug(name)}"
 
 
 @contextlib.contextmanager

@@ -8,7 +8,8 @@ import click
 
 from rmbench.console import stderr_console
 from rmbench.errors import RmbenchError
-from rmbench.run.cli import common_options, default_out, resolve_config
+from rmbench.run.cli import common_options, resolve_config
+from rmbench.run.rundir import default_out
 from rmbench.tables import format_option
 
 

@@ -73,3 +73,12 @@ def test_a_tied_lm_head_is_not_missing(tmp_path, tiny_chat_tokenizer):
     tok.save_pretrained(tmp_path / "tied")
     model, _ = load_causal_lm(str(tmp_path / "tied"))
     assert model.lm_head.weight.data_ptr() == model.model.embed_tokens.weight.data_ptr()
+
+
+def test_a_preset_that_cannot_be_downloaded_is_named_as_one_not_as_a_typo():
+    from rmbench.model.load import _unknown
+
+    msg = str(_unknown("steamshp", OSError("We couldn't connect to 'https://huggingface.co'")))
+    assert "preset steamshp-flan-t5-large" in msg and "stanfordnlp/SteamSHP-flan-t5-large" in msg
+    assert "not a preset" not in msg and "hf download" in msg
+    assert "not a preset or alias" in str(_unknown("steamshpp")) and "Did you mean steamshp" in str(_unknown("steamshpp"))

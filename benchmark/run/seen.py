@@ -1,0 +1,54 @@
+"""What an evaluated model was trained on: ``evaluate --seen DIR`` (``data.seen``).
+
+Why: a model rmbench did not train may have read the very posts it is scored on. SteamSHP
+was trained on SHP's train split, which holds r/AskAcademia threads that a dump of
+r/AskAcademia holds too; any reward model trained on Reddit votes may have seen part of a
+held-out community. rmbench's own contamination check compares held-out pairs with the
+reference tasks of the same data. ``data.seen`` adds prepared folders holding what the model
+saw: every pair of their ``data.seen_splits`` (default train and validation: what training
+and its model selection read) goes into the same index, by the same text keys (a post's
+prompt, a response of 40+ characters: ``rmbench.prepare.dedup``), so a held-out pair sharing
+a post or a response with them is dropped, or kept and counted with ``--keep-contaminated``,
+as a pair found in a reference task is. Matching by text, not by id, works across sources:
+an SHP row and a dump record of the same comment share their text, not their layout.
+
+For SteamSHP on SHP's own subreddits: ``prepare --source hf:stanfordnlp/SHP --split-by
+source --out SHP`` then ``evaluate --model steamshp --data SHP --seen SHP``; on the dumps,
+``--data DUMPS --seen SHP`` leaves out the dump posts SHP trained it on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rmbench.errors import ConfigError, DataError, NotPreparedError
+from rmbench.prepared.load import load_split
+from rmbench.prepared.manifest import Prepared
+
+SEEN_SPLITS = ("train", "validation", "test", "heldout_all")
+
+
+def index_seen(cfg, index) -> list[dict]:
+    """Add the seen folders' pairs to ``index``; results.json's ``contamination.<task>.seen``."""
+    splits = list(cfg.data.seen_splits)
+    bad = [s for s in splits if s not in SEEN_SPLITS]
+    if bad or not splits:
+        raise ConfigError(f"data.seen_splits {bad or splits}: each one of {', '.join(SEEN_SPLITS)}")
+    out = []
+    for folder in cfg.data.seen:
+        path = Path(folder).expanduser()
+        try:
+            data = Prepared.open(path)
+        except NotPreparedError as err:
+            raise DataError(f"--seen {folder}: {err}. It takes a prepared folder of what the model was trained on "
+                            "(rmbench prepare --source ... --out DIR)") from None
+        pairs = 0
+        for task in data.tasks:
+            for split in splits:
+                if data.pairs(task, split):  # an empty split file holds nothing to index
+                    rows = load_split(path, task, split)
+                    index.add_rows(rows)
+                    pairs += len(rows)
+        out.append({"data": str(folder), "fingerprint": data.fingerprint, "splits": splits,
+                    "tasks": sorted(data.tasks), "pairs": pairs})
+    return out
