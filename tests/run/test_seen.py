@@ -80,3 +80,50 @@ def test_bad_seen_input_is_a_clear_error(data, tmp_path):
     assert result.exit_code != 0 and "--seen" in result.output and "prepared folder" in result.output
     result = _evaluate(data, tmp_path / "b", "--seen", str(data), "--set", "data.seen_splits=train,all_hard")
     assert result.exit_code != 0 and "data.seen_splits ['all_hard']" in result.output
+
+
+def test_seen_data_of_another_source_is_found_by_its_text(tmp_path):
+    """A dump of r/AskAcademia, and SHP rows of four of its threads (another layout, another
+    prompt format: SHP's history is title and body in one string): evaluating on the dump with
+    the SHP build as --seen leaves out exactly those four threads' pairs."""
+    from rmbench.prepare import prepare
+
+    t0, posts, comments, shp = 1_500_000_000, [], [], []
+    for sub in ("AskAcademia", "GradSchool"):
+        for i in range(60):  # enough posts that the hash split gives each task some test posts
+            pid = f"{sub[:3].lower()}{i}"
+            title = f"How should a {sub} student number {i} plan the second year of a doctorate?"
+            body = f"I am asking for thread {pid}: my advisor left, funding is unclear, and I need a plan."
+            posts.append({"id": pid, "subreddit": sub, "title": title, "selftext": body, "is_self": True,
+                          "author": "op", "created_utc": t0, "score": 40})
+            replies = [(f"{pid}c{k}", 2 * 3 ** k, t0 + 600 * (k + 1),
+                        f"Reply {k} to {pid}: talk to the graduate director first, then write every option down.")
+                       for k in range(4)]
+            comments += [{"id": c, "link_id": f"t3_{pid}", "parent_id": f"t3_{pid}", "subreddit": sub, "body": text,
+                          "author": f"u{c}", "created_utc": t, "score": sc} for c, sc, t, text in replies]
+            if sub == "AskAcademia" and i < 4:  # what SHP holds of this thread: one row per pair of replies
+                for (a, sa, ta, ha), (b, sb, tb, hb) in zip(replies, replies[1:]):
+                    shp.append({"post_id": pid, "domain": "askacademia_train", "upvote_ratio": 0.9,
+                                "history": f"{title} {body}", "c_root_id_A": a, "c_root_id_B": b,
+                                "created_at_utc_A": ta, "created_at_utc_B": tb, "score_A": sa, "score_B": sb,
+                                "human_ref_A": ha, "human_ref_B": hb, "labels": int(sa > sb),
+                                "seconds_difference": float(abs(ta - tb)), "score_ratio": max(sa, sb) / min(sa, sb)})
+    dumps = tmp_path / "dumps"
+    dumps.mkdir()
+    for name, rows in (("submissions", posts), ("comments", comments)):
+        for sub in ("AskAcademia", "GradSchool"):
+            (dumps / f"{sub}_{name}.ndjson").write_text(
+                "".join(json.dumps(r) + "\n" for r in rows if r["subreddit"] == sub))
+    (tmp_path / "SHP" / "askacademia").mkdir(parents=True)
+    (tmp_path / "SHP" / "askacademia" / "train.json").write_text("".join(json.dumps(r) + "\n" for r in shp))
+    prepare(str(dumps), tmp_path / "data", workers=1, progress=False)
+    prepare(str(tmp_path / "SHP"), tmp_path / "shp", workers=1, progress=False, split_by="source")
+    result = _evaluate(tmp_path / "data", tmp_path / "ev", "--seen", str(tmp_path / "shp"),
+                       "--set", "eval.min_fit_pairs=5", "--set", "eval.min_fit_posts=2")
+    assert result.exit_code == 0, result.output
+    doc = json.loads((tmp_path / "ev" / "results.json").read_text())
+    kept = {r["pair_id"].split(":")[0] for r in map(json.loads, (tmp_path / "ev" / "predictions.jsonl").read_text()
+                                                   .splitlines()) if r["split"] == "heldout_all"}
+    assert kept == {f"ask{i}" for i in range(4, 60)}
+    block = doc["contamination"]["askacademia"]
+    assert block["by_reason"] and block["pairs"]["heldout_all"] == sum(block["by_reason"].values()) > 0
