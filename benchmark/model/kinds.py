@@ -167,7 +167,10 @@ def build_scorer(spec: ModelSpec, mcfg, batch_size: int, console=None):
     backend = mcfg.judge_backend
     if backend == "vllm" and not vllm_usable():
         raise ConfigError("--judge-backend vllm needs the vllm package and a GPU")
-    if backend == "vllm" or (backend == "auto" and vllm_usable()):
+    seq2seq = getattr(_config(spec.path, trust), "is_encoder_decoder", False)
+    if backend == "vllm" and seq2seq:  # VllmJudge reads a causal LM's prompt log-probabilities
+        raise ConfigError(f"--judge-backend vllm reads causal LMs; {spec.name!r} is an encoder-decoder (use transformers)")
+    if backend == "vllm" or (backend == "auto" and vllm_usable() and not seq2seq):
         tok = load_tokenizer(spec.name, trust)
         engine = VllmJudge(spec.path, dtype=spec.dtype, max_length=spec.max_length, trust_remote_code=trust)
         return JudgeScorer(None, tok, prompt=prompt, max_length=spec.max_length, batch_size=batch_size,

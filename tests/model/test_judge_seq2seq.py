@@ -126,3 +126,18 @@ def test_the_preset_loads_from_the_hub_cache_with_its_own_prompt(t5_dir, tmp_pat
     block = doc["model"]["input"] if "input" in doc["model"] else doc["input"]
     assert block["preset"] == "steamshp-flan-t5-large" and block["input_format"] == "text"
     assert block["judge"]["prompt_version"] == "steamshp-1" and block["max_length"] == 512
+
+
+def test_vllm_is_never_chosen_for_an_encoder_decoder(t5_dir, monkeypatch):
+    import rmbench.model.judge_vllm as judge_vllm
+    from rmbench.model.config import ModelConfig
+    from rmbench.model.kinds import build_scorer, resolve_spec
+
+    monkeypatch.setattr(judge_vllm, "vllm_usable", lambda: True)  # as on a GPU machine with vllm installed
+    mcfg = ModelConfig(name=str(t5_dir), judge_prompt=str(STEAMSHP))
+    spec = resolve_spec(mcfg, training=False)
+    assert spec.kind == "judge" and spec.input_format == "text"
+    assert type(build_scorer(spec, mcfg, batch_size=2).backend).__name__ == "Seq2SeqJudge"  # auto: transformers
+    mcfg.judge_backend = "vllm"
+    with pytest.raises(ConfigError, match="encoder-decoder"):
+        build_scorer(spec, mcfg, batch_size=2)
