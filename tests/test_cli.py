@@ -103,6 +103,12 @@ def test_models_prints_a_bracketed_name_as_written():
     assert "'org/mo[bold]del' is not a preset" in res.output
 
 
+def test_models_shows_a_judge_presets_own_prompt():
+    res = CliRunner().invoke(main, ["models", "steamshp"], env={"COLUMNS": "250"})
+    assert res.exit_code == 0, res.output
+    assert "judge prompt: benchmark/model/judge_prompt_steamshp.yaml (text format)" in res.output
+
+
 def test_ctrl_c_in_any_command_is_one_word_and_sigints_exit_code(monkeypatch):
     from rmbench import tasks_cli
 

@@ -81,6 +81,8 @@ def _show(out, name: str) -> None:
             out.print("  runs code from its hub repo: needs --trust-remote-code")
         if preset.ref_model:
             out.print(f"  dpo reference: {preset.ref_model}", markup=False)
+        if preset.judge_prompt:
+            out.print(f"  judge prompt: benchmark/model/{preset.judge_prompt} ({preset.input_format} format)", markup=False)
         if preset.hub_id:
             out.print("  (hub model: its checkpoint is read when a run starts)")
             return

@@ -80,6 +80,9 @@ def test_a_local_path_that_is_not_a_model_says_what_it_is_before_anything_runs(t
     ("x:\n  hub_id: a/b\n", "input_format"),
     ("x:\n  hub_id: a/b\n  input_format: chat\ny:\n  hub_id: c/d\n  input_format: chat\n  aliases: [x]\n", "names both"),
     ("x:\n  hub_id: a/b\n  input_format: chat\n  kind: judge\n  ref_model: c/d\n", "ref_model"),
+    ("x:\n  hub_id: a/b\n  input_format: text\n  kind: judge\n", "input_format text is a judge's"),
+    ("x:\n  hub_id: a/b\n  input_format: chat\n  kind: judge\n  judge_prompt: missing.yaml\n", "names a file"),
+    ("x:\n  hub_id: a/b\n  input_format: chat\n  kind: classifier\n  judge_prompt: presets.yaml\n", "is for kind judge"),
 ])
 def test_malformed_tables_are_errors(tmp_path, body, error):
     path = tmp_path / "presets.yaml"
