@@ -185,12 +185,24 @@ def _reusable(target: Path, data: Prepared, specs: list[str]) -> bool:
     return same_tasks(data, specs, src)
 
 
-def resolve_data(source: str, cache_dir: str | Path = "", progress: bool = True) -> Path:
-    """The prepared directory for ``source``, preparing it into the cache when needed."""
+def _same_split(rule: dict, wanted: dict) -> bool:
+    return rule.get("rule", "hash") == wanted["rule"] and rule.get("date") == wanted.get("date")
+
+
+def resolve_data(source: str, cache_dir: str | Path = "", progress: bool = True, split_by: str = "") -> Path:
+    """The prepared directory for ``source``, preparing it into the cache when needed, split by
+    ``split_by`` (``--split-by``; '' is the hash). A prepared directory keeps the split it was
+    built with; naming another one for it is an error, not a silent mismatch."""
+    from rmbench.prepare.splits import split_by_rule
+
+    wanted = split_by_rule(split_by or "hash")
     specs = split_sources(source)
     path = Path(source).expanduser()
     if len(specs) == 1 and (path / MANIFEST).is_file():
-        Prepared.open(path)  # validates it
+        data = Prepared.open(path)  # validates it
+        if split_by and not _same_split(data.split_by, wanted):
+            raise DataError(f"--data {source} was prepared with --split-by {data.split_by.get('rule', 'hash')}, not "
+                            f"{split_by}: a prepared folder keeps its split (prepare it again, or drop --split-by)")
         return path
     for spec in specs:
         p = Path(spec).expanduser()
@@ -202,10 +214,12 @@ def resolve_data(source: str, cache_dir: str | Path = "", progress: bool = True)
                             "not a hub dataset (hf:ID) and not a folder of Reddit dumps")
     source = join_sources(specs)
     demo_only = all(is_demo(s) for s in specs)
-    target = Path(cache_dir or cache_root()) / f"prepared-{cache_key(source)}"
+    suffix = "" if wanted["rule"] == "hash" else "-" + "-".join(filter(None, (wanted["rule"], wanted.get("date"))))
+    target = Path(cache_dir or cache_root()) / f"prepared-{cache_key(source)}{suffix}"
     if (target / MANIFEST).is_file():
         try:
-            if _reusable(target, Prepared.open(target), specs):
+            data = Prepared.open(target)
+            if _same_split(data.split_by, wanted) and _reusable(target, data, specs):
                 return target
         except NotPreparedError:
             pass
@@ -218,7 +232,8 @@ def resolve_data(source: str, cache_dir: str | Path = "", progress: bool = True)
         # name (prepared-<key>) and holds a prepared manifest, so it is ours to rebuild.
         write_json(target / MARKER, {"command": "prepare", "adopted": "legacy cache entry"})
     try:
-        prepare(specs[0] if len(specs) == 1 else specs, target, overwrite=True, progress=progress)
+        prepare(specs[0] if len(specs) == 1 else specs, target, overwrite=True, progress=progress,
+                split_by=split_by or "hash")
     except DataError as e:
         if len(specs) > 1 and "--task-source" in str(e):  # a flag of prepare's, not of run's or evaluate's
             raise DataError(f"{e} (run and evaluate do not take --task-source: prepare the sources once with "

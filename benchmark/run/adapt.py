@@ -158,7 +158,7 @@ def run_adapted(base_cfg, base_dir: Path, run_dir: Path, k: int, epochs: float, 
     # The auto values (max length, input format, kind) settled as the base cell settled them,
     # so the adapted model reads its inputs as the model it starts from did.
     spec = resolve_model(cfg, training=True, console=console)
-    data_dir = resolve_data(cfg.data.source, cfg.data.cache_dir, progress=progress)
+    data_dir = resolve_data(cfg.data.source, cfg.data.cache_dir, progress=progress, split_by=cfg.data.split_by)
     p = plan(cfg, data_dir, [cfg.data.holdout], cfg.data.train_tasks or None)
     p.heldout_splits = ("test", "test_hard")  # and heldout_unseen(_hard) under data.adapt_unseen (plan)
     prepare_run_dir(run_dir, cfg)

@@ -26,7 +26,7 @@ FLAG_KEYS = {
     "gradient_checkpointing": "model.gradient_checkpointing", "lora": "model.lora",
     "epochs": "train.epochs", "learning_rate": "train.learning_rate", "batch_size": "train.batch_size",
     "resume": "train.resume", "debias": "train.debias", "eval_batch_size": "eval.batch_size", "seed": "seed", "out": "out",
-    "seen": "data.seen",
+    "seen": "data.seen", "split_by": "data.split_by",
 }
 
 # The model-kind flags (rmbench.model.kinds): `run` and `evaluate` only.
@@ -109,6 +109,9 @@ def common_options(f):
                                                      "$XDG_CACHE_HOME/rmbench, else ~/.cache/rmbench]."),
         click.option("--max-length", type=int, help="Tokens per input; the post is cut first [default: auto = 128 for training, "
                                                     f"the model's own for scoring, at most {_D.model.max_length_cap}]."),
+        click.option("--split-by", "split_by", metavar="hash|source|time:DATE", help="How a source --data names is "
+                     "split when rmbench prepares it (source: SHP's own train/validation/test) [default: hash]; a "
+                     "prepared DIR keeps its own."),
         click.option("--limit", type=int, help="Quick runs: at most this many pairs per evaluated split, and the stacked fit at most max(this, eval.min_report_pairs), 0 = all [default: 0]."),
         click.option("--eval-batch-size", type=click.IntRange(0), help="Sequences per scoring batch; 0 (default): 8 on a CPU, 64 on a GPU (does not change results)."),
         click.option("--with-delay", is_flag=True, help="Add 'posted N minutes after the prompt' to each response."),
@@ -282,9 +285,10 @@ def _print_config_help():
                                         "and held-out pairs are checked against them [default: every task not evaluated].")
 @click.option("--resume", is_flag=True, help="Continue an interrupted evaluation: the splits it scored are read back "
                                              "(the newest matching one without --out).")
-@click.option("--seen", multiple=True, metavar="DIR", help="A prepared folder of what the model was trained on (repeatable; "
-              "e.g. SHP prepared with --split-by source, for steamshp): held-out pairs sharing a post or a response with "
-              "its train and validation splits (data.seen_splits) are contaminated, as with a reference task.")
+@click.option("--seen", multiple=True, metavar="DIR|SOURCE", help="What the model was trained on, a prepared folder or a "
+              "source prepared with --split-by (repeatable; e.g. hf:stanfordnlp/SHP with --split-by source, for steamshp): "
+              "held-out pairs sharing a post or a response with its train and validation splits (data.seen_splits) are "
+              "contaminated, as with a reference task.")
 @format_option()
 @model_kind_options
 @common_options
@@ -316,7 +320,7 @@ def evaluate_cmd(ctx, eval_tasks, quiet, config_file, settings, fmt, **_):
               rmbench evaluate --model baseline:confounds --tasks askacademia --format csv
               rmbench evaluate --model baseline:longer --tasks writingprompts --reference-tasks askscience,explainlikeimfive
               rmbench evaluate --model rewards:runs/wp/predictions.jsonl --tasks writingprompts --train-tasks askacademia,askscience --limit 200
-              rmbench evaluate --model steamshp --data DUMPS --seen SHP   # SHP: prepare --split-by source
+              rmbench evaluate --model steamshp --data DUMPS --split-by source --seen hf:stanfordnlp/SHP
     """
     from rmbench.run.harness import evaluate_model
 

@@ -51,6 +51,9 @@ class DataConfig:
     with_delay: bool = opt(False, "add 'posted N minutes after the prompt' to each response (leaks the label under later-but-higher pairing)")
     allow_delay_leak: bool = opt(False, "allow --with-delay even when the pairing rule fixes the time order (results are flagged)")
     keep_contaminated: bool = opt(False, "keep held-out pairs whose post or a response also occurs in a held-in task's data (they are counted either way)")
+    split_by: str = opt("", "how a source rmbench prepares itself (--data DUMPS, hf:ID) is split: hash, source (SHP's "
+                            "own train/validation/test) or time:YYYY-MM-DD ('': hash); a prepared DIR keeps its own split, "
+                            "and naming another one for it is an error")
     seen: list = opt([], "prepared DIRs of what the evaluated model was trained on (e.g. SHP prepared with --split-by "
                          "source, for SteamSHP): held-out pairs sharing a post or a response with their seen_splits "
                          "are contaminated, as with a reference task (rmbench.run.seen)")

@@ -163,7 +163,8 @@ def run_holdout(cfg: RunConfig, run_dir: Path, console=None, progress: bool = Tr
         raise ConfigError("data.reference_tasks is for `rmbench evaluate`; a run's reference is its --train-tasks")
     with state.main_process_first():
         spec = resolve_model(cfg, training=True, console=console)
-        data_dir = resolve_data(cfg.data.source, cfg.data.cache_dir, progress=progress and state.is_main_process)
+        data_dir = resolve_data(cfg.data.source, cfg.data.cache_dir, progress=progress and state.is_main_process,
+                                split_by=cfg.data.split_by)
     p = plan(cfg, data_dir, holdouts or [cfg.data.holdout], cfg.data.train_tasks or None)
     check_start_model(spec, p.holdout)
     check_pairs_left(cfg, p, release=True)  # not after minutes of training; the index is rebuilt to score
@@ -246,7 +247,7 @@ def evaluate_model(cfg: RunConfig, run_dir: Path, tasks: list[str], trained_on: 
     if not (parse_baseline_model(cfg.model.name) or parse_rewards_model(cfg.model.name)):
         check_model_name(cfg.model.name)
         spec = resolve_model(cfg, training=False, console=console)
-    data_dir = resolve_data(cfg.data.source, cfg.data.cache_dir, progress=progress)
+    data_dir = resolve_data(cfg.data.source, cfg.data.cache_dir, progress=progress, split_by=cfg.data.split_by)
     from rmbench.prepared.manifest import Prepared
 
     data = Prepared.open(data_dir)

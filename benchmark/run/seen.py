@@ -12,18 +12,21 @@ a post or a response with them is dropped, or kept and counted with ``--keep-con
 as a pair found in a reference task is. Matching by text, not by id, works across sources:
 an SHP row and a dump record of the same comment share their text, not their layout.
 
-For SteamSHP on SHP's own subreddits: ``prepare --source hf:stanfordnlp/SHP --split-by
-source --out SHP`` then ``evaluate --model steamshp --data SHP --seen SHP``; on the dumps,
-``--data DUMPS --seen SHP`` leaves out the dump posts SHP trained it on.
+A seen entry that is a source rather than a prepared folder (``hf:stanfordnlp/SHP``, a dump
+folder) is prepared into the cache like ``--data``, with the run's ``--split-by``. For SteamSHP:
+``evaluate --model steamshp --data hf:stanfordnlp/SHP --split-by source --seen hf:stanfordnlp/SHP``
+scores SHP's test posts only; ``--data DUMPS --split-by source --seen hf:stanfordnlp/SHP`` leaves
+out the dump posts SHP trained it on.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from rmbench.errors import ConfigError, DataError, NotPreparedError
+from rmbench.errors import ConfigError, DataError, RmbenchError
 from rmbench.prepared.load import load_split
-from rmbench.prepared.manifest import Prepared
+from rmbench.prepared.manifest import MANIFEST, Prepared
+from rmbench.prepared.resolve import resolve_data
 
 SEEN_SPLITS = ("train", "validation", "test", "heldout_all")
 
@@ -38,10 +41,14 @@ def index_seen(cfg, index) -> list[dict]:
     for folder in cfg.data.seen:
         path = Path(folder).expanduser()
         try:
+            if not (path / MANIFEST).is_file() and (folder.startswith("hf:") or path.is_dir()):
+                # a source (hf:stanfordnlp/SHP, a dump folder): prepared into the cache with the run's
+                # split rule, so that --split-by source gives SHP's own train and validation
+                path = resolve_data(folder, cfg.data.cache_dir, progress=False, split_by=cfg.data.split_by)
             data = Prepared.open(path)
-        except NotPreparedError as err:
+        except RmbenchError as err:
             raise DataError(f"--seen {folder}: {err}. It takes a prepared folder of what the model was trained on "
-                            "(rmbench prepare --source ... --out DIR)") from None
+                            "(rmbench prepare --source ... --out DIR), or a source to prepare") from None
         pairs = 0
         for task in data.tasks:
             for split in splits:

@@ -297,7 +297,7 @@ def run_sweep(base, out: Path, *, holdout: str, models: list[str], sizes: list[i
     from rmbench.run.cellproc import cell_processes
 
     base.data.holdout = holdout
-    data_dir = resolve_data(base.data.source, base.data.cache_dir, progress=progress)
+    data_dir = resolve_data(base.data.source, base.data.cache_dir, progress=progress, split_by=base.data.split_by)
     base.data.source = str(data_dir)  # cells reuse the prepared directory
     data = Prepared.open(data_dir)
     result = {"kind": "rmbench.sweep", "schema_version": 1, "data_fingerprint": data.fingerprint,

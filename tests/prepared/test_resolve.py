@@ -22,7 +22,7 @@ def test_prepared_directory_is_used_as_is(tmp_path, write_prepared):
 def test_demo_is_prepared_once_then_reused(tmp_path, monkeypatch, write_prepared):
     calls = []
 
-    def fake_prepare(source, out, tasks=None, overwrite=False, progress=True):
+    def fake_prepare(source, out, tasks=None, overwrite=False, progress=True, split_by="hash"):
         calls.append(source)  # every task that reads a demo subreddit, as prepare builds
         write_prepared(out, {t: {"train": 4, "validation": 2, "test": 2} for t in DEMO_TASKS})
 

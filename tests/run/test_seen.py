@@ -127,3 +127,30 @@ def test_seen_data_of_another_source_is_found_by_its_text(tmp_path):
     assert kept == {f"ask{i}" for i in range(4, 60)}
     block = doc["contamination"]["askacademia"]
     assert block["by_reason"] and block["pairs"]["heldout_all"] == sum(block["by_reason"].values()) > 0
+
+
+def test_split_by_and_seen_take_a_source_prepared_into_the_cache(tmp_path, write_shp_layout):
+    """The SteamSHP line: --data and --seen both SHP's files, --split-by source: only SHP's test
+    posts are left to score, and --seen is SHP's own train and validation, built once in the cache."""
+    import re
+
+    shp = write_shp_layout(tmp_path / "SHP", {"askculinary": 30, "askacademia": 30})
+    cache = tmp_path / "cache"
+    result = _evaluate(shp, tmp_path / "ev", "--split-by", "source", "--seen", str(shp), "--cache-dir", str(cache))
+    assert result.exit_code == 0, result.output
+    doc = json.loads((tmp_path / "ev" / "results.json").read_text())
+    assert doc["data"]["split_by"]["rule"] == "source"
+    builds = sorted(cache.glob("prepared-*"))
+    assert [b.name.endswith("-source") for b in builds] == [True]  # one build, for --data and --seen both
+    seen = doc["contamination"]["askacademia"]["seen"][0]
+    assert seen["data"] == str(shp) and seen["fingerprint"] == json.loads((builds[0] / "manifest.json").read_text())["fingerprint"]
+    kept = {r["pair_id"].split(":")[0] for r in map(json.loads, (tmp_path / "ev" / "predictions.jsonl").read_text()
+                                                   .splitlines()) if r["split"] == "heldout_all"}
+    assert kept and all(int(re.search(r"\d+$", pid).group()) % 3 == 2 for pid in kept)  # SHP's test posts only
+    # a prepared folder keeps its split: naming another one is an error, not a silent mismatch
+    hashed = tmp_path / "hashed"
+    from rmbench.prepare import prepare
+
+    prepare(str(shp), hashed, workers=1, progress=False)
+    result = _evaluate(hashed, tmp_path / "ev2", "--split-by", "source")
+    assert result.exit_code != 0 and "prepared with --split-by hash, not source" in result.output
