@@ -24,11 +24,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from rmbench.errors import ConfigError, DataError, RmbenchError
-from rmbench.prepared.load import load_split
+from rmbench.jsonl import read_jsonl
+from rmbench.prepare.splits import EVAL_SPLITS
 from rmbench.prepared.manifest import MANIFEST, Prepared
 from rmbench.prepared.resolve import resolve_data
 
 SEEN_SPLITS = ("train", "validation", "test", "heldout_all")
+
+
+class _counted:
+    """An iterator of rows that counts what it gave."""
+
+    def __init__(self, rows):
+        self.rows, self.n = rows, 0
+
+    def __iter__(self):
+        for r in self.rows:
+            self.n += 1
+            yield r
 
 
 def index_seen(cfg, index) -> list[dict]:
@@ -52,10 +65,12 @@ def index_seen(cfg, index) -> list[dict]:
         pairs = 0
         for task in data.tasks:
             for split in splits:
-                if data.pairs(task, split):  # an empty split file holds nothing to index
-                    rows = load_split(path, task, split)
-                    index.add_rows(rows)
-                    pairs += len(rows)
+                for part in EVAL_SPLITS.get(split, (split,)):
+                    if data.pairs(task, part):  # an empty split file holds nothing to index
+                        # streamed, not load_split: its per-task cache would hold all of SHP's text
+                        counted = _counted(read_jsonl(data.split_path(task, part)))
+                        index.add_rows(counted)
+                        pairs += counted.n
         out.append({"data": str(folder), "fingerprint": data.fingerprint, "splits": splits,
                     "tasks": sorted(data.tasks), "pairs": pairs})
     return out
