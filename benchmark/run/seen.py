@@ -32,18 +32,6 @@ from rmbench.prepared.resolve import resolve_data
 SEEN_SPLITS = ("train", "validation", "test", "heldout_all")
 
 
-class _counted:
-    """An iterator of rows that counts what it gave."""
-
-    def __init__(self, rows):
-        self.rows, self.n = rows, 0
-
-    def __iter__(self):
-        for r in self.rows:
-            self.n += 1
-            yield r
-
-
 def index_seen(cfg, index) -> list[dict]:
     """Add the seen folders' pairs to ``index``; results.json's ``contamination.<task>.seen``."""
     splits = list(cfg.data.seen_splits)
@@ -66,11 +54,10 @@ def index_seen(cfg, index) -> list[dict]:
         for task in data.tasks:
             for split in splits:
                 for part in EVAL_SPLITS.get(split, (split,)):
-                    if data.pairs(task, part):  # an empty split file holds nothing to index
+                    if n := data.pairs(task, part):  # the manifest's count; an empty file holds nothing
                         # streamed, not load_split: its per-task cache would hold all of SHP's text
-                        counted = _counted(read_jsonl(data.split_path(task, part)))
-                        index.add_rows(counted)
-                        pairs += counted.n
+                        index.add_rows(read_jsonl(data.split_path(task, part)))
+                        pairs += n
         out.append({"data": str(folder), "fingerprint": data.fingerprint, "splits": splits,
                     "tasks": sorted(data.tasks), "pairs": pairs})
     return out
